@@ -1,0 +1,16 @@
+//! mirq: microRNA count matrices from small-RNA sequencing runs.
+//!
+//! Data flows one way: [`fastq`] reader → [`trim`] trimmer → [`collapse`]
+//! collapser → [`align`] engine → [`assign`] assigner → [`output`] writers,
+//! driven by [`quant`].
+
+pub mod align;
+pub mod error;
+pub mod fastq;
+pub mod protocol;
+pub mod reference;
+pub mod samples;
+pub mod seq;
+pub mod trim;
+
+pub use error::{Error, Result};

@@ -1,0 +1,181 @@
+//! Library protocol presets: which 3' adapter to remove and which fixed bases
+//! to cut from the insert afterwards.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+use crate::trim::{AdapterFinder, Trimmer};
+
+/// TruSeq small RNA 3' adapter (Illumina, NEXTflex).
+pub const TRUSEQ_SMALL_RNA: &str = "TGGAATTCTCGGGTGCCAAGG";
+/// QIAseq miRNA 3' adapter; a 12-nt UMI follows it.
+pub const QIASEQ: &str = "AACTGTAGGCACCATCAAT";
+/// CATS: the insert is followed by a poly-A tail.
+pub const POLY_A: &str = "AAAAAAAAAAAAAAA";
+
+/// A library preparation protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Illumina TruSeq small RNA.
+    Illumina,
+    /// QIAseq miRNA (adapter, then a 12-nt UMI).
+    Qiaseq,
+    /// NEXTflex small RNA v3: TruSeq adapter, 4 random bases on each side of the insert.
+    Nextflex,
+    /// Diagenode CATS: poly-A tail, 3 template-switch bases at the 5' end.
+    Cats,
+}
+
+impl Protocol {
+    /// All presets, for help texts and error messages.
+    pub const ALL: [Protocol; 4] = [Self::Illumina, Self::Qiaseq, Self::Nextflex, Self::Cats];
+
+    /// The preset's 3' adapter.
+    pub fn adapter(self) -> &'static str {
+        match self {
+            Self::Illumina | Self::Nextflex => TRUSEQ_SMALL_RNA,
+            Self::Qiaseq => QIASEQ,
+            Self::Cats => POLY_A,
+        }
+    }
+
+    /// Bases cut from the insert's (5', 3') ends after adapter removal.
+    pub fn cuts(self) -> (usize, usize) {
+        match self {
+            Self::Nextflex => (4, 4),
+            Self::Cats => (3, 0),
+            Self::Illumina | Self::Qiaseq => (0, 0),
+        }
+    }
+
+    /// Lower-case name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Illumina => "illumina",
+            Self::Qiaseq => "qiaseq",
+            Self::Nextflex => "nextflex",
+            Self::Cats => "cats",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Protocol {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::InvalidValue {
+                what: "--protocol",
+                value: s.to_string(),
+                message: "expected one of illumina, qiaseq, nextflex, cats".into(),
+            })
+    }
+}
+
+/// How reads become inserts: the resolved adapter (None: reads are inserts
+/// already) and the cuts and length limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrimSettings {
+    /// 3' adapter, or None when the reads were trimmed before.
+    pub adapter: Option<String>,
+    /// Bases cut from the insert's 5' end.
+    pub cut_5p: usize,
+    /// Bases cut from the insert's 3' end.
+    pub cut_3p: usize,
+    /// Shortest insert kept.
+    pub min_length: usize,
+    /// Longest insert kept.
+    pub max_length: usize,
+    /// Maximum adapter error rate.
+    pub max_error_rate: f64,
+    /// Minimum adapter overlap at the read end.
+    pub min_overlap: usize,
+}
+
+impl TrimSettings {
+    /// Settings for a protocol, with `--adapter` overriding its adapter
+    /// (`none` for already-trimmed reads).
+    pub fn resolve(
+        protocol: Protocol,
+        adapter: Option<&str>,
+        min_length: usize,
+        max_length: usize,
+    ) -> Result<Self, Error> {
+        let adapter = match adapter {
+            None => Some(protocol.adapter().to_string()),
+            Some(a) if a.eq_ignore_ascii_case("none") => None,
+            Some(a) => Some(validate_adapter(a)?),
+        };
+        if min_length > max_length {
+            return Err(Error::InvalidValue {
+                what: "--min-length",
+                value: min_length.to_string(),
+                message: format!("larger than --max-length {max_length}"),
+            });
+        }
+        let (cut_5p, cut_3p) = protocol.cuts();
+        Ok(Self {
+            adapter,
+            cut_5p,
+            cut_3p,
+            min_length,
+            max_length,
+            max_error_rate: 0.1,
+            min_overlap: 3,
+        })
+    }
+
+    /// The trimmer these settings describe.
+    pub fn trimmer(&self) -> Trimmer {
+        Trimmer::new(
+            self.adapter
+                .as_deref()
+                .map(|a| AdapterFinder::new(a.as_bytes(), self.max_error_rate, self.min_overlap)),
+            self.cut_5p,
+            self.cut_3p,
+            self.min_length,
+            self.max_length,
+        )
+    }
+}
+
+fn validate_adapter(a: &str) -> Result<String, Error> {
+    let upper = a.to_ascii_uppercase().replace('U', "T");
+    if upper.len() < 3 || !upper.bytes().all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N')) {
+        return Err(Error::InvalidValue {
+            what: "--adapter",
+            value: a.to_string(),
+            message: "expected at least 3 letters of ACGTUN, or 'none' for trimmed reads".into(),
+        });
+    }
+    Ok(upper)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_protocol_names_the_value() {
+        let e = "smartseq".parse::<Protocol>().unwrap_err().to_string();
+        assert!(e.contains("smartseq") && e.contains("illumina"), "{e}");
+    }
+
+    #[test]
+    fn adapter_override_and_none() {
+        let s = TrimSettings::resolve(Protocol::Illumina, Some("tcgtatgccgtcttctgcttg"), 16, 40).unwrap();
+        assert_eq!(s.adapter.as_deref(), Some("TCGTATGCCGTCTTCTGCTTG"));
+        let s = TrimSettings::resolve(Protocol::Nextflex, Some("none"), 16, 40).unwrap();
+        assert_eq!(s.adapter, None);
+        assert_eq!((s.cut_5p, s.cut_3p), (4, 4));
+        assert!(TrimSettings::resolve(Protocol::Illumina, Some("ACXT"), 16, 40).is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! miRBase-style references: mature and hairpin FASTA (plain or gzip, U or T
+//! alphabet), filtered by species code, with each mature sequence located in
+//! the hairpins that contain it.
+
+use std::path::Path;
+
+use needletail::errors::ParseErrorKind;
+use needletail::parse_fastx_file;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::seq::normalize_dna;
+
+/// One named sequence of the reference (DNA alphabet, upper case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefSeq {
+    /// First word of the FASTA header (`hsa-miR-16-5p`).
+    pub name: String,
+    /// Sequence, T alphabet.
+    pub seq: Vec<u8>,
+}
+
+/// A mature sequence found inside a hairpin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Index into [`Reference::hairpins`].
+    pub hairpin: usize,
+    /// Index into [`Reference::matures`].
+    pub mature: usize,
+    /// 0-based start of the mature sequence in the hairpin.
+    pub start: usize,
+}
+
+/// The species' matures and hairpins.
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    /// Species code (`hsa`).
+    pub species: String,
+    /// Mature miRNAs, in file order, one per name.
+    pub matures: Vec<RefSeq>,
+    /// Hairpins (precursors), in file order; empty in mature-only mode.
+    pub hairpins: Vec<RefSeq>,
+    /// Where each mature sits in the hairpins (a mature may sit in several).
+    pub locations: Vec<Location>,
+}
+
+impl Reference {
+    /// Loads matures (required) and hairpins (optional) of one species.
+    pub fn load(mature: &Path, hairpin: Option<&Path>, species: &str) -> Result<Self> {
+        let matures = read_species(mature, species)?;
+        let hairpins = match hairpin {
+            Some(h) => read_species(h, species)?,
+            None => Vec::new(),
+        };
+        Ok(Self::from_sequences(species, matures, hairpins))
+    }
+
+    /// Builds a reference from sequences already in memory.
+    pub fn from_sequences(species: &str, matures: Vec<RefSeq>, hairpins: Vec<RefSeq>) -> Self {
+        let locations = locate_matures(&matures, &hairpins);
+        Self {
+            species: species.to_string(),
+            matures,
+            hairpins,
+            locations,
+        }
+    }
+
+    /// Matures not found in any hairpin (they are searched on their own).
+    pub fn unplaced_matures(&self) -> Vec<usize> {
+        let mut placed = vec![false; self.matures.len()];
+        for l in &self.locations {
+            placed[l.mature] = true;
+        }
+        (0..self.matures.len()).filter(|&i| !placed[i]).collect()
+    }
+}
+
+/// Reads the records of `species` (name prefix `<species>-`, any case) from a
+/// FASTA file. Records with a name seen before are dropped (first one kept).
+pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
+    let prefix = format!("{}-", species.to_ascii_lowercase());
+    let mut kept = Vec::new();
+    let mut seen: FxHashMap<String, ()> = FxHashMap::default();
+    let mut codes: FxHashMap<String, usize> = FxHashMap::default();
+    let mut reader = match parse_fastx_file(path) {
+        Ok(r) => r,
+        Err(e) if e.kind == ParseErrorKind::Io && !path.exists() => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            })
+        }
+        Err(e) if e.kind == ParseErrorKind::EmptyFile => {
+            return Err(Error::Reference {
+                path: path.to_path_buf(),
+                message: "empty reference file".into(),
+            })
+        }
+        Err(e) => {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                message: format!("not a FASTA file: {e}"),
+            })
+        }
+    };
+    let mut records = 0usize;
+    while let Some(rec) = reader.next() {
+        let rec = rec.map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            message: format!("malformed FASTA after record {records}: {e}"),
+        })?;
+        records += 1;
+        let header = String::from_utf8_lossy(rec.id());
+        let name = header.split_whitespace().next().unwrap_or("").to_string();
+        let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
+        *codes.entry(code).or_default() += 1;
+        if !name.to_ascii_lowercase().starts_with(&prefix) || seen.contains_key(&name) {
+            continue;
+        }
+        seen.insert(name.clone(), ());
+        kept.push(RefSeq {
+            name,
+            seq: normalize_dna(&rec.seq()),
+        });
+    }
+    if records == 0 {
+        return Err(Error::Reference {
+            path: path.to_path_buf(),
+            message: "no FASTA record".into(),
+        });
+    }
+    if kept.is_empty() {
+        let mut known: Vec<(String, usize)> = codes.into_iter().collect();
+        known.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let examples: Vec<String> = known.iter().take(8).map(|(c, _)| c.clone()).collect();
+        return Err(Error::UnknownSpecies {
+            path: path.to_path_buf(),
+            species: species.to_string(),
+            examples: examples.join(", "),
+        });
+    }
+    Ok(kept)
+}
+
+/// Every exact occurrence of every mature in every hairpin, ordered by
+/// (hairpin, start, mature).
+pub fn locate_matures(matures: &[RefSeq], hairpins: &[RefSeq]) -> Vec<Location> {
+    let k = matures.iter().map(|m| m.seq.len()).filter(|&l| l > 0).min().unwrap_or(0).min(12);
+    let mut out = Vec::new();
+    if k == 0 {
+        return out;
+    }
+    let mut by_prefix: FxHashMap<&[u8], Vec<usize>> = FxHashMap::default();
+    for (i, m) in matures.iter().enumerate() {
+        if m.seq.len() >= k {
+            by_prefix.entry(&m.seq[..k]).or_default().push(i);
+        }
+    }
+    for (h, hp) in hairpins.iter().enumerate() {
+        for start in 0..hp.seq.len().saturating_sub(k - 1) {
+            if let Some(list) = by_prefix.get(&hp.seq[start..start + k]) {
+                for &m in list {
+                    if hp.seq[start..].starts_with(&matures[m].seq) {
+                        out.push(Location { hairpin: h, mature: m, start });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn seq(name: &str, s: &str) -> RefSeq {
+        RefSeq {
+            name: name.into(),
+            seq: s.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn mature_in_two_hairpins_is_located_twice() {
+        let m = vec![seq("hsa-miR-16-5p", "TAGCAGCACGTAAATATTGGCG")];
+        let h = vec![
+            seq("hsa-mir-16-1", "GTCAGCAGTGCCTTAGCAGCACGTAAATATTGGCGTTAAGATTC"),
+            seq("hsa-mir-16-2", "GTTCCACTCTAGCAGCACGTAAATATTGGCGTAGTGAAATAT"),
+        ];
+        let r = Reference::from_sequences("hsa", m, h);
+        assert_eq!(
+            r.locations,
+            vec![
+                Location { hairpin: 0, mature: 0, start: 13 },
+                Location { hairpin: 1, mature: 0, start: 9 }
+            ]
+        );
+        assert!(r.unplaced_matures().is_empty());
+    }
+
+    #[test]
+    fn species_filter_reads_u_alphabet_and_reports_unknown_codes() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, ">hsa-miR-1 MIMAT1 Homo sapiens\nuggaauguaaagaaguauguau\n>mmu-miR-1 MIMAT2\nUGGAAUGUAAAGAAGUAUGUAU\n>mmu-miR-2 x\nACGU").unwrap();
+        let hsa = read_species(f.path(), "hsa").unwrap();
+        assert_eq!(hsa.len(), 1);
+        assert_eq!(hsa[0].seq, b"TGGAATGTAAAGAAGTATGTAT".to_vec());
+        let e = read_species(f.path(), "xyz").unwrap_err().to_string();
+        assert!(e.contains("'xyz'") && e.contains("mmu") && e.contains("hsa"), "{e}");
+    }
+}

@@ -1,0 +1,78 @@
+//! Nucleotide encoding shared by the trimmer, the reference and the engines.
+
+/// 2-bit code of A.
+pub const A: u8 = 0;
+/// 2-bit code of C.
+pub const C: u8 = 1;
+/// 2-bit code of G.
+pub const G: u8 = 2;
+/// 2-bit code of T (and U).
+pub const T: u8 = 3;
+/// Any other base (N, IUPAC codes): mismatches everything, also another N.
+pub const N: u8 = 4;
+/// A reference position of unknown template (outside a mature sequence given
+/// without its hairpin): neither match nor mismatch, counted as a free base.
+pub const WILDCARD: u8 = 5;
+
+/// Encodes one base: ACGT/U (any case) to 0..=3, anything else to [`N`].
+#[inline]
+pub fn encode_base(b: u8) -> u8 {
+    match b {
+        b'A' | b'a' => A,
+        b'C' | b'c' => C,
+        b'G' | b'g' => G,
+        b'T' | b't' | b'U' | b'u' => T,
+        _ => N,
+    }
+}
+
+/// Encodes a sequence into base codes.
+pub fn encode(seq: &[u8]) -> Vec<u8> {
+    seq.iter().map(|&b| encode_base(b)).collect()
+}
+
+/// Decodes base codes back to letters (N for unknown, `.` for a wildcard).
+pub fn decode(codes: &[u8]) -> String {
+    codes
+        .iter()
+        .map(|&c| match c {
+            A => 'A',
+            C => 'C',
+            G => 'G',
+            T => 'T',
+            WILDCARD => '.',
+            _ => 'N',
+        })
+        .collect()
+}
+
+/// Upper-cases a DNA/RNA sequence and writes U as T, so that inserts and
+/// references compare on one alphabet.
+pub fn normalize_dna(seq: &[u8]) -> Vec<u8> {
+    seq.iter()
+        .map(|&b| match b.to_ascii_uppercase() {
+            b'U' => b'T',
+            x => x,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_maps_u_to_t_and_unknowns_to_n() {
+        assert_eq!(encode(b"ACGTUacgtuNR"), vec![0, 1, 2, 3, 3, 0, 1, 2, 3, 3, N, N]);
+    }
+
+    #[test]
+    fn normalize_uppercases_and_replaces_u() {
+        assert_eq!(normalize_dna(b"ugAcu"), b"TGACT".to_vec());
+    }
+
+    #[test]
+    fn decode_round_trips_acgt() {
+        assert_eq!(decode(&encode(b"GATTACA")), "GATTACA");
+    }
+}
