@@ -24,7 +24,9 @@ pub enum Error {
         message: String,
     },
     /// No reference record carries the requested species prefix.
-    #[error("{path}: no record for species '{species}'; species codes present include: {examples}")]
+    #[error(
+        "{path}: no record for species '{species}'; species codes present include: {examples}"
+    )]
     UnknownSpecies {
         path: PathBuf,
         species: String,

@@ -87,7 +87,9 @@ mod tests {
 
     fn collect(path: &Path) -> Result<Vec<String>> {
         let mut seqs = Vec::new();
-        for_each_record(path, |s, _| seqs.push(String::from_utf8(s.to_vec()).unwrap()))?;
+        for_each_record(path, |s, _| {
+            seqs.push(String::from_utf8(s.to_vec()).unwrap())
+        })?;
         Ok(seqs)
     }
 

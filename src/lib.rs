@@ -5,12 +5,18 @@
 //! driven by [`quant`].
 
 pub mod align;
+pub mod assign;
+pub mod collapse;
 pub mod error;
 pub mod fastq;
+pub mod isomir;
+pub mod output;
 pub mod protocol;
+pub mod quant;
 pub mod reference;
 pub mod samples;
 pub mod seq;
+pub mod stats;
 pub mod trim;
 
 pub use error::{Error, Result};

@@ -1,1 +1,83 @@
-fn main(){}
+//! mirq command-line entry point: parses arguments and dispatches.
+
+mod cli;
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, QuantArgs};
+use mirq::align::AlignParams;
+use mirq::protocol::TrimSettings;
+use mirq::quant::{self, QuantOptions};
+use mirq::samples;
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Quant(args) => run_quant(args),
+    };
+    if let Err(e) = result {
+        eprintln!("mirq: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
+    let sample_list = match &args.samplesheet {
+        Some(sheet) => samples::read_samplesheet(sheet)?,
+        None => samples::samples_from_paths(&args.fastq)?,
+    };
+    let trim = TrimSettings::resolve(
+        args.protocol,
+        args.adapter.as_deref(),
+        args.min_length as usize,
+        args.max_length as usize,
+    )?;
+    let opts = QuantOptions {
+        samples: sample_list,
+        mature: args.mature,
+        hairpin: args.hairpin,
+        species: args.species,
+        protocol: args.protocol,
+        trim,
+        params: AlignParams {
+            max_mismatches: args.mismatches,
+            max_nontemplated: args.max_nontemplated,
+        },
+        window_5p: args.window_5p as usize,
+        window_3p: args.window_3p as usize,
+        engine: args.engine,
+        threads: args.threads,
+        outdir: args.outdir.clone(),
+        progress: !args.quiet,
+    };
+    let stats = quant::run(&opts).context("quantification failed")?;
+    if !args.quiet {
+        for s in &stats.samples {
+            let pct = |x: u64| {
+                if s.reads_in == 0 {
+                    0.0
+                } else {
+                    100.0 * x as f64 / s.reads_in as f64
+                }
+            };
+            eprintln!(
+                "mirq: {}: {} reads, {:.1}% with adapter, {:.1}% assigned to miRNAs ({} miRNAs detected)",
+                s.sample,
+                s.reads_in,
+                pct(s.adapter_found),
+                pct(s.assigned_mature),
+                s.mirnas_detected
+            );
+        }
+        eprintln!(
+            "mirq: {} samples, {} unique inserts, engine {}, {:.2} s; tables in {}",
+            stats.samples.len(),
+            stats.unique_inserts,
+            stats.engine,
+            stats.elapsed_seconds,
+            args.outdir.display()
+        );
+    }
+    Ok(())
+}

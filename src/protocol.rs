@@ -149,7 +149,11 @@ impl TrimSettings {
 
 fn validate_adapter(a: &str) -> Result<String, Error> {
     let upper = a.to_ascii_uppercase().replace('U', "T");
-    if upper.len() < 3 || !upper.bytes().all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N')) {
+    if upper.len() < 3
+        || !upper
+            .bytes()
+            .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N'))
+    {
         return Err(Error::InvalidValue {
             what: "--adapter",
             value: a.to_string(),
@@ -171,7 +175,8 @@ mod tests {
 
     #[test]
     fn adapter_override_and_none() {
-        let s = TrimSettings::resolve(Protocol::Illumina, Some("tcgtatgccgtcttctgcttg"), 16, 40).unwrap();
+        let s = TrimSettings::resolve(Protocol::Illumina, Some("tcgtatgccgtcttctgcttg"), 16, 40)
+            .unwrap();
         assert_eq!(s.adapter.as_deref(), Some("TCGTATGCCGTCTTCTGCTTG"));
         let s = TrimSettings::resolve(Protocol::Nextflex, Some("none"), 16, 40).unwrap();
         assert_eq!(s.adapter, None);

@@ -146,7 +146,13 @@ pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
 /// Every exact occurrence of every mature in every hairpin, ordered by
 /// (hairpin, start, mature).
 pub fn locate_matures(matures: &[RefSeq], hairpins: &[RefSeq]) -> Vec<Location> {
-    let k = matures.iter().map(|m| m.seq.len()).filter(|&l| l > 0).min().unwrap_or(0).min(12);
+    let k = matures
+        .iter()
+        .map(|m| m.seq.len())
+        .filter(|&l| l > 0)
+        .min()
+        .unwrap_or(0)
+        .min(12);
     let mut out = Vec::new();
     if k == 0 {
         return out;
@@ -162,7 +168,11 @@ pub fn locate_matures(matures: &[RefSeq], hairpins: &[RefSeq]) -> Vec<Location> 
             if let Some(list) = by_prefix.get(&hp.seq[start..start + k]) {
                 for &m in list {
                     if hp.seq[start..].starts_with(&matures[m].seq) {
-                        out.push(Location { hairpin: h, mature: m, start });
+                        out.push(Location {
+                            hairpin: h,
+                            mature: m,
+                            start,
+                        });
                     }
                 }
             }
@@ -187,15 +197,26 @@ mod tests {
     fn mature_in_two_hairpins_is_located_twice() {
         let m = vec![seq("hsa-miR-16-5p", "TAGCAGCACGTAAATATTGGCG")];
         let h = vec![
-            seq("hsa-mir-16-1", "GTCAGCAGTGCCTTAGCAGCACGTAAATATTGGCGTTAAGATTC"),
+            seq(
+                "hsa-mir-16-1",
+                "GTCAGCAGTGCCTTAGCAGCACGTAAATATTGGCGTTAAGATTC",
+            ),
             seq("hsa-mir-16-2", "GTTCCACTCTAGCAGCACGTAAATATTGGCGTAGTGAAATAT"),
         ];
         let r = Reference::from_sequences("hsa", m, h);
         assert_eq!(
             r.locations,
             vec![
-                Location { hairpin: 0, mature: 0, start: 13 },
-                Location { hairpin: 1, mature: 0, start: 9 }
+                Location {
+                    hairpin: 0,
+                    mature: 0,
+                    start: 13
+                },
+                Location {
+                    hairpin: 1,
+                    mature: 0,
+                    start: 9
+                }
             ]
         );
         assert!(r.unplaced_matures().is_empty());
@@ -209,6 +230,9 @@ mod tests {
         assert_eq!(hsa.len(), 1);
         assert_eq!(hsa[0].seq, b"TGGAATGTAAAGAAGTATGTAT".to_vec());
         let e = read_species(f.path(), "xyz").unwrap_err().to_string();
-        assert!(e.contains("'xyz'") && e.contains("mmu") && e.contains("hsa"), "{e}");
+        assert!(
+            e.contains("'xyz'") && e.contains("mmu") && e.contains("hsa"),
+            "{e}"
+        );
     }
 }

@@ -80,9 +80,12 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
         .filter(|(_, l)| !l.trim().is_empty());
-    let (hline, header) = lines
-        .next()
-        .ok_or_else(|| err(1, "empty samplesheet: expected a header 'sample,fastq_1'".into()))?;
+    let (hline, header) = lines.next().ok_or_else(|| {
+        err(
+            1,
+            "empty samplesheet: expected a header 'sample,fastq_1'".into(),
+        )
+    })?;
     let columns: Vec<&str> = header.split(',').map(str::trim).collect();
     let col = |name: &str| columns.iter().position(|c| *c == name);
     let (Some(sample_col), Some(fq_col)) = (col("sample"), col("fastq_1")) else {

@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn encode_maps_u_to_t_and_unknowns_to_n() {
-        assert_eq!(encode(b"ACGTUacgtuNR"), vec![0, 1, 2, 3, 3, 0, 1, 2, 3, 3, N, N]);
+        assert_eq!(
+            encode(b"ACGTUacgtuNR"),
+            vec![0, 1, 2, 3, 3, 0, 1, 2, 3, 3, N, N]
+        );
     }
 
     #[test]

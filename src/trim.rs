@@ -120,8 +120,10 @@ impl AdapterFinder {
         }
         let better = match *best {
             None => true,
-            Some((bm, be, bs)) => (matches, std::cmp::Reverse(cost), std::cmp::Reverse(start))
-                > (bm, std::cmp::Reverse(be), std::cmp::Reverse(bs)),
+            Some((bm, be, bs)) => {
+                (matches, std::cmp::Reverse(cost), std::cmp::Reverse(start))
+                    > (bm, std::cmp::Reverse(be), std::cmp::Reverse(bs))
+            }
         };
         if better {
             *best = Some((matches, cost, start));
@@ -180,6 +182,11 @@ impl Trimmer {
             min_length,
             max_length,
         }
+    }
+
+    /// Whether reads are searched for an adapter (false: reads are inserts).
+    pub fn has_adapter(&self) -> bool {
+        self.adapter.is_some()
     }
 
     /// Trims one read.
@@ -255,13 +262,19 @@ mod tests {
     #[test]
     fn adapter_dimer_gives_empty_insert() {
         let t = Trimmer::new(Some(finder()), 0, 0, 16, 40);
-        assert_eq!(t.trim(b"TGGAATTCTCGGGTGCCAAGGAACTCCAGT"), TrimOutcome::TooShort(0));
+        assert_eq!(
+            t.trim(b"TGGAATTCTCGGGTGCCAAGGAACTCCAGT"),
+            TrimOutcome::TooShort(0)
+        );
     }
 
     #[test]
     fn no_adapter_is_reported() {
         let t = Trimmer::new(Some(finder()), 0, 0, 16, 40);
-        assert_eq!(t.trim(b"ACACACACACACACACACACACACACACAC"), TrimOutcome::NoAdapter);
+        assert_eq!(
+            t.trim(b"ACACACACACACACACACACACACACACAC"),
+            TrimOutcome::NoAdapter
+        );
     }
 
     #[test]
@@ -314,7 +327,12 @@ mod tests {
                     read[at + 3] = b'C';
                 }
             }
-            assert_eq!(f.find(&read), f.find_by_alignment(&read), "{}", String::from_utf8_lossy(&read));
+            assert_eq!(
+                f.find(&read),
+                f.find_by_alignment(&read),
+                "{}",
+                String::from_utf8_lossy(&read)
+            );
         }
     }
 }

@@ -8,10 +8,6 @@ use super::index::{SeedIndex, MAX_SEED};
 use super::{best_hits, brute_force, verify, AlignParams, Engine, Hit, TargetSet, Window};
 use crate::error::Result;
 
-/// Pieces shorter than this would match too often: search those inserts
-/// exhaustively instead.
-const MIN_SEED: usize = 4;
-
 /// Seed-and-verify alignment on the CPU, parallel over inserts.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CpuEngine;
@@ -41,15 +37,23 @@ pub struct Searcher<'a> {
     ts: &'a TargetSet,
     index: SeedIndex,
     edge_windows: Vec<(u32, Window)>,
+    /// Per target, the starts of its edge windows (empty for most hairpins).
+    edge_starts: Vec<Vec<i32>>,
 }
 
 impl<'a> Searcher<'a> {
     /// Indexes the targets.
     pub fn new(ts: &'a TargetSet) -> Self {
+        let edge_windows = ts.edge_windows();
+        let mut edge_starts = vec![Vec::new(); ts.targets.len()];
+        for (t, w) in &edge_windows {
+            edge_starts[*t as usize].push(w.start);
+        }
         Self {
             ts,
             index: SeedIndex::build(ts),
-            edge_windows: ts.edge_windows(),
+            edge_windows,
+            edge_starts,
         }
     }
 
@@ -77,7 +81,8 @@ impl<'a> Searcher<'a> {
         let k = params.max_mismatches as usize;
         let tmax = (params.max_nontemplated as usize).min(l - 1);
         let region = 0..l - tmax;
-        if !self.seed(insert, region, k, &mut candidates, |_, _| true) {
+        let all_offsets = ts.text.len();
+        if !self.seed(insert, region, k, all_offsets, &mut candidates, |_, _| true) {
             return brute_force(ts, insert, params);
         }
 
@@ -87,11 +92,12 @@ impl<'a> Searcher<'a> {
             let (w5, w3) = (ts.window_5p, ts.window_3p);
             let region = w5..(l - tmax).saturating_sub(w3).max(w5);
             let near_edge = |t: u32, o: i32| {
-                self.edge_windows
+                self.edge_starts[t as usize]
                     .iter()
-                    .any(|(et, w)| *et == t && (w.start - o).unsigned_abs() as usize <= w5)
+                    .any(|&start| (start - o).unsigned_abs() as usize <= w5)
             };
-            if !self.seed(insert, region, k, &mut candidates, near_edge) {
+            let edge_offsets = self.edge_windows.len() * (2 * w5 + 1);
+            if !self.seed(insert, region, k, edge_offsets, &mut candidates, near_edge) {
                 for (t, w) in &self.edge_windows {
                     for o in w.start - w5 as i32..=w.start + w5 as i32 {
                         candidates.push((*t, o));
@@ -105,19 +111,26 @@ impl<'a> Searcher<'a> {
     }
 
     /// Adds the offsets where one of `k + 1` pieces of `region` occurs exactly
-    /// (and `keep` agrees). Returns false when the pieces would be too short
-    /// to be selective, leaving the search to the caller.
+    /// (and `keep` agrees). Returns false when the pieces are so short that
+    /// their expected occurrences outnumber `exhaustive` (the offsets an
+    /// exhaustive search would try), leaving the search to the caller.
     fn seed(
         &self,
         insert: &[u8],
         region: std::ops::Range<usize>,
         k: usize,
+        exhaustive: usize,
         out: &mut Vec<(u32, i32)>,
         keep: impl Fn(u32, i32) -> bool,
     ) -> bool {
         let n = region.len();
         let piece = n / (k + 1);
-        if piece < MIN_SEED {
+        if piece == 0 {
+            return false;
+        }
+        let expected =
+            (k + 1) as f64 * self.index.len() as f64 / 4f64.powi(piece.min(MAX_SEED) as i32);
+        if expected > exhaustive as f64 {
             return false;
         }
         for p in 0..=k {
@@ -186,13 +199,22 @@ mod tests {
             let mut h = rng.seq(flank5);
             h.extend_from_slice(&m);
             h.extend(rng.seq_len(20, 30));
-            matures.push(RefSeq { name: format!("xyz-miR-{i}"), seq: m });
-            hairpins.push(RefSeq { name: format!("xyz-mir-{i}"), seq: h });
+            matures.push(RefSeq {
+                name: format!("xyz-miR-{i}"),
+                seq: m,
+            });
+            hairpins.push(RefSeq {
+                name: format!("xyz-mir-{i}"),
+                seq: h,
+            });
         }
         // a family member one base off, and a shared mature
         let mut fam = matures[0].seq.clone();
         fam[10] = if fam[10] == b'A' { b'C' } else { b'A' };
-        matures.push(RefSeq { name: "xyz-miR-fam".into(), seq: fam });
+        matures.push(RefSeq {
+            name: "xyz-miR-fam".into(),
+            seq: fam,
+        });
         if !with_hairpins {
             hairpins.clear();
         }
@@ -201,7 +223,11 @@ mod tests {
 
     fn read_from(rng: &mut Rng, r: &Reference) -> Vec<u8> {
         let m = &r.matures[rng.below(r.matures.len())].seq;
-        let mut s: Vec<u8> = if rng.below(4) == 0 { rng.seq_len(1, 2) } else { Vec::new() };
+        let mut s: Vec<u8> = if rng.below(4) == 0 {
+            rng.seq_len(1, 2)
+        } else {
+            Vec::new()
+        };
         let cut5 = rng.below(3).min(m.len());
         let cut3 = rng.below(4).min(m.len() - cut5);
         s.extend_from_slice(&m[cut5..m.len() - cut3]);
@@ -223,7 +249,10 @@ mod tests {
             let ts = TargetSet::build(&r, 3, 5);
             let s = Searcher::new(&ts);
             for mm in 0..=2u8 {
-                let params = AlignParams { max_mismatches: mm, max_nontemplated: 3 };
+                let params = AlignParams {
+                    max_mismatches: mm,
+                    max_nontemplated: 3,
+                };
                 for i in 0..400 {
                     let read = if i % 10 == 0 {
                         rng.seq_len(0, 40)

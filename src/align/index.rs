@@ -49,6 +49,16 @@ impl SeedIndex {
         Self { entries }
     }
 
+    /// Indexed positions.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no position is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Calls `visit(target, position)` for every exact occurrence of `seed`
     /// (base codes, all below N, 1 to 32 long). Seeds with an N find nothing.
     pub fn for_each_occurrence(&self, seed: &[u8], mut visit: impl FnMut(u32, i32)) {
@@ -83,8 +93,14 @@ mod tests {
             "hsa",
             vec![],
             vec![
-                RefSeq { name: "hsa-mir-a".into(), seq: b"ACGTACGTNACG".to_vec() },
-                RefSeq { name: "hsa-mir-b".into(), seq: b"TTACGT".to_vec() },
+                RefSeq {
+                    name: "hsa-mir-a".into(),
+                    seq: b"ACGTACGTNACG".to_vec(),
+                },
+                RefSeq {
+                    name: "hsa-mir-b".into(),
+                    seq: b"TTACGT".to_vec(),
+                },
             ],
         );
         let ts = TargetSet::build(&r, 3, 5);

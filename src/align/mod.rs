@@ -191,7 +191,10 @@ mod tests {
         let r = Reference::from_sequences(
             "hsa",
             vec![rs("hsa-miR-1", "TAGCAGCACGTAAATATTGGCG")],
-            vec![rs("hsa-mir-1", "GTCAGCAGTGCCTTAGCAGCACGTAAATATTGGCGTTAAGATTCTAAAATTATCTCC")],
+            vec![rs(
+                "hsa-mir-1",
+                "GTCAGCAGTGCCTTAGCAGCACGTAAATATTGGCGTTAAGATTCTAAAATTATCTCC",
+            )],
         );
         TargetSet::build(&r, 3, 5)
     }
@@ -199,34 +202,63 @@ mod tests {
     #[test]
     fn exact_mature_read_is_one_perfect_hit() {
         let ts = hairpin_set();
-        let hits = brute_force(&ts, &encode(b"TAGCAGCACGTAAATATTGGCG"), &AlignParams::default());
+        let hits = brute_force(
+            &ts,
+            &encode(b"TAGCAGCACGTAAATATTGGCG"),
+            &AlignParams::default(),
+        );
         assert_eq!(hits.len(), 1);
-        assert_eq!((hits[0].offset, hits[0].templated, hits[0].rank()), (13, 22, (0, 0)));
+        assert_eq!(
+            (hits[0].offset, hits[0].templated, hits[0].rank()),
+            (13, 22, (0, 0))
+        );
     }
 
     #[test]
     fn untemplated_a_is_a_nontemplated_base() {
         let ts = hairpin_set();
         // hairpin continues with T after the mature: an added A is non-templated
-        let hits = brute_force(&ts, &encode(b"TAGCAGCACGTAAATATTGGCGA"), &AlignParams::default());
+        let hits = brute_force(
+            &ts,
+            &encode(b"TAGCAGCACGTAAATATTGGCGA"),
+            &AlignParams::default(),
+        );
         assert_eq!(hits.len(), 1);
-        assert_eq!((hits[0].templated, hits[0].nontemplated, hits[0].mismatches), (22, 1, 0));
+        assert_eq!(
+            (hits[0].templated, hits[0].nontemplated, hits[0].mismatches),
+            (22, 1, 0)
+        );
     }
 
     #[test]
     fn templated_extension_prefers_the_template() {
         let ts = hairpin_set();
-        let hits = brute_force(&ts, &encode(b"TAGCAGCACGTAAATATTGGCGTT"), &AlignParams::default());
+        let hits = brute_force(
+            &ts,
+            &encode(b"TAGCAGCACGTAAATATTGGCGTT"),
+            &AlignParams::default(),
+        );
         assert_eq!((hits[0].templated, hits[0].nontemplated), (24, 0));
     }
 
     #[test]
     fn mature_only_read_may_run_past_the_mature() {
-        let r = Reference::from_sequences("hsa", vec![rs("hsa-miR-1", "TAGCAGCACGTAAATATTGGCG")], vec![]);
+        let r = Reference::from_sequences(
+            "hsa",
+            vec![rs("hsa-miR-1", "TAGCAGCACGTAAATATTGGCG")],
+            vec![],
+        );
         let ts = TargetSet::build(&r, 3, 5);
-        let hits = brute_force(&ts, &encode(b"CTAGCAGCACGTAAATATTGGCGCA"), &AlignParams::default());
+        let hits = brute_force(
+            &ts,
+            &encode(b"CTAGCAGCACGTAAATATTGGCGCA"),
+            &AlignParams::default(),
+        );
         assert_eq!(hits.len(), 1);
-        assert_eq!((hits[0].offset, hits[0].templated, hits[0].wildcards), (-1, 25, 3));
+        assert_eq!(
+            (hits[0].offset, hits[0].templated, hits[0].wildcards),
+            (-1, 25, 3)
+        );
         assert_eq!(hits[0].mismatches, 0);
     }
 
@@ -235,7 +267,10 @@ mod tests {
         let ts = hairpin_set();
         let read = encode(b"TAGCAGGACGTAAATATAGGCG");
         assert!(brute_force(&ts, &read, &AlignParams::default()).is_empty());
-        let p = AlignParams { max_mismatches: 2, ..Default::default() };
+        let p = AlignParams {
+            max_mismatches: 2,
+            ..Default::default()
+        };
         assert_eq!(brute_force(&ts, &read, &p)[0].mismatches, 2);
     }
 }

@@ -96,10 +96,12 @@ impl TargetSet {
     }
 
     fn push(&mut self, name: &str, kind: TargetKind, seq: &[u8], windows: Vec<Window>) {
-        self.text.extend(std::iter::repeat(WILDCARD).take(self.window_5p));
+        self.text
+            .extend(std::iter::repeat(WILDCARD).take(self.window_5p));
         let text_start = self.text.len();
         self.text.extend(seq.iter().map(|&b| encode_base(b)));
-        self.text.extend(std::iter::repeat(WILDCARD).take(self.window_3p));
+        self.text
+            .extend(std::iter::repeat(WILDCARD).take(self.window_3p));
         let first = self.windows.len();
         self.windows.extend(windows);
         self.targets.push(Target {
@@ -133,7 +135,9 @@ impl TargetSet {
     /// Whether a hit covering `[start, end)` lies in some mature window of the
     /// target (5' end within `window_5p`, templated 3' end within `window_3p`).
     pub fn in_any_window(&self, target: usize, start: i32, end: i32) -> bool {
-        self.target_windows(target).iter().any(|w| self.fits(w, start, end))
+        self.target_windows(target)
+            .iter()
+            .any(|w| self.fits(w, start, end))
     }
 
     /// The windows a hit covering `[start, end)` belongs to: those it fits,

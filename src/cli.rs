@@ -1,0 +1,109 @@
+//! Command-line definitions (clap). `main.rs` only dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use mirq::protocol::Protocol;
+use mirq::quant::EngineChoice;
+
+/// mirq: microRNA count matrices from small-RNA sequencing runs.
+#[derive(Debug, Parser)]
+#[command(name = "mirq", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Trim, collapse, align and count: FASTQ files to miRNA count matrices.
+    Quant(QuantArgs),
+}
+
+/// `mirq quant` arguments.
+#[derive(Debug, Args)]
+pub struct QuantArgs {
+    /// FASTQ files (plain, gzip or zstd), one sample each.
+    #[arg(help_heading = "Input", required_unless_present = "samplesheet")]
+    pub fastq: Vec<PathBuf>,
+
+    /// nf-core style samplesheet (CSV with columns sample,fastq_1); rows with
+    /// the same sample are pooled as lanes.
+    #[arg(long, help_heading = "Input", conflicts_with = "fastq")]
+    pub samplesheet: Option<PathBuf>,
+
+    /// Mature miRNA FASTA (miRBase mature.fa, plain or gzip).
+    #[arg(long, help_heading = "Reference")]
+    pub mature: PathBuf,
+
+    /// Hairpin (precursor) FASTA (miRBase hairpin.fa); enables hairpin counts
+    /// and templated isomiR extensions.
+    #[arg(long, help_heading = "Reference")]
+    pub hairpin: Option<PathBuf>,
+
+    /// Species code as in miRBase names (hsa, mmu, bta, ...).
+    #[arg(long, help_heading = "Reference")]
+    pub species: String,
+
+    /// Library protocol preset: illumina, qiaseq, nextflex, cats.
+    #[arg(long, default_value = "illumina", value_parser = parse_protocol, help_heading = "Trimming")]
+    pub protocol: Protocol,
+
+    /// 3' adapter overriding the protocol's; 'none' when reads are already trimmed.
+    #[arg(long, help_heading = "Trimming")]
+    pub adapter: Option<String>,
+
+    /// Shortest insert counted (shorter ones are discarded, not padded).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Trimming")]
+    pub min_length: u16,
+
+    /// Longest insert counted (longer ones are discarded, not truncated).
+    #[arg(long, default_value_t = 40, help_heading = "Trimming")]
+    pub max_length: u16,
+
+    /// Mismatches allowed in an alignment.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Alignment")]
+    pub mismatches: u8,
+
+    /// A hit's 5' end may lie this many bases from a mature start.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Alignment")]
+    pub window_5p: u8,
+
+    /// A hit's templated 3' end may lie this many bases from a mature end.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=10), help_heading = "Alignment")]
+    pub window_3p: u8,
+
+    /// Non-templated 3' bases allowed (A/U tailing).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=5), help_heading = "Alignment")]
+    pub max_nontemplated: u8,
+
+    /// Alignment engine: auto, cpu or gpu.
+    #[arg(long, default_value = "auto", value_parser = parse_engine, help_heading = "Performance")]
+    pub engine: EngineChoice,
+
+    /// Worker threads.
+    #[arg(short = 't', long, default_value_t = default_threads(), help_heading = "Performance")]
+    pub threads: usize,
+
+    /// Output directory.
+    #[arg(short = 'o', long, help_heading = "Output")]
+    pub outdir: PathBuf,
+
+    /// No progress bar or summary on stderr.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    s.parse().map_err(|e: mirq::Error| e.to_string())
+}
+
+fn parse_engine(s: &str) -> Result<EngineChoice, String> {
+    s.parse().map_err(|e: mirq::Error| e.to_string())
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

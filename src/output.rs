@@ -1,0 +1,182 @@
+//! Output files, written atomically: everything is staged in a hidden folder
+//! inside the output directory and moved into place only when the whole run
+//! succeeded, count tables last. A failed run leaves no complete-looking table.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Files being written for one run.
+pub struct StagedOutputs {
+    outdir: PathBuf,
+    staging: PathBuf,
+    files: Vec<String>,
+    committed: bool,
+}
+
+impl StagedOutputs {
+    /// Creates the output directory and a staging folder inside it.
+    pub fn new(outdir: &Path) -> Result<Self> {
+        let io = |source| Error::Write {
+            path: outdir.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(outdir).map_err(io)?;
+        let staging = outdir.join(format!(".mirq-staging-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io)?;
+        }
+        fs::create_dir_all(&staging).map_err(io)?;
+        Ok(Self {
+            outdir: outdir.to_path_buf(),
+            staging,
+            files: Vec::new(),
+            committed: false,
+        })
+    }
+
+    /// Writes one file (path relative to the output directory) through `fill`.
+    pub fn write(
+        &mut self,
+        rel: &str,
+        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let path = self.staging.join(rel);
+        let err = |source| Error::Write {
+            path: self.outdir.join(rel),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(err)?;
+        }
+        let file = File::create(&path).map_err(err)?;
+        let mut w = BufWriter::new(file);
+        fill(&mut w).map_err(err)?;
+        w.flush().map_err(err)?;
+        w.into_inner()
+            .map_err(|e| err(e.into_error()))?
+            .sync_all()
+            .map_err(err)?;
+        self.files.push(rel.to_string());
+        Ok(())
+    }
+
+    /// Moves every staged file into place, in the order written (so write
+    /// the count tables last), and removes the staging folder.
+    pub fn commit(mut self) -> Result<()> {
+        for rel in &self.files {
+            let to = self.outdir.join(rel);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|source| Error::Write {
+                    path: to.clone(),
+                    source,
+                })?;
+            }
+            fs::rename(self.staging.join(rel), &to).map_err(|source| Error::Write {
+                path: to.clone(),
+                source,
+            })?;
+        }
+        self.committed = true;
+        let _ = fs::remove_dir_all(&self.staging);
+        Ok(())
+    }
+}
+
+impl Drop for StagedOutputs {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Formats a count: integers without decimals, fractions (multi-mapper
+/// shares) with up to three decimals.
+pub fn format_count(x: f64) -> String {
+    let r = x.round();
+    if (x - r).abs() < 1e-6 {
+        format!("{}", r as i64)
+    } else {
+        trim_decimals(format!("{x:.3}"))
+    }
+}
+
+/// Formats a reads-per-million value with up to three decimals.
+pub fn format_rpm(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else {
+        trim_decimals(format!("{x:.3}"))
+    }
+}
+
+fn trim_decimals(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Writes a feature × sample matrix as TSV: header `first_column<TAB>samples…`.
+pub fn write_matrix(
+    out: &mut impl Write,
+    first_column: &str,
+    samples: &[String],
+    rows: &[String],
+    values: &[Vec<f64>],
+    format: impl Fn(f64) -> String,
+) -> std::io::Result<()> {
+    write!(out, "{first_column}")?;
+    for s in samples {
+        write!(out, "\t{s}")?;
+    }
+    writeln!(out)?;
+    for (r, name) in rows.iter().enumerate() {
+        write!(out, "{name}")?;
+        for column in values {
+            write!(out, "\t{}", format(column[r]))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_print_integers_without_decimals() {
+        assert_eq!(format_count(12.0), "12");
+        assert_eq!(format_count(0.0), "0");
+        assert_eq!(format_count(1.0 / 3.0 * 3.0), "1");
+        assert_eq!(format_count(0.5), "0.5");
+        assert_eq!(format_count(2.0 / 3.0), "0.667");
+        assert_eq!(format_rpm(1e6 / 3.0), "333333.333");
+    }
+
+    #[test]
+    fn nothing_appears_until_commit_and_dropped_runs_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut staged = StagedOutputs::new(&out).unwrap();
+        staged.write("a.tsv", |w| w.write_all(b"x\n")).unwrap();
+        assert!(!out.join("a.tsv").exists());
+        drop(staged);
+        assert_eq!(fs::read_dir(&out).unwrap().count(), 0);
+
+        let mut staged = StagedOutputs::new(&out).unwrap();
+        staged
+            .write("sub/b.fa", |w| w.write_all(b">s\nA\n"))
+            .unwrap();
+        staged.write("a.tsv", |w| w.write_all(b"x\n")).unwrap();
+        staged.commit().unwrap();
+        assert_eq!(fs::read_to_string(out.join("a.tsv")).unwrap(), "x\n");
+        assert!(out.join("sub/b.fa").exists());
+        assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
+    }
+}

@@ -1,0 +1,383 @@
+//! `mirq quant`: reads → trimmed inserts → collapsed table → alignment →
+//! assignment → count matrices and stats.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::align::cpu::CpuEngine;
+use crate::align::{AlignParams, Engine, TargetSet};
+use crate::assign::{assign, Assignment};
+use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts};
+use crate::error::{Error, Result};
+use crate::fastq;
+use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
+use crate::protocol::{Protocol, TrimSettings};
+use crate::reference::Reference;
+use crate::samples::Sample;
+use crate::seq::encode;
+use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats};
+use crate::trim::{TrimOutcome, Trimmer};
+
+/// Which alignment engine to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The GPU when one can be had, else the CPU.
+    Auto,
+    /// The CPU engine.
+    Cpu,
+    /// The GPU engine, or an error.
+    Gpu,
+}
+
+impl FromStr for EngineChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "cpu" => Ok(Self::Cpu),
+            "gpu" => Ok(Self::Gpu),
+            _ => Err(Error::InvalidValue {
+                what: "--engine",
+                value: s.into(),
+                message: "expected auto, cpu or gpu".into(),
+            }),
+        }
+    }
+}
+
+/// Everything `mirq quant` needs.
+#[derive(Debug, Clone)]
+pub struct QuantOptions {
+    /// Samples in output column order.
+    pub samples: Vec<Sample>,
+    /// Mature FASTA.
+    pub mature: PathBuf,
+    /// Hairpin FASTA (optional).
+    pub hairpin: Option<PathBuf>,
+    /// Species code.
+    pub species: String,
+    /// Protocol preset (recorded in stats).
+    pub protocol: Protocol,
+    /// Resolved trimming settings.
+    pub trim: TrimSettings,
+    /// Alignment limits.
+    pub params: AlignParams,
+    /// 5' window around a mature start.
+    pub window_5p: usize,
+    /// 3' window around a mature end.
+    pub window_3p: usize,
+    /// Engine choice.
+    pub engine: EngineChoice,
+    /// Worker threads.
+    pub threads: usize,
+    /// Output directory.
+    pub outdir: PathBuf,
+    /// Show a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+}
+
+/// One sample after trimming and collapsing.
+struct SampleRun {
+    stats: SampleStats,
+    inserts: SampleInserts,
+}
+
+/// Count matrices of a run: per sample, one value per mature / hairpin.
+struct Counts {
+    mature: Vec<Vec<f64>>,
+    mature_unique: Vec<Vec<f64>>,
+    hairpin: Vec<Vec<f64>>,
+}
+
+/// Runs the whole quantification and writes the outputs.
+pub fn run(opts: &QuantOptions) -> Result<RunStats> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .build()
+        .map_err(|e| Error::InvalidValue {
+            what: "--threads",
+            value: opts.threads.to_string(),
+            message: e.to_string(),
+        })?;
+    pool.install(|| run_in_pool(opts, started))
+}
+
+fn select_engine(choice: EngineChoice) -> Result<Box<dyn Engine>> {
+    match choice {
+        EngineChoice::Cpu | EngineChoice::Auto => Ok(Box::new(CpuEngine)),
+        EngineChoice::Gpu => Err(Error::EngineUnavailable {
+            engine: "gpu",
+            message: "the GPU engine is not built yet; use --engine cpu (or auto)".into(),
+        }),
+    }
+}
+
+fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
+    let engine = select_engine(opts.engine)?;
+    let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
+    let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
+    let trimmer = opts.trim.trimmer();
+    let progress = progress_bar(opts.progress);
+
+    let runs: Vec<SampleRun> = opts
+        .samples
+        .par_iter()
+        .map(|s| trim_and_collapse(s, &trimmer, &progress))
+        .collect::<Result<_>>()?;
+    progress.finish_and_clear();
+
+    let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
+    let codes: Vec<Vec<u8>> = table.seqs.par_iter().map(|s| encode(s)).collect();
+    let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    let hits = engine.align(&targets, &views, &opts.params)?;
+    let assignments: Vec<Assignment> = views
+        .par_iter()
+        .zip(hits.par_iter())
+        .map(|(q, h)| assign(&targets, q, h))
+        .collect();
+
+    let mut sample_stats: Vec<SampleStats> = runs.iter().map(|r| r.stats.clone()).collect();
+    let counts = count(&reference, &table, &assignments, &mut sample_stats);
+
+    let stats = RunStats {
+        mirq_version: env!("CARGO_PKG_VERSION").to_string(),
+        engine: engine.name().to_string(),
+        threads: opts.threads.max(1),
+        elapsed_seconds: 0.0,
+        unique_inserts: table.seqs.len() as u64,
+        reference: ReferenceStats {
+            species: opts.species.clone(),
+            mature: opts.mature.display().to_string(),
+            hairpin: opts.hairpin.as_ref().map(|h| h.display().to_string()),
+            mature_mirnas: reference.matures.len(),
+            hairpins: reference.hairpins.len(),
+            unplaced_matures: if reference.hairpins.is_empty() {
+                0
+            } else {
+                reference.unplaced_matures().len()
+            },
+        },
+        settings: RunSettings {
+            protocol: opts.protocol.to_string(),
+            adapter: opts.trim.adapter.clone(),
+            cut_5p: opts.trim.cut_5p,
+            cut_3p: opts.trim.cut_3p,
+            min_length: opts.trim.min_length,
+            max_length: opts.trim.max_length,
+            adapter_error_rate: opts.trim.max_error_rate,
+            adapter_min_overlap: opts.trim.min_overlap,
+            mismatches: opts.params.max_mismatches,
+            max_nontemplated: opts.params.max_nontemplated,
+            window_5p: opts.window_5p,
+            window_3p: opts.window_3p,
+        },
+        samples: sample_stats,
+    };
+    write_outputs(opts, &reference, &runs, &counts, stats, started)
+}
+
+fn progress_bar(wanted: bool) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {human_pos} reads trimmed ({per_sec}) {elapsed}")
+            .expect("valid template"),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
+/// Streams one sample's files through the trimmer into its collapsed inserts.
+fn trim_and_collapse(
+    sample: &Sample,
+    trimmer: &Trimmer,
+    progress: &ProgressBar,
+) -> Result<SampleRun> {
+    let mut stats = SampleStats {
+        sample: sample.name.clone(),
+        files: sample
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        ..Default::default()
+    };
+    let mut inserts = SampleInserts::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    let mut since_tick = 0u64;
+    let has_adapter = trimmer.has_adapter();
+    for file in &sample.files {
+        fastq::for_each_record(file, |seq, _qual| {
+            stats.reads_in += 1;
+            since_tick += 1;
+            if since_tick == 1 << 16 {
+                progress.inc(since_tick);
+                since_tick = 0;
+            }
+            let outcome = trimmer.trim(seq);
+            if has_adapter && outcome != TrimOutcome::NoAdapter {
+                stats.adapter_found += 1;
+            }
+            match outcome {
+                TrimOutcome::NoAdapter => stats.no_adapter += 1,
+                TrimOutcome::TooShort(len) => {
+                    stats.too_short += 1;
+                    if len == 0 {
+                        stats.adapter_dimers += 1;
+                    }
+                }
+                TrimOutcome::TooLong(_) => stats.too_long += 1,
+                TrimOutcome::Insert { start, end } => {
+                    stats.inserts += 1;
+                    buf.clear();
+                    buf.extend(
+                        seq[start..end]
+                            .iter()
+                            .map(|&b| match b.to_ascii_uppercase() {
+                                b'U' => b'T',
+                                b'A' | b'C' | b'G' | b'T' => b.to_ascii_uppercase(),
+                                _ => b'N',
+                            }),
+                    );
+                    inserts.add(&buf);
+                }
+            }
+        })?;
+    }
+    progress.inc(since_tick);
+    stats.unique_inserts = inserts.len() as u64;
+    Ok(SampleRun { stats, inserts })
+}
+
+/// Adds every sample's reads to the miRNAs and hairpins their inserts are
+/// assigned to, in insert order (so the sums do not depend on threads).
+fn count(
+    reference: &Reference,
+    table: &InsertTable,
+    assignments: &[Assignment],
+    stats: &mut [SampleStats],
+) -> Counts {
+    let n_mature = reference.matures.len();
+    let n_hairpin = reference.hairpins.len();
+    let mut counts = Counts {
+        mature: Vec::new(),
+        mature_unique: Vec::new(),
+        hairpin: Vec::new(),
+    };
+    for (s, sample_counts) in table.counts.iter().enumerate() {
+        let mut mature = vec![0f64; n_mature];
+        let mut unique = vec![0f64; n_mature];
+        let mut hairpin = vec![0f64; n_hairpin];
+        let st = &mut stats[s];
+        for &(id, reads) in sample_counts {
+            let reads_f = reads as f64;
+            match &assignments[id as usize] {
+                Assignment::Mature { matures, .. } => {
+                    st.assigned_mature += reads as u64;
+                    let share = reads_f / matures.len() as f64;
+                    for &m in matures {
+                        mature[m as usize] += share;
+                    }
+                    if matures.len() == 1 {
+                        unique[matures[0] as usize] += reads_f;
+                    } else {
+                        st.mature_multimapped += reads as u64;
+                    }
+                }
+                Assignment::Hairpin { hairpins } => {
+                    st.hairpin_only += reads as u64;
+                    let share = reads_f / hairpins.len() as f64;
+                    for &h in hairpins {
+                        hairpin[h as usize] += share;
+                    }
+                }
+                Assignment::Unassigned => st.unassigned += reads as u64,
+            }
+        }
+        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
+        counts.mature.push(mature);
+        counts.mature_unique.push(unique);
+        counts.hairpin.push(hairpin);
+    }
+    counts
+}
+
+fn write_outputs(
+    opts: &QuantOptions,
+    reference: &Reference,
+    runs: &[SampleRun],
+    counts: &Counts,
+    mut stats: RunStats,
+    started: Instant,
+) -> Result<RunStats> {
+    let samples: Vec<String> = opts.samples.iter().map(|s| s.name.clone()).collect();
+    let mature_names: Vec<String> = reference.matures.iter().map(|m| m.name.clone()).collect();
+    let hairpin_names: Vec<String> = reference.hairpins.iter().map(|h| h.name.clone()).collect();
+    let rpm: Vec<Vec<f64>> = counts
+        .mature
+        .iter()
+        .zip(&stats.samples)
+        .map(|(col, st)| {
+            let total = st.assigned_mature as f64;
+            col.iter()
+                .map(|&c| if total > 0.0 { c * 1e6 / total } else { 0.0 })
+                .collect()
+        })
+        .collect();
+
+    let mut out = StagedOutputs::new(&opts.outdir)?;
+    for run in runs {
+        let rel = format!("collapsed/{}.fa", run.stats.sample);
+        out.write(&rel, |w| write_collapsed_fasta(w, &run.inserts))?;
+    }
+    stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
+    out.write("stats.json", |w| {
+        use std::io::Write;
+        w.write_all(json.as_bytes())?;
+        w.write_all(b"\n")
+    })?;
+    out.write("hairpin_counts.tsv", |w| {
+        write_matrix(
+            w,
+            "hairpin",
+            &samples,
+            &hairpin_names,
+            &counts.hairpin,
+            format_count,
+        )
+    })?;
+    out.write("mature_rpm.tsv", |w| {
+        write_matrix(w, "mirna", &samples, &mature_names, &rpm, format_rpm)
+    })?;
+    out.write("mature_counts_unique.tsv", |w| {
+        write_matrix(
+            w,
+            "mirna",
+            &samples,
+            &mature_names,
+            &counts.mature_unique,
+            format_count,
+        )
+    })?;
+    out.write("mature_counts.tsv", |w| {
+        write_matrix(
+            w,
+            "mirna",
+            &samples,
+            &mature_names,
+            &counts.mature,
+            format_count,
+        )
+    })?;
+    out.commit()?;
+    Ok(stats)
+}
