@@ -17,9 +17,9 @@ const IO_BUFFER: usize = 1 << 20;
 /// Returns the number of records read. An empty file (or an empty compressed
 /// stream) holds zero records and is not an error.
 pub fn for_each_record(path: &Path, mut visit: impl FnMut(&[u8], &[u8])) -> Result<u64> {
-    let file = File::open(path).map_err(|source| Error::Io {
+    let file = File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
-        source,
+        err,
     })?;
     let reader = BufReader::with_capacity(IO_BUFFER, file);
     read_records(path, reader, &mut visit)

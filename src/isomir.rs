@@ -30,9 +30,8 @@ impl IsomirCall {
     /// Classifies `hit` of `insert` (base codes) against mature window `w`.
     pub fn new(ts: &TargetSet, hit: &Hit, w: &Window, insert: &[u8]) -> Self {
         let mut snvs = Vec::new();
-        for i in 0..hit.templated as usize {
+        for (i, &q) in insert.iter().enumerate().take(hit.templated as usize) {
             let r = ts.base(hit.target as usize, hit.offset + i as i32);
-            let q = insert[i];
             if r != WILDCARD && (r >= N || q >= N || r != q) {
                 snvs.push(((i + 1) as u8, q, r));
             }

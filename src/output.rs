@@ -19,9 +19,9 @@ pub struct StagedOutputs {
 impl StagedOutputs {
     /// Creates the output directory and a staging folder inside it.
     pub fn new(outdir: &Path) -> Result<Self> {
-        let io = |source| Error::Write {
+        let io = |err| Error::Write {
             path: outdir.to_path_buf(),
-            source,
+            err,
         };
         fs::create_dir_all(outdir).map_err(io)?;
         let staging = outdir.join(format!(".mirq-staging-{}", std::process::id()));
@@ -44,9 +44,9 @@ impl StagedOutputs {
         fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
     ) -> Result<()> {
         let path = self.staging.join(rel);
-        let err = |source| Error::Write {
+        let err = |err| Error::Write {
             path: self.outdir.join(rel),
-            source,
+            err,
         };
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(err)?;
@@ -69,14 +69,14 @@ impl StagedOutputs {
         for rel in &self.files {
             let to = self.outdir.join(rel);
             if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|source| Error::Write {
+                fs::create_dir_all(parent).map_err(|err| Error::Write {
                     path: to.clone(),
-                    source,
+                    err,
                 })?;
             }
-            fs::rename(self.staging.join(rel), &to).map_err(|source| Error::Write {
+            fs::rename(self.staging.join(rel), &to).map_err(|err| Error::Write {
                 path: to.clone(),
-                source,
+                err,
             })?;
         }
         self.committed = true;

@@ -83,14 +83,14 @@ pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
     let mut kept = Vec::new();
     let mut seen: FxHashMap<String, ()> = FxHashMap::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
+    if let Err(err) = std::fs::File::open(path) {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            err,
+        });
+    }
     let mut reader = match parse_fastx_file(path) {
         Ok(r) => r,
-        Err(e) if e.kind == ParseErrorKind::Io && !path.exists() => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-            })
-        }
         Err(e) if e.kind == ParseErrorKind::EmptyFile => {
             return Err(Error::Reference {
                 path: path.to_path_buf(),

@@ -66,9 +66,9 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
 /// the order of their first row. Relative FASTQ paths are taken from the
 /// working directory, or else from the samplesheet's directory.
 pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let text = std::fs::read_to_string(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
-        source,
+        err,
     })?;
     let err = |line: usize, message: String| Error::Samplesheet {
         path: path.to_path_buf(),
