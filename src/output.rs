@@ -95,6 +95,11 @@ impl Drop for StagedOutputs {
 
 /// Formats a count: integers without decimals, fractions (multi-mapper
 /// shares) with up to three decimals.
+///
+/// ```
+/// assert_eq!(mirq::output::format_count(7.0), "7");
+/// assert_eq!(mirq::output::format_count(1.0 / 3.0), "0.333");
+/// ```
 pub fn format_count(x: f64) -> String {
     let r = x.round();
     if (x - r).abs() < 1e-6 {

@@ -25,6 +25,15 @@ pub struct AdapterMatch {
 }
 
 /// Finds one 3' adapter in reads.
+///
+/// ```
+/// use mirq::trim::AdapterFinder;
+/// let finder = AdapterFinder::new(b"TGGAATTCTCGGGTGCCAAGG", 0.1, 3);
+/// // miR-16-5p, then the adapter with one mismatch (C for G at its 4th base)
+/// let read = b"TAGCAGCACGTAAATATTGGCGTGGCATTCTCGGGTGCCAAGGAACTCC";
+/// let hit = finder.find(read).unwrap();
+/// assert_eq!((hit.start, hit.errors), (22, 1));
+/// ```
 #[derive(Debug, Clone)]
 pub struct AdapterFinder {
     codes: Vec<u8>,

@@ -161,6 +161,19 @@ pub fn best_hits(mut hits: Vec<Hit>) -> Vec<Hit> {
 }
 
 /// Best hits by trying every offset of every target: the oracle.
+///
+/// ```
+/// use mirq::align::{brute_force, AlignParams, TargetSet};
+/// use mirq::reference::{RefSeq, Reference};
+/// use mirq::seq::encode;
+/// let mature = RefSeq { name: "hsa-miR-16-5p".into(), seq: b"TAGCAGCACGTAAATATTGGCG".to_vec() };
+/// let reference = Reference::from_sequences("hsa", vec![mature], vec![]);
+/// let targets = TargetSet::build(&reference, 3, 5);
+/// // the mature with an untemplated A: one hit, one free base
+/// let hits = brute_force(&targets, &encode(b"TAGCAGCACGTAAATATTGGCGA"), &AlignParams::default());
+/// assert_eq!(hits.len(), 1);
+/// assert_eq!(hits[0].rank(), (0, 1));
+/// ```
 pub fn brute_force(ts: &TargetSet, insert: &[u8], params: &AlignParams) -> Vec<Hit> {
     let mut hits = Vec::new();
     for t in 0..ts.targets.len() {

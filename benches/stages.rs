@@ -1,0 +1,145 @@
+//! Micro-benchmarks of the pipeline stages on reproducible synthetic data:
+//! adapter trimming, collapsing, and alignment per engine (CPU seeded search
+//! and the brute-force oracle for scale).
+//!
+//! `cargo bench --bench stages`
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+
+use mirq::align::cpu::{CpuEngine, Searcher};
+use mirq::align::{brute_force, AlignParams, Engine, TargetSet};
+use mirq::collapse::SampleInserts;
+use mirq::reference::{RefSeq, Reference};
+use mirq::seq::encode;
+use mirq::trim::AdapterFinder;
+
+const ADAPTER: &[u8] = b"TGGAATTCTCGGGTGCCAAGGAACTCCAGTCACATCTCGTATGCC";
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn seq(&mut self, n: usize) -> Vec<u8> {
+        (0..n)
+            .map(|_| b"ACGT"[(self.next() % 4) as usize])
+            .collect()
+    }
+}
+
+/// 2,000 pseudo-miRNAs in 90-nt hairpins (human-sized reference).
+fn reference(rng: &mut Rng) -> Reference {
+    let mut matures = Vec::new();
+    let mut hairpins = Vec::new();
+    for i in 0..2000 {
+        let m = rng.seq(22);
+        let mut h = rng.seq(10);
+        h.extend_from_slice(&m);
+        h.extend(rng.seq(58));
+        matures.push(RefSeq {
+            name: format!("sim-miR-{i}"),
+            seq: m,
+        });
+        hairpins.push(RefSeq {
+            name: format!("sim-mir-{i}"),
+            seq: h,
+        });
+    }
+    Reference::from_sequences("sim", matures, hairpins)
+}
+
+/// Inserts drawn from the matures with 3' variation and ~1% base errors.
+fn inserts(rng: &mut Rng, r: &Reference, n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|_| {
+            let m = &r.matures[(rng.next() % r.matures.len() as u64) as usize].seq;
+            let mut s = m[..m.len() - (rng.next() % 3) as usize].to_vec();
+            let tail = (rng.next() % 3) as usize;
+            s.extend(rng.seq(tail));
+            for b in s.iter_mut() {
+                if rng.next() % 100 == 0 {
+                    *b = b"ACGT"[(rng.next() % 4) as usize];
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
+    let r = reference(&mut rng);
+    let ins = inserts(&mut rng, &r, 20_000);
+    let reads: Vec<Vec<u8>> = ins
+        .iter()
+        .map(|i| {
+            let mut read = i.clone();
+            read.extend_from_slice(ADAPTER);
+            read.truncate(50);
+            if rng.next() % 5 == 0 {
+                read[i.len() + 3] = b'A'; // an adapter with an error takes the alignment path
+            }
+            read
+        })
+        .collect();
+
+    let mut g = c.benchmark_group("trim");
+    g.throughput(Throughput::Elements(reads.len() as u64));
+    let finder = AdapterFinder::new(b"TGGAATTCTCGGGTGCCAAGG", 0.1, 3);
+    g.bench_function("adapter_20k_reads", |b| {
+        b.iter(|| reads.iter().filter_map(|r| finder.find(r)).count())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("collapse");
+    g.throughput(Throughput::Elements(ins.len() as u64));
+    g.bench_function("collapse_20k_inserts", |b| {
+        b.iter_batched(
+            SampleInserts::default,
+            |mut s| {
+                for i in &ins {
+                    s.add(i);
+                }
+                s.len()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+
+    let ts = TargetSet::build(&r, 3, 5);
+    let codes: Vec<Vec<u8>> = ins.iter().map(|i| encode(i)).collect();
+    let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    let params = AlignParams::default();
+    let mut g = c.benchmark_group("align");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(views.len() as u64));
+    g.bench_function("cpu_engine_20k_inserts", |b| {
+        b.iter(|| CpuEngine.align(&ts, &views, &params).unwrap().len())
+    });
+    let searcher = Searcher::new(&ts);
+    g.bench_function("cpu_search_one_thread_20k_inserts", |b| {
+        b.iter(|| {
+            views
+                .iter()
+                .map(|q| searcher.search(q, &params).len())
+                .sum::<usize>()
+        })
+    });
+    g.throughput(Throughput::Elements(50));
+    g.bench_function("brute_force_oracle_50_inserts", |b| {
+        b.iter(|| {
+            views[..50]
+                .iter()
+                .map(|q| brute_force(&ts, q, &params).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
