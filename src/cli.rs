@@ -20,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Trim, collapse, align and count: FASTQ files to miRNA count matrices.
     Quant(QuantArgs),
+    /// List the GPU adapters wgpu sees (name, backend, type, limits).
+    Devices,
 }
 
 /// `mirq quant` arguments.
@@ -79,7 +81,8 @@ pub struct QuantArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=5), help_heading = "Alignment")]
     pub max_nontemplated: u8,
 
-    /// Alignment engine: auto, cpu or gpu.
+    /// Alignment engine: cpu, gpu (fails without a GPU adapter) or auto (a
+    /// hardware GPU for large runs, else the CPU).
     #[arg(long, default_value = "auto", value_parser = parse_engine, help_heading = "Performance")]
     pub engine: EngineChoice,
 

@@ -15,10 +15,38 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Quant(args) => run_quant(args),
+        Command::Devices => {
+            print_devices();
+            Ok(())
+        }
     };
-    if let Err(e) = result {
-        eprintln!("mirq: error: {e:#}");
-        std::process::exit(1);
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("mirq: error: {e:#}");
+            1
+        }
+    };
+    mirq::align::gpu::exit_after_gpu(code)
+}
+
+fn print_devices() {
+    let adapters = mirq::align::gpu::list_adapters();
+    if adapters.is_empty() {
+        println!("no GPU adapter found: mirq quant runs on the CPU engine");
+        return;
+    }
+    println!("name\tbackend\ttype\tmax_storage_buffer_binding_size\tmax_buffer_size\tmax_workgroups_per_dimension");
+    for a in adapters {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            a.name,
+            a.backend,
+            a.device_type,
+            a.max_storage_buffer_binding_size,
+            a.max_buffer_size,
+            a.max_compute_workgroups_per_dimension
+        );
     }
 }
 
@@ -52,6 +80,9 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         progress: !args.quiet,
     };
     let stats = quant::run(&opts).context("quantification failed")?;
+    if let Some(note) = &stats.engine_note {
+        eprintln!("mirq: engine auto: {note}");
+    }
     if !args.quiet {
         for s in &stats.samples {
             let pct = |x: u64| {

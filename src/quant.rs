@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::align::cpu::CpuEngine;
+use crate::align::gpu::{AdapterSummary, GpuEngine};
 use crate::align::{AlignParams, Engine, TargetSet};
 use crate::assign::{assign, Assignment};
 use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts};
@@ -108,18 +109,72 @@ pub fn run(opts: &QuantOptions) -> Result<RunStats> {
     pool.install(|| run_in_pool(opts, started))
 }
 
-fn select_engine(choice: EngineChoice) -> Result<Box<dyn Engine>> {
+/// `--engine auto` takes a hardware GPU only from this many unique inserts
+/// on: below it, uploading the reference and inserts costs more than the
+/// CPU engine's whole search.
+pub const AUTO_GPU_MIN_INSERTS: usize = 200_000;
+
+/// The engine a run uses, the adapter behind it, and why it was chosen when
+/// that is worth telling (a fallback).
+pub struct EngineSelection {
+    /// The engine.
+    pub engine: Box<dyn Engine>,
+    /// The GPU adapter, when the GPU engine runs.
+    pub adapter: Option<AdapterSummary>,
+    /// Why `auto` chose the CPU, if it did for a reason a user should see.
+    pub note: Option<String>,
+}
+
+impl EngineSelection {
+    fn cpu(note: Option<String>) -> Self {
+        Self {
+            engine: Box::new(CpuEngine),
+            adapter: None,
+            note,
+        }
+    }
+
+    fn gpu(engine: GpuEngine) -> Self {
+        Self {
+            adapter: Some(engine.adapter().clone()),
+            engine: Box::new(engine),
+            note: None,
+        }
+    }
+}
+
+/// Resolves `--engine` for a run of `unique_inserts` distinct inserts. `gpu`
+/// fails without an adapter; `auto` falls back to the CPU and says why.
+pub fn select_engine(choice: EngineChoice, unique_inserts: usize) -> Result<EngineSelection> {
     match choice {
-        EngineChoice::Cpu | EngineChoice::Auto => Ok(Box::new(CpuEngine)),
-        EngineChoice::Gpu => Err(Error::EngineUnavailable {
-            engine: "gpu",
-            message: "the GPU engine is not built yet; use --engine cpu (or auto)".into(),
+        EngineChoice::Cpu => Ok(EngineSelection::cpu(None)),
+        EngineChoice::Gpu => GpuEngine::new()
+            .map(EngineSelection::gpu)
+            .map_err(|e| match e {
+                Error::EngineUnavailable { message, .. } => Error::EngineUnavailable {
+                    engine: "gpu",
+                    message: format!("{message}; use --engine cpu or auto"),
+                },
+                other => other,
+            }),
+        EngineChoice::Auto => Ok(match GpuEngine::new() {
+            Err(e) => EngineSelection::cpu(Some(format!("{e}: using the CPU engine"))),
+            Ok(gpu) if gpu.adapter().is_software() => EngineSelection::cpu(Some(format!(
+                "only a software GPU adapter ({}): using the CPU engine",
+                gpu.adapter().name
+            ))),
+            Ok(_) if unique_inserts < AUTO_GPU_MIN_INSERTS => EngineSelection::cpu(None),
+            Ok(gpu) => EngineSelection::gpu(gpu),
         }),
     }
 }
 
 fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
-    let engine = select_engine(opts.engine)?;
+    // --engine gpu fails before any FASTQ is read when no adapter exists
+    let early = match opts.engine {
+        EngineChoice::Gpu => Some(select_engine(EngineChoice::Gpu, 0)?),
+        _ => None,
+    };
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
     let trimmer = opts.trim.trimmer();
@@ -133,6 +188,11 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     progress.finish_and_clear();
 
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
+    let selection = match early {
+        Some(s) => s,
+        None => select_engine(opts.engine, table.seqs.len())?,
+    };
+    let engine = &selection.engine;
     let codes: Vec<Vec<u8>> = table.seqs.par_iter().map(|s| encode(s)).collect();
     let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
     let hits = engine.align(&targets, &views, &opts.params)?;
@@ -148,6 +208,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     let stats = RunStats {
         mirq_version: env!("CARGO_PKG_VERSION").to_string(),
         engine: engine.name().to_string(),
+        gpu_adapter: selection.adapter.clone(),
+        engine_note: selection.note.clone(),
         threads: opts.threads.max(1),
         elapsed_seconds: 0.0,
         unique_inserts: table.seqs.len() as u64,

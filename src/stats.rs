@@ -90,6 +90,11 @@ pub struct RunStats {
     pub mirq_version: String,
     /// Engine that aligned the inserts (`cpu` or `gpu`).
     pub engine: String,
+    /// The GPU adapter (name, backend, device type, limits) when the GPU
+    /// engine ran.
+    pub gpu_adapter: Option<crate::align::gpu::AdapterSummary>,
+    /// Why `--engine auto` fell back to the CPU, when it did.
+    pub engine_note: Option<String>,
     /// Worker threads.
     pub threads: usize,
     /// Wall-clock seconds of the whole run.

@@ -164,17 +164,6 @@ fn missing_reference_is_named() {
 }
 
 #[test]
-fn gpu_engine_says_it_is_not_built() {
-    let c = Case::new();
-    let f = c.file("ok.fastq", &fastq_body(2));
-    let err = c.fails(&[os(&f), "--engine".as_ref(), "gpu".as_ref()]);
-    assert!(
-        err.contains("gpu") && err.contains("not built yet"),
-        "{err}"
-    );
-}
-
-#[test]
 fn bad_file_among_good_ones_leaves_no_tables() {
     let c = Case::new();
     let good = c.file("good.fastq", &fastq_body(5));

@@ -97,7 +97,34 @@ impl AdapterSummary {
     }
 }
 
+static TOUCHED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process has loaded a GPU driver (made a wgpu instance).
+/// Some drivers, Mesa's lavapipe among them, can abort in their own
+/// teardown at process exit; see [`exit_after_gpu`].
+pub fn touched() -> bool {
+    TOUCHED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Ends the process with `code` without running C exit handlers when a GPU
+/// driver was loaded: Mesa's llvmpipe/lavapipe with LLVM can corrupt the heap
+/// in its static destructors at exit (llvm-project#105547, mesa#11797) and
+/// turn a finished run into an abort. Everything mirq writes is flushed and
+/// renamed into place before this is called. Without a driver it is a
+/// normal `std::process::exit`.
+pub fn exit_after_gpu(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    if touched() {
+        // SAFETY: _exit ends the process at once; no Rust state is used after.
+        unsafe { libc::_exit(code) }
+    }
+    std::process::exit(code)
+}
+
 fn instance() -> wgpu::Instance {
+    TOUCHED.store(true, std::sync::atomic::Ordering::SeqCst);
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
 }
 
@@ -401,6 +428,18 @@ impl GpuEngine {
         let size = count as u64 * std::mem::size_of::<HitOut>() as u64;
         let bytes = self.read_back(&hits, size)?;
         Ok(Ok(bytemuck::cast_slice(&bytes).to_vec()))
+    }
+}
+
+impl Drop for GpuEngine {
+    fn drop(&mut self) {
+        // Tear the device down now, while the process is still running
+        // normally, rather than leave it to process exit.
+        let _ = self.device.poll(wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: None,
+        });
+        self.device.destroy();
     }
 }
 

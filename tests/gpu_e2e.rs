@@ -1,0 +1,207 @@
+//! `mirq quant --engine gpu` and `--engine cpu` give byte-identical tables on
+//! simulated and real runs; without an adapter, `auto` falls back to the CPU
+//! and says so, and `gpu` fails clearly. Runs on lavapipe in CI.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+/// Whether `mirq devices` sees an adapter (asked in a child process, so
+/// that this test process never loads a GPU driver).
+fn gpu_available() -> bool {
+    let out = common::run_ok(common::mirq().arg("devices"));
+    let ok = !out.contains("no GPU adapter");
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have a wgpu adapter (lavapipe)"
+        );
+        eprintln!("skipping: no GPU adapter");
+    }
+    ok
+}
+
+/// Runs quant with each engine and compares every table byte for byte.
+fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |engine: &str| -> PathBuf {
+        let out = dir.path().join(engine);
+        common::run_ok(
+            common::mirq()
+                .args(["quant", "-q", "-t", "2", "--engine", engine])
+                .args(args)
+                .arg("-o")
+                .arg(&out),
+        );
+        out
+    };
+    let (cpu, gpu) = (run("cpu"), run("gpu"));
+    for f in [
+        "mature_counts.tsv",
+        "mature_counts_unique.tsv",
+        "mature_rpm.tsv",
+        "hairpin_counts.tsv",
+    ] {
+        let (a, b) = (
+            std::fs::read(cpu.join(f)).unwrap(),
+            std::fs::read(gpu.join(f)).unwrap(),
+        );
+        assert!(a == b, "{name}: {f} differs between engines");
+    }
+    assert_eq!(common::stats(&gpu)["engine"], "gpu");
+    assert!(common::stats(&gpu)["gpu_adapter"]["name"].is_string());
+    assert_eq!(common::stats(&cpu)["engine"], "cpu");
+}
+
+fn os(p: &Path) -> &std::ffi::OsStr {
+    p.as_os_str()
+}
+
+#[test]
+fn demo_run_is_identical_on_both_engines() {
+    if !gpu_available() {
+        return;
+    }
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    let (m, h) = (
+        demo.join("reference/mature.fa"),
+        demo.join("reference/hairpin.fa"),
+    );
+    let (a, b) = (
+        demo.join("reads/plasma_A.fastq.gz"),
+        demo.join("reads/plasma_B.fastq.gz"),
+    );
+    same_tables(
+        "demo",
+        &[
+            os(&a),
+            os(&b),
+            "--species".as_ref(),
+            "hsa".as_ref(),
+            "--mature".as_ref(),
+            os(&m),
+            "--hairpin".as_ref(),
+            os(&h),
+        ],
+    );
+}
+
+#[test]
+fn simulated_run_is_identical_on_both_engines() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/reference");
+    let prefix = dir.path().join("sim");
+    common::run_ok(
+        std::process::Command::new("python3")
+            .arg(shared.join("tools/simulate_smallrna.py"))
+            .arg("--mature")
+            .arg(demo.join("mature.fa"))
+            .arg("--hairpin")
+            .arg(demo.join("hairpin.fa"))
+            .args([
+                "--species",
+                "hsa",
+                "--reads",
+                "20000",
+                "--seed",
+                "3",
+                "--error-scale",
+                "3",
+                "--out",
+            ])
+            .arg(&prefix),
+    );
+    let fq = prefix.with_extension("fastq.gz");
+    let (m, h) = (demo.join("mature.fa"), demo.join("hairpin.fa"));
+    for mm in ["0", "1", "2"] {
+        same_tables(
+            &format!("simulated, --mismatches {mm}"),
+            &[
+                os(&fq),
+                "--species".as_ref(),
+                "hsa".as_ref(),
+                "--mature".as_ref(),
+                os(&m),
+                "--hairpin".as_ref(),
+                os(&h),
+                "--mismatches".as_ref(),
+                mm.as_ref(),
+            ],
+        );
+    }
+}
+
+#[test]
+fn real_runs_are_identical_on_both_engines() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !gpu_available() {
+        return;
+    }
+    let d = |rel: &str| shared.join("data").join(rel);
+    let (mature, hairpin) = (d("mirbase/mature_v21.fa.gz"), d("mirbase/hairpin_hsa.fa"));
+    let sample1 = d("fastq/mirtrace_sample1.fastq.gz");
+    same_tables(
+        "mirtrace_sample1, mature only",
+        &[
+            os(&sample1),
+            "--species".as_ref(),
+            "hsa".as_ref(),
+            "--mature".as_ref(),
+            os(&mature),
+        ],
+    );
+    let excerpt = d("fastq/excerpt_testdata_human.fastq.gz");
+    same_tables(
+        "excerpt_testdata_human, with hairpins",
+        &[
+            os(&excerpt),
+            "--adapter".as_ref(),
+            "TCGTATGCCGTCTTCTGCTTG".as_ref(),
+            "--species".as_ref(),
+            "hsa".as_ref(),
+            "--mature".as_ref(),
+            os(&mature),
+            "--hairpin".as_ref(),
+            os(&hairpin),
+        ],
+    );
+}
+
+#[test]
+fn without_an_adapter_auto_falls_back_and_gpu_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |engine: &str| {
+        common::mirq()
+            .env("WGPU_BACKEND", "vulkan")
+            .env("VK_ICD_FILENAMES", "/nonexistent")
+            .env("VK_DRIVER_FILES", "/nonexistent")
+            .args(["quant", "--species", "tst", "--engine", engine, "--mature"])
+            .arg(common::test_data("tiny/mature.fa"))
+            .arg(common::test_data("tiny/tiny.fastq"))
+            .arg("-o")
+            .arg(dir.path().join(engine))
+            .output()
+            .unwrap()
+    };
+    let auto = run("auto");
+    let err = String::from_utf8_lossy(&auto.stderr);
+    assert!(auto.status.success(), "{err}");
+    assert!(err.contains("using the CPU engine"), "{err}");
+    assert_eq!(common::stats(&dir.path().join("auto"))["engine"], "cpu");
+    let gpu = run("gpu");
+    let err = String::from_utf8_lossy(&gpu.stderr);
+    assert!(!gpu.status.success());
+    assert!(
+        err.contains("no GPU adapter") && err.contains("--engine cpu"),
+        "{err}"
+    );
+    assert!(!dir.path().join("gpu/mature_counts.tsv").exists());
+}
