@@ -1,0 +1,143 @@
+//! Alignment stage per engine: unique simulated inserts against the human
+//! miRBase hairpins, timed per engine (inserts/s), GPU hits checked against
+//! the CPU's.
+//!
+//! `cargo bench --bench engines -- [--inserts N] [--gpu-inserts M] [--hairpin FA --mature FA]`
+//!
+//! Defaults: 1,000,000 inserts for the CPU engine and all of them for the GPU
+//! engine on a hardware adapter, 2,000 on a software one (lavapipe scans
+//! every target offset on CPU cores: minutes per thousand inserts). The
+//! references default to `../shared/data/mirbase/`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mirq::align::cpu::CpuEngine;
+use mirq::align::gpu::GpuEngine;
+use mirq::align::{AlignParams, Engine, TargetSet};
+use mirq::reference::Reference;
+use mirq::seq::encode;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Distinct inserts like a deep run's: isomiRs of located matures (5'
+/// shifts, 3' trims and extensions, A/U tails) with sequencing errors, plus
+/// 10% hairpin fragments and 10% unrelated sequence.
+fn simulate(reference: &Reference, n: usize) -> Vec<Vec<u8>> {
+    let mut rng = Rng(0x5EED_0000_0000_0042);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let kind = rng.below(10);
+        let mut s: Vec<u8> = if kind == 0 {
+            let len = 16 + rng.below(20);
+            (0..len).map(|_| b"ACGT"[rng.below(4)]).collect()
+        } else {
+            let loc = reference.locations[rng.below(reference.locations.len())];
+            let h = &reference.hairpins[loc.hairpin].seq;
+            let m = reference.matures[loc.mature].seq.len();
+            let (start, len) = if kind == 1 {
+                (
+                    rng.below(h.len().saturating_sub(20).max(1)),
+                    18 + rng.below(6),
+                )
+            } else {
+                let shift = rng.below(3) as isize - 1;
+                (
+                    (loc.start as isize + shift).max(0) as usize,
+                    m + rng.below(5) - 2,
+                )
+            };
+            let end = (start + len).min(h.len());
+            h[start..end].to_vec()
+        };
+        for _ in 0..rng.below(3) {
+            s.push(b"AAT"[rng.below(3)]);
+        }
+        for b in s.iter_mut() {
+            if rng.below(100) < 2 {
+                *b = b"ACGT"[rng.below(4)];
+            }
+        }
+        if s.len() >= 16 && seen.insert(s.clone()) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let shared = std::env::var_os("MIRQ_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let hairpin = arg("--hairpin")
+        .map(PathBuf::from)
+        .unwrap_or(shared.join("data/mirbase/hairpin_hsa.fa"));
+    let mature = arg("--mature")
+        .map(PathBuf::from)
+        .unwrap_or(shared.join("data/mirbase/mature_nfcore_test.fa"));
+    let n: usize = arg("--inserts").map_or(1_000_000, |v| v.parse().expect("--inserts N"));
+    let reference = Reference::load(&mature, Some(&hairpin), "hsa").expect("reference");
+    let ts = TargetSet::build(&reference, 3, 5);
+    let inserts = simulate(&reference, n);
+    let codes: Vec<Vec<u8>> = inserts.iter().map(|s| encode(s)).collect();
+    let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    let params = AlignParams::default();
+    println!(
+        "reference: {} hairpins, {} matures, {} target bases; {} unique inserts",
+        reference.hairpins.len(),
+        reference.matures.len(),
+        ts.text.len(),
+        views.len()
+    );
+    let threads = rayon::current_num_threads();
+    let t = Instant::now();
+    let cpu = CpuEngine.align(&ts, &views, &params).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "cpu engine ({threads} threads): {} inserts in {secs:.2} s = {:.0} inserts/s",
+        views.len(),
+        views.len() as f64 / secs
+    );
+    match GpuEngine::new() {
+        Err(e) => println!("gpu engine: not run ({e})"),
+        Ok(gpu) => {
+            let a = gpu.adapter().clone();
+            let default_m = if a.is_software() { 2_000 } else { views.len() };
+            let m: usize =
+                arg("--gpu-inserts").map_or(default_m, |v| v.parse().expect("--gpu-inserts M"));
+            let m = m.min(views.len());
+            let t = Instant::now();
+            let got = gpu.align(&ts, &views[..m], &params).unwrap();
+            let secs = t.elapsed().as_secs_f64();
+            let same = got.iter().zip(&cpu).all(|(g, c)| g == c);
+            println!(
+                "gpu engine ({}, {}, {}): {m} inserts in {secs:.2} s = {:.0} inserts/s; hits identical to cpu: {same}",
+                a.name,
+                a.backend,
+                a.device_type,
+                m as f64 / secs
+            );
+            assert!(same, "GPU hits differ from CPU hits");
+        }
+    }
+    mirq::align::gpu::exit_after_gpu(0)
+}
