@@ -1,9 +1,16 @@
 //! Streaming FASTQ input: plain, gzip or zstd (detected from the first bytes,
 //! never from the file name), one record at a time, in bounded memory.
+//!
+//! Reading and decompression run on a thread of their own: it fills reusable
+//! byte chunks and sends them through a bounded channel to the calling
+//! thread, which parses records from them. At most `CHANNEL_DEPTH + 2`
+//! chunks of `CHUNK` bytes exist per file, and they are recycled, so no
+//! memory is allocated per read.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use needletail::errors::ParseErrorKind;
 use needletail::parse_fastx_reader;
@@ -13,6 +20,19 @@ use crate::error::{Error, Result};
 /// Size of the read buffer between the file and the decompressor.
 const IO_BUFFER: usize = 1 << 20;
 
+/// Decompressed bytes per chunk sent to the parser.
+const CHUNK: usize = 1 << 20;
+
+/// Filled chunks that may wait in the channel.
+const CHANNEL_DEPTH: usize = 4;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// A chunk of decompressed bytes: the buffer (always `CHUNK` long) and how
+/// much of it is filled.
+type Chunk = (Vec<u8>, usize);
+
 /// Reads every record of `path`, handing its sequence and quality to `visit`.
 /// Returns the number of records read. An empty file (or an empty compressed
 /// stream) holds zero records and is not an error.
@@ -21,8 +41,159 @@ pub fn for_each_record(path: &Path, mut visit: impl FnMut(&[u8], &[u8])) -> Resu
         path: path.to_path_buf(),
         err,
     })?;
-    let reader = BufReader::with_capacity(IO_BUFFER, file);
-    read_records(path, reader, &mut visit)
+    std::thread::scope(|scope| {
+        let (filled_tx, filled_rx) = sync_channel::<io::Result<Chunk>>(CHANNEL_DEPTH);
+        let (empty_tx, empty_rx) = channel::<Vec<u8>>();
+        std::thread::Builder::new()
+            .name("mirq-decompress".into())
+            .spawn_scoped(scope, move || decompress(file, &filled_tx, &empty_rx))
+            .map_err(|err| Error::Io {
+                path: path.to_path_buf(),
+                err,
+            })?;
+        let mut reader = ChunkReader {
+            filled: filled_rx,
+            empty: empty_tx,
+            chunk: None,
+            len: 0,
+            pos: 0,
+            done: false,
+        };
+        // An empty stream is an empty sample; an error before the first byte
+        // is reported here (needletail would take it for an empty file).
+        match reader.fill() {
+            Ok(false) => Ok(0),
+            Ok(true) => read_records(path, reader, &mut visit),
+            Err(e) => Err(Error::Parse {
+                path: path.to_path_buf(),
+                message: format!("read error after record 0 (truncated or corrupt file?): {e}"),
+            }),
+        }
+        // Dropping the reader ends the decompressing thread early on an error;
+        // the scope joins it (and passes on a panic).
+    })
+}
+
+/// The decompressing thread: sends `file`'s decompressed bytes in chunks,
+/// then an error if one occurred. Stops when the parser hangs up.
+fn decompress(file: File, filled: &SyncSender<io::Result<Chunk>>, empty: &Receiver<Vec<u8>>) {
+    if let Err(e) = pump_file(file, filled, empty) {
+        let _ = filled.send(Err(e));
+    }
+}
+
+fn pump_file(
+    file: File,
+    filled: &SyncSender<io::Result<Chunk>>,
+    empty: &Receiver<Vec<u8>>,
+) -> io::Result<()> {
+    let mut input = BufReader::with_capacity(IO_BUFFER, file);
+    let mut magic = [0u8; 4];
+    let mut n = 0;
+    while n < magic.len() {
+        match input.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = Cursor::new(magic[..n].to_vec()).chain(input);
+    if magic[..n].starts_with(&GZIP_MAGIC) {
+        pump(flate2::bufread::MultiGzDecoder::new(head), filled, empty)
+    } else if magic[..n] == ZSTD_MAGIC {
+        pump(zstd::Decoder::with_buffer(head)?, filled, empty)
+    } else {
+        pump(head, filled, empty)
+    }
+}
+
+/// Fills chunks from `source` until its end; a partial chunk read before an
+/// error is sent before the error.
+fn pump(
+    mut source: impl Read,
+    filled: &SyncSender<io::Result<Chunk>>,
+    empty: &Receiver<Vec<u8>>,
+) -> io::Result<()> {
+    loop {
+        let mut buf = empty.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+        let mut len = 0;
+        let mut error = None;
+        while len < CHUNK {
+            match source.read(&mut buf[len..]) {
+                Ok(0) => break,
+                Ok(k) => len += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if len > 0 && filled.send(Ok((buf, len))).is_err() {
+            return Ok(()); // the parser stopped
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if len < CHUNK {
+            return Ok(());
+        }
+    }
+}
+
+/// The parser's side of the channel: a `Read` over the chunks in order,
+/// handing each used chunk back for reuse.
+struct ChunkReader {
+    filled: Receiver<io::Result<Chunk>>,
+    empty: Sender<Vec<u8>>,
+    chunk: Option<Vec<u8>>,
+    len: usize,
+    pos: usize,
+    done: bool,
+}
+
+impl ChunkReader {
+    /// Makes unread bytes available; false at the end of the stream.
+    fn fill(&mut self) -> io::Result<bool> {
+        while self.pos == self.len {
+            if self.done {
+                return Ok(false);
+            }
+            if let Some(used) = self.chunk.take() {
+                let _ = self.empty.send(used);
+            }
+            match self.filled.recv() {
+                Ok(Ok((buf, len))) => {
+                    self.chunk = Some(buf);
+                    self.len = len;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() || !self.fill()? {
+            return Ok(0);
+        }
+        let chunk = self.chunk.as_deref().expect("a chunk after fill");
+        let n = out.len().min(self.len - self.pos);
+        out[..n].copy_from_slice(&chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 fn read_records<R: Read + Send>(
@@ -136,5 +307,74 @@ mod tests {
         let f = write_tmp(b"@r1\nACGT\n+\nIII\n");
         let err = collect(f.path()).unwrap_err().to_string();
         assert!(err.contains("quality length"), "{err}");
+    }
+
+    fn many(records: usize) -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in 0..records {
+            let seq = &b"ACGTTGCAAGCTTAGCAGCACGTAAATATTGGCG"[..10 + i % 24];
+            body.extend_from_slice(format!("@read{i}\n").as_bytes());
+            body.extend_from_slice(seq);
+            body.extend_from_slice(b"\n+\n");
+            body.extend(std::iter::repeat(b'I').take(seq.len()));
+            body.push(b'\n');
+        }
+        body
+    }
+
+    /// Several chunks' worth, so records straddle chunk boundaries.
+    #[test]
+    fn plain_gzip_multi_member_gzip_and_zstd_agree_over_many_chunks() {
+        let body = many(120_000);
+        assert!(body.len() > 3 * CHUNK);
+        let expected = collect(write_tmp(&body).path()).unwrap();
+        assert_eq!(expected.len(), 120_000);
+        assert_eq!(
+            expected[119_999],
+            "ACGTTGCAAGCTTAGCAGCACGTAAATATTGGCG"[..10 + 119_999 % 24]
+        );
+        let mut members = Vec::new();
+        // two gzip members split between records (as `cat a.gz b.gz` gives)
+        let split = body.len() / 2;
+        let split = split + body[split..].windows(2).position(|w| w == b"\n@").unwrap() + 1;
+        members.extend(gzip(&body[..split]));
+        members.extend(gzip(&body[split..]));
+        let zst = zstd::encode_all(&body[..], 3).unwrap();
+        for bytes in [gzip(&body), members, zst] {
+            assert_eq!(collect(write_tmp(&bytes).path()).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn empty_zstd_has_zero_records() {
+        let zst = zstd::encode_all(&b""[..], 3).unwrap();
+        assert_eq!(
+            for_each_record(write_tmp(&zst).path(), |_, _| {}).unwrap(),
+            0
+        );
+    }
+
+    #[test]
+    fn truncated_gzip_says_truncated_and_keeps_earlier_records() {
+        let body = many(100_000);
+        let gz = gzip(&body);
+        let f = write_tmp(&gz[..gz.len() * 3 / 4]);
+        let mut seen = 0u64;
+        let err = for_each_record(f.path(), |_, _| seen += 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&f.path().display().to_string()), "{err}");
+        assert!(err.contains("truncated"), "{err}");
+        assert!(seen > 50_000, "{seen} records before the error");
+    }
+
+    #[test]
+    fn corrupt_gzip_header_is_an_error_not_an_empty_file() {
+        let mut gz = gzip(&many(10));
+        gz[3] = 0xff; // reserved flag bits
+        let f = write_tmp(&gz);
+        let err = collect(f.path()).unwrap_err().to_string();
+        assert!(err.contains(&f.path().display().to_string()), "{err}");
+        assert!(err.contains("corrupt"), "{err}");
     }
 }

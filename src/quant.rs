@@ -4,6 +4,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -257,7 +259,17 @@ fn progress_bar(wanted: bool) -> ProgressBar {
     pb
 }
 
+/// Reads per batch handed from the parsing thread to a trimming worker.
+const TRIM_BATCH: usize = 8192;
+
 /// Streams one sample's files through the trimmer into its collapsed inserts.
+///
+/// With more than one thread in the pool, the calling thread only parses
+/// (its file is decompressed on a thread of its own, see [`fastq`]) and
+/// hands batches of reads to as many trimming workers as the pool has
+/// threads; each worker collapses into its own table, and the tables and
+/// counts are summed at the end, so the result does not depend on how reads
+/// were spread over workers.
 fn trim_and_collapse(
     sample: &Sample,
     trimmer: &Trimmer,
@@ -272,51 +284,191 @@ fn trim_and_collapse(
             .collect(),
         ..Default::default()
     };
+    let workers = rayon::current_num_threads();
+    let inserts = if workers <= 1 {
+        trim_serial(sample, trimmer, progress, &mut stats)?
+    } else {
+        trim_parallel(sample, trimmer, progress, &mut stats, workers)?
+    };
+    stats.unique_inserts = inserts.len() as u64;
+    Ok(SampleRun { stats, inserts })
+}
+
+/// Trims and collapses on the calling thread.
+fn trim_serial(
+    sample: &Sample,
+    trimmer: &Trimmer,
+    progress: &ProgressBar,
+    stats: &mut SampleStats,
+) -> Result<SampleInserts> {
     let mut inserts = SampleInserts::default();
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut since_tick = 0u64;
     let has_adapter = trimmer.has_adapter();
     for file in &sample.files {
         fastq::for_each_record(file, |seq, _qual| {
-            stats.reads_in += 1;
             since_tick += 1;
             if since_tick == 1 << 16 {
                 progress.inc(since_tick);
                 since_tick = 0;
             }
-            let outcome = trimmer.trim(seq);
-            if has_adapter && outcome != TrimOutcome::NoAdapter {
-                stats.adapter_found += 1;
-            }
-            match outcome {
-                TrimOutcome::NoAdapter => stats.no_adapter += 1,
-                TrimOutcome::TooShort(len) => {
-                    stats.too_short += 1;
-                    if len == 0 {
-                        stats.adapter_dimers += 1;
-                    }
-                }
-                TrimOutcome::TooLong(_) => stats.too_long += 1,
-                TrimOutcome::Insert { start, end } => {
-                    stats.inserts += 1;
-                    buf.clear();
-                    buf.extend(
-                        seq[start..end]
-                            .iter()
-                            .map(|&b| match b.to_ascii_uppercase() {
-                                b'U' => b'T',
-                                b'A' | b'C' | b'G' | b'T' => b.to_ascii_uppercase(),
-                                _ => b'N',
-                            }),
-                    );
-                    inserts.add(&buf);
-                }
-            }
+            trim_read(trimmer, has_adapter, seq, stats, &mut inserts, &mut buf);
         })?;
     }
     progress.inc(since_tick);
-    stats.unique_inserts = inserts.len() as u64;
-    Ok(SampleRun { stats, inserts })
+    Ok(inserts)
+}
+
+/// A batch of reads' sequences, concatenated, with each read's end; reused.
+#[derive(Default)]
+struct ReadBatch {
+    bases: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// Parses on the calling thread, trims and collapses on `workers` threads.
+fn trim_parallel(
+    sample: &Sample,
+    trimmer: &Trimmer,
+    progress: &ProgressBar,
+    stats: &mut SampleStats,
+    workers: usize,
+) -> Result<SampleInserts> {
+    let has_adapter = trimmer.has_adapter();
+    let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
+    let full_rx = Arc::new(Mutex::new(full_rx));
+    let (empty_tx, empty_rx) = channel::<ReadBatch>();
+    let (parsed, results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
+                scope.spawn(move || {
+                    let mut counts = SampleStats::default();
+                    let mut inserts = SampleInserts::default();
+                    let mut buf: Vec<u8> = Vec::with_capacity(256);
+                    loop {
+                        let next = full_rx.lock().expect("batch queue").recv();
+                        let Ok(mut batch) = next else { break };
+                        let mut start = 0;
+                        for &end in &batch.ends {
+                            let seq = &batch.bases[start..end];
+                            trim_read(
+                                trimmer,
+                                has_adapter,
+                                seq,
+                                &mut counts,
+                                &mut inserts,
+                                &mut buf,
+                            );
+                            start = end;
+                        }
+                        batch.bases.clear();
+                        batch.ends.clear();
+                        let _ = empty_tx.send(batch);
+                    }
+                    (counts, inserts)
+                })
+            })
+            .collect();
+        drop(empty_tx);
+        // Workers hold the queue's receiving end: should they all die, a
+        // send fails instead of blocking, and the join below reports it.
+        drop(full_rx);
+        let mut batch = ReadBatch::default();
+        let mut parsed = Ok(());
+        for file in &sample.files {
+            parsed = fastq::for_each_record(file, |seq, _qual| {
+                batch.bases.extend_from_slice(seq);
+                batch.ends.push(batch.bases.len());
+                if batch.ends.len() == TRIM_BATCH {
+                    let next = empty_rx.try_recv().unwrap_or_default();
+                    let _ = full_tx.send(std::mem::replace(&mut batch, next));
+                    progress.inc(TRIM_BATCH as u64);
+                }
+            })
+            .map(|_| ());
+            if parsed.is_err() {
+                break;
+            }
+        }
+        if parsed.is_ok() && !batch.ends.is_empty() {
+            progress.inc(batch.ends.len() as u64);
+            let _ = full_tx.send(batch);
+        }
+        drop(full_tx); // the workers finish the queue and stop
+        let results: Vec<(SampleStats, SampleInserts)> = handles
+            .into_iter()
+            .map(|h| h.join().expect("trimming worker panicked"))
+            .collect();
+        (parsed, results)
+    });
+    parsed?;
+    // Sum into the largest table: the result is the same for any split.
+    let mut results = results;
+    results.sort_by_key(|(_, inserts)| std::cmp::Reverse(inserts.len()));
+    let mut results = results.into_iter();
+    let (counts, mut inserts) = results.next().expect("at least one worker");
+    add_trim_counts(stats, &counts);
+    for (counts, other) in results {
+        add_trim_counts(stats, &counts);
+        for (seq, n) in other.iter() {
+            inserts.add_count(seq, n);
+        }
+    }
+    Ok(inserts)
+}
+
+/// Adds the read counts of trimming (not names, files or later stages).
+fn add_trim_counts(into: &mut SampleStats, from: &SampleStats) {
+    into.reads_in += from.reads_in;
+    into.adapter_found += from.adapter_found;
+    into.no_adapter += from.no_adapter;
+    into.too_short += from.too_short;
+    into.adapter_dimers += from.adapter_dimers;
+    into.too_long += from.too_long;
+    into.inserts += from.inserts;
+}
+
+/// Trims one read, counts its outcome and collapses its insert (normalised
+/// to upper-case ACGT, U as T, anything else N); `buf` is scratch space.
+#[inline]
+fn trim_read(
+    trimmer: &Trimmer,
+    has_adapter: bool,
+    seq: &[u8],
+    stats: &mut SampleStats,
+    inserts: &mut SampleInserts,
+    buf: &mut Vec<u8>,
+) {
+    stats.reads_in += 1;
+    let outcome = trimmer.trim(seq);
+    if has_adapter && outcome != TrimOutcome::NoAdapter {
+        stats.adapter_found += 1;
+    }
+    match outcome {
+        TrimOutcome::NoAdapter => stats.no_adapter += 1,
+        TrimOutcome::TooShort(len) => {
+            stats.too_short += 1;
+            if len == 0 {
+                stats.adapter_dimers += 1;
+            }
+        }
+        TrimOutcome::TooLong(_) => stats.too_long += 1,
+        TrimOutcome::Insert { start, end } => {
+            stats.inserts += 1;
+            buf.clear();
+            buf.extend(
+                seq[start..end]
+                    .iter()
+                    .map(|&b| match b.to_ascii_uppercase() {
+                        b'U' => b'T',
+                        b'A' | b'C' | b'G' | b'T' => b.to_ascii_uppercase(),
+                        _ => b'N',
+                    }),
+            );
+            inserts.add(buf);
+        }
+    }
 }
 
 /// Adds every sample's reads to the miRNAs and hairpins their inserts are

@@ -1,12 +1,20 @@
 //! Exact seed lookup over all target positions: every position keeps the
-//! 2-bit packed code of the (up to) 32 real bases that follow it, sorted, so
-//! that a seed of any length up to 32 is found by two binary searches.
+//! 2-bit packed code of the (up to) 32 real bases that follow it, sorted. A
+//! direct table of offsets on the first [`BUCKET_BASES`] bases narrows a
+//! lookup to one bucket (a seed that short or shorter is answered by the table
+//! alone); a longer seed then takes two binary searches inside its bucket.
 
 use super::TargetSet;
 use crate::seq::N;
 
 /// Longest seed the index answers.
 pub const MAX_SEED: usize = 32;
+
+/// Bases of the key prefix that selects a bucket (4^10 buckets).
+pub const BUCKET_BASES: usize = 10;
+
+/// Shift that leaves a key's bucket (its first [`BUCKET_BASES`] bases).
+const BUCKET_SHIFT: u32 = 64 - 2 * BUCKET_BASES as u32;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -20,6 +28,11 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct SeedIndex {
     entries: Vec<Entry>,
+    /// `4^BUCKET_BASES + 1` offsets into `entries`: bucket `b` holds the
+    /// entries whose key starts with the bases of `b`. A position followed by
+    /// fewer real bases has its missing bases as zeros (A) in its key, which
+    /// is also where the sort put it. Empty when `entries` is.
+    buckets: Vec<u32>,
 }
 
 impl SeedIndex {
@@ -46,7 +59,22 @@ impl SeedIndex {
             }
         }
         entries.sort_unstable_by_key(|e| (e.key, e.target, e.pos));
-        Self { entries }
+        assert!(
+            entries.len() <= u32::MAX as usize,
+            "seed index over 2^32 positions"
+        );
+        let mut buckets = Vec::new();
+        if !entries.is_empty() {
+            buckets = vec![0u32; (1 << (2 * BUCKET_BASES)) + 1];
+            // Count per bucket, then prefix sums: buckets[b] = first entry of b.
+            for e in &entries {
+                buckets[(e.key >> BUCKET_SHIFT) as usize + 1] += 1;
+            }
+            for b in 1..buckets.len() {
+                buckets[b] += buckets[b - 1];
+            }
+        }
+        Self { entries, buckets }
     }
 
     /// Indexed positions.
@@ -66,14 +94,29 @@ impl SeedIndex {
         if s == 0 || s > MAX_SEED || seed.iter().any(|&c| c >= N) {
             return;
         }
+        if self.entries.is_empty() {
+            return;
+        }
         let shift = 64 - 2 * s as u32;
         let mut code = 0u64;
         for &c in seed {
             code = (code << 2) | c as u64;
         }
-        let lo = self.entries.partition_point(|e| (e.key >> shift) < code);
-        let hi = lo + self.entries[lo..].partition_point(|e| (e.key >> shift) <= code);
-        for e in &self.entries[lo..hi] {
+        let range = if s <= BUCKET_BASES {
+            // The seed spans whole buckets: [code, code + 1) << missing bases.
+            let extra = 2 * (BUCKET_BASES - s) as u32;
+            let first = (code << extra) as usize;
+            let last = ((code + 1) << extra) as usize;
+            self.buckets[first] as usize..self.buckets[last] as usize
+        } else {
+            let b = (code >> (2 * (s - BUCKET_BASES) as u32)) as usize;
+            let bucket = &self.entries[self.buckets[b] as usize..self.buckets[b + 1] as usize];
+            let lo = bucket.partition_point(|e| (e.key >> shift) < code);
+            let hi = lo + bucket[lo..].partition_point(|e| (e.key >> shift) <= code);
+            let base = self.buckets[b] as usize;
+            base + lo..base + hi
+        };
+        for e in &self.entries[range] {
             if e.valid as usize >= s {
                 visit(e.target, e.pos as i32);
             }
@@ -113,5 +156,65 @@ mod tests {
         idx.for_each_occurrence(&encode(b"GTNA"), |_, _| across += 1);
         idx.for_each_occurrence(&encode(b"CGTACGTAC"), |_, _| across += 1);
         assert_eq!(across, 0);
+    }
+
+    /// Every lookup (bucket-only and bucket + binary search) equals a scan of
+    /// the target text, for seeds of every length on random targets with Ns.
+    #[test]
+    fn lookups_equal_a_scan_for_every_seed_length() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let hairpins = (0..40)
+            .map(|i| {
+                let len = 5 + rnd(80) as usize;
+                // a small alphabet skew makes short repeats and shared prefixes
+                let seq = (0..len)
+                    .map(|_| match rnd(23) {
+                        0 => b'N',
+                        r => b"ACGTA"[(r % 5) as usize],
+                    })
+                    .collect();
+                RefSeq {
+                    name: format!("hsa-mir-{i}"),
+                    seq,
+                }
+            })
+            .collect();
+        let r = Reference::from_sequences("hsa", vec![], hairpins);
+        let ts = TargetSet::build(&r, 3, 5);
+        let idx = SeedIndex::build(&ts);
+        let scan = |seed: &[u8]| {
+            let mut v = Vec::new();
+            for (t, target) in ts.targets.iter().enumerate() {
+                let seq = &ts.text[target.text_start..target.text_start + target.len];
+                for p in 0..seq.len() {
+                    if seq[p..].starts_with(seed) && seed.iter().all(|&c| c < N) {
+                        v.push((t as u32, p as i32));
+                    }
+                }
+            }
+            v
+        };
+        for _ in 0..3000 {
+            let s = 1 + rnd(MAX_SEED as u64) as usize;
+            let seed: Vec<u8> = if rnd(2) == 0 {
+                // a piece of a target, so that most seeds occur
+                let t = &ts.targets[rnd(ts.targets.len() as u64) as usize];
+                let seq = &ts.text[t.text_start..t.text_start + t.len];
+                let p = rnd(seq.len() as u64) as usize;
+                seq[p..(p + s).min(seq.len())].to_vec()
+            } else {
+                (0..s).map(|_| rnd(4) as u8).collect()
+            };
+            let mut found = Vec::new();
+            idx.for_each_occurrence(&seed, |t, p| found.push((t, p)));
+            found.sort();
+            assert_eq!(found, scan(&seed), "seed {seed:?}");
+        }
     }
 }
