@@ -157,7 +157,7 @@ fn validate_adapter(a: &str) -> Result<String, Error> {
         return Err(Error::InvalidValue {
             what: "--adapter",
             value: a.to_string(),
-            message: "expected at least 3 letters of ACGTUN, or 'none' for trimmed reads".into(),
+            message: "expected 3 to 200 letters of ACGTUN, or 'none' for trimmed reads".into(),
         });
     }
     Ok(upper)

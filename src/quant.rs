@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::align::cpu::CpuEngine;
-use crate::align::gpu::{AdapterSummary, GpuEngine};
+use crate::align::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
 use crate::align::{AlignParams, Engine, TargetSet};
 use crate::assign::{assign, Assignment};
 use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts};
@@ -159,14 +159,17 @@ pub fn select_engine(choice: EngineChoice, unique_inserts: usize) -> Result<Engi
                 },
                 other => other,
             }),
-        EngineChoice::Auto => Ok(match GpuEngine::new() {
+        EngineChoice::Auto => Ok(match preferred_adapter() {
             Err(e) => EngineSelection::cpu(Some(format!("{e}: using the CPU engine"))),
-            Ok(gpu) if gpu.adapter().is_software() => EngineSelection::cpu(Some(format!(
+            Ok(a) if a.is_software() => EngineSelection::cpu(Some(format!(
                 "only a software GPU adapter ({}): using the CPU engine",
-                gpu.adapter().name
+                a.name
             ))),
             Ok(_) if unique_inserts < AUTO_GPU_MIN_INSERTS => EngineSelection::cpu(None),
-            Ok(gpu) => EngineSelection::gpu(gpu),
+            Ok(_) => match GpuEngine::new() {
+                Ok(gpu) => EngineSelection::gpu(gpu),
+                Err(e) => EngineSelection::cpu(Some(format!("{e}: using the CPU engine"))),
+            },
         }),
     }
 }

@@ -38,6 +38,10 @@ pub struct AdapterMatch {
 pub struct AdapterFinder {
     codes: Vec<u8>,
     exact: memmem::Finder<'static>,
+    /// `k + 1` pieces of the adapter (k = errors allowed for the whole
+    /// adapter) with their adapter offsets: a whole-adapter alignment with at
+    /// most k errors contains one of them exactly.
+    pieces: Vec<(usize, memmem::Finder<'static>)>,
     has_wildcards: bool,
     max_error_rate: f64,
     min_overlap: usize,
@@ -49,8 +53,22 @@ impl AdapterFinder {
         let upper = crate::seq::normalize_dna(adapter);
         let codes: Vec<u8> = upper.iter().map(|&b| encode_base(b)).collect();
         let has_wildcards = codes.contains(&N);
+        let k = allowed_errors(max_error_rate, codes.len());
+        let piece = codes.len() / (k + 1);
+        let pieces = if piece == 0 {
+            Vec::new()
+        } else {
+            (0..=k)
+                .map(|p| {
+                    let start = p * piece;
+                    let end = if p == k { upper.len() } else { start + piece };
+                    (start, memmem::Finder::new(&upper[start..end]).into_owned())
+                })
+                .collect()
+        };
         Self {
             exact: memmem::Finder::new(&upper).into_owned(),
+            pieces,
             codes,
             has_wildcards,
             max_error_rate,
@@ -58,73 +76,112 @@ impl AdapterFinder {
         }
     }
 
-    /// Best adapter match in `read`, if any. Reads carrying the whole adapter
-    /// without error take an exact search; the others take the full alignment.
+    /// Best adapter match in `read`, if any; always the same as
+    /// [`Self::find_by_alignment`]. Reads carrying the whole adapter without
+    /// error take an exact search. The others are aligned only in windows
+    /// that can hold a valid alignment: around exact hits of the adapter's
+    /// pieces (a whole-adapter alignment with at most k errors contains one
+    /// of k + 1 pieces exactly) and at the read end (partial adapters).
     pub fn find(&self, read: &[u8]) -> Option<AdapterMatch> {
-        if !self.has_wildcards && !self.codes.is_empty() {
-            if let Some(start) = self.exact.find(read) {
-                return Some(AdapterMatch {
-                    start,
-                    matches: self.codes.len(),
-                    errors: 0,
-                });
+        let m = self.codes.len();
+        if self.has_wildcards || m == 0 || self.pieces.is_empty() {
+            return self.find_by_alignment(read);
+        }
+        if let Some(start) = self.exact.find(read) {
+            return Some(AdapterMatch {
+                start,
+                matches: m,
+                errors: 0,
+            });
+        }
+        let n = read.len();
+        let k = allowed_errors(self.max_error_rate, m);
+        let mut windows: Vec<(usize, usize)> = Vec::with_capacity(4);
+        // partial adapters end at the read end, spanning at most m - 1 + k bases
+        windows.push((n.saturating_sub(m - 1 + k), n));
+        for (offset, finder) in &self.pieces {
+            for r in finder.find_iter(read) {
+                // the alignment starts within k of r - offset and spans at most m + k
+                let lo = (r as isize - *offset as isize - k as isize).max(0) as usize;
+                let hi = (r + m + 2 * k).saturating_sub(*offset).min(n);
+                windows.push((lo, hi));
             }
         }
-        self.find_by_alignment(read)
+        windows.sort_unstable();
+        let mut best: Option<(u32, u32, u32)> = None;
+        let mut current: Option<(usize, usize)> = None;
+        for (lo, hi) in windows {
+            match current {
+                Some((clo, chi)) if lo <= chi => current = Some((clo, chi.max(hi))),
+                Some((clo, chi)) => {
+                    self.align_window(read, clo, chi, &mut best);
+                    current = Some((lo, hi));
+                }
+                None => current = Some((lo, hi)),
+            }
+        }
+        if let Some((clo, chi)) = current {
+            self.align_window(read, clo, chi, &mut best);
+        }
+        best.map(to_match)
     }
 
     /// The full dynamic-programming search (the reference for [`Self::find`]).
     pub fn find_by_alignment(&self, read: &[u8]) -> Option<AdapterMatch> {
+        let mut best = None;
+        self.align_window(read, 0, read.len(), &mut best);
+        best.map(to_match)
+    }
+
+    /// Aligns the adapter within `read[lo..hi]` (partial adapters only when
+    /// `hi` is the read end), folding the valid alignments into `best` as
+    /// (matches, errors, start).
+    fn align_window(&self, read: &[u8], lo: usize, hi: usize, best: &mut Option<(u32, u32, u32)>) {
         let m = self.codes.len();
-        if m == 0 || read.is_empty() {
-            return None;
+        if m == 0 || hi <= lo {
+            return;
         }
-        // One DP column over adapter prefixes: (cost, matches, read start).
-        let mut col: Vec<(u32, u32, u32)> = (0..=m).map(|i| (i as u32, 0, 0)).collect();
+        // One DP column over adapter prefixes. A cell packs (cost, 255 -
+        // matches, read start) into one u64, so that `min` prefers the lower
+        // cost, then more matches, then the leftmost start.
+        let cell =
+            |cost: u64, matches: u64, start: u64| (cost << 40) | ((255 - matches) << 32) | start;
+        let step = 1u64 << 40; // one more error
+        let matched = 1u64 << 32; // one more match
+        let mut col: Vec<u64> = (0..=m as u64).map(|i| cell(i, 0, lo as u64)).collect();
         let mut next = col.clone();
-        let mut best: Option<(u32, u32, u32)> = None; // (matches, errors, start)
         let n = read.len();
-        for j in 1..=n {
+        for j in lo + 1..=hi {
             let r = encode_base(read[j - 1]);
-            next[0] = (0, 0, j as u32);
+            next[0] = cell(0, 0, j as u64);
             for i in 1..=m {
                 let a = self.codes[i - 1];
-                let is_match = a == N || (a == r && r < N);
-                let (dc, dm, ds) = col[i - 1];
-                let mut cell = if is_match {
-                    (dc, dm + 1, ds)
+                let diag = if a == N || (a == r && r < N) {
+                    col[i - 1] - matched
                 } else {
-                    (dc + 1, dm, ds)
+                    col[i - 1] + step
                 };
-                let (uc, um, us) = next[i - 1];
-                cell = better_cell(cell, (uc + 1, um, us));
-                let (lc, lm, ls) = col[i];
-                cell = better_cell(cell, (lc + 1, lm, ls));
-                next[i] = cell;
+                next[i] = diag.min(next[i - 1] + step).min(col[i] + step);
             }
             // Whole adapter aligned, read continues (or ends) after it.
-            self.consider(&mut best, next[m], m);
+            self.consider(best, next[m], m);
             if j == n {
-                for (i, &cell) in next.iter().enumerate().take(m).skip(1) {
-                    self.consider(&mut best, cell, i);
+                for (i, &c) in next.iter().enumerate().take(m).skip(1) {
+                    self.consider(best, c, i);
                 }
             }
             std::mem::swap(&mut col, &mut next);
         }
-        best.map(|(matches, errors, start)| AdapterMatch {
-            start: start as usize,
-            matches: matches as usize,
-            errors: errors as usize,
-        })
     }
 
-    fn consider(&self, best: &mut Option<(u32, u32, u32)>, cell: (u32, u32, u32), aligned: usize) {
-        let (cost, matches, start) = cell;
+    fn consider(&self, best: &mut Option<(u32, u32, u32)>, cell: u64, aligned: usize) {
+        let cost = (cell >> 40) as u32;
+        let matches = 255 - ((cell >> 32) & 0xff) as u32;
+        let start = cell as u32;
         if aligned < self.min_overlap || matches == 0 {
             return;
         }
-        let allowed = (self.max_error_rate * aligned as f64 + 1e-9).floor() as u32;
-        if cost > allowed {
+        if cost > allowed_errors(self.max_error_rate, aligned) as u32 {
             return;
         }
         let better = match *best {
@@ -140,13 +197,16 @@ impl AdapterFinder {
     }
 }
 
-/// Lower cost wins, then more matches, then the leftmost start.
-#[inline]
-fn better_cell(a: (u32, u32, u32), b: (u32, u32, u32)) -> (u32, u32, u32) {
-    if (b.0, std::cmp::Reverse(b.1), b.2) < (a.0, std::cmp::Reverse(a.1), a.2) {
-        b
-    } else {
-        a
+/// Errors allowed when `aligned` adapter bases are aligned.
+fn allowed_errors(max_error_rate: f64, aligned: usize) -> usize {
+    (max_error_rate * aligned as f64 + 1e-9).floor() as usize
+}
+
+fn to_match((matches, errors, start): (u32, u32, u32)) -> AdapterMatch {
+    AdapterMatch {
+        start: start as usize,
+        matches: matches as usize,
+        errors: errors as usize,
     }
 }
 
@@ -312,36 +372,50 @@ mod tests {
     }
 
     #[test]
-    fn exact_search_agrees_with_alignment_on_random_reads() {
-        // xorshift: reproducible random reads, some with adapters planted
-        let mut state = 0x9E3779B97F4A7C15u64;
+    fn windowed_search_agrees_with_full_alignment_on_random_reads() {
+        // xorshift: reproducible random reads with planted adapters carrying
+        // 0..4 random edits (substitutions, insertions, deletions), partial
+        // adapters at the read end, two copies, or none
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
         };
-        let f = finder();
-        for _ in 0..3000 {
-            let len = (next() % 80) as usize;
-            let mut read: Vec<u8> = (0..len).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
-            if len > 5 && next() % 2 == 0 {
-                let at = (next() as usize) % len;
-                for (k, &b) in TRUSEQ.iter().enumerate() {
-                    if at + k < len {
-                        read[at + k] = b;
+        for (adapter, rate) in [
+            (TRUSEQ, 0.1),
+            (&b"AACTGTAGGCACCATCAAT"[..], 0.1),
+            (TRUSEQ, 0.2),
+            (&b"AAAAAAAAAAAAAAA"[..], 0.1),
+        ] {
+            let f = AdapterFinder::new(adapter, rate, 3);
+            for _ in 0..20_000 {
+                let len = (next() % 90) as usize;
+                let mut read: Vec<u8> = (0..len).map(|_| b"ACGT"[(next() % 4) as usize]).collect();
+                for _ in 0..(next() % 3) {
+                    let mut a = adapter.to_vec();
+                    for _ in 0..(next() % 5) {
+                        let at = (next() as usize) % a.len();
+                        match next() % 3 {
+                            0 => a[at] = b"ACGT"[(next() % 4) as usize],
+                            1 => a.insert(at, b"ACGT"[(next() % 4) as usize]),
+                            _ => {
+                                a.remove(at);
+                            }
+                        }
                     }
+                    let at = if len == 0 { 0 } else { (next() as usize) % len };
+                    read.splice(at..at, a);
+                    read.truncate(len.max(at + 3));
                 }
-                if next() % 3 == 0 && at + 3 < len {
-                    read[at + 3] = b'C';
-                }
+                assert_eq!(
+                    f.find(&read),
+                    f.find_by_alignment(&read),
+                    "{}",
+                    String::from_utf8_lossy(&read)
+                );
             }
-            assert_eq!(
-                f.find(&read),
-                f.find_by_alignment(&read),
-                "{}",
-                String::from_utf8_lossy(&read)
-            );
         }
     }
 }

@@ -137,6 +137,25 @@ pub fn list_adapters() -> Vec<AdapterSummary> {
         .collect()
 }
 
+fn request_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter> {
+    pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        force_fallback_adapter: false,
+        compatible_surface: None,
+        apply_limit_buckets: false,
+    }))
+    .map_err(|e| Error::EngineUnavailable {
+        engine: "gpu",
+        message: format!("no GPU adapter could be had ({e})"),
+    })
+}
+
+/// The adapter [`GpuEngine::new`] would take, without creating a device or
+/// compiling the kernel (cheap enough to decide `--engine auto`).
+pub fn preferred_adapter() -> Result<AdapterSummary> {
+    request_adapter(&instance()).map(|a| AdapterSummary::of(&a))
+}
+
 /// Alignment on a GPU adapter.
 pub struct GpuEngine {
     device: wgpu::Device,
@@ -158,14 +177,7 @@ impl GpuEngine {
             engine: "gpu",
             message,
         };
-        let instance = instance();
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            apply_limit_buckets: false,
-        }))
-        .map_err(|e| unavailable(format!("no GPU adapter could be had ({e})")))?;
+        let adapter = request_adapter(&instance())?;
         let summary = AdapterSummary::of(&adapter);
         let limits = adapter.limits();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
