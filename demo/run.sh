@@ -10,6 +10,7 @@ cargo build --release --quiet
     --protocol illumina -o out
 echo
 echo "== out/mature_counts.tsv (top 10 by plasma_A) =="
-{ head -1 out/mature_counts.tsv; tail -n +2 out/mature_counts.tsv | sort -t$'\t' -k2,2gr | head -10; } | column -t
+table() { if command -v column >/dev/null; then column -t; else cat; fi; }
+{ head -1 out/mature_counts.tsv; tail -n +2 out/mature_counts.tsv | sort -t$'\t' -k2,2gr | head -10; } | table
 echo
 echo "Outputs: $(cd out && ls -d * | tr '\n' ' ')"
