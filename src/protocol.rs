@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Error;
-use crate::trim::{AdapterFinder, Trimmer};
+use crate::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
 
 /// TruSeq small RNA 3' adapter (Illumina, NEXTflex).
 pub const TRUSEQ_SMALL_RNA: &str = "TGGAATTCTCGGGTGCCAAGG";
@@ -150,6 +150,7 @@ impl TrimSettings {
 fn validate_adapter(a: &str) -> Result<String, Error> {
     let upper = a.to_ascii_uppercase().replace('U', "T");
     if upper.len() < 3
+        || upper.len() > MAX_ADAPTER_LEN
         || !upper
             .bytes()
             .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N'))
@@ -157,7 +158,9 @@ fn validate_adapter(a: &str) -> Result<String, Error> {
         return Err(Error::InvalidValue {
             what: "--adapter",
             value: a.to_string(),
-            message: "expected 3 to 200 letters of ACGTUN, or 'none' for trimmed reads".into(),
+            message: format!(
+                "expected 3 to {MAX_ADAPTER_LEN} letters of ACGTUN, or 'none' for trimmed reads"
+            ),
         });
     }
     Ok(upper)
@@ -182,5 +185,9 @@ mod tests {
         assert_eq!(s.adapter, None);
         assert_eq!((s.cut_5p, s.cut_3p), (4, 4));
         assert!(TrimSettings::resolve(Protocol::Illumina, Some("ACXT"), 16, 40).is_err());
+        let too_long = "A".repeat(MAX_ADAPTER_LEN + 1);
+        assert!(TrimSettings::resolve(Protocol::Illumina, Some(&too_long), 16, 40).is_err());
+        let longest = "A".repeat(MAX_ADAPTER_LEN);
+        assert!(TrimSettings::resolve(Protocol::Illumina, Some(&longest), 16, 40).is_ok());
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use needletail::errors::ParseErrorKind;
-use needletail::parse_fastx_file;
+use needletail::parse_fastx_reader;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
@@ -83,13 +83,11 @@ pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
     let mut kept = Vec::new();
     let mut seen: FxHashMap<String, ()> = FxHashMap::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
-    if let Err(err) = std::fs::File::open(path) {
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            err,
-        });
-    }
-    let mut reader = match parse_fastx_file(path) {
+    let file = std::fs::File::open(path).map_err(|err| Error::Io {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    let mut reader = match parse_fastx_reader(std::io::BufReader::new(file)) {
         Ok(r) => r,
         Err(e) if e.kind == ParseErrorKind::EmptyFile => {
             return Err(Error::Reference {

@@ -13,6 +13,10 @@ use memchr::memmem;
 
 use crate::seq::{encode_base, N};
 
+/// Longest adapter the aligner takes: its DP columns live on the stack and
+/// pack a match count below 256 into each cell.
+pub const MAX_ADAPTER_LEN: usize = 200;
+
 /// Where the adapter was found in a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdapterMatch {
@@ -42,6 +46,8 @@ pub struct AdapterFinder {
     /// adapter) with their adapter offsets: a whole-adapter alignment with at
     /// most k errors contains one of them exactly.
     pieces: Vec<(usize, memmem::Finder<'static>)>,
+    /// Errors allowed when the whole adapter is aligned (k above).
+    whole_adapter_errors: usize,
     has_wildcards: bool,
     max_error_rate: f64,
     min_overlap: usize,
@@ -52,6 +58,10 @@ impl AdapterFinder {
     pub fn new(adapter: &[u8], max_error_rate: f64, min_overlap: usize) -> Self {
         let upper = crate::seq::normalize_dna(adapter);
         let codes: Vec<u8> = upper.iter().map(|&b| encode_base(b)).collect();
+        assert!(
+            codes.len() <= MAX_ADAPTER_LEN,
+            "adapter longer than {MAX_ADAPTER_LEN} bases"
+        );
         let has_wildcards = codes.contains(&N);
         let k = allowed_errors(max_error_rate, codes.len());
         let piece = codes.len() / (k + 1);
@@ -69,6 +79,7 @@ impl AdapterFinder {
         Self {
             exact: memmem::Finder::new(&upper).into_owned(),
             pieces,
+            whole_adapter_errors: k,
             codes,
             has_wildcards,
             max_error_rate,
@@ -95,7 +106,7 @@ impl AdapterFinder {
             });
         }
         let n = read.len();
-        let k = allowed_errors(self.max_error_rate, m);
+        let k = self.whole_adapter_errors;
         let mut windows: Vec<(usize, usize)> = Vec::with_capacity(4);
         // partial adapters end at the read end, spanning at most m - 1 + k bases
         windows.push((n.saturating_sub(m - 1 + k), n));
@@ -148,8 +159,12 @@ impl AdapterFinder {
             |cost: u64, matches: u64, start: u64| (cost << 40) | ((255 - matches) << 32) | start;
         let step = 1u64 << 40; // one more error
         let matched = 1u64 << 32; // one more match
-        let mut col: Vec<u64> = (0..=m as u64).map(|i| cell(i, 0, lo as u64)).collect();
-        let mut next = col.clone();
+        let mut columns = [[0u64; MAX_ADAPTER_LEN + 1]; 2];
+        let [col, next] = &mut columns;
+        let (mut col, mut next) = (&mut col[..=m], &mut next[..=m]);
+        for (i, c) in col.iter_mut().enumerate() {
+            *c = cell(i as u64, 0, lo as u64);
+        }
         let n = read.len();
         for j in lo + 1..=hi {
             let r = encode_base(read[j - 1]);
