@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use mirq::protocol::Protocol;
 use mirq::quant::EngineChoice;
+use mirq::umi::UmiSpec;
 
 /// mirq: microRNA count matrices from small-RNA sequencing runs.
 #[derive(Debug, Parser)]
@@ -19,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Trim, collapse, align and count: FASTQ files to miRNA count matrices.
-    Quant(QuantArgs),
+    Quant(Box<QuantArgs>),
     /// List the GPU adapters wgpu sees (name, backend, type, limits).
     Devices,
 }
@@ -56,6 +57,18 @@ pub struct QuantArgs {
     /// 3' adapter overriding the protocol's; 'none' when reads are already trimmed.
     #[arg(long, help_heading = "Trimming")]
     pub adapter: Option<String>,
+
+    /// Count molecules: reads with the same locus and UMI (within one
+    /// mismatch of a much more abundant UMI, UMI-tools' directional rule)
+    /// are one molecule. Needs a protocol with UMIs or --umi.
+    #[arg(long, help_heading = "UMIs")]
+    pub dedup: bool,
+
+    /// Where the UMI is: adapter+N (after the 3' adapter), 5p:N (read start),
+    /// 3p:N (before the adapter), comma-separated; default: the protocol's
+    /// (qiaseq: adapter+12, nextflex: 5p:4,3p:4).
+    #[arg(long, value_parser = parse_umi, requires = "dedup", help_heading = "UMIs")]
+    pub umi: Option<UmiSpec>,
 
     /// Shortest insert counted (shorter ones are discarded, not padded).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Trimming")]
@@ -100,6 +113,10 @@ pub struct QuantArgs {
 }
 
 fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    s.parse().map_err(|e: mirq::Error| e.to_string())
+}
+
+fn parse_umi(s: &str) -> Result<UmiSpec, String> {
     s.parse().map_err(|e: mirq::Error| e.to_string())
 }
 

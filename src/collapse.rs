@@ -1,97 +1,256 @@
-//! Collapsing identical inserts: per sample, then across samples into one
-//! table of unique inserts (sorted by sequence, so ids are deterministic).
+//! Collapsing identical inserts: per sample while reads stream in, then
+//! across samples into one table of unique inserts (sorted by sequence, so
+//! ids are deterministic).
+//!
+//! Memory follows distinct sequences, not reads, and is kept small per
+//! distinct sequence: the bases live in one arena per table and the hash
+//! table holds 12-byte slots ([`SampleInserts`]); a finished sample is frozen
+//! into a sorted arena ([`SortedInserts`], bases plus 8 bytes), and the
+//! cross-sample table is a k-way merge of those ([`InsertTable`]), never a
+//! hash map over every sample's sequences.
 
-use rustc_hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hash::BuildHasher;
 
-/// Distinct inserts of one sample with their read counts.
-#[derive(Debug, Default, Clone)]
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+/// One distinct sequence in a [`SampleInserts`] arena.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    start: u32,
+    len: u32,
+    count: u32,
+}
+
+/// Distinct inserts (or any byte keys) of one sample with their read counts,
+/// while reads are being added.
+#[derive(Default)]
 pub struct SampleInserts {
-    counts: FxHashMap<Vec<u8>, u32>,
+    bases: Vec<u8>,
+    slots: HashTable<Slot>,
+}
+
+impl std::fmt::Debug for SampleInserts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampleInserts")
+            .field("distinct", &self.len())
+            .field("bases", &self.bases.len())
+            .finish()
+    }
+}
+
+fn hash_of(seq: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(seq)
 }
 
 impl SampleInserts {
-    /// Counts one read's insert; allocates only for a new sequence.
+    /// Counts one read's insert; stores its bases only for a new sequence.
     #[inline]
     pub fn add(&mut self, insert: &[u8]) {
         self.add_count(insert, 1);
     }
 
     /// Adds `n` reads of one insert.
+    ///
+    /// # Panics
+    /// When one sample's distinct sequences exceed 4 GiB of bases.
     pub fn add_count(&mut self, insert: &[u8], n: u32) {
-        if let Some(c) = self.counts.get_mut(insert) {
-            *c += n;
-        } else {
-            self.counts.insert(insert.to_vec(), n);
+        let hash = hash_of(insert);
+        let Self { bases, slots } = self;
+        let found = slots.find_mut(hash, |s| {
+            &bases[s.start as usize..(s.start + s.len) as usize] == insert
+        });
+        if let Some(slot) = found {
+            slot.count += n;
+            return;
+        }
+        let start = u32::try_from(bases.len())
+            .ok()
+            .filter(|s| s.checked_add(insert.len() as u32).is_some())
+            .expect("more than 4 GiB of distinct inserts in one sample");
+        bases.extend_from_slice(insert);
+        let slot = Slot {
+            start,
+            len: insert.len() as u32,
+            count: n,
+        };
+        slots.insert_unique(hash, slot, |s| {
+            hash_of(&bases[s.start as usize..(s.start + s.len) as usize])
+        });
+    }
+
+    /// Adds every sequence and count of `other`.
+    pub fn merge(&mut self, other: &SampleInserts) {
+        for (seq, n) in other.iter() {
+            self.add_count(seq, n);
         }
     }
 
     /// Number of distinct inserts.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.slots.len()
     }
 
     /// Whether no insert was counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.slots.is_empty()
     }
 
     /// Reads counted.
     pub fn reads(&self) -> u64 {
-        self.counts.values().map(|&c| c as u64).sum()
-    }
-
-    /// Inserts by decreasing count, then sequence: the collapsed FASTA order.
-    pub fn by_abundance(&self) -> Vec<(&[u8], u32)> {
-        let mut v: Vec<(&[u8], u32)> = self
-            .counts
-            .iter()
-            .map(|(s, &c)| (s.as_slice(), c))
-            .collect();
-        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        v
+        self.slots.iter().map(|s| s.count as u64).sum()
     }
 
     /// Iterates over (insert, count) in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> {
-        self.counts.iter().map(|(s, &c)| (s.as_slice(), c))
+        self.slots.iter().map(|s| {
+            (
+                &self.bases[s.start as usize..(s.start + s.len) as usize],
+                s.count,
+            )
+        })
+    }
+
+    /// Freezes the counts into a table sorted by sequence, releasing the
+    /// hash table.
+    pub fn into_sorted(self) -> SortedInserts {
+        let Self { bases, slots } = self;
+        let mut order: Vec<Slot> = slots.into_iter().collect();
+        let seq = |s: &Slot| &bases[s.start as usize..(s.start + s.len) as usize];
+        order.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        let mut sorted = SortedInserts {
+            bases: Vec::with_capacity(bases.len()),
+            ends: Vec::with_capacity(order.len()),
+            counts: Vec::with_capacity(order.len()),
+        };
+        for s in &order {
+            sorted.push(seq(s), s.count);
+        }
+        sorted
+    }
+}
+
+/// Distinct sequences with counts, sorted by sequence: a finished sample.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SortedInserts {
+    bases: Vec<u8>,
+    ends: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+impl SortedInserts {
+    /// Appends a sequence, which must sort after the last one.
+    pub fn push(&mut self, seq: &[u8], count: u32) {
+        debug_assert!(self.is_empty() || self.seq(self.len() - 1) < seq);
+        self.bases.extend_from_slice(seq);
+        self.ends.push(self.bases.len() as u64);
+        self.counts.push(count);
+    }
+
+    /// Number of distinct sequences.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`-th sequence in sorted order.
+    pub fn seq(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bases[start..self.ends[i] as usize]
+    }
+
+    /// The `i`-th sequence's count.
+    pub fn count(&self, i: usize) -> u32 {
+        self.counts[i]
+    }
+
+    /// Reads counted.
+    pub fn reads(&self) -> u64 {
+        self.counts.iter().map(|&c| c as u64).sum()
+    }
+
+    /// Iterates over (sequence, count) in sequence order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> {
+        (0..self.len()).map(|i| (self.seq(i), self.counts[i]))
+    }
+
+    /// Indices by decreasing count, then sequence: the collapsed FASTA order.
+    pub fn by_abundance(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        // sorted by sequence already, so a stable sort keeps ties in order
+        order.sort_by_key(|&i| Reverse(self.counts[i as usize]));
+        order
     }
 }
 
 /// Unique inserts of all samples and each sample's counts of them.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct InsertTable {
-    /// Unique insert sequences, sorted; an insert's id is its index here.
-    pub seqs: Vec<Vec<u8>>,
+    seqs: SortedInserts,
     /// Per sample, (insert id, reads) sorted by id.
     pub counts: Vec<Vec<(u32, u32)>>,
 }
 
 impl InsertTable {
     /// Merges per-sample inserts (in sample order) into one table.
-    pub fn build(samples: &[&SampleInserts]) -> Self {
-        let mut seqs: Vec<&[u8]> = samples
-            .iter()
-            .flat_map(|s| s.counts.keys().map(|k| k.as_slice()))
-            .collect();
-        seqs.sort_unstable();
-        seqs.dedup();
-        let ids: FxHashMap<&[u8], u32> = seqs
+    ///
+    /// # Panics
+    /// With more than `u32::MAX` unique inserts.
+    pub fn build(samples: &[&SortedInserts]) -> Self {
+        // k-way merge: the heap holds each sample's next sequence
+        let mut heap: BinaryHeap<Reverse<(&[u8], usize)>> = samples
             .iter()
             .enumerate()
-            .map(|(i, s)| (*s, i as u32))
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, s)| Reverse((s.seq(0), k)))
             .collect();
-        let counts = samples
+        let mut next = vec![0usize; samples.len()];
+        let mut seqs = SortedInserts::default();
+        let mut counts: Vec<Vec<(u32, u32)>> = samples
             .iter()
-            .map(|s| {
-                let mut v: Vec<(u32, u32)> = s.iter().map(|(seq, c)| (ids[seq], c)).collect();
-                v.sort_unstable();
-                v
-            })
+            .map(|s| Vec::with_capacity(s.len()))
             .collect();
-        Self {
-            seqs: seqs.into_iter().map(<[u8]>::to_vec).collect(),
-            counts,
+        while let Some(Reverse((seq, k))) = heap.pop() {
+            if seqs.is_empty() || seqs.seq(seqs.len() - 1) != seq {
+                seqs.push(seq, 0);
+            }
+            let id = u32::try_from(seqs.len() - 1).expect("at most 2^32 unique inserts");
+            let i = next[k];
+            let n = samples[k].count(i);
+            seqs.counts[id as usize] += n;
+            counts[k].push((id, n));
+            next[k] = i + 1;
+            if i + 1 < samples[k].len() {
+                heap.push(Reverse((samples[k].seq(i + 1), k)));
+            }
         }
+        Self { seqs, counts }
+    }
+
+    /// Number of unique inserts.
+    pub fn len(&self) -> usize {
+        self.seqs.len()
+    }
+
+    /// Whether there are no inserts.
+    pub fn is_empty(&self) -> bool {
+        self.seqs.is_empty()
+    }
+
+    /// The insert with id `id`.
+    pub fn seq(&self, id: usize) -> &[u8] {
+        self.seqs.seq(id)
+    }
+
+    /// Reads of insert `id` over all samples.
+    pub fn total(&self, id: usize) -> u32 {
+        self.seqs.count(id)
     }
 }
 
@@ -99,11 +258,12 @@ impl InsertTable {
 /// abundant first): the input miRDeep2, seqcluster and mirtop read.
 pub fn write_collapsed_fasta(
     out: &mut impl std::io::Write,
-    inserts: &SampleInserts,
+    inserts: &SortedInserts,
 ) -> std::io::Result<()> {
-    for (i, (seq, count)) in inserts.by_abundance().into_iter().enumerate() {
-        writeln!(out, ">seq_{}_x{}", i + 1, count)?;
-        out.write_all(seq)?;
+    for (rank, i) in inserts.by_abundance().into_iter().enumerate() {
+        let i = i as usize;
+        writeln!(out, ">seq_{}_x{}", rank + 1, inserts.count(i))?;
+        out.write_all(inserts.seq(i))?;
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -113,30 +273,95 @@ pub fn write_collapsed_fasta(
 mod tests {
     use super::*;
 
+    fn collapse(reads: &[&[u8]]) -> SortedInserts {
+        let mut s = SampleInserts::default();
+        for r in reads {
+            s.add(r);
+        }
+        s.into_sorted()
+    }
+
     #[test]
     fn identical_inserts_collapse_and_table_is_sorted() {
-        let mut a = SampleInserts::default();
-        for s in [&b"TTT"[..], b"AAA", b"TTT"] {
-            a.add(s);
-        }
-        let mut b = SampleInserts::default();
-        b.add(b"CCC");
-        b.add(b"TTT");
+        let a = collapse(&[b"TTT", b"AAA", b"TTT"]);
+        let b = collapse(&[b"CCC", b"TTT"]);
         let t = InsertTable::build(&[&a, &b]);
-        assert_eq!(
-            t.seqs,
-            vec![b"AAA".to_vec(), b"CCC".to_vec(), b"TTT".to_vec()]
-        );
+        let seqs: Vec<&[u8]> = (0..t.len()).map(|i| t.seq(i)).collect();
+        assert_eq!(seqs, vec![&b"AAA"[..], b"CCC", b"TTT"]);
         assert_eq!(t.counts[0], vec![(0, 1), (2, 2)]);
         assert_eq!(t.counts[1], vec![(1, 1), (2, 1)]);
+        assert_eq!((t.total(0), t.total(2)), (1, 3));
+    }
+
+    #[test]
+    fn prefixes_sort_first_and_empty_samples_are_fine() {
+        let a = collapse(&[b"ACA", b"AC", b"", b"ACAA", b"AC"]);
+        let empty = SortedInserts::default();
+        let t = InsertTable::build(&[&empty, &a, &empty]);
+        let seqs: Vec<&[u8]> = (0..t.len()).map(|i| t.seq(i)).collect();
+        assert_eq!(seqs, vec![&b""[..], b"AC", b"ACA", b"ACAA"]);
+        assert!(t.counts[0].is_empty() && t.counts[2].is_empty());
+        assert_eq!(t.counts[1], vec![(0, 1), (1, 2), (2, 1), (3, 1)]);
+    }
+
+    /// The k-way merge against a plain sort-and-count of every sample.
+    #[test]
+    fn merge_matches_a_brute_force_table() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let samples: Vec<Vec<Vec<u8>>> = (0..5)
+            .map(|_| {
+                (0..rand(400))
+                    .map(|_| (0..rand(6)).map(|_| b"ACGTN"[rand(5) as usize]).collect())
+                    .collect()
+            })
+            .collect();
+        let sorted: Vec<SortedInserts> = samples
+            .iter()
+            .map(|reads| {
+                let refs: Vec<&[u8]> = reads.iter().map(Vec::as_slice).collect();
+                collapse(&refs)
+            })
+            .collect();
+        let t = InsertTable::build(&sorted.iter().collect::<Vec<_>>());
+        let mut all: Vec<&[u8]> = samples.iter().flatten().map(Vec::as_slice).collect();
+        all.sort_unstable();
+        all.dedup();
+        let seqs: Vec<&[u8]> = (0..t.len()).map(|i| t.seq(i)).collect();
+        assert_eq!(seqs, all);
+        for (k, reads) in samples.iter().enumerate() {
+            let mut expected: Vec<(u32, u32)> = Vec::new();
+            for (id, seq) in all.iter().enumerate() {
+                let n = reads.iter().filter(|r| r.as_slice() == *seq).count() as u32;
+                if n > 0 {
+                    expected.push((id as u32, n));
+                }
+            }
+            assert_eq!(t.counts[k], expected, "sample {k}");
+        }
+    }
+
+    #[test]
+    fn merging_worker_tables_equals_one_table() {
+        let reads: Vec<&[u8]> = vec![b"AC", b"GT", b"AC", b"TT", b"GT", b"AC"];
+        let mut one = SampleInserts::default();
+        reads.iter().for_each(|r| one.add(r));
+        let (mut a, mut b) = (SampleInserts::default(), SampleInserts::default());
+        reads[..3].iter().for_each(|r| a.add(r));
+        reads[3..].iter().for_each(|r| b.add(r));
+        a.merge(&b);
+        assert_eq!(a.reads(), 6);
+        assert_eq!(a.into_sorted(), one.into_sorted());
     }
 
     #[test]
     fn collapsed_fasta_lists_most_abundant_first() {
-        let mut a = SampleInserts::default();
-        for s in [&b"TTT"[..], b"AAA", b"TTT", b"GGG"] {
-            a.add(s);
-        }
+        let a = collapse(&[b"TTT", b"AAA", b"TTT", b"GGG"]);
         let mut out = Vec::new();
         write_collapsed_fasta(&mut out, &a).unwrap();
         assert_eq!(

@@ -18,5 +18,6 @@ pub mod samples;
 pub mod seq;
 pub mod stats;
 pub mod trim;
+pub mod umi;
 
 pub use error::{Error, Result};

@@ -14,7 +14,7 @@ use mirq::samples;
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Quant(args) => run_quant(args),
+        Command::Quant(args) => run_quant(*args),
         Command::Devices => {
             print_devices();
             Ok(())
@@ -55,12 +55,15 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         Some(sheet) => samples::read_samplesheet(sheet)?,
         None => samples::samples_from_paths(&args.fastq)?,
     };
-    let trim = TrimSettings::resolve(
+    let mut trim = TrimSettings::resolve(
         args.protocol,
         args.adapter.as_deref(),
         args.min_length as usize,
         args.max_length as usize,
     )?;
+    if args.dedup {
+        trim.deduplicate(args.protocol, args.umi)?;
+    }
     let opts = QuantOptions {
         samples: sample_list,
         mature: args.mature,

@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
@@ -12,7 +13,7 @@ use crate::error::{Error, Result};
 pub struct StagedOutputs {
     outdir: PathBuf,
     staging: PathBuf,
-    files: Vec<String>,
+    files: Mutex<Vec<String>>,
     committed: bool,
 }
 
@@ -32,14 +33,15 @@ impl StagedOutputs {
         Ok(Self {
             outdir: outdir.to_path_buf(),
             staging,
-            files: Vec::new(),
+            files: Mutex::new(Vec::new()),
             committed: false,
         })
     }
 
-    /// Writes one file (path relative to the output directory) through `fill`.
+    /// Writes one file (path relative to the output directory) through `fill`;
+    /// may be called from several threads.
     pub fn write(
-        &mut self,
+        &self,
         rel: &str,
         fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
     ) -> Result<()> {
@@ -59,14 +61,18 @@ impl StagedOutputs {
             .map_err(|e| err(e.into_error()))?
             .sync_all()
             .map_err(err)?;
-        self.files.push(rel.to_string());
+        self.files
+            .lock()
+            .expect("staged file list")
+            .push(rel.to_string());
         Ok(())
     }
 
     /// Moves every staged file into place, in the order written (so write
     /// the count tables last), and removes the staging folder.
     pub fn commit(mut self) -> Result<()> {
-        for rel in &self.files {
+        let files = std::mem::take(self.files.get_mut().expect("staged file list"));
+        for rel in &files {
             let to = self.outdir.join(rel);
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(|err| Error::Write {
@@ -168,13 +174,13 @@ mod tests {
     fn nothing_appears_until_commit_and_dropped_runs_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let mut staged = StagedOutputs::new(&out).unwrap();
+        let staged = StagedOutputs::new(&out).unwrap();
         staged.write("a.tsv", |w| w.write_all(b"x\n")).unwrap();
         assert!(!out.join("a.tsv").exists());
         drop(staged);
         assert_eq!(fs::read_dir(&out).unwrap().count(), 0);
 
-        let mut staged = StagedOutputs::new(&out).unwrap();
+        let staged = StagedOutputs::new(&out).unwrap();
         staged
             .write("sub/b.fa", |w| w.write_all(b">s\nA\n"))
             .unwrap();

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use crate::error::Error;
 use crate::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
+use crate::umi::UmiSpec;
 
 /// TruSeq small RNA 3' adapter (Illumina, NEXTflex).
 pub const TRUSEQ_SMALL_RNA: &str = "TGGAATTCTCGGGTGCCAAGG";
@@ -46,6 +47,15 @@ impl Protocol {
             Self::Nextflex => (4, 4),
             Self::Cats => (3, 0),
             Self::Illumina | Self::Qiaseq => (0, 0),
+        }
+    }
+
+    /// Where the preset's UMI is, if it has one.
+    pub fn umi(self) -> Option<UmiSpec> {
+        match self {
+            Self::Qiaseq => Some(UmiSpec::QIASEQ),
+            Self::Nextflex => Some(UmiSpec::NEXTFLEX),
+            Self::Illumina | Self::Cats => None,
         }
     }
 
@@ -98,6 +108,8 @@ pub struct TrimSettings {
     pub max_error_rate: f64,
     /// Minimum adapter overlap at the read end.
     pub min_overlap: usize,
+    /// UMI taken from each read: reads are deduplicated into molecules.
+    pub umi: Option<UmiSpec>,
 }
 
 impl TrimSettings {
@@ -130,7 +142,37 @@ impl TrimSettings {
             max_length,
             max_error_rate: 0.1,
             min_overlap: 3,
+            umi: None,
         })
+    }
+
+    /// Turns on deduplication by UMI: `umi` is where the UMI is (None: the
+    /// protocol's). Bases taken from the insert's ends become its cuts.
+    pub fn deduplicate(&mut self, protocol: Protocol, umi: Option<UmiSpec>) -> Result<(), Error> {
+        let spec = umi.or(protocol.umi()).filter(|u| !u.is_empty());
+        let Some(spec) = spec else {
+            return Err(Error::InvalidValue {
+                what: "--dedup",
+                value: protocol.to_string(),
+                message: "this protocol has no UMI: give --umi (e.g. adapter+12 or 5p:4,3p:4)"
+                    .into(),
+            });
+        };
+        if spec.after_adapter > 0 && self.adapter.is_none() {
+            return Err(Error::InvalidValue {
+                what: "--umi",
+                value: spec.to_string(),
+                message: "a UMI after the adapter needs an adapter (not --adapter none)".into(),
+            });
+        }
+        if spec.read_5p > 0 {
+            self.cut_5p = spec.read_5p;
+        }
+        if spec.insert_3p > 0 {
+            self.cut_3p = spec.insert_3p;
+        }
+        self.umi = Some(spec);
+        Ok(())
     }
 
     /// The trimmer these settings describe.

@@ -15,7 +15,7 @@ use crate::align::cpu::CpuEngine;
 use crate::align::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
 use crate::align::{AlignParams, Engine, TargetSet};
 use crate::assign::{assign, Assignment};
-use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts};
+use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts, SortedInserts};
 use crate::error::{Error, Result};
 use crate::fastq;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
@@ -25,6 +25,8 @@ use crate::samples::Sample;
 use crate::seq::encode;
 use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats};
 use crate::trim::{TrimOutcome, Trimmer};
+use crate::umi::{directional_molecules, UmiCount, UmiSpec};
+use rustc_hash::FxHashMap;
 
 /// Which alignment engine to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,10 +89,13 @@ pub struct QuantOptions {
 /// One sample after trimming and collapsing.
 struct SampleRun {
     stats: SampleStats,
-    inserts: SampleInserts,
+    inserts: SortedInserts,
+    /// (insert, UMI) keys with their reads, when deduplicating.
+    umi_keys: Option<SortedInserts>,
 }
 
 /// Count matrices of a run: per sample, one value per mature / hairpin.
+#[derive(Debug, PartialEq)]
 struct Counts {
     mature: Vec<Vec<f64>>,
     mature_unique: Vec<Vec<f64>>,
@@ -182,42 +187,62 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     };
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    let trimmer = opts.trim.trimmer();
+    let prep = ReadPrep::new(&opts.trim);
     let progress = progress_bar(opts.progress);
+    let out = StagedOutputs::new(&opts.outdir)?;
 
+    // Each sample's collapsed FASTA is staged as soon as the sample is done,
+    // and only its sorted inserts are kept.
     let runs: Vec<SampleRun> = opts
         .samples
         .par_iter()
-        .map(|s| trim_and_collapse(s, &trimmer, &progress))
+        .map(|s| {
+            let run = trim_and_collapse(s, &prep, &progress)?;
+            let rel = format!("collapsed/{}.fa", run.stats.sample);
+            out.write(&rel, |w| write_collapsed_fasta(w, &run.inserts))?;
+            Ok(run)
+        })
         .collect::<Result<_>>()?;
     progress.finish_and_clear();
 
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
+    let (mut sample_stats, umi_keys): (Vec<SampleStats>, Vec<Option<SortedInserts>>) =
+        runs.into_iter().map(|r| (r.stats, r.umi_keys)).unzip();
     let selection = match early {
         Some(s) => s,
-        None => select_engine(opts.engine, table.seqs.len())?,
+        None => select_engine(opts.engine, table.len())?,
     };
-    let engine = &selection.engine;
-    let codes: Vec<Vec<u8>> = table.seqs.par_iter().map(|s| encode(s)).collect();
-    let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-    let hits = engine.align(&targets, &views, &opts.params)?;
-    let assignments: Vec<Assignment> = views
-        .par_iter()
-        .zip(hits.par_iter())
-        .map(|(q, h)| assign(&targets, q, h))
-        .collect();
-
-    let mut sample_stats: Vec<SampleStats> = runs.iter().map(|r| r.stats.clone()).collect();
-    let counts = count(&reference, &table, &assignments, &mut sample_stats);
+    let classes = classify(
+        &targets,
+        &table,
+        selection.engine.as_ref(),
+        &opts.params,
+        ALIGN_SLICE,
+    )?;
+    let counts = if opts.trim.umi.is_some() {
+        let molecules: Vec<Vec<(u32, u32)>> = umi_keys
+            .par_iter()
+            .zip(&table.counts)
+            .map(|(keys, ids)| {
+                sample_molecules(keys.as_ref().expect("UMI keys kept"), ids, &classes)
+            })
+            .collect();
+        for (st, m) in sample_stats.iter_mut().zip(&molecules) {
+            st.molecules = Some(m.iter().map(|&(_, n)| n as u64).sum());
+        }
+        count(&reference, &classes, &molecules, &mut sample_stats)
+    } else {
+        count(&reference, &classes, &table.counts, &mut sample_stats)
+    };
 
     let stats = RunStats {
         mirq_version: env!("CARGO_PKG_VERSION").to_string(),
-        engine: engine.name().to_string(),
+        engine: selection.engine.name().to_string(),
         gpu_adapter: selection.adapter.clone(),
         engine_note: selection.note.clone(),
         threads: opts.threads.max(1),
         elapsed_seconds: 0.0,
-        unique_inserts: table.seqs.len() as u64,
+        unique_inserts: table.len() as u64,
         reference: ReferenceStats {
             species: opts.species.clone(),
             mature: opts.mature.display().to_string(),
@@ -239,6 +264,13 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             max_length: opts.trim.max_length,
             adapter_error_rate: opts.trim.max_error_rate,
             adapter_min_overlap: opts.trim.min_overlap,
+            umi: opts.trim.umi.map(|u| u.to_string()),
+            counting: if opts.trim.umi.is_some() {
+                "molecules"
+            } else {
+                "reads"
+            }
+            .to_string(),
             mismatches: opts.params.max_mismatches,
             max_nontemplated: opts.params.max_nontemplated,
             window_5p: opts.window_5p,
@@ -246,7 +278,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         },
         samples: sample_stats,
     };
-    write_outputs(opts, &reference, &runs, &counts, stats, started)
+    write_outputs(opts, &reference, out, &counts, stats, started)
 }
 
 fn progress_bar(wanted: bool) -> ProgressBar {
@@ -275,7 +307,7 @@ const TRIM_BATCH: usize = 8192;
 /// were spread over workers.
 fn trim_and_collapse(
     sample: &Sample,
-    trimmer: &Trimmer,
+    prep: &ReadPrep,
     progress: &ProgressBar,
 ) -> Result<SampleRun> {
     let mut stats = SampleStats {
@@ -289,25 +321,34 @@ fn trim_and_collapse(
     };
     let workers = rayon::current_num_threads();
     let inserts = if workers <= 1 {
-        trim_serial(sample, trimmer, progress, &mut stats)?
+        trim_serial(sample, prep, progress, &mut stats)?
     } else {
-        trim_parallel(sample, trimmer, progress, &mut stats, workers)?
+        trim_parallel(sample, prep, progress, &mut stats, workers)?
+    };
+    let (inserts, umi_keys) = if prep.umi.is_some() {
+        let keys = inserts.into_sorted();
+        (inserts_of_keys(&keys), Some(keys))
+    } else {
+        (inserts.into_sorted(), None)
     };
     stats.unique_inserts = inserts.len() as u64;
-    Ok(SampleRun { stats, inserts })
+    Ok(SampleRun {
+        stats,
+        inserts,
+        umi_keys,
+    })
 }
 
 /// Trims and collapses on the calling thread.
 fn trim_serial(
     sample: &Sample,
-    trimmer: &Trimmer,
+    prep: &ReadPrep,
     progress: &ProgressBar,
     stats: &mut SampleStats,
 ) -> Result<SampleInserts> {
     let mut inserts = SampleInserts::default();
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut since_tick = 0u64;
-    let has_adapter = trimmer.has_adapter();
     for file in &sample.files {
         fastq::for_each_record(file, |seq, _qual| {
             since_tick += 1;
@@ -315,7 +356,7 @@ fn trim_serial(
                 progress.inc(since_tick);
                 since_tick = 0;
             }
-            trim_read(trimmer, has_adapter, seq, stats, &mut inserts, &mut buf);
+            prep.read(seq, stats, &mut inserts, &mut buf);
         })?;
     }
     progress.inc(since_tick);
@@ -332,12 +373,11 @@ struct ReadBatch {
 /// Parses on the calling thread, trims and collapses on `workers` threads.
 fn trim_parallel(
     sample: &Sample,
-    trimmer: &Trimmer,
+    prep: &ReadPrep,
     progress: &ProgressBar,
     stats: &mut SampleStats,
     workers: usize,
 ) -> Result<SampleInserts> {
-    let has_adapter = trimmer.has_adapter();
     let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
     let full_rx = Arc::new(Mutex::new(full_rx));
     let (empty_tx, empty_rx) = channel::<ReadBatch>();
@@ -355,14 +395,7 @@ fn trim_parallel(
                         let mut start = 0;
                         for &end in &batch.ends {
                             let seq = &batch.bases[start..end];
-                            trim_read(
-                                trimmer,
-                                has_adapter,
-                                seq,
-                                &mut counts,
-                                &mut inserts,
-                                &mut buf,
-                            );
+                            prep.read(seq, &mut counts, &mut inserts, &mut buf);
                             start = end;
                         }
                         batch.bases.clear();
@@ -414,9 +447,7 @@ fn trim_parallel(
     add_trim_counts(stats, &counts);
     for (counts, other) in results {
         add_trim_counts(stats, &counts);
-        for (seq, n) in other.iter() {
-            inserts.add_count(seq, n);
-        }
+        inserts.merge(&other);
     }
     Ok(inserts)
 }
@@ -430,107 +461,312 @@ fn add_trim_counts(into: &mut SampleStats, from: &SampleStats) {
     into.adapter_dimers += from.adapter_dimers;
     into.too_long += from.too_long;
     into.inserts += from.inserts;
+    into.umi_missing += from.umi_missing;
 }
 
-/// Trims one read, counts its outcome and collapses its insert (normalised
-/// to upper-case ACGT, U as T, anything else N); `buf` is scratch space.
-#[inline]
-fn trim_read(
-    trimmer: &Trimmer,
+/// How a read becomes a counted key: the trimmer, and the UMI taken from
+/// the read when deduplicating.
+pub(crate) struct ReadPrep {
+    trimmer: Trimmer,
     has_adapter: bool,
-    seq: &[u8],
-    stats: &mut SampleStats,
-    inserts: &mut SampleInserts,
-    buf: &mut Vec<u8>,
-) {
-    stats.reads_in += 1;
-    let outcome = trimmer.trim(seq);
-    if has_adapter && outcome != TrimOutcome::NoAdapter {
-        stats.adapter_found += 1;
+    umi: Option<UmiSpec>,
+}
+
+impl ReadPrep {
+    fn new(trim: &TrimSettings) -> Self {
+        let trimmer = trim.trimmer();
+        Self {
+            has_adapter: trimmer.has_adapter(),
+            trimmer,
+            umi: trim.umi,
+        }
     }
-    match outcome {
-        TrimOutcome::NoAdapter => stats.no_adapter += 1,
-        TrimOutcome::TooShort(len) => {
-            stats.too_short += 1;
-            if len == 0 {
-                stats.adapter_dimers += 1;
+
+    /// Trims one read, counts its outcome and collapses its insert
+    /// (normalised to upper-case ACGT, U as T, anything else N), followed by
+    /// [`UMI_SEPARATOR`] and its UMI when deduplicating; `buf` is scratch.
+    #[inline]
+    fn read(
+        &self,
+        seq: &[u8],
+        stats: &mut SampleStats,
+        inserts: &mut SampleInserts,
+        buf: &mut Vec<u8>,
+    ) {
+        stats.reads_in += 1;
+        let outcome = self.trimmer.trim(seq);
+        if self.has_adapter && outcome != TrimOutcome::NoAdapter {
+            stats.adapter_found += 1;
+        }
+        match outcome {
+            TrimOutcome::NoAdapter => stats.no_adapter += 1,
+            TrimOutcome::TooShort(len) => {
+                stats.too_short += 1;
+                if len == 0 {
+                    stats.adapter_dimers += 1;
+                }
+            }
+            TrimOutcome::TooLong(_) => stats.too_long += 1,
+            TrimOutcome::Insert { start, end } => {
+                buf.clear();
+                buf.extend(
+                    seq[start..end]
+                        .iter()
+                        .map(|&b| match b.to_ascii_uppercase() {
+                            b'U' => b'T',
+                            b'A' | b'C' | b'G' | b'T' => b.to_ascii_uppercase(),
+                            _ => b'N',
+                        }),
+                );
+                if let Some(umi) = &self.umi {
+                    buf.push(UMI_SEPARATOR);
+                    let adapter_start = end + self.trimmer.cut_3p();
+                    if !umi.extract(seq, adapter_start, self.trimmer.adapter_len(), buf) {
+                        stats.umi_missing += 1;
+                        return;
+                    }
+                }
+                stats.inserts += 1;
+                inserts.add(buf);
             }
         }
-        TrimOutcome::TooLong(_) => stats.too_long += 1,
-        TrimOutcome::Insert { start, end } => {
-            stats.inserts += 1;
-            buf.clear();
-            buf.extend(
-                seq[start..end]
-                    .iter()
-                    .map(|&b| match b.to_ascii_uppercase() {
-                        b'U' => b'T',
-                        b'A' | b'C' | b'G' | b'T' => b.to_ascii_uppercase(),
-                        _ => b'N',
-                    }),
-            );
-            inserts.add(buf);
-        }
     }
 }
 
-/// Adds every sample's reads to the miRNAs and hairpins their inserts are
-/// assigned to, in insert order (so the sums do not depend on threads).
+/// Unique inserts aligned and assigned per slice of the table, so that hits
+/// and isomiR calls exist for one slice at a time.
+const ALIGN_SLICE: usize = 1 << 19;
+
+/// What every unique insert counts for, interned: inserts assigned to the
+/// same miRNAs (or hairpins) share one class. Class 0 is "unassigned".
+#[derive(Debug, PartialEq)]
+struct Classes {
+    /// Class of each insert id.
+    of_insert: Vec<u32>,
+    /// The classes (isomiR calls left out).
+    classes: Vec<Assignment>,
+}
+
+/// Aligns every unique insert and records its class.
+fn classify(
+    targets: &TargetSet,
+    table: &InsertTable,
+    engine: &dyn Engine,
+    params: &AlignParams,
+    slice: usize,
+) -> Result<Classes> {
+    let mut classes = vec![Assignment::Unassigned];
+    let mut ids: FxHashMap<(bool, Vec<u32>), u32> = FxHashMap::default();
+    let mut of_insert = Vec::with_capacity(table.len());
+    let mut lo = 0;
+    while lo < table.len() {
+        let hi = lo.saturating_add(slice.max(1)).min(table.len());
+        let codes: Vec<Vec<u8>> = (lo..hi)
+            .into_par_iter()
+            .map(|id| encode(table.seq(id)))
+            .collect();
+        let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+        let hits = engine.align(targets, &views, params)?;
+        let assignments: Vec<Assignment> = views
+            .par_iter()
+            .zip(hits.par_iter())
+            .map(|(q, h)| assign(targets, q, h))
+            .collect();
+        for a in assignments {
+            let key = match a {
+                Assignment::Unassigned => {
+                    of_insert.push(0);
+                    continue;
+                }
+                Assignment::Mature { matures, .. } => (true, matures),
+                Assignment::Hairpin { hairpins } => (false, hairpins),
+            };
+            let next = classes.len() as u32;
+            let id = *ids.entry(key).or_insert_with_key(|(mature, features)| {
+                classes.push(if *mature {
+                    Assignment::Mature {
+                        matures: features.clone(),
+                        calls: Vec::new(),
+                    }
+                } else {
+                    Assignment::Hairpin {
+                        hairpins: features.clone(),
+                    }
+                });
+                next
+            });
+            of_insert.push(id);
+        }
+        lo = hi;
+    }
+    Ok(Classes { of_insert, classes })
+}
+
+/// Adds each sample's units (reads, or molecules when deduplicating) of
+/// every insert to the miRNAs and hairpins of its class, in insert order (so
+/// the sums do not depend on threads).
 fn count(
     reference: &Reference,
-    table: &InsertTable,
-    assignments: &[Assignment],
+    classes: &Classes,
+    units: &[Vec<(u32, u32)>],
     stats: &mut [SampleStats],
 ) -> Counts {
-    let n_mature = reference.matures.len();
-    let n_hairpin = reference.hairpins.len();
+    let samples = units.len();
     let mut counts = Counts {
-        mature: Vec::new(),
-        mature_unique: Vec::new(),
-        hairpin: Vec::new(),
+        mature: vec![vec![0f64; reference.matures.len()]; samples],
+        mature_unique: vec![vec![0f64; reference.matures.len()]; samples],
+        hairpin: vec![vec![0f64; reference.hairpins.len()]; samples],
     };
-    for (s, sample_counts) in table.counts.iter().enumerate() {
-        let mut mature = vec![0f64; n_mature];
-        let mut unique = vec![0f64; n_mature];
-        let mut hairpin = vec![0f64; n_hairpin];
+    for (s, sample_units) in units.iter().enumerate() {
         let st = &mut stats[s];
-        for &(id, reads) in sample_counts {
-            let reads_f = reads as f64;
-            match &assignments[id as usize] {
-                Assignment::Mature { matures, .. } => {
-                    st.assigned_mature += reads as u64;
-                    let share = reads_f / matures.len() as f64;
-                    for &m in matures {
-                        mature[m as usize] += share;
-                    }
-                    if matures.len() == 1 {
-                        unique[matures[0] as usize] += reads_f;
-                    } else {
-                        st.mature_multimapped += reads as u64;
-                    }
-                }
-                Assignment::Hairpin { hairpins } => {
-                    st.hairpin_only += reads as u64;
-                    let share = reads_f / hairpins.len() as f64;
-                    for &h in hairpins {
-                        hairpin[h as usize] += share;
-                    }
-                }
-                Assignment::Unassigned => st.unassigned += reads as u64,
-            }
+        for &(id, n) in sample_units {
+            let class = &classes.classes[classes.of_insert[id as usize] as usize];
+            add_reads(
+                class,
+                n,
+                st,
+                &mut counts.mature[s],
+                &mut counts.mature_unique[s],
+                &mut counts.hairpin[s],
+            );
         }
-        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
-        counts.mature.push(mature);
-        counts.mature_unique.push(unique);
-        counts.hairpin.push(hairpin);
+        st.mirnas_detected = counts.mature[s].iter().filter(|&&c| c > 0.0).count() as u64;
     }
     counts
+}
+
+/// Separates the insert from the UMI in a deduplication key.
+pub(crate) const UMI_SEPARATOR: u8 = 0;
+
+/// Splits a deduplication key into (insert, UMI).
+fn split_key(key: &[u8]) -> (&[u8], &[u8]) {
+    let at = memchr::memchr(UMI_SEPARATOR, key).unwrap_or(key.len());
+    (&key[..at], &key[(at + 1).min(key.len())..])
+}
+
+/// Sums a sample's (insert, UMI) keys, sorted, into its inserts (sorted too:
+/// the separator sorts before every base).
+fn inserts_of_keys(keys: &SortedInserts) -> SortedInserts {
+    let mut inserts = SortedInserts::default();
+    let mut current: Option<(&[u8], u32)> = None;
+    for (key, n) in keys.iter() {
+        let (insert, _) = split_key(key);
+        match &mut current {
+            Some((seq, c)) if *seq == insert => *c += n,
+            _ => {
+                if let Some((seq, c)) = current {
+                    inserts.push(seq, c);
+                }
+                current = Some((insert, n));
+            }
+        }
+    }
+    if let Some((seq, c)) = current {
+        inserts.push(seq, c);
+    }
+    inserts
+}
+
+/// A UMI with the insert id it came with and its reads.
+type UmiRead<'a> = (&'a [u8], u32, u32);
+
+/// One sample's molecules per insert id: reads are grouped by what they
+/// count for (their class; unassigned inserts each on their own, as
+/// UMI-tools groups reads by locus), the UMIs of a group are deduplicated
+/// with the directional rule, and each molecule goes to the insert most of
+/// its founding UMI's reads carry (ties: the smaller insert id).
+fn sample_molecules(
+    keys: &SortedInserts,
+    ids: &[(u32, u32)],
+    classes: &Classes,
+) -> Vec<(u32, u32)> {
+    let mut groups: FxHashMap<(u32, u32), Vec<UmiRead>> = FxHashMap::default();
+    let mut local = 0usize;
+    let mut previous: Option<&[u8]> = None;
+    for (key, reads) in keys.iter() {
+        let (insert, umi) = split_key(key);
+        if let Some(p) = previous {
+            if p != insert {
+                local += 1;
+            }
+        }
+        previous = Some(insert);
+        let id = ids[local].0;
+        let class = classes.of_insert[id as usize];
+        let group = (class, if class == 0 { id } else { u32::MAX });
+        groups.entry(group).or_default().push((umi, id, reads));
+    }
+    let mut molecules: FxHashMap<u32, u32> = FxHashMap::default();
+    for (_, mut entries) in groups {
+        entries.sort_unstable();
+        // per UMI: its reads over all inserts, and the insert with most reads
+        let mut umis: Vec<UmiCount> = Vec::new();
+        let mut best: Vec<(u32, u32)> = Vec::new();
+        for &(umi, id, reads) in &entries {
+            match umis.last_mut() {
+                Some(u) if u.umi == umi => {
+                    u.reads += reads as u64;
+                    let b = best.last_mut().expect("one best per UMI");
+                    if reads > b.1 {
+                        *b = (id, reads);
+                    }
+                }
+                _ => {
+                    umis.push(UmiCount {
+                        umi,
+                        reads: reads as u64,
+                    });
+                    best.push((id, reads));
+                }
+            }
+        }
+        for founder in directional_molecules(&umis) {
+            *molecules.entry(best[founder].0).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(u32, u32)> = molecules.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+/// Adds `reads` reads of one insert to the columns of one sample.
+fn add_reads(
+    assignment: &Assignment,
+    reads: u32,
+    st: &mut SampleStats,
+    mature: &mut [f64],
+    unique: &mut [f64],
+    hairpin: &mut [f64],
+) {
+    let reads_f = reads as f64;
+    match assignment {
+        Assignment::Mature { matures, .. } => {
+            st.assigned_mature += reads as u64;
+            let share = reads_f / matures.len() as f64;
+            for &m in matures {
+                mature[m as usize] += share;
+            }
+            if matures.len() == 1 {
+                unique[matures[0] as usize] += reads_f;
+            } else {
+                st.mature_multimapped += reads as u64;
+            }
+        }
+        Assignment::Hairpin { hairpins } => {
+            st.hairpin_only += reads as u64;
+            let share = reads_f / hairpins.len() as f64;
+            for &h in hairpins {
+                hairpin[h as usize] += share;
+            }
+        }
+        Assignment::Unassigned => st.unassigned += reads as u64,
+    }
 }
 
 fn write_outputs(
     opts: &QuantOptions,
     reference: &Reference,
-    runs: &[SampleRun],
+    out: StagedOutputs,
     counts: &Counts,
     mut stats: RunStats,
     started: Instant,
@@ -550,11 +786,6 @@ fn write_outputs(
         })
         .collect();
 
-    let mut out = StagedOutputs::new(&opts.outdir)?;
-    for run in runs {
-        let rel = format!("collapsed/{}.fa", run.stats.sample);
-        out.write(&rel, |w| write_collapsed_fasta(w, &run.inserts))?;
-    }
     stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
     out.write("stats.json", |w| {
@@ -597,4 +828,103 @@ fn write_outputs(
     })?;
     out.commit()?;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collapse::SampleInserts;
+    use crate::reference::RefSeq;
+
+    /// Aligning slice by slice gives the same classes and sums as one slice.
+    #[test]
+    fn counts_do_not_depend_on_the_alignment_slice() {
+        let seq = |name: &str, s: &str| RefSeq {
+            name: name.into(),
+            seq: s.as_bytes().to_vec(),
+        };
+        let reference = Reference::from_sequences(
+            "hsa",
+            vec![
+                seq("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
+                seq("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
+                seq("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
+            ],
+            vec![],
+        );
+        let targets = TargetSet::build(&reference, 3, 5);
+        let reads: [&[u8]; 8] = [
+            b"TAGCTTATCAGACTGATGTTGA",
+            b"TAGCTTATCAGACTGATGTTG",
+            b"AAACCGTTACCATTACTGAGTTAA",
+            b"GGGGGGGGGGGGGGGGGG",
+            b"TAGCTTATCAGACTGATGTT",
+            b"AAACCGTTACCATTACTGAGT",
+            b"AGCTTATCAGACTGATGTTGA",
+            b"CCCCCCCCCCCCCCCCCCCCC",
+        ];
+        let samples: Vec<SortedInserts> = (0..3)
+            .map(|k| {
+                let mut s = SampleInserts::default();
+                for (i, r) in reads.iter().enumerate() {
+                    s.add_count(r, 1 + (i * 7 + k * 3) as u32 % 5);
+                }
+                s.into_sorted()
+            })
+            .collect();
+        let table = InsertTable::build(&samples.iter().collect::<Vec<_>>());
+        let count_with = |slice| {
+            let mut stats = vec![SampleStats::default(); 3];
+            let classes =
+                classify(&targets, &table, &CpuEngine, &AlignParams::default(), slice).unwrap();
+            let c = count(&reference, &classes, &table.counts, &mut stats);
+            (c, classes, stats)
+        };
+        let whole = count_with(usize::MAX);
+        assert!(whole.2.iter().all(|s| s.assigned_mature > 0));
+        for slice in [1, 2, 3, 5] {
+            assert_eq!(count_with(slice), whole, "slice {slice}");
+        }
+    }
+
+    fn keys(entries: &[(&str, &str, u32)]) -> SortedInserts {
+        let mut s = SampleInserts::default();
+        for (insert, umi, n) in entries {
+            let mut k = insert.as_bytes().to_vec();
+            k.push(UMI_SEPARATOR);
+            k.extend_from_slice(umi.as_bytes());
+            s.add_count(&k, *n);
+        }
+        s.into_sorted()
+    }
+
+    /// A PCR copy with an insert error and the same UMI is the same molecule
+    /// when both inserts count for the same miRNA; unassigned inserts are
+    /// deduplicated each on its own.
+    #[test]
+    fn molecules_are_grouped_by_class_not_by_insert() {
+        let k = keys(&[
+            ("AAAA", "ACGT", 5), // miRNA 1, molecule 1
+            ("AAAT", "ACGT", 1), // an error copy of it
+            ("AAAA", "ACGA", 1), // a UMI error of it: absorbed (5 >= 1)
+            ("AAAA", "TTTT", 2), // miRNA 1, molecule 2
+            ("CCCC", "ACGT", 3), // unassigned, own group
+            ("GGGG", "ACGT", 1), // unassigned, own group
+        ]);
+        let inserts = inserts_of_keys(&k);
+        let seqs: Vec<&[u8]> = inserts.iter().map(|(s, _)| s).collect();
+        assert_eq!(seqs, vec![&b"AAAA"[..], b"AAAT", b"CCCC", b"GGGG"]);
+        assert_eq!(inserts.reads(), 13);
+        let table = InsertTable::build(&[&inserts]);
+        let mature = Assignment::Mature {
+            matures: vec![0],
+            calls: vec![],
+        };
+        let classes = Classes {
+            of_insert: vec![1, 1, 0, 0],
+            classes: vec![Assignment::Unassigned, mature],
+        };
+        let m = sample_molecules(&k, &table.counts[0], &classes);
+        assert_eq!(m, vec![(0, 2), (2, 1), (3, 1)]);
+    }
 }

@@ -21,8 +21,15 @@ pub struct SampleStats {
     pub too_long: u64,
     /// Of those too short, adapter dimers (empty inserts).
     pub adapter_dimers: u64,
-    /// Reads whose insert passed the length filter.
+    /// Reads whose insert passed the length filter (and, when deduplicating,
+    /// carried a whole UMI).
     pub inserts: u64,
+    /// Reads with an insert but no whole UMI (the read ended first): not
+    /// counted when deduplicating.
+    pub umi_missing: u64,
+    /// Molecules counted (reads deduplicated by UMI), with `--dedup`; the
+    /// assignment fields below then count molecules too.
+    pub molecules: Option<u64>,
     /// Distinct inserts among them.
     pub unique_inserts: u64,
     /// Reads assigned to at least one mature miRNA.
@@ -56,6 +63,11 @@ pub struct RunSettings {
     pub adapter_error_rate: f64,
     /// Minimum adapter overlap.
     pub adapter_min_overlap: usize,
+    /// Where the UMI was taken from (`adapter+12`, `5p:4,3p:4`), when
+    /// deduplicating; null otherwise.
+    pub umi: Option<String>,
+    /// What the count tables count: `reads`, or `molecules` with `--dedup`.
+    pub counting: String,
     /// Mismatches allowed in alignments.
     pub mismatches: u8,
     /// Non-templated 3' bases allowed.

@@ -54,6 +54,16 @@ pub struct AdapterFinder {
 }
 
 impl AdapterFinder {
+    /// Adapter length.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether the adapter is empty (never: construction requires bases).
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
     /// A finder for `adapter` (ACGT/U/N letters).
     pub fn new(adapter: &[u8], max_error_rate: f64, min_overlap: usize) -> Self {
         let upper = crate::seq::normalize_dna(adapter);
@@ -271,6 +281,17 @@ impl Trimmer {
     /// Whether reads are searched for an adapter (false: reads are inserts).
     pub fn has_adapter(&self) -> bool {
         self.adapter.is_some()
+    }
+
+    /// Length of the adapter searched for (0 without one).
+    pub fn adapter_len(&self) -> usize {
+        self.adapter.as_ref().map_or(0, AdapterFinder::len)
+    }
+
+    /// Bases cut from the insert's 3' end before the adapter: for an
+    /// [`TrimOutcome::Insert`], the adapter starts at `end + cut_3p()`.
+    pub fn cut_3p(&self) -> usize {
+        self.cut_3p
     }
 
     /// Trims one read.

@@ -64,7 +64,7 @@ fn outputs_do_not_depend_on_thread_count() {
         );
         out
     };
-    let (a, b) = (run("1"), run("4"));
+    let (a, b, c) = (run("1"), run("2"), run("8"));
     for f in [
         "mature_counts.tsv",
         "mature_counts_unique.tsv",
@@ -76,7 +76,11 @@ fn outputs_do_not_depend_on_thread_count() {
             std::fs::read(a.join(f)).unwrap(),
             std::fs::read(b.join(f)).unwrap(),
         );
-        assert!(x == y, "{f} differs between -t 1 and -t 4");
+        assert!(x == y, "{f} differs between -t 1 and -t 2");
+        assert!(
+            x == std::fs::read(c.join(f)).unwrap(),
+            "{f} differs between -t 1 and -t 8"
+        );
     }
 }
 

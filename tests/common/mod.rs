@@ -101,3 +101,45 @@ pub fn run_ok(cmd: &mut Command) -> String {
 pub fn stats(outdir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(outdir.join("stats.json")).unwrap()).unwrap()
 }
+
+/// `score_counts.py` figures for one count table against a simulator truth.
+pub struct Score {
+    pub l1_error: f64,
+    pub recovered: f64,
+}
+
+/// Runs `../shared/tools/score_counts.py` (`--molecules` when asked).
+pub fn score_counts(
+    shared: &Path,
+    truth: &Path,
+    mature: &Path,
+    species: &str,
+    counts: &Path,
+    molecules: bool,
+) -> Score {
+    let mut cmd = Command::new("python3");
+    cmd.arg(shared.join("tools/score_counts.py"))
+        .arg("--truth")
+        .arg(truth)
+        .arg("--mature")
+        .arg(mature)
+        .args(["--species", species, "--counts"])
+        .arg(counts);
+    if molecules {
+        cmd.arg("--molecules");
+    }
+    let report = run_ok(&mut cmd);
+    let last = report.lines().last().unwrap_or_default().to_string();
+    let field = |key: &str| -> f64 {
+        last.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {report}"))
+            .parse()
+            .unwrap()
+    };
+    eprintln!("{}: {last}", counts.display());
+    Score {
+        l1_error: field("l1_error"),
+        recovered: field("recovered"),
+    }
+}

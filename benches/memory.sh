@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Peak memory of one `mirq quant` run over many large samples (issue 4:
+# "peak RSS <= 1 GB for 38 samples x 5M reads"), without storing them: each
+# sample is a pipe from `examples/fastq_variants.rs`, which replays the
+# simulated run made by benches/compare.sh with fresh random substitutions
+# (rate 0.003 per base, a seed per sample), so every sample brings its own
+# error-carrying distinct inserts on top of the shared ones: a worst case
+# for memory, which follows distinct inserts.
+#
+#   MIRQ_SHARED=/path/to/shared bash benches/memory.sh [SAMPLES] [READS_PER_SAMPLE] [THREADS]
+#
+# MIRQ_BIN=path/to/another/mirq measures that binary instead (before/after).
+set -euo pipefail
+samples=${1:-38}
+reads=${2:-5000000}
+threads=${3:-2}
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared=${MIRQ_SHARED:-$here/../shared}
+work=${MIRQ_BENCH_DIR:-${TMPDIR:-/tmp}/mirq-bench}
+base=$work/sim_2000000_s42.fastq.gz
+if [ ! -s "$base" ]; then
+    echo "making the 2,000,000-read simulated run (once)" >&2
+    mkdir -p "$work"
+    python3 "$shared/tools/simulate_smallrna.py" --mature "$shared/data/mirbase/mature_nfcore_test.fa" \
+        --species hsa --reads 2000000 --read-length 75 --seed 42 --out "$work/sim_2000000_s42"
+fi
+cargo build --release --quiet --bin mirq --example fastq_variants --manifest-path "$here/Cargo.toml"
+bin=$here/target/release
+inputs=()
+for i in $(seq 1 "$samples"); do
+    inputs+=("<($bin/examples/fastq_variants $base $reads $i 0.003)")
+done
+out=$work/memory_out
+rm -rf "$out"
+mirq=${MIRQ_BIN:-$bin/mirq}
+eval /usr/bin/time -v "$mirq" quant "${inputs[*]}" \
+    --mature "$shared/data/mirbase/mature_nfcore_test.fa" --hairpin "$shared/data/mirbase/hairpin_hsa.fa" \
+    --species hsa -t "$threads" --engine cpu -q -o "$out" 2> "$work/memory.time"
+peak_kb=$(awk -F': ' '/Maximum resident/ {print $2}' "$work/memory.time")
+wall=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$work/memory.time")
+python3 - "$out/stats.json" "$peak_kb" "$wall" "$samples" "$reads" <<'PY'
+import json, sys
+stats = json.load(open(sys.argv[1]))
+peak_kb, wall, samples, reads = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+per_sample = [s["unique_inserts"] for s in stats["samples"]]
+print(f"samples {samples} x {reads:,} reads = {samples * reads:,} reads; wall {wall}")
+print(f"distinct inserts per sample {min(per_sample):,}-{max(per_sample):,} "
+      f"(sum {sum(per_sample):,}); unique across samples {stats['unique_inserts']:,}")
+print(f"peak RSS {peak_kb / 1024:.0f} MiB")
+PY
