@@ -70,6 +70,21 @@ pub struct QuantArgs {
     #[arg(long, value_parser = parse_umi, requires = "dedup", help_heading = "UMIs")]
     pub umi: Option<UmiSpec>,
 
+    /// Trim low-quality 3' ends before the adapter search (cutadapt's -q,
+    /// Phred+33).
+    #[arg(long, value_name = "PHRED", help_heading = "Trimming")]
+    pub quality_cutoff: Option<u8>,
+
+    /// Bases cut from each insert's 5' end after adapter removal
+    /// (overrides the protocol's; NEXTflex: 4).
+    #[arg(long, value_name = "N", help_heading = "Trimming")]
+    pub trim_5p: Option<u16>,
+
+    /// Bases cut from each insert's 3' end after adapter removal
+    /// (overrides the protocol's; NEXTflex: 4).
+    #[arg(long, value_name = "N", help_heading = "Trimming")]
+    pub trim_3p: Option<u16>,
+
     /// Shortest insert counted (shorter ones are discarded, not padded).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Trimming")]
     pub min_length: u16,

@@ -12,6 +12,7 @@ pub mod fastq;
 pub mod isomir;
 pub mod output;
 pub mod protocol;
+pub mod qc;
 pub mod quant;
 pub mod reference;
 pub mod samples;

@@ -61,6 +61,13 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         args.min_length as usize,
         args.max_length as usize,
     )?;
+    trim.quality_cutoff = args.quality_cutoff;
+    if let Some(n) = args.trim_5p {
+        trim.cut_5p = n as usize;
+    }
+    if let Some(n) = args.trim_3p {
+        trim.cut_3p = n as usize;
+    }
     if args.dedup {
         trim.deduplicate(args.protocol, args.umi)?;
     }

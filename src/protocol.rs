@@ -110,6 +110,8 @@ pub struct TrimSettings {
     pub min_overlap: usize,
     /// UMI taken from each read: reads are deduplicated into molecules.
     pub umi: Option<UmiSpec>,
+    /// 3' quality trimming cutoff (Phred), before the adapter search.
+    pub quality_cutoff: Option<u8>,
 }
 
 impl TrimSettings {
@@ -143,6 +145,7 @@ impl TrimSettings {
             max_error_rate: 0.1,
             min_overlap: 3,
             umi: None,
+            quality_cutoff: None,
         })
     }
 
@@ -186,6 +189,7 @@ impl TrimSettings {
             self.min_length,
             self.max_length,
         )
+        .with_quality_cutoff(self.quality_cutoff)
     }
 }
 

@@ -20,10 +20,11 @@ use crate::error::{Error, Result};
 use crate::fastq;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
 use crate::protocol::{Protocol, TrimSettings};
+use crate::qc;
 use crate::reference::Reference;
 use crate::samples::Sample;
 use crate::seq::encode;
-use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats};
+use crate::stats::{MoleculeStats, ReferenceStats, RunSettings, RunStats, SampleStats};
 use crate::trim::{TrimOutcome, Trimmer};
 use crate::umi::{directional_molecules, UmiCount, UmiSpec};
 use rustc_hash::FxHashMap;
@@ -94,9 +95,11 @@ struct SampleRun {
     umi_keys: Option<SortedInserts>,
 }
 
-/// Count matrices of a run: per sample, one value per mature / hairpin.
+/// Count matrices of a run: per sample, one value per mature / hairpin,
+/// and the units (reads or molecules) by what they count for.
 #[derive(Debug, PartialEq)]
 struct Counts {
+    totals: Vec<MoleculeStats>,
     mature: Vec<Vec<f64>>,
     mature_unique: Vec<Vec<f64>>,
     hairpin: Vec<Vec<f64>>,
@@ -219,6 +222,13 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         &opts.params,
         ALIGN_SLICE,
     )?;
+    let by_reads = count(&reference, &classes, &table.counts);
+    for (st, t) in sample_stats.iter_mut().zip(&by_reads.totals) {
+        st.assigned_mature = t.assigned_mature;
+        st.mature_multimapped = t.mature_multimapped;
+        st.hairpin_only = t.hairpin_only;
+        st.unassigned = t.unassigned;
+    }
     let counts = if opts.trim.umi.is_some() {
         let molecules: Vec<Vec<(u32, u32)>> = umi_keys
             .par_iter()
@@ -227,13 +237,20 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
                 sample_molecules(keys.as_ref().expect("UMI keys kept"), ids, &classes)
             })
             .collect();
-        for (st, m) in sample_stats.iter_mut().zip(&molecules) {
-            st.molecules = Some(m.iter().map(|&(_, n)| n as u64).sum());
+        let by_molecules = count(&reference, &classes, &molecules);
+        for (st, t) in sample_stats.iter_mut().zip(&by_molecules.totals) {
+            st.molecules = Some(t.clone());
         }
-        count(&reference, &classes, &molecules, &mut sample_stats)
+        by_molecules
     } else {
-        count(&reference, &classes, &table.counts, &mut sample_stats)
+        by_reads
     };
+    let has_adapter = opts.trim.adapter.is_some();
+    for (st, mature) in sample_stats.iter_mut().zip(&counts.mature) {
+        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
+        st.qc.composition = qc::composition(st);
+        (st.qc.verdict, st.qc.reasons) = qc::verdict(st, has_adapter);
+    }
 
     let stats = RunStats {
         mirq_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -264,6 +281,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             max_length: opts.trim.max_length,
             adapter_error_rate: opts.trim.max_error_rate,
             adapter_min_overlap: opts.trim.min_overlap,
+            quality_cutoff: opts.trim.quality_cutoff,
             umi: opts.trim.umi.map(|u| u.to_string()),
             counting: if opts.trim.umi.is_some() {
                 "molecules"
@@ -332,6 +350,11 @@ fn trim_and_collapse(
         (inserts.into_sorted(), None)
     };
     stats.unique_inserts = inserts.len() as u64;
+    stats.qc.low_complexity = inserts
+        .iter()
+        .filter(|(seq, _)| qc::is_low_complexity(seq))
+        .map(|(_, n)| n as u64)
+        .sum();
     Ok(SampleRun {
         stats,
         inserts,
@@ -349,25 +372,54 @@ fn trim_serial(
     let mut inserts = SampleInserts::default();
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     let mut since_tick = 0u64;
+    let mut quality = QualitySum::default();
     for file in &sample.files {
-        fastq::for_each_record(file, |seq, _qual| {
+        fastq::for_each_record(file, |seq, qual| {
+            quality.add(qual);
             since_tick += 1;
             if since_tick == 1 << 16 {
                 progress.inc(since_tick);
                 since_tick = 0;
             }
-            prep.read(seq, stats, &mut inserts, &mut buf);
+            prep.read(seq, qual, stats, &mut inserts, &mut buf);
         })?;
     }
     progress.inc(since_tick);
+    stats.qc.mean_quality = quality.mean();
     Ok(inserts)
 }
 
-/// A batch of reads' sequences, concatenated, with each read's end; reused.
+/// A batch of reads' sequences, concatenated, with each read's end, and
+/// their qualities when the trimmer uses them; reused.
 #[derive(Default)]
 struct ReadBatch {
     bases: Vec<u8>,
+    quals: Vec<u8>,
     ends: Vec<usize>,
+}
+
+/// Sum of base qualities (Phred+33) and bases, for the mean quality.
+#[derive(Default)]
+struct QualitySum {
+    sum: u64,
+    bases: u64,
+}
+
+impl QualitySum {
+    #[inline]
+    fn add(&mut self, qual: &[u8]) {
+        // bytes summed in u32 lanes the compiler vectorises
+        self.sum += qual.iter().map(|&q| q as u32).sum::<u32>() as u64;
+        self.bases += qual.len() as u64;
+    }
+
+    fn mean(&self) -> f64 {
+        if self.bases == 0 {
+            return 0.0;
+        }
+        let mean = self.sum as f64 / self.bases as f64 - 33.0;
+        (mean * 100.0).round() / 100.0
+    }
 }
 
 /// Parses on the calling thread, trims and collapses on `workers` threads.
@@ -379,6 +431,7 @@ fn trim_parallel(
     workers: usize,
 ) -> Result<SampleInserts> {
     let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
+    let mut quality = QualitySum::default();
     let full_rx = Arc::new(Mutex::new(full_rx));
     let (empty_tx, empty_rx) = channel::<ReadBatch>();
     let (parsed, results) = std::thread::scope(|scope| {
@@ -395,10 +448,12 @@ fn trim_parallel(
                         let mut start = 0;
                         for &end in &batch.ends {
                             let seq = &batch.bases[start..end];
-                            prep.read(seq, &mut counts, &mut inserts, &mut buf);
+                            let qual = batch.quals.get(start..end).unwrap_or_default();
+                            prep.read(seq, qual, &mut counts, &mut inserts, &mut buf);
                             start = end;
                         }
                         batch.bases.clear();
+                        batch.quals.clear();
                         batch.ends.clear();
                         let _ = empty_tx.send(batch);
                     }
@@ -412,9 +467,14 @@ fn trim_parallel(
         drop(full_rx);
         let mut batch = ReadBatch::default();
         let mut parsed = Ok(());
+        let with_quals = prep.trimmer.uses_quality();
         for file in &sample.files {
-            parsed = fastq::for_each_record(file, |seq, _qual| {
+            parsed = fastq::for_each_record(file, |seq, qual| {
+                quality.add(qual);
                 batch.bases.extend_from_slice(seq);
+                if with_quals {
+                    batch.quals.extend_from_slice(qual);
+                }
                 batch.ends.push(batch.bases.len());
                 if batch.ends.len() == TRIM_BATCH {
                     let next = empty_rx.try_recv().unwrap_or_default();
@@ -439,6 +499,7 @@ fn trim_parallel(
         (parsed, results)
     });
     parsed?;
+    stats.qc.mean_quality = quality.mean();
     // Sum into the largest table: the result is the same for any split.
     let mut results = results;
     results.sort_by_key(|(_, inserts)| std::cmp::Reverse(inserts.len()));
@@ -462,6 +523,13 @@ fn add_trim_counts(into: &mut SampleStats, from: &SampleStats) {
     into.too_long += from.too_long;
     into.inserts += from.inserts;
     into.umi_missing += from.umi_missing;
+    let (h, f) = (&mut into.qc.insert_lengths, &from.qc.insert_lengths);
+    if h.len() < f.len() {
+        h.resize(f.len(), 0);
+    }
+    for (a, b) in h.iter_mut().zip(f) {
+        *a += b;
+    }
 }
 
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
@@ -489,25 +557,42 @@ impl ReadPrep {
     fn read(
         &self,
         seq: &[u8],
+        qual: &[u8],
         stats: &mut SampleStats,
         inserts: &mut SampleInserts,
         buf: &mut Vec<u8>,
     ) {
         stats.reads_in += 1;
-        let outcome = self.trimmer.trim(seq);
+        let outcome = if self.trimmer.uses_quality() {
+            self.trimmer.trim_with_quality(seq, qual)
+        } else {
+            self.trimmer.trim(seq)
+        };
         if self.has_adapter && outcome != TrimOutcome::NoAdapter {
             stats.adapter_found += 1;
         }
+        let length = |stats: &mut SampleStats, len: usize| {
+            let h = &mut stats.qc.insert_lengths;
+            if h.len() <= len {
+                h.resize(len + 1, 0);
+            }
+            h[len] += 1;
+        };
         match outcome {
             TrimOutcome::NoAdapter => stats.no_adapter += 1,
             TrimOutcome::TooShort(len) => {
+                length(stats, len);
                 stats.too_short += 1;
                 if len == 0 {
                     stats.adapter_dimers += 1;
                 }
             }
-            TrimOutcome::TooLong(_) => stats.too_long += 1,
+            TrimOutcome::TooLong(len) => {
+                length(stats, len);
+                stats.too_long += 1;
+            }
             TrimOutcome::Insert { start, end } => {
+                length(stats, end - start);
                 buf.clear();
                 buf.extend(
                     seq[start..end]
@@ -605,32 +690,28 @@ fn classify(
 /// Adds each sample's units (reads, or molecules when deduplicating) of
 /// every insert to the miRNAs and hairpins of its class, in insert order (so
 /// the sums do not depend on threads).
-fn count(
-    reference: &Reference,
-    classes: &Classes,
-    units: &[Vec<(u32, u32)>],
-    stats: &mut [SampleStats],
-) -> Counts {
+fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]) -> Counts {
     let samples = units.len();
     let mut counts = Counts {
         mature: vec![vec![0f64; reference.matures.len()]; samples],
         mature_unique: vec![vec![0f64; reference.matures.len()]; samples],
         hairpin: vec![vec![0f64; reference.hairpins.len()]; samples],
+        totals: vec![MoleculeStats::default(); samples],
     };
     for (s, sample_units) in units.iter().enumerate() {
-        let st = &mut stats[s];
+        let totals = &mut counts.totals[s];
         for &(id, n) in sample_units {
             let class = &classes.classes[classes.of_insert[id as usize] as usize];
-            add_reads(
+            totals.total += n as u64;
+            add_units(
                 class,
                 n,
-                st,
+                totals,
                 &mut counts.mature[s],
                 &mut counts.mature_unique[s],
                 &mut counts.hairpin[s],
             );
         }
-        st.mirnas_detected = counts.mature[s].iter().filter(|&&c| c > 0.0).count() as u64;
     }
     counts
 }
@@ -729,11 +810,12 @@ fn sample_molecules(
     out
 }
 
-/// Adds `reads` reads of one insert to the columns of one sample.
-fn add_reads(
+/// Adds `reads` reads (or molecules) of one insert to the columns and
+/// totals of one sample.
+fn add_units(
     assignment: &Assignment,
     reads: u32,
-    st: &mut SampleStats,
+    st: &mut MoleculeStats,
     mature: &mut [f64],
     unique: &mut [f64],
     hairpin: &mut [f64],
@@ -777,15 +859,19 @@ fn write_outputs(
     let rpm: Vec<Vec<f64>> = counts
         .mature
         .iter()
-        .zip(&stats.samples)
-        .map(|(col, st)| {
-            let total = st.assigned_mature as f64;
+        .zip(&counts.totals)
+        .map(|(col, t)| {
+            let total = t.assigned_mature as f64;
             col.iter()
                 .map(|&c| if total > 0.0 { c * 1e6 / total } else { 0.0 })
                 .collect()
         })
         .collect();
 
+    for st in &stats.samples {
+        let rel = format!("qc/{}.length.tsv", st.sample);
+        out.write(&rel, |w| qc::write_lengths(w, &st.qc.insert_lengths))?;
+    }
     stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
     out.write("stats.json", |w| {
@@ -874,14 +960,13 @@ mod tests {
             .collect();
         let table = InsertTable::build(&samples.iter().collect::<Vec<_>>());
         let count_with = |slice| {
-            let mut stats = vec![SampleStats::default(); 3];
             let classes =
                 classify(&targets, &table, &CpuEngine, &AlignParams::default(), slice).unwrap();
-            let c = count(&reference, &classes, &table.counts, &mut stats);
-            (c, classes, stats)
+            let c = count(&reference, &classes, &table.counts);
+            (c, classes)
         };
         let whole = count_with(usize::MAX);
-        assert!(whole.2.iter().all(|s| s.assigned_mature > 0));
+        assert!(whole.0.totals.iter().all(|t| t.assigned_mature > 0));
         for slice in [1, 2, 3, 5] {
             assert_eq!(count_with(slice), whole, "slice {slice}");
         }

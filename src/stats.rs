@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// What happened to one sample's reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SampleStats {
     /// Sample name (column of the count tables).
     pub sample: String,
@@ -27,9 +27,9 @@ pub struct SampleStats {
     /// Reads with an insert but no whole UMI (the read ended first): not
     /// counted when deduplicating.
     pub umi_missing: u64,
-    /// Molecules counted (reads deduplicated by UMI), with `--dedup`; the
-    /// assignment fields below then count molecules too.
-    pub molecules: Option<u64>,
+    /// Molecules (reads deduplicated by UMI) by what they count for, with
+    /// `--dedup`: the count tables count these.
+    pub molecules: Option<MoleculeStats>,
     /// Distinct inserts among them.
     pub unique_inserts: u64,
     /// Reads assigned to at least one mature miRNA.
@@ -42,6 +42,65 @@ pub struct SampleStats {
     pub unassigned: u64,
     /// Mature miRNAs with at least one read.
     pub mirnas_detected: u64,
+    /// Quality control: composition, lengths, verdict.
+    pub qc: SampleQc,
+}
+
+/// A sample's molecules (with `--dedup`), by what they count for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MoleculeStats {
+    /// Molecules counted.
+    pub total: u64,
+    /// Assigned to at least one mature miRNA.
+    pub assigned_mature: u64,
+    /// Of those, shared between several mature miRNAs.
+    pub mature_multimapped: u64,
+    /// On a hairpin outside every mature window.
+    pub hairpin_only: u64,
+    /// With no hit.
+    pub unassigned: u64,
+}
+
+/// Per-sample quality control, in the spirit of miRTrace and exceRpt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SampleQc {
+    /// Mean base quality (Phred+33) over all bases of all reads.
+    pub mean_quality: f64,
+    /// Reads whose insert (after the length filter) is low complexity: its
+    /// commonest base makes more than 90% of it, or one base runs over at
+    /// least half of it.
+    pub low_complexity: u64,
+    /// Fractions of the reads read, by what became of them (they sum to 1).
+    pub composition: Composition,
+    /// Reads by insert length (index = length in nt) after adapter removal
+    /// and cuts, before the length filter; reads without an adapter are not
+    /// in it. Also written as `qc/<sample>.length.tsv`.
+    pub insert_lengths: Vec<u64>,
+    /// PASS, WARN or FAIL.
+    pub verdict: String,
+    /// The rules that made the verdict WARN or FAIL (empty for PASS).
+    pub reasons: Vec<String>,
+}
+
+/// What became of a sample's reads, as fractions of the reads read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Composition {
+    /// Assigned to mature miRNAs.
+    pub mature_mirna: f64,
+    /// On a hairpin, outside every mature window.
+    pub hairpin_only: f64,
+    /// Insert of a counted length, but no hit.
+    pub unassigned: f64,
+    /// Adapter right at the read start (empty insert).
+    pub adapter_dimer: f64,
+    /// Insert shorter than the minimum length (dimers excluded).
+    pub too_short: f64,
+    /// Insert longer than the maximum length.
+    pub too_long: f64,
+    /// No adapter found.
+    pub no_adapter: f64,
+    /// Insert of a counted length but no whole UMI (with --dedup).
+    pub umi_missing: f64,
 }
 
 /// The settings a run used, recorded so that runs can be compared and merged.
@@ -68,6 +127,8 @@ pub struct RunSettings {
     pub umi: Option<String>,
     /// What the count tables count: `reads`, or `molecules` with `--dedup`.
     pub counting: String,
+    /// 3' quality trimming cutoff (Phred), if any.
+    pub quality_cutoff: Option<u8>,
     /// Mismatches allowed in alignments.
     pub mismatches: u8,
     /// Non-templated 3' bases allowed.

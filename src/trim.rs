@@ -252,6 +252,7 @@ pub enum TrimOutcome {
 #[derive(Debug, Clone)]
 pub struct Trimmer {
     adapter: Option<AdapterFinder>,
+    quality_cutoff: Option<u8>,
     cut_5p: usize,
     cut_3p: usize,
     min_length: usize,
@@ -271,10 +272,34 @@ impl Trimmer {
     ) -> Self {
         Self {
             adapter,
+            quality_cutoff: None,
             cut_5p,
             cut_3p,
             min_length,
             max_length,
+        }
+    }
+
+    /// Trims low-quality 3' ends before the adapter search (cutadapt's
+    /// `-q CUTOFF`, Phred+33 qualities).
+    pub fn with_quality_cutoff(mut self, cutoff: Option<u8>) -> Self {
+        self.quality_cutoff = cutoff;
+        self
+    }
+
+    /// Whether [`Trimmer::trim_with_quality`] looks at qualities.
+    pub fn uses_quality(&self) -> bool {
+        self.quality_cutoff.is_some()
+    }
+
+    /// Trims one read whose qualities are `qual`: the low-quality 3' end
+    /// first (with a cutoff), then as [`Trimmer::trim`].
+    pub fn trim_with_quality(&self, read: &[u8], qual: &[u8]) -> TrimOutcome {
+        match self.quality_cutoff {
+            Some(cutoff) if qual.len() == read.len() => {
+                self.trim(&read[..quality_trim_index(qual, cutoff, 33)])
+            }
+            _ => self.trim(read),
         }
     }
 
@@ -316,9 +341,54 @@ impl Trimmer {
     }
 }
 
+/// Where cutadapt's 3' quality trimming cuts a read (BWA's algorithm):
+/// the read is kept up to the returned index. From the 3' end, the running
+/// sum of `cutoff - quality` is followed until it turns negative; the cut is
+/// where it peaked.
+///
+/// ```
+/// // qualities 40 40 40 10 10 (Phred+33): cutoff 20 removes the last two
+/// assert_eq!(mirq::trim::quality_trim_index(b"III++", 20, 33), 3);
+/// ```
+pub fn quality_trim_index(qual: &[u8], cutoff: u8, base: u8) -> usize {
+    let mut sum = 0i64;
+    let mut best = 0i64;
+    let mut index = qual.len();
+    for i in (0..qual.len()).rev() {
+        sum += cutoff as i64 - (qual[i] as i64 - base as i64);
+        if sum < 0 {
+            break;
+        }
+        if sum > best {
+            best = sum;
+            index = i;
+        }
+    }
+    index
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quality_trimming_follows_cutadapt() {
+        // cutadapt's own example: qualities 42 40 26 27 8 7 11 4 2 3, cutoff 10
+        let q: Vec<u8> = [42u8, 40, 26, 27, 8, 7, 11, 4, 2, 3]
+            .iter()
+            .map(|&x| x + 33)
+            .collect();
+        assert_eq!(quality_trim_index(&q, 10, 33), 4);
+        assert_eq!(quality_trim_index(b"IIIII", 10, 33), 5);
+        assert_eq!(quality_trim_index(b"#####", 10, 33), 0);
+        assert_eq!(quality_trim_index(b"", 10, 33), 0);
+        let t = Trimmer::new(None, 0, 0, 1, 40).with_quality_cutoff(Some(10));
+        let read = b"ACGTACGTAC";
+        assert_eq!(
+            t.trim_with_quality(read, &q),
+            TrimOutcome::Insert { start: 0, end: 4 }
+        );
+    }
 
     const TRUSEQ: &[u8] = b"TGGAATTCTCGGGTGCCAAGG";
 

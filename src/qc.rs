@@ -1,0 +1,166 @@
+//! Per-sample quality control: low-complexity inserts, read composition,
+//! the insert length distribution, and a PASS / WARN / FAIL verdict with the
+//! rule behind it.
+//!
+//! Verdict rules (the first FAIL rule that fires makes FAIL, else any WARN
+//! rule makes WARN; every rule that fired is listed):
+//! - FAIL: fewer than [`FAIL_MIN_MIRNA_READS`] reads assigned to mature miRNAs;
+//!   or, with an adapter, the adapter found in under half the reads (wrong
+//!   adapter or protocol); or adapter dimers over half the reads.
+//! - WARN: fewer than [`PASS_MIN_MIRNA_READS`] reads assigned to mature miRNAs
+//!   (exceRpt's bar for PASS is 100,000 reads assigned to the
+//!   transcriptome); under 20% of the counted inserts assigned to miRNAs;
+//!   adapter dimers over 20% of reads; low-complexity inserts over 10% of
+//!   counted inserts; mean base quality under 25.
+
+use crate::stats::{Composition, SampleStats};
+
+/// Below this many miRNA-assigned reads a sample FAILs.
+pub const FAIL_MIN_MIRNA_READS: u64 = 1_000;
+/// From this many miRNA-assigned reads on, a sample can PASS.
+pub const PASS_MIN_MIRNA_READS: u64 = 100_000;
+
+/// Whether an insert is low complexity: its commonest base makes more than
+/// 90% of it, or a run of one base covers at least half of it.
+pub fn is_low_complexity(insert: &[u8]) -> bool {
+    if insert.is_empty() {
+        return false;
+    }
+    let mut counts = [0usize; 256];
+    let (mut run, mut longest) = (0usize, 0usize);
+    for (i, &b) in insert.iter().enumerate() {
+        counts[b as usize] += 1;
+        run = if i > 0 && insert[i - 1] == b {
+            run + 1
+        } else {
+            1
+        };
+        longest = longest.max(run);
+    }
+    let commonest = counts.iter().copied().max().unwrap_or(0);
+    commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
+}
+
+/// What became of the sample's reads, as fractions of the reads read.
+pub fn composition(st: &SampleStats) -> Composition {
+    let total = st.reads_in.max(1) as f64;
+    let f = |x: u64| x as f64 / total;
+    Composition {
+        mature_mirna: f(st.assigned_mature),
+        hairpin_only: f(st.hairpin_only),
+        unassigned: f(st.unassigned),
+        adapter_dimer: f(st.adapter_dimers),
+        too_short: f(st.too_short - st.adapter_dimers),
+        too_long: f(st.too_long),
+        no_adapter: f(st.no_adapter),
+        umi_missing: f(st.umi_missing),
+    }
+}
+
+/// The verdict and the rules that made it (empty for PASS).
+pub fn verdict(st: &SampleStats, has_adapter: bool) -> (String, Vec<String>) {
+    let pct = |x: u64, of: u64| 100.0 * x as f64 / of.max(1) as f64;
+    let mut fail = Vec::new();
+    let mut warn = Vec::new();
+    let mirna = st.assigned_mature;
+    if mirna < FAIL_MIN_MIRNA_READS {
+        fail.push(format!(
+            "{mirna} reads assigned to mature miRNAs (FAIL below {FAIL_MIN_MIRNA_READS})"
+        ));
+    } else if mirna < PASS_MIN_MIRNA_READS {
+        warn.push(format!(
+            "{mirna} reads assigned to mature miRNAs (PASS from {PASS_MIN_MIRNA_READS}, exceRpt's bar)"
+        ));
+    }
+    if has_adapter && st.reads_in > 0 && st.adapter_found * 2 < st.reads_in {
+        fail.push(format!(
+            "adapter found in {:.1}% of reads (FAIL below 50%: wrong adapter or protocol?)",
+            pct(st.adapter_found, st.reads_in)
+        ));
+    }
+    let dimers = pct(st.adapter_dimers, st.reads_in);
+    if dimers > 50.0 {
+        fail.push(format!(
+            "adapter dimers {dimers:.1}% of reads (FAIL above 50%)"
+        ));
+    } else if dimers > 20.0 {
+        warn.push(format!(
+            "adapter dimers {dimers:.1}% of reads (WARN above 20%)"
+        ));
+    }
+    let counted = st.inserts;
+    if counted > 0 {
+        let share = pct(mirna, counted);
+        if share < 20.0 {
+            warn.push(format!(
+                "{share:.1}% of counted inserts assigned to miRNAs (WARN below 20%)"
+            ));
+        }
+        let low = pct(st.qc.low_complexity, counted);
+        if low > 10.0 {
+            warn.push(format!(
+                "low-complexity inserts {low:.1}% of counted inserts (WARN above 10%)"
+            ));
+        }
+    }
+    if st.reads_in > 0 && st.qc.mean_quality < 25.0 {
+        warn.push(format!(
+            "mean base quality {:.1} (WARN below 25)",
+            st.qc.mean_quality
+        ));
+    }
+    let verdict = if !fail.is_empty() {
+        "FAIL"
+    } else if !warn.is_empty() {
+        "WARN"
+    } else {
+        "PASS"
+    };
+    fail.extend(warn);
+    (verdict.to_string(), fail)
+}
+
+/// Writes a sample's insert length distribution (`length<TAB>reads`).
+pub fn write_lengths(out: &mut impl std::io::Write, lengths: &[u64]) -> std::io::Result<()> {
+    writeln!(out, "length\treads")?;
+    for (len, n) in lengths.iter().enumerate() {
+        writeln!(out, "{len}\t{n}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn low_complexity_by_base_share_and_runs() {
+        assert!(is_low_complexity(b"AAAAAAAAAAAAAAAAAAAC")); // 95% A
+        assert!(is_low_complexity(b"ACGTAAAAAAAAAACG")); // run of 10 in 16
+        assert!(!is_low_complexity(b"TAGCTTATCAGACTGATGTTGA")); // miR-21
+        assert!(!is_low_complexity(b"AAAAAAAAACGTCGTCGTCG")); // run 9 of 20
+        assert!(!is_low_complexity(b""));
+    }
+
+    #[test]
+    fn verdicts_name_their_rule() {
+        let mut st = SampleStats {
+            reads_in: 1_000_000,
+            adapter_found: 950_000,
+            inserts: 800_000,
+            assigned_mature: 600_000,
+            ..Default::default()
+        };
+        st.qc.mean_quality = 35.0;
+        assert_eq!(verdict(&st, true), ("PASS".to_string(), vec![]));
+        st.assigned_mature = 50_000;
+        let (v, why) = verdict(&st, true);
+        assert_eq!(v, "WARN");
+        assert!(why.iter().any(|w| w.contains("50000 reads")), "{why:?}");
+        st.adapter_found = 100_000;
+        let (v, why) = verdict(&st, true);
+        assert_eq!(v, "FAIL");
+        assert!(why[0].contains("adapter found in 10.0%"), "{why:?}");
+        assert_eq!(verdict(&st, false).0, "WARN");
+    }
+}
