@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Trim, collapse, align and count: FASTQ files to miRNA count matrices.
     Quant(Box<QuantArgs>),
+    /// Merge mirq quant output directories (e.g. one per sample) into the
+    /// outputs one joint run would write, without reading FASTQ again.
+    Merge(MergeArgs),
     /// List the GPU adapters wgpu sees (name, backend, type, limits).
     Devices,
 }
@@ -124,6 +127,35 @@ pub struct QuantArgs {
 
     /// No progress bar or summary on stderr.
     #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// `mirq merge` arguments.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// `mirq quant` output directories, in output column order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+
+    /// Mature FASTA (default: the path the first directory recorded); must
+    /// be the reference the runs used.
+    #[arg(long, help_heading = "Reference")]
+    pub mature: Option<PathBuf>,
+
+    /// Hairpin FASTA (default: the path the first directory recorded).
+    #[arg(long, help_heading = "Reference")]
+    pub hairpin: Option<PathBuf>,
+
+    /// Worker threads.
+    #[arg(short = 't', long, default_value_t = default_threads())]
+    pub threads: usize,
+
+    /// Output directory.
+    #[arg(short = 'o', long)]
+    pub outdir: PathBuf,
+
+    /// No summary on stderr.
+    #[arg(short, long)]
     pub quiet: bool,
 }
 

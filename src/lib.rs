@@ -7,9 +7,13 @@
 pub mod align;
 pub mod assign;
 pub mod collapse;
+pub mod count;
 pub mod error;
 pub mod fastq;
+pub mod finish;
+pub mod inserts_file;
 pub mod isomir;
+pub mod merge;
 pub mod output;
 pub mod protocol;
 pub mod qc;

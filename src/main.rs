@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, QuantArgs};
+use cli::{Cli, Command, MergeArgs, QuantArgs};
 use mirq::align::AlignParams;
 use mirq::protocol::TrimSettings;
 use mirq::quant::{self, QuantOptions};
@@ -15,6 +15,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Quant(args) => run_quant(*args),
+        Command::Merge(args) => run_merge(args),
         Command::Devices => {
             print_devices();
             Ok(())
@@ -48,6 +49,27 @@ fn print_devices() {
             a.max_compute_workgroups_per_dimension
         );
     }
+}
+
+fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
+    let opts = mirq::merge::MergeOptions {
+        dirs: args.dirs,
+        mature: args.mature,
+        hairpin: args.hairpin,
+        outdir: args.outdir.clone(),
+        threads: args.threads,
+    };
+    let stats = mirq::merge::run(&opts).context("merge failed")?;
+    if !args.quiet {
+        eprintln!(
+            "mirq: merged {} samples, {} unique inserts, {:.2} s; tables in {}",
+            stats.samples.len(),
+            stats.unique_inserts,
+            stats.elapsed_seconds,
+            args.outdir.display()
+        );
+    }
+    Ok(())
 }
 
 fn run_quant(args: QuantArgs) -> anyhow::Result<()> {

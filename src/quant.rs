@@ -13,21 +13,20 @@ use rayon::prelude::*;
 
 use crate::align::cpu::CpuEngine;
 use crate::align::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
-use crate::align::{AlignParams, Engine, TargetSet};
-use crate::assign::{assign, Assignment};
-use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts, SortedInserts};
+use crate::align::{align_all, AlignParams, Engine, TargetSet};
+use crate::collapse::{InsertTable, SampleInserts, SortedInserts};
+use crate::count::{inserts_of_keys, UMI_SEPARATOR};
 use crate::error::{Error, Result};
 use crate::fastq;
-use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
+use crate::finish::{finish, Molecules, RunData};
+use crate::output::StagedOutputs;
 use crate::protocol::{Protocol, TrimSettings};
 use crate::qc;
 use crate::reference::Reference;
 use crate::samples::Sample;
-use crate::seq::encode;
-use crate::stats::{MoleculeStats, ReferenceStats, RunSettings, RunStats, SampleStats};
+use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats};
 use crate::trim::{TrimOutcome, Trimmer};
-use crate::umi::{directional_molecules, UmiCount, UmiSpec};
-use rustc_hash::FxHashMap;
+use crate::umi::UmiSpec;
 
 /// Which alignment engine to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +92,6 @@ struct SampleRun {
     inserts: SortedInserts,
     /// (insert, UMI) keys with their reads, when deduplicating.
     umi_keys: Option<SortedInserts>,
-}
-
-/// Count matrices of a run: per sample, one value per mature / hairpin,
-/// and the units (reads or molecules) by what they count for.
-#[derive(Debug, PartialEq)]
-struct Counts {
-    totals: Vec<MoleculeStats>,
-    mature: Vec<Vec<f64>>,
-    mature_unique: Vec<Vec<f64>>,
-    hairpin: Vec<Vec<f64>>,
 }
 
 /// Runs the whole quantification and writes the outputs.
@@ -194,63 +183,38 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     let progress = progress_bar(opts.progress);
     let out = StagedOutputs::new(&opts.outdir)?;
 
-    // Each sample's collapsed FASTA is staged as soon as the sample is done,
-    // and only its sorted inserts are kept.
     let runs: Vec<SampleRun> = opts
         .samples
         .par_iter()
-        .map(|s| {
-            let run = trim_and_collapse(s, &prep, &progress)?;
-            let rel = format!("collapsed/{}.fa", run.stats.sample);
-            out.write(&rel, |w| write_collapsed_fasta(w, &run.inserts))?;
-            Ok(run)
-        })
+        .map(|s| trim_and_collapse(s, &prep, &progress))
         .collect::<Result<_>>()?;
     progress.finish_and_clear();
 
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
-    let (mut sample_stats, umi_keys): (Vec<SampleStats>, Vec<Option<SortedInserts>>) =
+    let (sample_stats, umi_keys): (Vec<SampleStats>, Vec<Option<SortedInserts>>) =
         runs.into_iter().map(|r| (r.stats, r.umi_keys)).unzip();
     let selection = match early {
         Some(s) => s,
         None => select_engine(opts.engine, table.len())?,
     };
-    let classes = classify(
-        &targets,
-        &table,
+    let hits = align_all(
         selection.engine.as_ref(),
+        &targets,
+        table.len(),
+        |i| table.seq(i),
         &opts.params,
         ALIGN_SLICE,
     )?;
-    let by_reads = count(&reference, &classes, &table.counts);
-    for (st, t) in sample_stats.iter_mut().zip(&by_reads.totals) {
-        st.assigned_mature = t.assigned_mature;
-        st.mature_multimapped = t.mature_multimapped;
-        st.hairpin_only = t.hairpin_only;
-        st.unassigned = t.unassigned;
-    }
-    let counts = if opts.trim.umi.is_some() {
-        let molecules: Vec<Vec<(u32, u32)>> = umi_keys
-            .par_iter()
-            .zip(&table.counts)
-            .map(|(keys, ids)| {
-                sample_molecules(keys.as_ref().expect("UMI keys kept"), ids, &classes)
-            })
-            .collect();
-        let by_molecules = count(&reference, &classes, &molecules);
-        for (st, t) in sample_stats.iter_mut().zip(&by_molecules.totals) {
-            st.molecules = Some(t.clone());
-        }
-        by_molecules
+    let molecules = if opts.trim.umi.is_some() {
+        Molecules::FromKeys(
+            umi_keys
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+        )
     } else {
-        by_reads
+        Molecules::None
     };
-    let has_adapter = opts.trim.adapter.is_some();
-    for (st, mature) in sample_stats.iter_mut().zip(&counts.mature) {
-        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
-        st.qc.composition = qc::composition(st);
-        (st.qc.verdict, st.qc.reasons) = qc::verdict(st, has_adapter);
-    }
 
     let stats = RunStats {
         mirq_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -261,6 +225,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         elapsed_seconds: 0.0,
         unique_inserts: table.len() as u64,
         reference: ReferenceStats {
+            fingerprint: reference.fingerprint(),
             species: opts.species.clone(),
             mature: opts.mature.display().to_string(),
             hairpin: opts.hairpin.as_ref().map(|h| h.display().to_string()),
@@ -296,8 +261,19 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         },
         samples: sample_stats,
     };
-    write_outputs(opts, &reference, out, &counts, stats, started)
+    let data = RunData {
+        reference: &reference,
+        targets: &targets,
+        table: &table,
+        hits: &hits,
+        molecules,
+    };
+    finish(out, data, stats, started)
 }
+
+/// Unique inserts aligned per slice of the table, so that base codes and
+/// per-insert hit vectors exist for one slice at a time.
+const ALIGN_SLICE: usize = 1 << 19;
 
 fn progress_bar(wanted: bool) -> ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
@@ -615,401 +591,5 @@ impl ReadPrep {
                 inserts.add(buf);
             }
         }
-    }
-}
-
-/// Unique inserts aligned and assigned per slice of the table, so that hits
-/// and isomiR calls exist for one slice at a time.
-const ALIGN_SLICE: usize = 1 << 19;
-
-/// What every unique insert counts for, interned: inserts assigned to the
-/// same miRNAs (or hairpins) share one class. Class 0 is "unassigned".
-#[derive(Debug, PartialEq)]
-struct Classes {
-    /// Class of each insert id.
-    of_insert: Vec<u32>,
-    /// The classes (isomiR calls left out).
-    classes: Vec<Assignment>,
-}
-
-/// Aligns every unique insert and records its class.
-fn classify(
-    targets: &TargetSet,
-    table: &InsertTable,
-    engine: &dyn Engine,
-    params: &AlignParams,
-    slice: usize,
-) -> Result<Classes> {
-    let mut classes = vec![Assignment::Unassigned];
-    let mut ids: FxHashMap<(bool, Vec<u32>), u32> = FxHashMap::default();
-    let mut of_insert = Vec::with_capacity(table.len());
-    let mut lo = 0;
-    while lo < table.len() {
-        let hi = lo.saturating_add(slice.max(1)).min(table.len());
-        let codes: Vec<Vec<u8>> = (lo..hi)
-            .into_par_iter()
-            .map(|id| encode(table.seq(id)))
-            .collect();
-        let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-        let hits = engine.align(targets, &views, params)?;
-        let assignments: Vec<Assignment> = views
-            .par_iter()
-            .zip(hits.par_iter())
-            .map(|(q, h)| assign(targets, q, h))
-            .collect();
-        for a in assignments {
-            let key = match a {
-                Assignment::Unassigned => {
-                    of_insert.push(0);
-                    continue;
-                }
-                Assignment::Mature { matures, .. } => (true, matures),
-                Assignment::Hairpin { hairpins } => (false, hairpins),
-            };
-            let next = classes.len() as u32;
-            let id = *ids.entry(key).or_insert_with_key(|(mature, features)| {
-                classes.push(if *mature {
-                    Assignment::Mature {
-                        matures: features.clone(),
-                        calls: Vec::new(),
-                    }
-                } else {
-                    Assignment::Hairpin {
-                        hairpins: features.clone(),
-                    }
-                });
-                next
-            });
-            of_insert.push(id);
-        }
-        lo = hi;
-    }
-    Ok(Classes { of_insert, classes })
-}
-
-/// Adds each sample's units (reads, or molecules when deduplicating) of
-/// every insert to the miRNAs and hairpins of its class, in insert order (so
-/// the sums do not depend on threads).
-fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]) -> Counts {
-    let samples = units.len();
-    let mut counts = Counts {
-        mature: vec![vec![0f64; reference.matures.len()]; samples],
-        mature_unique: vec![vec![0f64; reference.matures.len()]; samples],
-        hairpin: vec![vec![0f64; reference.hairpins.len()]; samples],
-        totals: vec![MoleculeStats::default(); samples],
-    };
-    for (s, sample_units) in units.iter().enumerate() {
-        let totals = &mut counts.totals[s];
-        for &(id, n) in sample_units {
-            let class = &classes.classes[classes.of_insert[id as usize] as usize];
-            totals.total += n as u64;
-            add_units(
-                class,
-                n,
-                totals,
-                &mut counts.mature[s],
-                &mut counts.mature_unique[s],
-                &mut counts.hairpin[s],
-            );
-        }
-    }
-    counts
-}
-
-/// Separates the insert from the UMI in a deduplication key.
-pub(crate) const UMI_SEPARATOR: u8 = 0;
-
-/// Splits a deduplication key into (insert, UMI).
-fn split_key(key: &[u8]) -> (&[u8], &[u8]) {
-    let at = memchr::memchr(UMI_SEPARATOR, key).unwrap_or(key.len());
-    (&key[..at], &key[(at + 1).min(key.len())..])
-}
-
-/// Sums a sample's (insert, UMI) keys, sorted, into its inserts (sorted too:
-/// the separator sorts before every base).
-fn inserts_of_keys(keys: &SortedInserts) -> SortedInserts {
-    let mut inserts = SortedInserts::default();
-    let mut current: Option<(&[u8], u32)> = None;
-    for (key, n) in keys.iter() {
-        let (insert, _) = split_key(key);
-        match &mut current {
-            Some((seq, c)) if *seq == insert => *c += n,
-            _ => {
-                if let Some((seq, c)) = current {
-                    inserts.push(seq, c);
-                }
-                current = Some((insert, n));
-            }
-        }
-    }
-    if let Some((seq, c)) = current {
-        inserts.push(seq, c);
-    }
-    inserts
-}
-
-/// A UMI with the insert id it came with and its reads.
-type UmiRead<'a> = (&'a [u8], u32, u32);
-
-/// One sample's molecules per insert id: reads are grouped by what they
-/// count for (their class; unassigned inserts each on their own, as
-/// UMI-tools groups reads by locus), the UMIs of a group are deduplicated
-/// with the directional rule, and each molecule goes to the insert most of
-/// its founding UMI's reads carry (ties: the smaller insert id).
-fn sample_molecules(
-    keys: &SortedInserts,
-    ids: &[(u32, u32)],
-    classes: &Classes,
-) -> Vec<(u32, u32)> {
-    let mut groups: FxHashMap<(u32, u32), Vec<UmiRead>> = FxHashMap::default();
-    let mut local = 0usize;
-    let mut previous: Option<&[u8]> = None;
-    for (key, reads) in keys.iter() {
-        let (insert, umi) = split_key(key);
-        if let Some(p) = previous {
-            if p != insert {
-                local += 1;
-            }
-        }
-        previous = Some(insert);
-        let id = ids[local].0;
-        let class = classes.of_insert[id as usize];
-        let group = (class, if class == 0 { id } else { u32::MAX });
-        groups.entry(group).or_default().push((umi, id, reads));
-    }
-    let mut molecules: FxHashMap<u32, u32> = FxHashMap::default();
-    for (_, mut entries) in groups {
-        entries.sort_unstable();
-        // per UMI: its reads over all inserts, and the insert with most reads
-        let mut umis: Vec<UmiCount> = Vec::new();
-        let mut best: Vec<(u32, u32)> = Vec::new();
-        for &(umi, id, reads) in &entries {
-            match umis.last_mut() {
-                Some(u) if u.umi == umi => {
-                    u.reads += reads as u64;
-                    let b = best.last_mut().expect("one best per UMI");
-                    if reads > b.1 {
-                        *b = (id, reads);
-                    }
-                }
-                _ => {
-                    umis.push(UmiCount {
-                        umi,
-                        reads: reads as u64,
-                    });
-                    best.push((id, reads));
-                }
-            }
-        }
-        for founder in directional_molecules(&umis) {
-            *molecules.entry(best[founder].0).or_default() += 1;
-        }
-    }
-    let mut out: Vec<(u32, u32)> = molecules.into_iter().collect();
-    out.sort_unstable();
-    out
-}
-
-/// Adds `reads` reads (or molecules) of one insert to the columns and
-/// totals of one sample.
-fn add_units(
-    assignment: &Assignment,
-    reads: u32,
-    st: &mut MoleculeStats,
-    mature: &mut [f64],
-    unique: &mut [f64],
-    hairpin: &mut [f64],
-) {
-    let reads_f = reads as f64;
-    match assignment {
-        Assignment::Mature { matures, .. } => {
-            st.assigned_mature += reads as u64;
-            let share = reads_f / matures.len() as f64;
-            for &m in matures {
-                mature[m as usize] += share;
-            }
-            if matures.len() == 1 {
-                unique[matures[0] as usize] += reads_f;
-            } else {
-                st.mature_multimapped += reads as u64;
-            }
-        }
-        Assignment::Hairpin { hairpins } => {
-            st.hairpin_only += reads as u64;
-            let share = reads_f / hairpins.len() as f64;
-            for &h in hairpins {
-                hairpin[h as usize] += share;
-            }
-        }
-        Assignment::Unassigned => st.unassigned += reads as u64,
-    }
-}
-
-fn write_outputs(
-    opts: &QuantOptions,
-    reference: &Reference,
-    out: StagedOutputs,
-    counts: &Counts,
-    mut stats: RunStats,
-    started: Instant,
-) -> Result<RunStats> {
-    let samples: Vec<String> = opts.samples.iter().map(|s| s.name.clone()).collect();
-    let mature_names: Vec<String> = reference.matures.iter().map(|m| m.name.clone()).collect();
-    let hairpin_names: Vec<String> = reference.hairpins.iter().map(|h| h.name.clone()).collect();
-    let rpm: Vec<Vec<f64>> = counts
-        .mature
-        .iter()
-        .zip(&counts.totals)
-        .map(|(col, t)| {
-            let total = t.assigned_mature as f64;
-            col.iter()
-                .map(|&c| if total > 0.0 { c * 1e6 / total } else { 0.0 })
-                .collect()
-        })
-        .collect();
-
-    for st in &stats.samples {
-        let rel = format!("qc/{}.length.tsv", st.sample);
-        out.write(&rel, |w| qc::write_lengths(w, &st.qc.insert_lengths))?;
-    }
-    stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
-    out.write("stats.json", |w| {
-        use std::io::Write;
-        w.write_all(json.as_bytes())?;
-        w.write_all(b"\n")
-    })?;
-    out.write("hairpin_counts.tsv", |w| {
-        write_matrix(
-            w,
-            "hairpin",
-            &samples,
-            &hairpin_names,
-            &counts.hairpin,
-            format_count,
-        )
-    })?;
-    out.write("mature_rpm.tsv", |w| {
-        write_matrix(w, "mirna", &samples, &mature_names, &rpm, format_rpm)
-    })?;
-    out.write("mature_counts_unique.tsv", |w| {
-        write_matrix(
-            w,
-            "mirna",
-            &samples,
-            &mature_names,
-            &counts.mature_unique,
-            format_count,
-        )
-    })?;
-    out.write("mature_counts.tsv", |w| {
-        write_matrix(
-            w,
-            "mirna",
-            &samples,
-            &mature_names,
-            &counts.mature,
-            format_count,
-        )
-    })?;
-    out.commit()?;
-    Ok(stats)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::collapse::SampleInserts;
-    use crate::reference::RefSeq;
-
-    /// Aligning slice by slice gives the same classes and sums as one slice.
-    #[test]
-    fn counts_do_not_depend_on_the_alignment_slice() {
-        let seq = |name: &str, s: &str| RefSeq {
-            name: name.into(),
-            seq: s.as_bytes().to_vec(),
-        };
-        let reference = Reference::from_sequences(
-            "hsa",
-            vec![
-                seq("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
-                seq("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
-                seq("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
-            ],
-            vec![],
-        );
-        let targets = TargetSet::build(&reference, 3, 5);
-        let reads: [&[u8]; 8] = [
-            b"TAGCTTATCAGACTGATGTTGA",
-            b"TAGCTTATCAGACTGATGTTG",
-            b"AAACCGTTACCATTACTGAGTTAA",
-            b"GGGGGGGGGGGGGGGGGG",
-            b"TAGCTTATCAGACTGATGTT",
-            b"AAACCGTTACCATTACTGAGT",
-            b"AGCTTATCAGACTGATGTTGA",
-            b"CCCCCCCCCCCCCCCCCCCCC",
-        ];
-        let samples: Vec<SortedInserts> = (0..3)
-            .map(|k| {
-                let mut s = SampleInserts::default();
-                for (i, r) in reads.iter().enumerate() {
-                    s.add_count(r, 1 + (i * 7 + k * 3) as u32 % 5);
-                }
-                s.into_sorted()
-            })
-            .collect();
-        let table = InsertTable::build(&samples.iter().collect::<Vec<_>>());
-        let count_with = |slice| {
-            let classes =
-                classify(&targets, &table, &CpuEngine, &AlignParams::default(), slice).unwrap();
-            let c = count(&reference, &classes, &table.counts);
-            (c, classes)
-        };
-        let whole = count_with(usize::MAX);
-        assert!(whole.0.totals.iter().all(|t| t.assigned_mature > 0));
-        for slice in [1, 2, 3, 5] {
-            assert_eq!(count_with(slice), whole, "slice {slice}");
-        }
-    }
-
-    fn keys(entries: &[(&str, &str, u32)]) -> SortedInserts {
-        let mut s = SampleInserts::default();
-        for (insert, umi, n) in entries {
-            let mut k = insert.as_bytes().to_vec();
-            k.push(UMI_SEPARATOR);
-            k.extend_from_slice(umi.as_bytes());
-            s.add_count(&k, *n);
-        }
-        s.into_sorted()
-    }
-
-    /// A PCR copy with an insert error and the same UMI is the same molecule
-    /// when both inserts count for the same miRNA; unassigned inserts are
-    /// deduplicated each on its own.
-    #[test]
-    fn molecules_are_grouped_by_class_not_by_insert() {
-        let k = keys(&[
-            ("AAAA", "ACGT", 5), // miRNA 1, molecule 1
-            ("AAAT", "ACGT", 1), // an error copy of it
-            ("AAAA", "ACGA", 1), // a UMI error of it: absorbed (5 >= 1)
-            ("AAAA", "TTTT", 2), // miRNA 1, molecule 2
-            ("CCCC", "ACGT", 3), // unassigned, own group
-            ("GGGG", "ACGT", 1), // unassigned, own group
-        ]);
-        let inserts = inserts_of_keys(&k);
-        let seqs: Vec<&[u8]> = inserts.iter().map(|(s, _)| s).collect();
-        assert_eq!(seqs, vec![&b"AAAA"[..], b"AAAT", b"CCCC", b"GGGG"]);
-        assert_eq!(inserts.reads(), 13);
-        let table = InsertTable::build(&[&inserts]);
-        let mature = Assignment::Mature {
-            matures: vec![0],
-            calls: vec![],
-        };
-        let classes = Classes {
-            of_insert: vec![1, 1, 0, 0],
-            classes: vec![Assignment::Unassigned, mature],
-        };
-        let m = sample_molecules(&k, &table.counts[0], &classes);
-        assert_eq!(m, vec![(0, 2), (2, 1), (3, 1)]);
     }
 }

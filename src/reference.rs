@@ -66,6 +66,32 @@ impl Reference {
         }
     }
 
+    /// FNV-1a 64-bit digest (hex) of the species code and every mature and
+    /// hairpin name and sequence, in order: equal digests, equal references.
+    pub fn fingerprint(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        eat(self.species.as_bytes());
+        for (tag, seqs) in [
+            (&b"#mature"[..], &self.matures),
+            (b"#hairpin", &self.hairpins),
+        ] {
+            eat(tag);
+            for r in seqs {
+                eat(b"\n");
+                eat(r.name.as_bytes());
+                eat(b"\t");
+                eat(&r.seq);
+            }
+        }
+        format!("{h:016x}")
+    }
+
     /// Matures not found in any hairpin (they are searched on their own).
     pub fn unplaced_matures(&self) -> Vec<usize> {
         let mut placed = vec![false; self.matures.len()];

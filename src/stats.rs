@@ -1,9 +1,9 @@
 //! Per-sample and run-level statistics, written as stats.json.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened to one sample's reads.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SampleStats {
     /// Sample name (column of the count tables).
     pub sample: String,
@@ -47,7 +47,7 @@ pub struct SampleStats {
 }
 
 /// A sample's molecules (with `--dedup`), by what they count for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoleculeStats {
     /// Molecules counted.
     pub total: u64,
@@ -62,7 +62,7 @@ pub struct MoleculeStats {
 }
 
 /// Per-sample quality control, in the spirit of miRTrace and exceRpt.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SampleQc {
     /// Mean base quality (Phred+33) over all bases of all reads.
     pub mean_quality: f64,
@@ -83,7 +83,7 @@ pub struct SampleQc {
 }
 
 /// What became of a sample's reads, as fractions of the reads read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Composition {
     /// Assigned to mature miRNAs.
     pub mature_mirna: f64,
@@ -104,7 +104,7 @@ pub struct Composition {
 }
 
 /// The settings a run used, recorded so that runs can be compared and merged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
     /// Library protocol preset.
     pub protocol: String,
@@ -140,8 +140,11 @@ pub struct RunSettings {
 }
 
 /// The reference a run used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceStats {
+    /// Digest of the species' mature and hairpin names and sequences: runs
+    /// with the same fingerprint used the same reference.
+    pub fingerprint: String,
     /// Species code.
     pub species: String,
     /// Mature FASTA.

@@ -89,6 +89,67 @@ pub trait Engine: Send + Sync {
     ) -> Result<Vec<Vec<Hit>>>;
 }
 
+/// Best hits of many inserts, flattened: insert `i`'s hits are
+/// `get(i)`, 16 bytes per hit plus 8 per insert.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FlatHits {
+    hits: Vec<Hit>,
+    ends: Vec<u64>,
+}
+
+impl FlatHits {
+    /// Appends the next insert's hits.
+    pub fn push(&mut self, hits: &[Hit]) {
+        self.hits.extend_from_slice(hits);
+        self.ends.push(self.hits.len() as u64);
+    }
+
+    /// Hits of insert `i`.
+    pub fn get(&self, i: usize) -> &[Hit] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.hits[start..self.ends[i] as usize]
+    }
+
+    /// Number of inserts.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether no insert was added.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// Aligns `n` inserts (`insert(i)`, ASCII bases) with `engine`, `slice` at a
+/// time, so that base codes and per-insert hit vectors exist for one slice
+/// only.
+pub fn align_all<'a>(
+    engine: &dyn Engine,
+    targets: &TargetSet,
+    n: usize,
+    insert: impl Fn(usize) -> &'a [u8] + Sync,
+    params: &AlignParams,
+    slice: usize,
+) -> Result<FlatHits> {
+    use rayon::prelude::*;
+    let mut all = FlatHits::default();
+    let mut lo = 0;
+    while lo < n {
+        let hi = lo.saturating_add(slice.max(1)).min(n);
+        let codes: Vec<Vec<u8>> = (lo..hi)
+            .into_par_iter()
+            .map(|i| crate::seq::encode(insert(i)))
+            .collect();
+        let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+        for hits in engine.align(targets, &views, params)? {
+            all.push(&hits);
+        }
+        lo = hi;
+    }
+    Ok(all)
+}
+
 /// The best placement of `insert` at `offset` on `target`, if any is valid.
 pub fn verify(
     ts: &TargetSet,

@@ -1,0 +1,341 @@
+//! From best hits to counts: every unique insert's assignment interned into
+//! a class, reads (or UMI-deduplicated molecules) summed per class into the
+//! count matrices.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::align::{FlatHits, TargetSet};
+use crate::assign::{assign, Assignment};
+use crate::collapse::{InsertTable, SortedInserts};
+use crate::reference::Reference;
+use crate::seq::encode;
+use crate::stats::MoleculeStats;
+use crate::umi::{directional_molecules, UmiCount};
+
+/// Count matrices of a run: per sample, one value per mature / hairpin,
+/// and the units (reads or molecules) by what they count for.
+#[derive(Debug, PartialEq)]
+pub struct Counts {
+    /// Per sample, units by what they count for.
+    pub totals: Vec<MoleculeStats>,
+    /// Per sample, per mature miRNA (multi-mapper shares).
+    pub mature: Vec<Vec<f64>>,
+    /// Per sample, per mature miRNA, inserts assigned to it alone.
+    pub mature_unique: Vec<Vec<f64>>,
+    /// Per sample, per hairpin (hairpin-only inserts).
+    pub hairpin: Vec<Vec<f64>>,
+}
+
+/// What every unique insert counts for, interned: inserts assigned to the
+/// same miRNAs (or hairpins) share one class. Class 0 is "unassigned".
+#[derive(Debug, PartialEq)]
+pub struct Classes {
+    /// Class of each insert id.
+    pub of_insert: Vec<u32>,
+    /// The classes (isomiR calls left out).
+    pub classes: Vec<Assignment>,
+}
+
+/// Assigns every unique insert from its best hits and records its class.
+pub fn classify(targets: &TargetSet, table: &InsertTable, hits: &FlatHits) -> Classes {
+    let assignments: Vec<Assignment> = (0..table.len())
+        .into_par_iter()
+        .map(|id| assign(targets, &encode(table.seq(id)), hits.get(id)))
+        .collect();
+    let mut classes = vec![Assignment::Unassigned];
+    let mut ids: FxHashMap<(bool, Vec<u32>), u32> = FxHashMap::default();
+    let mut of_insert = Vec::with_capacity(table.len());
+    for a in assignments {
+        let key = match a {
+            Assignment::Unassigned => {
+                of_insert.push(0);
+                continue;
+            }
+            Assignment::Mature { matures, .. } => (true, matures),
+            Assignment::Hairpin { hairpins } => (false, hairpins),
+        };
+        let next = classes.len() as u32;
+        let id = *ids.entry(key).or_insert_with_key(|(mature, features)| {
+            classes.push(if *mature {
+                Assignment::Mature {
+                    matures: features.clone(),
+                    calls: Vec::new(),
+                }
+            } else {
+                Assignment::Hairpin {
+                    hairpins: features.clone(),
+                }
+            });
+            next
+        });
+        of_insert.push(id);
+    }
+    Classes { of_insert, classes }
+}
+
+/// Adds each sample's units (reads, or molecules when deduplicating) of
+/// every insert to the miRNAs and hairpins of its class, in insert order (so
+/// the sums do not depend on threads).
+pub fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]) -> Counts {
+    let samples = units.len();
+    let mut counts = Counts {
+        mature: vec![vec![0f64; reference.matures.len()]; samples],
+        mature_unique: vec![vec![0f64; reference.matures.len()]; samples],
+        hairpin: vec![vec![0f64; reference.hairpins.len()]; samples],
+        totals: vec![MoleculeStats::default(); samples],
+    };
+    for (s, sample_units) in units.iter().enumerate() {
+        let totals = &mut counts.totals[s];
+        for &(id, n) in sample_units {
+            let class = &classes.classes[classes.of_insert[id as usize] as usize];
+            totals.total += n as u64;
+            add_units(
+                class,
+                n,
+                totals,
+                &mut counts.mature[s],
+                &mut counts.mature_unique[s],
+                &mut counts.hairpin[s],
+            );
+        }
+    }
+    counts
+}
+
+/// Separates the insert from the UMI in a deduplication key.
+pub const UMI_SEPARATOR: u8 = 0;
+
+/// Splits a deduplication key into (insert, UMI).
+fn split_key(key: &[u8]) -> (&[u8], &[u8]) {
+    let at = memchr::memchr(UMI_SEPARATOR, key).unwrap_or(key.len());
+    (&key[..at], &key[(at + 1).min(key.len())..])
+}
+
+/// Sums a sample's (insert, UMI) keys, sorted, into its inserts (sorted too:
+/// the separator sorts before every base).
+pub fn inserts_of_keys(keys: &SortedInserts) -> SortedInserts {
+    let mut inserts = SortedInserts::default();
+    let mut current: Option<(&[u8], u32)> = None;
+    for (key, n) in keys.iter() {
+        let (insert, _) = split_key(key);
+        match &mut current {
+            Some((seq, c)) if *seq == insert => *c += n,
+            _ => {
+                if let Some((seq, c)) = current {
+                    inserts.push(seq, c);
+                }
+                current = Some((insert, n));
+            }
+        }
+    }
+    if let Some((seq, c)) = current {
+        inserts.push(seq, c);
+    }
+    inserts
+}
+
+/// A UMI with the insert id it came with and its reads.
+type UmiRead<'a> = (&'a [u8], u32, u32);
+
+/// One sample's molecules per insert id: reads are grouped by what they
+/// count for (their class; unassigned inserts each on their own, as
+/// UMI-tools groups reads by locus), the UMIs of a group are deduplicated
+/// with the directional rule, and each molecule goes to the insert most of
+/// its founding UMI's reads carry (ties: the smaller insert id).
+pub fn sample_molecules(
+    keys: &SortedInserts,
+    ids: &[(u32, u32)],
+    classes: &Classes,
+) -> Vec<(u32, u32)> {
+    let mut groups: FxHashMap<(u32, u32), Vec<UmiRead>> = FxHashMap::default();
+    let mut local = 0usize;
+    let mut previous: Option<&[u8]> = None;
+    for (key, reads) in keys.iter() {
+        let (insert, umi) = split_key(key);
+        if let Some(p) = previous {
+            if p != insert {
+                local += 1;
+            }
+        }
+        previous = Some(insert);
+        let id = ids[local].0;
+        let class = classes.of_insert[id as usize];
+        let group = (class, if class == 0 { id } else { u32::MAX });
+        groups.entry(group).or_default().push((umi, id, reads));
+    }
+    let mut molecules: FxHashMap<u32, u32> = FxHashMap::default();
+    for (_, mut entries) in groups {
+        entries.sort_unstable();
+        // per UMI: its reads over all inserts, and the insert with most reads
+        let mut umis: Vec<UmiCount> = Vec::new();
+        let mut best: Vec<(u32, u32)> = Vec::new();
+        for &(umi, id, reads) in &entries {
+            match umis.last_mut() {
+                Some(u) if u.umi == umi => {
+                    u.reads += reads as u64;
+                    let b = best.last_mut().expect("one best per UMI");
+                    if reads > b.1 {
+                        *b = (id, reads);
+                    }
+                }
+                _ => {
+                    umis.push(UmiCount {
+                        umi,
+                        reads: reads as u64,
+                    });
+                    best.push((id, reads));
+                }
+            }
+        }
+        for founder in directional_molecules(&umis) {
+            *molecules.entry(best[founder].0).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(u32, u32)> = molecules.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+/// Adds `reads` reads (or molecules) of one insert to the columns and
+/// totals of one sample.
+fn add_units(
+    assignment: &Assignment,
+    reads: u32,
+    st: &mut MoleculeStats,
+    mature: &mut [f64],
+    unique: &mut [f64],
+    hairpin: &mut [f64],
+) {
+    let reads_f = reads as f64;
+    match assignment {
+        Assignment::Mature { matures, .. } => {
+            st.assigned_mature += reads as u64;
+            let share = reads_f / matures.len() as f64;
+            for &m in matures {
+                mature[m as usize] += share;
+            }
+            if matures.len() == 1 {
+                unique[matures[0] as usize] += reads_f;
+            } else {
+                st.mature_multimapped += reads as u64;
+            }
+        }
+        Assignment::Hairpin { hairpins } => {
+            st.hairpin_only += reads as u64;
+            let share = reads_f / hairpins.len() as f64;
+            for &h in hairpins {
+                hairpin[h as usize] += share;
+            }
+        }
+        Assignment::Unassigned => st.unassigned += reads as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::align::cpu::CpuEngine;
+    use crate::align::{align_all, AlignParams};
+    use crate::collapse::SampleInserts;
+    use crate::reference::RefSeq;
+
+    /// Aligning slice by slice gives the same classes and sums as one slice.
+    #[test]
+    fn counts_do_not_depend_on_the_alignment_slice() {
+        let seq = |name: &str, s: &str| RefSeq {
+            name: name.into(),
+            seq: s.as_bytes().to_vec(),
+        };
+        let reference = Reference::from_sequences(
+            "hsa",
+            vec![
+                seq("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
+                seq("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
+                seq("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
+            ],
+            vec![],
+        );
+        let targets = TargetSet::build(&reference, 3, 5);
+        let reads: [&[u8]; 8] = [
+            b"TAGCTTATCAGACTGATGTTGA",
+            b"TAGCTTATCAGACTGATGTTG",
+            b"AAACCGTTACCATTACTGAGTTAA",
+            b"GGGGGGGGGGGGGGGGGG",
+            b"TAGCTTATCAGACTGATGTT",
+            b"AAACCGTTACCATTACTGAGT",
+            b"AGCTTATCAGACTGATGTTGA",
+            b"CCCCCCCCCCCCCCCCCCCCC",
+        ];
+        let samples: Vec<SortedInserts> = (0..3)
+            .map(|k| {
+                let mut s = SampleInserts::default();
+                for (i, r) in reads.iter().enumerate() {
+                    s.add_count(r, 1 + (i * 7 + k * 3) as u32 % 5);
+                }
+                s.into_sorted()
+            })
+            .collect();
+        let table = InsertTable::build(&samples.iter().collect::<Vec<_>>());
+        let count_with = |slice| {
+            let hits = align_all(
+                &CpuEngine,
+                &targets,
+                table.len(),
+                |i| table.seq(i),
+                &AlignParams::default(),
+                slice,
+            )
+            .unwrap();
+            let classes = classify(&targets, &table, &hits);
+            let c = count(&reference, &classes, &table.counts);
+            (c, classes, hits)
+        };
+        let whole = count_with(usize::MAX);
+        assert!(whole.0.totals.iter().all(|t| t.assigned_mature > 0));
+        for slice in [1, 2, 3, 5] {
+            assert_eq!(count_with(slice), whole, "slice {slice}");
+        }
+    }
+
+    fn keys(entries: &[(&str, &str, u32)]) -> SortedInserts {
+        let mut s = SampleInserts::default();
+        for (insert, umi, n) in entries {
+            let mut k = insert.as_bytes().to_vec();
+            k.push(UMI_SEPARATOR);
+            k.extend_from_slice(umi.as_bytes());
+            s.add_count(&k, *n);
+        }
+        s.into_sorted()
+    }
+
+    /// A PCR copy with an insert error and the same UMI is the same molecule
+    /// when both inserts count for the same miRNA; unassigned inserts are
+    /// deduplicated each on its own.
+    #[test]
+    fn molecules_are_grouped_by_class_not_by_insert() {
+        let k = keys(&[
+            ("AAAA", "ACGT", 5), // miRNA 1, molecule 1
+            ("AAAT", "ACGT", 1), // an error copy of it
+            ("AAAA", "ACGA", 1), // a UMI error of it: absorbed (5 >= 1)
+            ("AAAA", "TTTT", 2), // miRNA 1, molecule 2
+            ("CCCC", "ACGT", 3), // unassigned, own group
+            ("GGGG", "ACGT", 1), // unassigned, own group
+        ]);
+        let inserts = inserts_of_keys(&k);
+        let seqs: Vec<&[u8]> = inserts.iter().map(|(s, _)| s).collect();
+        assert_eq!(seqs, vec![&b"AAAA"[..], b"AAAT", b"CCCC", b"GGGG"]);
+        assert_eq!(inserts.reads(), 13);
+        let table = InsertTable::build(&[&inserts]);
+        let mature = Assignment::Mature {
+            matures: vec![0],
+            calls: vec![],
+        };
+        let classes = Classes {
+            of_insert: vec![1, 1, 0, 0],
+            classes: vec![Assignment::Unassigned, mature],
+        };
+        let m = sample_molecules(&k, &table.counts[0], &classes);
+        assert_eq!(m, vec![(0, 2), (2, 1), (3, 1)]);
+    }
+}

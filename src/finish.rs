@@ -1,0 +1,192 @@
+//! The second half of a run, shared by `mirq quant` and `mirq merge`: from
+//! the unique-insert table and every insert's best hits to assignments,
+//! counts, QC verdicts and the output files.
+
+use std::time::Instant;
+
+use crate::align::{FlatHits, TargetSet};
+use crate::collapse::{InsertTable, SortedInserts};
+use crate::count::{classify, count, sample_molecules, Counts};
+use crate::error::Result;
+use crate::inserts_file;
+use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
+use crate::qc;
+use crate::reference::Reference;
+use crate::stats::RunStats;
+
+/// Where molecule counts come from, when reads are deduplicated by UMI.
+pub enum Molecules {
+    /// Reads are counted.
+    None,
+    /// Each sample's (insert, UMI) keys with their reads (`mirq quant`).
+    FromKeys(Vec<SortedInserts>),
+    /// Each sample's molecules per insert id, counted before (`mirq merge`).
+    Counted(Vec<Vec<(u32, u32)>>),
+}
+
+/// Everything the outputs are made from.
+pub struct RunData<'a> {
+    /// The reference.
+    pub reference: &'a Reference,
+    /// Its alignment targets.
+    pub targets: &'a TargetSet,
+    /// Unique inserts and each sample's reads of them.
+    pub table: &'a InsertTable,
+    /// Every unique insert's best hits.
+    pub hits: &'a FlatHits,
+    /// Molecules, when deduplicating.
+    pub molecules: Molecules,
+}
+
+/// Assigns, counts and writes every output through `out` (count tables
+/// last), completing `stats` (whose samples carry their trimming figures).
+pub fn finish(
+    out: StagedOutputs,
+    data: RunData,
+    mut stats: RunStats,
+    started: Instant,
+) -> Result<RunStats> {
+    let RunData {
+        reference,
+        targets,
+        table,
+        hits,
+        molecules,
+    } = data;
+    let classes = classify(targets, table, hits);
+    let by_reads = count(reference, &classes, &table.counts);
+    for (st, t) in stats.samples.iter_mut().zip(&by_reads.totals) {
+        st.assigned_mature = t.assigned_mature;
+        st.mature_multimapped = t.mature_multimapped;
+        st.hairpin_only = t.hairpin_only;
+        st.unassigned = t.unassigned;
+    }
+    let molecules: Option<Vec<Vec<(u32, u32)>>> = match molecules {
+        Molecules::None => None,
+        Molecules::Counted(m) => Some(m),
+        Molecules::FromKeys(keys) => {
+            use rayon::prelude::*;
+            Some(
+                keys.par_iter()
+                    .zip(&table.counts)
+                    .map(|(k, ids)| sample_molecules(k, ids, &classes))
+                    .collect(),
+            )
+        }
+    };
+    let counts = match &molecules {
+        Some(m) => {
+            let by_molecules = count(reference, &classes, m);
+            for (st, t) in stats.samples.iter_mut().zip(&by_molecules.totals) {
+                st.molecules = Some(t.clone());
+            }
+            by_molecules
+        }
+        None => by_reads,
+    };
+    let has_adapter = stats.settings.adapter.is_some();
+    for (st, mature) in stats.samples.iter_mut().zip(&counts.mature) {
+        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
+        st.qc.composition = qc::composition(st);
+        (st.qc.verdict, st.qc.reasons) = qc::verdict(st, has_adapter);
+    }
+    stats.unique_inserts = table.len() as u64;
+
+    let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
+    for (s, name) in samples.iter().enumerate() {
+        out.write(&format!("collapsed/{name}.fa"), |w| {
+            write_collapsed(w, table, s)
+        })?;
+        out.write(&format!("qc/{name}.length.tsv"), |w| {
+            qc::write_lengths(w, &stats.samples[s].qc.insert_lengths)
+        })?;
+    }
+    out.write(inserts_file::FILE_NAME, |w| {
+        inserts_file::write(w, &samples, table, hits, molecules.as_deref())
+    })?;
+    stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
+    out.write("stats.json", |w| {
+        use std::io::Write;
+        w.write_all(json.as_bytes())?;
+        w.write_all(b"\n")
+    })?;
+    write_tables(&out, reference, &samples, &counts)?;
+    out.commit()?;
+    Ok(stats)
+}
+
+/// One sample's collapsed FASTA (`>seq_<i>_x<reads>`, most abundant first,
+/// ties by sequence): the input miRDeep2, seqcluster and mirtop read.
+fn write_collapsed(
+    w: &mut impl std::io::Write,
+    table: &InsertTable,
+    sample: usize,
+) -> std::io::Result<()> {
+    let mut order: Vec<(u32, u32)> = table.counts[sample].clone();
+    // ids are in sequence order, so a stable sort keeps ties by sequence
+    order.sort_by_key(|&(_, reads)| std::cmp::Reverse(reads));
+    for (rank, (id, reads)) in order.into_iter().enumerate() {
+        writeln!(w, ">seq_{}_x{}", rank + 1, reads)?;
+        w.write_all(table.seq(id as usize))?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The count and RPM matrices (mature_counts.tsv last: its presence means
+/// the run finished).
+fn write_tables(
+    out: &StagedOutputs,
+    reference: &Reference,
+    samples: &[String],
+    counts: &Counts,
+) -> Result<()> {
+    let mature_names: Vec<String> = reference.matures.iter().map(|m| m.name.clone()).collect();
+    let hairpin_names: Vec<String> = reference.hairpins.iter().map(|h| h.name.clone()).collect();
+    let rpm: Vec<Vec<f64>> = counts
+        .mature
+        .iter()
+        .zip(&counts.totals)
+        .map(|(col, t)| {
+            let total = t.assigned_mature as f64;
+            col.iter()
+                .map(|&c| if total > 0.0 { c * 1e6 / total } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    out.write("hairpin_counts.tsv", |w| {
+        write_matrix(
+            w,
+            "hairpin",
+            samples,
+            &hairpin_names,
+            &counts.hairpin,
+            format_count,
+        )
+    })?;
+    out.write("mature_rpm.tsv", |w| {
+        write_matrix(w, "mirna", samples, &mature_names, &rpm, format_rpm)
+    })?;
+    out.write("mature_counts_unique.tsv", |w| {
+        write_matrix(
+            w,
+            "mirna",
+            samples,
+            &mature_names,
+            &counts.mature_unique,
+            format_count,
+        )
+    })?;
+    out.write("mature_counts.tsv", |w| {
+        write_matrix(
+            w,
+            "mirna",
+            samples,
+            &mature_names,
+            &counts.mature,
+            format_count,
+        )
+    })?;
+    Ok(())
+}

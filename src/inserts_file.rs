@@ -1,0 +1,222 @@
+//! `inserts.tsv.gz`: every unique insert of a run with its best hits and each
+//! sample's reads (and molecules), the file `mirq merge` builds on, so that
+//! per-sample runs merge without reading FASTQ or aligning again.
+//!
+//! ```text
+//! ##mirq-inserts 1
+//! #sequence  hits                 S1    S2
+//! ACGT...    12:40:22:0:0:0       120   0
+//! TTTT...    .                    3     1
+//! ```
+//! Rows are sorted by sequence. `hits` is `.` or comma-separated
+//! `target:offset:templated:nontemplated:mismatches:wildcards`; with
+//! `--dedup` a sample's cell is `reads/molecules`.
+
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::align::{FlatHits, Hit};
+use crate::collapse::{InsertTable, SortedInserts};
+use crate::error::{Error, Result};
+
+/// File name in the output directory.
+pub const FILE_NAME: &str = "inserts.tsv.gz";
+
+const MAGIC: &str = "##mirq-inserts 1";
+
+/// Writes the table (gzip, deterministic bytes).
+pub fn write(
+    w: &mut impl Write,
+    samples: &[String],
+    table: &InsertTable,
+    hits: &FlatHits,
+    molecules: Option<&[Vec<(u32, u32)>]>,
+) -> io::Result<()> {
+    let mut gz = GzEncoder::new(w, Compression::fast());
+    writeln!(gz, "{MAGIC}")?;
+    write!(gz, "#sequence\thits")?;
+    for s in samples {
+        write!(gz, "\t{s}")?;
+    }
+    writeln!(gz)?;
+    let mut reads_at = vec![0usize; samples.len()];
+    let mut mol_at = vec![0usize; samples.len()];
+    let mut line = String::new();
+    for id in 0..table.len() {
+        line.clear();
+        line.push_str(std::str::from_utf8(table.seq(id)).unwrap_or("N"));
+        line.push('\t');
+        let h = hits.get(id);
+        if h.is_empty() {
+            line.push('.');
+        }
+        for (i, hit) in h.iter().enumerate() {
+            use std::fmt::Write as _;
+            if i > 0 {
+                line.push(',');
+            }
+            let _ = write!(
+                line,
+                "{}:{}:{}:{}:{}:{}",
+                hit.target,
+                hit.offset,
+                hit.templated,
+                hit.nontemplated,
+                hit.mismatches,
+                hit.wildcards
+            );
+        }
+        for s in 0..samples.len() {
+            use std::fmt::Write as _;
+            let counts = &table.counts[s];
+            let reads = match counts.get(reads_at[s]) {
+                Some(&(i, n)) if i as usize == id => {
+                    reads_at[s] += 1;
+                    n
+                }
+                _ => 0,
+            };
+            let _ = write!(line, "\t{reads}");
+            if let Some(m) = molecules {
+                let n = match m[s].get(mol_at[s]) {
+                    Some(&(i, n)) if i as usize == id => {
+                        mol_at[s] += 1;
+                        n
+                    }
+                    _ => 0,
+                };
+                let _ = write!(line, "/{n}");
+            }
+        }
+        line.push('\n');
+        gz.write_all(line.as_bytes())?;
+    }
+    gz.finish()?;
+    Ok(())
+}
+
+/// A run's inserts as read back.
+#[derive(Debug, Default)]
+pub struct RunInserts {
+    /// Sample names, in column order.
+    pub samples: Vec<String>,
+    /// Per sample, its inserts with reads (sorted by sequence).
+    pub reads: Vec<SortedInserts>,
+    /// Per sample, molecules per row of `reads` (with `--dedup`).
+    pub molecules: Option<Vec<Vec<u32>>>,
+    /// All rows' sequences (sorted) and their hits.
+    pub rows: SortedInserts,
+    /// Hits of each row.
+    pub hits: FlatHits,
+}
+
+/// Reads `path` (written by [`write`]).
+pub fn read(path: &Path) -> Result<RunInserts> {
+    let bad = |line: usize, message: String| Error::Parse {
+        path: path.to_path_buf(),
+        message: format!("line {line}: {message}"),
+    };
+    let file = std::fs::File::open(path).map_err(|err| Error::Io {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    let reader = io::BufReader::new(MultiGzDecoder::new(io::BufReader::new(file)));
+    let mut run = RunInserts::default();
+    let mut dedup = false;
+    for (i, line) in reader.lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| bad(n, format!("read error (truncated file?): {e}")))?;
+        if n == 1 {
+            if line != MAGIC {
+                return Err(bad(
+                    n,
+                    format!("expected '{MAGIC}' (not a mirq inserts file)"),
+                ));
+            }
+            continue;
+        }
+        let mut fields = line.split('\t');
+        if n == 2 {
+            if fields.next() != Some("#sequence") || fields.next() != Some("hits") {
+                return Err(bad(n, "expected the '#sequence<TAB>hits' header".into()));
+            }
+            run.samples = fields.map(String::from).collect();
+            run.reads = vec![SortedInserts::default(); run.samples.len()];
+            continue;
+        }
+        let seq = fields.next().unwrap_or_default().as_bytes();
+        if !run.rows.is_empty() && run.rows.seq(run.rows.len() - 1) >= seq {
+            return Err(bad(n, "rows are not sorted by sequence".into()));
+        }
+        let hits_field = fields
+            .next()
+            .ok_or_else(|| bad(n, "no hits column".into()))?;
+        let mut hits = Vec::new();
+        if hits_field != "." {
+            for h in hits_field.split(',') {
+                hits.push(parse_hit(h).ok_or_else(|| bad(n, format!("bad hit '{h}'")))?);
+            }
+        }
+        run.rows.push(seq, 0);
+        run.hits.push(&hits);
+        let row = run.rows.len() - 1;
+        let mut columns = 0;
+        for (s, cell) in fields.enumerate() {
+            columns += 1;
+            if s >= run.samples.len() {
+                break;
+            }
+            let (reads, molecules) = match cell.split_once('/') {
+                Some((r, m)) => (r, Some(m)),
+                None => (cell, None),
+            };
+            let parse = |v: &str| {
+                v.parse::<u32>()
+                    .map_err(|_| bad(n, format!("bad count '{cell}'")))
+            };
+            let reads = parse(reads)?;
+            if row == 0 && s == 0 {
+                dedup = molecules.is_some();
+                if dedup {
+                    run.molecules = Some(vec![Vec::new(); run.samples.len()]);
+                }
+            }
+            if molecules.is_some() != dedup {
+                return Err(bad(n, "molecule counts in some cells only".into()));
+            }
+            if reads > 0 {
+                run.reads[s].push(seq, reads);
+                if let (Some(all), Some(m)) = (&mut run.molecules, molecules) {
+                    all[s].push(parse(m)?);
+                }
+            }
+        }
+        if columns != run.samples.len() {
+            return Err(bad(
+                n,
+                format!("{columns} count columns for {} samples", run.samples.len()),
+            ));
+        }
+    }
+    if run.samples.is_empty() && run.rows.is_empty() {
+        return Err(bad(0, "empty file".into()));
+    }
+    Ok(run)
+}
+
+fn parse_hit(s: &str) -> Option<Hit> {
+    let mut f = s.split(':');
+    let hit = Hit {
+        target: f.next()?.parse().ok()?,
+        offset: f.next()?.parse().ok()?,
+        templated: f.next()?.parse().ok()?,
+        nontemplated: f.next()?.parse().ok()?,
+        mismatches: f.next()?.parse().ok()?,
+        wildcards: f.next()?.parse().ok()?,
+    };
+    f.next().is_none().then_some(hit)
+}
