@@ -7,6 +7,7 @@
 pub mod align;
 pub mod assign;
 pub mod collapse;
+pub mod detect;
 pub mod error;
 pub mod fastq;
 pub mod isomir;
