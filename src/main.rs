@@ -7,8 +7,8 @@ use clap::Parser;
 
 use cli::{Cli, Command, QuantArgs};
 use mirq::align::AlignParams;
-use mirq::protocol::TrimSettings;
-use mirq::quant::{self, QuantOptions};
+use mirq::protocol::{Protocol, ProtocolChoice, TrimSettings};
+use mirq::quant::{self, AutoDetect, QuantOptions};
 use mirq::samples;
 
 fn main() {
@@ -55,8 +55,19 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         Some(sheet) => samples::read_samplesheet(sheet)?,
         None => samples::samples_from_paths(&args.fastq)?,
     };
+    // with auto, the preset and adapter are replaced by the detected ones
+    // before trimming (an explicit --adapter stays)
+    let (protocol, auto_detect) = match args.protocol {
+        ProtocolChoice::Preset(p) => (p, None),
+        ProtocolChoice::Auto => (
+            Protocol::Illumina,
+            Some(AutoDetect {
+                keep_adapter: args.adapter.is_some(),
+            }),
+        ),
+    };
     let trim = TrimSettings::resolve(
-        args.protocol,
+        protocol,
         args.adapter.as_deref(),
         args.min_length as usize,
         args.max_length as usize,
@@ -66,8 +77,9 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         mature: args.mature,
         hairpin: args.hairpin,
         species: args.species,
-        protocol: args.protocol,
+        protocol,
         trim,
+        auto_detect,
         params: AlignParams {
             max_mismatches: args.mismatches,
             max_nontemplated: args.max_nontemplated,

@@ -16,6 +16,7 @@ use crate::align::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
 use crate::align::{AlignParams, Engine, TargetSet};
 use crate::assign::{assign, Assignment};
 use crate::collapse::{write_collapsed_fasta, InsertTable, SampleInserts};
+use crate::detect::Detection;
 use crate::error::{Error, Result};
 use crate::fastq;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
@@ -68,6 +69,9 @@ pub struct QuantOptions {
     pub protocol: Protocol,
     /// Resolved trimming settings.
     pub trim: TrimSettings,
+    /// `--protocol auto`: `protocol`, and `trim`'s adapter and cuts, are
+    /// replaced by those detected from the first reads before trimming.
+    pub auto_detect: Option<AutoDetect>,
     /// Alignment limits.
     pub params: AlignParams,
     /// 5' window around a mature start.
@@ -82,6 +86,45 @@ pub struct QuantOptions {
     pub outdir: PathBuf,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+}
+
+/// `--protocol auto` (see [`crate::detect`]).
+#[derive(Debug, Clone, Default)]
+pub struct AutoDetect {
+    /// `--adapter` was given: it stays, only the detected cuts apply.
+    pub keep_adapter: bool,
+}
+
+/// Resolves `--protocol auto` from the run's first reads, saying what it
+/// found on stderr (always: a low or no confidence answer is a warning).
+fn resolve_protocol(opts: &QuantOptions) -> Result<(Protocol, TrimSettings, Option<Detection>)> {
+    let Some(auto) = &opts.auto_detect else {
+        return Ok((opts.protocol, opts.trim.clone(), None));
+    };
+    let mut detection = crate::detect::detect_run(&opts.samples)?;
+    eprintln!("mirq: adapter auto-detection: {}", detection.summary);
+    if let Some(w) = &detection.warning {
+        eprintln!("mirq: WARNING: {w}");
+    }
+    let (cut_5p, cut_3p) = detection.protocol.cuts();
+    let adapter = if auto.keep_adapter {
+        let given = opts.trim.adapter.clone();
+        eprintln!(
+            "mirq: --adapter {} replaces the detected adapter",
+            given.as_deref().unwrap_or("none")
+        );
+        detection.adapter_override = Some(given.clone().unwrap_or_else(|| "none".into()));
+        given
+    } else {
+        detection.adapter.clone()
+    };
+    let trim = TrimSettings {
+        adapter,
+        cut_5p,
+        cut_3p,
+        ..opts.trim.clone()
+    };
+    Ok((detection.protocol, trim, Some(detection)))
 }
 
 /// One sample after trimming and collapsing.
@@ -182,7 +225,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     };
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    let trimmer = opts.trim.trimmer();
+    let (protocol, trim, detection) = resolve_protocol(opts)?;
+    let trimmer = trim.trimmer();
     let progress = progress_bar(opts.progress);
 
     let runs: Vec<SampleRun> = opts
@@ -231,20 +275,21 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             },
         },
         settings: RunSettings {
-            protocol: opts.protocol.to_string(),
-            adapter: opts.trim.adapter.clone(),
-            cut_5p: opts.trim.cut_5p,
-            cut_3p: opts.trim.cut_3p,
-            min_length: opts.trim.min_length,
-            max_length: opts.trim.max_length,
-            adapter_error_rate: opts.trim.max_error_rate,
-            adapter_min_overlap: opts.trim.min_overlap,
+            protocol: protocol.to_string(),
+            adapter: trim.adapter.clone(),
+            cut_5p: trim.cut_5p,
+            cut_3p: trim.cut_3p,
+            min_length: trim.min_length,
+            max_length: trim.max_length,
+            adapter_error_rate: trim.max_error_rate,
+            adapter_min_overlap: trim.min_overlap,
             mismatches: opts.params.max_mismatches,
             max_nontemplated: opts.params.max_nontemplated,
             window_5p: opts.window_5p,
             window_3p: opts.window_3p,
         },
         samples: sample_stats,
+        adapter_detection: detection,
     };
     write_outputs(opts, &reference, &runs, &counts, stats, started)
 }

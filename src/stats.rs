@@ -40,7 +40,7 @@ pub struct SampleStats {
 /// The settings a run used, recorded so that runs can be compared and merged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunSettings {
-    /// Library protocol preset.
+    /// Library protocol preset (with `--protocol auto`, the detected one).
     pub protocol: String,
     /// 3' adapter removed (null: reads were trimmed already).
     pub adapter: Option<String>,
@@ -107,4 +107,7 @@ pub struct RunStats {
     pub settings: RunSettings,
     /// One entry per sample, in input order.
     pub samples: Vec<SampleStats>,
+    /// What `--protocol auto` found (absent for a preset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter_detection: Option<crate::detect::Detection>,
 }
