@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use mirq::protocol::Protocol;
+use mirq::protocol::ProtocolChoice;
 use mirq::quant::EngineChoice;
 use mirq::umi::UmiSpec;
 
@@ -53,11 +53,14 @@ pub struct QuantArgs {
     #[arg(long, help_heading = "Reference")]
     pub species: String,
 
-    /// Library protocol preset: illumina, qiaseq, nextflex, cats.
+    /// Library protocol preset: illumina, qiaseq, nextflex, cats; or auto:
+    /// detect the protocol and adapter from the first reads (says what it
+    /// found and how sure it is on stderr and in stats.json).
     #[arg(long, default_value = "illumina", value_parser = parse_protocol, help_heading = "Trimming")]
-    pub protocol: Protocol,
+    pub protocol: ProtocolChoice,
 
-    /// 3' adapter overriding the protocol's; 'none' when reads are already trimmed.
+    /// 3' adapter overriding the protocol's (also a detected one); 'none' when
+    /// reads are already trimmed.
     #[arg(long, help_heading = "Trimming")]
     pub adapter: Option<String>,
 
@@ -159,7 +162,7 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
-fn parse_protocol(s: &str) -> Result<Protocol, String> {
+fn parse_protocol(s: &str) -> Result<ProtocolChoice, String> {
     s.parse().map_err(|e: mirq::Error| e.to_string())
 }
 

@@ -9,6 +9,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
@@ -29,6 +30,10 @@ const CHANNEL_DEPTH: usize = 4;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
+/// What the parser hands each record's sequence and quality to; `Break`
+/// stops reading.
+type RecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
+
 /// A chunk of decompressed bytes: the buffer (always `CHUNK` long) and how
 /// much of it is filled.
 type Chunk = (Vec<u8>, usize);
@@ -37,6 +42,20 @@ type Chunk = (Vec<u8>, usize);
 /// Returns the number of records read. An empty file (or an empty compressed
 /// stream) holds zero records and is not an error.
 pub fn for_each_record(path: &Path, mut visit: impl FnMut(&[u8], &[u8])) -> Result<u64> {
+    for_each_record_until(path, |seq, qual| {
+        visit(seq, qual);
+        ControlFlow::Continue(())
+    })
+}
+
+/// Like [`for_each_record`], but stops after the record for which `visit`
+/// returns `ControlFlow::Break`: the rest of the file is neither read nor
+/// checked. Returns the number of records visited (the breaking one
+/// included).
+pub fn for_each_record_until(
+    path: &Path,
+    mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+) -> Result<u64> {
     let file = File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
@@ -199,7 +218,7 @@ impl Read for ChunkReader {
 fn read_records<R: Read + Send>(
     path: &Path,
     reader: R,
-    visit: &mut dyn FnMut(&[u8], &[u8]),
+    visit: &mut RecordVisitor<'_>,
 ) -> Result<u64> {
     let mut parser = match parse_fastx_reader(reader) {
         Ok(p) => p,
@@ -211,8 +230,10 @@ fn read_records<R: Read + Send>(
         let record = record.map_err(|e| parse_error(path, &e, records))?;
         let seq = record.raw_seq();
         let qual = record.qual().unwrap_or(&[]);
-        visit(seq, qual);
         records += 1;
+        if visit(seq, qual).is_break() {
+            break;
+        }
     }
     Ok(records)
 }
@@ -343,6 +364,32 @@ mod tests {
         for bytes in [gzip(&body), members, zst] {
             assert_eq!(collect(write_tmp(&bytes).path()).unwrap(), expected);
         }
+    }
+
+    #[test]
+    fn reading_stops_where_the_visitor_breaks() {
+        let body = many(120_000);
+        let gz = write_tmp(&gzip(&body));
+        let mut seen = Vec::new();
+        let n = for_each_record_until(gz.path(), |s, _| {
+            seen.push(s.len());
+            if seen.len() == 1000 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+        assert_eq!((n, seen.len()), (1000, 1000));
+        assert_eq!(seen[999], 10 + 999 % 24);
+        // a file corrupt after the part read is not looked at
+        let truncated = gzip(&body);
+        let f = write_tmp(&truncated[..truncated.len() * 3 / 4]);
+        let n = for_each_record_until(f.path(), |_, _| ControlFlow::Break(())).unwrap();
+        assert_eq!(n, 1);
+        // never breaking reads everything
+        let n = for_each_record_until(gz.path(), |_, _| ControlFlow::Continue(())).unwrap();
+        assert_eq!(n, 120_000);
     }
 
     #[test]

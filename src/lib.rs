@@ -8,6 +8,7 @@ pub mod align;
 pub mod assign;
 pub mod collapse;
 pub mod count;
+pub mod detect;
 pub mod error;
 pub mod fastq;
 pub mod finish;

@@ -7,8 +7,8 @@ use clap::Parser;
 
 use cli::{Cli, Command, MergeArgs, QuantArgs};
 use mirq::align::AlignParams;
-use mirq::protocol::TrimSettings;
-use mirq::quant::{self, QuantOptions};
+use mirq::protocol::{Protocol, ProtocolChoice, TrimSettings};
+use mirq::quant::{self, AutoDetect, QuantOptions};
 use mirq::samples;
 
 fn main() {
@@ -77,8 +77,22 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         Some(sheet) => samples::read_samplesheet(sheet)?,
         None => samples::samples_from_paths(&args.fastq)?,
     };
+    // with auto, the preset and adapter are replaced by the detected ones
+    // before trimming (an explicit --adapter stays)
+    let (protocol, auto_detect) = match args.protocol {
+        ProtocolChoice::Preset(p) => (p, None),
+        ProtocolChoice::Auto => (
+            Protocol::Illumina,
+            Some(AutoDetect {
+                keep_adapter: args.adapter.is_some(),
+                cut_5p: args.trim_5p.map(usize::from),
+                cut_3p: args.trim_3p.map(usize::from),
+                dedup: args.dedup.then_some(args.umi),
+            }),
+        ),
+    };
     let mut trim = TrimSettings::resolve(
-        args.protocol,
+        protocol,
         args.adapter.as_deref(),
         args.min_length as usize,
         args.max_length as usize,
@@ -90,16 +104,17 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
     if let Some(n) = args.trim_3p {
         trim.cut_3p = n as usize;
     }
-    if args.dedup {
-        trim.deduplicate(args.protocol, args.umi)?;
+    if args.dedup && auto_detect.is_none() {
+        trim.deduplicate(protocol, args.umi)?;
     }
     let opts = QuantOptions {
         samples: sample_list,
         mature: args.mature,
         hairpin: args.hairpin,
         species: args.species,
-        protocol: args.protocol,
+        protocol,
         trim,
+        auto_detect,
         params: AlignParams {
             max_mismatches: args.mismatches,
             max_nontemplated: args.max_nontemplated,

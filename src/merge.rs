@@ -257,6 +257,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
         reference: first.reference.clone(),
         settings,
         samples: recorded.into_iter().flat_map(|r| r.samples).collect(),
+        adapter_detection: None,
     };
     let out = StagedOutputs::new(&opts.outdir)?;
     let data = RunData {

@@ -90,6 +90,32 @@ impl FromStr for Protocol {
     }
 }
 
+/// `--protocol`: a preset, or `auto` (detected from the first reads, see
+/// [`crate::detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolChoice {
+    /// Detect the protocol and adapter from the reads.
+    Auto,
+    /// A preset.
+    Preset(Protocol),
+}
+
+impl FromStr for ProtocolChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        s.parse()
+            .map(Self::Preset)
+            .map_err(|_| Error::InvalidValue {
+                what: "--protocol",
+                value: s.to_string(),
+                message: "expected one of auto, illumina, qiaseq, nextflex, cats".into(),
+            })
+    }
+}
+
 /// How reads become inserts: the resolved adapter (None: reads are inserts
 /// already) and the cuts and length limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +246,23 @@ mod tests {
     fn unknown_protocol_names_the_value() {
         let e = "smartseq".parse::<Protocol>().unwrap_err().to_string();
         assert!(e.contains("smartseq") && e.contains("illumina"), "{e}");
+    }
+
+    #[test]
+    fn protocol_choice_parses_auto_and_presets() {
+        assert_eq!(
+            "AUTO".parse::<ProtocolChoice>().unwrap(),
+            ProtocolChoice::Auto
+        );
+        assert_eq!(
+            "nextflex".parse::<ProtocolChoice>().unwrap(),
+            ProtocolChoice::Preset(Protocol::Nextflex)
+        );
+        let e = "smartseq"
+            .parse::<ProtocolChoice>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("smartseq") && e.contains("auto"), "{e}");
     }
 
     #[test]

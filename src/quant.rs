@@ -16,6 +16,7 @@ use crate::align::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
 use crate::align::{align_all, AlignParams, Engine, TargetSet};
 use crate::collapse::{InsertTable, SampleInserts, SortedInserts};
 use crate::count::{inserts_of_keys, UMI_SEPARATOR};
+use crate::detect::Detection;
 use crate::error::{Error, Result};
 use crate::fastq;
 use crate::finish::{finish, Molecules, RunData};
@@ -70,6 +71,9 @@ pub struct QuantOptions {
     pub protocol: Protocol,
     /// Resolved trimming settings.
     pub trim: TrimSettings,
+    /// `--protocol auto`: `protocol`, and `trim`'s adapter and cuts, are
+    /// replaced by those detected from the first reads before trimming.
+    pub auto_detect: Option<AutoDetect>,
     /// Alignment limits.
     pub params: AlignParams,
     /// 5' window around a mature start.
@@ -84,6 +88,55 @@ pub struct QuantOptions {
     pub outdir: PathBuf,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+}
+
+/// `--protocol auto` (see [`crate::detect`]).
+#[derive(Debug, Clone, Default)]
+pub struct AutoDetect {
+    /// `--adapter` was given: it stays, only the detected cuts apply.
+    pub keep_adapter: bool,
+    /// `--trim-5p` given: it replaces the detected 5' cut.
+    pub cut_5p: Option<usize>,
+    /// `--trim-3p` given: it replaces the detected 3' cut.
+    pub cut_3p: Option<usize>,
+    /// `--dedup` given (with its `--umi`, if any): the UMI follows the
+    /// detected protocol.
+    pub dedup: Option<Option<UmiSpec>>,
+}
+
+/// Resolves `--protocol auto` from the run's first reads, saying what it
+/// found on stderr (always: a low or no confidence answer is a warning).
+fn resolve_protocol(opts: &QuantOptions) -> Result<(Protocol, TrimSettings, Option<Detection>)> {
+    let Some(auto) = &opts.auto_detect else {
+        return Ok((opts.protocol, opts.trim.clone(), None));
+    };
+    let mut detection = crate::detect::detect_run(&opts.samples)?;
+    eprintln!("mirq: adapter auto-detection: {}", detection.summary);
+    if let Some(w) = &detection.warning {
+        eprintln!("mirq: WARNING: {w}");
+    }
+    let (cut_5p, cut_3p) = detection.protocol.cuts();
+    let adapter = if auto.keep_adapter {
+        let given = opts.trim.adapter.clone();
+        eprintln!(
+            "mirq: --adapter {} replaces the detected adapter",
+            given.as_deref().unwrap_or("none")
+        );
+        detection.adapter_override = Some(given.clone().unwrap_or_else(|| "none".into()));
+        given
+    } else {
+        detection.adapter.clone()
+    };
+    let mut trim = TrimSettings {
+        adapter,
+        cut_5p: auto.cut_5p.unwrap_or(cut_5p),
+        cut_3p: auto.cut_3p.unwrap_or(cut_3p),
+        ..opts.trim.clone()
+    };
+    if let Some(umi) = auto.dedup {
+        trim.deduplicate(detection.protocol, umi)?;
+    }
+    Ok((detection.protocol, trim, Some(detection)))
 }
 
 /// One sample after trimming and collapsing.
@@ -179,7 +232,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     };
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    let prep = ReadPrep::new(&opts.trim);
+    let (protocol, trim, detection) = resolve_protocol(opts)?;
+    let prep = ReadPrep::new(&trim);
     let progress = progress_bar(opts.progress);
     let out = StagedOutputs::new(&opts.outdir)?;
 
@@ -205,7 +259,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         &opts.params,
         ALIGN_SLICE,
     )?;
-    let molecules = if opts.trim.umi.is_some() {
+    let molecules = if trim.umi.is_some() {
         Molecules::FromKeys(
             umi_keys
                 .into_iter()
@@ -238,17 +292,17 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             },
         },
         settings: RunSettings {
-            protocol: opts.protocol.to_string(),
-            adapter: opts.trim.adapter.clone(),
-            cut_5p: opts.trim.cut_5p,
-            cut_3p: opts.trim.cut_3p,
-            min_length: opts.trim.min_length,
-            max_length: opts.trim.max_length,
-            adapter_error_rate: opts.trim.max_error_rate,
-            adapter_min_overlap: opts.trim.min_overlap,
-            quality_cutoff: opts.trim.quality_cutoff,
-            umi: opts.trim.umi.map(|u| u.to_string()),
-            counting: if opts.trim.umi.is_some() {
+            protocol: protocol.to_string(),
+            adapter: trim.adapter.clone(),
+            cut_5p: trim.cut_5p,
+            cut_3p: trim.cut_3p,
+            min_length: trim.min_length,
+            max_length: trim.max_length,
+            adapter_error_rate: trim.max_error_rate,
+            adapter_min_overlap: trim.min_overlap,
+            quality_cutoff: trim.quality_cutoff,
+            umi: trim.umi.map(|u| u.to_string()),
+            counting: if trim.umi.is_some() {
                 "molecules"
             } else {
                 "reads"
@@ -260,6 +314,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             window_3p: opts.window_3p,
         },
         samples: sample_stats,
+        adapter_detection: detection,
     };
     let data = RunData {
         reference: &reference,

@@ -106,7 +106,7 @@ pub struct Composition {
 /// The settings a run used, recorded so that runs can be compared and merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
-    /// Library protocol preset.
+    /// Library protocol preset (with `--protocol auto`, the detected one).
     pub protocol: String,
     /// 3' adapter removed (null: reads were trimmed already).
     pub adapter: Option<String>,
@@ -183,4 +183,7 @@ pub struct RunStats {
     pub settings: RunSettings,
     /// One entry per sample, in input order.
     pub samples: Vec<SampleStats>,
+    /// What `--protocol auto` found (absent for a preset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter_detection: Option<crate::detect::Detection>,
 }

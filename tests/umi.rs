@@ -153,6 +153,16 @@ fn real_qiaseq_run_deduplicates() {
     }
     let top = d.values().map(|v| v[0]).fold(0.0, f64::max);
     assert!(top >= 100.0, "most abundant miRNA has {top} molecules");
+    // --protocol auto finds QIAseq and its UMI
+    let auto = dir.path().join("auto");
+    quant(&shared, &fastq, &auto, &["--protocol", "auto", "--dedup"]);
+    for f in ["mature_counts.tsv", "hairpin_counts.tsv", "inserts.tsv.gz"] {
+        assert!(
+            std::fs::read(auto.join(f)).unwrap() == std::fs::read(dedup.join(f)).unwrap(),
+            "{f}: --protocol auto --dedup differs from --protocol qiaseq --dedup"
+        );
+    }
+    assert_eq!(common::stats(&auto)["settings"]["umi"], "adapter+12");
 }
 
 #[test]

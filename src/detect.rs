@@ -1,0 +1,1283 @@
+//! `--protocol auto`: decides the library protocol and 3' adapter from the
+//! first reads of a run, and says how sure it is.
+//!
+//! **Candidates.** Every adapter of [`KNOWN_ADAPTERS`], plus up to
+//! [`MAX_DE_NOVO`] de novo candidates: 10-mers found in at least
+//! [`DE_NOVO_MIN_FRACTION`] of the reads at *variable* positions (a
+//! biological sequence sits at a fixed offset from the read start; an adapter
+//! moves with the insert length), grown base by base while at least
+//! [`EXTEND_MIN_AGREEMENT`] of their reads agree on the next base. A
+//! candidate is kept when its left end is where the reads disagree (the
+//! insert's last bases are diverse; where most reads *start* before they
+//! disagree, it is a biological fragment with ragged 5' ends), its seed lies
+//! at three positions or more, none of them (nor the read start) holding
+//! more than [`DE_NOVO_MAX_POSITION_SHARE`] of its reads, and its reads
+//! mostly have one length ([`DE_NOVO_MIN_ONE_LENGTH`]: adapters are read
+//! through in untrimmed reads; a sequence shared by trimmed reads of many
+//! lengths is not one). A de novo candidate that starts like a known adapter
+//! is that known adapter.
+//!
+//! **Score.** A candidate is *found* in a read when its first [`SEED_LEN`]
+//! bases occur there exactly. Each read votes for the candidate found
+//! nearest its 5' end (nearest the insert): on QIAseq reads the TruSeq
+//! universal adapter follows the QIAseq adapter and its UMI, and the
+//! Illumina v1.0 adapter sits inside the v1.5 one, three bases later. A
+//! candidate's *fraction* is the share of sampled reads voting for it.
+//!
+//! **Confidence** of the best candidate, fraction f, runner-up's fraction r:
+//! - `high`: f >= [`HIGH_MIN_FRACTION`] (20%) and f >= [`HIGH_MIN_RATIO`]
+//!   (5) x r, and the insert ends are clear (below);
+//! - `none`: f < [`NONE_MAX_FRACTION`] (2%): nothing above noise; the reads
+//!   are taken as already-trimmed inserts (`--adapter none`);
+//! - `low`: anything between; the best candidate is used, with a warning.
+//!
+//! **Random insert ends (NEXTflex).** NEXTflex puts 4 random bases on each
+//! side of the insert. The reads carrying the chosen adapter at least 16
+//! bases from their start (or, without an adapter, every read of 16 bases
+//! or more) are compared on their 8-mers at offsets 0 and 4 from the read
+//! start, and 8-mers ending 0 and 4 bases before the adapter: the chance
+//! that two reads share the 8-mer (pairs of equal 8-mers + 1) is computed at
+//! both offsets. Behind 4 random bases it is many times higher at offset 4
+//! than at offset 0 (13 to 173 on real and simulated NEXTflex runs); without
+//! them about the same (0.7 to 1.2 on every other run). Both ratios >=
+//! [`RANDOM_ENDS_MIN_RATIO`] (4) mean 4 random bases at both ends (the
+//! `nextflex` cuts); both <= [`FIXED_ENDS_MAX_RATIO`] (2) mean none;
+//! anything else (or fewer than [`RANDOM_ENDS_MIN_READS`] such reads) is
+//! undetermined: no cuts, and confidence at most `low`.
+
+use std::fmt;
+use std::ops::ControlFlow;
+
+use memchr::memmem;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::fastq;
+use crate::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
+use crate::samples::Sample;
+
+/// Reads sampled from the start of a run (split over its samples).
+pub const SAMPLE_READS: usize = 100_000;
+/// Reads sampled from each sample at least, however many samples.
+pub const MIN_READS_PER_SAMPLE: usize = 1_000;
+/// Bases of a candidate that must occur exactly for it to count as found.
+pub const SEED_LEN: usize = 12;
+/// `high` needs the best candidate in at least this share of the reads...
+pub const HIGH_MIN_FRACTION: f64 = 0.20;
+/// ... and this many times the runner-up's share.
+pub const HIGH_MIN_RATIO: f64 = 5.0;
+/// Below this share, no adapter is found (`none`).
+pub const NONE_MAX_FRACTION: f64 = 0.02;
+/// k-mer length of the de novo search.
+pub const DE_NOVO_K: usize = 10;
+/// A de novo k-mer must occur in at least this share of the reads.
+pub const DE_NOVO_MIN_FRACTION: f64 = 0.05;
+/// At most this share of a de novo candidate's reads may have it at one
+/// position (or at the read start).
+pub const DE_NOVO_MAX_POSITION_SHARE: f64 = 0.8;
+/// At least this share of a de novo candidate's reads must have one length:
+/// an adapter is read through to the sequencer's last cycle, in reads
+/// nobody has cut yet (a biological sequence in already-trimmed reads of
+/// many lengths is not an adapter).
+pub const DE_NOVO_MIN_ONE_LENGTH: f64 = 0.5;
+/// Reads the de novo search looks at (spread evenly over the sample).
+pub const DE_NOVO_READS: usize = 20_000;
+/// De novo candidates kept.
+pub const MAX_DE_NOVO: usize = 3;
+/// A candidate grows by a base that this share of its reads agree on.
+pub const EXTEND_MIN_AGREEMENT: f64 = 0.9;
+/// Longest de novo candidate.
+pub const MAX_DE_NOVO_LEN: usize = 30;
+/// How far a de novo candidate is followed to the right to recognise the
+/// k-mers of its read-through.
+const MAX_DE_NOVO_EXTENT: usize = 80;
+/// Frequent variable k-mers grown into candidates at most.
+const DE_NOVO_ATTEMPTS: usize = 20;
+/// Random insert ends: both diversity ratios at least this...
+pub const RANDOM_ENDS_MIN_RATIO: f64 = 4.0;
+/// ... fixed ends: both at most this.
+pub const FIXED_ENDS_MAX_RATIO: f64 = 2.0;
+/// Reads the insert-end test needs.
+pub const RANDOM_ENDS_MIN_READS: usize = 200;
+/// Random bases at each insert end that the test looks for (NEXTflex).
+const RANDOM_BASES: usize = 4;
+/// Width of the k-mers compared by the insert-end test.
+const END_K: usize = 8;
+/// Shortest insert region (read start to adapter) the insert-end test uses.
+const END_MIN_INSERT: usize = 16;
+
+/// A 3' adapter mirq knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownAdapter {
+    /// Name, as reported.
+    pub name: &'static str,
+    /// Sequence trimmed when it is chosen.
+    pub sequence: &'static str,
+    /// The preset whose cuts apply (before the insert-end test).
+    pub protocol: Protocol,
+}
+
+/// Adapters scored by `--protocol auto`, nearest the insert first when two
+/// start at the same read position.
+pub const KNOWN_ADAPTERS: [KnownAdapter; 8] = [
+    KnownAdapter {
+        name: "TruSeq small RNA",
+        sequence: TRUSEQ_SMALL_RNA,
+        protocol: Protocol::Illumina,
+    },
+    KnownAdapter {
+        name: "QIAseq miRNA",
+        sequence: QIASEQ,
+        protocol: Protocol::Qiaseq,
+    },
+    // Illumina small RNA v1.5 is "ATC" + v1.0: reads with it vote for v1.5
+    // (nearer the insert), reads without the ATC for v1.0.
+    KnownAdapter {
+        name: "Illumina small RNA v1.5",
+        sequence: "ATCTCGTATGCCGTCTTCTGCTTG",
+        protocol: Protocol::Illumina,
+    },
+    KnownAdapter {
+        name: "Illumina small RNA v1.0",
+        sequence: "TCGTATGCCGTCTTCTGCTTG",
+        protocol: Protocol::Illumina,
+    },
+    // TruSeq universal / read 1 adapter, as NEBNext small RNA libraries read
+    // into it; also after the UMI on QIAseq reads.
+    KnownAdapter {
+        name: "TruSeq universal",
+        sequence: "AGATCGGAAGAGCACACGTCT",
+        protocol: Protocol::Illumina,
+    },
+    KnownAdapter {
+        name: "CATS poly-A",
+        sequence: POLY_A,
+        protocol: Protocol::Cats,
+    },
+    KnownAdapter {
+        name: "SOLiD small RNA",
+        sequence: "CGCCTTGGCCGTACAGCAG",
+        protocol: Protocol::Illumina,
+    },
+    // Ion Torrent: Torrent Suite's default forward 3' adapter "Ion P1B"
+    // (github.com/iontorrent/TS, rundb three-prime adapter defaults), the
+    // one its basecaller trims from Ion small RNA runs.
+    KnownAdapter {
+        name: "Ion Torrent P1B",
+        sequence: "ATCACCGACTGCCCATAGAGAGGCTGAGAC",
+        protocol: Protocol::Illumina,
+    },
+];
+
+/// How sure the detection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// One adapter in most reads, far ahead of any other; insert ends clear.
+    High,
+    /// Some evidence, not conclusive: the best guess is used, with a warning.
+    Low,
+    /// No adapter above noise: reads are taken as trimmed inserts.
+    None,
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::High => "high",
+            Self::Low => "low",
+            Self::None => "none",
+        })
+    }
+}
+
+/// Where a candidate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// [`KNOWN_ADAPTERS`].
+    Known,
+    /// Over-represented sequence at variable positions in the reads.
+    DeNovo,
+}
+
+/// One scored candidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateScore {
+    /// Known adapter's name, or `de novo`.
+    pub name: String,
+    /// Sequence.
+    pub adapter: String,
+    /// Known or de novo.
+    pub origin: Origin,
+    /// Share of sampled reads in which it is the candidate nearest the insert.
+    pub fraction: f64,
+    /// Share of sampled reads in which it is found at all.
+    pub found_in: f64,
+    /// Most common read position of its votes.
+    pub modal_position: Option<usize>,
+}
+
+/// Verdict of the insert-end test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndsCall {
+    /// 4 random bases at both insert ends (NEXTflex).
+    Random,
+    /// No random bases.
+    Fixed,
+    /// The evidence disagrees or is too thin.
+    Undetermined,
+    /// Not tested (CATS: its 5' bases are fixed by the preset).
+    NotTested,
+}
+
+/// Evidence of the insert-end test (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RandomEnds {
+    /// Reads the test used.
+    pub reads: usize,
+    /// 8-mer sharing at offset 4 over offset 0 from the read start.
+    pub ratio_5p: f64,
+    /// 8-mer sharing 4 bases before the adapter over right before it.
+    pub ratio_3p: f64,
+    /// Verdict.
+    pub call: EndsCall,
+}
+
+/// What `--protocol auto` decided, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detection {
+    /// The preset whose cuts apply.
+    pub protocol: Protocol,
+    /// The 3' adapter to trim; None: reads are taken as trimmed inserts.
+    pub adapter: Option<String>,
+    /// The chosen candidate's name (`none` when no adapter was found).
+    pub adapter_name: String,
+    /// Known or de novo (None when no adapter was found).
+    pub origin: Option<Origin>,
+    /// How sure.
+    pub confidence: Confidence,
+    /// Share of sampled reads voting for the chosen adapter (for `none`,
+    /// the best candidate's share).
+    pub fraction: f64,
+    /// Reads sampled.
+    pub reads_sampled: u64,
+    /// The insert-end test.
+    pub random_ends: RandomEnds,
+    /// Every candidate found in a sampled read, best first.
+    pub candidates: Vec<CandidateScore>,
+    /// The decision in one line.
+    pub summary: String,
+    /// For `low` and `none`: what was done, and how to override it.
+    pub warning: Option<String>,
+    /// The `--adapter` given with `--protocol auto`, which replaced the
+    /// detected adapter (only the detected cuts applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter_override: Option<String>,
+}
+
+impl Serialize for Protocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Reads kept for detection: upper-case, U as T, other letters N.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSample {
+    bases: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl ReadSample {
+    /// A sample of the given reads.
+    pub fn from_reads<'a>(reads: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut s = Self::default();
+        for r in reads {
+            s.push(r);
+        }
+        s
+    }
+
+    /// Adds one read.
+    pub fn push(&mut self, read: &[u8]) {
+        self.bases
+            .extend(read.iter().map(|&b| match b.to_ascii_uppercase() {
+                b'U' => b'T',
+                x @ (b'A' | b'C' | b'G' | b'T') => x,
+                _ => b'N',
+            }));
+        self.ends.push(self.bases.len());
+    }
+
+    /// Appends another sample's reads.
+    pub fn extend(&mut self, other: &ReadSample) {
+        let offset = self.bases.len();
+        self.bases.extend_from_slice(&other.bases);
+        self.ends.extend(other.ends.iter().map(|e| e + offset));
+    }
+
+    /// Number of reads.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is no read.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Read `i`.
+    pub fn read(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bases[start..self.ends[i]]
+    }
+
+    /// The reads in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(|i| self.read(i))
+    }
+}
+
+/// Reads the first reads of a run: [`SAMPLE_READS`] split evenly over the
+/// samples (at least [`MIN_READS_PER_SAMPLE`] each), each sample's files
+/// in order.
+pub fn sample_run(samples: &[Sample], max_reads: usize) -> Result<ReadSample> {
+    let per_sample = if samples.is_empty() {
+        0
+    } else {
+        (max_reads / samples.len()).max(MIN_READS_PER_SAMPLE)
+    };
+    let mut all = ReadSample::default();
+    for sample in samples {
+        let mut taken = ReadSample::default();
+        for file in &sample.files {
+            if taken.len() >= per_sample {
+                break;
+            }
+            fastq::for_each_record_until(file, |seq, _| {
+                taken.push(seq);
+                if taken.len() >= per_sample {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })?;
+        }
+        all.extend(&taken);
+    }
+    Ok(all)
+}
+
+/// Samples the run's first reads and detects its protocol and adapter.
+pub fn detect_run(samples: &[Sample]) -> Result<Detection> {
+    Ok(detect(&sample_run(samples, SAMPLE_READS)?))
+}
+
+/// A candidate adapter being scored.
+#[derive(Debug, Clone)]
+struct Candidate {
+    name: String,
+    sequence: Vec<u8>,
+    origin: Origin,
+    protocol: Protocol,
+}
+
+impl Candidate {
+    fn seed(&self) -> &[u8] {
+        &self.sequence[..self.sequence.len().min(SEED_LEN)]
+    }
+}
+
+/// Per candidate: reads found in, votes, vote positions; per read: the vote.
+struct Votes {
+    found: Vec<usize>,
+    votes: Vec<usize>,
+    positions: Vec<FxHashMap<usize, usize>>,
+    /// Per read: (candidate, position) of the nearest candidate.
+    nearest: Vec<Option<(usize, usize)>>,
+}
+
+fn vote(sample: &ReadSample, candidates: &[Candidate]) -> Votes {
+    let finders: Vec<memmem::Finder> = candidates
+        .iter()
+        .map(|c| memmem::Finder::new(c.seed()))
+        .collect();
+    let mut v = Votes {
+        found: vec![0; candidates.len()],
+        votes: vec![0; candidates.len()],
+        positions: vec![FxHashMap::default(); candidates.len()],
+        nearest: Vec::with_capacity(sample.len()),
+    };
+    for read in sample.iter() {
+        let mut best: Option<(usize, usize)> = None;
+        for (c, f) in finders.iter().enumerate() {
+            if let Some(p) = f.find(read) {
+                v.found[c] += 1;
+                if best.map_or(true, |(_, bp)| p < bp) {
+                    best = Some((c, p));
+                }
+            }
+        }
+        if let Some((c, p)) = best {
+            v.votes[c] += 1;
+            *v.positions[c].entry(p).or_default() += 1;
+        }
+        v.nearest.push(best);
+    }
+    v
+}
+
+/// Detects the protocol and adapter of reads (see the module documentation).
+pub fn detect(sample: &ReadSample) -> Detection {
+    let n = sample.len();
+    let mut candidates: Vec<Candidate> = KNOWN_ADAPTERS
+        .iter()
+        .map(|k| Candidate {
+            name: k.name.to_string(),
+            sequence: k.sequence.as_bytes().to_vec(),
+            origin: Origin::Known,
+            protocol: k.protocol,
+        })
+        .collect();
+    for seq in de_novo_candidates(sample) {
+        let same_start = |a: &[u8], b: &[u8]| {
+            let k = SEED_LEN.min(a.len()).min(b.len());
+            a[..k] == b[..k]
+        };
+        if candidates.iter().any(|c| same_start(&c.sequence, &seq)) {
+            continue; // a known adapter (or one already kept)
+        }
+        candidates.push(Candidate {
+            name: "de novo".into(),
+            sequence: seq,
+            origin: Origin::DeNovo,
+            protocol: Protocol::Illumina,
+        });
+    }
+    let votes = vote(sample, &candidates);
+    let share = |x: usize| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+    // best first: votes, then reads found in, then list order
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&c| {
+        (
+            std::cmp::Reverse(votes.votes[c]),
+            std::cmp::Reverse(votes.found[c]),
+            c,
+        )
+    });
+    let scores: Vec<CandidateScore> = order
+        .iter()
+        .filter(|&&c| votes.found[c] > 0)
+        .map(|&c| CandidateScore {
+            name: candidates[c].name.clone(),
+            adapter: String::from_utf8_lossy(&candidates[c].sequence).into_owned(),
+            origin: candidates[c].origin,
+            fraction: round4(share(votes.votes[c])),
+            found_in: round4(share(votes.found[c])),
+            modal_position: votes.positions[c]
+                .iter()
+                .max_by_key(|&(p, k)| (*k, std::cmp::Reverse(*p)))
+                .map(|(&p, _)| p),
+        })
+        .collect();
+    let best = order[0];
+    let f = share(votes.votes[best]);
+    let runner_up = order.get(1).map_or(0.0, |&c| share(votes.votes[c]));
+
+    if f < NONE_MAX_FRACTION {
+        // no adapter: the reads are the inserts
+        let inserts: Vec<(usize, usize)> = (0..n)
+            .filter(|&i| sample.read(i).len() >= END_MIN_INSERT)
+            .map(|i| (i, sample.read(i).len()))
+            .collect();
+        let ends = random_ends(sample, &inserts);
+        let protocol = if ends.call == EndsCall::Random {
+            Protocol::Nextflex
+        } else {
+            Protocol::Illumina
+        };
+        let seen = if votes.found[best] == 0 {
+            "no known or de novo candidate in any read".to_string()
+        } else {
+            format!(
+                "no known or de novo candidate in {} of them; best: {} in {}",
+                percent(NONE_MAX_FRACTION),
+                candidates[best].name,
+                percent(f)
+            )
+        };
+        let summary = format!(
+            "none: no 3' adapter in {} sampled reads ({seen}); reads taken as already-trimmed inserts{} (confidence none)",
+            thousands(n as u64),
+            if protocol == Protocol::Nextflex {
+                ", 4 random bases cut from both ends (nextflex)"
+            } else {
+                ""
+            },
+        );
+        let warning = format!(
+            "no 3' adapter found (confidence none): the reads are counted as they are, as already-trimmed inserts (--adapter none{}); if they still carry an adapter, give --protocol or --adapter",
+            if protocol == Protocol::Nextflex { ", nextflex cuts" } else { "" }
+        );
+        return Detection {
+            protocol,
+            adapter: None,
+            adapter_name: "none".into(),
+            origin: None,
+            confidence: Confidence::None,
+            fraction: round4(f),
+            reads_sampled: n as u64,
+            random_ends: ends,
+            candidates: scores,
+            summary,
+            warning: Some(warning),
+            adapter_override: None,
+        };
+    }
+
+    let chosen = &candidates[best];
+    let mut confidence = if f >= HIGH_MIN_FRACTION && f >= HIGH_MIN_RATIO * runner_up {
+        Confidence::High
+    } else {
+        Confidence::Low
+    };
+    let ends = if chosen.protocol == Protocol::Cats {
+        RandomEnds {
+            reads: 0,
+            ratio_5p: 1.0,
+            ratio_3p: 1.0,
+            call: EndsCall::NotTested,
+        }
+    } else {
+        let inserts: Vec<(usize, usize)> = votes
+            .nearest
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| match *v {
+                Some((c, p)) if c == best && p >= END_MIN_INSERT => Some((i, p)),
+                _ => None,
+            })
+            .collect();
+        random_ends(sample, &inserts)
+    };
+    let protocol = match ends.call {
+        EndsCall::Random => Protocol::Nextflex,
+        _ => chosen.protocol,
+    };
+    let mut reasons = Vec::new();
+    if f < HIGH_MIN_FRACTION {
+        reasons.push(format!(
+            "found in only {} of the reads (high needs {})",
+            percent(f),
+            percent(HIGH_MIN_FRACTION)
+        ));
+    }
+    if f < HIGH_MIN_RATIO * runner_up {
+        let r = &candidates[order[1]];
+        reasons.push(format!(
+            "the runner-up, {} {}, is nearest the insert in {} of the reads",
+            r.name,
+            String::from_utf8_lossy(&r.sequence),
+            percent(runner_up)
+        ));
+    }
+    if ends.call == EndsCall::Undetermined {
+        confidence = Confidence::Low;
+        reasons.push(format!(
+            "whether 4 random bases flank the insert (nextflex) is unclear ({} reads, diversity ratios 5' {:.1}, 3' {:.1}); no bases are cut",
+            thousands(ends.reads as u64),
+            ends.ratio_5p,
+            ends.ratio_3p
+        ));
+    }
+    let adapter = String::from_utf8_lossy(&chosen.sequence).into_owned();
+    let summary = format!(
+        "{protocol} ({} {adapter}{}) found in {} of {} sampled reads (confidence {confidence})",
+        chosen.name,
+        if protocol == Protocol::Nextflex {
+            ", 4 random bases at both insert ends"
+        } else {
+            ""
+        },
+        percent(f),
+        thousands(n as u64),
+    );
+    let warning = (confidence != Confidence::High).then(|| {
+        format!(
+            "adapter auto-detection is not sure (confidence low): {}; trimming as {protocol} with {adapter} anyway; give --protocol or --adapter if this is wrong",
+            reasons.join("; ")
+        )
+    });
+    Detection {
+        protocol,
+        adapter: Some(adapter),
+        adapter_name: chosen.name.clone(),
+        origin: Some(chosen.origin),
+        confidence,
+        fraction: round4(f),
+        reads_sampled: n as u64,
+        random_ends: ends,
+        candidates: scores,
+        summary,
+        warning,
+        adapter_override: None,
+    }
+}
+
+/// The insert-end test on reads `(index, insert end)`.
+fn random_ends(sample: &ReadSample, inserts: &[(usize, usize)]) -> RandomEnds {
+    // pairs of reads sharing the 8-mer at offsets 0 and 4 from each end
+    let mut five = [FxHashMap::<&[u8], u64>::default(), FxHashMap::default()];
+    let mut three = [FxHashMap::<&[u8], u64>::default(), FxHashMap::default()];
+    for &(i, end) in inserts {
+        let read = sample.read(i);
+        for (slot, o) in [0, RANDOM_BASES].into_iter().enumerate() {
+            *five[slot].entry(&read[o..o + END_K]).or_default() += 1;
+            *three[slot]
+                .entry(&read[end - o - END_K..end - o])
+                .or_default() += 1;
+        }
+    }
+    let pairs = |m: &FxHashMap<&[u8], u64>| -> f64 {
+        m.values()
+            .map(|&c| (c * c.saturating_sub(1) / 2) as f64)
+            .sum()
+    };
+    let ratio = |m: &[FxHashMap<&[u8], u64>; 2]| (pairs(&m[1]) + 1.0) / (pairs(&m[0]) + 1.0);
+    let (r5, r3) = (ratio(&five), ratio(&three));
+    let call = if inserts.len() < RANDOM_ENDS_MIN_READS {
+        EndsCall::Undetermined
+    } else if r5 >= RANDOM_ENDS_MIN_RATIO && r3 >= RANDOM_ENDS_MIN_RATIO {
+        EndsCall::Random
+    } else if r5 <= FIXED_ENDS_MAX_RATIO && r3 <= FIXED_ENDS_MAX_RATIO {
+        EndsCall::Fixed
+    } else {
+        EndsCall::Undetermined
+    };
+    RandomEnds {
+        reads: inserts.len(),
+        ratio_5p: round2(r5),
+        ratio_3p: round2(r3),
+        call,
+    }
+}
+
+/// De novo adapter candidates: over-represented k-mers at variable
+/// positions, extended to where the reads stop agreeing.
+fn de_novo_candidates(sample: &ReadSample) -> Vec<Vec<u8>> {
+    let n = sample.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let step = n.div_ceil(DE_NOVO_READS);
+    let reads: Vec<&[u8]> = (0..n).step_by(step).map(|i| sample.read(i)).collect();
+    let m = reads.len();
+    let min_reads = ((DE_NOVO_MIN_FRACTION * m as f64).ceil() as usize).max(10);
+
+    // reads per k-mer (each read counted once)
+    let size = 1usize << (2 * DE_NOVO_K);
+    let mut count = vec![0u32; size];
+    let mut last = vec![u32::MAX; size];
+    for (r, read) in reads.iter().enumerate() {
+        for_each_kmer(read, |_, code| {
+            if last[code] != r as u32 {
+                last[code] = r as u32;
+                count[code] += 1;
+            }
+        });
+    }
+    let mut frequent: Vec<usize> = (0..size)
+        .filter(|&c| count[c] as usize >= min_reads)
+        .collect();
+    frequent.sort_by_key(|&c| (std::cmp::Reverse(count[c]), c));
+    frequent.truncate(200);
+    if frequent.is_empty() {
+        return Vec::new();
+    }
+
+    // first positions of the frequent k-mers
+    let slot: FxHashMap<usize, usize> = frequent.iter().enumerate().map(|(s, &c)| (c, s)).collect();
+    let mut positions: Vec<FxHashMap<usize, u32>> = vec![FxHashMap::default(); frequent.len()];
+    let mut seen = vec![u32::MAX; frequent.len()];
+    for (r, read) in reads.iter().enumerate() {
+        for_each_kmer(read, |p, code| {
+            if let Some(&s) = slot.get(&code) {
+                if seen[s] != r as u32 {
+                    seen[s] = r as u32;
+                    *positions[s].entry(p).or_default() += 1;
+                }
+            }
+        });
+    }
+
+    let mut found: Vec<Grown> = Vec::new();
+    let mut attempts = 0;
+    for (s, &code) in frequent.iter().enumerate() {
+        if found.len() >= MAX_DE_NOVO || attempts >= DE_NOVO_ATTEMPTS {
+            break;
+        }
+        let total: u32 = positions[s].values().sum();
+        let modal = positions[s].values().copied().max().unwrap_or(0);
+        if modal as f64 > DE_NOVO_MAX_POSITION_SHARE * total as f64 {
+            continue; // a fixed position: biological
+        }
+        let kmer = decode_kmer(code);
+        if found
+            .iter()
+            .any(|f| memmem::find(&f.extent, &kmer).is_some())
+        {
+            continue; // part of a candidate already built
+        }
+        attempts += 1;
+        if let Some(g) = extend(&reads, &kmer) {
+            // a candidate holding an earlier (more frequent) one's seed, or
+            // held by it, is that one seen through a frequent insert end
+            let redundant = found.iter().any(|f| {
+                memmem::find(&g.extent, &f.adapter[..SEED_LEN]).is_some()
+                    || memmem::find(&f.extent, &g.adapter[..SEED_LEN]).is_some()
+            });
+            if !redundant {
+                found.push(g);
+            }
+        }
+    }
+    found.into_iter().map(|g| g.adapter).collect()
+}
+
+/// A de novo candidate: the adapter sequence and, for recognising later
+/// k-mers that lie in it, how far the reads agree beyond it.
+struct Grown {
+    adapter: Vec<u8>,
+    extent: Vec<u8>,
+}
+
+/// Grows `kmer` to the left and right while the reads that contain it
+/// agree on the next base, and keeps the result when it looks like an
+/// adapter: its left end is where the reads stop agreeing (the insert ends
+/// there; a sequence whose reads mostly *start* before they disagree is a
+/// biological fragment with ragged 5' ends), it is at least [`SEED_LEN`]
+/// long, found in at least [`DE_NOVO_MIN_FRACTION`] of the reads, at three
+/// positions or more, at none of them (nor at the read start) in more than
+/// [`DE_NOVO_MAX_POSITION_SHARE`] of its reads, and in reads mostly of one
+/// length ([`DE_NOVO_MIN_ONE_LENGTH`]).
+///
+/// Agreement is always counted over all reads containing `kmer`, not only
+/// over those that agreed so far: a frequent insert end in front of the
+/// adapter would otherwise creep into it.
+fn extend(reads: &[&[u8]], kmer: &[u8]) -> Option<Grown> {
+    let finder = memmem::Finder::new(kmer);
+    let occ: Vec<(usize, usize)> = reads
+        .iter()
+        .enumerate()
+        .filter_map(|(r, read)| finder.find(read).map(|p| (r, p)))
+        .collect();
+    // the base `offset` bases from each occurrence's start: Err(()) where
+    // most reads have none (they start or end before), Ok(None) where they
+    // disagree
+    let agreed_at = |offset: isize| -> std::result::Result<Option<u8>, ()> {
+        let bases: Vec<u8> = occ
+            .iter()
+            .filter_map(|&(r, p)| {
+                let at = p as isize + offset;
+                (at >= 0)
+                    .then(|| reads[r].get(at as usize).copied())
+                    .flatten()
+            })
+            .collect();
+        if bases.len() * 2 < occ.len() {
+            return Err(());
+        }
+        Ok(agreed_base(bases.into_iter()))
+    };
+    let mut left = Vec::new();
+    loop {
+        match agreed_at(-(left.len() as isize) - 1) {
+            Ok(Some(b)) => left.push(b),
+            Ok(None) => break,      // the insert ends here
+            Err(()) => return None, // the reads start here: not an adapter
+        }
+    }
+    let mut extent: Vec<u8> = left.into_iter().rev().collect();
+    let body = extent.len();
+    extent.extend_from_slice(kmer);
+    while extent.len() < MAX_DE_NOVO_EXTENT {
+        match agreed_at((extent.len() - body) as isize) {
+            Ok(Some(b)) => extent.push(b),
+            _ => break,
+        }
+    }
+    if extent.len() < SEED_LEN {
+        return None;
+    }
+    // the seed's positions, and the lengths of the reads holding it
+    let seed = memmem::Finder::new(&extent[..SEED_LEN]);
+    let mut positions: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut lengths: FxHashMap<usize, usize> = FxHashMap::default();
+    for read in reads {
+        if let Some(p) = seed.find(read) {
+            *positions.entry(p).or_default() += 1;
+            *lengths.entry(read.len()).or_default() += 1;
+        }
+    }
+    let total: usize = positions.values().sum();
+    let modal = positions.values().copied().max().unwrap_or(0);
+    let at_start = positions.get(&0).copied().unwrap_or(0);
+    let modal_length = lengths.values().copied().max().unwrap_or(0);
+    let limit = DE_NOVO_MAX_POSITION_SHARE * total as f64;
+    let adapter_like = total as f64 >= DE_NOVO_MIN_FRACTION * reads.len() as f64
+        && modal as f64 <= limit
+        && at_start as f64 <= limit
+        && positions.len() >= 3
+        && modal_length as f64 >= DE_NOVO_MIN_ONE_LENGTH * total as f64;
+    adapter_like.then(|| Grown {
+        adapter: extent[..extent.len().min(MAX_DE_NOVO_LEN)].to_vec(),
+        extent,
+    })
+}
+
+/// The base that at least [`EXTEND_MIN_AGREEMENT`] of `bases` are (not N).
+fn agreed_base(bases: impl Iterator<Item = u8>) -> Option<u8> {
+    let mut counts = [0usize; 4];
+    let mut total = 0;
+    for b in bases {
+        total += 1;
+        if let Some(i) = b"ACGT".iter().position(|&x| x == b) {
+            counts[i] += 1;
+        }
+    }
+    let (i, &top) = counts.iter().enumerate().max_by_key(|&(_, c)| *c)?;
+    (total > 0 && top as f64 >= EXTEND_MIN_AGREEMENT * total as f64).then_some(b"ACGT"[i])
+}
+
+/// Calls `f(position, code)` for every k-mer of ACGT bases in `read`.
+fn for_each_kmer(read: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mask = (1usize << (2 * DE_NOVO_K)) - 1;
+    let mut code = 0usize;
+    let mut valid = 0usize;
+    for (i, &b) in read.iter().enumerate() {
+        let x = match b {
+            b'A' => 0,
+            b'C' => 1,
+            b'G' => 2,
+            b'T' => 3,
+            _ => {
+                valid = 0;
+                continue;
+            }
+        };
+        code = ((code << 2) | x) & mask;
+        valid += 1;
+        if valid >= DE_NOVO_K {
+            f(i + 1 - DE_NOVO_K, code);
+        }
+    }
+}
+
+fn decode_kmer(code: usize) -> Vec<u8> {
+    (0..DE_NOVO_K)
+        .rev()
+        .map(|i| b"ACGT"[(code >> (2 * i)) & 3])
+        .collect()
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// 100000 as "100,000".
+fn thousands(x: u64) -> String {
+    let s = x.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift: reproducible random bases and choices.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn bases(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| b"ACGT"[self.below(4)]).collect()
+        }
+    }
+
+    /// Twelve miRNA-like inserts (18-25 nt), the first ones most abundant.
+    fn inserts(rng: &mut Rng) -> Vec<Vec<u8>> {
+        (0..12).map(|i| rng.bases(18 + i % 8)).collect()
+    }
+
+    fn pick<'a>(rng: &mut Rng, inserts: &'a [Vec<u8>]) -> &'a [u8] {
+        // geometric-like abundance: insert i with weight 2^-i
+        let mut i = 0;
+        while i + 1 < inserts.len() && rng.below(2) == 0 {
+            i += 1;
+        }
+        &inserts[i]
+    }
+
+    /// `n` reads: `make(rng, insert)` gives the molecule; with a length,
+    /// random bases fill the read to it (a sequencer's fixed cycles),
+    /// without one the molecule is the read (already trimmed).
+    fn reads(
+        n: usize,
+        len: Option<usize>,
+        seed: u64,
+        mut make: impl FnMut(&mut Rng, &[u8]) -> Vec<u8>,
+    ) -> ReadSample {
+        let mut rng = Rng(seed);
+        let ins = inserts(&mut rng);
+        let mut s = ReadSample::default();
+        for _ in 0..n {
+            let insert = pick(&mut rng, &ins).to_vec();
+            let mut read = make(&mut rng, &insert);
+            if let Some(len) = len {
+                let fill = rng.bases(len.saturating_sub(read.len()));
+                read.extend(fill);
+                read.truncate(len);
+            }
+            s.push(&read);
+        }
+        s
+    }
+
+    /// Untrimmed reads of `len` bases.
+    fn library(
+        n: usize,
+        len: usize,
+        seed: u64,
+        make: impl FnMut(&mut Rng, &[u8]) -> Vec<u8>,
+    ) -> ReadSample {
+        reads(n, Some(len), seed, make)
+    }
+
+    /// Already-trimmed reads.
+    fn trimmed(n: usize, seed: u64, make: impl FnMut(&mut Rng, &[u8]) -> Vec<u8>) -> ReadSample {
+        reads(n, None, seed, make)
+    }
+
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    const TAIL: &[u8] = b"AACTCCAGTCACATCTCGTATGCCGTCTTCTGCTTG";
+
+    #[test]
+    fn truseq_reads_are_illumina_with_high_confidence() {
+        let s = library(5000, 50, 1, |_, i| {
+            cat(&[i, TRUSEQ_SMALL_RNA.as_bytes(), TAIL])
+        });
+        let d = detect(&s);
+        assert_eq!(d.protocol, Protocol::Illumina);
+        assert_eq!(d.adapter.as_deref(), Some(TRUSEQ_SMALL_RNA));
+        assert_eq!(d.confidence, Confidence::High, "{}", d.summary);
+        assert_eq!(d.random_ends.call, EndsCall::Fixed);
+        assert!(d.fraction > 0.99 && d.warning.is_none());
+        assert!(d.summary.contains("confidence high"), "{}", d.summary);
+    }
+
+    #[test]
+    fn random_bases_around_the_insert_are_nextflex() {
+        let s = library(5000, 50, 2, |rng, i| {
+            let (a, b) = (rng.bases(4), rng.bases(4));
+            cat(&[&a, i, &b, TRUSEQ_SMALL_RNA.as_bytes(), TAIL])
+        });
+        let d = detect(&s);
+        assert_eq!(d.protocol, Protocol::Nextflex, "{:?}", d.random_ends);
+        assert_eq!(d.adapter.as_deref(), Some(TRUSEQ_SMALL_RNA));
+        assert_eq!(d.confidence, Confidence::High);
+        assert!(d.random_ends.ratio_5p >= RANDOM_ENDS_MIN_RATIO);
+        assert!(d.random_ends.ratio_3p >= RANDOM_ENDS_MIN_RATIO);
+    }
+
+    #[test]
+    fn random_bases_at_one_end_only_are_undetermined_and_low() {
+        let s = library(5000, 50, 3, |rng, i| {
+            let a = rng.bases(4);
+            cat(&[&a, i, TRUSEQ_SMALL_RNA.as_bytes(), TAIL])
+        });
+        let d = detect(&s);
+        assert_eq!(d.random_ends.call, EndsCall::Undetermined);
+        assert_eq!(d.protocol, Protocol::Illumina);
+        assert_eq!(d.confidence, Confidence::Low);
+        assert!(d.warning.as_deref().unwrap().contains("nextflex"));
+    }
+
+    #[test]
+    fn qiaseq_adapter_wins_over_the_universal_adapter_after_its_umi() {
+        let s = library(5000, 76, 4, |rng, i| {
+            let umi = rng.bases(12);
+            cat(&[
+                i,
+                QIASEQ.as_bytes(),
+                &umi,
+                b"AGATCGGAAGAGCACACGTCTGAACTCCAGTCAC",
+            ])
+        });
+        let d = detect(&s);
+        assert_eq!(d.protocol, Protocol::Qiaseq);
+        assert_eq!(d.adapter.as_deref(), Some(QIASEQ));
+        assert_eq!(d.confidence, Confidence::High);
+        let universal = d
+            .candidates
+            .iter()
+            .find(|c| c.name == "TruSeq universal")
+            .unwrap();
+        assert!(
+            universal.found_in > 0.9 && universal.fraction < 0.01,
+            "{universal:?}"
+        );
+    }
+
+    #[test]
+    fn illumina_v15_and_v10_are_told_apart() {
+        let v15 = b"ATCTCGTATGCCGTCTTCTGCTTGAAAAAAAAAA";
+        let s = library(3000, 50, 5, |_, i| cat(&[i, v15]));
+        let d = detect(&s);
+        assert_eq!(d.adapter_name, "Illumina small RNA v1.5");
+        assert_eq!(d.confidence, Confidence::High);
+        let s = library(3000, 50, 5, |_, i| cat(&[i, &v15[3..]]));
+        let d = detect(&s);
+        assert_eq!(d.adapter_name, "Illumina small RNA v1.0");
+        assert_eq!(d.adapter.as_deref(), Some("TCGTATGCCGTCTTCTGCTTG"));
+        assert_eq!(d.confidence, Confidence::High);
+    }
+
+    #[test]
+    fn poly_a_tails_are_cats() {
+        let s = library(3000, 50, 6, |rng, i| cat(&[&rng.bases(3), i, &[b'A'; 30]]));
+        let d = detect(&s);
+        assert_eq!(d.protocol, Protocol::Cats);
+        assert_eq!(d.adapter.as_deref(), Some(POLY_A));
+        assert_eq!(d.random_ends.call, EndsCall::NotTested);
+        assert_eq!(d.confidence, Confidence::High);
+    }
+
+    #[test]
+    fn solid_and_ion_adapters_are_known() {
+        for (name, adapter) in [
+            ("SOLiD small RNA", "CGCCTTGGCCGTACAGCAG"),
+            ("Ion Torrent P1B", "ATCACCGACTGCCCATAGAGAGGCTGAGAC"),
+        ] {
+            let s = library(3000, 60, 7, |_, i| cat(&[i, adapter.as_bytes()]));
+            let d = detect(&s);
+            assert_eq!(
+                (d.adapter_name.as_str(), d.confidence),
+                (name, Confidence::High)
+            );
+            assert_eq!(d.origin, Some(Origin::Known));
+        }
+    }
+
+    #[test]
+    fn an_unknown_adapter_is_found_de_novo_from_its_first_base() {
+        let adapter = b"GCTAGCTTACGGATCAGTCAGGTCCATTAGC";
+        let s = library(5000, 60, 8, |_, i| cat(&[i, adapter]));
+        let d = detect(&s);
+        assert_eq!(d.origin, Some(Origin::DeNovo), "{}", d.summary);
+        assert_eq!(d.adapter_name, "de novo");
+        let found = d.adapter.unwrap();
+        assert!(
+            found.len() >= SEED_LEN && adapter.starts_with(found.as_bytes()),
+            "{found}"
+        );
+        assert_eq!(d.confidence, Confidence::High);
+        assert_eq!(d.protocol, Protocol::Illumina);
+    }
+
+    #[test]
+    fn a_frequent_insert_end_does_not_creep_into_a_de_novo_adapter() {
+        // 85% of inserts end in G: the adapter still starts at its own base
+        let adapter = b"GCTAGCTTACGGATCAGTCAGGTCCATTAGC";
+        let s = library(5000, 60, 9, |rng, i| {
+            let end: &[u8] = if rng.below(20) < 3 { b"T" } else { b"G" };
+            cat(&[i, end, adapter])
+        });
+        let d = detect(&s);
+        assert!(
+            d.adapter.as_deref().unwrap().starts_with("GCTAGCTTACGG"),
+            "{}",
+            d.summary
+        );
+    }
+
+    #[test]
+    fn trimmed_inserts_have_no_adapter() {
+        let s = trimmed(5000, 10, |_, i| i.to_vec());
+        let d = detect(&s);
+        assert_eq!(d.confidence, Confidence::None);
+        assert_eq!(
+            (d.adapter.as_deref(), d.protocol),
+            (None, Protocol::Illumina)
+        );
+        assert_eq!(d.adapter_name, "none");
+        assert!(d.summary.contains("trimmed inserts"), "{}", d.summary);
+        assert!(d.warning.as_deref().unwrap().contains("--adapter none"));
+    }
+
+    #[test]
+    fn fragments_with_ragged_5p_ends_are_not_an_adapter() {
+        // half the molecules are one RNA fragment starting 0-7 bases into
+        // it: its k-mers sit at variable positions, like an adapter's, but
+        // the bases before them agree up to the read start
+        let mut rng = Rng(1011);
+        let fragment = rng.bases(34);
+        let s = library(5000, 60, 11, |rng, i| {
+            let insert = if rng.below(2) == 0 {
+                &fragment[rng.below(8)..]
+            } else {
+                i
+            };
+            cat(&[insert, TRUSEQ_SMALL_RNA.as_bytes(), TAIL])
+        });
+        let d = detect(&s);
+        assert_eq!(d.adapter.as_deref(), Some(TRUSEQ_SMALL_RNA));
+        assert_eq!(d.confidence, Confidence::High, "{}", d.summary);
+        assert!(d.candidates.iter().all(|c| c.origin == Origin::Known));
+        // already trimmed
+        let s = trimmed(5000, 11, |rng, i| {
+            if rng.below(2) == 0 {
+                fragment[rng.below(8)..].to_vec()
+            } else {
+                i.to_vec()
+            }
+        });
+        let d = detect(&s);
+        assert_eq!(d.confidence, Confidence::None, "{}", d.summary);
+    }
+
+    #[test]
+    fn a_sequence_whose_reads_start_before_they_disagree_is_not_grown() {
+        // untrimmed reads of a fragment with ragged 5' ends: the bases
+        // before any of its k-mers agree until most reads have started
+        let mut rng = Rng(16);
+        let fragment = rng.bases(34);
+        let s = library(2000, 60, 16, |rng, _| fragment[rng.below(8)..].to_vec());
+        let reads: Vec<&[u8]> = s.iter().collect();
+        assert!(extend(&reads, &fragment[12..22]).is_none());
+        // behind diverse inserts the same sequence is grown to its start
+        let s = library(2000, 60, 16, |_, i| cat(&[i, &fragment]));
+        let reads: Vec<&[u8]> = s.iter().collect();
+        let g = extend(&reads, &fragment[12..22]).unwrap();
+        assert_eq!(g.adapter, &fragment[..MAX_DE_NOVO_LEN]);
+    }
+
+    #[test]
+    fn a_shared_sequence_in_trimmed_reads_of_many_lengths_is_not_an_adapter() {
+        // trimmed reads: a third of them end in one 20-nt sequence behind
+        // 8 different 5-12 nt contexts (a tRNA family's common 3' part):
+        // diverse bases before it, variable positions, like an adapter; but
+        // the reads have many lengths, so nobody left an adapter in them
+        let mut rng = Rng(1015);
+        let shared = rng.bases(20);
+        let contexts: Vec<Vec<u8>> = (0..8).map(|i| rng.bases(5 + i)).collect();
+        let s = trimmed(6000, 15, |rng, i| {
+            if rng.below(3) == 0 {
+                cat(&[&contexts[rng.below(8)], &shared])
+            } else {
+                i.to_vec()
+            }
+        });
+        let d = detect(&s);
+        assert_eq!(d.confidence, Confidence::None, "{}", d.summary);
+        // the same molecules read through an adapter to a fixed length are
+        // an adapter all right
+        let s = library(6000, 60, 15, |rng, i| {
+            if rng.below(3) == 0 {
+                cat(&[&contexts[rng.below(8)], &shared, &rng.bases(40)])
+            } else {
+                cat(&[i, &shared, &rng.bases(40)])
+            }
+        });
+        let d = detect(&s);
+        assert_eq!(d.origin, Some(Origin::DeNovo), "{}", d.summary);
+    }
+
+    #[test]
+    fn two_adapters_in_equal_parts_are_low() {
+        let s = library(4000, 60, 12, |rng, i| {
+            if rng.below(2) == 0 {
+                cat(&[i, TRUSEQ_SMALL_RNA.as_bytes(), TAIL])
+            } else {
+                cat(&[i, QIASEQ.as_bytes()])
+            }
+        });
+        let d = detect(&s);
+        assert_eq!(d.confidence, Confidence::Low);
+        assert!(d.warning.as_deref().unwrap().contains("runner-up"));
+    }
+
+    #[test]
+    fn a_rare_adapter_is_low_and_noise_is_none() {
+        // trimmed reads, some with the adapter left in
+        let with = |share: usize, seed| {
+            trimmed(5000, seed, move |rng, i| {
+                if rng.below(100) < share {
+                    cat(&[i, TRUSEQ_SMALL_RNA.as_bytes(), TAIL])
+                } else {
+                    i.to_vec()
+                }
+            })
+        };
+        let d = detect(&with(10, 13));
+        assert_eq!(
+            (d.confidence, d.adapter.as_deref()),
+            (Confidence::Low, Some(TRUSEQ_SMALL_RNA))
+        );
+        assert!(d.warning.as_deref().unwrap().contains("found in only"));
+        let d = detect(&with(1, 14));
+        assert_eq!((d.confidence, d.adapter), (Confidence::None, None));
+    }
+
+    #[test]
+    fn no_reads_is_none() {
+        let d = detect(&ReadSample::default());
+        assert_eq!((d.confidence, d.reads_sampled), (Confidence::None, 0));
+        assert_eq!(d.random_ends.call, EndsCall::Undetermined);
+    }
+
+    #[test]
+    fn read_sample_normalises_bases() {
+        let s = ReadSample::from_reads([&b"acgu"[..], b"NRTT", b""]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.read(0), b"ACGT");
+        assert_eq!(s.read(1), b"NNTT");
+        assert_eq!(s.read(2), b"");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,401 @@
+//! `--protocol auto` on every real run in ../shared/data/fastq (it must find
+//! the adapter and protocol that ../shared/data/README.md documents, with
+//! confidence high; already-trimmed runs: none), on simulated runs of each
+//! protocol the simulator makes, and end to end: auto counts like the
+//! documented preset and says what it did on stderr and in stats.json.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mirq::detect::{self, Confidence, Detection};
+use mirq::protocol::Protocol;
+use mirq::samples::samples_from_paths;
+
+const TRUSEQ: Option<&str> = Some("TGGAATTCTCGGGTGCCAAGG");
+
+/// What ../shared/data/README.md documents for each run: protocol (its cuts)
+/// and adapter (None: already trimmed). mirtrace_sample3 is documented as
+/// Illumina small RNA v1.5; its reads carry ATCTCGTATGCC..., so v1.5 is what
+/// auto reports (v1.0, three bases later, would leave ATC on every insert).
+const RUNS: &[(&str, Protocol, Option<&str>)] = &[
+    ("mirtrace_sample1", Protocol::Illumina, TRUSEQ),
+    (
+        "mirtrace_sample3",
+        Protocol::Illumina,
+        Some("ATCTCGTATGCCGTCTTCTGCTTG"),
+    ),
+    (
+        "mirtrace_qiaseq",
+        Protocol::Qiaseq,
+        Some("AACTGTAGGCACCATCAAT"),
+    ),
+    (
+        "excerpt_testdata_human",
+        Protocol::Illumina,
+        Some("TCGTATGCCGTCTTCTGCTTG"),
+    ),
+    ("trimgalore_smallRNA_100K", Protocol::Illumina, TRUSEQ),
+    ("compsra_sample01", Protocol::Nextflex, TRUSEQ),
+    ("compsra_sample02", Protocol::Nextflex, TRUSEQ),
+    ("compsra_sample03", Protocol::Nextflex, TRUSEQ),
+    ("compsra_sample07", Protocol::Nextflex, TRUSEQ),
+    ("compsra_sample08", Protocol::Nextflex, TRUSEQ),
+    ("compsra_sample09", Protocol::Nextflex, TRUSEQ),
+    (
+        "encode_ENCSR569QVM_rep1_chr19_trimmed",
+        Protocol::Illumina,
+        None,
+    ),
+    (
+        "encode_ENCSR569QVM_rep2_chr19_trimmed",
+        Protocol::Illumina,
+        None,
+    ),
+    (
+        "isomirmap_LCL_NA19257_random10k_trimmed",
+        Protocol::Illumina,
+        None,
+    ),
+    (
+        "smallrnaseq_bovine_plasma_trimmed",
+        Protocol::Illumina,
+        None,
+    ),
+    ("smallrnaseq_bovine_serum_trimmed", Protocol::Illumina, None),
+];
+
+fn detect_file(path: &Path) -> Detection {
+    detect::detect_run(&samples_from_paths(&[path.to_path_buf()]).unwrap()).unwrap()
+}
+
+fn line(name: &str, d: &Detection) -> String {
+    format!(
+        "{name:42} {:9} {:24} {:>6.1}% of {:>7} reads  confidence {:4}  ends 5' {:.1} 3' {:.1}",
+        d.protocol,
+        d.adapter.as_deref().unwrap_or("none"),
+        100.0 * d.fraction,
+        d.reads_sampled,
+        d.confidence,
+        d.random_ends.ratio_5p,
+        d.random_ends.ratio_3p
+    )
+}
+
+#[test]
+fn every_real_run_gets_its_documented_adapter_with_confidence() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = shared.join("data/fastq");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".fastq.gz"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= RUNS.len(),
+        "runs missing from {}",
+        dir.display()
+    );
+    let mut report = Vec::new();
+    for file in &files {
+        let name = mirq::samples::sample_name_from_path(file);
+        let Some(&(_, protocol, adapter)) = RUNS.iter().find(|r| r.0 == name) else {
+            panic!("{name}: a run not in this test's table: document its adapter in RUNS");
+        };
+        let d = detect_file(file);
+        report.push(line(&name, &d));
+        let expected = if adapter.is_some() {
+            Confidence::High
+        } else {
+            Confidence::None
+        };
+        assert_eq!(
+            (d.protocol, d.adapter.as_deref(), d.confidence),
+            (protocol, adapter, expected),
+            "{name}: {}",
+            d.summary
+        );
+        if adapter.is_some() {
+            assert!(d.warning.is_none() && d.fraction >= detect::HIGH_MIN_FRACTION);
+        } else {
+            // says what it did
+            let w = d.warning.as_deref().unwrap();
+            assert!(w.contains("already-trimmed inserts"), "{w}");
+            assert!(d.summary.contains("none"), "{}", d.summary);
+        }
+    }
+    eprintln!("{}", report.join("\n"));
+}
+
+/// A simulated run (fixed seed) of `protocol`: the FASTQ and truth paths.
+fn simulate(shared: &Path, dir: &Path, protocol: &str, seed: u64) -> (PathBuf, PathBuf) {
+    let prefix = dir.join(format!("sim_{protocol}"));
+    common::run_ok(
+        Command::new("python3")
+            .arg(shared.join("tools/simulate_smallrna.py"))
+            .arg("--mature")
+            .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
+            .args([
+                "--species",
+                "hsa",
+                "--reads",
+                "10000",
+                "--protocol",
+                protocol,
+            ])
+            .args(["--seed", &seed.to_string(), "--out"])
+            .arg(&prefix),
+    );
+    (
+        prefix.with_extension("fastq.gz"),
+        prefix.with_extension("truth.tsv"),
+    )
+}
+
+fn simulated(protocol: &str, expected: Protocol, adapter: &str) {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (fastq, _) = simulate(&shared, dir.path(), protocol, 41);
+    let d = detect_file(&fastq);
+    eprintln!("{}", line(&format!("simulated {protocol}"), &d));
+    assert_eq!(
+        (d.protocol, d.adapter.as_deref(), d.confidence),
+        (expected, Some(adapter), Confidence::High),
+        "{}",
+        d.summary
+    );
+}
+
+#[test]
+fn simulated_illumina_run() {
+    simulated("illumina", Protocol::Illumina, "TGGAATTCTCGGGTGCCAAGG");
+}
+
+#[test]
+fn simulated_nextflex_run() {
+    simulated("nextflex", Protocol::Nextflex, "TGGAATTCTCGGGTGCCAAGG");
+}
+
+#[test]
+fn simulated_qiaseq_run() {
+    simulated("qiaseq", Protocol::Qiaseq, "AACTGTAGGCACCATCAAT");
+}
+
+/// The simulated molecules' inserts alone (what a trimmed run holds): no
+/// adapter, and the binary says so on stderr and in stats.json.
+#[test]
+fn simulated_inserts_only_have_no_adapter_and_the_run_says_so() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, truth) = simulate(&shared, dir.path(), "illumina", 43);
+    let fastq = dir.path().join("inserts.fastq");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&fastq).unwrap());
+    let text = std::fs::read_to_string(&truth).unwrap();
+    let mut n = 0;
+    for row in text.lines().skip(1) {
+        let insert = row.split('\t').nth(5).unwrap();
+        if insert.len() >= 16 && insert != "." {
+            writeln!(out, "@i{n}\n{insert}\n+\n{}", "I".repeat(insert.len())).unwrap();
+            n += 1;
+        }
+    }
+    drop(out);
+    assert!(n > 5000);
+    let d = detect_file(&fastq);
+    eprintln!("{}", line("simulated inserts only", &d));
+    assert_eq!(
+        (d.confidence, d.adapter.as_deref()),
+        (Confidence::None, None)
+    );
+    assert_eq!(d.protocol, Protocol::Illumina);
+
+    let o = dir.path().join("out");
+    let run = common::mirq()
+        .args([
+            "quant",
+            "-q",
+            "-t",
+            "2",
+            "--engine",
+            "cpu",
+            "--species",
+            "hsa",
+        ])
+        .args(["--protocol", "auto", "--mature"])
+        .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
+        .arg(&fastq)
+        .arg("-o")
+        .arg(&o)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("adapter auto-detection: none: no 3' adapter")
+            && stderr.contains("WARNING: no 3' adapter found (confidence none)")
+            && stderr.contains("already-trimmed inserts"),
+        "{stderr}"
+    );
+    let stats = common::stats(&o);
+    let det = &stats["adapter_detection"];
+    assert_eq!(det["confidence"], "none");
+    assert!(det["adapter"].is_null() && stats["settings"]["adapter"].is_null());
+    assert!(det["warning"].as_str().unwrap().contains("--adapter none"));
+    assert_eq!(det["reads_sampled"], n as u64);
+    // every read is an insert: none lacks an adapter, none is cut
+    let sample = &stats["samples"][0];
+    assert_eq!(sample["reads_in"], n as u64);
+    assert_eq!(sample["no_adapter"], 0);
+    assert_eq!(
+        sample["inserts"].as_u64().unwrap() + sample["too_long"].as_u64().unwrap(),
+        n as u64
+    );
+}
+
+/// `--protocol auto` quantifies like the documented settings (same tables;
+/// tests/real_runs.rs checks those settings' inserts against cutadapt),
+/// reports on stderr and in stats.json; a preset run has no
+/// adapter_detection in its stats.json.
+#[test]
+fn auto_counts_like_the_documented_settings() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (run, species, args, summary) in [
+        (
+            "mirtrace_qiaseq",
+            "mmu",
+            &["--protocol", "qiaseq"][..],
+            "adapter auto-detection: qiaseq (QIAseq miRNA AACTGTAGGCACCATCAAT) found in",
+        ),
+        (
+            "compsra_sample01",
+            "hsa",
+            &["--protocol", "nextflex"][..],
+            "adapter auto-detection: nextflex (TruSeq small RNA TGGAATTCTCGGGTGCCAAGG, 4 random bases at both insert ends) found in",
+        ),
+        (
+            "mirtrace_sample3",
+            "hsa",
+            &["--adapter", "ATCTCGTATGCCGTCTTCTGCTTG"][..],
+            "adapter auto-detection: illumina (Illumina small RNA v1.5 ATCTCGTATGCCGTCTTCTGCTTG) found in",
+        ),
+        (
+            "excerpt_testdata_human",
+            "hsa",
+            &["--adapter", "TCGTATGCCGTCTTCTGCTTG"][..],
+            "adapter auto-detection: illumina (Illumina small RNA v1.0 TCGTATGCCGTCTTCTGCTTG) found in",
+        ),
+        (
+            "isomirmap_LCL_NA19257_random10k_trimmed",
+            "hsa",
+            &["--adapter", "none"][..],
+            "adapter auto-detection: none: no 3' adapter in 10,000 sampled reads",
+        ),
+    ] {
+        let quant = |extra: &[&str], out: &Path| {
+            common::mirq()
+                .args(["quant", "-q", "-t", "2", "--engine", "cpu", "--species", species])
+                .args(extra)
+                .arg("--mature")
+                .arg(shared.join("data/mirbase/mature_v21.fa.gz"))
+                .arg(shared.join(format!("data/fastq/{run}.fastq.gz")))
+                .arg("-o")
+                .arg(out)
+                .output()
+                .unwrap()
+        };
+        let (auto, preset) = (dir.path().join(format!("{run}.auto")), dir.path().join(run));
+        let a = quant(&["--protocol", "auto"], &auto);
+        let p = quant(args, &preset);
+        assert!(a.status.success() && p.status.success());
+        let stderr = String::from_utf8_lossy(&a.stderr);
+        assert!(stderr.contains(summary), "{run}: {stderr}");
+        assert!(!String::from_utf8_lossy(&p.stderr).contains("auto-detection"));
+        for table in [
+            "mature_counts.tsv",
+            "mature_counts_unique.tsv",
+            "hairpin_counts.tsv",
+        ] {
+            assert_eq!(
+                std::fs::read(auto.join(table)).unwrap(),
+                std::fs::read(preset.join(table)).unwrap(),
+                "{run}: {table} differs between --protocol auto and {args:?}"
+            );
+        }
+        let (sa, sp) = (common::stats(&auto), common::stats(&preset));
+        assert_eq!(sa["settings"], sp["settings"], "{run}");
+        assert_eq!(sa["samples"], sp["samples"], "{run}");
+        assert!(sp.get("adapter_detection").is_none(), "{run}");
+        let det = &sa["adapter_detection"];
+        assert_eq!(det["protocol"], sa["settings"]["protocol"]);
+        assert_eq!(det["adapter"], sa["settings"]["adapter"]);
+        let expected = if args == ["--adapter", "none"] { "none" } else { "high" };
+        assert_eq!(det["confidence"], expected, "{run}");
+        assert!(det["fraction"].as_f64().is_some() && det["reads_sampled"].as_u64() > Some(0));
+        assert!(det["candidates"].as_array().is_some());
+    }
+}
+
+/// `--adapter` with `--protocol auto` keeps the given adapter; the detected
+/// protocol's cuts still apply, and stats.json records the override.
+#[test]
+fn an_explicit_adapter_overrides_the_detected_one() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let run = common::mirq()
+        .args([
+            "quant",
+            "-q",
+            "-t",
+            "2",
+            "--engine",
+            "cpu",
+            "--species",
+            "hsa",
+        ])
+        .args([
+            "--protocol",
+            "auto",
+            "--adapter",
+            "TGGAATTCTCGGGTGCC",
+            "--mature",
+        ])
+        .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
+        .arg(shared.join("data/fastq/compsra_sample02.fastq.gz"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("--adapter TGGAATTCTCGGGTGCC replaces the detected adapter"),
+        "{stderr}"
+    );
+    let stats = common::stats(&out);
+    assert_eq!(stats["settings"]["adapter"], "TGGAATTCTCGGGTGCC");
+    assert_eq!(stats["settings"]["protocol"], "nextflex");
+    assert_eq!(stats["settings"]["cut_5p"], 4);
+    assert_eq!(
+        stats["adapter_detection"]["adapter_override"],
+        "TGGAATTCTCGGGTGCC"
+    );
+    assert_eq!(
+        stats["adapter_detection"]["adapter"],
+        "TGGAATTCTCGGGTGCCAAGG"
+    );
+}
