@@ -49,6 +49,12 @@ pub struct QuantArgs {
     #[arg(long, help_heading = "Reference")]
     pub hairpin: Option<PathBuf>,
 
+    /// Database named in isomirs.gff3 (source column and source-ontology),
+    /// e.g. miRBasev22 or MirGeneDB2.1 [default: miRBase, or MirGeneDB for
+    /// MirGeneDB-style names].
+    #[arg(long, help_heading = "Reference")]
+    pub database: Option<String>,
+
     /// Species code as in miRBase names (hsa, mmu, bta, ...).
     #[arg(long, help_heading = "Reference")]
     pub species: String,

@@ -8,6 +8,7 @@ use crate::align::{FlatHits, TargetSet};
 use crate::collapse::{InsertTable, SortedInserts};
 use crate::count::{classify, count, sample_molecules, Counts};
 use crate::error::Result;
+use crate::gff::Isomirs;
 use crate::inserts_file;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
 use crate::qc;
@@ -93,6 +94,15 @@ pub fn finish(
     stats.unique_inserts = table.len() as u64;
 
     let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
+    if !reference.hairpins.is_empty() {
+        let units = molecules.as_deref().unwrap_or(&table.counts);
+        let isomirs = Isomirs::build(reference, targets, table, hits, units);
+        let database = &stats.settings.database;
+        out.write("isomirs.gff3", |w| {
+            isomirs.write_gff(w, reference, table, database, &samples)
+        })?;
+        out.write("isomirs.tsv", |w| isomirs.write_tsv(w, reference, &samples))?;
+    }
     for (s, name) in samples.iter().enumerate() {
         out.write(&format!("collapsed/{name}.fa"), |w| {
             write_collapsed(w, table, s)

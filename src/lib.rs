@@ -12,6 +12,7 @@ pub mod detect;
 pub mod error;
 pub mod fastq;
 pub mod finish;
+pub mod gff;
 pub mod inserts_file;
 pub mod isomir;
 pub mod merge;

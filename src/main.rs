@@ -123,6 +123,7 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         window_3p: args.window_3p as usize,
         engine: args.engine,
         threads: args.threads,
+        database: args.database,
         outdir: args.outdir.clone(),
         progress: !args.quiet,
     };

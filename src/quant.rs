@@ -84,6 +84,9 @@ pub struct QuantOptions {
     pub engine: EngineChoice,
     /// Worker threads.
     pub threads: usize,
+    /// Database named in isomirs.gff3 (None: `miRBase`, or `MirGeneDB` for
+    /// MirGeneDB-style names).
+    pub database: Option<String>,
     /// Output directory.
     pub outdir: PathBuf,
     /// Show a progress bar on stderr (when it is a terminal).
@@ -300,6 +303,10 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             max_length: trim.max_length,
             adapter_error_rate: trim.max_error_rate,
             adapter_min_overlap: trim.min_overlap,
+            database: opts
+                .database
+                .clone()
+                .unwrap_or_else(|| default_database(&reference).to_string()),
             quality_cutoff: trim.quality_cutoff,
             umi: trim.umi.map(|u| u.to_string()),
             counting: if trim.umi.is_some() {
@@ -324,6 +331,15 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         molecules,
     };
     finish(out, data, stats, started)
+}
+
+/// `MirGeneDB` when the matures have MirGeneDB-style names (`Hsa-Let-7-P1b_5p`:
+/// capitalised species code), else `miRBase`.
+fn default_database(reference: &Reference) -> &'static str {
+    match reference.matures.first() {
+        Some(m) if m.name.starts_with(|c: char| c.is_ascii_uppercase()) => "MirGeneDB",
+        _ => "miRBase",
+    }
 }
 
 /// Unique inserts aligned per slice of the table, so that base codes and

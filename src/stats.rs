@@ -127,6 +127,8 @@ pub struct RunSettings {
     pub umi: Option<String>,
     /// What the count tables count: `reads`, or `molecules` with `--dedup`.
     pub counting: String,
+    /// Reference database named in isomirs.gff3 (`miRBasev22`, `MirGeneDB2.1`).
+    pub database: String,
     /// 3' quality trimming cutoff (Phred), if any.
     pub quality_cutoff: Option<u8>,
     /// Mismatches allowed in alignments.

@@ -45,6 +45,8 @@ fn assert_same_outputs(a: &Path, b: &Path) {
         "mature_rpm.tsv".into(),
         "hairpin_counts.tsv".into(),
         "inserts.tsv.gz".into(),
+        "isomirs.gff3".into(),
+        "isomirs.tsv".into(),
     ];
     for r in RUNS {
         let name = r.trim_end_matches(".fastq.gz");

@@ -1,0 +1,494 @@
+//! isomiRs in mirGFF3 1.2 (`isomirs.gff3`) exactly as mirtop 0.4 writes them
+//! for the same read and placement, and the `isomirs.tsv` summary.
+//!
+//! mirq decides where a read lies and which mature it counts for; the line
+//! then describes that placement with mirtop's rules, which differ from the
+//! mirGFF3 text in places (checked against mirtop's own output):
+//! - start is the 0-based offset of the read on the precursor and
+//!   end = start + length - 1;
+//! - `iso_5p:-n` means the read starts n nt upstream of the mature;
+//! - non-templated 3' additions are found by mirtop's rule on the last 5
+//!   nt (a run of mismatches, after matching A/T at the very end), and the
+//!   `iso_3p` magnitude counts from the read's raw end, additions included;
+//! - SNV classes use the 0-based read position (2-7 seed, 8 central offset,
+//!   9-12 central, 13-17 central supplementary, else iso_snv);
+//! - one line per (sequence, mature name); the Parent is the first
+//!   precursor in FASTA order that gives that name; Hits counts names.
+//!
+//! Sequences with N have no mirtop UID and get no line.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use rayon::prelude::*;
+
+use crate::align::{FlatHits, TargetKind, TargetSet};
+use crate::assign::{assign, Assignment};
+use crate::collapse::InsertTable;
+use crate::reference::Reference;
+use crate::seq::encode;
+
+/// mirtop's UID alphabet (MINTplates-style license plates).
+const UID_ALPHABET: &[u8; 32] = b"BD0EF1HI2JK3LM4NO5PQ6RS7UV8WX9YZ";
+
+/// mirtop's sequence code, `iso-<len>-<code>`; None for bases other than ACGT.
+///
+/// ```
+/// assert_eq!(mirq::gff::uid(b"TATTGCACTTGTCCCGGCCTGT").unwrap(), "iso-22-VY2ZSR67N");
+/// ```
+pub fn uid(seq: &[u8]) -> Option<String> {
+    let mut code = String::with_capacity(seq.len() / 2 + 2);
+    for chunk in seq.chunks(5) {
+        let mut v = 0usize;
+        for &b in chunk {
+            v = v * 4
+                + match b {
+                    b'A' => 0,
+                    b'C' => 1,
+                    b'G' => 2,
+                    b'T' => 3,
+                    _ => return None,
+                };
+        }
+        if chunk.len() < 5 {
+            v += [0, 0, 4, 20, 84][chunk.len()];
+            if v < 32 {
+                code.push(UID_ALPHABET[v] as char);
+                continue;
+            }
+        }
+        code.push(UID_ALPHABET[v / 32] as char);
+        code.push(UID_ALPHABET[v % 32] as char);
+    }
+    Some(format!("iso-{}-{}", seq.len(), code))
+}
+
+/// mirtop's description of a read placed at `start` (0-based, may run past
+/// the precursor's end) on `precursor`, against the mature at `ms..=me`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirtopView {
+    /// Variant tags joined by commas, or `NA`.
+    pub variant: String,
+    /// mirtop's Cigar (read bases at mismatches).
+    pub cigar: String,
+}
+
+impl MirtopView {
+    /// Applies mirtop's rules (see the module text).
+    pub fn new(read: &[u8], precursor: &[u8], start: i64, ms: i64, me: i64) -> Self {
+        let len = read.len();
+        let reference = |i: usize| {
+            let p = start + i as i64;
+            if p >= 0 && (p as usize) < precursor.len() {
+                precursor[p as usize]
+            } else {
+                b'N'
+            }
+        };
+        let mismatch: Vec<bool> = (0..len).map(|i| read[i] != reference(i)).collect();
+        // non-templated 3' additions: mirtop's bam/filter.py:tune
+        let mut added = Vec::new();
+        if (len.saturating_sub(5)..len).any(|i| mismatch[i]) {
+            let mut in_run = false;
+            for i in (len.saturating_sub(5)..len).rev() {
+                if mismatch[i] {
+                    in_run = true;
+                    added.push(i);
+                } else if in_run {
+                    break;
+                } else if matches!(read[i], b'A' | b'T') {
+                    added.push(i);
+                } else {
+                    added.clear();
+                    break;
+                }
+            }
+        }
+        let n = added.len() as i64;
+        let mut tags: Vec<String> = Vec::new();
+        if start < ms {
+            tags.push(format!("iso_5p:-{}", ms - start));
+        } else if start > ms {
+            tags.push(format!("iso_5p:+{}", start - ms));
+        }
+        let raw_end = start + len as i64 - 1;
+        let t = raw_end - n - me;
+        if t > 0 {
+            tags.push(format!("iso_3p:+{}", (t + n).abs()));
+        } else if t < 0 && t + n != 0 {
+            tags.push(format!("iso_3p:-{}", (t + n).abs()));
+        }
+        if n > 0 {
+            tags.push(format!("iso_add3p:{n}"));
+        }
+        for (p, &m) in mismatch.iter().enumerate() {
+            if m && !added.contains(&p) {
+                tags.push(snv_class(p).to_string());
+            }
+        }
+        tags.sort_unstable();
+        tags.dedup();
+        let variant = if tags.is_empty() {
+            "NA".to_string()
+        } else {
+            tags.join(",")
+        };
+        let mut cigar = String::new();
+        let mut run = 0;
+        for (i, &m) in mismatch.iter().enumerate() {
+            if m {
+                push_matches(&mut cigar, run);
+                run = 0;
+                cigar.push(read[i] as char);
+            } else {
+                run += 1;
+            }
+        }
+        push_matches(&mut cigar, run);
+        Self { variant, cigar }
+    }
+}
+
+fn push_matches(cigar: &mut String, run: usize) {
+    match run {
+        0 => {}
+        1 => cigar.push('M'),
+        n => {
+            let _ = write!(cigar, "{n}M");
+        }
+    }
+}
+
+/// SNV class of a 0-based read position, as mirtop assigns it.
+pub fn snv_class(p: usize) -> &'static str {
+    match p {
+        2..=7 => "iso_snv_seed",
+        8 => "iso_snv_central_offset",
+        9..=12 => "iso_snv_central",
+        13..=17 => "iso_snv_central_supp",
+        _ => "iso_snv",
+    }
+}
+
+/// The variant classes of `isomirs.tsv`, in row order.
+pub const VARIANT_CLASSES: [&str; 9] = [
+    "ref_miRNA",
+    "iso_5p",
+    "iso_3p",
+    "iso_add3p",
+    "iso_snv_seed",
+    "iso_snv_central_offset",
+    "iso_snv_central",
+    "iso_snv_central_supp",
+    "iso_snv",
+];
+
+/// One GFF line before formatting.
+struct Line {
+    /// Sort key: hairpins in FASTA order, then unplaced matures.
+    seqid: (u8, u32),
+    start: i64,
+    insert: u32,
+    mature: u32,
+    hits: u32,
+    view: MirtopView,
+    expression: Vec<u32>,
+}
+
+/// The mirGFF3 lines and per-miRNA variant totals of a run.
+pub struct Isomirs {
+    lines: Vec<Line>,
+}
+
+impl Isomirs {
+    /// Builds the lines of every insert assigned to mature miRNAs; `units`
+    /// are each sample's (insert id, count) pairs, sorted by id.
+    pub fn build(
+        reference: &Reference,
+        targets: &TargetSet,
+        table: &InsertTable,
+        hits: &FlatHits,
+        units: &[Vec<(u32, u32)>],
+    ) -> Self {
+        let per_insert: Vec<Vec<Line>> = (0..table.len())
+            .into_par_iter()
+            .map(|id| {
+                let seq = table.seq(id);
+                if uid(seq).is_none() {
+                    return Vec::new();
+                }
+                let Assignment::Mature { matures, calls } =
+                    assign(targets, &encode(seq), hits.get(id))
+                else {
+                    return Vec::new();
+                };
+                let mut lines: Vec<Line> = Vec::new();
+                for &m in &matures {
+                    // the first precursor in FASTA order that gives this name
+                    let best = calls
+                        .iter()
+                        .filter(|c| c.mature == m)
+                        .map(|c| {
+                            let key = match targets.targets[c.target as usize].kind {
+                                TargetKind::Hairpin(h) => (0u8, h as u32),
+                                TargetKind::Mature(m) => (1u8, m as u32),
+                            };
+                            (key, c.offset, c)
+                        })
+                        .min_by_key(|&(key, offset, _)| (key, offset));
+                    let Some((seqid, offset, call)) = best else {
+                        continue;
+                    };
+                    let precursor: &[u8] = match seqid {
+                        (0, h) => &reference.hairpins[h as usize].seq,
+                        (_, m) => &reference.matures[m as usize].seq,
+                    };
+                    let ms = offset as i64 + call.iso_5p as i64;
+                    let me = ms + reference.matures[m as usize].seq.len() as i64 - 1;
+                    lines.push(Line {
+                        seqid,
+                        start: offset as i64,
+                        insert: id as u32,
+                        mature: m,
+                        hits: matures.len() as u32,
+                        view: MirtopView::new(seq, precursor, offset as i64, ms, me),
+                        expression: Vec::new(),
+                    });
+                }
+                lines
+            })
+            .collect();
+        // expression: each sample's count of each insert, walking ids in order
+        let mut cursor = vec![0usize; units.len()];
+        let mut lines: Vec<Line> = Vec::new();
+        for group in per_insert {
+            let Some(first) = group.first() else { continue };
+            let id = first.insert;
+            let expression: Vec<u32> = units
+                .iter()
+                .zip(cursor.iter_mut())
+                .map(|(u, at)| {
+                    while *at < u.len() && u[*at].0 < id {
+                        *at += 1;
+                    }
+                    match u.get(*at) {
+                        Some(&(i, n)) if i == id => n,
+                        _ => 0,
+                    }
+                })
+                .collect();
+            for mut line in group {
+                line.expression.clone_from(&expression);
+                lines.push(line);
+            }
+        }
+        lines.retain(|l| l.expression.iter().any(|&n| n > 0));
+        lines.sort_by_key(|l| (l.seqid, l.start, l.insert, l.mature));
+        Self { lines }
+    }
+
+    /// Writes `isomirs.gff3`.
+    pub fn write_gff(
+        &self,
+        w: &mut impl Write,
+        reference: &Reference,
+        table: &InsertTable,
+        database: &str,
+        samples: &[String],
+    ) -> io::Result<()> {
+        let lower = database.to_ascii_lowercase();
+        let ontology = if lower.contains("mirbase") {
+            "doi:10.25504/fairsharing.hmgte8"
+        } else if lower.contains("mirgenedb") {
+            "http://mirgenedb.org"
+        } else {
+            "Custom."
+        };
+        writeln!(w, "## mirGFF3. VERSION 1.2")?;
+        writeln!(w, "## source-ontology: {database} {ontology}")?;
+        writeln!(w, "## TOOLS: mirq {}", env!("CARGO_PKG_VERSION"))?;
+        writeln!(w, "## COLDATA: {}", samples.join(","))?;
+        let mut buf = String::new();
+        for l in &self.lines {
+            buf.clear();
+            let seq = std::str::from_utf8(table.seq(l.insert as usize)).unwrap_or_default();
+            let seqid = match l.seqid {
+                (0, h) => &reference.hairpins[h as usize].name,
+                (_, m) => &reference.matures[m as usize].name,
+            };
+            let kind = if l.view.variant == "NA" {
+                "ref_miRNA"
+            } else {
+                "isomiR"
+            };
+            let expression: Vec<String> = l.expression.iter().map(u32::to_string).collect();
+            let _ = write!(
+                buf,
+                "{seqid}\t{database}\t{kind}\t{}\t{}\t0\t+\t.\tRead {seq}; UID {}; Name {}; \
+                 Parent {seqid}; Variant {}; Cigar {}; Expression {}; Filter Pass; Hits {}",
+                l.start,
+                l.start + seq.len() as i64 - 1,
+                uid(seq.as_bytes()).unwrap_or_default(),
+                reference.matures[l.mature as usize].name,
+                l.view.variant,
+                l.view.cigar,
+                expression.join(","),
+                l.hits
+            );
+            buf.push('\n');
+            w.write_all(buf.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes `isomirs.tsv`: per mature miRNA and variant class, the reads
+    /// (or molecules) of its sequences with that class, per sample; a
+    /// sequence counts once in each class its Variant has.
+    pub fn write_tsv(
+        &self,
+        w: &mut impl Write,
+        reference: &Reference,
+        samples: &[String],
+    ) -> io::Result<()> {
+        let classes = VARIANT_CLASSES.len();
+        let mut totals: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+        for l in &self.lines {
+            let row = totals
+                .entry(l.mature)
+                .or_insert_with(|| vec![0; classes * samples.len()]);
+            let tags: Vec<&str> = l
+                .view
+                .variant
+                .split(',')
+                .map(|t| t.split(':').next().unwrap_or(t))
+                .collect();
+            for (c, class) in VARIANT_CLASSES.iter().enumerate() {
+                let hit = if *class == "ref_miRNA" {
+                    l.view.variant == "NA"
+                } else {
+                    tags.contains(class)
+                };
+                if hit {
+                    for (s, &n) in l.expression.iter().enumerate() {
+                        row[c * samples.len() + s] += n as u64;
+                    }
+                }
+            }
+        }
+        write!(w, "mirna\tvariant")?;
+        for s in samples {
+            write!(w, "\t{s}")?;
+        }
+        writeln!(w)?;
+        for (m, row) in totals {
+            for (c, class) in VARIANT_CLASSES.iter().enumerate() {
+                let cells = &row[c * samples.len()..(c + 1) * samples.len()];
+                if cells.iter().all(|&n| n == 0) {
+                    continue;
+                }
+                write!(w, "{}\t{class}", reference.matures[m as usize].name)?;
+                for n in cells {
+                    write!(w, "\t{n}")?;
+                }
+                writeln!(w)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uids_match_mirtop() {
+        for (seq, id) in [
+            ("TATTGCACTTGTCCCGGCCTGT", "iso-22-VY2ZSR67N"),
+            ("TATTGCACTTGTCCCGGCCTGTAT", "iso-24-VY2ZSR672I"),
+            ("TATTGCACTTGTCCCGGCCTGTA", "iso-23-VY2ZSR670B"),
+            ("TATTGCACTTGTCCCGGCCT", "iso-20-VY2ZSR67"),
+            ("ATTGCACTTGTCCCGGCCTGT", "iso-21-IVEY8SPYE"),
+            ("CAACGGAATCCCGAAAGCAGCTG", "iso-23-2HOM3BFPDP"),
+            ("TGGAAGACTAGTGATTTTGTTGT", "iso-23-9BOX7EZW0N"),
+        ] {
+            assert_eq!(uid(seq.as_bytes()).unwrap(), id, "{seq}");
+        }
+        assert_eq!(uid(b"ACGN"), None);
+    }
+
+    /// mirtop's lines for reads on a stretch of hsa-mir-92a-1 (mature at
+    /// 0-based 47..=68; the stretch starts at 47).
+    #[test]
+    fn variants_and_cigars_match_mirtop() {
+        let precursor = b"TATTGCACTTGTCCCGGCCTGTTGAGTTTGG";
+        let view = |read: &str, start: i64| {
+            let v = MirtopView::new(read.as_bytes(), precursor, start, 0, 21);
+            (v.variant, v.cigar)
+        };
+        let cases = [
+            ("TATTGCACTTGTCCCGGCCTGT", 0, "NA", "22M"),
+            ("ATTGCACTTGTCCCGGCCTGT", 1, "iso_5p:+1", "21M"),
+            ("TATTGCACTTGTCCCGGCCTGTT", 0, "iso_3p:+1", "23M"),
+            ("TATTGCACTTGTCCCGGCCT", 0, "iso_3p:-2", "20M"),
+            ("TATTGCACTTGTCCCGGCCTGTA", 0, "iso_add3p:1", "22MA"),
+            ("TATTGCACTTGTCCCGGCCTGTAT", 0, "iso_add3p:2", "22MAT"),
+            ("TATTGCACTTGTCCCGGCCTGTAAA", 0, "iso_add3p:3", "22MAAM"),
+            ("TATTGCACTTGTCCCGGCCTGA", 0, "iso_add3p:1", "21MA"),
+            (
+                "TATTGCACTTGTCCCGGCCTGTTA",
+                0,
+                "iso_3p:+2,iso_add3p:1",
+                "23MA",
+            ),
+            ("AATTGCACTTGTCCCGGCCTGT", 0, "iso_snv", "A21M"),
+            ("TATTGCAGTTGTCCCGGCCTGT", 0, "iso_snv_seed", "7MG14M"),
+            (
+                "TATTGCACTTGTCCAGGCCTGT",
+                0,
+                "iso_snv_central_supp",
+                "14MA7M",
+            ),
+        ];
+        for (read, start, variant, cigar) in cases {
+            assert_eq!(
+                view(read, start),
+                (variant.to_string(), cigar.to_string()),
+                "{read}"
+            );
+        }
+    }
+
+    #[test]
+    fn more_mirtop_examples() {
+        // hsa-mir-10a: mature at 21..=43, read starts at 20 (iso_5p:-1)
+        let p = b"ATACCCTGTAGATCCGAATTTGTGTA";
+        let v = MirtopView::new(b"ATACCCTGTAGATCCGAATTTGTG", p, 0, 1, 23);
+        assert_eq!((v.variant.as_str(), v.cigar.as_str()), ("iso_5p:-1", "24M"));
+        // hsa-mir-10b: -2 templated, +1 added -> iso_3p:-1,iso_add3p:1
+        let p = b"TACCCTGTAGAACCGAATTTGTGTGGTA";
+        let v = MirtopView::new(b"TACCCTGTAGAACCGAATTTGA", p, 0, 0, 22);
+        assert_eq!(
+            (v.variant.as_str(), v.cigar.as_str()),
+            ("iso_3p:-1,iso_add3p:1", "21MA")
+        );
+        let v = MirtopView::new(b"ACCCTGTAGAACCGAATTTGTGTGT", p, 1, 0, 22);
+        assert_eq!(
+            (v.variant.as_str(), v.cigar.as_str()),
+            ("iso_3p:+3,iso_5p:+1,iso_add3p:1", "24MT")
+        );
+        // hsa-mir-5701-1: iso_5p:-1 and SNVs at read positions 0 and 2
+        let p = b"TTTATTGTCACGTTCTGATTGG";
+        let v = MirtopView::new(b"CTGATTGTCACGTTCTGATT", p, 0, 1, 19);
+        assert_eq!(
+            (v.variant.as_str(), v.cigar.as_str()),
+            ("iso_5p:-1,iso_snv,iso_snv_seed", "CMG17M")
+        );
+        // hsa-mir-16-1: mismatch at p=20 kept as an SNV (last base matches G)
+        let p = b"TAGCAGCACGTAAATATTGGCGTTAG";
+        let v = MirtopView::new(b"TAGCAGCACGTAAATATTGGTG", p, 0, 0, 21);
+        assert_eq!((v.variant.as_str(), v.cigar.as_str()), ("iso_snv", "20MTM"));
+        let v = MirtopView::new(b"TAGCAGCAAGTAAATATTGGCG", p, 0, 0, 21);
+        assert_eq!(v.variant, "iso_snv_central_offset");
+    }
+}
