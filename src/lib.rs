@@ -10,6 +10,7 @@ pub mod collapse;
 pub mod error;
 pub mod fastq;
 pub mod isomir;
+pub mod multiqc;
 pub mod output;
 pub mod protocol;
 pub mod qc;

@@ -872,6 +872,7 @@ fn write_outputs(
         let rel = format!("qc/{}.length.tsv", st.sample);
         out.write(&rel, |w| qc::write_lengths(w, &st.qc.insert_lengths))?;
     }
+    crate::multiqc::write(&out, &stats)?;
     stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
     out.write("stats.json", |w| {
