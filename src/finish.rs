@@ -121,6 +121,7 @@ pub fn finish(
         w.write_all(json.as_bytes())?;
         w.write_all(b"\n")
     })?;
+    crate::multiqc::write(&out, &stats)?;
     write_tables(&out, reference, &samples, &counts)?;
     out.commit()?;
     Ok(stats)

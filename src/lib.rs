@@ -16,6 +16,7 @@ pub mod gff;
 pub mod inserts_file;
 pub mod isomir;
 pub mod merge;
+pub mod multiqc;
 pub mod output;
 pub mod protocol;
 pub mod qc;

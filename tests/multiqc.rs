@@ -1,0 +1,243 @@
+//! MultiQC custom content: mirq's `multiqc/*_mqc.json` files, read by the
+//! real `multiqc` with no plugin, give General Statistics columns, an insert
+//! length line plot and a read composition bar plot for every sample, also
+//! when the samples come from separate mirq runs (scatter/gather).
+//!
+//! Needs `multiqc` on PATH (`pip install multiqc`; `.ci/run` installs it):
+//! outside CI the test skips with a message when it is missing, in CI
+//! (`CI` set) it fails.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Whether `multiqc` runs; panics in CI when it does not.
+fn multiqc_available() -> bool {
+    let ok = Command::new("multiqc")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!("multiqc is not on PATH: CI must install it (.ci/run: pip install multiqc)");
+        }
+        eprintln!("skipping: multiqc is not on PATH (pip install multiqc)");
+    }
+    ok
+}
+
+const GENERAL_STATS_COLUMNS: [&str; 5] = [
+    "reads",
+    "pct_adapter",
+    "pct_mirna",
+    "mirnas_detected",
+    "qc_verdict",
+];
+
+/// `multiqc_general_stats.txt`: sample → column (the part after `mirq-`) →
+/// value, for mirq's columns.
+fn general_stats(path: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    let mut rows = BTreeMap::new();
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        let cols = header
+            .iter()
+            .zip(&f)
+            .skip(1)
+            .filter_map(|(h, v)| {
+                let key = h.rsplit_once("mirq-")?.1;
+                Some((key.to_string(), v.to_string()))
+            })
+            .collect();
+        rows.insert(f[0].to_string(), cols);
+    }
+    rows
+}
+
+#[test]
+fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !multiqc_available() {
+        return;
+    }
+    let data = shared.join("data");
+    let mature = data.join("mirbase/mature_nfcore_test.fa");
+    let hairpin = data.join("mirbase/hairpin_hsa.fa");
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    // two runs, as a scatter/gather pipeline would leave them: two NEXTflex
+    // samples together, and an already-trimmed run on its own
+    let quant = |out: &str, args: &[&str], fastqs: &[&str]| {
+        let mut cmd = common::mirq();
+        cmd.args([
+            "quant",
+            "-q",
+            "-t",
+            "2",
+            "--engine",
+            "cpu",
+            "--species",
+            "hsa",
+        ])
+        .arg("--mature")
+        .arg(&mature)
+        .arg("--hairpin")
+        .arg(&hairpin)
+        .args(args)
+        .arg("-o")
+        .arg(runs.join(out));
+        for f in fastqs {
+            cmd.arg(data.join("fastq").join(f));
+        }
+        common::run_ok(&mut cmd);
+        common::stats(&runs.join(out))
+    };
+    // named through a samplesheet: MultiQC's default sample-name cleaning
+    // (as for every module) would drop the file name's `_trimmed`
+    let sheet = dir.path().join("samplesheet.csv");
+    std::fs::write(
+        &sheet,
+        format!(
+            "sample,fastq_1\nisomirmap_LCL_NA19257,{}\n",
+            data.join("fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz")
+                .display()
+        ),
+    )
+    .unwrap();
+    let mut samples: BTreeMap<String, Value> = BTreeMap::new();
+    for (stats, has_adapter) in [
+        (
+            quant(
+                "nextflex",
+                &["--protocol", "nextflex"],
+                &["compsra_sample01.fastq.gz", "compsra_sample02.fastq.gz"],
+            ),
+            true,
+        ),
+        (
+            quant(
+                "trimmed",
+                &[
+                    "--adapter",
+                    "none",
+                    "--samplesheet",
+                    sheet.to_str().unwrap(),
+                ],
+                &[],
+            ),
+            false,
+        ),
+    ] {
+        for s in stats["samples"].as_array().unwrap() {
+            let mut s = s.clone();
+            s["has_adapter"] = Value::Bool(has_adapter);
+            samples.insert(s["sample"].as_str().unwrap().to_string(), s);
+        }
+    }
+    assert_eq!(samples.len(), 3);
+    for out in ["nextflex", "trimmed"] {
+        for f in [
+            "mirq_general_stats_mqc.json",
+            "mirq_insert_lengths_mqc.json",
+            "mirq_composition_mqc.json",
+        ] {
+            assert!(
+                runs.join(out).join("multiqc").join(f).is_file(),
+                "{out}/{f}"
+            );
+        }
+    }
+
+    let report = dir.path().join("report");
+    common::run_ok(
+        Command::new("multiqc")
+            .args(["-q", "-f", "--no-version-check", "--no-ansi", "-o"])
+            .arg(&report)
+            .arg(&runs),
+    );
+    let mq = report.join("multiqc_data");
+    assert!(report.join("multiqc_report.html").is_file());
+
+    // General Statistics: every column for every sample, values from stats.json
+    let gs = general_stats(&mq.join("multiqc_general_stats.txt"));
+    for (name, st) in &samples {
+        let row = gs
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not in multiqc_general_stats.txt: {gs:?}"));
+        for col in GENERAL_STATS_COLUMNS {
+            let present = row.get(col).is_some_and(|v| !v.is_empty());
+            let expected = col != "pct_adapter" || st["has_adapter"].as_bool().unwrap();
+            assert_eq!(present, expected, "{name}: column {col} in {row:?}");
+        }
+        let reads = st["reads_in"].as_u64().unwrap();
+        assert_eq!(row["reads"].parse::<f64>().unwrap(), reads as f64, "{name}");
+        assert_eq!(row["qc_verdict"], st["qc"]["verdict"].as_str().unwrap());
+        assert_eq!(
+            row["mirnas_detected"].parse::<u64>().unwrap(),
+            st["mirnas_detected"].as_u64().unwrap()
+        );
+        let pct: f64 = row["pct_mirna"].parse().unwrap();
+        let want = 100.0 * st["assigned_mature"].as_f64().unwrap() / reads as f64;
+        assert!((pct - want).abs() < 0.01, "{name}: {pct} vs {want}");
+        if st["has_adapter"].as_bool().unwrap() {
+            let pct: f64 = row["pct_adapter"].parse().unwrap();
+            let want = 100.0 * st["adapter_found"].as_f64().unwrap() / reads as f64;
+            assert!((pct - want).abs() < 0.01, "{name}: {pct} vs {want}");
+        }
+    }
+
+    // the two plots, with every sample
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(mq.join("multiqc_data.json")).unwrap())
+            .unwrap();
+    let plots = &json["report_plot_data"];
+    assert_eq!(plots["mirq_insert_lengths_plot"]["plot_type"], "x/y line");
+    assert_eq!(plots["mirq_composition_plot"]["plot_type"], "bar plot");
+    let raw = &json["report_saved_raw_data"];
+    let lengths = raw["multiqc_mirq_insert_lengths_plot"]
+        .as_object()
+        .expect("insert length data");
+    let composition = raw["multiqc_mirq_composition_plot"]
+        .as_object()
+        .expect("composition data");
+    for (name, st) in &samples {
+        let series = lengths[name]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} not in the insert length plot"));
+        let want: Vec<u64> = st["qc"]["insert_lengths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(series.len(), want.len(), "{name}");
+        for (len, n) in want.iter().enumerate() {
+            // MultiQC keys the x values as it parsed them (22 or 22.0)
+            let got = series
+                .get(&len.to_string())
+                .or_else(|| series.get(&format!("{len}.0")))
+                .unwrap_or_else(|| panic!("{name}: no length {len} in {series:?}"));
+            assert_eq!(got.as_f64().unwrap(), *n as f64, "{name} length {len}");
+        }
+        let bars = composition[name]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} not in the composition plot"));
+        assert_eq!(
+            bars["mature_mirna"].as_u64(),
+            st["assigned_mature"].as_u64(),
+            "{name}"
+        );
+        let total: u64 = bars.values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(total, st["reads_in"].as_u64().unwrap(), "{name}: {bars:?}");
+    }
+}

@@ -1,0 +1,790 @@
+//! The Nextflow modules (`nextflow/modules/mirq/{quant,merge}/main.nf`),
+//! tested without Nextflow: each module's `script:` (and `stub:`) block is
+//! rendered the way Nextflow renders it for a task (the Groovy statements
+//! before the triple-quoted string evaluated; `${...}` / `$name`
+//! interpolated with `meta`, `task.cpus`, `task.ext.*`, `task.process` and
+//! the staged input names; `\\` and `\$` unescaped; the indentation
+//! stripped), written to `.command.sh` and run with `bash -euo pipefail` (the
+//! pipeline's `process.shell`) in a task directory where the inputs are
+//! staged as symlinks, with the mirq under test first on PATH. The command
+//! lines Nextflow would run are the ones tested, on real runs from
+//! `../shared/data/`.
+//!
+//! The renderer knows the Groovy the modules use and nothing more (string
+//! literals, GStrings, dotted names, `?:`, `c ? a : b`); anything else makes
+//! it panic, so a module cannot drift from what is rendered here unnoticed.
+//!
+//! `merge_module_merges_to_the_joint_run` needs `mirq merge`: until that
+//! subcommand exists it fails (it does not skip).
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+// ---------------------------------------------------------------- renderer
+
+/// A Groovy value, as far as the modules need.
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Null,
+    Str(String),
+    /// Staged file names of a multi-file `path` input (rendered space-separated).
+    List(Vec<String>),
+}
+
+impl Val {
+    fn truthy(&self) -> bool {
+        match self {
+            Val::Null => false,
+            Val::Str(s) => !s.is_empty(),
+            Val::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn render(&self) -> String {
+        match self {
+            Val::Null => "null".into(),
+            Val::Str(s) => s.clone(),
+            Val::List(l) => l.join(" "),
+        }
+    }
+}
+
+/// Variables of one task: `meta.id`, `task.cpus`, `task.ext.args`, input
+/// names, and what the script block defines.
+#[derive(Debug, Clone, Default)]
+struct Env(HashMap<String, Val>);
+
+impl Env {
+    fn set(&mut self, name: &str, v: Val) -> &mut Self {
+        self.0.insert(name.to_string(), v);
+        self
+    }
+
+    fn get(&self, name: &str) -> Val {
+        match self.0.get(name) {
+            Some(v) => v.clone(),
+            // an unset task.ext.* is null in Nextflow
+            None if name.starts_with("task.ext.") => Val::Null,
+            None => panic!("the renderer has no value for `{name}`"),
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    env: &'a Env,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self, lit: &str) -> bool {
+        self.s[self.i..].starts_with(lit.as_bytes())
+    }
+
+    fn expect(&mut self, lit: &str) {
+        self.ws();
+        assert!(
+            self.peek(lit),
+            "expected `{lit}` at `{}`",
+            String::from_utf8_lossy(&self.s[self.i..])
+        );
+        self.i += lit.len();
+    }
+
+    fn ternary(&mut self) -> Val {
+        let cond = self.elvis();
+        self.ws();
+        if self.peek("?") && !self.peek("?:") {
+            self.i += 1;
+            let yes = self.ternary();
+            self.expect(":");
+            let no = self.ternary();
+            return if cond.truthy() { yes } else { no };
+        }
+        cond
+    }
+
+    fn elvis(&mut self) -> Val {
+        let mut v = self.primary();
+        loop {
+            self.ws();
+            if !self.peek("?:") {
+                return v;
+            }
+            self.i += 2;
+            let alt = self.primary();
+            if !v.truthy() {
+                v = alt;
+            }
+        }
+    }
+
+    fn primary(&mut self) -> Val {
+        self.ws();
+        let Some(&c) = self.s.get(self.i) else {
+            panic!("expression ends early")
+        };
+        match c {
+            b'\'' => {
+                self.i += 1;
+                let mut out = String::new();
+                loop {
+                    match self.s[self.i] {
+                        b'\'' => break,
+                        b'\\' => {
+                            self.i += 1;
+                            out.push(self.s[self.i] as char);
+                        }
+                        b => out.push(b as char),
+                    }
+                    self.i += 1;
+                }
+                self.i += 1;
+                Val::Str(out)
+            }
+            b'"' => {
+                let start = self.i + 1;
+                let mut j = start;
+                while self.s[j] != b'"' {
+                    j += if self.s[j] == b'\\' { 2 } else { 1 };
+                }
+                self.i = j + 1;
+                let body = std::str::from_utf8(&self.s[start..j]).unwrap();
+                Val::Str(interpolate(body, self.env))
+            }
+            b'(' => {
+                self.i += 1;
+                let v = self.ternary();
+                self.expect(")");
+                v
+            }
+            b'[' => {
+                self.expect("[");
+                self.expect("]");
+                Val::List(vec![])
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = self.i;
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_alphanumeric()
+                        || self.s[self.i] == b'_'
+                        || self.s[self.i] == b'.')
+                {
+                    self.i += 1;
+                }
+                let name = std::str::from_utf8(&self.s[start..self.i]).unwrap();
+                self.env.get(name)
+            }
+            _ => panic!(
+                "the renderer does not know `{}`",
+                String::from_utf8_lossy(&self.s[self.i..])
+            ),
+        }
+    }
+}
+
+fn eval(expr: &str, env: &Env) -> Val {
+    let mut p = Parser {
+        s: expr.as_bytes(),
+        i: 0,
+        env,
+    };
+    let v = p.ternary();
+    p.ws();
+    assert_eq!(p.i, expr.len(), "trailing text in `{expr}`");
+    v
+}
+
+/// Groovy GString interpolation and escapes.
+fn interpolate(body: &str, env: &Env) -> String {
+    let b = body.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let c = b[i + 1];
+                match c {
+                    b'n' => out.push('\n'),
+                    b't' => out.push('\t'),
+                    b'\\' | b'$' | b'"' | b'\'' => out.push(c as char),
+                    _ => panic!("the renderer does not know the escape \\{}", c as char),
+                }
+                i += 2;
+            }
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                let end = i + body[i..].find('}').expect("closing }");
+                out.push_str(&eval(&body[i + 2..end], env).render());
+                i = end + 1;
+            }
+            b'$' if b
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                // `$a.b.c`: dotted names, a dot only when a name follows it
+                let mut j = i + 1;
+                loop {
+                    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                        j += 1;
+                    }
+                    if j + 1 < b.len() && b[j] == b'.' && b[j + 1].is_ascii_alphabetic() {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                out.push_str(&env.get(&body[i + 1..j]).render());
+                i = j;
+            }
+            b'$' => panic!("bare $ in a GString: escape it as \\$"),
+            _ => {
+                let c = body[i..].chars().next().unwrap();
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+/// Groovy's `stripIndent()`: the common leading whitespace of the non-blank
+/// lines removed.
+fn strip_indent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// One module's `main.nf`.
+struct Module {
+    text: String,
+}
+
+impl Module {
+    fn load(name: &str) -> Self {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("nextflow/modules/mirq")
+            .join(name)
+            .join("main.nf");
+        Self {
+            text: std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        }
+    }
+
+    /// The lines of a process section (`input:`, `output:`, `script:`,
+    /// `stub:`...): from its label to the next label or the process' end.
+    fn section(&self, label: &str) -> Vec<&str> {
+        let is_label = |l: &str| {
+            l.starts_with("    ")
+                && !l.starts_with("     ")
+                && l.trim_end().ends_with(':')
+                && l.trim().chars().all(|c| c.is_ascii_lowercase() || c == ':')
+        };
+        let mut lines = self.text.lines();
+        lines
+            .by_ref()
+            .find(|l| l.trim_end() == format!("    {label}:"))
+            .unwrap_or_else(|| panic!("no {label}: section"));
+        lines
+            .take_while(|l| !is_label(l) && *l != "}")
+            .collect::<Vec<_>>()
+    }
+
+    /// The `script:` or `stub:` block rendered for a task: the statements
+    /// before the triple-quoted string evaluated into `env`, the string
+    /// interpolated and its indentation stripped.
+    fn render(&self, block: &str, env: &mut Env) -> String {
+        let lines = self.section(block);
+        let open = lines
+            .iter()
+            .position(|l| l.trim() == "\"\"\"")
+            .expect("opening \"\"\"");
+        for stmt in &lines[..open] {
+            let stmt = stmt.trim();
+            if stmt.is_empty() || stmt.starts_with("//") {
+                continue;
+            }
+            let stmt = stmt.strip_prefix("def ").unwrap_or(stmt);
+            let (name, expr) = stmt
+                .split_once('=')
+                .unwrap_or_else(|| panic!("the renderer does not know `{stmt}`"));
+            let v = eval(expr.trim(), env);
+            env.set(name.trim(), v);
+        }
+        let close = open
+            + 1
+            + lines[open + 1..]
+                .iter()
+                .position(|l| l.trim() == "\"\"\"")
+                .expect("closing \"\"\"");
+        let body = lines[open + 1..close].join("\n");
+        strip_indent(&interpolate(&body, env))
+    }
+
+    /// Declared outputs: (rendered path pattern, optional, emit name).
+    fn outputs(&self, env: &Env) -> Vec<(String, bool, String)> {
+        let mut out = Vec::new();
+        for line in self.section("output") {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            let emit = line
+                .split("emit:")
+                .nth(1)
+                .map(|e| e.split(',').next().unwrap().trim().to_string())
+                .unwrap_or_else(|| panic!("output without emit: `{line}`"));
+            let optional = line.contains("optional: true");
+            let quoted = line
+                .split_once("path(\"")
+                .or_else(|| line.split_once("path \""))
+                .unwrap_or_else(|| panic!("no path in `{line}`"))
+                .1;
+            let pattern = &quoted[..quoted.find('"').unwrap()];
+            out.push((interpolate(pattern, env), optional, emit));
+        }
+        out
+    }
+
+    /// Input names in declaration order (`meta`, `reads`, `mature`, ...).
+    fn inputs(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for line in self.section("input") {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            let line = line.strip_prefix("tuple ").unwrap_or(line);
+            for part in line.split("),") {
+                let part = part.trim();
+                let name = if let Some(rest) = part.split_once('(') {
+                    rest.1.split([',', ')']).next().unwrap()
+                } else {
+                    part.split_whitespace().nth(1).expect("qualifier and name")
+                };
+                names.push(name.trim().to_string());
+            }
+        }
+        names
+    }
+}
+
+/// Whether `name` matches a glob with `*` wildcards.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.starts_with(head)
+                && (0..=name.len() - head.len()).any(|k| glob_match(tail, &name[head.len() + k..]))
+        }
+    }
+}
+
+/// Files or directories in `dir` matching a relative pattern (`*` only in
+/// the last component).
+fn glob(dir: &Path, pattern: &str) -> Vec<PathBuf> {
+    let (parent, last) = pattern.rsplit_once('/').unwrap_or(("", pattern));
+    let base = dir.join(parent);
+    let Ok(entries) = std::fs::read_dir(&base) else {
+        return vec![];
+    };
+    entries
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().into_owned();
+            glob_match(last, &name).then(|| base.join(name))
+        })
+        .collect()
+}
+
+// ----------------------------------------------------------------- tasks
+
+/// A rendered task: its directory and its environment.
+struct Task {
+    dir: PathBuf,
+    env: Env,
+}
+
+impl Task {
+    /// A task directory under `work`; `env` gets `meta.id`, `task.cpus` and
+    /// `task.process` (inputs come with [`Task::stage`]).
+    fn new(work: &Path, name: &str, process: &str, meta_id: &str) -> Self {
+        let dir = work.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut env = Env::default();
+        env.set("meta.id", Val::Str(meta_id.into()))
+            .set("task.cpus", Val::Str("2".into()))
+            .set("task.process", Val::Str(process.into()));
+        Self { dir, env }
+    }
+
+    /// Stages `files` as `stage_as/<file name>` symlinks; the input renders
+    /// as their staged names.
+    fn stage(&mut self, input: &str, stage_as: &str, files: &[&Path]) -> &mut Self {
+        let mut names = Vec::new();
+        for f in files {
+            let rel = Path::new(stage_as).join(f.file_name().unwrap());
+            let link = self.dir.join(&rel);
+            std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(f, &link).unwrap();
+            names.push(rel.to_string_lossy().into_owned());
+        }
+        let v = if names.len() == 1 {
+            Val::Str(names.pop().unwrap())
+        } else {
+            Val::List(names)
+        };
+        self.env.set(input, v);
+        self
+    }
+
+    /// Renders `block` of `module`, writes `.command.sh` and runs it; returns
+    /// whether it succeeded, with its stderr.
+    fn run(&mut self, module: &Module, block: &str) -> (bool, String) {
+        let script = module.render(block, &mut self.env);
+        let sh = self.dir.join(".command.sh");
+        std::fs::write(&sh, format!("#!/bin/bash -euo pipefail\n{script}")).unwrap();
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_mirq")).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("bash")
+            .args(["-euo", "pipefail", ".command.sh"])
+            .current_dir(&self.dir)
+            .env("PATH", path)
+            .output()
+            .expect("bash starts");
+        let log = format!(
+            "--- .command.sh\n{script}--- stdout\n{}--- stderr\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), log)
+    }
+
+    /// Every declared, non-optional output exists; versions.yml names the
+    /// process and mirq's version.
+    fn check_outputs(&self, module: &Module) {
+        let outputs = module.outputs(&self.env);
+        assert!(!outputs.is_empty());
+        for (pattern, optional, emit) in &outputs {
+            let found = glob(&self.dir, pattern);
+            assert!(
+                *optional || !found.is_empty(),
+                "{}: output `{emit}` ({pattern}) missing",
+                self.dir.display()
+            );
+        }
+        let versions = std::fs::read_to_string(self.dir.join("versions.yml")).unwrap();
+        let process = self.env.get("task.process").render();
+        assert_eq!(
+            versions,
+            format!("\"{process}\":\n    mirq: {}\n", env!("CARGO_PKG_VERSION")),
+            "versions.yml"
+        );
+    }
+}
+
+/// What the quant tasks of the tests run on: two samples of real NEXTflex
+/// runs, the second pooled from two files (lanes).
+struct Inputs {
+    mature: PathBuf,
+    hairpin: PathBuf,
+    samples: Vec<(&'static str, Option<&'static str>, Vec<PathBuf>)>,
+}
+
+fn inputs(shared: &Path) -> Inputs {
+    let data = shared.join("data");
+    let fq = |n: &str| data.join("fastq").join(n);
+    Inputs {
+        mature: data.join("mirbase/mature_nfcore_test.fa"),
+        hairpin: data.join("mirbase/hairpin_hsa.fa"),
+        samples: vec![
+            // (meta.id, task.ext.prefix, reads)
+            (
+                "compsra01",
+                Some("compsra01_quant"),
+                vec![fq("compsra_sample01.fastq.gz")],
+            ),
+            (
+                "compsra02_03",
+                None,
+                vec![
+                    fq("compsra_sample02.fastq.gz"),
+                    fq("compsra_sample03.fastq.gz"),
+                ],
+            ),
+        ],
+    }
+}
+
+/// ext.args as nextflow.config sets them for `--protocol nextflex`.
+const QUANT_ARGS: &str = "--protocol nextflex";
+
+/// Renders and runs MIRQ_QUANT for every sample; returns the output
+/// directories.
+fn run_quant_tasks(work: &Path, inp: &Inputs) -> Vec<PathBuf> {
+    let module = Module::load("quant");
+    let mut dirs = Vec::new();
+    for (id, prefix, reads) in &inp.samples {
+        let mut task = Task::new(work, &format!("quant_{id}"), "MIRQ_QUANT", id);
+        let reads: Vec<&Path> = reads.iter().map(PathBuf::as_path).collect();
+        task.stage("reads", "", &reads)
+            .stage("mature", "", &[&inp.mature])
+            .stage("hairpin", "", &[&inp.hairpin]);
+        task.env
+            .set("species", Val::Str("hsa".into()))
+            .set("task.ext.args", Val::Str(QUANT_ARGS.into()));
+        if let Some(p) = prefix {
+            task.env.set("task.ext.prefix", Val::Str((*p).into()));
+        }
+        let (ok, log) = task.run(&module, "script");
+        assert!(ok, "MIRQ_QUANT {id} failed:\n{log}");
+        task.check_outputs(&module);
+        let outdir = task.dir.join(prefix.unwrap_or(id));
+        let header = std::fs::read_to_string(outdir.join("mature_counts.tsv")).unwrap();
+        assert_eq!(
+            header.lines().next().unwrap(),
+            format!("mirna\t{id}"),
+            "the column is named by meta.id"
+        );
+        dirs.push(outdir);
+    }
+    dirs
+}
+
+/// One `mirq quant` over all the samples (the same samplesheet order).
+fn joint_run(work: &Path, inp: &Inputs) -> PathBuf {
+    let sheet = work.join("joint.csv");
+    let mut csv = String::from("sample,fastq_1\n");
+    for (id, _, reads) in &inp.samples {
+        for r in reads {
+            csv.push_str(&format!("{id},{}\n", r.display()));
+        }
+    }
+    std::fs::write(&sheet, csv).unwrap();
+    let out = work.join("joint");
+    common::run_ok(
+        common::mirq()
+            .args(["quant", "-q", "-t", "2", "--species", "hsa"])
+            .args(QUANT_ARGS.split_whitespace())
+            .arg("--mature")
+            .arg(&inp.mature)
+            .arg("--hairpin")
+            .arg(&inp.hairpin)
+            .arg("--samplesheet")
+            .arg(&sheet)
+            .arg("-o")
+            .arg(&out),
+    );
+    out
+}
+
+const TABLES: [&str; 4] = [
+    "mature_counts.tsv",
+    "mature_counts_unique.tsv",
+    "mature_rpm.tsv",
+    "hairpin_counts.tsv",
+];
+
+// ----------------------------------------------------------------- tests
+
+#[test]
+fn renderer_handles_the_groovy_the_modules_use() {
+    let mut env = Env::default();
+    env.set("meta.id", Val::Str("s1".into()))
+        .set("task.cpus", Val::Str("4".into()))
+        .set("hairpin", Val::List(vec![]))
+        .set("reads", Val::List(vec!["a.fq.gz".into(), "b.fq.gz".into()]));
+    assert_eq!(eval("task.ext.args ?: ''", &env), Val::Str(String::new()));
+    assert_eq!(
+        eval("task.ext.prefix ?: \"${meta.id}\"", &env),
+        Val::Str("s1".into())
+    );
+    assert_eq!(
+        eval("hairpin ? \"--hairpin ${hairpin}\" : ''", &env),
+        Val::Str(String::new())
+    );
+    env.set("hairpin", Val::Str("h.fa".into()));
+    assert_eq!(
+        eval("hairpin ? \"--hairpin ${hairpin}\" : ''", &env),
+        Val::Str("--hairpin h.fa".into())
+    );
+    assert_eq!(
+        interpolate(
+            r#"-t $task.cpus ${reads} \\ \$(x) 'a\\n' "\$f" $meta.id."#,
+            &env
+        ),
+        r#"-t 4 a.fq.gz b.fq.gz \ $(x) 'a\n' "$f" s1."#
+    );
+    assert_eq!(
+        strip_indent("\n    a\n        b\n\n    c"),
+        "\na\n    b\n\nc\n"
+    );
+    assert!(glob_match("*.length.tsv", "x.length.tsv"));
+    assert!(glob_match("mirq_*_mqc.json", "mirq_a_mqc.json"));
+    assert!(!glob_match("*.tsv", "x.tsv.gz"));
+}
+
+#[test]
+fn meta_yml_describes_every_input_and_output() {
+    for name in ["quant", "merge"] {
+        let module = Module::load(name);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("nextflow/modules/mirq/");
+        let meta = std::fs::read_to_string(dir.join(name).join("meta.yml")).unwrap();
+        let mut env = Env::default();
+        env.set("prefix", Val::Str("${prefix}".into()));
+        let inputs = module.inputs();
+        assert!(!inputs.is_empty());
+        for input in inputs {
+            assert!(
+                meta.lines().any(|l| {
+                    let t = l.trim_start().trim_start_matches("- ");
+                    t == format!("{input}:")
+                }),
+                "{name}/meta.yml does not describe input {input}"
+            );
+        }
+        for (pattern, _, emit) in module.outputs(&env) {
+            assert!(
+                meta.lines().any(|l| l == format!("  {emit}:")),
+                "{name}/meta.yml does not describe output {emit}"
+            );
+            assert!(
+                meta.contains(&format!("\"{pattern}\":")) || meta.contains(&format!("{pattern}:")),
+                "{name}/meta.yml does not describe {pattern}"
+            );
+        }
+        let envyml = std::fs::read_to_string(dir.join(name).join("environment.yml")).unwrap();
+        assert!(envyml.contains(&format!("mirq={}", env!("CARGO_PKG_VERSION"))));
+        for needle in [
+            "tag \"$meta.id\"",
+            "label '",
+            "conda \"${moduleDir}/environment.yml\"",
+            "container \"",
+            "task.ext.when == null || task.ext.when",
+            "def args = task.ext.args ?: ''",
+            "prefix = task.ext.prefix ?: \"${meta.id}\"",
+            "cat <<-END_VERSIONS > versions.yml",
+        ] {
+            assert!(
+                module.text.contains(needle),
+                "{name}/main.nf lacks {needle}"
+            );
+        }
+    }
+}
+
+#[test]
+fn quant_module_runs_on_real_data() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let inp = inputs(&shared);
+    let dirs = run_quant_tasks(dir.path(), &inp);
+    // each sample's column is that of one run over both samples
+    let joint = joint_run(dir.path(), &inp);
+    for table in TABLES {
+        let (jh, jrows) = common::read_table(&joint.join(table));
+        for (k, d) in dirs.iter().enumerate() {
+            let (h, rows) = common::read_table(&d.join(table));
+            assert_eq!(h[1], jh[k + 1], "{table}");
+            assert_eq!(rows.len(), jrows.len(), "{table}");
+            for (name, v) in &rows {
+                assert_eq!(v[0], jrows[name][k], "{table} {name} {}", h[1]);
+            }
+        }
+    }
+}
+
+#[test]
+fn merge_module_merges_to_the_joint_run() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let inp = inputs(&shared);
+    let dirs = run_quant_tasks(dir.path(), &inp);
+    let joint = joint_run(dir.path(), &inp);
+
+    let module = Module::load("merge");
+    let mut task = Task::new(dir.path(), "merge", "MIRQ_MERGE", "merged");
+    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    task.stage("dirs", "quant", &dirs)
+        .stage("mature", "", &[&inp.mature])
+        .stage("hairpin", "", &[&inp.hairpin])
+        .env
+        .set("task.ext.prefix", Val::Str("merged_tables".into()));
+    let (ok, log) = task.run(&module, "script");
+    assert!(
+        ok,
+        "MIRQ_MERGE failed (this needs the `mirq merge` subcommand):\n{log}"
+    );
+    task.check_outputs(&module);
+    for table in TABLES {
+        let merged = std::fs::read(task.dir.join("merged_tables").join(table)).unwrap();
+        let want = std::fs::read(joint.join(table)).unwrap();
+        assert!(
+            merged == want,
+            "merged {table} differs from the joint run's"
+        );
+    }
+}
+
+#[test]
+fn stub_blocks_create_the_declared_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let any = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+
+    let quant = Module::load("quant");
+    let mut task = Task::new(dir.path(), "quant_stub", "MIRQ_QUANT", "s1");
+    task.stage("reads", "", &[&any])
+        .env
+        .set("mature", Val::Str("mature.fa".into()))
+        .set("hairpin", Val::List(vec![]))
+        .set("species", Val::Str("hsa".into()));
+    let (ok, log) = task.run(&quant, "stub");
+    assert!(ok, "MIRQ_QUANT stub failed:\n{log}");
+    task.check_outputs(&quant);
+
+    let merge = Module::load("merge");
+    let mut task = Task::new(dir.path(), "merge_stub", "MIRQ_MERGE", "merged");
+    let quant_dir = dir.path().join("quant_stub/s1");
+    task.stage("dirs", "quant", &[&quant_dir])
+        .env
+        .set("mature", Val::Str("mature.fa".into()))
+        .set("hairpin", Val::List(vec![]));
+    let (ok, log) = task.run(&merge, "stub");
+    assert!(ok, "MIRQ_MERGE stub failed:\n{log}");
+    task.check_outputs(&merge);
+    // optional outputs too, in a stub
+    for (pattern, _, emit) in merge.outputs(&task.env) {
+        assert!(!glob(&task.dir, &pattern).is_empty(), "stub lacks {emit}");
+    }
+}
