@@ -233,6 +233,18 @@ impl InsertTable {
         Self { seqs, counts }
     }
 
+    /// A table from its sorted unique inserts and each sample's (id, reads)
+    /// pairs sorted by id (the totals are summed here).
+    pub fn from_parts(mut seqs: SortedInserts, counts: Vec<Vec<(u32, u32)>>) -> Self {
+        seqs.counts.iter_mut().for_each(|c| *c = 0);
+        for sample in &counts {
+            for &(id, n) in sample {
+                seqs.counts[id as usize] += n;
+            }
+        }
+        Self { seqs, counts }
+    }
+
     /// Number of unique inserts.
     pub fn len(&self) -> usize {
         self.seqs.len()

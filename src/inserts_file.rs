@@ -104,10 +104,11 @@ pub fn write(
 pub struct RunInserts {
     /// Sample names, in column order.
     pub samples: Vec<String>,
-    /// Per sample, its inserts with reads (sorted by sequence).
-    pub reads: Vec<SortedInserts>,
-    /// Per sample, molecules per row of `reads` (with `--dedup`).
-    pub molecules: Option<Vec<Vec<u32>>>,
+    /// Per sample, (row, reads) of the rows it has reads of, by row.
+    pub reads: Vec<Vec<(u32, u32)>>,
+    /// Per sample, (row, molecules) of the rows it has molecules of (with
+    /// `--dedup`).
+    pub molecules: Option<Vec<Vec<(u32, u32)>>>,
     /// All rows' sequences (sorted) and their hits.
     pub rows: SortedInserts,
     /// Hits of each row.
@@ -145,7 +146,7 @@ pub fn read(path: &Path) -> Result<RunInserts> {
                 return Err(bad(n, "expected the '#sequence<TAB>hits' header".into()));
             }
             run.samples = fields.map(String::from).collect();
-            run.reads = vec![SortedInserts::default(); run.samples.len()];
+            run.reads = vec![Vec::new(); run.samples.len()];
             continue;
         }
         let seq = fields.next().unwrap_or_default().as_bytes();
@@ -189,9 +190,12 @@ pub fn read(path: &Path) -> Result<RunInserts> {
                 return Err(bad(n, "molecule counts in some cells only".into()));
             }
             if reads > 0 {
-                run.reads[s].push(seq, reads);
-                if let (Some(all), Some(m)) = (&mut run.molecules, molecules) {
-                    all[s].push(parse(m)?);
+                run.reads[s].push((row as u32, reads));
+            }
+            if let (Some(all), Some(m)) = (&mut run.molecules, molecules) {
+                let m = parse(m)?;
+                if m > 0 {
+                    all[s].push((row as u32, m));
                 }
             }
         }

@@ -188,57 +188,44 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
     let settings = first.settings.clone();
     let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
 
-    let runs: Vec<RunInserts> = recorded
-        .iter()
-        .map(|r| {
-            let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
-            let recorded: Vec<&str> = r.samples.iter().map(|s| s.sample.as_str()).collect();
-            if run.samples != recorded {
-                return Err(invalid(
-                    &r.dir,
-                    format!(
-                        "{} lists samples {:?}, stats.json {:?}",
-                        inserts_file::FILE_NAME,
-                        run.samples,
-                        recorded
-                    ),
-                ));
-            }
-            if run.molecules.is_some() != (settings.counting == "molecules") && !run.rows.is_empty()
-            {
-                return Err(invalid(
-                    &r.dir,
-                    "molecule counts do not match the recorded counting".into(),
-                ));
-            }
-            Ok(run)
-        })
-        .collect::<Result<_>>()?;
-
-    let per_sample: Vec<&SortedInserts> = runs.iter().flat_map(|r| r.reads.iter()).collect();
-    let table = InsertTable::build(&per_sample);
-    let hits = gather_hits(&table, &runs);
-    let molecules = if settings.counting == "molecules" {
-        let counted: Vec<Vec<(u32, u32)>> = runs
-            .iter()
-            .flat_map(|r| {
-                let empty = vec![Vec::new(); r.reads.len()];
-                r.molecules.clone().unwrap_or(empty)
-            })
-            .zip(&table.counts)
-            .map(|(m, ids)| {
-                ids.iter()
-                    .zip(m)
-                    .filter(|(_, m)| *m > 0)
-                    .map(|(&(id, _), m)| (id, m))
-                    .collect()
-            })
-            .collect();
-        Molecules::Counted(counted)
+    // one directory at a time into the growing table, so that memory
+    // follows the unique inserts plus one directory
+    let dedup = settings.counting == "molecules";
+    let mut gathered = Gathered::default();
+    for r in &recorded {
+        let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
+        let names: Vec<&str> = r.samples.iter().map(|s| s.sample.as_str()).collect();
+        if run.samples != names {
+            return Err(invalid(
+                &r.dir,
+                format!(
+                    "{} lists samples {:?}, stats.json {:?}",
+                    inserts_file::FILE_NAME,
+                    run.samples,
+                    names
+                ),
+            ));
+        }
+        if run.molecules.is_some() != dedup && !run.rows.is_empty() {
+            return Err(invalid(
+                &r.dir,
+                "molecule counts do not match the recorded counting".into(),
+            ));
+        }
+        gathered.absorb(run);
+    }
+    let Gathered {
+        seqs,
+        hits,
+        reads,
+        molecules,
+    } = gathered;
+    let table = InsertTable::from_parts(seqs, reads);
+    let molecules = if dedup {
+        Molecules::Counted(molecules)
     } else {
         Molecules::None
     };
-    drop(per_sample);
 
     let mut engines: Vec<&str> = recorded.iter().map(|r| r.engine.as_str()).collect();
     engines.sort_unstable();
@@ -270,37 +257,71 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
     finish(out, data, stats, started)
 }
 
-/// Every unique insert's hits, taken from the first run that has it (runs
-/// made with one reference and settings agree on them).
-fn gather_hits(table: &InsertTable, runs: &[RunInserts]) -> FlatHits {
-    let mut source: Vec<Option<(u32, u32)>> = vec![None; table.len()];
-    for (k, run) in runs.iter().enumerate() {
-        let mut g = 0usize;
-        for row in 0..run.rows.len() {
-            let seq = run.rows.seq(row);
-            // rows and table are both sorted, and every row is in the table
-            // unless no sample of its run has reads of it
-            let (mut lo, mut hi) = (g, table.len());
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if table.seq(mid) < seq {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
+/// The unique inserts of the directories absorbed so far, their hits and
+/// every sample's (id, reads) and (id, molecules) pairs.
+#[derive(Default)]
+struct Gathered {
+    seqs: SortedInserts,
+    hits: FlatHits,
+    reads: Vec<Vec<(u32, u32)>>,
+    molecules: Vec<Vec<(u32, u32)>>,
+}
+
+impl Gathered {
+    /// Merges one directory's rows into the table (both sorted), renumbers
+    /// the samples absorbed before and appends the directory's samples.
+    /// An insert's hits come from the first directory that has it (runs
+    /// with one reference and settings agree on them).
+    fn absorb(&mut self, run: RunInserts) {
+        let old_len = self.seqs.len();
+        let mut seqs = SortedInserts::default();
+        let mut hits = FlatHits::default();
+        let mut old_ids = Vec::with_capacity(old_len);
+        let mut row_ids = Vec::with_capacity(run.rows.len());
+        let (mut i, mut j) = (0, 0);
+        while i < old_len || j < run.rows.len() {
+            let order = if j == run.rows.len() {
+                std::cmp::Ordering::Less
+            } else if i == old_len {
+                std::cmp::Ordering::Greater
+            } else {
+                self.seqs.seq(i).cmp(run.rows.seq(j))
+            };
+            let id = seqs.len() as u32;
+            if order.is_le() {
+                seqs.push(self.seqs.seq(i), 0);
+                hits.push(self.hits.get(i));
+                old_ids.push(id);
+                i += 1;
+                if order.is_eq() {
+                    row_ids.push(id);
+                    j += 1;
                 }
-            }
-            g = lo;
-            if g < table.len() && table.seq(g) == seq && source[g].is_none() {
-                source[g] = Some((k as u32, row as u32));
+            } else {
+                seqs.push(run.rows.seq(j), 0);
+                hits.push(run.hits.get(j));
+                row_ids.push(id);
+                j += 1;
             }
         }
-    }
-    let mut hits = FlatHits::default();
-    for s in source {
-        match s {
-            Some((k, row)) => hits.push(runs[k as usize].hits.get(row as usize)),
-            None => hits.push(&[]),
+        for pairs in self.reads.iter_mut().chain(self.molecules.iter_mut()) {
+            for p in pairs.iter_mut() {
+                p.0 = old_ids[p.0 as usize];
+            }
         }
+        let map = |pairs: Vec<(u32, u32)>| -> Vec<(u32, u32)> {
+            pairs
+                .into_iter()
+                .map(|(row, n)| (row_ids[row as usize], n))
+                .collect()
+        };
+        let samples = run.reads.len();
+        self.reads.extend(run.reads.into_iter().map(map));
+        match run.molecules {
+            Some(m) => self.molecules.extend(m.into_iter().map(map)),
+            None => self.molecules.extend((0..samples).map(|_| Vec::new())),
+        }
+        self.seqs = seqs;
+        self.hits = hits;
     }
-    hits
 }
