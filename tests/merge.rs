@@ -146,6 +146,13 @@ fn mismatched_runs_are_refused() {
     common::run_ok(&mut cmd);
     refused(&[&a, &other_reference], "another reference");
     refused(&[&a, &a], "more than one directory");
+    // a truncated inserts file is named, with its line
+    let cut = dir.path().join("cut");
+    quant(&shared, &RUNS[2..3], &cut, &[]);
+    let file = cut.join("inserts.tsv.gz");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    refused(&[&a, &cut], "inserts.tsv.gz");
     refused(
         &[&a, dir.path()],
         "not a finished mirq quant output directory",
