@@ -101,15 +101,7 @@ fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
 /// Runs the merge and writes the outputs.
 pub fn run(opts: &MergeOptions) -> Result<RunStats> {
     let started = Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
-        .build()
-        .map_err(|e| Error::InvalidValue {
-            what: "--threads",
-            value: opts.threads.to_string(),
-            message: e.to_string(),
-        })?;
-    pool.install(|| run_in_pool(opts, started))
+    crate::quant::in_thread_pool(opts.threads, || run_in_pool(opts, started))
 }
 
 fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {

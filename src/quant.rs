@@ -153,15 +153,27 @@ struct SampleRun {
 /// Runs the whole quantification and writes the outputs.
 pub fn run(opts: &QuantOptions) -> Result<RunStats> {
     let started = Instant::now();
+    in_thread_pool(opts.threads, || run_in_pool(opts, started))
+}
+
+/// Runs `work` in a rayon pool of `threads` threads (at least one): every
+/// parallel step of a run uses that pool, never the global one.
+pub(crate) fn in_thread_pool<T>(
+    threads: usize,
+    work: impl FnOnce() -> Result<T> + Send,
+) -> Result<T>
+where
+    T: Send,
+{
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.max(1))
+        .num_threads(threads.max(1))
         .build()
         .map_err(|e| Error::InvalidValue {
             what: "--threads",
-            value: opts.threads.to_string(),
+            value: threads.to_string(),
             message: e.to_string(),
         })?;
-    pool.install(|| run_in_pool(opts, started))
+    pool.install(work)
 }
 
 /// `--engine auto` takes a hardware GPU only from this many unique inserts
