@@ -179,14 +179,6 @@ impl SortedInserts {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> {
         (0..self.len()).map(|i| (self.seq(i), self.counts[i]))
     }
-
-    /// Indices by decreasing count, then sequence: the collapsed FASTA order.
-    pub fn by_abundance(&self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        // sorted by sequence already, so a stable sort keeps ties in order
-        order.sort_by_key(|&i| Reverse(self.counts[i as usize]));
-        order
-    }
 }
 
 /// Unique inserts of all samples and each sample's counts of them.
@@ -264,21 +256,6 @@ impl InsertTable {
     pub fn total(&self, id: usize) -> u32 {
         self.seqs.count(id)
     }
-}
-
-/// Writes one sample's collapsed FASTA (`>seq_<i>_x<count>`, i from 1, most
-/// abundant first): the input miRDeep2, seqcluster and mirtop read.
-pub fn write_collapsed_fasta(
-    out: &mut impl std::io::Write,
-    inserts: &SortedInserts,
-) -> std::io::Result<()> {
-    for (rank, i) in inserts.by_abundance().into_iter().enumerate() {
-        let i = i as usize;
-        writeln!(out, ">seq_{}_x{}", rank + 1, inserts.count(i))?;
-        out.write_all(inserts.seq(i))?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -369,16 +346,5 @@ mod tests {
         a.merge(&b);
         assert_eq!(a.reads(), 6);
         assert_eq!(a.into_sorted(), one.into_sorted());
-    }
-
-    #[test]
-    fn collapsed_fasta_lists_most_abundant_first() {
-        let a = collapse(&[b"TTT", b"AAA", b"TTT", b"GGG"]);
-        let mut out = Vec::new();
-        write_collapsed_fasta(&mut out, &a).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            ">seq_1_x2\nTTT\n>seq_2_x1\nAAA\n>seq_3_x1\nGGG\n"
-        );
     }
 }

@@ -201,3 +201,27 @@ fn write_tables(
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collapse::SampleInserts;
+
+    #[test]
+    fn collapsed_fasta_lists_most_abundant_first() {
+        let mut a = SampleInserts::default();
+        for r in [&b"TTT"[..], b"AAA", b"TTT", b"GGG"] {
+            a.add(r);
+        }
+        let mut b = SampleInserts::default();
+        b.add(b"CCC");
+        let (a, b) = (a.into_sorted(), b.into_sorted());
+        let table = InsertTable::build(&[&a, &b]);
+        let mut out = Vec::new();
+        write_collapsed(&mut out, &table, 0).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            ">seq_1_x2\nTTT\n>seq_2_x1\nAAA\n>seq_3_x1\nGGG\n"
+        );
+    }
+}
