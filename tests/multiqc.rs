@@ -17,18 +17,7 @@ use serde_json::Value;
 
 /// Whether `multiqc` runs; panics in CI when it does not.
 fn multiqc_available() -> bool {
-    let ok = Command::new("multiqc")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("multiqc is not on PATH: CI must install it (.ci/run: pip install multiqc)");
-        }
-        eprintln!("skipping: multiqc is not on PATH (pip install multiqc)");
-    }
-    ok
+    common::tool_available("multiqc", &["--version"], "pip install multiqc")
 }
 
 const GENERAL_STATS_COLUMNS: [&str; 5] = [

@@ -14,18 +14,7 @@ use std::process::Command;
 
 /// Whether `snakemake` runs; panics in CI when it does not.
 fn snakemake_available() -> bool {
-    let ok = Command::new("snakemake")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("snakemake is not on PATH: CI must install it (.ci/run: pip install snakemake)");
-        }
-        eprintln!("skipping: snakemake is not on PATH (pip install snakemake)");
-    }
-    ok
+    common::tool_available("snakemake", &["--version"], "pip install snakemake")
 }
 
 const SAMPLES: [&str; 3] = ["compsra_sample01", "compsra_sample02", "compsra_sample03"];

@@ -24,6 +24,23 @@ pub fn shared() -> Option<PathBuf> {
     }
 }
 
+/// Whether `program args...` runs and succeeds: the external tool a test
+/// needs is installed. Outside CI a missing tool skips the test with a
+/// message naming `install`; in CI (which must install it) it panics.
+pub fn tool_available(program: &str, args: &[&str], install: &str) -> bool {
+    let ok = Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!("{program} {args:?} failed: CI must install it (.ci/run: {install})");
+        }
+        eprintln!("skipping: {program} {args:?} failed ({install})");
+    }
+    ok
+}
+
 /// The mirq binary under test.
 pub fn mirq() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mirq"))
