@@ -11,18 +11,7 @@ set -euo pipefail
 samples=${1:-38}
 reads=${2:-1000000}
 threads=${3:-2}
-here=$(cd "$(dirname "$0")/.." && pwd)
-shared=${MIRQ_SHARED:-$here/../shared}
-work=${MIRQ_BENCH_DIR:-${TMPDIR:-/tmp}/mirq-bench}
-base=$work/sim_2000000_s42.fastq.gz
-if [ ! -s "$base" ]; then
-    echo "making the 2,000,000-read simulated run (once)" >&2
-    mkdir -p "$work"
-    python3 "$shared/tools/simulate_smallrna.py" --mature "$shared/data/mirbase/mature_nfcore_test.fa" \
-        --species hsa --reads 2000000 --read-length 75 --seed 42 --out "$work/sim_2000000_s42"
-fi
-cargo build --release --quiet --bin mirq --example fastq_variants --manifest-path "$here/Cargo.toml"
-bin=$here/target/release
+source "$(dirname "$0")/variants_setup.sh"
 ref=(--mature "$shared/data/mirbase/mature_nfcore_test.fa" --hairpin "$shared/data/mirbase/hairpin_hsa.fa" --species hsa)
 dirs=()
 for i in $(seq 1 "$samples"); do
