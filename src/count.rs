@@ -236,7 +236,7 @@ fn add_units(
 mod tests {
     use super::*;
     use crate::align::cpu::CpuEngine;
-    use crate::align::{align_all, AlignParams};
+    use crate::align::{align_all, AlignParams, Engine};
     use crate::collapse::SampleInserts;
     use crate::reference::RefSeq;
 
@@ -277,16 +277,11 @@ mod tests {
             })
             .collect();
         let table = InsertTable::build(&samples.iter().collect::<Vec<_>>());
-        let count_with = |slice| {
-            let hits = align_all(
-                &CpuEngine,
-                &targets,
-                table.len(),
-                |i| table.seq(i),
-                &AlignParams::default(),
-                slice,
-            )
+        let prepared = CpuEngine
+            .prepare(&targets, &AlignParams::default())
             .unwrap();
+        let count_with = |slice| {
+            let hits = align_all(prepared.as_ref(), table.len(), |i| table.seq(i), slice).unwrap();
             let classes = classify(&targets, &table, &hits);
             let c = count(&reference, &classes, &table.counts);
             (c, classes, hits)

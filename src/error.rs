@@ -44,9 +44,42 @@ pub enum Error {
         engine: &'static str,
         message: String,
     },
+    /// The GPU reported an error while mirq used it (validation, out of
+    /// memory, a lost device or a failed transfer).
+    #[error("GPU {adapter}: {kind} while {stage}: {message}")]
+    Gpu {
+        adapter: String,
+        stage: &'static str,
+        kind: GpuFailure,
+        message: String,
+    },
     /// An output file could not be written.
     #[error("cannot write {path}: {err}")]
     Write { path: PathBuf, err: std::io::Error },
+}
+
+/// What kind of GPU error ended a GPU step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuFailure {
+    /// wgpu validation failed (a mirq bug or an adapter limit).
+    Validation,
+    /// The device ran out of memory.
+    OutOfMemory,
+    /// The driver failed internally or the device was lost.
+    Internal,
+    /// Waiting for or reading back results failed.
+    Transfer,
+}
+
+impl std::fmt::Display for GpuFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Validation => "validation error",
+            Self::OutOfMemory => "out of memory",
+            Self::Internal => "internal error",
+            Self::Transfer => "transfer error",
+        })
+    }
 }
 
 /// Result alias used across the library.

@@ -266,14 +266,14 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         Some(s) => s,
         None => select_engine(opts.engine, table.len())?,
     };
+    let prepared = selection.engine.prepare(&targets, &opts.params)?;
     let hits = align_all(
-        selection.engine.as_ref(),
-        &targets,
+        prepared.as_ref(),
         table.len(),
         |i| table.seq(i),
-        &opts.params,
         ALIGN_SLICE,
     )?;
+    drop(prepared);
     let molecules = if trim.umi.is_some() {
         Molecules::FromKeys(
             umi_keys

@@ -5,7 +5,10 @@
 use rayon::prelude::*;
 
 use super::index::{SeedIndex, MAX_SEED};
-use super::{best_hits, brute_force, verify, AlignParams, Engine, Hit, TargetSet, Window};
+use super::{
+    brute_force, keep_best, verify, AlignParams, Engine, FlatHits, Hit, Prepared, SeedPlan,
+    TargetSet, Window,
+};
 use crate::error::Result;
 
 /// Seed-and-verify alignment on the CPU, parallel over inserts.
@@ -17,25 +20,66 @@ impl Engine for CpuEngine {
         "cpu"
     }
 
-    fn align(
-        &self,
-        targets: &TargetSet,
-        inserts: &[&[u8]],
+    fn prepare<'a>(
+        &'a self,
+        targets: &'a TargetSet,
         params: &AlignParams,
-    ) -> Result<Vec<Vec<Hit>>> {
-        let searcher = Searcher::new(targets);
-        Ok(inserts
-            .par_iter()
-            .with_min_len(256)
-            .map(|insert| searcher.search(insert, params))
-            .collect())
+    ) -> Result<Box<dyn Prepared + 'a>> {
+        Ok(Box::new(CpuPrepared {
+            searcher: Searcher::new(targets),
+            params: *params,
+        }))
     }
 }
 
-/// A target set with its seed index, ready to search.
+/// The CPU engine's prepared reference: the seed index.
+struct CpuPrepared<'a> {
+    searcher: Searcher<'a>,
+    params: AlignParams,
+}
+
+/// Inserts one parallel task aligns into its own [`FlatHits`].
+const TASK_INSERTS: usize = 1024;
+
+impl Prepared for CpuPrepared<'_> {
+    fn align_into(&self, inserts: &[&[u8]], out: &mut FlatHits) -> Result<()> {
+        let parts: Vec<FlatHits> = inserts
+            .par_chunks(TASK_INSERTS)
+            .map(|chunk| {
+                let mut part = FlatHits::default();
+                let mut scratch = Scratch::default();
+                for insert in chunk {
+                    self.searcher
+                        .search_into(insert, &self.params, &mut scratch);
+                    part.push(&scratch.hits);
+                }
+                part
+            })
+            .collect();
+        for part in &parts {
+            out.append(part);
+        }
+        Ok(())
+    }
+}
+
+/// Buffers one search reuses: candidates, and the hits found (the best hits
+/// once [`Searcher::search_into`] returns).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    candidates: Vec<(u32, i32)>,
+    /// Best hits of the last insert searched.
+    pub hits: Vec<Hit>,
+}
+
+/// A target set with its seed indexes, ready to search.
 pub struct Searcher<'a> {
     ts: &'a TargetSet,
     index: SeedIndex,
+    /// Positions a hit covering a pad can have its seeds at: from each edge
+    /// window's start to `window_3p` past its end, tagged with their distance
+    /// from the window start.
+    edge_index: SeedIndex,
     edge_windows: Vec<(u32, Window)>,
     /// Per target, the starts of its edge windows (empty for most hairpins).
     edge_starts: Vec<Vec<i32>>,
@@ -44,122 +88,169 @@ pub struct Searcher<'a> {
 impl<'a> Searcher<'a> {
     /// Indexes the targets.
     pub fn new(ts: &'a TargetSet) -> Self {
-        let edge_windows = ts.edge_windows();
+        // Only a window's start (and, for the neighbourhood indexed, its
+        // end) matters here: one window per (target, start), the longest.
+        let mut edge_windows = ts.edge_windows();
+        edge_windows.sort_by_key(|(t, w)| (*t, w.start, std::cmp::Reverse(w.end)));
+        edge_windows.dedup_by_key(|(t, w)| (*t, w.start));
         let mut edge_starts = vec![Vec::new(); ts.targets.len()];
         for (t, w) in &edge_windows {
             edge_starts[*t as usize].push(w.start);
         }
+        let edge_index = SeedIndex::build_windows(ts, &edge_windows);
         Self {
             ts,
             index: SeedIndex::build(ts),
+            edge_index,
             edge_windows,
             edge_starts,
         }
     }
 
+    /// The targets searched.
+    pub fn targets(&self) -> &'a TargetSet {
+        self.ts
+    }
+
+    /// The seed index.
+    pub fn index(&self) -> &SeedIndex {
+        &self.index
+    }
+
+    /// The seed index of the edge windows' neighbourhoods.
+    pub fn edge_index(&self) -> &SeedIndex {
+        &self.edge_index
+    }
+
+    /// Windows near a target end, as (target, window): one per (target,
+    /// start), the longest.
+    pub fn edge_windows(&self) -> &[(u32, Window)] {
+        &self.edge_windows
+    }
+
+    /// How an insert of `len` bases (at least 1) is seeded.
+    pub fn plan(&self, len: usize, params: &AlignParams) -> SeedPlan {
+        SeedPlan::new(
+            self.ts,
+            params,
+            len,
+            [self.index.len(), self.edge_index.len()],
+            self.edge_windows.len(),
+        )
+    }
+
     /// Best hits of one insert (base codes).
     pub fn search(&self, insert: &[u8], params: &AlignParams) -> Vec<Hit> {
+        let mut scratch = Scratch::default();
+        self.search_into(insert, params, &mut scratch);
+        scratch.hits
+    }
+
+    /// Best hits of one insert (base codes) into `scratch.hits`.
+    pub fn search_into(&self, insert: &[u8], params: &AlignParams, scratch: &mut Scratch) {
+        scratch.hits.clear();
+        scratch.candidates.clear();
         let l = insert.len();
         if l == 0 {
-            return Vec::new();
+            return;
         }
         let ts = self.ts;
-        let mut candidates: Vec<(u32, i32)> = Vec::new();
+        let cands = &mut scratch.candidates;
 
         // 1. Exact: a perfect hit (no mismatch, nothing free) contains the
         //    insert's first bases exactly, and no hit ranks better.
         let exact_len = l.min(MAX_SEED);
         self.index
-            .for_each_occurrence(&insert[..exact_len], |t, p| candidates.push((t, p)));
-        let exact = self.verify_all(&mut candidates, insert, params);
-        if exact.first().is_some_and(|h| h.rank() == (0, 0)) {
-            return exact;
+            .for_each_occurrence(&insert[..exact_len], |t, p| cands.push((t, p)));
+        self.verify_all(cands, insert, params, &mut scratch.hits);
+        if scratch.hits.iter().any(|h| h.rank() == (0, 0)) {
+            keep_best(&mut scratch.hits);
+            return;
         }
 
         // 2. Hits on real bases only: at most k mismatches in the first
         //    l - tmax bases, so one of k + 1 pieces of them is exact.
         let k = params.max_mismatches as usize;
-        let tmax = (params.max_nontemplated as usize).min(l - 1);
-        let region = 0..l - tmax;
-        let all_offsets = ts.text.len();
-        if !self.seed(insert, region, k, all_offsets, &mut candidates, |_, _| true) {
-            return brute_force(ts, insert, params);
-        }
+        let plan = self.plan(l, params);
+        let Some(piece) = plan.real_piece else {
+            scratch.hits = brute_force(ts, insert, params);
+            return;
+        };
+        let index = &self.index;
+        self.seed(index, insert, 0..l - plan.tmax, piece, k, cands, |_, _| {
+            true
+        });
 
         // 3. Hits covering wildcard pads lie near an edge window; their
-        //    bases from window_5p to l - tmax - window_3p are real.
+        //    bases in the plan's edge region are real.
         if !self.edge_windows.is_empty() {
-            let (w5, w3) = (ts.window_5p, ts.window_3p);
-            let region = w5..(l - tmax).saturating_sub(w3).max(w5);
-            let near_edge = |t: u32, o: i32| {
-                self.edge_starts[t as usize]
-                    .iter()
-                    .any(|&start| (start - o).unsigned_abs() as usize <= w5)
-            };
-            let edge_offsets = self.edge_windows.len() * (2 * w5 + 1);
-            if !self.seed(insert, region, k, edge_offsets, &mut candidates, near_edge) {
-                for (t, w) in &self.edge_windows {
-                    for o in w.start - w5 as i32..=w.start + w5 as i32 {
-                        candidates.push((*t, o));
+            let w5 = ts.window_5p;
+            match plan.edge_piece {
+                Some(piece) => {
+                    let near_edge = |t: u32, o: i32| {
+                        self.edge_starts[t as usize]
+                            .iter()
+                            .any(|&start| (start - o).unsigned_abs() as usize <= w5)
+                    };
+                    let index = &self.edge_index;
+                    self.seed(index, insert, plan.edge_region, piece, k, cands, near_edge);
+                }
+                None => {
+                    for (t, w) in &self.edge_windows {
+                        for o in w.start - w5 as i32..=w.start + w5 as i32 {
+                            cands.push((*t, o));
+                        }
                     }
                 }
             }
         }
-        let mut hits = self.verify_all(&mut candidates, insert, params);
-        hits.extend(exact);
-        best_hits(hits)
+        self.verify_all(cands, insert, params, &mut scratch.hits);
+        keep_best(&mut scratch.hits);
     }
 
-    /// Adds the offsets where one of `k + 1` pieces of `region` occurs exactly
-    /// (and `keep` agrees). Returns false when the pieces are so short that
-    /// their expected occurrences outnumber `exhaustive` (the offsets an
-    /// exhaustive search would try), leaving the search to the caller.
+    /// Adds the offsets where one of `k + 1` pieces (`piece` bases, the last
+    /// one up to the region's end) of `region` occurs exactly in `index` and
+    /// `keep` agrees.
+    #[allow(clippy::too_many_arguments)]
     fn seed(
         &self,
+        index: &SeedIndex,
         insert: &[u8],
         region: std::ops::Range<usize>,
+        piece: usize,
         k: usize,
-        exhaustive: usize,
         out: &mut Vec<(u32, i32)>,
         keep: impl Fn(u32, i32) -> bool,
-    ) -> bool {
-        let n = region.len();
-        let piece = n / (k + 1);
-        if piece == 0 {
-            return false;
-        }
-        let expected =
-            (k + 1) as f64 * self.index.len() as f64 / 4f64.powi(piece.min(MAX_SEED) as i32);
-        if expected > exhaustive as f64 {
-            return false;
-        }
+    ) {
         for p in 0..=k {
             let start = region.start + p * piece;
             let end = if p == k { region.end } else { start + piece };
             let seed = &insert[start..end.min(start + MAX_SEED)];
-            self.index.for_each_occurrence(seed, |t, pos| {
+            index.for_each_occurrence(seed, |t, pos| {
                 let o = pos - start as i32;
                 if keep(t, o) {
                     out.push((t, o));
                 }
             });
         }
-        true
     }
 
+    /// Verifies every candidate once, appending the valid placements to
+    /// `hits`; empties `candidates`.
     fn verify_all(
         &self,
         candidates: &mut Vec<(u32, i32)>,
         insert: &[u8],
         params: &AlignParams,
-    ) -> Vec<Hit> {
+        hits: &mut Vec<Hit>,
+    ) {
         candidates.sort_unstable();
         candidates.dedup();
-        let hits = candidates
-            .drain(..)
-            .filter_map(|(t, o)| verify(self.ts, t as usize, o, insert, params))
-            .collect();
-        best_hits(hits)
+        hits.extend(
+            candidates
+                .drain(..)
+                .filter_map(|(t, o)| verify(self.ts, t as usize, o, insert, params)),
+        );
     }
 }
 

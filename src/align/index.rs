@@ -16,12 +16,59 @@ pub const BUCKET_BASES: usize = 10;
 /// Shift that leaves a key's bucket (its first [`BUCKET_BASES`] bases).
 const BUCKET_SHIFT: u32 = 64 - 2 * BUCKET_BASES as u32;
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    key: u64,
-    target: u32,
-    pos: u32,
-    valid: u8,
+/// One indexed position: the 2-bit codes of the (up to) 32 real bases from
+/// it, most significant first, its target, and its position and number of
+/// real bases (`pos << VALID_BITS | valid`). 16 bytes, laid out as the GPU
+/// kernel reads it (`vec4<u32>`: key low word, key high word, target,
+/// position and valid bases).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Entry {
+    /// Packed bases.
+    pub key: u64,
+    /// Target index, and a tag in the top bits (see [`Entry::tag`]).
+    pub target: u32,
+    /// `pos << VALID_BITS | valid`.
+    pub pos_valid: u32,
+}
+
+/// Bits of [`Entry::pos_valid`] that hold the number of real bases.
+pub const VALID_BITS: u32 = 6;
+
+/// Bits of [`Entry::target`] that hold the target index; the bits above
+/// hold the entry's tag (see [`SeedIndex::build_windows`]).
+pub const TARGET_MASK: u32 = (1 << TAG_SHIFT) - 1;
+
+/// Shift of an entry's tag in [`Entry::target`].
+pub const TAG_SHIFT: u32 = 24;
+
+/// Largest tag: a distance this large or larger.
+pub const MAX_TAG: u32 = 255;
+
+impl Entry {
+    /// Target index.
+    #[inline]
+    pub fn target(&self) -> u32 {
+        self.target & TARGET_MASK
+    }
+
+    /// Tag: the distance from the window start in a window index, else 0.
+    #[inline]
+    pub fn tag(&self) -> u32 {
+        self.target >> TAG_SHIFT
+    }
+
+    /// Position in the target.
+    #[inline]
+    pub fn pos(&self) -> u32 {
+        self.pos_valid >> VALID_BITS
+    }
+
+    /// Real bases the key holds (1..=32).
+    #[inline]
+    pub fn valid(&self) -> usize {
+        (self.pos_valid & ((1 << VALID_BITS) - 1)) as usize
+    }
 }
 
 /// Sorted k-mer prefixes of every target position.
@@ -38,27 +85,58 @@ pub struct SeedIndex {
 impl SeedIndex {
     /// Indexes every real position of every target.
     pub fn build(ts: &TargetSet) -> Self {
-        let mut entries = Vec::with_capacity(ts.text.len());
-        for (t, target) in ts.targets.iter().enumerate() {
+        let positions = ts
+            .targets
+            .iter()
+            .enumerate()
+            .flat_map(|(t, target)| (0..target.len).map(move |pos| (t, pos, 0)));
+        Self::build_from(ts, positions)
+    }
+
+    /// Indexes the neighbourhood of each window: the positions from its start
+    /// to `window_3p` past its end (inside the target), tagged with their
+    /// distance from the window start ([`MAX_TAG`] for that or more). A
+    /// position near two windows is indexed once for each.
+    pub fn build_windows(ts: &TargetSet, windows: &[(u32, super::Window)]) -> Self {
+        let w3 = ts.window_3p as i32;
+        let positions = windows.iter().flat_map(|&(t, w)| {
+            let len = ts.targets[t as usize].len as i32;
+            let (lo, hi) = (w.start.max(0), (w.end + w3).min(len));
+            (lo..hi).map(move |pos| {
+                let tag = (pos - w.start).min(MAX_TAG as i32) as u32;
+                (t as usize, pos as usize, tag)
+            })
+        });
+        Self::build_from(ts, positions)
+    }
+
+    /// Indexes the given (target, position, tag) triples (real positions).
+    fn build_from(ts: &TargetSet, positions: impl Iterator<Item = (usize, usize, u32)>) -> Self {
+        assert!(
+            ts.targets.len() <= TARGET_MASK as usize,
+            "over 2^24 targets"
+        );
+        let mut entries = Vec::new();
+        for (t, pos, tag) in positions {
+            let target = &ts.targets[t];
             let seq = &ts.text[target.text_start..target.text_start + target.len];
-            for pos in 0..seq.len() {
-                let mut key = 0u64;
-                let mut valid = 0usize;
-                while valid < MAX_SEED && pos + valid < seq.len() && seq[pos + valid] < N {
-                    key |= (seq[pos + valid] as u64) << (62 - 2 * valid);
-                    valid += 1;
-                }
-                if valid > 0 {
-                    entries.push(Entry {
-                        key,
-                        target: t as u32,
-                        pos: pos as u32,
-                        valid: valid as u8,
-                    });
-                }
+            let mut key = 0u64;
+            let mut valid = 0usize;
+            while valid < MAX_SEED && pos + valid < seq.len() && seq[pos + valid] < N {
+                key |= (seq[pos + valid] as u64) << (62 - 2 * valid);
+                valid += 1;
+            }
+            if valid > 0 {
+                assert!(pos < 1 << (32 - VALID_BITS), "target over 2^26 bases");
+                entries.push(Entry {
+                    key,
+                    target: t as u32 | tag << TAG_SHIFT,
+                    pos_valid: (pos as u32) << VALID_BITS | valid as u32,
+                });
             }
         }
-        entries.sort_unstable_by_key(|e| (e.key, e.target, e.pos));
+        use rayon::slice::ParallelSliceMut;
+        entries.par_sort_unstable_by_key(|e| (e.key, e.target, e.pos_valid));
         assert!(
             entries.len() <= u32::MAX as usize,
             "seed index over 2^32 positions"
@@ -85,6 +163,17 @@ impl SeedIndex {
     /// Whether no position is indexed.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The sorted entries (uploaded as they are by the GPU engine).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// `4^BUCKET_BASES + 1` offsets into [`Self::entries`] (empty when no
+    /// position is indexed).
+    pub fn buckets(&self) -> &[u32] {
+        &self.buckets
     }
 
     /// Calls `visit(target, position)` for every exact occurrence of `seed`
@@ -117,8 +206,8 @@ impl SeedIndex {
             base + lo..base + hi
         };
         for e in &self.entries[range] {
-            if e.valid as usize >= s {
-                visit(e.target, e.pos as i32);
+            if e.valid() >= s {
+                visit(e.target(), e.pos() as i32);
             }
         }
     }

@@ -76,17 +76,41 @@ impl Hit {
     }
 }
 
-/// An alignment engine: all best hits of every insert (base codes).
+/// An alignment engine. A run prepares the reference once
+/// ([`Engine::prepare`]: the CPU builds its seed index, the GPU uploads the
+/// targets, windows and seed table into device buffers) and then aligns
+/// slice after slice of inserts with the prepared reference.
 pub trait Engine: Send + Sync {
     /// Short name recorded in stats.json (`cpu`, `gpu`).
     fn name(&self) -> &'static str;
-    /// Best hits of each insert, in input order.
+
+    /// Prepares `targets` for aligning with `params`.
+    fn prepare<'a>(
+        &'a self,
+        targets: &'a TargetSet,
+        params: &AlignParams,
+    ) -> Result<Box<dyn Prepared + 'a>>;
+
+    /// Best hits of each insert (base codes), in input order: prepares the
+    /// reference for this one call. Runs use [`Engine::prepare`] once instead.
     fn align(
         &self,
         targets: &TargetSet,
         inserts: &[&[u8]],
         params: &AlignParams,
-    ) -> Result<Vec<Vec<Hit>>>;
+    ) -> Result<Vec<Vec<Hit>>> {
+        let prepared = self.prepare(targets, params)?;
+        let mut flat = FlatHits::default();
+        prepared.align_into(inserts, &mut flat)?;
+        Ok((0..flat.len()).map(|i| flat.get(i).to_vec()).collect())
+    }
+}
+
+/// A reference prepared by an engine, ready to align any number of slices.
+pub trait Prepared: Send + Sync {
+    /// Appends the best hits of each insert (base codes), in input order, to
+    /// `out`.
+    fn align_into(&self, inserts: &[&[u8]], out: &mut FlatHits) -> Result<()>;
 }
 
 /// Best hits of many inserts, flattened: insert `i`'s hits are
@@ -104,6 +128,13 @@ impl FlatHits {
         self.ends.push(self.hits.len() as u64);
     }
 
+    /// Appends every insert of `other`, in order.
+    pub fn append(&mut self, other: &FlatHits) {
+        let base = self.hits.len() as u64;
+        self.hits.extend_from_slice(&other.hits);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
     /// Hits of insert `i`.
     pub fn get(&self, i: usize) -> &[Hit] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
@@ -119,35 +150,123 @@ impl FlatHits {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+
+    /// Hits of all inserts.
+    pub fn total_hits(&self) -> usize {
+        self.hits.len()
+    }
 }
 
-/// Aligns `n` inserts (`insert(i)`, ASCII bases) with `engine`, `slice` at a
-/// time, so that base codes and per-insert hit vectors exist for one slice
-/// only.
+/// Base codes of a slice of inserts, in one buffer.
+#[derive(Debug, Default)]
+pub struct EncodedSlice {
+    codes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl EncodedSlice {
+    /// Encodes `n` inserts (`insert(i)`, ASCII bases).
+    pub fn encode<'a>(n: usize, insert: impl Fn(usize) -> &'a [u8]) -> Self {
+        let mut s = Self::default();
+        s.ends.reserve(n);
+        for i in 0..n {
+            s.codes
+                .extend(insert(i).iter().map(|&b| crate::seq::encode_base(b)));
+            s.ends.push(s.codes.len());
+        }
+        s
+    }
+
+    /// Every insert's codes.
+    pub fn views(&self) -> Vec<&[u8]> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let v = &self.codes[start..end];
+                start = end;
+                v
+            })
+            .collect()
+    }
+}
+
+/// Aligns `n` inserts (`insert(i)`, ASCII bases) with a prepared reference,
+/// `slice` at a time, so that base codes exist for one slice only.
 pub fn align_all<'a>(
-    engine: &dyn Engine,
-    targets: &TargetSet,
+    prepared: &dyn Prepared,
     n: usize,
     insert: impl Fn(usize) -> &'a [u8] + Sync,
-    params: &AlignParams,
     slice: usize,
 ) -> Result<FlatHits> {
-    use rayon::prelude::*;
     let mut all = FlatHits::default();
     let mut lo = 0;
     while lo < n {
         let hi = lo.saturating_add(slice.max(1)).min(n);
-        let codes: Vec<Vec<u8>> = (lo..hi)
-            .into_par_iter()
-            .map(|i| crate::seq::encode(insert(i)))
-            .collect();
-        let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
-        for hits in engine.align(targets, &views, params)? {
-            all.push(&hits);
-        }
+        let encoded = EncodedSlice::encode(hi - lo, |i| insert(lo + i));
+        prepared.align_into(&encoded.views(), &mut all)?;
         lo = hi;
     }
     Ok(all)
+}
+
+/// How the pigeonhole stages seed an insert of one length: shared by the
+/// engines so that they look up the same seeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedPlan {
+    /// Non-templated bases the insert may end with.
+    pub tmax: usize,
+    /// Piece length of the hits on real bases (stage 2), seeded over
+    /// `0..len - tmax`; None: pieces too short, the search is exhaustive.
+    pub real_piece: Option<usize>,
+    /// Piece length of the hits covering pads near edge windows (stage 3),
+    /// seeded over `edge_region`; None: every offset near an edge window is a
+    /// candidate.
+    pub edge_piece: Option<usize>,
+    /// Bases of the insert that lie on real target bases for any hit near an
+    /// edge window.
+    pub edge_region: std::ops::Range<usize>,
+}
+
+impl SeedPlan {
+    /// The plan for an insert of `len` bases (at least 1), with `indexed`
+    /// positions in the whole index and in the edge windows' index, and
+    /// `edge_windows` edge windows.
+    pub fn new(
+        ts: &TargetSet,
+        params: &AlignParams,
+        len: usize,
+        indexed: [usize; 2],
+        edge_windows: usize,
+    ) -> Self {
+        let k = params.max_mismatches as usize;
+        let tmax = (params.max_nontemplated as usize).min(len.saturating_sub(1));
+        let real = len - tmax;
+        let real_piece = piece_len(real, k, indexed[0], ts.text.len());
+        let (w5, w3) = (ts.window_5p, ts.window_3p);
+        let edge_region = w5..real.saturating_sub(w3).max(w5);
+        let edge_offsets = edge_windows * (2 * w5 + 1);
+        let edge_piece = piece_len(edge_region.len(), k, indexed[1], edge_offsets);
+        Self {
+            tmax,
+            real_piece,
+            edge_piece,
+            edge_region,
+        }
+    }
+}
+
+/// Length of each of `k + 1` pieces of a region of `n` bases, or None when
+/// the pieces are so short that their expected occurrences in an index of
+/// `indexed` positions outnumber `exhaustive` (the offsets an exhaustive
+/// search would try).
+fn piece_len(n: usize, k: usize, indexed: usize, exhaustive: usize) -> Option<usize> {
+    let piece = n / (k + 1);
+    if piece == 0 {
+        return None;
+    }
+    let expected = (k + 1) as f64 * indexed as f64 / 4f64.powi(piece.min(index::MAX_SEED) as i32);
+    (expected <= exhaustive as f64).then_some(piece)
 }
 
 /// The best placement of `insert` at `offset` on `target`, if any is valid.
@@ -213,13 +332,18 @@ pub fn verify(
 
 /// Keeps the hits of the best rank, sorted by (target, offset).
 pub fn best_hits(mut hits: Vec<Hit>) -> Vec<Hit> {
+    keep_best(&mut hits);
+    hits
+}
+
+/// [`best_hits`] in place.
+pub fn keep_best(hits: &mut Vec<Hit>) {
     let Some(rank) = hits.iter().map(Hit::rank).min() else {
-        return hits;
+        return;
     };
     hits.retain(|h| h.rank() == rank);
     hits.sort_unstable();
     hits.dedup();
-    hits
 }
 
 /// Best hits by trying every offset of every target: the oracle.
