@@ -68,6 +68,10 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
             stats.elapsed_seconds,
             args.outdir.display()
         );
+        eprintln!(
+            "mirq: timings: {}",
+            stats.timings.summary(stats.align_inserts_per_second, true)
+        );
     }
     Ok(())
 }
@@ -156,6 +160,10 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
             stats.engine,
             stats.elapsed_seconds,
             args.outdir.display()
+        );
+        eprintln!(
+            "mirq: timings: {}",
+            stats.timings.summary(stats.align_inserts_per_second, false)
         );
     }
     Ok(())
