@@ -488,9 +488,9 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
         "reference {} ({}): {} matures, {} hairpins, {} targets; simulating {} distinct inserts (seed {:#x})",
         summary.species,
         summary.source,
-        summary.matures,
-        summary.hairpins,
-        summary.targets,
+        thousands(summary.matures as u64),
+        thousands(summary.hairpins as u64),
+        thousands(summary.targets as u64),
         thousands(n as u64),
         opts.seed
     ));
