@@ -177,7 +177,8 @@ pub struct RunStats {
     pub threads: usize,
     /// Wall-clock seconds of the whole run, up to the writing of stats.json.
     pub elapsed_seconds: f64,
-    /// Wall-clock seconds per stage (they sum to at most `elapsed_seconds`).
+    /// Wall-clock seconds per stage (they sum to at most
+    /// `elapsed_seconds`, up to rounding).
     pub timings: Timings,
     /// Unique inserts aligned per second of the `align` stage; null when
     /// nothing was aligned (no insert, or `mirq merge`, which aligns nothing).
@@ -197,7 +198,8 @@ pub struct RunStats {
 
 /// Wall-clock seconds of a run's stages, each rounded to the millisecond.
 /// The stages do not overlap; what lies between them (building the summary)
-/// is in no stage, so they sum to at most the run's `elapsed_seconds`.
+/// is in no stage, so they sum to at most the run's `elapsed_seconds`
+/// (up to rounding).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// `mirq quant`: from the start of the run through the table of unique
