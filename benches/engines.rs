@@ -1,6 +1,7 @@
 //! Alignment stage per engine: unique simulated inserts against the human
 //! miRBase hairpins, timed per engine (inserts/s), GPU hits checked against
-//! the CPU's.
+//! the CPU's. The inserts are `mirq::bench::workload`'s (as `mirq bench`
+//! simulates them), with its default seed.
 //!
 //! `cargo bench --bench engines -- [--inserts N] [--gpu-inserts M] [--hairpin FA --mature FA]`
 //!
@@ -17,65 +18,6 @@ use mirq::align::gpu::GpuEngine;
 use mirq::align::{AlignParams, Engine, TargetSet};
 use mirq::reference::Reference;
 use mirq::seq::encode;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-/// Distinct inserts like a deep run's: isomiRs of located matures (5'
-/// shifts, 3' trims and extensions, A/U tails) with sequencing errors, plus
-/// 10% hairpin fragments and 10% unrelated sequence.
-fn simulate(reference: &Reference, n: usize) -> Vec<Vec<u8>> {
-    let mut rng = Rng(0x5EED_0000_0000_0042);
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(n);
-    while out.len() < n {
-        let kind = rng.below(10);
-        let mut s: Vec<u8> = if kind == 0 {
-            let len = 16 + rng.below(20);
-            (0..len).map(|_| b"ACGT"[rng.below(4)]).collect()
-        } else {
-            let loc = reference.locations[rng.below(reference.locations.len())];
-            let h = &reference.hairpins[loc.hairpin].seq;
-            let m = reference.matures[loc.mature].seq.len();
-            let (start, len) = if kind == 1 {
-                (
-                    rng.below(h.len().saturating_sub(20).max(1)),
-                    18 + rng.below(6),
-                )
-            } else {
-                let shift = rng.below(3) as isize - 1;
-                (
-                    (loc.start as isize + shift).max(0) as usize,
-                    m + rng.below(5) - 2,
-                )
-            };
-            let end = (start + len).min(h.len());
-            h[start..end].to_vec()
-        };
-        for _ in 0..rng.below(3) {
-            s.push(b"AAT"[rng.below(3)]);
-        }
-        for b in s.iter_mut() {
-            if rng.below(100) < 2 {
-                *b = b"ACGT"[rng.below(4)];
-            }
-        }
-        if s.len() >= 16 && seen.insert(s.clone()) {
-            out.push(s);
-        }
-    }
-    out
-}
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -97,7 +39,7 @@ fn main() {
     let n: usize = arg("--inserts").map_or(1_000_000, |v| v.parse().expect("--inserts N"));
     let reference = Reference::load(&mature, Some(&hairpin), "hsa").expect("reference");
     let ts = TargetSet::build(&reference, 3, 5);
-    let inserts = simulate(&reference, n);
+    let inserts = mirq::bench::workload(&reference, n, mirq::bench::DEFAULT_SEED);
     let codes: Vec<Vec<u8>> = inserts.iter().map(|s| encode(s)).collect();
     let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
     let params = AlignParams::default();

@@ -26,6 +26,48 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the GPU adapters wgpu sees (name, backend, type, limits).
     Devices,
+    /// Time the alignment engines (CPU with 1 and all threads, GPU) on
+    /// simulated inserts, check that they agree, and say which engine
+    /// `--engine auto` should pick.
+    Bench(BenchArgs),
+}
+
+/// `mirq bench` arguments.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Mature miRNA FASTA [default: the bundled demo reference, 61 human
+    /// miRNAs and their hairpins].
+    #[arg(long, requires = "species", help_heading = "Reference")]
+    pub mature: Option<PathBuf>,
+
+    /// Hairpin FASTA (with --mature).
+    #[arg(long, requires = "mature", help_heading = "Reference")]
+    pub hairpin: Option<PathBuf>,
+
+    /// Species code (with --mature).
+    #[arg(long, requires = "mature", help_heading = "Reference")]
+    pub species: Option<String>,
+
+    /// Distinct simulated inserts to align.
+    #[arg(long, default_value_t = mirq::bench::DEFAULT_INSERTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub inserts: usize,
+
+    /// Mismatches allowed in an alignment.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub mismatches: u8,
+
+    /// Seed of the simulated inserts (decimal, or hexadecimal with 0x)
+    /// [default: 0x5eed000000000042].
+    #[arg(long, value_parser = parse_seed, default_value_t = mirq::bench::DEFAULT_SEED, hide_default_value = true)]
+    pub seed: u64,
+
+    /// Threads of the all-threads CPU run.
+    #[arg(short = 't', long, default_value_t = default_threads())]
+    pub threads: usize,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `mirq quant` arguments.
@@ -174,6 +216,14 @@ fn parse_protocol(s: &str) -> Result<ProtocolChoice, String> {
 
 fn parse_umi(s: &str) -> Result<UmiSpec, String> {
     s.parse().map_err(|e: mirq::Error| e.to_string())
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    }
+    .map_err(|e| format!("expected a number: {e}"))
 }
 
 fn parse_engine(s: &str) -> Result<EngineChoice, String> {

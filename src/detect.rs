@@ -54,6 +54,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::fastq;
+use crate::output::thousands;
 use crate::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 use crate::samples::Sample;
 
@@ -895,19 +896,6 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-/// 100000 as "100,000".
-fn thousands(x: u64) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1271,13 +1259,5 @@ mod tests {
         assert_eq!(s.read(0), b"ACGT");
         assert_eq!(s.read(1), b"NNTT");
         assert_eq!(s.read(2), b"");
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(10_000), "10,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

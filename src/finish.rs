@@ -13,7 +13,7 @@ use crate::inserts_file;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
 use crate::qc;
 use crate::reference::Reference;
-use crate::stats::RunStats;
+use crate::stats::{RunStats, Timings};
 
 /// Where molecule counts come from, when reads are deduplicated by UMI.
 pub enum Molecules {
@@ -40,7 +40,10 @@ pub struct RunData<'a> {
 }
 
 /// Assigns, counts and writes every output through `out` (count tables
-/// last), completing `stats` (whose samples carry their trimming figures).
+/// last), completing `stats` (whose samples carry their trimming figures,
+/// and whose timings those of the stages before): times `assign_count`
+/// (classifying, counting, QC verdicts, the isomiR table) and `write` (every
+/// file but stats.json, which records both).
 pub fn finish(
     out: StagedOutputs,
     data: RunData,
@@ -54,6 +57,7 @@ pub fn finish(
         hits,
         molecules,
     } = data;
+    let assign_started = Instant::now();
     let classes = classify(targets, table, hits);
     let by_reads = count(reference, &classes, &table.counts);
     for (st, t) in stats.samples.iter_mut().zip(&by_reads.totals) {
@@ -92,11 +96,15 @@ pub fn finish(
         (st.qc.verdict, st.qc.reasons) = qc::verdict(st, has_adapter);
     }
     stats.unique_inserts = table.len() as u64;
-
-    let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
-    if !reference.hairpins.is_empty() {
+    let isomirs = (!reference.hairpins.is_empty()).then(|| {
         let units = molecules.as_deref().unwrap_or(&table.counts);
-        let isomirs = Isomirs::build(reference, targets, table, hits, units);
+        Isomirs::build(reference, targets, table, hits, units)
+    });
+    stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
+
+    let write_started = Instant::now();
+    let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
+    if let Some(isomirs) = &isomirs {
         let database = &stats.settings.database;
         out.write("isomirs.gff3", |w| {
             isomirs.write_gff(w, reference, table, database, &samples)
@@ -114,15 +122,16 @@ pub fn finish(
     out.write(inserts_file::FILE_NAME, |w| {
         inserts_file::write(w, &samples, table, hits, molecules.as_deref())
     })?;
-    stats.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    crate::multiqc::write(&out, &stats)?;
+    write_tables(&out, reference, &samples, &counts)?;
+    stats.timings.write = Timings::seconds(write_started.elapsed());
+    stats.elapsed_seconds = Timings::seconds(started.elapsed());
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
     out.write("stats.json", |w| {
         use std::io::Write;
         w.write_all(json.as_bytes())?;
         w.write_all(b"\n")
     })?;
-    crate::multiqc::write(&out, &stats)?;
-    write_tables(&out, reference, &samples, &counts)?;
     out.commit()?;
     Ok(stats)
 }
@@ -145,8 +154,9 @@ fn write_collapsed(
     Ok(())
 }
 
-/// The count and RPM matrices (mature_counts.tsv last: its presence means
-/// the run finished).
+/// The count and RPM matrices, moved into place after every other file
+/// (stats.json included, though written after them), mature_counts.tsv last:
+/// its presence means the run finished.
 fn write_tables(
     out: &StagedOutputs,
     reference: &Reference,
@@ -166,7 +176,7 @@ fn write_tables(
                 .collect()
         })
         .collect();
-    out.write("hairpin_counts.tsv", |w| {
+    out.write_last("hairpin_counts.tsv", |w| {
         write_matrix(
             w,
             "hairpin",
@@ -176,10 +186,10 @@ fn write_tables(
             format_count,
         )
     })?;
-    out.write("mature_rpm.tsv", |w| {
+    out.write_last("mature_rpm.tsv", |w| {
         write_matrix(w, "mirna", samples, &mature_names, &rpm, format_rpm)
     })?;
-    out.write("mature_counts_unique.tsv", |w| {
+    out.write_last("mature_counts_unique.tsv", |w| {
         write_matrix(
             w,
             "mirna",
@@ -189,7 +199,7 @@ fn write_tables(
             format_count,
         )
     })?;
-    out.write("mature_counts.tsv", |w| {
+    out.write_last("mature_counts.tsv", |w| {
         write_matrix(
             w,
             "mirna",

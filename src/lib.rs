@@ -6,6 +6,7 @@
 
 pub mod align;
 pub mod assign;
+pub mod bench;
 pub mod collapse;
 pub mod count;
 pub mod detect;

@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, MergeArgs, QuantArgs};
+use cli::{BenchArgs, Cli, Command, MergeArgs, QuantArgs};
 use mirq::align::AlignParams;
 use mirq::protocol::{Protocol, ProtocolChoice, TrimSettings};
 use mirq::quant::{self, AutoDetect, QuantOptions};
@@ -16,6 +16,7 @@ fn main() {
     let result = match cli.command {
         Command::Quant(args) => run_quant(*args),
         Command::Merge(args) => run_merge(args),
+        Command::Bench(args) => run_bench(args),
         Command::Devices => {
             print_devices();
             Ok(())
@@ -51,6 +52,42 @@ fn print_devices() {
     }
 }
 
+fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
+    let opts = mirq::bench::BenchOptions {
+        reference: args.mature.map(|m| {
+            let species = args.species.expect("clap requires --species with --mature");
+            (m, args.hairpin, species)
+        }),
+        inserts: args.inserts,
+        mismatches: args.mismatches,
+        threads: args.threads,
+        seed: args.seed,
+    };
+    let report =
+        mirq::bench::run(&opts, &|line| eprintln!("mirq bench: {line}")).context("bench failed")?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        print!("{}", report.table());
+    }
+    if !report.all_agree() {
+        let wrong: Vec<String> = report
+            .engines
+            .iter()
+            .filter(|m| !m.agree)
+            .map(|m| match &m.adapter {
+                Some(a) => format!("{} on {a}", m.engine),
+                None => format!("{} with {} threads", m.engine, m.threads),
+            })
+            .collect();
+        anyhow::bail!("hits differ from the first CPU run's: {}", wrong.join(", "));
+    }
+    Ok(())
+}
+
 fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
     let opts = mirq::merge::MergeOptions {
         dirs: args.dirs,
@@ -67,6 +104,10 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
             stats.unique_inserts,
             stats.elapsed_seconds,
             args.outdir.display()
+        );
+        eprintln!(
+            "mirq: timings: {}",
+            stats.timings.summary(stats.align_inserts_per_second, true)
         );
     }
     Ok(())
@@ -156,6 +197,10 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
             stats.engine,
             stats.elapsed_seconds,
             args.outdir.display()
+        );
+        eprintln!(
+            "mirq: timings: {}",
+            stats.timings.summary(stats.align_inserts_per_second, false)
         );
     }
     Ok(())

@@ -375,6 +375,8 @@ mod tests {
             engine_note: None,
             threads: 1,
             elapsed_seconds: 0.0,
+            timings: Default::default(),
+            align_inserts_per_second: None,
             unique_inserts: 0,
             reference: ReferenceStats {
                 fingerprint: "0".into(),

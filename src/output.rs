@@ -14,6 +14,8 @@ pub struct StagedOutputs {
     outdir: PathBuf,
     staging: PathBuf,
     files: Mutex<Vec<String>>,
+    /// Files moved into place after all of `files`.
+    last: Mutex<Vec<String>>,
     committed: bool,
 }
 
@@ -34,6 +36,7 @@ impl StagedOutputs {
             outdir: outdir.to_path_buf(),
             staging,
             files: Mutex::new(Vec::new()),
+            last: Mutex::new(Vec::new()),
             committed: false,
         })
     }
@@ -41,6 +44,36 @@ impl StagedOutputs {
     /// Writes one file (path relative to the output directory) through `fill`;
     /// may be called from several threads.
     pub fn write(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        self.stage(rel, fill)?;
+        self.files
+            .lock()
+            .expect("staged file list")
+            .push(rel.to_string());
+        Ok(())
+    }
+
+    /// Writes one file like [`Self::write`], to be moved into place after
+    /// every file written with `write`, whenever that was written (the count
+    /// tables, so that stats.json can be written after them and still be in
+    /// place before them).
+    pub fn write_last(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        self.stage(rel, fill)?;
+        self.last
+            .lock()
+            .expect("staged file list")
+            .push(rel.to_string());
+        Ok(())
+    }
+
+    fn stage(
         &self,
         rel: &str,
         fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
@@ -60,19 +93,14 @@ impl StagedOutputs {
         w.into_inner()
             .map_err(|e| err(e.into_error()))?
             .sync_all()
-            .map_err(err)?;
-        self.files
-            .lock()
-            .expect("staged file list")
-            .push(rel.to_string());
-        Ok(())
+            .map_err(err)
     }
 
-    /// Moves every staged file into place, in the order written (so write
-    /// the count tables last), and removes the staging folder.
+    /// Moves every staged file into place, in the order written, those
+    /// written with [`Self::write_last`] after the others, and removes the
+    /// staging folder.
     pub fn commit(mut self) -> Result<()> {
-        let files = std::mem::take(self.files.get_mut().expect("staged file list"));
-        for rel in &files {
+        for rel in &self.commit_order() {
             let to = self.outdir.join(rel);
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(|err| Error::Write {
@@ -88,6 +116,16 @@ impl StagedOutputs {
         self.committed = true;
         let _ = fs::remove_dir_all(&self.staging);
         Ok(())
+    }
+}
+
+impl StagedOutputs {
+    /// The staged files in the order [`Self::commit`] moves them; empties
+    /// the lists.
+    fn commit_order(&mut self) -> Vec<String> {
+        let mut files = std::mem::take(self.files.get_mut().expect("staged file list"));
+        files.append(self.last.get_mut().expect("staged file list"));
+        files
     }
 }
 
@@ -113,6 +151,26 @@ pub fn format_count(x: f64) -> String {
     } else {
         trim_decimals(format!("{x:.3}"))
     }
+}
+
+/// A count with thousands separators.
+///
+/// ```
+/// assert_eq!(mirq::output::thousands(0), "0");
+/// assert_eq!(mirq::output::thousands(999), "999");
+/// assert_eq!(mirq::output::thousands(10_000), "10,000");
+/// assert_eq!(mirq::output::thousands(1_234_567), "1,234,567");
+/// ```
+pub fn thousands(x: u64) -> String {
+    let s = x.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// Formats a reads-per-million value with up to three decimals.
@@ -189,5 +247,16 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("a.tsv")).unwrap(), "x\n");
         assert!(out.join("sub/b.fa").exists());
         assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn files_written_last_are_moved_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = StagedOutputs::new(&dir.path().join("out")).unwrap();
+        staged.write("a", |w| w.write_all(b"a")).unwrap();
+        staged.write_last("table", |w| w.write_all(b"t")).unwrap();
+        staged.write("stats.json", |w| w.write_all(b"{}")).unwrap();
+        staged.write_last("final", |w| w.write_all(b"f")).unwrap();
+        assert_eq!(staged.commit_order(), ["a", "stats.json", "table", "final"]);
     }
 }

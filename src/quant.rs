@@ -25,7 +25,7 @@ use crate::protocol::{Protocol, TrimSettings};
 use crate::qc;
 use crate::reference::Reference;
 use crate::samples::Sample;
-use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats};
+use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
 use crate::trim::{TrimOutcome, Trimmer};
 use crate::umi::UmiSpec;
 
@@ -239,12 +239,20 @@ pub fn select_engine(choice: EngineChoice, unique_inserts: usize) -> Result<Engi
     }
 }
 
+/// The run itself. Its stage timings (stats.json `timings`):
+/// `read_trim_collapse` runs from `started` (before the thread pool was
+/// made) through [`InsertTable::build`], so it includes loading the
+/// reference, building its targets and `--protocol auto` detection; `align`
+/// is engine selection (also the early one of `--engine gpu`) plus
+/// [`align_all`]; [`finish`] times `assign_count` and `write`.
 fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     // --engine gpu fails before any FASTQ is read when no adapter exists
+    let early_started = Instant::now();
     let early = match opts.engine {
         EngineChoice::Gpu => Some(select_engine(EngineChoice::Gpu, 0)?),
         _ => None,
     };
+    let early_selection = early_started.elapsed();
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
     let (protocol, trim, detection) = resolve_protocol(opts)?;
@@ -262,6 +270,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
     let (sample_stats, umi_keys): (Vec<SampleStats>, Vec<Option<SortedInserts>>) =
         runs.into_iter().map(|r| (r.stats, r.umi_keys)).unzip();
+    let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
+    let align_started = Instant::now();
     let selection = match early {
         Some(s) => s,
         None => select_engine(opts.engine, table.len())?,
@@ -274,6 +284,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         ALIGN_SLICE,
     )?;
     drop(prepared);
+    let align = align_started.elapsed() + early_selection;
     let molecules = if trim.umi.is_some() {
         Molecules::FromKeys(
             umi_keys
@@ -292,6 +303,13 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         engine_note: selection.note.clone(),
         threads: opts.threads.max(1),
         elapsed_seconds: 0.0,
+        // finish adds assign_count and write
+        timings: Timings {
+            read_trim_collapse: Timings::seconds(read_trim_collapse),
+            align: Timings::seconds(align),
+            ..Timings::default()
+        },
+        align_inserts_per_second: Timings::per_second(table.len(), align),
         unique_inserts: table.len() as u64,
         reference: ReferenceStats {
             fingerprint: reference.fingerprint(),

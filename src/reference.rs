@@ -55,6 +55,23 @@ impl Reference {
         Ok(Self::from_sequences(species, matures, hairpins))
     }
 
+    /// Loads matures and hairpins of one species from FASTA text in memory
+    /// (plain or gzip, as files), e.g. a reference bundled into the binary;
+    /// `label` stands for the file name in error messages.
+    pub fn from_fasta_bytes(
+        label: &str,
+        mature: &[u8],
+        hairpin: Option<&[u8]>,
+        species: &str,
+    ) -> Result<Self> {
+        let matures = read_species_from(mature, Path::new(&format!("{label}/mature")), species)?;
+        let hairpins = match hairpin {
+            Some(h) => read_species_from(h, Path::new(&format!("{label}/hairpin")), species)?,
+            None => Vec::new(),
+        };
+        Ok(Self::from_sequences(species, matures, hairpins))
+    }
+
     /// Builds a reference from sequences already in memory.
     pub fn from_sequences(species: &str, matures: Vec<RefSeq>, hairpins: Vec<RefSeq>) -> Self {
         let locations = locate_matures(&matures, &hairpins);
@@ -105,15 +122,24 @@ impl Reference {
 /// Reads the records of `species` (name prefix `<species>-`, any case) from a
 /// FASTA file. Records with a name seen before are dropped (first one kept).
 pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
-    let prefix = format!("{}-", species.to_ascii_lowercase());
-    let mut kept = Vec::new();
-    let mut seen: FxHashMap<String, ()> = FxHashMap::default();
-    let mut codes: FxHashMap<String, usize> = FxHashMap::default();
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
     })?;
-    let mut reader = match parse_fastx_reader(std::io::BufReader::new(file)) {
+    read_species_from(std::io::BufReader::new(file), path, species)
+}
+
+/// [`read_species`] from any reader; `path` names it in errors.
+pub fn read_species_from(
+    input: impl std::io::Read + Send,
+    path: &Path,
+    species: &str,
+) -> Result<Vec<RefSeq>> {
+    let prefix = format!("{}-", species.to_ascii_lowercase());
+    let mut kept = Vec::new();
+    let mut seen: FxHashMap<String, ()> = FxHashMap::default();
+    let mut codes: FxHashMap<String, usize> = FxHashMap::default();
+    let mut reader = match parse_fastx_reader(input) {
         Ok(r) => r,
         Err(e) if e.kind == ParseErrorKind::EmptyFile => {
             return Err(Error::Reference {

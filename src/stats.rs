@@ -175,8 +175,14 @@ pub struct RunStats {
     pub engine_note: Option<String>,
     /// Worker threads.
     pub threads: usize,
-    /// Wall-clock seconds of the whole run.
+    /// Wall-clock seconds of the whole run, up to the writing of stats.json.
     pub elapsed_seconds: f64,
+    /// Wall-clock seconds per stage (they sum to at most
+    /// `elapsed_seconds`, up to rounding).
+    pub timings: Timings,
+    /// Unique inserts aligned per second of the `align` stage; null when
+    /// nothing was aligned (no insert, or `mirq merge`, which aligns nothing).
+    pub align_inserts_per_second: Option<f64>,
     /// Unique inserts across all samples.
     pub unique_inserts: u64,
     /// Reference summary.
@@ -188,4 +194,79 @@ pub struct RunStats {
     /// What `--protocol auto` found (absent for a preset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adapter_detection: Option<crate::detect::Detection>,
+}
+
+/// Wall-clock seconds of a run's stages, each rounded to the millisecond.
+/// The stages do not overlap; what lies between them (building the summary)
+/// is in no stage, so they sum to at most the run's `elapsed_seconds`
+/// (up to rounding).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// `mirq quant`: from the start of the run through the table of unique
+    /// inserts: creating the thread pool, loading the reference and building
+    /// its targets, `--protocol auto` detection, reading, trimming and
+    /// collapsing every sample. `mirq merge`: reading the directories'
+    /// stats.json and inserts.tsv.gz and the reference, and merging their
+    /// tables.
+    pub read_trim_collapse: f64,
+    /// Choosing and starting the engine (for `--engine gpu`, before any
+    /// FASTQ is read) and aligning every unique insert; 0 for `mirq merge`,
+    /// which takes the hits from its directories.
+    pub align: f64,
+    /// Classifying hits, assigning and counting reads (and molecules), QC
+    /// verdicts and building the isomiR table.
+    pub assign_count: f64,
+    /// Writing the output files (each synced to disk), stats.json excepted.
+    pub write: f64,
+}
+
+impl Timings {
+    /// Seconds of a stage's duration, rounded to the millisecond.
+    pub fn seconds(d: std::time::Duration) -> f64 {
+        (d.as_secs_f64() * 1000.0).round() / 1000.0
+    }
+
+    /// One line for stderr: `read/trim/collapse 1.23 s, align 0.45 s
+    /// (551,000 inserts/s), assign/count 0.10 s, write 0.05 s`; a merge's
+    /// (`merge`) names its first stage `read/merge` and has no align stage.
+    ///
+    /// ```
+    /// use mirq::stats::Timings;
+    /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05 };
+    /// assert_eq!(
+    ///     t.summary(Some(551_000.4), false),
+    ///     "read/trim/collapse 1.23 s, align 0.45 s (551,000 inserts/s), assign/count 0.10 s, write 0.05 s"
+    /// );
+    /// assert_eq!(t.summary(None, true), "read/merge 1.23 s, assign/count 0.10 s, write 0.05 s");
+    /// ```
+    pub fn summary(&self, align_inserts_per_second: Option<f64>, merge: bool) -> String {
+        let mut parts = Vec::with_capacity(4);
+        if merge {
+            parts.push(format!("read/merge {:.2} s", self.read_trim_collapse));
+        } else {
+            parts.push(format!(
+                "read/trim/collapse {:.2} s",
+                self.read_trim_collapse
+            ));
+            let rate = align_inserts_per_second
+                .map(|r| {
+                    format!(
+                        " ({} inserts/s)",
+                        crate::output::thousands(r.round() as u64)
+                    )
+                })
+                .unwrap_or_default();
+            parts.push(format!("align {:.2} s{rate}", self.align));
+        }
+        parts.push(format!("assign/count {:.2} s", self.assign_count));
+        parts.push(format!("write {:.2} s", self.write));
+        parts.join(", ")
+    }
+
+    /// Inserts per second of an `align` stage of `d` (unrounded): `None`
+    /// when nothing was aligned or no time was measured.
+    pub fn per_second(inserts: usize, d: std::time::Duration) -> Option<f64> {
+        let s = d.as_secs_f64();
+        (inserts > 0 && s > 0.0).then(|| (inserts as f64 / s).round())
+    }
 }

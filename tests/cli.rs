@@ -98,3 +98,67 @@ fn help_lists_the_option_groups() {
         assert!(out.contains(heading), "--help lacks {heading}:\n{out}");
     }
 }
+
+/// stats.json times the four stages and the alignment rate; without `-q` one
+/// stderr line says the same, with `-q` it does not.
+#[test]
+fn stats_time_every_stage_and_stderr_says_so() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |quiet: bool| {
+        let out = dir.path().join(if quiet { "quiet" } else { "loud" });
+        let mut cmd = common::mirq();
+        cmd.args(["quant", "--species", "hsa", "--engine", "cpu"])
+            .arg("--mature")
+            .arg(demo.join("reference/mature.fa"))
+            .arg("--hairpin")
+            .arg(demo.join("reference/hairpin.fa"))
+            .arg(demo.join("reads/plasma_A.fastq.gz"))
+            .arg(demo.join("reads/plasma_B.fastq.gz"))
+            .arg("-o")
+            .arg(&out);
+        if quiet {
+            cmd.arg("-q");
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            common::stats(&out),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (stats, stderr) = run(false);
+    let timings = &stats["timings"];
+    let mut sum = 0.0;
+    for stage in ["read_trim_collapse", "align", "assign_count", "write"] {
+        let s = timings[stage]
+            .as_f64()
+            .unwrap_or_else(|| panic!("timings.{stage} is not a number: {timings}"));
+        assert!(s >= 0.0, "timings.{stage} = {s}");
+        sum += s;
+    }
+    assert_eq!(timings.as_object().unwrap().len(), 4, "{timings}");
+    let elapsed = stats["elapsed_seconds"].as_f64().unwrap();
+    // each stage is rounded to the millisecond
+    assert!(
+        sum <= elapsed + 0.005,
+        "stages sum to {sum} s > {elapsed} s"
+    );
+    let rate = stats["align_inserts_per_second"].as_f64().unwrap();
+    assert!(rate > 0.0, "align_inserts_per_second = {rate}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("mirq: timings: "))
+        .unwrap_or_else(|| panic!("no timings line:\n{stderr}"));
+    for part in [
+        "read/trim/collapse ",
+        ", align ",
+        " inserts/s), assign/count ",
+        ", write ",
+    ] {
+        assert!(line.contains(part), "{line}");
+    }
+    let (stats, stderr) = run(true);
+    assert!(stats["timings"]["align"].is_number());
+    assert!(!stderr.contains("timings"), "{stderr}");
+}

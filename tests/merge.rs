@@ -93,6 +93,11 @@ fn scatter_gather(extra: &[&str]) {
     let m = merge(&refs, &merged);
     assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
     assert_same_outputs(&joint, &merged);
+    // a merge aligns nothing: its align stage is 0 s and has no rate
+    let ms = common::stats(&merged);
+    assert_eq!(ms["timings"]["align"], 0.0);
+    assert!(ms["timings"]["read_trim_collapse"].as_f64() >= Some(0.0));
+    assert!(ms["align_inserts_per_second"].is_null());
     // a merge of merges is the same too
     let first_two = dir.path().join("first_two");
     assert!(merge(&refs[..2], &first_two).status.success());

@@ -1,0 +1,755 @@
+//! `mirq bench`: times the alignment engines on a synthetic workload, checks
+//! that they agree, and says which engine `--engine auto` should pick.
+//!
+//! The workload ([`workload`]) is a set of distinct inserts drawn from the
+//! reference with the isomiR and error mix of real runs; every engine aligns
+//! the same inserts (as base codes, so encoding is not timed) through
+//! [`Engine::align`], and every engine's hits are compared with those of the
+//! first CPU run. The CPU engine runs with one thread and with all threads
+//! (a rayon pool per run), the GPU engine once on the adapter wgpu prefers.
+//! A software adapter (lavapipe, llvmpipe) is timed on a few inserts only
+//! ([`software_cap`]): it runs the GPU kernel's exhaustive scan on CPU cores.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::align::cpu::CpuEngine;
+use crate::align::gpu::{list_adapters, AdapterSummary, GpuEngine};
+use crate::align::{AlignParams, Engine, Hit, TargetSet};
+use crate::error::Result;
+use crate::output::thousands;
+use crate::quant::in_thread_pool;
+use crate::reference::Reference;
+
+/// Seed of the default workload (also `cargo bench --bench engines`').
+pub const DEFAULT_SEED: u64 = 0x5EED_0000_0000_0042;
+
+/// Distinct inserts of the default workload.
+pub const DEFAULT_INSERTS: usize = 200_000;
+
+/// At most this many inserts are timed on a software GPU adapter.
+pub const SOFTWARE_MAX_INSERTS: usize = 20_000;
+
+/// Inserts x reference bases timed on a software adapter: the GPU kernel
+/// tries every offset of every target, so its time grows with both; lavapipe
+/// on two cores manages 17 to 33 million per second (4,200 inserts/s on the
+/// bundled reference's 4,092 bases, 220 on the 154,002 of the human
+/// hairpins), so this is 1.5 to 3 seconds.
+pub const SOFTWARE_WORK: u64 = 50_000_000;
+
+/// Species of the bundled reference.
+pub const BUNDLED_SPECIES: &str = "hsa";
+const BUNDLED_MATURE: &[u8] = include_bytes!("../demo/reference/mature.fa");
+const BUNDLED_HAIRPIN: &[u8] = include_bytes!("../demo/reference/hairpin.fa");
+
+/// The demo's reference (61 human miRNAs and their hairpins), built into the
+/// binary: `mirq bench` uses it when no reference is given.
+pub fn bundled_reference() -> Result<Reference> {
+    Reference::from_fasta_bytes(
+        "bundled demo reference",
+        BUNDLED_MATURE,
+        Some(BUNDLED_HAIRPIN),
+        BUNDLED_SPECIES,
+    )
+}
+
+/// xorshift64*: small, fast and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        // xorshift never leaves 0
+        Self(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// `n` distinct inserts (ASCII, at least 16 nt) like a deep run's, the same
+/// for the same reference and `seed`: 80% isomiRs of located matures (5'
+/// shifts of ±1, 3' ends from 2 short to 2 long), 10% hairpin fragments
+/// (18–23 nt anywhere on the hairpin), 10% unrelated random sequence; then
+/// 0–2 non-templated A/A/T bases appended and each base replaced by a random
+/// one with probability 2% (sequencing errors). A reference whose matures
+/// lie in no hairpin draws its isomiRs and fragments from the matures.
+pub fn workload(reference: &Reference, n: usize, seed: u64) -> Vec<Vec<u8>> {
+    // (sequence to cut from, mature start in it, mature length)
+    let sources: Vec<(&[u8], usize, usize)> = if reference.locations.is_empty() {
+        reference
+            .matures
+            .iter()
+            .map(|m| (&m.seq[..], 0, m.seq.len()))
+            .collect()
+    } else {
+        reference
+            .locations
+            .iter()
+            .map(|l| {
+                let h = &reference.hairpins[l.hairpin].seq;
+                (&h[..], l.start, reference.matures[l.mature].seq.len())
+            })
+            .collect()
+    };
+    let mut rng = Rng::new(seed);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let kind = rng.below(10);
+        let mut s: Vec<u8> = if kind == 0 || sources.is_empty() {
+            let len = 16 + rng.below(20);
+            (0..len).map(|_| b"ACGT"[rng.below(4)]).collect()
+        } else {
+            let (h, mature_start, m) = sources[rng.below(sources.len())];
+            let (start, len) = if kind == 1 {
+                (
+                    rng.below(h.len().saturating_sub(20).max(1)),
+                    18 + rng.below(6),
+                )
+            } else {
+                let shift = rng.below(3) as isize - 1;
+                (
+                    (mature_start as isize + shift).max(0) as usize,
+                    (m + rng.below(5)).saturating_sub(2),
+                )
+            };
+            let start = start.min(h.len());
+            let end = (start + len).min(h.len());
+            h[start..end].to_vec()
+        };
+        for _ in 0..rng.below(3) {
+            s.push(b"AAT"[rng.below(3)]);
+        }
+        for b in s.iter_mut() {
+            if rng.below(100) < 2 {
+                *b = b"ACGT"[rng.below(4)];
+            }
+        }
+        if s.len() >= 16 && seen.insert(s.clone()) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Reference bases the GPU kernel scans per insert: every hairpin and every
+/// mature found in none.
+pub fn scanned_bases(reference: &Reference) -> u64 {
+    let hairpins: usize = reference.hairpins.iter().map(|h| h.seq.len()).sum();
+    let unplaced: usize = reference
+        .unplaced_matures()
+        .iter()
+        .map(|&m| reference.matures[m].seq.len())
+        .sum();
+    (hairpins + unplaced) as u64
+}
+
+/// Inserts timed on a software adapter, of `inserts`: [`SOFTWARE_WORK`]
+/// divided by the reference bases scanned per insert, at least 100 and at
+/// most [`SOFTWARE_MAX_INSERTS`].
+pub fn software_cap(inserts: usize, reference: &Reference) -> usize {
+    let by_work = SOFTWARE_WORK / scanned_bases(reference).max(1);
+    (by_work as usize)
+        .clamp(100, SOFTWARE_MAX_INSERTS)
+        .min(inserts)
+}
+
+/// What `mirq bench` runs.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Mature FASTA, hairpin FASTA (optional) and species; `None`: the
+    /// bundled reference.
+    pub reference: Option<(PathBuf, Option<PathBuf>, String)>,
+    /// Distinct inserts in the workload.
+    pub inserts: usize,
+    /// Mismatches allowed.
+    pub mismatches: u8,
+    /// Threads of the "all threads" CPU run (and of the GPU engine's host
+    /// side).
+    pub threads: usize,
+    /// Workload seed.
+    pub seed: u64,
+}
+
+/// The reference a bench ran on.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceSummary {
+    /// `bundled` or the mature FASTA's path.
+    pub source: String,
+    /// Species code.
+    pub species: String,
+    /// Mature miRNAs.
+    pub matures: usize,
+    /// Hairpins.
+    pub hairpins: usize,
+    /// Alignment targets (hairpins and matures found in none).
+    pub targets: usize,
+}
+
+/// One engine's timed run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    /// `cpu` or `gpu`.
+    pub engine: String,
+    /// Threads of the rayon pool the run had (for the GPU engine, its host
+    /// side's).
+    pub threads: usize,
+    /// GPU adapter name (`None` for the CPU engine).
+    pub adapter: Option<String>,
+    /// GPU backend (vulkan, metal, dx12, gl).
+    pub backend: Option<String>,
+    /// GPU device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
+    pub device_type: Option<String>,
+    /// Whether the adapter is a software one ([`AdapterSummary::is_software`]).
+    pub software: bool,
+    /// Inserts aligned (the first ones of the workload).
+    pub inserts: usize,
+    /// Wall-clock seconds of [`Engine::align`] on them.
+    pub seconds: f64,
+    /// `inserts / seconds`.
+    pub inserts_per_second: f64,
+    /// GPU engine: seconds to start it (adapter, device, kernel) and align
+    /// a few inserts once, before the timed run; `None` for the CPU engine.
+    pub setup_seconds: Option<f64>,
+    /// Whether its hits equal those of the first CPU run, insert by insert.
+    pub agree: bool,
+}
+
+impl Measurement {
+    fn cpu(threads: usize, inserts: usize, took: Duration, agree: bool) -> Self {
+        Self {
+            engine: "cpu".into(),
+            threads,
+            adapter: None,
+            backend: None,
+            device_type: None,
+            software: false,
+            inserts,
+            seconds: round_ms(took),
+            inserts_per_second: rate(inserts, took),
+            setup_seconds: None,
+            agree,
+        }
+    }
+
+    fn gpu(a: &AdapterSummary, threads: usize, inserts: usize, took: Duration) -> Self {
+        Self {
+            engine: "gpu".into(),
+            threads,
+            adapter: Some(a.name.clone()),
+            backend: Some(a.backend.clone()),
+            device_type: Some(a.device_type.clone()),
+            software: a.is_software(),
+            inserts,
+            seconds: round_ms(took),
+            inserts_per_second: rate(inserts, took),
+            setup_seconds: None,
+            agree: false,
+        }
+    }
+}
+
+fn round_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+fn rate(inserts: usize, d: Duration) -> f64 {
+    (inserts as f64 / d.as_secs_f64().max(1e-9)).round()
+}
+
+/// The engine `--engine auto` would pick, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutoChoice {
+    /// `cpu` or `gpu`.
+    pub choice: String,
+    /// The GPU adapter, when the choice is `gpu`.
+    pub adapter: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl AutoChoice {
+    fn cpu(reason: String) -> Self {
+        Self {
+            choice: "cpu".into(),
+            adapter: None,
+            reason,
+        }
+    }
+
+    /// `--engine auto would pick cpu: no GPU adapter`.
+    pub fn line(&self) -> String {
+        match &self.adapter {
+            Some(a) => format!(
+                "--engine auto would pick {} ({a}): {}",
+                self.choice, self.reason
+            ),
+            None => format!("--engine auto would pick {}: {}", self.choice, self.reason),
+        }
+    }
+}
+
+/// The rule for `--engine auto`, on measured engines: a software adapter is
+/// never chosen, nor a GPU whose hits disagree with the CPU engine's; the
+/// fastest hardware GPU is chosen when its inserts/s exceed those of the CPU
+/// engine with the most threads; otherwise the CPU.
+pub fn auto_choice(measurements: &[Measurement]) -> AutoChoice {
+    let cpu = measurements
+        .iter()
+        .filter(|m| m.engine == "cpu")
+        .max_by_key(|m| m.threads);
+    let gpus: Vec<&Measurement> = measurements.iter().filter(|m| m.engine == "gpu").collect();
+    let name = |m: &Measurement| m.adapter.clone().unwrap_or_else(|| "unnamed".into());
+    let names = |ms: &[&Measurement]| ms.iter().map(|m| name(m)).collect::<Vec<_>>().join(", ");
+    if gpus.is_empty() {
+        return AutoChoice::cpu("no GPU adapter".into());
+    }
+    let hardware: Vec<&Measurement> = gpus.iter().copied().filter(|m| !m.software).collect();
+    if hardware.is_empty() {
+        return AutoChoice::cpu(if gpus.len() == 1 {
+            format!("the GPU adapter is software ({})", name(gpus[0]))
+        } else {
+            format!("every GPU adapter is software ({})", names(&gpus))
+        });
+    }
+    let agreeing: Vec<&Measurement> = hardware.iter().copied().filter(|m| m.agree).collect();
+    let Some(best) = agreeing
+        .iter()
+        .copied()
+        .max_by(|a, b| a.inserts_per_second.total_cmp(&b.inserts_per_second))
+    else {
+        return AutoChoice::cpu(format!(
+            "the GPU engine's hits on {} differ from the CPU engine's",
+            names(&hardware)
+        ));
+    };
+    let Some(cpu) = cpu else {
+        return AutoChoice {
+            choice: "gpu".into(),
+            adapter: Some(name(best)),
+            reason: "the CPU engine was not measured".into(),
+        };
+    };
+    let ratio = best.inserts_per_second / cpu.inserts_per_second.max(1e-9);
+    let threads = match cpu.threads {
+        1 => "1 thread".to_string(),
+        t => format!("{t} threads"),
+    };
+    if best.inserts_per_second > cpu.inserts_per_second {
+        AutoChoice {
+            choice: "gpu".into(),
+            adapter: Some(name(best)),
+            reason: format!(
+                "{ratio:.1}x the CPU engine's inserts/s ({threads}): {} vs {}",
+                thousands(best.inserts_per_second as u64),
+                thousands(cpu.inserts_per_second as u64)
+            ),
+        }
+    } else {
+        AutoChoice::cpu(format!(
+            "the GPU engine on {} reaches {ratio:.2}x the CPU engine's inserts/s ({threads}): {} vs {}",
+            name(best),
+            thousands(best.inserts_per_second as u64),
+            thousands(cpu.inserts_per_second as u64)
+        ))
+    }
+}
+
+/// What `mirq bench` found (`--json` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// The reference.
+    pub reference: ReferenceSummary,
+    /// Distinct inserts in the workload.
+    pub inserts: usize,
+    /// Mismatches allowed.
+    pub mismatches: u8,
+    /// Workload seed, in hexadecimal (`0x5eed000000000042`: a JSON number
+    /// would lose digits in most readers).
+    pub seed: String,
+    /// Every engine run, the first CPU run first.
+    pub engines: Vec<Measurement>,
+    /// What `--engine auto` would pick.
+    pub auto: AutoChoice,
+    /// What was not measured, or measured on fewer inserts, and why.
+    pub notes: Vec<String>,
+}
+
+impl BenchReport {
+    /// Whether every engine's hits equal the first CPU run's.
+    pub fn all_agree(&self) -> bool {
+        self.engines.iter().all(|m| m.agree)
+    }
+
+    /// The plain-text table (one row per engine run) and the auto line.
+    pub fn table(&self) -> String {
+        let header = [
+            "engine",
+            "threads",
+            "adapter",
+            "backend",
+            "type",
+            "inserts",
+            "seconds",
+            "inserts/s",
+            "agree",
+        ];
+        let dash = |x: &Option<String>| x.clone().unwrap_or_else(|| "-".into());
+        let rows: Vec<[String; 9]> = self
+            .engines
+            .iter()
+            .map(|m| {
+                [
+                    m.engine.clone(),
+                    m.threads.to_string(),
+                    dash(&m.adapter),
+                    dash(&m.backend),
+                    dash(&m.device_type),
+                    thousands(m.inserts as u64),
+                    format!("{:.3}", m.seconds),
+                    thousands(m.inserts_per_second as u64),
+                    if m.agree { "yes" } else { "NO" }.into(),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        // text columns left-aligned, figures right-aligned
+        let numeric = [false, true, false, false, false, true, true, true, false];
+        let line = |cells: &[String]| {
+            let parts: Vec<String> = cells
+                .iter()
+                .zip(widths)
+                .zip(numeric)
+                .map(|((c, w), num)| {
+                    let pad = " ".repeat(w - c.chars().count());
+                    if num {
+                        format!("{pad}{c}")
+                    } else {
+                        format!("{c}{pad}")
+                    }
+                })
+                .collect();
+            parts.join("  ").trim_end().to_string()
+        };
+        let mut out = line(&header.map(String::from));
+        out.push('\n');
+        for r in &rows {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        out.push_str(&self.auto.line());
+        out.push('\n');
+        out
+    }
+}
+
+/// Runs the bench; `info` gets progress lines (for stderr).
+pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchReport> {
+    let (reference, source) = match &opts.reference {
+        None => (bundled_reference()?, "bundled".to_string()),
+        Some((mature, hairpin, species)) => (
+            Reference::load(mature, hairpin.as_deref(), species)?,
+            mature.display().to_string(),
+        ),
+    };
+    let targets = TargetSet::build(&reference, 3, 5);
+    let summary = ReferenceSummary {
+        source,
+        species: reference.species.clone(),
+        matures: reference.matures.len(),
+        hairpins: reference.hairpins.len(),
+        targets: targets.targets.len(),
+    };
+    let n = opts.inserts.max(1);
+    let params = AlignParams {
+        max_mismatches: opts.mismatches,
+        ..AlignParams::default()
+    };
+    info(&format!(
+        "reference {} ({}): {} matures, {} hairpins, {} targets; simulating {} distinct inserts (seed {:#x})",
+        summary.species,
+        summary.source,
+        thousands(summary.matures as u64),
+        thousands(summary.hairpins as u64),
+        thousands(summary.targets as u64),
+        thousands(n as u64),
+        opts.seed
+    ));
+    let inserts = workload(&reference, n, opts.seed);
+    let codes: Vec<Vec<u8>> = inserts.iter().map(|s| crate::seq::encode(s)).collect();
+    let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    let mut notes = Vec::new();
+    let mut engines = Vec::new();
+
+    let time_cpu = |threads: usize| -> Result<(Vec<Vec<Hit>>, Duration)> {
+        info(&format!(
+            "cpu engine, {threads} thread{}...",
+            if threads == 1 { "" } else { "s" }
+        ));
+        in_thread_pool(threads, || {
+            let t = Instant::now();
+            let hits = CpuEngine.align(&targets, &views, &params)?;
+            Ok((hits, t.elapsed()))
+        })
+    };
+    let (first, took) = time_cpu(1)?;
+    engines.push(Measurement::cpu(1, n, took, true));
+    let threads = opts.threads.max(1);
+    if threads > 1 {
+        let (hits, took) = time_cpu(threads)?;
+        engines.push(Measurement::cpu(threads, n, took, hits == first));
+    }
+
+    let adapters = list_adapters();
+    let mut note = |n: String| {
+        info(&n);
+        notes.push(n);
+    };
+    if adapters.is_empty() {
+        note("no GPU adapter found: the GPU engine was not measured".into());
+    } else {
+        if adapters.len() > 1 {
+            let listed: Vec<String> = adapters
+                .iter()
+                .map(|a| format!("{} ({}, {})", a.name, a.backend, a.device_type))
+                .collect();
+            note(format!(
+                "{} adapters listed ({}); the GPU engine ran once, on the one wgpu prefers \
+                 (WGPU_BACKEND limits the backends it chooses from)",
+                adapters.len(),
+                listed.join("; ")
+            ));
+        }
+        match time_gpu(&targets, &views, &params, &reference, threads, &first, info) {
+            Ok((m, capped)) => {
+                if let Some(c) = capped {
+                    note(c);
+                }
+                engines.push(m);
+            }
+            Err(e) => note(format!(
+                "the GPU engine could not run ({e}): it was not measured"
+            )),
+        }
+    }
+    let auto = auto_choice(&engines);
+    Ok(BenchReport {
+        reference: summary,
+        inserts: n,
+        mismatches: opts.mismatches,
+        seed: format!("{:#x}", opts.seed),
+        engines,
+        auto,
+        notes,
+    })
+}
+
+/// Inserts aligned once before the GPU engine is timed (part of its setup).
+const GPU_WARM_UP: usize = 32;
+
+/// Starts the GPU engine, warms it up and times it on the workload (capped
+/// on a software adapter, which the returned note says).
+fn time_gpu(
+    targets: &TargetSet,
+    views: &[&[u8]],
+    params: &AlignParams,
+    reference: &Reference,
+    threads: usize,
+    first: &[Vec<Hit>],
+    info: &(dyn Fn(&str) + Sync),
+) -> Result<(Measurement, Option<String>)> {
+    in_thread_pool(threads, || {
+        let started = Instant::now();
+        let gpu = GpuEngine::new()?;
+        let a = gpu.adapter().clone();
+        let m = if a.is_software() {
+            software_cap(views.len(), reference)
+        } else {
+            views.len()
+        };
+        info(&format!(
+            "gpu engine on {} ({}, {}), {} inserts...",
+            a.name,
+            a.backend,
+            a.device_type,
+            thousands(m as u64)
+        ));
+        gpu.align(targets, &views[..GPU_WARM_UP.min(m)], params)?;
+        let setup = started.elapsed();
+        let t = Instant::now();
+        let hits = gpu.align(targets, &views[..m], params)?;
+        let took = t.elapsed();
+        let mut measured = Measurement::gpu(&a, threads, m, took);
+        measured.setup_seconds = Some(round_ms(setup));
+        measured.agree = hits[..] == first[..m];
+        let note = (m < views.len()).then(|| {
+            format!(
+                "{} is a software adapter: the GPU engine was timed on the first {} of {} inserts \
+                 ({} reference bases scanned per insert)",
+                a.name,
+                thousands(m as u64),
+                thousands(views.len() as u64),
+                thousands(scanned_bases(reference))
+            )
+        });
+        Ok((measured, note))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(engine: &str, threads: usize, ips: f64) -> Measurement {
+        Measurement {
+            engine: engine.into(),
+            threads,
+            adapter: None,
+            backend: None,
+            device_type: None,
+            software: false,
+            inserts: 1000,
+            seconds: 1000.0 / ips,
+            inserts_per_second: ips,
+            setup_seconds: None,
+            agree: true,
+        }
+    }
+
+    fn gpu(name: &str, software: bool, ips: f64) -> Measurement {
+        Measurement {
+            adapter: Some(name.into()),
+            backend: Some("vulkan".into()),
+            device_type: Some(if software { "Cpu" } else { "DiscreteGpu" }.into()),
+            software,
+            ..measured("gpu", 8, ips)
+        }
+    }
+
+    fn cpus() -> Vec<Measurement> {
+        vec![measured("cpu", 1, 50_000.0), measured("cpu", 8, 300_000.0)]
+    }
+
+    #[test]
+    fn no_gpu_means_cpu() {
+        let a = auto_choice(&cpus());
+        assert_eq!((a.choice.as_str(), a.adapter.as_deref()), ("cpu", None));
+        assert_eq!(a.reason, "no GPU adapter");
+        assert_eq!(a.line(), "--engine auto would pick cpu: no GPU adapter");
+    }
+
+    #[test]
+    fn software_adapters_are_never_chosen() {
+        let mut ms = cpus();
+        ms.push(gpu("llvmpipe", true, 1e9));
+        let a = auto_choice(&ms);
+        assert_eq!(a.choice, "cpu");
+        assert_eq!(a.reason, "the GPU adapter is software (llvmpipe)");
+        ms.push(gpu("WARP", true, 1e9));
+        assert_eq!(
+            auto_choice(&ms).reason,
+            "every GPU adapter is software (llvmpipe, WARP)"
+        );
+    }
+
+    #[test]
+    fn a_faster_hardware_gpu_is_chosen_against_all_cpu_threads() {
+        let mut ms = cpus();
+        // faster than one CPU thread, slower than eight
+        ms.push(gpu("Slow iGPU", false, 100_000.0));
+        let a = auto_choice(&ms);
+        assert_eq!(a.choice, "cpu");
+        assert_eq!(
+            a.reason,
+            "the GPU engine on Slow iGPU reaches 0.33x the CPU engine's inserts/s (8 threads): 100,000 vs 300,000"
+        );
+        ms.push(gpu("NVIDIA H200", false, 3_690_000.0));
+        ms.push(gpu("llvmpipe", true, 1e12));
+        let a = auto_choice(&ms);
+        assert_eq!(
+            (a.choice.as_str(), a.adapter.as_deref()),
+            ("gpu", Some("NVIDIA H200"))
+        );
+        assert_eq!(
+            a.reason,
+            "12.3x the CPU engine's inserts/s (8 threads): 3,690,000 vs 300,000"
+        );
+        assert_eq!(
+            a.line(),
+            "--engine auto would pick gpu (NVIDIA H200): 12.3x the CPU engine's inserts/s (8 threads): 3,690,000 vs 300,000"
+        );
+    }
+
+    #[test]
+    fn a_gpu_that_disagrees_is_not_chosen() {
+        let mut ms = cpus();
+        let mut wrong = gpu("NVIDIA H200", false, 1e9);
+        wrong.agree = false;
+        ms.push(wrong);
+        let a = auto_choice(&ms);
+        assert_eq!(a.choice, "cpu");
+        assert_eq!(
+            a.reason,
+            "the GPU engine's hits on NVIDIA H200 differ from the CPU engine's"
+        );
+    }
+
+    #[test]
+    fn workload_is_deterministic_distinct_and_from_the_reference() {
+        let r = bundled_reference().unwrap();
+        assert_eq!((r.matures.len(), r.hairpins.len()), (61, 61));
+        let a = workload(&r, 2000, DEFAULT_SEED);
+        assert_eq!(a, workload(&r, 2000, DEFAULT_SEED));
+        assert_ne!(a, workload(&r, 2000, 7));
+        assert_eq!(workload(&r, 500, DEFAULT_SEED)[..], a[..500]);
+        let distinct: std::collections::HashSet<&Vec<u8>> = a.iter().collect();
+        assert_eq!(distinct.len(), 2000);
+        assert!(a.iter().all(|s| s.len() >= 16));
+        // most inserts hold a 12-nt piece of a hairpin
+        let from_reference = a
+            .iter()
+            .filter(|s| {
+                r.hairpins
+                    .iter()
+                    .any(|h| h.seq.windows(12).any(|w| w == &s[2..14]))
+            })
+            .count();
+        assert!(from_reference > 1400, "{from_reference} of 2000");
+        // seed 0 works (xorshift would stay at 0)
+        assert_eq!(workload(&r, 100, 0).len(), 100);
+    }
+
+    #[test]
+    fn mature_only_references_make_a_workload_too() {
+        let r = Reference::from_sequences("hsa", bundled_reference().unwrap().matures, vec![]);
+        assert_eq!(workload(&r, 300, DEFAULT_SEED).len(), 300);
+    }
+
+    #[test]
+    fn software_cap_follows_the_reference_size() {
+        let r = bundled_reference().unwrap();
+        let bases = scanned_bases(&r);
+        assert!(bases > 4000 && bases < 8000, "{bases}");
+        assert_eq!(software_cap(200_000, &r), (SOFTWARE_WORK / bases) as usize);
+        assert_eq!(software_cap(300, &r), 300);
+    }
+}

@@ -1,0 +1,208 @@
+//! `mirq bench`: engines timed on simulated inserts, on the bundled
+//! reference and on miRBase's human one; the table, `--json`, agreement and
+//! the `--engine auto` line. The GPU row is checked when an adapter exists
+//! (CI has lavapipe).
+
+mod common;
+
+use serde_json::Value;
+
+/// Whether `mirq devices` sees an adapter (asked in a child process, so
+/// that this test process never loads a GPU driver); in CI one must exist.
+fn gpu_available() -> bool {
+    let out = common::run_ok(common::mirq().arg("devices"));
+    let ok = !out.contains("no GPU adapter");
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have a wgpu adapter (lavapipe)"
+        );
+        eprintln!("no GPU adapter: the GPU row is not checked");
+    }
+    ok
+}
+
+/// Runs `mirq bench` with `args`, which must succeed: (stdout, stderr).
+fn bench(args: &[&std::ffi::OsStr]) -> (String, String) {
+    let out = common::mirq()
+        .arg("bench")
+        .args(args)
+        .output()
+        .expect("mirq runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "mirq bench {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    s.as_ref()
+}
+
+/// Checks a `--json` report: CPU runs with 1 and `threads` threads, every
+/// engine fast and agreeing, the GPU row when an adapter exists, an auto
+/// choice that never is a software adapter.
+fn check_report(report: &Value, inserts: u64, threads: u64, gpu: bool) {
+    assert_eq!(report["inserts"], inserts, "{report}");
+    let engines = report["engines"].as_array().expect("engines");
+    let cpu_threads: Vec<u64> = engines
+        .iter()
+        .filter(|e| e["engine"] == "cpu")
+        .map(|e| e["threads"].as_u64().unwrap())
+        .collect();
+    assert_eq!(cpu_threads, [1, threads], "{report}");
+    for e in engines {
+        assert!(e["inserts_per_second"].as_f64() > Some(0.0), "{e}");
+        assert!(e["seconds"].as_f64() >= Some(0.0), "{e}");
+        assert!(e["inserts"].as_u64() > Some(0), "{e}");
+        assert!(e["inserts"].as_u64() <= Some(inserts), "{e}");
+        assert_eq!(e["agree"], true, "{e}");
+        for key in ["adapter", "device_type"] {
+            assert!(e.get(key).is_some(), "{key} missing: {e}");
+        }
+    }
+    let gpus: Vec<&Value> = engines.iter().filter(|e| e["engine"] == "gpu").collect();
+    if gpu {
+        assert_eq!(gpus.len(), 1, "{report}");
+        assert!(gpus[0]["adapter"].is_string());
+        if gpus[0]["software"] == true {
+            assert!(gpus[0]["inserts"].as_u64() <= Some(20_000));
+        }
+    } else {
+        assert!(gpus.is_empty(), "{report}");
+    }
+    let auto = &report["auto"];
+    assert!(auto["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    match auto["choice"].as_str() {
+        Some("cpu") => assert!(auto["adapter"].is_null()),
+        Some("gpu") => {
+            let chosen = gpus
+                .iter()
+                .find(|g| g["adapter"] == auto["adapter"])
+                .expect("the chosen adapter was measured");
+            assert_eq!(chosen["software"], false, "{report}");
+        }
+        other => panic!("auto choice {other:?}"),
+    }
+    for key in ["species", "matures", "hairpins", "targets"] {
+        assert!(report["reference"].get(key).is_some(), "{report}");
+    }
+}
+
+#[test]
+fn bundled_reference_table_lists_cpu_runs_and_the_auto_choice() {
+    let (out, err) = bench(&[os("--inserts"), os("3000"), os("-t"), os("2")]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("engine") && lines[0].contains("inserts/s"));
+    let cpu_rows: Vec<Vec<&str>> = lines
+        .iter()
+        .filter(|l| l.starts_with("cpu "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(cpu_rows.len(), 2, "{out}");
+    for (row, threads) in cpu_rows.iter().zip(["1", "2"]) {
+        assert_eq!(row[1], threads, "{out}");
+        assert!(row.contains(&"3,000"), "{out}");
+        assert_eq!(row.last(), Some(&"yes"), "{out}");
+    }
+    let auto = lines.last().unwrap();
+    assert!(
+        auto.starts_with("--engine auto would pick cpu: ")
+            || auto.starts_with("--engine auto would pick gpu ("),
+        "{out}"
+    );
+    assert!(err.contains("mirq bench: reference hsa (bundled)"), "{err}");
+    if gpu_available() {
+        let gpu_row = lines
+            .iter()
+            .find(|l| l.starts_with("gpu "))
+            .unwrap_or_else(|| panic!("no GPU row:\n{out}\n{err}"));
+        assert!(gpu_row.ends_with("yes"), "{out}");
+    } else {
+        assert!(err.contains("no GPU adapter found"), "{err}");
+        assert_eq!(auto, &"--engine auto would pick cpu: no GPU adapter");
+    }
+}
+
+#[test]
+fn bundled_reference_json_report() {
+    let (out, _) = bench(&[os("--inserts"), os("3000"), os("-t"), os("2"), os("--json")]);
+    let report: Value = serde_json::from_str(&out).expect("stdout is one JSON object");
+    check_report(&report, 3000, 2, gpu_available());
+    assert_eq!(report["reference"]["source"], "bundled");
+    assert_eq!(report["reference"]["species"], "hsa");
+    assert_eq!(report["reference"]["matures"], 61);
+    assert_eq!(report["mismatches"], 1);
+    assert_eq!(report["seed"], "0x5eed000000000042");
+}
+
+#[test]
+fn human_mirbase_reference() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let mirbase = shared.join("data/mirbase");
+    let (out, _) = bench(&[
+        os("--mature"),
+        mirbase.join("mature_v21.fa.gz").as_os_str(),
+        os("--hairpin"),
+        mirbase.join("hairpin_hsa.fa").as_os_str(),
+        os("--species"),
+        os("hsa"),
+        os("--inserts"),
+        os("3000"),
+        os("--mismatches"),
+        os("2"),
+        os("-t"),
+        os("2"),
+        os("--json"),
+    ]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    check_report(&report, 3000, 2, gpu_available());
+    assert_eq!(report["reference"]["matures"], 2588);
+    assert_eq!(report["reference"]["hairpins"], 1881);
+    assert_eq!(report["mismatches"], 2);
+}
+
+#[test]
+fn species_needs_a_reference() {
+    let out = common::mirq()
+        .args(["bench", "--species", "mmu"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--mature"), "{err}");
+}
+
+/// Without an adapter (no Metal on Linux) one line says so and auto picks
+/// the CPU.
+#[cfg(target_os = "linux")]
+#[test]
+fn no_adapter_is_said_in_one_line() {
+    let out = common::mirq()
+        .args(["bench", "--inserts", "500", "--seed", "7"])
+        .env("WGPU_BACKEND", "metal")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(
+        stderr.matches("no GPU adapter found").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!stdout.contains("\ngpu "), "{stdout}");
+    assert!(
+        stdout.ends_with("--engine auto would pick cpu: no GPU adapter\n"),
+        "{stdout}"
+    );
+}
