@@ -141,6 +141,7 @@ pub struct GpuEngine {
     batch_inserts: usize,
     max_binding: u64,
     max_workgroups: u32,
+    reruns: std::sync::atomic::AtomicU64,
 }
 
 /// Why an adapter cannot run the kernels, if it cannot.
@@ -229,12 +230,19 @@ impl GpuEngine {
             batch_inserts: prepared::DEFAULT_BATCH,
             max_binding,
             max_workgroups: limits.max_compute_workgroups_per_dimension,
+            reruns: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     /// The adapter the engine runs on.
     pub fn adapter(&self) -> &AdapterSummary {
         &self.adapter
+    }
+
+    /// Batches run again with larger buffers because a work queue or the
+    /// hit buffer overflowed, since the engine was made.
+    pub fn reruns(&self) -> u64 {
+        self.reruns.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Caps the inserts per batch (tests use small batches to cross batch

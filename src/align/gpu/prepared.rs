@@ -286,6 +286,9 @@ impl<'a> GpuPrepared<'a> {
                         return Ok(());
                     }
                     BatchRun::Overflow(needed) => {
+                        self.engine
+                            .reruns
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let fits = needed.work_0 + needed.work_1 <= self.max_elements(8)
                             && needed.hits <= self.max_elements(16);
                         if !fits {
