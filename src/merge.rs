@@ -230,6 +230,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
         mirq_version: env!("CARGO_PKG_VERSION").to_string(),
         engine: engines.join(","),
         gpu_adapter: None,
+        engine_decision: None,
         engine_note: Some(format!(
             "merged from {} directories by mirq merge",
             recorded.len()

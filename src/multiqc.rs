@@ -373,6 +373,7 @@ mod tests {
             engine: "cpu".into(),
             gpu_adapter: None,
             engine_note: None,
+            engine_decision: None,
             threads: 1,
             elapsed_seconds: 0.0,
             timings: Default::default(),

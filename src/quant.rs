@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -11,9 +10,8 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::align::cpu::CpuEngine;
-use crate::align::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
-use crate::align::{align_all, AlignParams, Engine, TargetSet};
+use crate::align::select::align_table;
+use crate::align::{AlignParams, TargetSet};
 use crate::collapse::{InsertTable, SampleInserts, SortedInserts};
 use crate::count::{inserts_of_keys, UMI_SEPARATOR};
 use crate::detect::Detection;
@@ -29,32 +27,7 @@ use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
 use crate::trim::{TrimOutcome, Trimmer};
 use crate::umi::UmiSpec;
 
-/// Which alignment engine to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineChoice {
-    /// The GPU when one can be had, else the CPU.
-    Auto,
-    /// The CPU engine.
-    Cpu,
-    /// The GPU engine, or an error.
-    Gpu,
-}
-
-impl FromStr for EngineChoice {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(Self::Auto),
-            "cpu" => Ok(Self::Cpu),
-            "gpu" => Ok(Self::Gpu),
-            _ => Err(Error::InvalidValue {
-                what: "--engine",
-                value: s.into(),
-                message: "expected auto, cpu or gpu".into(),
-            }),
-        }
-    }
-}
+pub use crate::align::select::EngineChoice;
 
 /// Everything `mirq quant` needs.
 #[derive(Debug, Clone)]
@@ -176,80 +149,17 @@ where
     pool.install(work)
 }
 
-/// `--engine auto` takes a hardware GPU only from this many unique inserts
-/// on: below it, uploading the reference and inserts costs more than the
-/// CPU engine's whole search.
-pub const AUTO_GPU_MIN_INSERTS: usize = 200_000;
-
-/// The engine a run uses, the adapter behind it, and why it was chosen when
-/// that is worth telling (a fallback).
-pub struct EngineSelection {
-    /// The engine.
-    pub engine: Box<dyn Engine>,
-    /// The GPU adapter, when the GPU engine runs.
-    pub adapter: Option<AdapterSummary>,
-    /// Why `auto` chose the CPU, if it did for a reason a user should see.
-    pub note: Option<String>,
-}
-
-impl EngineSelection {
-    fn cpu(note: Option<String>) -> Self {
-        Self {
-            engine: Box::new(CpuEngine),
-            adapter: None,
-            note,
-        }
-    }
-
-    fn gpu(engine: GpuEngine) -> Self {
-        Self {
-            adapter: Some(engine.adapter().clone()),
-            engine: Box::new(engine),
-            note: None,
-        }
-    }
-}
-
-/// Resolves `--engine` for a run of `unique_inserts` distinct inserts. `gpu`
-/// fails without an adapter; `auto` falls back to the CPU and says why.
-pub fn select_engine(choice: EngineChoice, unique_inserts: usize) -> Result<EngineSelection> {
-    match choice {
-        EngineChoice::Cpu => Ok(EngineSelection::cpu(None)),
-        EngineChoice::Gpu => GpuEngine::new()
-            .map(EngineSelection::gpu)
-            .map_err(|e| match e {
-                Error::EngineUnavailable { message, .. } => Error::EngineUnavailable {
-                    engine: "gpu",
-                    message: format!("{message}; use --engine cpu or auto"),
-                },
-                other => other,
-            }),
-        EngineChoice::Auto => Ok(match preferred_adapter() {
-            Err(e) => EngineSelection::cpu(Some(format!("{e}: using the CPU engine"))),
-            Ok(a) if a.is_software() => EngineSelection::cpu(Some(format!(
-                "only a software GPU adapter ({}): using the CPU engine",
-                a.name
-            ))),
-            Ok(_) if unique_inserts < AUTO_GPU_MIN_INSERTS => EngineSelection::cpu(None),
-            Ok(_) => match GpuEngine::new() {
-                Ok(gpu) => EngineSelection::gpu(gpu),
-                Err(e) => EngineSelection::cpu(Some(format!("{e}: using the CPU engine"))),
-            },
-        }),
-    }
-}
-
 /// The run itself. Its stage timings (stats.json `timings`):
 /// `read_trim_collapse` runs from `started` (before the thread pool was
 /// made) through [`InsertTable::build`], so it includes loading the
 /// reference, building its targets and `--protocol auto` detection; `align`
 /// is engine selection (also the early one of `--engine gpu`) plus
-/// [`align_all`]; [`finish`] times `assign_count` and `write`.
+/// [`align_table`]; [`finish`] times `assign_count` and `write`.
 fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     // --engine gpu fails before any FASTQ is read when no adapter exists
     let early_started = Instant::now();
     let early = match opts.engine {
-        EngineChoice::Gpu => Some(select_engine(EngineChoice::Gpu, 0)?),
+        EngineChoice::Gpu => Some(crate::align::select::gpu_engine()?),
         _ => None,
     };
     let early_selection = early_started.elapsed();
@@ -272,18 +182,15 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         runs.into_iter().map(|r| (r.stats, r.umi_keys)).unzip();
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
-    let selection = match early {
-        Some(s) => s,
-        None => select_engine(opts.engine, table.len())?,
-    };
-    let prepared = selection.engine.prepare(&targets, &opts.params)?;
-    let hits = align_all(
-        prepared.as_ref(),
+    let alignment = align_table(
+        opts.engine,
+        early,
+        &targets,
+        &opts.params,
         table.len(),
         |i| table.seq(i),
         ALIGN_SLICE,
     )?;
-    drop(prepared);
     let align = align_started.elapsed() + early_selection;
     let molecules = if trim.umi.is_some() {
         Molecules::FromKeys(
@@ -298,9 +205,12 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
 
     let stats = RunStats {
         mirq_version: env!("CARGO_PKG_VERSION").to_string(),
-        engine: selection.engine.name().to_string(),
-        gpu_adapter: selection.adapter.clone(),
-        engine_note: selection.note.clone(),
+        engine: alignment.engine.to_string(),
+        gpu_adapter: alignment.adapter.clone(),
+        engine_note: alignment.warning.clone().or_else(|| {
+            (opts.engine == EngineChoice::Auto).then(|| alignment.decision.reason.clone())
+        }),
+        engine_decision: Some(alignment.decision.clone()),
         threads: opts.threads.max(1),
         elapsed_seconds: 0.0,
         // finish adds assign_count and write
@@ -357,7 +267,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         reference: &reference,
         targets: &targets,
         table: &table,
-        hits: &hits,
+        hits: &alignment.hits,
         molecules,
     };
     finish(out, data, stats, started)

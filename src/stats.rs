@@ -171,8 +171,12 @@ pub struct RunStats {
     /// The GPU adapter (name, backend, device type, limits) when the GPU
     /// engine ran.
     pub gpu_adapter: Option<crate::align::gpu::AdapterSummary>,
-    /// Why `--engine auto` fell back to the CPU, when it did.
+    /// Why `--engine auto` chose its engine, or a GPU warning.
     pub engine_note: Option<String>,
+    /// How the engine was chosen, with the calibration figures of `auto`
+    /// (absent from merged runs, which align nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_decision: Option<crate::align::select::EngineDecision>,
     /// Worker threads.
     pub threads: usize,
     /// Wall-clock seconds of the whole run, up to the writing of stats.json.

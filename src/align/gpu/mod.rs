@@ -82,12 +82,21 @@ pub fn exit_after_gpu(code: i32) -> ! {
     std::process::exit(code)
 }
 
+/// A wgpu instance on the primary backends (Vulkan, Metal, DX12), or on
+/// those `WGPU_BACKEND` names. OpenGL is left out unless named: its EGL
+/// probe prints errors of its own on machines without a display, and a GPU
+/// that has GL on Linux has Vulkan too.
 fn instance() -> wgpu::Instance {
     TOUCHED.store(true, std::sync::atomic::Ordering::SeqCst);
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    if std::env::var_os("WGPU_BACKEND").is_none() {
+        desc.backends = wgpu::Backends::PRIMARY;
+    }
+    wgpu::Instance::new(desc)
 }
 
-/// Every adapter wgpu sees (honours `WGPU_BACKEND`).
+/// Every adapter wgpu sees on the primary backends, or on those
+/// `WGPU_BACKEND` names.
 pub fn list_adapters() -> Vec<AdapterSummary> {
     let instance = instance();
     pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
@@ -166,8 +175,8 @@ fn unsupported(adapter: &wgpu::Adapter) -> Option<String> {
 }
 
 impl GpuEngine {
-    /// Takes the best adapter wgpu offers (honours `WGPU_BACKEND` and
-    /// `WGPU_ADAPTER_NAME`) and builds the kernels.
+    /// Takes the adapter wgpu prefers (high performance; `WGPU_BACKEND`
+    /// limits the backends) and builds the kernels.
     pub fn new() -> Result<Self> {
         let adapter = request_adapter(&instance())?;
         Self::on(adapter)
