@@ -195,7 +195,10 @@ fn without_an_adapter_auto_falls_back_and_gpu_fails() {
     let err = String::from_utf8_lossy(&auto.stderr);
     assert!(auto.status.success(), "{err}");
     assert!(err.contains("using the CPU engine"), "{err}");
-    assert_eq!(common::stats(&dir.path().join("auto"))["engine"], "cpu");
+    let stats = common::stats(&dir.path().join("auto"));
+    assert_eq!(stats["engine"], "cpu");
+    assert_eq!(stats["engine_decision"]["requested"], "auto");
+    assert_eq!(stats["engine_decision"]["calibration_inserts"], 0);
     let gpu = run("gpu");
     let err = String::from_utf8_lossy(&gpu.stderr);
     assert!(!gpu.status.success());

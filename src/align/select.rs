@@ -149,7 +149,7 @@ pub fn align_table<'a>(
         }
         EngineChoice::Auto => {
             let adapter = match preferred_adapter() {
-                Err(e) => return on_cpu(format!("{e}"), None, None),
+                Err(e) => return on_cpu(format!("{e}: using the CPU engine"), None, None),
                 Ok(a) => a,
             };
             // MIRQ_AUTO_CALIBRATE_SOFTWARE=1 calibrates on a software
