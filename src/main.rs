@@ -12,6 +12,7 @@ use mirq::quant::{self, AutoDetect, QuantOptions};
 use mirq::samples;
 
 fn main() {
+    quiet_vulkan_layers();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Quant(args) => run_quant(*args),
@@ -30,6 +31,18 @@ fn main() {
         }
     };
     mirq::align::gpu::exit_after_gpu(code)
+}
+
+/// Mesa's implicit Vulkan layer `VK_LAYER_MESA_device_select` connects to
+/// the display server to order devices, and prints
+/// `error: XDG_RUNTIME_DIR is invalid or not set` on headless machines (twice
+/// per probe). mirq orders adapters itself and needs no display, so the layer
+/// is turned off (its documented switch), unless the user set it. Done
+/// first, while the process has one thread.
+fn quiet_vulkan_layers() {
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        std::env::set_var("NODEVICE_SELECT", "1");
+    }
 }
 
 fn print_devices() {

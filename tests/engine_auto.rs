@@ -1,0 +1,117 @@
+//! `--engine auto` decides by measurement: on a software adapter it takes the
+//! CPU without calibrating and says why; with calibration forced on the
+//! software adapter (`MIRQ_AUTO_CALIBRATE_SOFTWARE`, the path a hardware GPU
+//! takes), both engines align the calibration slice, the decision and its
+//! figures are recorded, and the tables equal a CPU run's byte for byte.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+/// Whether `mirq devices` lists a software adapter only (lavapipe in CI).
+fn software_adapter_only() -> bool {
+    let out = common::run_ok(common::mirq().arg("devices"));
+    let listed: Vec<&str> = out.lines().skip(1).collect();
+    if out.contains("no GPU adapter") || listed.is_empty() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have a wgpu adapter (lavapipe)"
+        );
+        eprintln!("skipping: no GPU adapter");
+        return false;
+    }
+    let software = listed.iter().all(|l| l.split('\t').nth(2) == Some("Cpu"));
+    if !software {
+        eprintln!("skipping: a hardware adapter is present");
+    }
+    software
+}
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("demo")
+}
+
+/// Runs the demo with `engine`, calibrating on software adapters when
+/// `calibrate`; returns the outdir and stderr.
+fn run(dir: &Path, name: &str, engine: &str, calibrate: bool) -> (PathBuf, String) {
+    let out = dir.join(name);
+    let mut cmd = common::mirq();
+    if calibrate {
+        cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+    }
+    let d = demo();
+    let output = cmd
+        .args(["quant", "-t", "2", "--species", "hsa", "--engine", engine])
+        .arg("--mature")
+        .arg(d.join("reference/mature.fa"))
+        .arg("--hairpin")
+        .arg(d.join("reference/hairpin.fa"))
+        .arg(d.join("reads/plasma_A.fastq.gz"))
+        .arg(d.join("reads/plasma_B.fastq.gz"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "{err}");
+    (out, err)
+}
+
+#[test]
+fn auto_takes_the_cpu_over_a_software_adapter_and_says_why() {
+    if !software_adapter_only() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = run(dir.path(), "auto", "auto", false);
+    assert!(
+        err.contains("mirq: engine auto: the only GPU adapter")
+            && err.contains("software adapters are never chosen"),
+        "{err}"
+    );
+    assert!(!err.contains("XDG_RUNTIME_DIR"), "probing printed: {err}");
+    let stats = common::stats(&out);
+    assert_eq!(stats["engine"], "cpu");
+    let d = &stats["engine_decision"];
+    assert_eq!(d["requested"], "auto");
+    assert_eq!(d["chosen"], "cpu");
+    assert_eq!(d["calibration_inserts"], 0);
+    assert!(d["adapter"].is_string());
+}
+
+#[test]
+fn calibrated_auto_records_both_speeds_and_counts_like_the_cpu() {
+    if !software_adapter_only() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (auto, err) = run(dir.path(), "auto", "auto", true);
+    let (cpu, _) = run(dir.path(), "cpu", "cpu", false);
+    let stats = common::stats(&auto);
+    let d = &stats["engine_decision"];
+    let unique = stats["unique_inserts"].as_u64().unwrap();
+    assert_eq!(
+        d["calibration_inserts"].as_u64().unwrap(),
+        unique.min(65536)
+    );
+    let cpu_rate = d["cpu_inserts_per_second"].as_f64().unwrap();
+    let gpu_rate = d["gpu_inserts_per_second"].as_f64().unwrap();
+    assert!(cpu_rate > 0.0 && gpu_rate > 0.0, "{d}");
+    // the faster engine is chosen, and stderr gives the figures
+    let faster = if gpu_rate > cpu_rate { "gpu" } else { "cpu" };
+    assert_eq!(d["chosen"], faster, "{d}");
+    assert_eq!(stats["engine"], faster);
+    assert!(err.contains("inserts/s on"), "{err}");
+    for f in [
+        "mature_counts.tsv",
+        "mature_counts_unique.tsv",
+        "hairpin_counts.tsv",
+        "isomirs.gff3",
+    ] {
+        assert!(
+            std::fs::read(auto.join(f)).unwrap() == std::fs::read(cpu.join(f)).unwrap(),
+            "{f} differs between calibrated auto and cpu"
+        );
+    }
+    assert_eq!(common::stats(&cpu)["engine_decision"]["requested"], "cpu");
+}
