@@ -104,26 +104,49 @@ pub fn finish(
 
     let write_started = Instant::now();
     let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
-    if let Some(isomirs) = &isomirs {
+    // The files are independent: written in parallel (each is staged and
+    // moved into place at commit; the tables keep their order among
+    // themselves, mature_counts.tsv last).
+    let gff = || -> Result<()> {
+        let Some(isomirs) = &isomirs else {
+            return Ok(());
+        };
         let database = &stats.settings.database;
-        out.write("isomirs.gff3", |w| {
-            isomirs.write_gff(w, reference, table, database, &samples)
-        })?;
-        out.write("isomirs.tsv", |w| isomirs.write_tsv(w, reference, &samples))?;
-    }
-    for (s, name) in samples.iter().enumerate() {
-        out.write(&format!("collapsed/{name}.fa"), |w| {
-            write_collapsed(w, table, s)
-        })?;
-        out.write(&format!("qc/{name}.length.tsv"), |w| {
-            qc::write_lengths(w, &stats.samples[s].qc.insert_lengths)
-        })?;
-    }
-    out.write(inserts_file::FILE_NAME, |w| {
-        inserts_file::write(w, &samples, table, hits, molecules.as_deref())
-    })?;
-    crate::multiqc::write(&out, &stats)?;
-    write_tables(&out, reference, &samples, &counts)?;
+        let (gff, tsv) = rayon::join(
+            || {
+                out.write("isomirs.gff3", |w| {
+                    isomirs.write_gff(w, reference, table, database, &samples)
+                })
+            },
+            || out.write("isomirs.tsv", |w| isomirs.write_tsv(w, reference, &samples)),
+        );
+        gff.and(tsv)
+    };
+    let per_sample = || -> Result<()> {
+        use rayon::prelude::*;
+        samples.par_iter().enumerate().try_for_each(|(s, name)| {
+            out.write(&format!("collapsed/{name}.fa"), |w| {
+                write_collapsed(w, table, s)
+            })?;
+            out.write(&format!("qc/{name}.length.tsv"), |w| {
+                qc::write_lengths(w, &stats.samples[s].qc.insert_lengths)
+            })
+        })
+    };
+    let inserts = || {
+        out.write(inserts_file::FILE_NAME, |w| {
+            inserts_file::write(w, &samples, table, hits, molecules.as_deref())
+        })
+    };
+    let tables = || -> Result<()> {
+        crate::multiqc::write(&out, &stats)?;
+        write_tables(&out, reference, &samples, &counts)
+    };
+    let ((a, b), (c, d)) = rayon::join(
+        || rayon::join(gff, per_sample),
+        || rayon::join(inserts, tables),
+    );
+    a.and(b).and(c).and(d)?;
     stats.timings.write = Timings::seconds(write_started.elapsed());
     stats.elapsed_seconds = Timings::seconds(started.elapsed());
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
