@@ -136,7 +136,9 @@ impl SampleInserts {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SortedInserts {
     bases: Vec<u8>,
-    ends: Vec<u64>,
+    /// One past each sequence's last base (4 bytes a sequence: an arena of
+    /// up to 4 GiB of bases, some 190 million distinct 22-nt inserts).
+    ends: Vec<u32>,
     counts: Vec<u32>,
 }
 
@@ -145,7 +147,9 @@ impl SortedInserts {
     pub fn push(&mut self, seq: &[u8], count: u32) {
         debug_assert!(self.is_empty() || self.seq(self.len() - 1) < seq);
         self.bases.extend_from_slice(seq);
-        self.ends.push(self.bases.len() as u64);
+        let end = u32::try_from(self.bases.len())
+            .expect("distinct inserts over 4 GiB of bases in one table");
+        self.ends.push(end);
         self.counts.push(count);
     }
 

@@ -183,7 +183,9 @@ pub const VARIANT_CLASSES: [&str; 9] = [
     "iso_snv",
 ];
 
-/// One GFF line before formatting.
+/// One GFF line before formatting (48 bytes: its Variant and Cigar live in
+/// [`Isomirs::text`], its expression in [`Isomirs::expression`], so that a
+/// run with millions of lines holds no allocation per line).
 struct Line {
     /// Sort key: hairpins in FASTA order, then unplaced matures.
     seqid: (u8, u32),
@@ -191,14 +193,26 @@ struct Line {
     insert: u32,
     mature: u32,
     hits: u32,
-    view: MirtopView,
-    expression: Vec<u32>,
+    /// Where the Variant text starts in [`Isomirs::text`]; the Cigar follows.
+    text: u32,
+    variant_len: u16,
+    cigar_len: u16,
+    /// This line's range of [`Isomirs::expression`].
+    expression: (u32, u32),
 }
 
 /// The mirGFF3 lines and per-miRNA variant totals of a run.
 pub struct Isomirs {
     lines: Vec<Line>,
+    /// Every line's Variant and Cigar, concatenated.
+    text: Vec<u8>,
+    /// (sample, count) pairs with a count above 0, per insert, samples in
+    /// order.
+    expression: Vec<(u32, u32)>,
 }
+
+/// Inserts per parallel task when building the lines.
+const BUILD_CHUNK: usize = 4096;
 
 impl Isomirs {
     /// Builds the lines of every insert assigned to mature miRNAs; `units`
@@ -210,81 +224,72 @@ impl Isomirs {
         hits: &FlatHits,
         units: &[Vec<(u32, u32)>],
     ) -> Self {
-        let per_insert: Vec<Vec<Line>> = (0..table.len())
+        let n = table.len();
+        let chunks: Vec<(Vec<Line>, Vec<u8>)> = (0..n.div_ceil(BUILD_CHUNK))
             .into_par_iter()
-            .map(|id| {
-                let seq = table.seq(id);
-                if uid(seq).is_none() {
-                    return Vec::new();
+            .map(|c| {
+                let mut lines = Vec::new();
+                let mut text = Vec::new();
+                for id in c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n) {
+                    insert_lines(reference, targets, table, hits, id, &mut lines, &mut text);
                 }
-                let Assignment::Mature { matures, calls } =
-                    assign(targets, &encode(seq), hits.get(id))
-                else {
-                    return Vec::new();
-                };
-                let mut lines: Vec<Line> = Vec::new();
-                for &m in &matures {
-                    // the first precursor in FASTA order that gives this name
-                    let best = calls
-                        .iter()
-                        .filter(|c| c.mature == m)
-                        .map(|c| {
-                            let key = match targets.targets[c.target as usize].kind {
-                                TargetKind::Hairpin(h) => (0u8, h as u32),
-                                TargetKind::Mature(m) => (1u8, m as u32),
-                            };
-                            (key, c.offset, c)
-                        })
-                        .min_by_key(|&(key, offset, _)| (key, offset));
-                    let Some((seqid, offset, call)) = best else {
-                        continue;
-                    };
-                    let precursor: &[u8] = match seqid {
-                        (0, h) => &reference.hairpins[h as usize].seq,
-                        (_, m) => &reference.matures[m as usize].seq,
-                    };
-                    let ms = offset as i64 + call.iso_5p as i64;
-                    let me = ms + reference.matures[m as usize].seq.len() as i64 - 1;
-                    lines.push(Line {
-                        seqid,
-                        start: offset as i64,
-                        insert: id as u32,
-                        mature: m,
-                        hits: matures.len() as u32,
-                        view: MirtopView::new(seq, precursor, offset as i64, ms, me),
-                        expression: Vec::new(),
-                    });
-                }
-                lines
+                (lines, text)
             })
             .collect();
+        let mut lines: Vec<Line> = Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
+        let mut text: Vec<u8> = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
+        for (chunk_lines, chunk_text) in chunks {
+            let base = text.len() as u32;
+            text.extend_from_slice(&chunk_text);
+            lines.extend(chunk_lines.into_iter().map(|mut l| {
+                l.text += base;
+                l
+            }));
+        }
         // expression: each sample's count of each insert, walking ids in order
         let mut cursor = vec![0usize; units.len()];
-        let mut lines: Vec<Line> = Vec::new();
-        for group in per_insert {
-            let Some(first) = group.first() else { continue };
-            let id = first.insert;
-            let expression: Vec<u32> = units
-                .iter()
-                .zip(cursor.iter_mut())
-                .map(|(u, at)| {
-                    while *at < u.len() && u[*at].0 < id {
-                        *at += 1;
+        let mut expression: Vec<(u32, u32)> = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let id = lines[i].insert;
+            let start = expression.len() as u32;
+            for (s, (u, at)) in units.iter().zip(cursor.iter_mut()).enumerate() {
+                while *at < u.len() && u[*at].0 < id {
+                    *at += 1;
+                }
+                if let Some(&(i, n)) = u.get(*at) {
+                    if i == id && n > 0 {
+                        expression.push((s as u32, n));
                     }
-                    match u.get(*at) {
-                        Some(&(i, n)) if i == id => n,
-                        _ => 0,
-                    }
-                })
-                .collect();
-            for mut line in group {
-                line.expression.clone_from(&expression);
-                lines.push(line);
+                }
+            }
+            let range = (start, expression.len() as u32);
+            while i < lines.len() && lines[i].insert == id {
+                lines[i].expression = range;
+                i += 1;
             }
         }
-        lines.retain(|l| l.expression.iter().any(|&n| n > 0));
-        lines.sort_by_key(|l| (l.seqid, l.start, l.insert, l.mature));
-        Self { lines }
+        lines.retain(|l| l.expression.1 > l.expression.0);
+        lines.par_sort_unstable_by_key(|l| (l.seqid, l.start, l.insert, l.mature));
+        Self {
+            lines,
+            text,
+            expression,
+        }
+    }
+
+    fn variant(&self, l: &Line) -> &str {
+        let at = l.text as usize;
+        std::str::from_utf8(&self.text[at..at + l.variant_len as usize]).unwrap_or_default()
+    }
+
+    fn cigar(&self, l: &Line) -> &str {
+        let at = l.text as usize + l.variant_len as usize;
+        std::str::from_utf8(&self.text[at..at + l.cigar_len as usize]).unwrap_or_default()
+    }
+
+    fn expression(&self, l: &Line) -> &[(u32, u32)] {
+        &self.expression[l.expression.0 as usize..l.expression.1 as usize]
     }
 
     /// Writes `isomirs.gff3`.
@@ -316,12 +321,17 @@ impl Isomirs {
                 (0, h) => &reference.hairpins[h as usize].name,
                 (_, m) => &reference.matures[m as usize].name,
             };
-            let kind = if l.view.variant == "NA" {
+            let variant = self.variant(l);
+            let kind = if variant == "NA" {
                 "ref_miRNA"
             } else {
                 "isomiR"
             };
-            let expression: Vec<String> = l.expression.iter().map(u32::to_string).collect();
+            let mut counts = vec![0u32; samples.len()];
+            for &(s, n) in self.expression(l) {
+                counts[s as usize] = n;
+            }
+            let expression: Vec<String> = counts.iter().map(u32::to_string).collect();
             let _ = write!(
                 buf,
                 "{seqid}\t{database}\t{kind}\t{}\t{}\t0\t+\t.\tRead {seq}; UID {}; Name {}; \
@@ -330,8 +340,8 @@ impl Isomirs {
                 l.start + seq.len() as i64 - 1,
                 uid(seq.as_bytes()).unwrap_or_default(),
                 reference.matures[l.mature as usize].name,
-                l.view.variant,
-                l.view.cigar,
+                variant,
+                self.cigar(l),
                 expression.join(","),
                 l.hits
             );
@@ -356,21 +366,20 @@ impl Isomirs {
             let row = totals
                 .entry(l.mature)
                 .or_insert_with(|| vec![0; classes * samples.len()]);
-            let tags: Vec<&str> = l
-                .view
-                .variant
+            let variant = self.variant(l);
+            let tags: Vec<&str> = variant
                 .split(',')
                 .map(|t| t.split(':').next().unwrap_or(t))
                 .collect();
             for (c, class) in VARIANT_CLASSES.iter().enumerate() {
                 let hit = if *class == "ref_miRNA" {
-                    l.view.variant == "NA"
+                    variant == "NA"
                 } else {
                     tags.contains(class)
                 };
                 if hit {
-                    for (s, &n) in l.expression.iter().enumerate() {
-                        row[c * samples.len() + s] += n as u64;
+                    for &(s, n) in self.expression(l) {
+                        row[c * samples.len() + s as usize] += n as u64;
                     }
                 }
             }
@@ -394,6 +403,64 @@ impl Isomirs {
             }
         }
         Ok(())
+    }
+}
+
+/// Appends the lines of insert `id` (one per mature miRNA it is assigned
+/// to), their Variant and Cigar to `text`.
+fn insert_lines(
+    reference: &Reference,
+    targets: &TargetSet,
+    table: &InsertTable,
+    hits: &FlatHits,
+    id: usize,
+    lines: &mut Vec<Line>,
+    text: &mut Vec<u8>,
+) {
+    let seq = table.seq(id);
+    if uid(seq).is_none() {
+        return;
+    }
+    let Assignment::Mature { matures, calls } = assign(targets, &encode(seq), hits.get(id)) else {
+        return;
+    };
+    for &m in &matures {
+        // the first precursor in FASTA order that gives this name
+        let best = calls
+            .iter()
+            .filter(|c| c.mature == m)
+            .map(|c| {
+                let key = match targets.targets[c.target as usize].kind {
+                    TargetKind::Hairpin(h) => (0u8, h as u32),
+                    TargetKind::Mature(m) => (1u8, m as u32),
+                };
+                (key, c.offset, c)
+            })
+            .min_by_key(|&(key, offset, _)| (key, offset));
+        let Some((seqid, offset, call)) = best else {
+            continue;
+        };
+        let precursor: &[u8] = match seqid {
+            (0, h) => &reference.hairpins[h as usize].seq,
+            (_, m) => &reference.matures[m as usize].seq,
+        };
+        let ms = offset as i64 + call.iso_5p as i64;
+        let me = ms + reference.matures[m as usize].seq.len() as i64 - 1;
+        let view = MirtopView::new(seq, precursor, offset as i64, ms, me);
+        let at = text.len() as u32;
+        text.extend_from_slice(view.variant.as_bytes());
+        text.extend_from_slice(view.cigar.as_bytes());
+        lines.push(Line {
+            seqid,
+            start: offset as i64,
+            insert: id as u32,
+            mature: m,
+            hits: matures.len() as u32,
+            text: at,
+            variant_len: view.variant.len() as u16,
+            cigar_len: view.cigar.len() as u16,
+            expression: (0, 0),
+        });
     }
 }
 

@@ -16,6 +16,7 @@ pub mod finish;
 pub mod gff;
 pub mod inserts_file;
 pub mod isomir;
+pub mod memory;
 pub mod merge;
 pub mod multiqc;
 pub mod output;

@@ -173,13 +173,19 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     let runs: Vec<SampleRun> = opts
         .samples
         .par_iter()
-        .map(|s| trim_and_collapse(s, &prep, &progress))
+        .map(|s| {
+            let run = trim_and_collapse(s, &prep, &progress);
+            // the sample's hash tables are gone: their pages go back
+            crate::memory::release_free_memory();
+            run
+        })
         .collect::<Result<_>>()?;
     progress.finish_and_clear();
 
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
     let (sample_stats, umi_keys): (Vec<SampleStats>, Vec<Option<SortedInserts>>) =
         runs.into_iter().map(|r| (r.stats, r.umi_keys)).unzip();
+    crate::memory::release_free_memory();
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
     let alignment = align_table(

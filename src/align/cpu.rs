@@ -56,9 +56,7 @@ impl Prepared for CpuPrepared<'_> {
                 part
             })
             .collect();
-        for part in &parts {
-            out.append(part);
-        }
+        out.append_all(&parts);
         Ok(())
     }
 }

@@ -114,47 +114,108 @@ pub trait Prepared: Send + Sync {
     fn align_into(&self, inserts: &[&[u8]], out: &mut FlatHits) -> Result<()>;
 }
 
-/// Best hits of many inserts, flattened: insert `i`'s hits are
-/// `get(i)`, 16 bytes per hit plus 8 per insert.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// Best hits of many inserts, flattened: insert `i`'s hits are `get(i)`,
+/// 16 bytes per hit plus 4 per insert. Stored in blocks (one per aligned
+/// slice, sized exactly), so that a run's hits never move in memory: a
+/// single growing buffer would double, and be copied, as it grows. Two are
+/// equal when every insert's hits are, however they are blocked.
+#[derive(Debug, Default, Clone)]
 pub struct FlatHits {
-    hits: Vec<Hit>,
-    ends: Vec<u64>,
+    blocks: Vec<HitBlock>,
+    /// First insert of each block.
+    firsts: Vec<usize>,
+    len: usize,
 }
+
+impl PartialEq for FlatHits {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && (0..self.len).all(|i| self.get(i) == other.get(i))
+    }
+}
+
+impl Eq for FlatHits {}
+
+/// Consecutive inserts' hits; `ends[j]` is one past insert j's last hit.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct HitBlock {
+    hits: Vec<Hit>,
+    ends: Vec<u32>,
+}
+
+/// Hits a block holds before [`FlatHits::push`] starts a new one.
+const BLOCK_HITS: usize = 1 << 22;
 
 impl FlatHits {
     /// Appends the next insert's hits.
     pub fn push(&mut self, hits: &[Hit]) {
-        self.hits.extend_from_slice(hits);
-        self.ends.push(self.hits.len() as u64);
+        let full = self.blocks.last().map_or(true, |b| {
+            b.hits.len() + hits.len() > BLOCK_HITS.max(hits.len())
+        });
+        if full {
+            self.blocks.push(HitBlock::default());
+            self.firsts.push(self.len);
+        }
+        let block = self.blocks.last_mut().expect("a block");
+        block.hits.extend_from_slice(hits);
+        block.ends.push(block.hits.len() as u32);
+        self.len += 1;
+    }
+
+    /// Appends every insert of `parts`, in order, as one block of exactly
+    /// their size.
+    pub fn append_all(&mut self, parts: &[FlatHits]) {
+        let hits: usize = parts.iter().map(FlatHits::total_hits).sum();
+        let inserts: usize = parts.iter().map(FlatHits::len).sum();
+        if inserts == 0 {
+            return;
+        }
+        let mut block = HitBlock {
+            hits: Vec::with_capacity(hits),
+            ends: Vec::with_capacity(inserts),
+        };
+        for part in parts {
+            for b in &part.blocks {
+                let base = block.hits.len() as u32;
+                block.hits.extend_from_slice(&b.hits);
+                block.ends.extend(b.ends.iter().map(|e| e + base));
+            }
+        }
+        self.firsts.push(self.len);
+        self.blocks.push(block);
+        self.len += inserts;
     }
 
     /// Appends every insert of `other`, in order.
     pub fn append(&mut self, other: &FlatHits) {
-        let base = self.hits.len() as u64;
-        self.hits.extend_from_slice(&other.hits);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.append_all(std::slice::from_ref(other));
     }
 
     /// Hits of insert `i`.
     pub fn get(&self, i: usize) -> &[Hit] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.hits[start..self.ends[i] as usize]
+        let b = self.firsts.partition_point(|&f| f <= i) - 1;
+        let block = &self.blocks[b];
+        let j = i - self.firsts[b];
+        let start = if j == 0 {
+            0
+        } else {
+            block.ends[j - 1] as usize
+        };
+        &block.hits[start..block.ends[j] as usize]
     }
 
     /// Number of inserts.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len
     }
 
     /// Whether no insert was added.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len == 0
     }
 
     /// Hits of all inserts.
     pub fn total_hits(&self) -> usize {
-        self.hits.len()
+        self.blocks.iter().map(|b| b.hits.len()).sum()
     }
 }
 

@@ -590,15 +590,18 @@ impl Prepared for GpuPrepared<'_> {
         }
         let mut next = 0;
         let mut scratch = Scratch::default();
+        let mut slice = FlatHits::default();
         for q in inserts {
             if self.plan(q.len()).is_some() {
-                out.push(gpu_hits.get(next));
+                slice.push(gpu_hits.get(next));
                 next += 1;
             } else {
                 self.host.search_into(q, &self.params, &mut scratch);
-                out.push(&scratch.hits);
+                slice.push(&scratch.hits);
             }
         }
+        drop(gpu_hits);
+        out.append(&slice);
         Ok(())
     }
 }
