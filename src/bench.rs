@@ -211,9 +211,9 @@ pub struct Measurement {
     pub seconds: f64,
     /// `inserts / seconds`: alignment alone, preparation left out.
     pub inserts_per_second: f64,
-    /// GPU engine: seconds to start it (adapter, device, kernels) and, once
-    /// the reference is prepared, align a few inserts once before the timed
-    /// run; `None` for the CPU engine.
+    /// GPU engine: seconds to start it (adapter, device, kernels) and warm
+    /// it up (prepare the reference and align a few inserts once, before the
+    /// timed preparation and run); `None` for the CPU engine.
     pub setup_seconds: Option<f64>,
     /// GPU engine: batches rerun with larger buffers during the timed run
     /// (a work queue or the hit buffer overflowed); `None` for the CPU.
@@ -607,7 +607,6 @@ fn time_gpu(
     in_thread_pool(threads, || {
         let started = Instant::now();
         let gpu = GpuEngine::on_adapter(index)?;
-        let start = started.elapsed();
         let a = gpu.adapter().clone();
         let m = if a.is_software() {
             software_cap(views.len())
@@ -621,16 +620,18 @@ fn time_gpu(
             a.device_type,
             thousands(m as u64)
         ));
+        // The warm-up runs on a reference prepared for it alone: the timed
+        // one starts without learned buffer sizes, as in `mirq quant`.
+        gpu.prepare(targets, params)?
+            .align_into(&views[..GPU_WARM_UP.min(m)], &mut FlatHits::default())?;
+        let setup = started.elapsed();
         let t = Instant::now();
         let prepared = gpu.prepare(targets, params)?;
         let prepare = t.elapsed();
-        let t = Instant::now();
-        prepared.align_into(&views[..GPU_WARM_UP.min(m)], &mut FlatHits::default())?;
-        let warm_up = t.elapsed();
         let reruns = gpu.reruns();
         let (hits, took) = time_align(&*prepared, &views[..m])?;
         let mut measured = Measurement::gpu(&a, index, threads, m, prepare, took);
-        measured.setup_seconds = Some(round_ms(start + warm_up));
+        measured.setup_seconds = Some(round_ms(setup));
         measured.reruns = Some(gpu.reruns() - reruns);
         measured.agree = hits.len() == m && (0..m).all(|i| hits.get(i) == first.get(i));
         let note = (m < views.len()).then(|| {
