@@ -60,7 +60,15 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
         assert!(a == b, "{name}: {} differs between engines", f.display());
     }
     assert_eq!(common::stats(&gpu)["engine"], "gpu");
-    assert!(common::stats(&gpu)["gpu_adapter"]["name"].is_string());
+    let adapter = &common::stats(&gpu)["gpu_adapter"];
+    assert!(adapter["name"].is_string());
+    let field = |k: &str| adapter[k].as_str().unwrap_or("?").to_string();
+    eprintln!(
+        "{name}: identical; GPU engine on {} ({}, {})",
+        field("name"),
+        field("backend"),
+        field("device_type")
+    );
     assert_eq!(common::stats(&cpu)["engine"], "cpu");
 }
 

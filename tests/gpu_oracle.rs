@@ -23,11 +23,22 @@ use mirq::assign::assign;
 use mirq::reference::{RefSeq, Reference};
 use mirq::seq::encode;
 
-/// The GPU engine, or None outside CI when no adapter exists (CI installs
-/// lavapipe, so there it must exist).
+/// The GPU engine on the adapter wgpu prefers (`WGPU_BACKEND` narrows the
+/// choice; the first one is named on stderr), or None outside CI when no
+/// adapter exists (CI installs lavapipe, so there it must exist).
 fn gpu() -> Option<GpuEngine> {
     match GpuEngine::new() {
-        Ok(e) => Some(e),
+        Ok(e) => {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                let a = e.adapter();
+                eprintln!(
+                    "gpu_oracle: GPU engine on {} ({}, {})",
+                    a.name, a.backend, a.device_type
+                );
+            });
+            Some(e)
+        }
         Err(e) if std::env::var_os("CI").is_none() => {
             eprintln!("skipping GPU oracle test: {e}");
             None
