@@ -44,7 +44,8 @@ pub struct BenchArgs {
     #[arg(long, requires = "mature", help_heading = "Reference")]
     pub hairpin: Option<PathBuf>,
 
-    /// Species code (with --mature).
+    /// Species code (with --mature); `all`: every record of the files, all
+    /// species together (an all-species stress reference).
     #[arg(long, requires = "mature", help_heading = "Reference")]
     pub species: Option<String>,
 

@@ -55,6 +55,18 @@ impl Reference {
         Ok(Self::from_sequences(species, matures, hairpins))
     }
 
+    /// Loads every record of the mature and (optional) hairpin files, all
+    /// species together, as species `all`: the stress reference of
+    /// `mirq bench --species all`.
+    pub fn load_all(mature: &Path, hairpin: Option<&Path>) -> Result<Self> {
+        let matures = read_all(mature)?;
+        let hairpins = match hairpin {
+            Some(h) => read_all(h)?,
+            None => Vec::new(),
+        };
+        Ok(Self::from_sequences("all", matures, hairpins))
+    }
+
     /// Loads matures and hairpins of one species from FASTA text in memory
     /// (plain or gzip, as files), e.g. a reference bundled into the binary;
     /// `label` stands for the file name in error messages.
@@ -135,7 +147,27 @@ pub fn read_species_from(
     path: &Path,
     species: &str,
 ) -> Result<Vec<RefSeq>> {
-    let prefix = format!("{}-", species.to_ascii_lowercase());
+    read_records_from(input, path, Some(species))
+}
+
+/// Reads every record of a FASTA file, whatever its species (the
+/// all-species stress reference of `mirq bench --species all`). Records with
+/// a name seen before are dropped (first one kept).
+pub fn read_all(path: &Path) -> Result<Vec<RefSeq>> {
+    let file = std::fs::File::open(path).map_err(|err| Error::Io {
+        path: path.to_path_buf(),
+        err,
+    })?;
+    read_records_from(std::io::BufReader::new(file), path, None)
+}
+
+/// The records of `species`, or every record when `species` is `None`.
+fn read_records_from(
+    input: impl std::io::Read + Send,
+    path: &Path,
+    species: Option<&str>,
+) -> Result<Vec<RefSeq>> {
+    let prefix = species.map(|s| format!("{}-", s.to_ascii_lowercase()));
     let mut kept = Vec::new();
     let mut seen: FxHashMap<String, ()> = FxHashMap::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
@@ -165,7 +197,11 @@ pub fn read_species_from(
         let name = header.split_whitespace().next().unwrap_or("").to_string();
         let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
         *codes.entry(code).or_default() += 1;
-        if !name.to_ascii_lowercase().starts_with(&prefix) || seen.contains_key(&name) {
+        let wanted = match &prefix {
+            Some(p) => name.to_ascii_lowercase().starts_with(p),
+            None => true,
+        };
+        if !wanted || seen.contains_key(&name) {
             continue;
         }
         seen.insert(name.clone(), ());
@@ -186,7 +222,7 @@ pub fn read_species_from(
         let examples: Vec<String> = known.iter().take(8).map(|(c, _)| c.clone()).collect();
         return Err(Error::UnknownSpecies {
             path: path.to_path_buf(),
-            species: species.to_string(),
+            species: species.unwrap_or_default().to_string(),
             examples: examples.join(", "),
         });
     }
@@ -279,6 +315,10 @@ mod tests {
         let hsa = read_species(f.path(), "hsa").unwrap();
         assert_eq!(hsa.len(), 1);
         assert_eq!(hsa[0].seq, b"TGGAATGTAAAGAAGTATGTAT".to_vec());
+        let all = read_all(f.path()).unwrap();
+        let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["hsa-miR-1", "mmu-miR-1", "mmu-miR-2"]);
+        assert_eq!(all[2].seq, b"ACGT".to_vec());
         let e = read_species(f.path(), "xyz").unwrap_err().to_string();
         assert!(
             e.contains("'xyz'") && e.contains("mmu") && e.contains("hsa"),

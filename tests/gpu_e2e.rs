@@ -1,6 +1,10 @@
-//! `mirq quant --engine gpu` and `--engine cpu` give byte-identical tables on
-//! simulated and real runs; without an adapter, `auto` falls back to the CPU
-//! and says so, and `gpu` fails clearly. Runs on lavapipe in CI.
+//! `mirq quant --engine gpu` and `--engine cpu` give byte-identical outputs
+//! (every file but stats.json: counts, RPM, isomiRs, per-insert
+//! assignments, QC) on the demo, on simulated
+//! runs (the demo reference at 0, 1 and 2 mismatches; miRBase's human
+//! hairpins with long inserts at 2 mismatches) and on real runs; without an
+//! adapter, `auto` falls back to the CPU and says so, and `gpu` fails
+//! clearly. Runs on lavapipe in CI.
 
 mod common;
 
@@ -36,21 +40,55 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
         out
     };
     let (cpu, gpu) = (run("cpu"), run("gpu"));
+    // every output file but stats.json (engine, adapter, timings), byte for
+    // byte: tables, isomiRs, per-insert assignments, QC, MultiQC, collapsed
+    let (files, other) = (output_files(&cpu), output_files(&gpu));
+    assert_eq!(files, other, "{name}: the engines wrote different files");
     for f in [
         "mature_counts.tsv",
         "mature_counts_unique.tsv",
         "mature_rpm.tsv",
         "hairpin_counts.tsv",
     ] {
+        assert!(files.iter().any(|p| p == Path::new(f)), "{name}: no {f}");
+    }
+    for f in &files {
         let (a, b) = (
             std::fs::read(cpu.join(f)).unwrap(),
             std::fs::read(gpu.join(f)).unwrap(),
         );
-        assert!(a == b, "{name}: {f} differs between engines");
+        assert!(a == b, "{name}: {} differs between engines", f.display());
     }
     assert_eq!(common::stats(&gpu)["engine"], "gpu");
-    assert!(common::stats(&gpu)["gpu_adapter"]["name"].is_string());
+    let adapter = &common::stats(&gpu)["gpu_adapter"];
+    assert!(adapter["name"].is_string());
+    let field = |k: &str| adapter[k].as_str().unwrap_or("?").to_string();
+    eprintln!(
+        "{name}: identical; GPU engine on {} ({}, {})",
+        field("name"),
+        field("backend"),
+        field("device_type")
+    );
     assert_eq!(common::stats(&cpu)["engine"], "cpu");
+}
+
+/// Files under an output directory (relative, sorted), stats.json left out.
+fn output_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.retain(|p| p != Path::new("stats.json"));
+    out.sort();
+    out
 }
 
 fn os(p: &Path) -> &std::ffi::OsStr {
@@ -135,6 +173,62 @@ fn simulated_run_is_identical_on_both_engines() {
             ],
         );
     }
+}
+
+/// miRBase's human matures and hairpins, 50,000 simulated 75-nt reads (long
+/// fragments too: inserts up to 75 bases), three times the usual errors,
+/// `--mismatches 2`.
+#[test]
+fn simulated_human_hairpin_run_at_two_mismatches_is_identical() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !gpu_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mirbase = shared.join("data/mirbase");
+    let (m, h) = (
+        mirbase.join("mature_v21.fa.gz"),
+        mirbase.join("hairpin_hsa.fa"),
+    );
+    let prefix = dir.path().join("sim");
+    common::run_ok(
+        std::process::Command::new("python3")
+            .arg(shared.join("tools/simulate_smallrna.py"))
+            .arg("--mature")
+            .arg(&m)
+            .arg("--hairpin")
+            .arg(&h)
+            .args([
+                "--species",
+                "hsa",
+                "--reads",
+                "50000",
+                "--read-length",
+                "75",
+                "--seed",
+                "11",
+                "--error-scale",
+                "3",
+                "--out",
+            ])
+            .arg(&prefix),
+    );
+    same_tables(
+        "simulated human, hairpins, --mismatches 2",
+        &[
+            os(&prefix.with_extension("fastq.gz")),
+            "--species".as_ref(),
+            "hsa".as_ref(),
+            "--mature".as_ref(),
+            os(&m),
+            "--hairpin".as_ref(),
+            os(&h),
+            "--mismatches".as_ref(),
+            "2".as_ref(),
+        ],
+    );
 }
 
 #[test]
