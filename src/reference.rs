@@ -45,8 +45,12 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// Loads matures (required) and hairpins (optional) of one species.
+    /// Loads matures (required) and hairpins (optional) of one species, or
+    /// of every species for `all` (see [`Self::load_all`]).
     pub fn load(mature: &Path, hairpin: Option<&Path>, species: &str) -> Result<Self> {
+        if species == "all" {
+            return Self::load_all(mature, hairpin);
+        }
         let matures = read_species(mature, species)?;
         let hairpins = match hairpin {
             Some(h) => read_species(h, species)?,
@@ -57,7 +61,7 @@ impl Reference {
 
     /// Loads every record of the mature and (optional) hairpin files, all
     /// species together, as species `all`: the stress reference of
-    /// `mirq bench --species all`.
+    /// `mirq bench --species all` (and `mirq quant --species all`).
     pub fn load_all(mature: &Path, hairpin: Option<&Path>) -> Result<Self> {
         let matures = read_all(mature)?;
         let hairpins = match hairpin {
