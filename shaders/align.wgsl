@@ -72,6 +72,7 @@ const WILDCARD: u32 = 5u;
 const MAX_SEED: u32 = 32u;
 const BUCKET_BASES: u32 = 10u;
 const CHUNK: u32 = 32u;
+const INLINE: u32 = 8u;
 const VALID_BITS: u32 = 6u;
 const TAG_SHIFT: u32 = 24u;
 const TARGET_MASK: u32 = 0xffffffu;
@@ -329,10 +330,16 @@ fn seed_range(q: Insert, start: u32, s: u32, b: u32, n: u32) -> vec2<u32> {
     return vec2<u32>(lo, a);
 }
 
-// Records a slot's candidates and queues them in chunks of CHUNK.
+// Records a slot's candidates and queues them in chunks of CHUNK (verifies
+// them here when there are at most INLINE).
 fn queue_slot(id: u32, first: u32, end: u32, seed_start: u32, kind: u32, s: u32, list: u32) {
     slots[id] = vec4<u32>(first, end, seed_start, kind | (s << 8u));
     if (end <= first) {
+        return;
+    }
+    // a few candidates are verified at once, without a trip through the queue
+    if (end - first <= INLINE) {
+        verify_range(id, first, end, kind, s, i32(seed_start), list);
         return;
     }
     let chunks = (end - first + CHUNK - 1u) / CHUNK;
@@ -447,13 +454,18 @@ fn verify_item(item: vec2<u32>, list: u32) {
     if (list == 1u && atomicLoad(&counters[4u + qi]) != 0u) {
         return;
     }
-    let q = load_insert(qi);
     let slot = slots[item.x];
-    let kind = slot.w & 0xffu;
-    let s = slot.w >> 8u;
-    let seed_start = i32(slot.z);
     let first = slot.x + item.y * CHUNK;
     let end = min(slot.y, first + CHUNK);
+    verify_range(item.x, first, end, slot.w & 0xffu, slot.w >> 8u, i32(slot.z), list);
+}
+
+// Verifies candidates [first, end) of slot `slot_id` (of `kind`, seed
+// of `s` bases at `seed_start`), appending every valid placement to `hits`;
+// a perfect one from slot 0 (list 0) settles the insert.
+fn verify_range(slot_id: u32, first: u32, end: u32, kind: u32, s: u32, seed_start: i32, list: u32) {
+    let qi = slot_id / params.slots;
+    let q = load_insert(qi);
     for (var c = first; c < end; c++) {
         var ti: u32;
         var o: i32;
@@ -481,6 +493,11 @@ fn verify_item(item: vec2<u32>, list: u32) {
             }
         }
         let t = load_target(ti);
+        // the edge stage is for placements that reach into a pad: one that
+        // lies on real bases only is found by the real-base seeds
+        if (kind >= KIND_EDGE_SEED && o >= 0 && o + i32(q.len) <= i32(t.len)) {
+            continue;
+        }
         if (check_windows && !near_edge(t, o)) {
             continue;
         }
