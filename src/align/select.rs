@@ -227,10 +227,7 @@ fn calibrate_and_align<'a>(
         return fallback(hits, "its hits differ from the CPU engine's".into());
     }
     let use_gpu = gpu_rate > cpu_rate;
-    let speed = format!(
-        "{:.0} vs {:.0} inserts/s on {c} inserts",
-        gpu_rate, cpu_rate
-    );
+    let speed = format!("CPU {cpu_rate:.0} vs GPU {gpu_rate:.0} inserts/s on {c} inserts");
     let reason = if use_gpu {
         format!(
             "GPU {name} aligned {:.1}x faster than the CPU engine ({speed})",
