@@ -325,144 +325,13 @@ impl<'a> GpuPrepared<'a> {
     /// and, when everything fit, the hits are read back.
     fn run_batch(&self, batch: &[&[u8]], capacity: Capacity) -> Result<BatchRun> {
         let engine = self.engine;
-        let m = batch.len() as u32;
-        let mut words: Vec<u32> = Vec::with_capacity(batch.len() * 10);
-        // each insert starts on a word: the kernels read four codes at a time
-        let mut start = 0u32;
-        for q in batch {
-            let plan = self
-                .plan(q.len())
-                .expect("only planned inserts reach the GPU");
-            words.extend([start, q.len() as u32, plan, 0]);
-            start += q.len().next_multiple_of(4) as u32;
-        }
-        let codes_off = words.len() as u32;
-        for q in batch {
-            push_bytes(&mut words, q);
-        }
-        let params = Params {
-            n_inserts: m,
-            slots: self.slots(),
-            k: self.params.max_mismatches as u32,
-            pad_5p: self.host_window_5p(),
-            pad_3p: self.host_window_3p(),
-            max_nontemplated: self.params.max_nontemplated as u32,
-            hit_capacity: capacity.hits as u32,
-            work_capacity_0: capacity.work_0 as u32,
-            work_capacity_1: capacity.work_1 as u32,
-            n_entries: self.n_entries,
-            n_edge: self.layout.n_edge,
-            max_groups_x: engine.max_workgroups,
-            text_off: self.layout.text,
-            targets_off: self.layout.targets,
-            windows_off: self.layout.windows,
-            buckets_off: self.layout.buckets,
-            edge_off: self.layout.edge,
-            codes_off,
-            edge_buckets_off: self.layout.edge_buckets,
-            n_edge_entries: self.n_edge_entries,
-        };
-        let slots = m as u64 * self.slots() as u64;
+        let m = batch.len() as u64;
+        let (words, codes_off) = self.batch_words(batch);
+        let params = self.kernel_params(batch.len() as u32, codes_off, capacity);
         let (counters, hits) = engine.scoped("aligning a batch", || {
-            let uniform = engine
-                .device
-                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("params"),
-                    contents: bytemuck::bytes_of(&params),
-                    usage: wgpu::BufferUsages::UNIFORM,
-                });
-            let batch_buf = engine.upload("batch", bytemuck::cast_slice(&words));
-            let slot_buf = engine.scratch("slots", slots * 16, false);
-            let counters = engine.scratch("counters", 4 * (m as u64 + 4), true);
-            let work = engine.scratch("work", 8 * (capacity.work_0 + capacity.work_1), false);
-            let hits = engine.scratch("hits", 16 * capacity.hits, true);
-            let args = engine.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("dispatch args"),
-                size: 24,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
-                mapped_at_creation: false,
-            });
-            let buffers = [
-                &uniform,
-                &self.reference,
-                &self.entries,
-                &batch_buf,
-                &slot_buf,
-                &counters,
-                &work,
-                &hits,
-            ];
-            let entries: Vec<wgpu::BindGroupEntry> = buffers
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.as_entire_binding(),
-                })
-                .collect();
-            let group = engine.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("align"),
-                layout: &engine.layout,
-                entries: &entries,
-            });
-            let args_group = engine.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("dispatch args"),
-                layout: &engine.args_layout,
-                entries: &[wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: args.as_entire_binding(),
-                }],
-            });
-            let p = &engine.pipelines;
-            // MIRQ_GPU_PROFILE=1: each kernel in a submission of its own,
-            // waited for and timed on stderr (diagnostics only)
-            let profile = std::env::var_os("MIRQ_GPU_PROFILE").is_some();
-            let mut encoder = engine.device.create_command_encoder(&Default::default());
-            let steps: [(&wgpu::ComputePipeline, Dispatch); 6] = [
-                (&p.lookup_exact, Dispatch::Linear(m as u64)),
-                (&p.write_args, Dispatch::One),
-                (&p.verify_exact, Dispatch::Indirect(0)),
-                (&p.lookup_seeds, Dispatch::Linear(slots - m as u64)),
-                (&p.write_args, Dispatch::One),
-                (&p.verify_seeds, Dispatch::Indirect(12)),
-            ];
-            for (step, (pipeline, dispatch)) in steps.into_iter().enumerate() {
-                let started = std::time::Instant::now();
-                let mut pass = encoder.begin_compute_pass(&Default::default());
-                pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, &group, &[]);
-                match dispatch {
-                    Dispatch::Linear(n) => {
-                        let (x, y) = grid(n, engine.max_workgroups);
-                        if x > 0 {
-                            pass.dispatch_workgroups(x, y, 1);
-                        }
-                    }
-                    Dispatch::One => {
-                        pass.set_bind_group(1, &args_group, &[]);
-                        pass.dispatch_workgroups(1, 1, 1);
-                    }
-                    Dispatch::Indirect(offset) => pass.dispatch_workgroups_indirect(&args, offset),
-                }
-                drop(pass);
-                if profile {
-                    let done = std::mem::replace(
-                        &mut encoder,
-                        engine.device.create_command_encoder(&Default::default()),
-                    );
-                    engine.queue.submit([done.finish()]);
-                    let _ = engine.device.poll(wgpu::PollType::Wait {
-                        submission_index: None,
-                        timeout: None,
-                    });
-                    eprintln!(
-                        "mirq: GPU profile: {m} inserts, step {step}: {:.1} ms",
-                        started.elapsed().as_secs_f64() * 1e3
-                    );
-                }
-            }
-            engine.queue.submit([encoder.finish()]);
-            (counters, hits)
+            let buffers = self.batch_buffers(&params, &words, capacity);
+            self.submit(&buffers, m);
+            (buffers.counters, buffers.hits)
         })?;
         let head = engine.read_back(&counters, 16)?;
         let head: &[u32] = bytemuck::cast_slice(&head);
@@ -471,7 +340,7 @@ impl<'a> GpuPrepared<'a> {
             work_1: head[1] as u64,
             hits: head[2] as u64,
         };
-        if std::env::var_os("MIRQ_GPU_PROFILE").is_some() {
+        if profiling() {
             eprintln!("mirq: GPU profile: {m} inserts, queued {needed:?} for {capacity:?}");
         }
         if needed.work_0 > capacity.work_0
@@ -490,13 +359,185 @@ impl<'a> GpuPrepared<'a> {
         ))
     }
 
-    fn host_window_5p(&self) -> u32 {
-        self.host.targets().window_5p as u32
+    /// The batch buffer's words: per insert (code start, length, plan, 0),
+    /// then the codes, each insert starting on a word (the kernels read four
+    /// codes at a time); and the word where the codes start.
+    fn batch_words(&self, batch: &[&[u8]]) -> (Vec<u32>, u32) {
+        let mut words: Vec<u32> = Vec::with_capacity(batch.len() * 10);
+        let mut start = 0u32;
+        for q in batch {
+            let plan = self
+                .plan(q.len())
+                .expect("only planned inserts reach the GPU");
+            words.extend([start, q.len() as u32, plan, 0]);
+            start += q.len().next_multiple_of(4) as u32;
+        }
+        let codes_off = words.len() as u32;
+        for q in batch {
+            push_bytes(&mut words, q);
+        }
+        (words, codes_off)
     }
 
-    fn host_window_3p(&self) -> u32 {
-        self.host.targets().window_3p as u32
+    /// The kernels' uniform parameters for a batch of `m` inserts.
+    fn kernel_params(&self, m: u32, codes_off: u32, capacity: Capacity) -> Params {
+        let ts = self.host.targets();
+        Params {
+            n_inserts: m,
+            slots: self.slots(),
+            k: self.params.max_mismatches as u32,
+            pad_5p: ts.window_5p as u32,
+            pad_3p: ts.window_3p as u32,
+            max_nontemplated: self.params.max_nontemplated as u32,
+            hit_capacity: capacity.hits as u32,
+            work_capacity_0: capacity.work_0 as u32,
+            work_capacity_1: capacity.work_1 as u32,
+            n_entries: self.n_entries,
+            n_edge: self.layout.n_edge,
+            max_groups_x: self.engine.max_workgroups,
+            text_off: self.layout.text,
+            targets_off: self.layout.targets,
+            windows_off: self.layout.windows,
+            buckets_off: self.layout.buckets,
+            edge_off: self.layout.edge,
+            codes_off,
+            edge_buckets_off: self.layout.edge_buckets,
+            n_edge_entries: self.n_edge_entries,
+        }
     }
+
+    /// A batch's buffers (zeroed where the kernels write) and bind groups.
+    fn batch_buffers(&self, params: &Params, words: &[u32], capacity: Capacity) -> BatchBuffers {
+        let engine = self.engine;
+        let device = &engine.device;
+        let m = params.n_inserts as u64;
+        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: bytemuck::bytes_of(params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let batch = engine.upload("batch", bytemuck::cast_slice(words));
+        let slots = engine.scratch("slots", m * self.slots() as u64 * 16, false);
+        let counters = engine.scratch("counters", 4 * (m + 4), true);
+        let work = engine.scratch("work", 8 * (capacity.work_0 + capacity.work_1), false);
+        let hits = engine.scratch("hits", 16 * capacity.hits, true);
+        let args = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("dispatch args"),
+            size: 24,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
+            mapped_at_creation: false,
+        });
+        let bound = [
+            &uniform,
+            &self.reference,
+            &self.entries,
+            &batch,
+            &slots,
+            &counters,
+            &work,
+            &hits,
+        ];
+        let entries: Vec<wgpu::BindGroupEntry> = bound
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("align"),
+            layout: &engine.layout,
+            entries: &entries,
+        });
+        let args_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("dispatch args"),
+            layout: &engine.args_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: args.as_entire_binding(),
+            }],
+        });
+        BatchBuffers {
+            counters,
+            hits,
+            args,
+            group,
+            args_group,
+        }
+    }
+
+    /// Records and submits the six dispatches for a batch of `m` inserts
+    /// (with `MIRQ_GPU_PROFILE` set, each in a submission of its own, waited
+    /// for and timed on stderr).
+    fn submit(&self, b: &BatchBuffers, m: u64) {
+        let engine = self.engine;
+        let p = &engine.pipelines;
+        let profile = profiling();
+        let steps: [(&wgpu::ComputePipeline, Dispatch); 6] = [
+            (&p.lookup_exact, Dispatch::Linear(m)),
+            (&p.write_args, Dispatch::One),
+            (&p.verify_exact, Dispatch::Indirect(0)),
+            (
+                &p.lookup_seeds,
+                Dispatch::Linear(m * (self.slots() as u64 - 1)),
+            ),
+            (&p.write_args, Dispatch::One),
+            (&p.verify_seeds, Dispatch::Indirect(12)),
+        ];
+        let mut encoder = engine.device.create_command_encoder(&Default::default());
+        for (step, (pipeline, dispatch)) in steps.into_iter().enumerate() {
+            let started = std::time::Instant::now();
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &b.group, &[]);
+            match dispatch {
+                Dispatch::Linear(n) => {
+                    let (x, y) = grid(n, engine.max_workgroups);
+                    if x > 0 {
+                        pass.dispatch_workgroups(x, y, 1);
+                    }
+                }
+                Dispatch::One => {
+                    pass.set_bind_group(1, &b.args_group, &[]);
+                    pass.dispatch_workgroups(1, 1, 1);
+                }
+                Dispatch::Indirect(offset) => pass.dispatch_workgroups_indirect(&b.args, offset),
+            }
+            drop(pass);
+            if profile {
+                let done = std::mem::replace(
+                    &mut encoder,
+                    engine.device.create_command_encoder(&Default::default()),
+                );
+                engine.queue.submit([done.finish()]);
+                let _ = engine.device.poll(wgpu::PollType::Wait {
+                    submission_index: None,
+                    timeout: None,
+                });
+                eprintln!(
+                    "mirq: GPU profile: {m} inserts, step {step}: {:.1} ms",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
+        }
+        engine.queue.submit([encoder.finish()]);
+    }
+}
+
+/// What one batch run binds: the buffers read back or dispatched from, and
+/// the bind groups (which hold the others).
+struct BatchBuffers {
+    counters: wgpu::Buffer,
+    hits: wgpu::Buffer,
+    args: wgpu::Buffer,
+    group: wgpu::BindGroup,
+    args_group: wgpu::BindGroup,
+}
+
+/// `MIRQ_GPU_PROFILE` is set: time each kernel on stderr (diagnostics).
+fn profiling() -> bool {
+    std::env::var_os("MIRQ_GPU_PROFILE").is_some()
 }
 
 /// How a kernel is dispatched.
