@@ -1,5 +1,7 @@
-//! isomiR classification of a hit against the mature it is assigned to, in
-//! the mirGFF3 vocabulary: iso_5p, iso_3p, iso_add3p and the iso_snv classes.
+//! isomiR classification of a hit against the mature it is assigned to: 5'
+//! and 3' shifts, non-templated additions and substitutions. The mirGFF3
+//! tags written to isomirs.gff3 follow mirtop's conventions and are made in
+//! [`crate::gff::MirtopView`].
 
 use crate::align::{Hit, TargetSet, Window};
 use crate::seq::{N, WILDCARD};
@@ -14,12 +16,12 @@ pub struct IsomirCall {
     /// Target position of the insert's first base.
     pub offset: i32,
     /// Bases the 5' end adds before the mature start (negative: bases
-    /// missing from the mature start). mirGFF3 `iso_5p:+n` / `iso_5p:-n`.
+    /// missing from the mature start); mirtop writes n added bases as
+    /// `iso_5p:-n`.
     pub iso_5p: i32,
     /// Templated bases past the mature end (negative: missing).
-    /// mirGFF3 `iso_3p:+n` / `iso_3p:-n`.
     pub iso_3p: i32,
-    /// Non-templated 3' additions. mirGFF3 `iso_add3p:n`.
+    /// Non-templated 3' additions (`iso_add3p:n`).
     pub add_3p: u8,
     /// Substitutions: (1-based position in the insert, insert base code,
     /// reference base code).
@@ -45,43 +47,6 @@ impl IsomirCall {
             add_3p: hit.nontemplated,
             snvs,
         }
-    }
-
-    /// Whether the insert is exactly the mature sequence.
-    pub fn is_reference(&self) -> bool {
-        self.iso_5p == 0 && self.iso_3p == 0 && self.add_3p == 0 && self.snvs.is_empty()
-    }
-
-    /// mirGFF3 variant tags, in mirtop's order (iso_5p, iso_3p, iso_add3p,
-    /// SNVs); empty for the reference sequence.
-    pub fn variants(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        if self.iso_5p != 0 {
-            v.push(format!("iso_5p:{:+}", self.iso_5p));
-        }
-        if self.iso_3p != 0 {
-            v.push(format!("iso_3p:{:+}", self.iso_3p));
-        }
-        if self.add_3p != 0 {
-            v.push(format!("iso_add3p:{}", self.add_3p));
-        }
-        let mut snv_classes: Vec<&'static str> =
-            self.snvs.iter().map(|&(p, _, _)| snv_class(p)).collect();
-        snv_classes.dedup();
-        v.extend(snv_classes.into_iter().map(String::from));
-        v
-    }
-}
-
-/// SNV class of a 1-based insert position: seed 2-7, central offset 8,
-/// central 9-12, central supplementary 13-17, else iso_snv.
-pub fn snv_class(pos: u8) -> &'static str {
-    match pos {
-        2..=7 => "iso_snv_seed",
-        8 => "iso_snv_central_offset",
-        9..=12 => "iso_snv_central",
-        13..=17 => "iso_snv_central_supp",
-        _ => "iso_snv",
     }
 }
 
@@ -112,24 +77,32 @@ mod tests {
         IsomirCall::new(&ts, &hits[0], &w, &q)
     }
 
+    /// (iso_5p, iso_3p, add_3p) of a call.
+    fn shifts(c: &IsomirCall) -> (i32, i32, u8) {
+        (c.iso_5p, c.iso_3p, c.add_3p)
+    }
+
     #[test]
     fn reference_read_has_no_variant() {
         let c = call(b"TAGCAGCACGTAAATATTGGCG");
-        assert!(c.is_reference());
-        assert!(c.variants().is_empty());
+        assert_eq!(shifts(&c), (0, 0, 0));
+        assert!(c.snvs.is_empty());
     }
 
     #[test]
-    fn shifted_trimmed_and_tailed_read_is_named_like_mirtop() {
-        // one extra 5' base (T from the hairpin), 3' end 2 short, then AA added
+    fn shifted_trimmed_and_tailed_read() {
+        // one extra 5' base (T from the hairpin), 3' end 2 short, then AA
+        // added (isomirs.gff3 writes this as mirtop does: iso_5p:-1,
+        // iso_3p:-2, iso_add3p:2; see gff::MirtopView)
         let c = call(b"TTAGCAGCACGTAAATATTGGAA");
-        assert_eq!(c.variants(), vec!["iso_5p:+1", "iso_3p:-2", "iso_add3p:2"]);
+        assert_eq!(shifts(&c), (1, -2, 2));
+        assert!(c.snvs.is_empty());
     }
 
     #[test]
-    fn seed_substitution_is_iso_snv_seed() {
+    fn seed_substitution_is_one_snv() {
         let c = call(b"TAGGAGCACGTAAATATTGGCG");
-        assert_eq!(c.variants(), vec!["iso_snv_seed"]);
+        assert_eq!(shifts(&c), (0, 0, 0));
         assert_eq!(c.snvs, vec![(4, 2, 1)]);
     }
 }
