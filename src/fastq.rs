@@ -117,6 +117,19 @@ fn pump_file(
             Err(e) => return Err(e),
         }
     }
+    for (prefix, format) in [
+        (&b"BZh"[..], "bzip2"),
+        (&[0xfd, b'7', b'z', b'X'][..], "xz"),
+    ] {
+        if magic[..n].starts_with(prefix) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{format}-compressed input is not supported: use plain, gzip or zstd FASTQ"
+                ),
+            ));
+        }
+    }
     let head = Cursor::new(magic[..n].to_vec()).chain(input);
     if magic[..n].starts_with(&GZIP_MAGIC) {
         pump(flate2::bufread::MultiGzDecoder::new(head), filled, empty)

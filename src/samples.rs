@@ -22,7 +22,7 @@ pub fn sample_name_from_path(path: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut stem = name.as_str();
-    for ext in [".gz", ".zst", ".bz2", ".xz"] {
+    for ext in [".gz", ".zst"] {
         if let Some(s) = stem.strip_suffix(ext) {
             stem = s;
             break;

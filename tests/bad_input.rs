@@ -78,6 +78,20 @@ fn truncated_gzip_names_the_file() {
 }
 
 #[test]
+fn bzip2_and_xz_input_are_refused_by_name() {
+    let c = Case::new();
+    for (name, head) in [
+        ("reads.fastq.bz2", &b"BZh91AY&SY\x00\x01"[..]),
+        ("reads.fastq.xz", &b"\xfd7zXZ\x00\x00"[..]),
+    ] {
+        let f = c.file(name, head);
+        let err = c.fails(&[os(&f)]);
+        assert!(err.contains(name), "{err}");
+        assert!(err.contains("not supported"), "{err}");
+    }
+}
+
+#[test]
 fn missing_plus_line_names_file_and_line() {
     let c = Case::new();
     let mut body = fastq_body(3);
