@@ -305,11 +305,7 @@ impl ReadSample {
     /// Adds one read.
     pub fn push(&mut self, read: &[u8]) {
         self.bases
-            .extend(read.iter().map(|&b| match b.to_ascii_uppercase() {
-                b'U' => b'T',
-                x @ (b'A' | b'C' | b'G' | b'T') => x,
-                _ => b'N',
-            }));
+            .extend(read.iter().map(|&b| crate::seq::normalize_base(b)));
         self.ends.push(self.bases.len());
     }
 
@@ -859,16 +855,11 @@ fn for_each_kmer(read: &[u8], mut f: impl FnMut(usize, usize)) {
     let mut code = 0usize;
     let mut valid = 0usize;
     for (i, &b) in read.iter().enumerate() {
-        let x = match b {
-            b'A' => 0,
-            b'C' => 1,
-            b'G' => 2,
-            b'T' => 3,
-            _ => {
-                valid = 0;
-                continue;
-            }
-        };
+        let x = crate::seq::encode_base(b) as usize;
+        if x >= 4 {
+            valid = 0;
+            continue;
+        }
         code = ((code << 2) | x) & mask;
         valid += 1;
         if valid >= DE_NOVO_K {

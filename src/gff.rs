@@ -41,14 +41,11 @@ pub fn uid(seq: &[u8]) -> Option<String> {
     for chunk in seq.chunks(5) {
         let mut v = 0usize;
         for &b in chunk {
-            v = v * 4
-                + match b {
-                    b'A' => 0,
-                    b'C' => 1,
-                    b'G' => 2,
-                    b'T' => 3,
-                    _ => return None,
-                };
+            let code = crate::seq::encode_base(b) as usize;
+            if code >= 4 || !b.is_ascii_uppercase() || b == b'U' {
+                return None;
+            }
+            v = v * 4 + code;
         }
         if chunk.len() < 5 {
             v += [0, 0, 4, 20, 84][chunk.len()];

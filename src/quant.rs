@@ -23,6 +23,7 @@ use crate::protocol::{Protocol, TrimSettings};
 use crate::qc;
 use crate::reference::Reference;
 use crate::samples::Sample;
+use crate::seq::normalize_base;
 use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
 use crate::trim::{TrimOutcome, Trimmer};
 use crate::umi::UmiSpec;
@@ -587,15 +588,7 @@ impl ReadPrep {
             TrimOutcome::Insert { start, end } => {
                 length(stats, end - start);
                 buf.clear();
-                buf.extend(
-                    seq[start..end]
-                        .iter()
-                        .map(|&b| match b.to_ascii_uppercase() {
-                            b'U' => b'T',
-                            b'A' | b'C' | b'G' | b'T' => b.to_ascii_uppercase(),
-                            _ => b'N',
-                        }),
-                );
+                buf.extend(seq[start..end].iter().map(|&b| normalize_base(b)));
                 if let Some(umi) = &self.umi {
                     buf.push(UMI_SEPARATOR);
                     let adapter_start = end + self.trimmer.cut_3p();

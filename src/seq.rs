@@ -14,16 +14,35 @@ pub const N: u8 = 4;
 /// without its hairpin): neither match nor mismatch, counted as a free base.
 pub const WILDCARD: u8 = 5;
 
+/// The alphabet: the code of every byte (ACGT/U in either case to 0..=3,
+/// anything else to [`N`]). Every encoder in mirq reads it.
+pub static CODES: [u8; 256] = {
+    let mut t = [N; 256];
+    let mut i = 0;
+    while i < 4 {
+        t[b"ACGT"[i] as usize] = i as u8;
+        t[b"acgt"[i] as usize] = i as u8;
+        i += 1;
+    }
+    t[b'U' as usize] = T;
+    t[b'u' as usize] = T;
+    t
+};
+
+/// Letters of the codes 0..=4.
+const LETTERS: [u8; 5] = *b"ACGTN";
+
 /// Encodes one base: ACGT/U (any case) to 0..=3, anything else to [`N`].
 #[inline]
 pub fn encode_base(b: u8) -> u8 {
-    match b {
-        b'A' | b'a' => A,
-        b'C' | b'c' => C,
-        b'G' | b'g' => G,
-        b'T' | b't' | b'U' | b'u' => T,
-        _ => N,
-    }
+    CODES[b as usize]
+}
+
+/// One base on the inserts' alphabet: upper-case ACGT (U as T), anything
+/// else `N`.
+#[inline]
+pub fn normalize_base(b: u8) -> u8 {
+    LETTERS[CODES[b as usize] as usize]
 }
 
 /// Encodes a sequence into base codes.
@@ -67,6 +86,15 @@ mod tests {
             encode(b"ACGTUacgtuNR"),
             vec![0, 1, 2, 3, 3, 0, 1, 2, 3, 3, N, N]
         );
+    }
+
+    #[test]
+    fn normalize_base_keeps_acgt_and_makes_the_rest_n() {
+        let got: Vec<u8> = b"ACGTUacgtuNRx-"
+            .iter()
+            .map(|&b| normalize_base(b))
+            .collect();
+        assert_eq!(got, b"ACGTTACGTTNNNN".to_vec());
     }
 
     #[test]

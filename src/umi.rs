@@ -71,10 +71,7 @@ impl UmiSpec {
             &read[after.min(read.len())..(after + self.after_adapter).min(read.len())],
         ];
         for part in parts {
-            out.extend(part.iter().map(|&b| match b.to_ascii_uppercase() {
-                b @ (b'A' | b'C' | b'G' | b'T') => b,
-                _ => b'N',
-            }));
+            out.extend(part.iter().map(|&b| crate::seq::normalize_base(b)));
         }
         true
     }
