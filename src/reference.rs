@@ -6,7 +6,7 @@ use std::path::Path;
 
 use needletail::errors::ParseErrorKind;
 use needletail::parse_fastx_reader;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
 use crate::seq::normalize_dna;
@@ -173,7 +173,7 @@ fn read_records_from(
 ) -> Result<Vec<RefSeq>> {
     let prefix = species.map(|s| format!("{}-", s.to_ascii_lowercase()));
     let mut kept = Vec::new();
-    let mut seen: FxHashMap<String, ()> = FxHashMap::default();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
     let mut reader = match parse_fastx_reader(input) {
         Ok(r) => r,
@@ -205,10 +205,10 @@ fn read_records_from(
             Some(p) => name.to_ascii_lowercase().starts_with(p),
             None => true,
         };
-        if !wanted || seen.contains_key(&name) {
+        if !wanted || seen.contains(&name) {
             continue;
         }
-        seen.insert(name.clone(), ());
+        seen.insert(name.clone());
         kept.push(RefSeq {
             name,
             seq: normalize_dna(&rec.seq()),
