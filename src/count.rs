@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use crate::align::{FlatHits, TargetSet};
 use crate::assign::{assign, Assignment};
 use crate::collapse::{InsertTable, SortedInserts};
+use crate::gff::IsomirLines;
 use crate::reference::Reference;
 use crate::seq::encode;
 use crate::stats::MoleculeStats;
@@ -37,41 +38,75 @@ pub struct Classes {
     pub classes: Vec<Assignment>,
 }
 
-/// Assigns every unique insert from its best hits and records its class.
-pub fn classify(targets: &TargetSet, table: &InsertTable, hits: &FlatHits) -> Classes {
-    let assignments: Vec<Assignment> = (0..table.len())
+/// Inserts per parallel task when classifying.
+const CLASSIFY_CHUNK: usize = 4096;
+
+/// What an insert counts for: mature miRNAs (true) or hairpins (false), by
+/// index; None when unassigned.
+type ClassKey = Option<(bool, Vec<u32>)>;
+
+/// Assigns every unique insert once, from its best hits: records its class
+/// and, with `lines`, its isomiR lines (the assignment's calls go there, not
+/// into the classes).
+pub fn classify(
+    reference: &Reference,
+    targets: &TargetSet,
+    table: &InsertTable,
+    hits: &FlatHits,
+    lines: bool,
+) -> (Classes, Option<IsomirLines>) {
+    let n = table.len();
+    let chunks: Vec<(Vec<ClassKey>, IsomirLines)> = (0..n.div_ceil(CLASSIFY_CHUNK))
         .into_par_iter()
-        .map(|id| assign(targets, &encode(table.seq(id)), hits.get(id)))
+        .map(|c| {
+            let mut keys = Vec::with_capacity(CLASSIFY_CHUNK);
+            let mut chunk_lines = IsomirLines::default();
+            for id in c * CLASSIFY_CHUNK..((c + 1) * CLASSIFY_CHUNK).min(n) {
+                let seq = table.seq(id);
+                let a = assign(targets, &encode(seq), hits.get(id));
+                if lines {
+                    chunk_lines.push_insert(reference, targets, id, seq, &a);
+                }
+                keys.push(match a {
+                    Assignment::Unassigned => None,
+                    Assignment::Mature { matures, .. } => Some((true, matures)),
+                    Assignment::Hairpin { hairpins } => Some((false, hairpins)),
+                });
+            }
+            (keys, chunk_lines)
+        })
         .collect();
     let mut classes = vec![Assignment::Unassigned];
     let mut ids: FxHashMap<(bool, Vec<u32>), u32> = FxHashMap::default();
-    let mut of_insert = Vec::with_capacity(table.len());
-    for a in assignments {
-        let key = match a {
-            Assignment::Unassigned => {
+    let mut of_insert = Vec::with_capacity(n);
+    let mut all_lines = lines.then(IsomirLines::default);
+    for (keys, chunk_lines) in chunks {
+        if let Some(all) = &mut all_lines {
+            all.append(chunk_lines);
+        }
+        for key in keys {
+            let Some(key) = key else {
                 of_insert.push(0);
                 continue;
-            }
-            Assignment::Mature { matures, .. } => (true, matures),
-            Assignment::Hairpin { hairpins } => (false, hairpins),
-        };
-        let next = classes.len() as u32;
-        let id = *ids.entry(key).or_insert_with_key(|(mature, features)| {
-            classes.push(if *mature {
-                Assignment::Mature {
-                    matures: features.clone(),
-                    calls: Vec::new(),
-                }
-            } else {
-                Assignment::Hairpin {
-                    hairpins: features.clone(),
-                }
+            };
+            let next = classes.len() as u32;
+            let id = *ids.entry(key).or_insert_with_key(|(mature, features)| {
+                classes.push(if *mature {
+                    Assignment::Mature {
+                        matures: features.clone(),
+                        calls: Vec::new(),
+                    }
+                } else {
+                    Assignment::Hairpin {
+                        hairpins: features.clone(),
+                    }
+                });
+                next
             });
-            next
-        });
-        of_insert.push(id);
+            of_insert.push(id);
+        }
     }
-    Classes { of_insert, classes }
+    (Classes { of_insert, classes }, all_lines)
 }
 
 /// Adds each sample's units (reads, or molecules when deduplicating) of
@@ -282,7 +317,7 @@ mod tests {
             .unwrap();
         let count_with = |slice| {
             let hits = align_all(prepared.as_ref(), table.len(), |i| table.seq(i), slice).unwrap();
-            let classes = classify(&targets, &table, &hits);
+            let (classes, _) = classify(&reference, &targets, &table, &hits, false);
             let c = count(&reference, &classes, &table.counts);
             (c, classes, hits)
         };

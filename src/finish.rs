@@ -58,7 +58,13 @@ pub fn finish(
         molecules,
     } = data;
     let assign_started = Instant::now();
-    let classes = classify(targets, table, hits);
+    let (classes, isomir_lines) = classify(
+        reference,
+        targets,
+        table,
+        hits,
+        !reference.hairpins.is_empty(),
+    );
     let by_reads = count(reference, &classes, &table.counts);
     for (st, t) in stats.samples.iter_mut().zip(&by_reads.totals) {
         st.assigned_mature = t.assigned_mature;
@@ -96,9 +102,9 @@ pub fn finish(
         (st.qc.verdict, st.qc.reasons) = qc::verdict(st, has_adapter);
     }
     stats.unique_inserts = table.len() as u64;
-    let isomirs = (!reference.hairpins.is_empty()).then(|| {
+    let isomirs = isomir_lines.map(|lines| {
         let units = molecules.as_deref().unwrap_or(&table.counts);
-        Isomirs::build(reference, targets, table, hits, units)
+        Isomirs::build(lines, units)
     });
     stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
 

@@ -22,11 +22,10 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::align::{FlatHits, TargetKind, TargetSet};
-use crate::assign::{assign, Assignment};
+use crate::align::{TargetKind, TargetSet};
+use crate::assign::Assignment;
 use crate::collapse::InsertTable;
 use crate::reference::Reference;
-use crate::seq::encode;
 
 /// mirtop's UID alphabet (MINTplates-style license plates).
 const UID_ALPHABET: &[u8; 32] = b"BD0EF1HI2JK3LM4NO5PQ6RS7UV8WX9YZ";
@@ -208,41 +207,45 @@ pub struct Isomirs {
     expression: Vec<(u32, u32)>,
 }
 
-/// Inserts per parallel task when building the lines.
-const BUILD_CHUNK: usize = 4096;
+/// The lines of a run's inserts before their expression is known: made
+/// while each insert is assigned (once, in [`crate::count::classify`]).
+#[derive(Default)]
+pub struct IsomirLines {
+    lines: Vec<Line>,
+    text: Vec<u8>,
+}
 
-impl Isomirs {
-    /// Builds the lines of every insert assigned to mature miRNAs; `units`
-    /// are each sample's (insert id, count) pairs, sorted by id.
-    pub fn build(
+impl IsomirLines {
+    /// Adds the lines of insert `id` (`seq`, ASCII), one per mature miRNA
+    /// of its `assignment`.
+    pub fn push_insert(
+        &mut self,
         reference: &Reference,
         targets: &TargetSet,
-        table: &InsertTable,
-        hits: &FlatHits,
-        units: &[Vec<(u32, u32)>],
-    ) -> Self {
-        let n = table.len();
-        let chunks: Vec<(Vec<Line>, Vec<u8>)> = (0..n.div_ceil(BUILD_CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let mut lines = Vec::new();
-                let mut text = Vec::new();
-                for id in c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n) {
-                    insert_lines(reference, targets, table, hits, id, &mut lines, &mut text);
-                }
-                (lines, text)
-            })
-            .collect();
-        let mut lines: Vec<Line> = Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
-        let mut text: Vec<u8> = Vec::with_capacity(chunks.iter().map(|c| c.1.len()).sum());
-        for (chunk_lines, chunk_text) in chunks {
-            let base = text.len() as u32;
-            text.extend_from_slice(&chunk_text);
-            lines.extend(chunk_lines.into_iter().map(|mut l| {
-                l.text += base;
-                l
-            }));
-        }
+        id: usize,
+        seq: &[u8],
+        assignment: &Assignment,
+    ) {
+        insert_lines(reference, targets, id, seq, assignment, self);
+    }
+
+    /// Appends `other`'s lines (of later inserts).
+    pub fn append(&mut self, other: IsomirLines) {
+        let base = self.text.len() as u32;
+        self.text.extend_from_slice(&other.text);
+        self.lines.extend(other.lines.into_iter().map(|mut l| {
+            l.text += base;
+            l
+        }));
+    }
+}
+
+impl Isomirs {
+    /// The GFF lines of `lines` (in insert order) with their expression;
+    /// `units` are each sample's (insert id, count) pairs, sorted by id.
+    /// Lines of inserts no sample counts are dropped.
+    pub fn build(lines: IsomirLines, units: &[Vec<(u32, u32)>]) -> Self {
+        let IsomirLines { mut lines, text } = lines;
         // expression: each sample's count of each insert, walking ids in order
         let mut cursor = vec![0usize; units.len()];
         let mut expression: Vec<(u32, u32)> = Vec::new();
@@ -404,24 +407,22 @@ impl Isomirs {
 }
 
 /// Appends the lines of insert `id` (one per mature miRNA it is assigned
-/// to), their Variant and Cigar to `text`.
+/// to) and their Variant and Cigar to `out`.
 fn insert_lines(
     reference: &Reference,
     targets: &TargetSet,
-    table: &InsertTable,
-    hits: &FlatHits,
     id: usize,
-    lines: &mut Vec<Line>,
-    text: &mut Vec<u8>,
+    seq: &[u8],
+    assignment: &Assignment,
+    out: &mut IsomirLines,
 ) {
-    let seq = table.seq(id);
     if uid(seq).is_none() {
         return;
     }
-    let Assignment::Mature { matures, calls } = assign(targets, &encode(seq), hits.get(id)) else {
+    let Assignment::Mature { matures, calls } = assignment else {
         return;
     };
-    for &m in &matures {
+    for &m in matures {
         // the first precursor in FASTA order that gives this name
         let best = calls
             .iter()
@@ -444,10 +445,10 @@ fn insert_lines(
         let ms = offset as i64 + call.iso_5p as i64;
         let me = ms + reference.matures[m as usize].seq.len() as i64 - 1;
         let view = MirtopView::new(seq, precursor, offset as i64, ms, me);
-        let at = text.len() as u32;
-        text.extend_from_slice(view.variant.as_bytes());
-        text.extend_from_slice(view.cigar.as_bytes());
-        lines.push(Line {
+        let at = out.text.len() as u32;
+        out.text.extend_from_slice(view.variant.as_bytes());
+        out.text.extend_from_slice(view.cigar.as_bytes());
+        out.lines.push(Line {
             seqid,
             start: offset as i64,
             insert: id as u32,
