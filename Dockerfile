@@ -1,0 +1,25 @@
+# mirq in a container. Build: docker build -t mirq .
+# Run (CPU):  docker run --rm -v "$PWD":/data -w /data mirq quant ...
+# Run (GPU):  docker run --rm --gpus all -v "$PWD":/data -w /data mirq quant --engine gpu ...
+# With --gpus all the NVIDIA container toolkit mounts the driver, including its
+# Vulkan ICD, into the container; libvulkan1 is the loader that finds it.
+
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+# the same build command as CI (.ci/run) and the README
+RUN cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libvulkan1 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/target/release/mirq /usr/local/bin/mirq
+# What the NVIDIA container toolkit mounts from the host driver: "graphics" is
+# the capability that carries the Vulkan driver (nvidia_icd.json and its
+# libraries); compute and utility (nvidia-smi) alone would leave wgpu no
+# Vulkan adapter.
+ENV NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
+ENTRYPOINT ["mirq"]
