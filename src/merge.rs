@@ -185,7 +185,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
 
     // one directory at a time into the growing table, so that memory
     // follows the unique inserts plus one directory
-    let dedup = settings.counting == "molecules";
+    let dedup = settings.counting == crate::stats::Counting::Molecules;
     let mut gathered = Gathered::default();
     for r in &recorded {
         let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;

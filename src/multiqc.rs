@@ -398,7 +398,7 @@ mod tests {
                 adapter_error_rate: 0.1,
                 adapter_min_overlap: 3,
                 umi: None,
-                counting: "reads".into(),
+                counting: crate::stats::Counting::Reads,
                 database: "miRBase".into(),
                 quality_cutoff: None,
                 mismatches: 1,

@@ -24,7 +24,7 @@ use crate::qc;
 use crate::reference::Reference;
 use crate::samples::Sample;
 use crate::seq::normalize_base;
-use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
+use crate::stats::{Counting, ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
 use crate::trim::{TrimOutcome, Trimmer};
 use crate::umi::UmiSpec;
 
@@ -257,11 +257,10 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
             quality_cutoff: trim.quality_cutoff,
             umi: trim.umi.map(|u| u.to_string()),
             counting: if trim.umi.is_some() {
-                "molecules"
+                Counting::Molecules
             } else {
-                "reads"
-            }
-            .to_string(),
+                Counting::Reads
+            },
             mismatches: opts.params.max_mismatches,
             max_nontemplated: opts.params.max_nontemplated,
             window_5p: opts.window_5p,

@@ -103,6 +103,16 @@ pub struct Composition {
     pub umi_missing: f64,
 }
 
+/// What a run's count tables count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Counting {
+    /// Reads.
+    Reads,
+    /// UMI-deduplicated molecules (`--dedup`).
+    Molecules,
+}
+
 /// The settings a run used, recorded so that runs can be compared and merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
@@ -126,7 +136,7 @@ pub struct RunSettings {
     /// deduplicating; null otherwise.
     pub umi: Option<String>,
     /// What the count tables count: `reads`, or `molecules` with `--dedup`.
-    pub counting: String,
+    pub counting: Counting,
     /// Reference database named in isomirs.gff3 (`miRBasev22`, `MirGeneDB2.1`).
     pub database: String,
     /// 3' quality trimming cutoff (Phred), if any.
