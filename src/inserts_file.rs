@@ -159,7 +159,7 @@ pub fn read(path: &Path) -> Result<RunInserts> {
         let mut hits = Vec::new();
         if hits_field != "." {
             for h in hits_field.split(',') {
-                hits.push(parse_hit(h).ok_or_else(|| bad(n, format!("bad hit '{h}'")))?);
+                hits.push(parse_hit(h).map_err(|m| bad(n, m))?);
             }
         }
         run.rows.push(seq, 0);
@@ -212,15 +212,76 @@ pub fn read(path: &Path) -> Result<RunInserts> {
     Ok(run)
 }
 
-fn parse_hit(s: &str) -> Option<Hit> {
+/// The fields of a hit, `target:offset:templated:nontemplated:mismatches:wildcards`.
+const HIT_FIELDS: [&str; 6] = [
+    "target",
+    "offset",
+    "templated",
+    "nontemplated",
+    "mismatches",
+    "wildcards",
+];
+
+/// Parses one hit; the error names the field that is missing or malformed.
+fn parse_hit(s: &str) -> std::result::Result<Hit, String> {
     let mut f = s.split(':');
-    let hit = Hit {
-        target: f.next()?.parse().ok()?,
-        offset: f.next()?.parse().ok()?,
-        templated: f.next()?.parse().ok()?,
-        nontemplated: f.next()?.parse().ok()?,
-        mismatches: f.next()?.parse().ok()?,
-        wildcards: f.next()?.parse().ok()?,
+    let mut field = |i: usize| -> std::result::Result<&str, String> {
+        f.next()
+            .ok_or_else(|| format!("bad hit '{s}': no {} field", HIT_FIELDS[i]))
     };
-    f.next().is_none().then_some(hit)
+    let bad = |i: usize, v: &str| {
+        format!(
+            "bad hit '{s}': {} '{v}' is not a number in range",
+            HIT_FIELDS[i]
+        )
+    };
+    let (t, o, tp, nt, mm, wc) = (
+        field(0)?,
+        field(1)?,
+        field(2)?,
+        field(3)?,
+        field(4)?,
+        field(5)?,
+    );
+    let hit = Hit {
+        target: t.parse().map_err(|_| bad(0, t))?,
+        offset: o.parse().map_err(|_| bad(1, o))?,
+        templated: tp.parse().map_err(|_| bad(2, tp))?,
+        nontemplated: nt.parse().map_err(|_| bad(3, nt))?,
+        mismatches: mm.parse().map_err(|_| bad(4, mm))?,
+        wildcards: wc.parse().map_err(|_| bad(5, wc))?,
+    };
+    match f.next() {
+        None => Ok(hit),
+        Some(_) => Err(format!(
+            "bad hit '{s}': more than {} fields",
+            HIT_FIELDS.len()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hit_parses_and_a_bad_one_names_its_field() {
+        let h = parse_hit("7:-2:22:1:0:2").unwrap();
+        assert_eq!(
+            (
+                h.target,
+                h.offset,
+                h.templated,
+                h.nontemplated,
+                h.mismatches,
+                h.wildcards
+            ),
+            (7, -2, 22, 1, 0, 2)
+        );
+        let err = |s: &str| parse_hit(s).unwrap_err();
+        assert!(err("7:-2:22:1:0").contains("no wildcards field"));
+        assert!(err("7:-2:x:1:0:2").contains("templated 'x'"));
+        assert!(err("7:-2:22:1:300:2").contains("mismatches '300'"));
+        assert!(err("7:-2:22:1:0:2:9").contains("more than 6 fields"));
+    }
 }
