@@ -3,12 +3,18 @@
 use std::path::PathBuf;
 
 /// Everything that can go wrong inside mirq, each variant naming the file, line,
-/// record or value at fault so that a user can fix the input.
+/// record or value at fault so that a user can fix the input. Wrapped I/O
+/// errors are kept as the error's source, so the chain stays whole.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be opened or read.
-    #[error("{path}: {err}")]
-    Io { path: PathBuf, err: std::io::Error },
+    /// A file could not be opened or read (the I/O error is the source:
+    /// `{:#}` with anyhow, or `source()`, shows it).
+    #[error("{path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        err: std::io::Error,
+    },
     /// A FASTQ (or FASTA) file is malformed or truncated.
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -54,8 +60,12 @@ pub enum Error {
         message: String,
     },
     /// An output file could not be written.
-    #[error("cannot write {path}: {err}")]
-    Write { path: PathBuf, err: std::io::Error },
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        err: std::io::Error,
+    },
 }
 
 /// What kind of GPU error ended a GPU step.
