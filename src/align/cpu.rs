@@ -126,6 +126,15 @@ impl<'a> Searcher<'a> {
         &self.edge_windows
     }
 
+    /// Every (target, offset) within `window_5p` of an edge window's start:
+    /// the candidates when edge pieces are too short to seed.
+    pub fn edge_offsets(&self) -> impl Iterator<Item = (u32, i32)> + '_ {
+        let w5 = self.ts.window_5p as i32;
+        self.edge_windows
+            .iter()
+            .flat_map(move |&(t, w)| (w.start - w5..=w.start + w5).map(move |o| (t, o)))
+    }
+
     /// How an insert of `len` bases (at least 1) is seeded.
     pub fn plan(&self, len: usize, params: &AlignParams) -> SeedPlan {
         SeedPlan::new(
@@ -193,13 +202,7 @@ impl<'a> Searcher<'a> {
                     let index = &self.edge_index;
                     self.seed(index, insert, plan.edge_region, piece, k, cands, near_edge);
                 }
-                None => {
-                    for (t, w) in &self.edge_windows {
-                        for o in w.start - w5 as i32..=w.start + w5 as i32 {
-                            cands.push((*t, o));
-                        }
-                    }
-                }
+                None => cands.extend(self.edge_offsets()),
             }
         }
         self.verify_all(cands, insert, params, &mut scratch.hits);

@@ -19,8 +19,7 @@ use wgpu::util::DeviceExt;
 
 use super::GpuEngine;
 use crate::align::cpu::{Scratch, Searcher};
-use crate::align::index::SeedIndex;
-use crate::align::{AlignParams, FlatHits, Hit, Prepared, TargetSet};
+use crate::align::{keep_best, AlignParams, FlatHits, Hit, Prepared, TargetSet};
 use crate::error::Result;
 
 /// Longest insert the kernels take (a hit packs its templated bases in 8
@@ -101,8 +100,6 @@ pub(crate) struct GpuPrepared<'a> {
     reference: wgpu::Buffer,
     entries: wgpu::Buffer,
     layout: ReferenceLayout,
-    n_entries: u32,
-    n_edge_entries: u32,
     /// Work items (slot 0, other slots) and hits per insert seen so far: the
     /// next batch's buffers are sized from them.
     per_insert: std::sync::Mutex<Option<[f64; 3]>>,
@@ -122,11 +119,8 @@ fn push_bytes(words: &mut Vec<u32>, bytes: &[u8]) {
 }
 
 /// The reference buffer's words: text, targets, windows, buckets, edge pairs.
-fn reference_words(
-    ts: &TargetSet,
-    index: &SeedIndex,
-    host: &Searcher,
-) -> (Vec<u32>, ReferenceLayout) {
+fn reference_words(ts: &TargetSet, host: &Searcher) -> (Vec<u32>, ReferenceLayout) {
+    let index = host.index();
     let mut words = Vec::new();
     let mut layout = ReferenceLayout::default();
     push_bytes(&mut words, &ts.text);
@@ -146,11 +140,8 @@ fn reference_words(
     layout.buckets = words.len() as u32;
     words.extend_from_slice(index.buckets());
     layout.edge = words.len() as u32;
-    let w5 = ts.window_5p as i32;
-    for (t, w) in host.edge_windows() {
-        for o in w.start - w5..=w.start + w5 {
-            words.extend([*t, o as u32]);
-        }
+    for (t, o) in host.edge_offsets() {
+        words.extend([t, o as u32]);
     }
     layout.n_edge = (words.len() as u32 - layout.edge) / 2;
     // the edge table's entries follow the whole table's in the entries buffer
@@ -171,7 +162,7 @@ impl<'a> GpuPrepared<'a> {
     ) -> Result<Self> {
         let host = Searcher::new(ts);
         let index = host.index();
-        let (words, layout) = reference_words(ts, index, &host);
+        let (words, layout) = reference_words(ts, &host);
         let mut entries: Vec<u8> = bytemuck::cast_slice(index.entries()).to_vec();
         entries.extend_from_slice(bytemuck::cast_slice(host.edge_index().entries()));
         entries.resize(entries.len().max(16), 0);
@@ -211,8 +202,6 @@ impl<'a> GpuPrepared<'a> {
         Ok(Self {
             engine,
             params: *params,
-            n_entries: index.len() as u32,
-            n_edge_entries: host.edge_index().len() as u32,
             host,
             plans,
             reference,
@@ -392,7 +381,7 @@ impl<'a> GpuPrepared<'a> {
             hit_capacity: capacity.hits as u32,
             work_capacity_0: capacity.work_0 as u32,
             work_capacity_1: capacity.work_1 as u32,
-            n_entries: self.n_entries,
+            n_entries: self.host.index().len() as u32,
             n_edge: self.layout.n_edge,
             max_groups_x: self.engine.max_workgroups,
             text_off: self.layout.text,
@@ -402,7 +391,7 @@ impl<'a> GpuPrepared<'a> {
             edge_off: self.layout.edge,
             codes_off,
             edge_buckets_off: self.layout.edge_buckets,
-            n_edge_entries: self.n_edge_entries,
+            n_edge_entries: self.host.edge_index().len() as u32,
         }
     }
 
@@ -564,46 +553,41 @@ fn grid(n: u64, max_x: u32) -> (u32, u32) {
 /// Appends, for each of `n` inserts, its best-ranked hits among `raw`
 /// (insert, target, offset, packed fields), sorted and deduplicated.
 fn gather(n: usize, raw: &[[u32; 4]], out: &mut FlatHits) {
-    let hit = |r: &[u32; 4]| Hit {
+    // group the placements by insert (a counting sort), then keep each
+    // insert's best ones as the CPU engine does
+    let mut starts = vec![0usize; n + 1];
+    for r in raw {
+        starts[r[0] as usize + 1] += 1;
+    }
+    for q in 0..n {
+        starts[q + 1] += starts[q];
+    }
+    let mut fill = starts.clone();
+    let mut grouped = vec![unpack_hit(&[0; 4]); raw.len()];
+    for r in raw {
+        let q = r[0] as usize;
+        grouped[fill[q]] = unpack_hit(r);
+        fill[q] += 1;
+    }
+    let mut hits: Vec<Hit> = Vec::new();
+    for q in 0..n {
+        hits.clear();
+        hits.extend_from_slice(&grouped[starts[q]..starts[q + 1]]);
+        keep_best(&mut hits);
+        out.push(&hits);
+    }
+}
+
+/// A hit as the kernels write it: (insert, target, offset, templated |
+/// nontemplated << 8 | mismatches << 16 | wildcards << 24).
+fn unpack_hit(r: &[u32; 4]) -> Hit {
+    Hit {
         target: r[1],
         offset: r[2] as i32,
         templated: (r[3] & 0xff) as u16,
         nontemplated: ((r[3] >> 8) & 0xff) as u8,
         mismatches: ((r[3] >> 16) & 0xff) as u8,
         wildcards: (r[3] >> 24) as u8,
-    };
-    let mut best = vec![(u8::MAX, u16::MAX); n];
-    for r in raw {
-        let q = r[0] as usize;
-        best[q] = best[q].min(hit(r).rank());
-    }
-    let mut starts = vec![0usize; n + 1];
-    for r in raw {
-        let q = r[0] as usize;
-        if hit(r).rank() == best[q] {
-            starts[q + 1] += 1;
-        }
-    }
-    for q in 0..n {
-        starts[q + 1] += starts[q];
-    }
-    let mut fill = starts.clone();
-    let mut grouped = vec![hit(&[0; 4]); starts[n]];
-    for r in raw {
-        let q = r[0] as usize;
-        let h = hit(r);
-        if h.rank() == best[q] {
-            grouped[fill[q]] = h;
-            fill[q] += 1;
-        }
-    }
-    let mut hits: Vec<Hit> = Vec::new();
-    for q in 0..n {
-        hits.clear();
-        hits.extend_from_slice(&grouped[starts[q]..starts[q + 1]]);
-        hits.sort_unstable();
-        hits.dedup();
-        out.push(&hits);
     }
 }
 
