@@ -148,10 +148,11 @@ pub fn align_table<'a>(
             })
         }
         EngineChoice::Auto => {
-            let adapter = match preferred_adapter() {
+            let preferred = match preferred_adapter() {
                 Err(e) => return on_cpu(format!("{e}: using the CPU engine"), None, None),
                 Ok(a) => a,
             };
+            let adapter = preferred.summary().clone();
             // MIRQ_AUTO_CALIBRATE_SOFTWARE=1 calibrates on a software
             // adapter too (tests use it to run the calibration on lavapipe)
             let calibrate_software = std::env::var_os("MIRQ_AUTO_CALIBRATE_SOFTWARE").is_some();
@@ -162,7 +163,7 @@ pub fn align_table<'a>(
                 );
                 return on_cpu(reason, Some(adapter.name), None);
             }
-            let gpu = match GpuEngine::new() {
+            let gpu = match GpuEngine::on_preferred(preferred) {
                 Ok(g) => g,
                 Err(e) => {
                     let w = format!(

@@ -118,10 +118,26 @@ fn request_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter> {
     })
 }
 
-/// The adapter [`GpuEngine::new`] would take, without creating a device or
-/// compiling the kernel (cheap enough to decide `--engine auto`).
-pub fn preferred_adapter() -> Result<AdapterSummary> {
-    request_adapter(&instance()).map(|a| AdapterSummary::of(&a))
+/// The adapter wgpu prefers, probed once: what it is now (no device made,
+/// no kernel compiled: cheap enough to decide `--engine auto`), and the GPU
+/// engine on it later ([`GpuEngine::on_preferred`]) without probing again.
+pub struct PreferredAdapter {
+    adapter: wgpu::Adapter,
+    summary: AdapterSummary,
+}
+
+impl PreferredAdapter {
+    /// What the adapter is.
+    pub fn summary(&self) -> &AdapterSummary {
+        &self.summary
+    }
+}
+
+/// The adapter [`GpuEngine::new`] would take.
+pub fn preferred_adapter() -> Result<PreferredAdapter> {
+    let adapter = request_adapter(&instance())?;
+    let summary = AdapterSummary::of(&adapter);
+    Ok(PreferredAdapter { adapter, summary })
 }
 
 /// The kernels' entry points.
@@ -178,8 +194,12 @@ impl GpuEngine {
     /// Takes the adapter wgpu prefers (high performance; `WGPU_BACKEND`
     /// limits the backends) and builds the kernels.
     pub fn new() -> Result<Self> {
-        let adapter = request_adapter(&instance())?;
-        Self::on(adapter)
+        Self::on_preferred(preferred_adapter()?)
+    }
+
+    /// Builds the kernels on an adapter already probed.
+    pub fn on_preferred(preferred: PreferredAdapter) -> Result<Self> {
+        Self::on(preferred.adapter)
     }
 
     /// Builds the kernels on the `index`-th adapter of [`list_adapters`].
