@@ -134,29 +134,14 @@ fn simulated_run_is_identical_on_both_engines() {
     }
     let dir = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/reference");
-    let prefix = dir.path().join("sim");
-    common::run_ok(
-        std::process::Command::new("python3")
-            .arg(shared.join("tools/simulate_smallrna.py"))
-            .arg("--mature")
-            .arg(demo.join("mature.fa"))
-            .arg("--hairpin")
-            .arg(demo.join("hairpin.fa"))
-            .args([
-                "--species",
-                "hsa",
-                "--reads",
-                "20000",
-                "--seed",
-                "3",
-                "--error-scale",
-                "3",
-                "--out",
-            ])
-            .arg(&prefix),
-    );
-    let fq = prefix.with_extension("fastq.gz");
     let (m, h) = (demo.join("mature.fa"), demo.join("hairpin.fa"));
+    let fq = common::simulate(
+        &shared,
+        &m,
+        &h,
+        &["--reads", "20000", "--seed", "3", "--error-scale", "3"],
+        &dir.path().join("sim"),
+    );
     for mm in ["0", "1", "2"] {
         same_tables(
             &format!("simulated, --mismatches {mm}"),
@@ -192,33 +177,26 @@ fn simulated_human_hairpin_run_at_two_mismatches_is_identical() {
         mirbase.join("mature_v21.fa.gz"),
         mirbase.join("hairpin_hsa.fa"),
     );
-    let prefix = dir.path().join("sim");
-    common::run_ok(
-        std::process::Command::new("python3")
-            .arg(shared.join("tools/simulate_smallrna.py"))
-            .arg("--mature")
-            .arg(&m)
-            .arg("--hairpin")
-            .arg(&h)
-            .args([
-                "--species",
-                "hsa",
-                "--reads",
-                "50000",
-                "--read-length",
-                "75",
-                "--seed",
-                "11",
-                "--error-scale",
-                "3",
-                "--out",
-            ])
-            .arg(&prefix),
+    let fq = common::simulate(
+        &shared,
+        &m,
+        &h,
+        &[
+            "--reads",
+            "50000",
+            "--read-length",
+            "75",
+            "--seed",
+            "11",
+            "--error-scale",
+            "3",
+        ],
+        &dir.path().join("sim"),
     );
     same_tables(
         "simulated human, hairpins, --mismatches 2",
         &[
-            os(&prefix.with_extension("fastq.gz")),
+            os(&fq),
             "--species".as_ref(),
             "hsa".as_ref(),
             "--mature".as_ref(),

@@ -160,3 +160,28 @@ pub fn score_counts(
         recovered: field("recovered"),
     }
 }
+
+/// Simulates reads of known origin with `../shared/tools/simulate_smallrna.py`
+/// from `mature` and `hairpin` (species hsa) into `prefix`, with the
+/// simulator's further `args`; returns the FASTQ (`prefix.fastq.gz`).
+pub fn simulate(
+    shared: &Path,
+    mature: &Path,
+    hairpin: &Path,
+    args: &[&str],
+    prefix: &Path,
+) -> PathBuf {
+    run_ok(
+        Command::new("python3")
+            .arg(shared.join("tools/simulate_smallrna.py"))
+            .arg("--mature")
+            .arg(mature)
+            .arg("--hairpin")
+            .arg(hairpin)
+            .args(["--species", "hsa"])
+            .args(args)
+            .arg("--out")
+            .arg(prefix),
+    );
+    prefix.with_extension("fastq.gz")
+}
