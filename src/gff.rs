@@ -40,11 +40,12 @@ pub fn uid(seq: &[u8]) -> Option<String> {
     for chunk in seq.chunks(5) {
         let mut v = 0usize;
         for &b in chunk {
-            let code = crate::seq::encode_base(b) as usize;
-            if code >= 4 || !b.is_ascii_uppercase() || b == b'U' {
+            // the table's own letters only: upper-case ACGT
+            let code = crate::seq::encode_base(b);
+            if code >= crate::seq::N || crate::seq::normalize_base(b) != b {
                 return None;
             }
-            v = v * 4 + code;
+            v = v * 4 + code as usize;
         }
         if chunk.len() < 5 {
             v += [0, 0, 4, 20, 84][chunk.len()];
