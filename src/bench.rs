@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::align::cpu::CpuEngine;
 use crate::align::gpu::{list_adapters, AdapterSummary, GpuEngine};
-use crate::align::{AlignParams, Engine, FlatHits, Prepared, TargetSet};
+use crate::align::{AlignParams, EncodedSlice, Engine, FlatHits, Prepared, TargetSet};
 use crate::error::Result;
 use crate::output::thousands;
 use crate::quant::in_thread_pool;
@@ -35,9 +35,7 @@ pub const DEFAULT_INSERTS: usize = 200_000;
 /// so this is about a second there).
 pub const SOFTWARE_MAX_INSERTS: usize = 200_000;
 
-/// Species code that `mirq bench` takes for every record of the given
-/// files, all species together (the all-species stress reference).
-pub const ALL_SPECIES: &str = "all";
+pub use crate::reference::ALL_SPECIES;
 
 /// Species of the bundled reference.
 pub const BUNDLED_SPECIES: &str = "hsa";
@@ -488,11 +486,8 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
     let (reference, source) = match &opts.reference {
         None => (bundled_reference()?, "bundled".to_string()),
         Some((mature, hairpin, species)) => (
-            if species == ALL_SPECIES {
-                Reference::load_all(mature, hairpin.as_deref())?
-            } else {
-                Reference::load(mature, hairpin.as_deref(), species)?
-            },
+            // `all` is every record (Reference::load)
+            Reference::load(mature, hairpin.as_deref(), species)?,
             mature.display().to_string(),
         ),
     };
@@ -520,8 +515,8 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
         opts.seed
     ));
     let inserts = workload(&reference, n, opts.seed);
-    let codes: Vec<Vec<u8>> = inserts.iter().map(|s| crate::seq::encode(s)).collect();
-    let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
+    let encoded = EncodedSlice::encode(inserts.len(), |i| &inserts[i]);
+    let views = encoded.views();
     let mut notes = Vec::new();
     let mut engines = Vec::new();
 

@@ -44,11 +44,14 @@ pub struct Reference {
     pub locations: Vec<Location>,
 }
 
+/// The species code that stands for every record of the reference files.
+pub const ALL_SPECIES: &str = "all";
+
 impl Reference {
     /// Loads matures (required) and hairpins (optional) of one species, or
     /// of every species for `all` (see [`Self::load_all`]).
     pub fn load(mature: &Path, hairpin: Option<&Path>, species: &str) -> Result<Self> {
-        if species == "all" {
+        if species == ALL_SPECIES {
             return Self::load_all(mature, hairpin);
         }
         let matures = read_species(mature, species)?;
@@ -68,7 +71,7 @@ impl Reference {
             Some(h) => read_all(h)?,
             None => Vec::new(),
         };
-        Ok(Self::from_sequences("all", matures, hairpins))
+        Ok(Self::from_sequences(ALL_SPECIES, matures, hairpins))
     }
 
     /// Loads matures and hairpins of one species from FASTA text in memory
