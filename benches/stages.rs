@@ -8,10 +8,10 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use mirq::align::cpu::{CpuEngine, Searcher};
 use mirq::align::{brute_force, AlignParams, Engine, TargetSet};
-use mirq::collapse::SampleInserts;
-use mirq::reference::{RefSeq, Reference};
+use mirq::input::reference::{RefSeq, Reference};
+use mirq::prep::collapse::SampleInserts;
+use mirq::prep::trim::AdapterFinder;
 use mirq::seq::encode;
-use mirq::trim::AdapterFinder;
 
 const ADAPTER: &[u8] = b"TGGAATTCTCGGGTGCCAAGGAACTCCAGTCACATCTCGTATGCC";
 

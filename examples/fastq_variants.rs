@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut failed: Option<std::io::Error> = None;
     while written < wanted {
         let before = written;
-        mirq::fastq::for_each_record(&input, |seq, _qual| {
+        mirq::input::fastq::for_each_record(&input, |seq, _qual| {
             if written >= wanted || failed.is_some() {
                 return;
             }

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use mirq::protocol::ProtocolChoice;
-use mirq::quant::EngineChoice;
-use mirq::umi::UmiSpec;
+use mirq::align::select::EngineChoice;
+use mirq::prep::protocol::ProtocolChoice;
+use mirq::prep::umi::UmiSpec;
 
 /// mirq: microRNA count matrices from small-RNA sequencing runs.
 #[derive(Debug, Parser)]
@@ -50,7 +50,7 @@ pub struct BenchArgs {
     pub species: Option<String>,
 
     /// Distinct simulated inserts to align.
-    #[arg(long, default_value_t = mirq::bench::DEFAULT_INSERTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, default_value_t = mirq::cmd::bench::DEFAULT_INSERTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub inserts: usize,
 
     /// Mismatches allowed in an alignment.
@@ -59,7 +59,7 @@ pub struct BenchArgs {
 
     /// Seed of the simulated inserts (decimal, or hexadecimal with 0x)
     /// [default: 0x5eed000000000042].
-    #[arg(long, value_parser = parse_seed, default_value_t = mirq::bench::DEFAULT_SEED, hide_default_value = true)]
+    #[arg(long, value_parser = parse_seed, default_value_t = mirq::cmd::bench::DEFAULT_SEED, hide_default_value = true)]
     pub seed: u64,
 
     /// Threads of the all-threads CPU run.

@@ -1,33 +1,28 @@
 //! mirq: microRNA count matrices from small-RNA sequencing runs.
 //!
-//! Data flows one way: [`fastq`] reader → [`trim`] trimmer → [`collapse`]
-//! collapser → [`align`] engine → [`assign`] assigner → [`output`] writers,
-//! driven by [`quant`].
+//! The tree reads as the pipeline; imports only run down it (a stage uses the
+//! ones above it, never one below):
+//!
+//! 1. [`input`]: FASTQ streams, samples and samplesheets, miRBase references.
+//! 2. [`prep`]: protocol presets and `--protocol auto`, adapter trimming,
+//!    UMIs, read preparation, collapsing into unique inserts.
+//! 3. [`align`]: the CPU and GPU engines, their shared seam, engine choice.
+//! 4. [`count`]: assignment, isomiR calls, count matrices, mirGFF3 lines.
+//! 5. [`output`]: staged atomic outputs, stats.json, QC, MultiQC, inserts file.
+//! 6. [`cmd`]: `mirq quant`, `mirq merge` and `mirq bench`, the stages joined.
+//!
+//! Under them all: [`seq`] (the one base alphabet), [`error`], [`runtime`]
+//! (thread pool, progress, memory) and [`numbers`] (numbers for people).
 
 pub mod align;
-pub mod assign;
-pub mod bench;
-pub mod collapse;
+pub mod cmd;
 pub mod count;
-pub mod detect;
 pub mod error;
-pub mod fastq;
-pub mod finish;
-pub mod gff;
-pub mod inserts_file;
-pub mod isomir;
-pub mod memory;
-pub mod merge;
-pub mod multiqc;
+pub mod input;
+pub mod numbers;
 pub mod output;
-pub mod protocol;
-pub mod qc;
-pub mod quant;
-pub mod reference;
-pub mod samples;
+pub mod prep;
+pub mod runtime;
 pub mod seq;
-pub mod stats;
-pub mod trim;
-pub mod umi;
 
 pub use error::{Error, Result};

@@ -7,9 +7,9 @@ use clap::Parser;
 
 use cli::{BenchArgs, Cli, Command, MergeArgs, QuantArgs};
 use mirq::align::AlignParams;
-use mirq::protocol::{Protocol, ProtocolChoice, TrimSettings};
-use mirq::quant::{self, AutoDetect, QuantOptions};
-use mirq::samples;
+use mirq::cmd::quant::{self, QuantOptions};
+use mirq::input::samples;
+use mirq::prep::protocol::TrimRequest;
 
 fn main() {
     quiet_vulkan_layers();
@@ -66,7 +66,7 @@ fn print_devices() {
 }
 
 fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
-    let opts = mirq::bench::BenchOptions {
+    let opts = mirq::cmd::bench::BenchOptions {
         reference: args.mature.map(|m| {
             let species = args.species.expect("clap requires --species with --mature");
             (m, args.hairpin, species)
@@ -76,8 +76,8 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
         threads: args.threads,
         seed: args.seed,
     };
-    let report =
-        mirq::bench::run(&opts, &|line| eprintln!("mirq bench: {line}")).context("bench failed")?;
+    let report = mirq::cmd::bench::run(&opts, &|line| eprintln!("mirq bench: {line}"))
+        .context("bench failed")?;
     if args.json {
         println!(
             "{}",
@@ -102,14 +102,14 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
-    let opts = mirq::merge::MergeOptions {
+    let opts = mirq::cmd::merge::MergeOptions {
         dirs: args.dirs,
         mature: args.mature,
         hairpin: args.hairpin,
         outdir: args.outdir.clone(),
         threads: args.threads,
     };
-    let stats = mirq::merge::run(&opts).context("merge failed")?;
+    let stats = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {
         eprintln!(
             "mirq: merged {} samples, {} unique inserts, {:.2} s; tables in {}",
@@ -126,49 +126,32 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
-    let sample_list = match &args.samplesheet {
+/// The one place `mirq quant`'s arguments become [`QuantOptions`]; the
+/// trimming asked for is checked here and resolved when the run starts
+/// ([`TrimRequest::resolve`]).
+fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
+    let samples = match &args.samplesheet {
         Some(sheet) => samples::read_samplesheet(sheet)?,
         None => samples::samples_from_paths(&args.fastq)?,
     };
-    // with auto, the preset and adapter are replaced by the detected ones
-    // before trimming (an explicit --adapter stays)
-    let (protocol, auto_detect) = match args.protocol {
-        ProtocolChoice::Preset(p) => (p, None),
-        ProtocolChoice::Auto => (
-            Protocol::Illumina,
-            Some(AutoDetect {
-                keep_adapter: args.adapter.is_some(),
-                cut_5p: args.trim_5p.map(usize::from),
-                cut_3p: args.trim_3p.map(usize::from),
-                dedup: args.dedup.then_some(args.umi),
-            }),
-        ),
+    let trim = TrimRequest {
+        protocol: args.protocol,
+        adapter: args.adapter,
+        cut_5p: args.trim_5p.map(usize::from),
+        cut_3p: args.trim_3p.map(usize::from),
+        min_length: args.min_length as usize,
+        max_length: args.max_length as usize,
+        quality_cutoff: args.quality_cutoff,
+        dedup: args.dedup,
+        umi: args.umi,
     };
-    let mut trim = TrimSettings::resolve(
-        protocol,
-        args.adapter.as_deref(),
-        args.min_length as usize,
-        args.max_length as usize,
-    )?;
-    trim.quality_cutoff = args.quality_cutoff;
-    if let Some(n) = args.trim_5p {
-        trim.cut_5p = n as usize;
-    }
-    if let Some(n) = args.trim_3p {
-        trim.cut_3p = n as usize;
-    }
-    if args.dedup && auto_detect.is_none() {
-        trim.deduplicate(protocol, args.umi)?;
-    }
-    let opts = QuantOptions {
-        samples: sample_list,
+    trim.validate()?;
+    Ok(QuantOptions {
+        samples,
         mature: args.mature,
         hairpin: args.hairpin,
         species: args.species,
-        protocol,
         trim,
-        auto_detect,
         params: AlignParams {
             max_mismatches: args.mismatches,
             max_nontemplated: args.max_nontemplated,
@@ -178,14 +161,19 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
         engine: args.engine,
         threads: args.threads,
         database: args.database,
-        outdir: args.outdir.clone(),
+        outdir: args.outdir,
         progress: !args.quiet,
-    };
+    })
+}
+
+fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
+    let quiet = args.quiet;
+    let opts = quant_options(args)?;
     let stats = quant::run(&opts).context("quantification failed")?;
     if let Some(note) = &stats.engine_note {
         eprintln!("mirq: engine auto: {note}");
     }
-    if !args.quiet {
+    if !quiet {
         for s in &stats.samples {
             let pct = |x: u64| {
                 if s.reads_in == 0 {
@@ -209,7 +197,7 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
             stats.unique_inserts,
             stats.engine,
             stats.elapsed_seconds,
-            args.outdir.display()
+            opts.outdir.display()
         );
         eprintln!(
             "mirq: timings: {}",

@@ -10,9 +10,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mirq::detect::{self, Confidence, Detection};
-use mirq::protocol::Protocol;
-use mirq::samples::samples_from_paths;
+use mirq::input::samples::samples_from_paths;
+use mirq::prep::detect::{self, Confidence, Detection};
+use mirq::prep::protocol::Protocol;
 
 const TRUSEQ: Option<&str> = Some("TGGAATTCTCGGGTGCCAAGG");
 
@@ -103,7 +103,7 @@ fn every_real_run_gets_its_documented_adapter_with_confidence() {
     );
     let mut report = Vec::new();
     for file in &files {
-        let name = mirq::samples::sample_name_from_path(file);
+        let name = mirq::input::samples::sample_name_from_path(file);
         let Some(&(_, protocol, adapter)) = RUNS.iter().find(|r| r.0 == name) else {
             panic!("{name}: a run not in this test's table: document its adapter in RUNS");
         };

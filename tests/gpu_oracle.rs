@@ -19,8 +19,8 @@ use std::time::Instant;
 use mirq::align::cpu::CpuEngine;
 use mirq::align::gpu::{GpuEngine, MAX_INSERT_LEN};
 use mirq::align::{align_all, AlignParams, Engine, FlatHits, Hit, TargetSet};
-use mirq::assign::assign;
-use mirq::reference::{RefSeq, Reference};
+use mirq::count::assign::assign;
+use mirq::input::reference::{RefSeq, Reference};
 use mirq::seq::encode;
 
 /// The GPU engine on the adapter wgpu prefers (`WGPU_BACKEND` narrows the
@@ -428,7 +428,7 @@ fn gpu_equals_cpu_on_all_species_mirbase() {
     .unwrap();
     assert_eq!((r.matures.len(), r.hairpins.len()), (35_828, 28_645));
     let ts = TargetSet::build(&r, 3, 5);
-    let mut qs = mirq::bench::workload(&r, 3000, mirq::bench::DEFAULT_SEED);
+    let mut qs = mirq::cmd::bench::workload(&r, 3000, mirq::cmd::bench::DEFAULT_SEED);
     // and the longest hairpins cut at the length limits
     let mut rng = Rng(0xA11_5BEC1E5);
     let longest = r.hairpins.iter().max_by_key(|h| h.seq.len()).unwrap();

@@ -258,7 +258,7 @@ impl<'a> Searcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{RefSeq, Reference};
+    use crate::input::reference::{RefSeq, Reference};
 
     /// xorshift64*: reproducible without a dependency.
     struct Rng(u64);

@@ -216,7 +216,7 @@ impl SeedIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{RefSeq, Reference};
+    use crate::input::reference::{RefSeq, Reference};
     use crate::seq::encode;
 
     #[test]

@@ -412,7 +412,7 @@ pub fn keep_best(hits: &mut Vec<Hit>) {
 ///
 /// ```
 /// use mirq::align::{brute_force, AlignParams, TargetSet};
-/// use mirq::reference::{RefSeq, Reference};
+/// use mirq::input::reference::{RefSeq, Reference};
 /// use mirq::seq::encode;
 /// let mature = RefSeq { name: "hsa-miR-16-5p".into(), seq: b"TAGCAGCACGTAAATATTGGCG".to_vec() };
 /// let reference = Reference::from_sequences("hsa", vec![mature], vec![]);
@@ -438,7 +438,7 @@ pub fn brute_force(ts: &TargetSet, insert: &[u8], params: &AlignParams) -> Vec<H
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{RefSeq, Reference};
+    use crate::input::reference::{RefSeq, Reference};
     use crate::seq::encode;
 
     fn rs(name: &str, s: &str) -> RefSeq {

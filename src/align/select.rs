@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 use super::cpu::CpuEngine;
-use super::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
+use super::gpu::{preferred_adapter, GpuEngine};
 use super::{AlignParams, EncodedSlice, Engine, FlatHits, Prepared, TargetSet};
 use crate::error::{Error, Result};
 
@@ -43,6 +43,31 @@ impl FromStr for EngineChoice {
                 message: "expected auto, cpu or gpu".into(),
             }),
         }
+    }
+}
+
+/// A GPU adapter the GPU engine can run on, as plain data (stats.json,
+/// `mirq devices`, `mirq bench`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdapterSummary {
+    /// Adapter (device) name.
+    pub name: String,
+    /// Graphics backend (vulkan, metal, dx12, gl).
+    pub backend: String,
+    /// Device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
+    pub device_type: String,
+    /// Largest storage buffer binding, bytes.
+    pub max_storage_buffer_binding_size: u64,
+    /// Largest buffer, bytes.
+    pub max_buffer_size: u64,
+    /// Largest dispatch per dimension, workgroups.
+    pub max_compute_workgroups_per_dimension: u32,
+}
+
+impl AdapterSummary {
+    /// Whether this is a software rasterizer (lavapipe, llvmpipe, WARP).
+    pub fn is_software(&self) -> bool {
+        self.device_type == "Cpu"
     }
 }
 

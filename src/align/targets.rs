@@ -3,7 +3,7 @@
 //! base codes framed by wildcard pads, so that a read running a few bases past
 //! a mature given without its hairpin (or past a hairpin end) can still align.
 
-use crate::reference::Reference;
+use crate::input::reference::Reference;
 use crate::seq::{encode_base, WILDCARD};
 
 /// What a target is in the reference.

@@ -14,30 +14,15 @@ mod prepared;
 use std::num::NonZeroU64;
 use std::sync::mpsc;
 
+use super::select::AdapterSummary;
 use super::{AlignParams, Engine, Prepared, TargetSet};
 use crate::error::{Error, GpuFailure, Result};
 
 pub use prepared::MAX_INSERT_LEN;
 
-/// What the engine runs on, for stats.json and `mirq devices`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AdapterSummary {
-    /// Adapter (device) name.
-    pub name: String,
-    /// Graphics backend (vulkan, metal, dx12, gl).
-    pub backend: String,
-    /// Device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
-    pub device_type: String,
-    /// Largest storage buffer binding, bytes.
-    pub max_storage_buffer_binding_size: u64,
-    /// Largest buffer, bytes.
-    pub max_buffer_size: u64,
-    /// Largest dispatch per dimension, workgroups.
-    pub max_compute_workgroups_per_dimension: u32,
-}
-
 impl AdapterSummary {
-    fn of(adapter: &wgpu::Adapter) -> Self {
+    /// The summary of a wgpu adapter.
+    pub(super) fn of(adapter: &wgpu::Adapter) -> Self {
         let info = adapter.get_info();
         let limits = adapter.limits();
         Self {
@@ -48,11 +33,6 @@ impl AdapterSummary {
             max_buffer_size: limits.max_buffer_size,
             max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
         }
-    }
-
-    /// Whether this is a software rasterizer (lavapipe, llvmpipe, WARP).
-    pub fn is_software(&self) -> bool {
-        self.device_type == "Cpu"
     }
 }
 

@@ -9,13 +9,13 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
-use crate::collapse::{InsertTable, SortedInserts};
 use crate::error::{Error, Result};
-use crate::finish::{finish, Molecules, RunData};
-use crate::inserts_file::{self, RunInserts};
+use crate::input::reference::Reference;
+use crate::output::finish::{finish, Molecules, RunData};
+use crate::output::inserts_file::{self, RunInserts};
+use crate::output::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
 use crate::output::StagedOutputs;
-use crate::reference::Reference;
-use crate::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
+use crate::prep::collapse::{InsertTable, SortedInserts};
 
 /// What `mirq merge` needs.
 #[derive(Debug, Clone)]
@@ -101,7 +101,7 @@ fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
 /// Runs the merge and writes the outputs.
 pub fn run(opts: &MergeOptions) -> Result<RunStats> {
     let started = Instant::now();
-    crate::quant::in_thread_pool(opts.threads, || run_in_pool(opts, started))
+    crate::runtime::in_thread_pool(opts.threads, || run_in_pool(opts, started))
 }
 
 /// The merge itself. Its `read_trim_collapse` timing runs from `started`
@@ -185,7 +185,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
 
     // one directory at a time into the growing table, so that memory
     // follows the unique inserts plus one directory
-    let dedup = settings.counting == crate::stats::Counting::Molecules;
+    let dedup = settings.counting == crate::output::stats::Counting::Molecules;
     let mut gathered = Gathered::default();
     for r in &recorded {
         let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
@@ -227,7 +227,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
     engines.sort_unstable();
     engines.dedup();
     let stats = RunStats {
-        mirq_version: env!("CARGO_PKG_VERSION").to_string(),
+        mirq_version: RunStats::VERSION.to_string(),
         engine: engines.join(","),
         gpu_adapter: None,
         engine_decision: None,

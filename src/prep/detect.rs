@@ -53,10 +53,10 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::fastq;
-use crate::output::thousands;
-use crate::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
-use crate::samples::Sample;
+use crate::input::fastq;
+use crate::input::samples::Sample;
+use crate::numbers::thousands;
+use crate::prep::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 
 /// Reads sampled from the start of a run (split over its samples).
 pub const SAMPLE_READS: usize = 100_000;
@@ -277,12 +277,6 @@ pub struct Detection {
     /// detected adapter (only the detected cuts applied).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adapter_override: Option<String>,
-}
-
-impl Serialize for Protocol {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
 }
 
 /// Reads kept for detection: upper-case, U as T, other letters N.

@@ -1,7 +1,7 @@
 //! isomiR classification of a hit against the mature it is assigned to: 5'
 //! and 3' shifts, non-templated additions and substitutions. The mirGFF3
 //! tags written to isomirs.gff3 follow mirtop's conventions and are made in
-//! [`crate::gff::MirtopView`].
+//! [`crate::count::gff::MirtopView`].
 
 use crate::align::{Hit, TargetSet, Window};
 use crate::seq::{N, WILDCARD};
@@ -54,7 +54,7 @@ impl IsomirCall {
 mod tests {
     use super::*;
     use crate::align::{brute_force, AlignParams};
-    use crate::reference::{RefSeq, Reference};
+    use crate::input::reference::{RefSeq, Reference};
     use crate::seq::encode;
 
     fn call(read: &[u8]) -> IsomirCall {

@@ -5,8 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Error;
-use crate::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
-use crate::umi::UmiSpec;
+use crate::prep::detect::Detection;
+use crate::prep::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
+use crate::prep::umi::UmiSpec;
 
 /// TruSeq small RNA 3' adapter (Illumina, NEXTflex).
 pub const TRUSEQ_SMALL_RNA: &str = "TGGAATTCTCGGGTGCCAAGG";
@@ -90,8 +91,15 @@ impl FromStr for Protocol {
     }
 }
 
+/// Written as its name (`illumina`, `qiaseq`, ...).
+impl serde::Serialize for Protocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// `--protocol`: a preset, or `auto` (detected from the first reads, see
-/// [`crate::detect`]).
+/// [`crate::prep::detect`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProtocolChoice {
     /// Detect the protocol and adapter from the reads.
@@ -113,6 +121,80 @@ impl FromStr for ProtocolChoice {
                 value: s.to_string(),
                 message: "expected one of auto, illumina, qiaseq, nextflex, cats".into(),
             })
+    }
+}
+
+/// What the command line asked of trimming, before `--protocol auto` is
+/// resolved: [`TrimRequest::resolve`] is the one place it becomes
+/// [`TrimSettings`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrimRequest {
+    /// `--protocol`.
+    pub protocol: ProtocolChoice,
+    /// `--adapter` (`none`: reads are trimmed already); with `auto` it
+    /// replaces the detected adapter.
+    pub adapter: Option<String>,
+    /// `--trim-5p`: replaces the protocol's (or detected) 5' cut.
+    pub cut_5p: Option<usize>,
+    /// `--trim-3p`: replaces the protocol's (or detected) 3' cut.
+    pub cut_3p: Option<usize>,
+    /// `--min-length`.
+    pub min_length: usize,
+    /// `--max-length`.
+    pub max_length: usize,
+    /// `--quality-cutoff`.
+    pub quality_cutoff: Option<u8>,
+    /// `--dedup`: count molecules by UMI.
+    pub dedup: bool,
+    /// `--umi` (None: the protocol's).
+    pub umi: Option<UmiSpec>,
+}
+
+impl TrimRequest {
+    /// Checks what can be checked before any read is seen: the adapter's
+    /// letters, the length limits and, for a preset, the UMI.
+    pub fn validate(&self) -> Result<(), Error> {
+        match self.protocol {
+            ProtocolChoice::Preset(_) => self.resolve(None).map(drop),
+            ProtocolChoice::Auto => TrimSettings::resolve(
+                Protocol::Illumina,
+                self.adapter.as_deref(),
+                self.min_length,
+                self.max_length,
+            )
+            .map(drop),
+        }
+    }
+
+    /// The protocol and trimming settings: a preset's, or with `auto` those
+    /// `detected` (its adapter, unless `--adapter` was given, and its cuts);
+    /// explicit cuts, the quality cutoff and `--dedup` apply on top.
+    pub fn resolve(&self, detected: Option<&Detection>) -> Result<(Protocol, TrimSettings), Error> {
+        let protocol = match (self.protocol, detected) {
+            (ProtocolChoice::Preset(p), _) => p,
+            (ProtocolChoice::Auto, Some(d)) => d.protocol,
+            (ProtocolChoice::Auto, None) => Protocol::Illumina,
+        };
+        let mut trim = TrimSettings::resolve(
+            protocol,
+            self.adapter.as_deref(),
+            self.min_length,
+            self.max_length,
+        )?;
+        if let (ProtocolChoice::Auto, Some(d), None) = (self.protocol, detected, &self.adapter) {
+            trim.adapter = d.adapter.clone();
+        }
+        trim.quality_cutoff = self.quality_cutoff;
+        if let Some(n) = self.cut_5p {
+            trim.cut_5p = n;
+        }
+        if let Some(n) = self.cut_3p {
+            trim.cut_3p = n;
+        }
+        if self.dedup {
+            trim.deduplicate(protocol, self.umi)?;
+        }
+        Ok((protocol, trim))
     }
 }
 

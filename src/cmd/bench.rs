@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::align::cpu::CpuEngine;
-use crate::align::gpu::{list_adapters, AdapterSummary, GpuEngine};
+use crate::align::gpu::{list_adapters, GpuEngine};
+use crate::align::select::AdapterSummary;
 use crate::align::{AlignParams, EncodedSlice, Engine, FlatHits, Prepared, TargetSet};
 use crate::error::Result;
-use crate::output::thousands;
-use crate::quant::in_thread_pool;
-use crate::reference::Reference;
+use crate::input::reference::Reference;
+use crate::numbers::thousands;
+use crate::runtime::in_thread_pool;
 
 /// Seed of the default workload (also `cargo bench --bench engines`').
 pub const DEFAULT_SEED: u64 = 0x5EED_0000_0000_0042;
@@ -35,12 +36,12 @@ pub const DEFAULT_INSERTS: usize = 200_000;
 /// so this is about a second there).
 pub const SOFTWARE_MAX_INSERTS: usize = 200_000;
 
-pub use crate::reference::ALL_SPECIES;
+pub use crate::input::reference::ALL_SPECIES;
 
 /// Species of the bundled reference.
 pub const BUNDLED_SPECIES: &str = "hsa";
-const BUNDLED_MATURE: &[u8] = include_bytes!("../demo/reference/mature.fa");
-const BUNDLED_HAIRPIN: &[u8] = include_bytes!("../demo/reference/hairpin.fa");
+const BUNDLED_MATURE: &[u8] = include_bytes!("../../demo/reference/mature.fa");
+const BUNDLED_HAIRPIN: &[u8] = include_bytes!("../../demo/reference/hairpin.fa");
 
 /// The demo's reference (61 human miRNAs and their hairpins), built into the
 /// binary: `mirq bench` uses it when no reference is given.

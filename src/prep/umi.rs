@@ -12,6 +12,7 @@ use std::str::FromStr;
 use rustc_hash::FxHashMap;
 
 use crate::error::Error;
+use crate::prep::collapse::SortedInserts;
 
 /// Where the UMI bases are in a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -201,6 +202,53 @@ pub fn directional_molecules(umis: &[UmiCount]) -> Vec<usize> {
         }
     }
     founders
+}
+
+/// A deduplication key as reads are collapsed when counting molecules: the
+/// insert's bases, [`UmiKey::SEPARATOR`], then the UMI's. The separator sorts
+/// before every base, so sorted keys keep each insert's UMIs together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UmiKey<'a> {
+    /// The insert's bases.
+    pub insert: &'a [u8],
+    /// The UMI's bases.
+    pub umi: &'a [u8],
+}
+
+impl<'a> UmiKey<'a> {
+    /// Separates the insert from the UMI in a key.
+    pub const SEPARATOR: u8 = 0;
+
+    /// Splits a collapsed key into its insert and UMI.
+    pub fn parse(key: &'a [u8]) -> Self {
+        let at = memchr::memchr(Self::SEPARATOR, key).unwrap_or(key.len());
+        Self {
+            insert: &key[..at],
+            umi: &key[(at + 1).min(key.len())..],
+        }
+    }
+}
+
+/// Sums a sample's (insert, UMI) keys, sorted, into its inserts (sorted too).
+pub fn inserts_of_keys(keys: &SortedInserts) -> SortedInserts {
+    let mut inserts = SortedInserts::default();
+    let mut current: Option<(&[u8], u32)> = None;
+    for (key, n) in keys.iter() {
+        let insert = UmiKey::parse(key).insert;
+        match &mut current {
+            Some((seq, c)) if *seq == insert => *c += n,
+            _ => {
+                if let Some((seq, c)) = current {
+                    inserts.push(seq, c);
+                }
+                current = Some((insert, n));
+            }
+        }
+    }
+    if let Some((seq, c)) = current {
+        inserts.push(seq, c);
+    }
+    inserts
 }
 
 #[cfg(test)]

@@ -25,8 +25,8 @@ use serde::Serialize as DeriveSerialize;
 use serde_json::{json, Value};
 
 use crate::error::Result;
+use crate::output::stats::{RunStats, SampleStats};
 use crate::output::StagedOutputs;
-use crate::stats::{RunStats, SampleStats};
 
 /// General Statistics columns, relative to the output directory.
 pub const GENERAL_STATS: &str = "multiqc/mirq_general_stats_mqc.json";
@@ -344,7 +344,7 @@ pub fn composition(stats: &RunStats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{MoleculeStats, ReferenceStats, RunSettings};
+    use crate::output::stats::{MoleculeStats, ReferenceStats, RunSettings};
 
     fn sample(name: &str, verdict: &str) -> SampleStats {
         let mut st = SampleStats {
@@ -398,7 +398,7 @@ mod tests {
                 adapter_error_rate: 0.1,
                 adapter_min_overlap: 3,
                 umi: None,
-                counting: crate::stats::Counting::Reads,
+                counting: crate::output::stats::Counting::Reads,
                 database: "miRBase".into(),
                 quality_cutoff: None,
                 mismatches: 1,
@@ -493,7 +493,7 @@ mod tests {
         let counts = composition_counts(&st);
         assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
         // the same classes, in the same order, as stats.json's fractions
-        let fractions = crate::qc::composition(&st);
+        let fractions = crate::output::qc::composition(&st);
         let f = serde_json::to_value(&fractions).unwrap();
         for ((key, _, _), n) in COMPOSITION_CATEGORIES.iter().zip(counts) {
             let frac = f[key].as_f64().unwrap_or_else(|| panic!("{key} in stats"));

@@ -1,6 +1,15 @@
-//! Output files, written atomically: everything is staged in a hidden folder
+//! Stage 5, outputs: the count tables, stats.json, QC, MultiQC files and
+//! the inserts file, from a run's counts.
+//!
+//! Output files are written atomically: everything is staged in a hidden folder
 //! inside the output directory and moved into place only when the whole run
 //! succeeded, count tables last. A failed run leaves no complete-looking table.
+
+pub mod finish;
+pub mod inserts_file;
+pub mod multiqc;
+pub mod qc;
+pub mod stats;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -151,26 +160,6 @@ pub fn format_count(x: f64) -> String {
     } else {
         trim_decimals(format!("{x:.3}"))
     }
-}
-
-/// A count with thousands separators.
-///
-/// ```
-/// assert_eq!(mirq::output::thousands(0), "0");
-/// assert_eq!(mirq::output::thousands(999), "999");
-/// assert_eq!(mirq::output::thousands(10_000), "10,000");
-/// assert_eq!(mirq::output::thousands(1_234_567), "1,234,567");
-/// ```
-pub fn thousands(x: u64) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// Formats a reads-per-million value with up to three decimals.

@@ -3,7 +3,7 @@
 //! nothing. One mature sequence in several hairpins is one miRNA.
 
 use crate::align::{Hit, TargetKind, TargetSet};
-use crate::isomir::IsomirCall;
+use crate::count::isomir::IsomirCall;
 
 /// What one unique insert is assigned to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub fn assign(ts: &TargetSet, insert: &[u8], hits: &[Hit]) -> Assignment {
 mod tests {
     use super::*;
     use crate::align::{brute_force, AlignParams};
-    use crate::reference::{RefSeq, Reference};
+    use crate::input::reference::{RefSeq, Reference};
     use crate::seq::encode;
 
     fn rs(name: &str, s: &str) -> RefSeq {

@@ -1,18 +1,38 @@
 //! From best hits to counts: every unique insert's assignment interned into
 //! a class, reads (or UMI-deduplicated molecules) summed per class into the
-//! count matrices.
+//! count matrices. Stage 4: [`assign`] decides what an insert counts for,
+//! [`isomir`] and [`gff`] describe how it differs from its mature.
+
+pub mod assign;
+pub mod gff;
+pub mod isomir;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::align::{FlatHits, TargetSet};
-use crate::assign::{assign, Assignment};
-use crate::collapse::{InsertTable, SortedInserts};
-use crate::gff::IsomirLines;
-use crate::reference::Reference;
+use crate::count::assign::{assign, Assignment};
+use crate::count::gff::IsomirLines;
+use crate::input::reference::Reference;
+use crate::prep::collapse::{InsertTable, SortedInserts};
+use crate::prep::umi::{directional_molecules, UmiCount, UmiKey};
 use crate::seq::encode;
-use crate::stats::MoleculeStats;
-use crate::umi::{directional_molecules, UmiCount};
+
+/// A sample's molecules (with `--dedup`), by what they count for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoleculeStats {
+    /// Molecules counted.
+    pub total: u64,
+    /// Assigned to at least one mature miRNA.
+    pub assigned_mature: u64,
+    /// Of those, shared between several mature miRNAs.
+    pub mature_multimapped: u64,
+    /// On a hairpin outside every mature window.
+    pub hairpin_only: u64,
+    /// With no hit.
+    pub unassigned: u64,
+}
 
 /// Count matrices of a run: per sample, one value per mature / hairpin,
 /// and the units (reads or molecules) by what they count for.
@@ -138,38 +158,6 @@ pub fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]
     counts
 }
 
-/// Separates the insert from the UMI in a deduplication key.
-pub const UMI_SEPARATOR: u8 = 0;
-
-/// Splits a deduplication key into (insert, UMI).
-fn split_key(key: &[u8]) -> (&[u8], &[u8]) {
-    let at = memchr::memchr(UMI_SEPARATOR, key).unwrap_or(key.len());
-    (&key[..at], &key[(at + 1).min(key.len())..])
-}
-
-/// Sums a sample's (insert, UMI) keys, sorted, into its inserts (sorted too:
-/// the separator sorts before every base).
-pub fn inserts_of_keys(keys: &SortedInserts) -> SortedInserts {
-    let mut inserts = SortedInserts::default();
-    let mut current: Option<(&[u8], u32)> = None;
-    for (key, n) in keys.iter() {
-        let (insert, _) = split_key(key);
-        match &mut current {
-            Some((seq, c)) if *seq == insert => *c += n,
-            _ => {
-                if let Some((seq, c)) = current {
-                    inserts.push(seq, c);
-                }
-                current = Some((insert, n));
-            }
-        }
-    }
-    if let Some((seq, c)) = current {
-        inserts.push(seq, c);
-    }
-    inserts
-}
-
 /// A UMI with the insert id it came with and its reads.
 type UmiRead<'a> = (&'a [u8], u32, u32);
 
@@ -187,7 +175,7 @@ pub fn sample_molecules(
     let mut local = 0usize;
     let mut previous: Option<&[u8]> = None;
     for (key, reads) in keys.iter() {
-        let (insert, umi) = split_key(key);
+        let UmiKey { insert, umi } = UmiKey::parse(key);
         if let Some(p) = previous {
             if p != insert {
                 local += 1;
@@ -272,8 +260,9 @@ mod tests {
     use super::*;
     use crate::align::cpu::CpuEngine;
     use crate::align::{align_all, AlignParams, Engine};
-    use crate::collapse::SampleInserts;
-    use crate::reference::RefSeq;
+    use crate::input::reference::RefSeq;
+    use crate::prep::collapse::SampleInserts;
+    use crate::prep::umi::inserts_of_keys;
 
     /// Aligning slice by slice gives the same classes and sums as one slice.
     #[test]
@@ -332,7 +321,7 @@ mod tests {
         let mut s = SampleInserts::default();
         for (insert, umi, n) in entries {
             let mut k = insert.as_bytes().to_vec();
-            k.push(UMI_SEPARATOR);
+            k.push(UmiKey::SEPARATOR);
             k.extend_from_slice(umi.as_bytes());
             s.add_count(&k, *n);
         }

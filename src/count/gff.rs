@@ -23,9 +23,9 @@ use std::io::{self, Write};
 use rayon::prelude::*;
 
 use crate::align::{TargetKind, TargetSet};
-use crate::assign::Assignment;
-use crate::collapse::InsertTable;
-use crate::reference::Reference;
+use crate::count::assign::Assignment;
+use crate::input::reference::Reference;
+use crate::prep::collapse::InsertTable;
 
 /// mirtop's UID alphabet (MINTplates-style license plates).
 const UID_ALPHABET: &[u8; 32] = b"BD0EF1HI2JK3LM4NO5PQ6RS7UV8WX9YZ";
@@ -33,7 +33,7 @@ const UID_ALPHABET: &[u8; 32] = b"BD0EF1HI2JK3LM4NO5PQ6RS7UV8WX9YZ";
 /// mirtop's sequence code, `iso-<len>-<code>`; None for bases other than ACGT.
 ///
 /// ```
-/// assert_eq!(mirq::gff::uid(b"TATTGCACTTGTCCCGGCCTGT").unwrap(), "iso-22-VY2ZSR67N");
+/// assert_eq!(mirq::count::gff::uid(b"TATTGCACTTGTCCCGGCCTGT").unwrap(), "iso-22-VY2ZSR67N");
 /// ```
 pub fn uid(seq: &[u8]) -> Option<String> {
     let mut code = String::with_capacity(seq.len() / 2 + 2);

@@ -1,4 +1,4 @@
-//! Per-sample quality control: low-complexity inserts, read composition,
+//! Per-sample quality control: read composition,
 //! the insert length distribution, and a PASS / WARN / FAIL verdict with the
 //! rule behind it.
 //!
@@ -13,33 +13,12 @@
 //!   adapter dimers over 20% of reads; low-complexity inserts over 10% of
 //!   counted inserts; mean base quality under 25.
 
-use crate::stats::{Composition, SampleStats};
+use crate::output::stats::{Composition, SampleStats};
 
 /// Below this many miRNA-assigned reads a sample FAILs.
 pub const FAIL_MIN_MIRNA_READS: u64 = 1_000;
 /// From this many miRNA-assigned reads on, a sample can PASS.
 pub const PASS_MIN_MIRNA_READS: u64 = 100_000;
-
-/// Whether an insert is low complexity: its commonest base makes more than
-/// 90% of it, or a run of one base covers at least half of it.
-pub fn is_low_complexity(insert: &[u8]) -> bool {
-    if insert.is_empty() {
-        return false;
-    }
-    let mut counts = [0usize; 256];
-    let (mut run, mut longest) = (0usize, 0usize);
-    for (i, &b) in insert.iter().enumerate() {
-        counts[b as usize] += 1;
-        run = if i > 0 && insert[i - 1] == b {
-            run + 1
-        } else {
-            1
-        };
-        longest = longest.max(run);
-    }
-    let commonest = counts.iter().copied().max().unwrap_or(0);
-    commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
-}
 
 /// What became of the sample's reads, as fractions of the reads read.
 pub fn composition(st: &SampleStats) -> Composition {
@@ -132,15 +111,6 @@ pub fn write_lengths(out: &mut impl std::io::Write, lengths: &[u64]) -> std::io:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn low_complexity_by_base_share_and_runs() {
-        assert!(is_low_complexity(b"AAAAAAAAAAAAAAAAAAAC")); // 95% A
-        assert!(is_low_complexity(b"ACGTAAAAAAAAAACG")); // run of 10 in 16
-        assert!(!is_low_complexity(b"TAGCTTATCAGACTGATGTTGA")); // miR-21
-        assert!(!is_low_complexity(b"AAAAAAAAACGTCGTCGTCG")); // run 9 of 20
-        assert!(!is_low_complexity(b""));
-    }
 
     #[test]
     fn verdicts_name_their_rule() {

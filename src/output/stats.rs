@@ -1,6 +1,16 @@
 //! Per-sample and run-level statistics, written as stats.json.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
+
+use crate::align::AlignParams;
+use crate::input::reference::Reference;
+use crate::input::samples::Sample;
+use crate::prep::protocol::{Protocol, TrimSettings};
+use crate::prep::reads::CollapsedSample;
+
+pub use crate::count::MoleculeStats;
 
 /// What happened to one sample's reads.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,19 +56,36 @@ pub struct SampleStats {
     pub qc: SampleQc,
 }
 
-/// A sample's molecules (with `--dedup`), by what they count for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MoleculeStats {
-    /// Molecules counted.
-    pub total: u64,
-    /// Assigned to at least one mature miRNA.
-    pub assigned_mature: u64,
-    /// Of those, shared between several mature miRNAs.
-    pub mature_multimapped: u64,
-    /// On a hairpin outside every mature window.
-    pub hairpin_only: u64,
-    /// With no hit.
-    pub unassigned: u64,
+impl SampleStats {
+    /// A sample's figures after trimming and collapsing (later stages fill
+    /// in the rest).
+    pub fn from_collapsed(sample: &Sample, run: &CollapsedSample) -> Self {
+        let c = &run.counts;
+        Self {
+            sample: sample.name.clone(),
+            files: sample
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            reads_in: c.reads_in,
+            adapter_found: c.adapter_found,
+            no_adapter: c.no_adapter,
+            too_short: c.too_short,
+            too_long: c.too_long,
+            adapter_dimers: c.adapter_dimers,
+            inserts: c.inserts,
+            umi_missing: c.umi_missing,
+            unique_inserts: run.inserts.len() as u64,
+            qc: SampleQc {
+                mean_quality: run.mean_quality,
+                low_complexity: run.low_complexity,
+                insert_lengths: c.insert_lengths.clone(),
+                ..SampleQc::default()
+            },
+            ..Self::default()
+        }
+    }
 }
 
 /// Per-sample quality control, in the spirit of miRTrace and exceRpt.
@@ -104,17 +131,18 @@ pub struct Composition {
 }
 
 /// What a run's count tables count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Counting {
     /// Reads.
+    #[default]
     Reads,
     /// UMI-deduplicated molecules (`--dedup`).
     Molecules,
 }
 
 /// The settings a run used, recorded so that runs can be compared and merged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSettings {
     /// Library protocol preset (with `--protocol auto`, the detected one).
     pub protocol: String,
@@ -151,8 +179,43 @@ pub struct RunSettings {
     pub window_3p: usize,
 }
 
+impl RunSettings {
+    /// The settings of a run that trimmed with `trim` (its protocol:
+    /// `protocol`) and aligned with `params` and `(window_5p, window_3p)`.
+    pub fn new(
+        protocol: Protocol,
+        trim: &TrimSettings,
+        params: &AlignParams,
+        (window_5p, window_3p): (usize, usize),
+        database: String,
+    ) -> Self {
+        Self {
+            protocol: protocol.to_string(),
+            adapter: trim.adapter.clone(),
+            cut_5p: trim.cut_5p,
+            cut_3p: trim.cut_3p,
+            min_length: trim.min_length,
+            max_length: trim.max_length,
+            adapter_error_rate: trim.max_error_rate,
+            adapter_min_overlap: trim.min_overlap,
+            umi: trim.umi.map(|u| u.to_string()),
+            counting: if trim.umi.is_some() {
+                Counting::Molecules
+            } else {
+                Counting::Reads
+            },
+            database,
+            quality_cutoff: trim.quality_cutoff,
+            mismatches: params.max_mismatches,
+            max_nontemplated: params.max_nontemplated,
+            window_5p,
+            window_3p,
+        }
+    }
+}
+
 /// The reference a run used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceStats {
     /// Digest of the species' mature and hairpin names and sequences: runs
     /// with the same fingerprint used the same reference.
@@ -171,16 +234,35 @@ pub struct ReferenceStats {
     pub unplaced_matures: usize,
 }
 
+impl ReferenceStats {
+    /// The summary of `reference`, loaded from `mature` and `hairpin`.
+    pub fn of(reference: &Reference, mature: &Path, hairpin: Option<&Path>) -> Self {
+        Self {
+            fingerprint: reference.fingerprint(),
+            species: reference.species.clone(),
+            mature: mature.display().to_string(),
+            hairpin: hairpin.map(|h| h.display().to_string()),
+            mature_mirnas: reference.matures.len(),
+            hairpins: reference.hairpins.len(),
+            unplaced_matures: if reference.hairpins.is_empty() {
+                0
+            } else {
+                reference.unplaced_matures().len()
+            },
+        }
+    }
+}
+
 /// stats.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RunStats {
-    /// mirq version.
+    /// mirq version ([`RunStats::VERSION`]).
     pub mirq_version: String,
     /// Engine that aligned the inserts (`cpu` or `gpu`).
     pub engine: String,
     /// The GPU adapter (name, backend, device type, limits) when the GPU
     /// engine ran.
-    pub gpu_adapter: Option<crate::align::gpu::AdapterSummary>,
+    pub gpu_adapter: Option<crate::align::select::AdapterSummary>,
     /// Why `--engine auto` chose its engine, or a GPU warning.
     pub engine_note: Option<String>,
     /// How the engine was chosen, with the calibration figures of `auto`
@@ -207,7 +289,12 @@ pub struct RunStats {
     pub samples: Vec<SampleStats>,
     /// What `--protocol auto` found (absent for a preset).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub adapter_detection: Option<crate::detect::Detection>,
+    pub adapter_detection: Option<crate::prep::detect::Detection>,
+}
+
+impl RunStats {
+    /// This build's version, as `mirq_version` records it.
+    pub const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 }
 
 /// Wall-clock seconds of a run's stages, each rounded to the millisecond.
@@ -245,7 +332,7 @@ impl Timings {
     /// (`merge`) names its first stage `read/merge` and has no align stage.
     ///
     /// ```
-    /// use mirq::stats::Timings;
+    /// use mirq::output::stats::Timings;
     /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05 };
     /// assert_eq!(
     ///     t.summary(Some(551_000.4), false),
@@ -266,7 +353,7 @@ impl Timings {
                 .map(|r| {
                     format!(
                         " ({} inserts/s)",
-                        crate::output::thousands(r.round() as u64)
+                        crate::numbers::thousands(r.round() as u64)
                     )
                 })
                 .unwrap_or_default();

@@ -20,8 +20,8 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 
 use crate::align::{FlatHits, Hit};
-use crate::collapse::{InsertTable, SortedInserts};
 use crate::error::{Error, Result};
+use crate::prep::collapse::{InsertTable, SortedInserts};
 
 /// File name in the output directory.
 pub const FILE_NAME: &str = "inserts.tsv.gz";

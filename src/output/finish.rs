@@ -5,15 +5,15 @@
 use std::time::Instant;
 
 use crate::align::{FlatHits, TargetSet};
-use crate::collapse::{InsertTable, SortedInserts};
+use crate::count::gff::Isomirs;
 use crate::count::{classify, count, sample_molecules, Counts};
 use crate::error::Result;
-use crate::gff::Isomirs;
-use crate::inserts_file;
+use crate::input::reference::Reference;
+use crate::output::inserts_file;
+use crate::output::qc;
+use crate::output::stats::{RunStats, Timings};
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
-use crate::qc;
-use crate::reference::Reference;
-use crate::stats::{RunStats, Timings};
+use crate::prep::collapse::{InsertTable, SortedInserts};
 
 /// Where molecule counts come from, when reads are deduplicated by UMI.
 pub enum Molecules {
@@ -145,7 +145,7 @@ pub fn finish(
         })
     };
     let tables = || -> Result<()> {
-        crate::multiqc::write(&out, &stats)?;
+        crate::output::multiqc::write(&out, &stats)?;
         write_tables(&out, reference, &samples, &counts)
     };
     let ((a, b), (c, d)) = rayon::join(
@@ -244,7 +244,7 @@ fn write_tables(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collapse::SampleInserts;
+    use crate::prep::collapse::SampleInserts;
 
     #[test]
     fn collapsed_fasta_lists_most_abundant_first() {

@@ -31,7 +31,7 @@ pub struct AdapterMatch {
 /// Finds one 3' adapter in reads.
 ///
 /// ```
-/// use mirq::trim::AdapterFinder;
+/// use mirq::prep::trim::AdapterFinder;
 /// let finder = AdapterFinder::new(b"TGGAATTCTCGGGTGCCAAGG", 0.1, 3);
 /// // miR-16-5p, then the adapter with one mismatch (C for G at its 4th base)
 /// let read = b"TAGCAGCACGTAAATATTGGCGTGGCATTCTCGGGTGCCAAGGAACTCC";
@@ -348,7 +348,7 @@ impl Trimmer {
 ///
 /// ```
 /// // qualities 40 40 40 10 10 (Phred+33): cutoff 20 removes the last two
-/// assert_eq!(mirq::trim::quality_trim_index(b"III++", 20, 33), 3);
+/// assert_eq!(mirq::prep::trim::quality_trim_index(b"III++", 20, 33), 3);
 /// ```
 pub fn quality_trim_index(qual: &[u8], cutoff: u8, base: u8) -> usize {
     let mut sum = 0i64;

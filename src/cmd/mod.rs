@@ -1,0 +1,6 @@
+//! Stage 6, commands: each joins the stages above into one of mirq's
+//! subcommands.
+
+pub mod bench;
+pub mod merge;
+pub mod quant;

@@ -1,0 +1,6 @@
+//! Stage 1, input: FASTQ records as a stream, the samples of a run, and the
+//! miRBase-style reference of a species.
+
+pub mod fastq;
+pub mod reference;
+pub mod samples;

@@ -1,0 +1,9 @@
+//! Stage 2, read preparation: from raw reads to collapsed unique inserts
+//! (protocol presets and their detection, adapter trimming, UMIs).
+
+pub mod collapse;
+pub mod detect;
+pub mod protocol;
+pub mod reads;
+pub mod trim;
+pub mod umi;

@@ -1,0 +1,382 @@
+//! Read preparation: one sample's FASTQ records streamed through the
+//! trimmer (on as many workers as the pool has threads) into its collapsed
+//! inserts, with what became of every read.
+
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use indicatif::ProgressBar;
+
+use crate::error::Result;
+use crate::input::fastq;
+use crate::input::samples::Sample;
+use crate::prep::collapse::{SampleInserts, SortedInserts};
+use crate::prep::protocol::TrimSettings;
+use crate::prep::trim::{TrimOutcome, Trimmer};
+use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
+use crate::seq::normalize_base;
+
+/// One sample after trimming and collapsing.
+pub struct CollapsedSample {
+    /// What became of its reads.
+    pub counts: TrimCounts,
+    /// Mean base quality (Phred+33) over all bases of all reads.
+    pub mean_quality: f64,
+    /// Reads whose insert is low complexity ([`is_low_complexity`]).
+    pub low_complexity: u64,
+    /// Its inserts with their reads, sorted.
+    pub inserts: SortedInserts,
+    /// (insert, UMI) keys ([`UmiKey`]) with their reads, when deduplicating.
+    pub umi_keys: Option<SortedInserts>,
+}
+
+/// What trimming made of a sample's reads (summed over workers).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrimCounts {
+    /// Reads read.
+    pub reads_in: u64,
+    /// Reads in which the adapter was found (0 when reads come trimmed).
+    pub adapter_found: u64,
+    /// Reads without the adapter.
+    pub no_adapter: u64,
+    /// Inserts shorter than the minimum length (adapter dimers included).
+    pub too_short: u64,
+    /// Of those too short, adapter dimers (empty inserts).
+    pub adapter_dimers: u64,
+    /// Inserts longer than the maximum length.
+    pub too_long: u64,
+    /// Reads whose insert passed the length filter (and carried a whole UMI
+    /// when deduplicating).
+    pub inserts: u64,
+    /// Reads with an insert but no whole UMI.
+    pub umi_missing: u64,
+    /// Reads by insert length before the length filter (index = length).
+    pub insert_lengths: Vec<u64>,
+}
+
+impl TrimCounts {
+    /// Adds another worker's counts.
+    fn add(&mut self, from: &TrimCounts) {
+        self.reads_in += from.reads_in;
+        self.adapter_found += from.adapter_found;
+        self.no_adapter += from.no_adapter;
+        self.too_short += from.too_short;
+        self.adapter_dimers += from.adapter_dimers;
+        self.too_long += from.too_long;
+        self.inserts += from.inserts;
+        self.umi_missing += from.umi_missing;
+        let (h, f) = (&mut self.insert_lengths, &from.insert_lengths);
+        if h.len() < f.len() {
+            h.resize(f.len(), 0);
+        }
+        for (a, b) in h.iter_mut().zip(f) {
+            *a += b;
+        }
+    }
+
+    /// Counts one insert length.
+    #[inline]
+    fn length(&mut self, len: usize) {
+        let h = &mut self.insert_lengths;
+        if h.len() <= len {
+            h.resize(len + 1, 0);
+        }
+        h[len] += 1;
+    }
+}
+
+/// Reads per batch handed from the parsing thread to a trimming worker.
+const TRIM_BATCH: usize = 8192;
+
+/// Streams one sample's files through the trimmer into its collapsed inserts.
+///
+/// With more than one thread in the pool, the calling thread only parses
+/// (its file is decompressed on a thread of its own, see [`fastq`]) and
+/// hands batches of reads to as many trimming workers as the pool has
+/// threads; each worker collapses into its own table, and the tables and
+/// counts are summed at the end, so the result does not depend on how reads
+/// were spread over workers.
+pub fn trim_and_collapse(
+    sample: &Sample,
+    prep: &ReadPrep,
+    progress: &ProgressBar,
+) -> Result<CollapsedSample> {
+    let workers = rayon::current_num_threads();
+    let (counts, quality, inserts) = if workers <= 1 {
+        trim_serial(sample, prep, progress)?
+    } else {
+        trim_parallel(sample, prep, progress, workers)?
+    };
+    let (inserts, umi_keys) = if prep.umi.is_some() {
+        let keys = inserts.into_sorted();
+        (inserts_of_keys(&keys), Some(keys))
+    } else {
+        (inserts.into_sorted(), None)
+    };
+    let low_complexity = inserts
+        .iter()
+        .filter(|(seq, _)| is_low_complexity(seq))
+        .map(|(_, n)| n as u64)
+        .sum();
+    Ok(CollapsedSample {
+        counts,
+        mean_quality: quality.mean(),
+        low_complexity,
+        inserts,
+        umi_keys,
+    })
+}
+
+/// Whether an insert is low complexity: its commonest base makes more than
+/// 90% of it, or a run of one base covers at least half of it.
+pub fn is_low_complexity(insert: &[u8]) -> bool {
+    if insert.is_empty() {
+        return false;
+    }
+    let mut counts = [0usize; 256];
+    let (mut run, mut longest) = (0usize, 0usize);
+    for (i, &b) in insert.iter().enumerate() {
+        counts[b as usize] += 1;
+        run = if i > 0 && insert[i - 1] == b {
+            run + 1
+        } else {
+            1
+        };
+        longest = longest.max(run);
+    }
+    let commonest = counts.iter().copied().max().unwrap_or(0);
+    commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
+}
+
+/// Trims and collapses on the calling thread.
+fn trim_serial(
+    sample: &Sample,
+    prep: &ReadPrep,
+    progress: &ProgressBar,
+) -> Result<(TrimCounts, QualitySum, SampleInserts)> {
+    let mut counts = TrimCounts::default();
+    let mut inserts = SampleInserts::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    let mut since_tick = 0u64;
+    let mut quality = QualitySum::default();
+    for file in &sample.files {
+        fastq::for_each_record(file, |seq, qual| {
+            quality.add(qual);
+            since_tick += 1;
+            if since_tick == 1 << 16 {
+                progress.inc(since_tick);
+                since_tick = 0;
+            }
+            prep.read(seq, qual, &mut counts, &mut inserts, &mut buf);
+        })?;
+    }
+    progress.inc(since_tick);
+    Ok((counts, quality, inserts))
+}
+
+/// A batch of reads' sequences, concatenated, with each read's end, and
+/// their qualities when the trimmer uses them; reused.
+#[derive(Default)]
+struct ReadBatch {
+    bases: Vec<u8>,
+    quals: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// Sum of base qualities (Phred+33) and bases, for the mean quality.
+#[derive(Default)]
+struct QualitySum {
+    sum: u64,
+    bases: u64,
+}
+
+impl QualitySum {
+    #[inline]
+    fn add(&mut self, qual: &[u8]) {
+        // bytes summed in u32 lanes the compiler vectorises
+        self.sum += qual.iter().map(|&q| q as u32).sum::<u32>() as u64;
+        self.bases += qual.len() as u64;
+    }
+
+    fn mean(&self) -> f64 {
+        if self.bases == 0 {
+            return 0.0;
+        }
+        let mean = self.sum as f64 / self.bases as f64 - 33.0;
+        (mean * 100.0).round() / 100.0
+    }
+}
+
+/// Parses on the calling thread, trims and collapses on `workers` threads.
+fn trim_parallel(
+    sample: &Sample,
+    prep: &ReadPrep,
+    progress: &ProgressBar,
+    workers: usize,
+) -> Result<(TrimCounts, QualitySum, SampleInserts)> {
+    let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
+    let mut quality = QualitySum::default();
+    let full_rx = Arc::new(Mutex::new(full_rx));
+    let (empty_tx, empty_rx) = channel::<ReadBatch>();
+    let (parsed, results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
+                scope.spawn(move || {
+                    let mut counts = TrimCounts::default();
+                    let mut inserts = SampleInserts::default();
+                    let mut buf: Vec<u8> = Vec::with_capacity(256);
+                    loop {
+                        let next = full_rx.lock().expect("batch queue").recv();
+                        let Ok(mut batch) = next else { break };
+                        let mut start = 0;
+                        for &end in &batch.ends {
+                            let seq = &batch.bases[start..end];
+                            let qual = batch.quals.get(start..end).unwrap_or_default();
+                            prep.read(seq, qual, &mut counts, &mut inserts, &mut buf);
+                            start = end;
+                        }
+                        batch.bases.clear();
+                        batch.quals.clear();
+                        batch.ends.clear();
+                        let _ = empty_tx.send(batch);
+                    }
+                    (counts, inserts)
+                })
+            })
+            .collect();
+        drop(empty_tx);
+        // Workers hold the queue's receiving end: should they all die, a
+        // send fails instead of blocking, and the join below reports it.
+        drop(full_rx);
+        let mut batch = ReadBatch::default();
+        let mut parsed = Ok(());
+        let with_quals = prep.trimmer.uses_quality();
+        for file in &sample.files {
+            parsed = fastq::for_each_record(file, |seq, qual| {
+                quality.add(qual);
+                batch.bases.extend_from_slice(seq);
+                if with_quals {
+                    batch.quals.extend_from_slice(qual);
+                }
+                batch.ends.push(batch.bases.len());
+                if batch.ends.len() == TRIM_BATCH {
+                    let next = empty_rx.try_recv().unwrap_or_default();
+                    let _ = full_tx.send(std::mem::replace(&mut batch, next));
+                    progress.inc(TRIM_BATCH as u64);
+                }
+            })
+            .map(|_| ());
+            if parsed.is_err() {
+                break;
+            }
+        }
+        if parsed.is_ok() && !batch.ends.is_empty() {
+            progress.inc(batch.ends.len() as u64);
+            let _ = full_tx.send(batch);
+        }
+        drop(full_tx); // the workers finish the queue and stop
+        let results: Vec<(TrimCounts, SampleInserts)> = handles
+            .into_iter()
+            .map(|h| h.join().expect("trimming worker panicked"))
+            .collect();
+        (parsed, results)
+    });
+    parsed?;
+    // Sum into the largest table: the result is the same for any split.
+    let mut results = results;
+    results.sort_by_key(|(_, inserts)| std::cmp::Reverse(inserts.len()));
+    let mut results = results.into_iter();
+    let (mut counts, mut inserts) = results.next().expect("at least one worker");
+    for (other_counts, other) in results {
+        counts.add(&other_counts);
+        inserts.merge(&other);
+    }
+    Ok((counts, quality, inserts))
+}
+
+/// How a read becomes a counted key: the trimmer, and the UMI taken from
+/// the read when deduplicating.
+pub struct ReadPrep {
+    trimmer: Trimmer,
+    has_adapter: bool,
+    umi: Option<UmiSpec>,
+}
+
+impl ReadPrep {
+    /// The preparation `trim` describes.
+    pub fn new(trim: &TrimSettings) -> Self {
+        let trimmer = trim.trimmer();
+        Self {
+            has_adapter: trimmer.has_adapter(),
+            trimmer,
+            umi: trim.umi,
+        }
+    }
+
+    /// Trims one read, counts its outcome and collapses its insert
+    /// (normalised to upper-case ACGT, U as T, anything else N), followed by
+    /// its UMI when deduplicating (a [`UmiKey`]); `buf` is scratch.
+    #[inline]
+    fn read(
+        &self,
+        seq: &[u8],
+        qual: &[u8],
+        counts: &mut TrimCounts,
+        inserts: &mut SampleInserts,
+        buf: &mut Vec<u8>,
+    ) {
+        counts.reads_in += 1;
+        let outcome = if self.trimmer.uses_quality() {
+            self.trimmer.trim_with_quality(seq, qual)
+        } else {
+            self.trimmer.trim(seq)
+        };
+        if self.has_adapter && outcome != TrimOutcome::NoAdapter {
+            counts.adapter_found += 1;
+        }
+        match outcome {
+            TrimOutcome::NoAdapter => counts.no_adapter += 1,
+            TrimOutcome::TooShort(len) => {
+                counts.length(len);
+                counts.too_short += 1;
+                if len == 0 {
+                    counts.adapter_dimers += 1;
+                }
+            }
+            TrimOutcome::TooLong(len) => {
+                counts.length(len);
+                counts.too_long += 1;
+            }
+            TrimOutcome::Insert { start, end } => {
+                counts.length(end - start);
+                buf.clear();
+                buf.extend(seq[start..end].iter().map(|&b| normalize_base(b)));
+                if let Some(umi) = &self.umi {
+                    buf.push(UmiKey::SEPARATOR);
+                    let adapter_start = end + self.trimmer.cut_3p();
+                    if !umi.extract(seq, adapter_start, self.trimmer.adapter_len(), buf) {
+                        counts.umi_missing += 1;
+                        return;
+                    }
+                }
+                counts.inserts += 1;
+                inserts.add(buf);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn low_complexity_by_base_share_and_runs() {
+        assert!(is_low_complexity(b"AAAAAAAAAAAAAAAAAAAC")); // 95% A
+        assert!(is_low_complexity(b"ACGTAAAAAAAAAACG")); // run of 10 in 16
+        assert!(!is_low_complexity(b"TAGCTTATCAGACTGATGTTGA")); // miR-21
+        assert!(!is_low_complexity(b"AAAAAAAAACGTCGTCGTCG")); // run 9 of 20
+        assert!(!is_low_complexity(b""));
+    }
+}
