@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::input::reference::Reference;
 use crate::output::finish::{finish, Molecules, RunData};
 use crate::output::inserts_file::{self, RunInserts};
-use crate::output::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
+use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 
@@ -35,10 +35,7 @@ pub struct MergeOptions {
 /// One input directory's recorded run.
 struct Recorded {
     dir: PathBuf,
-    engine: String,
-    reference: ReferenceStats,
-    settings: RunSettings,
-    samples: Vec<SampleStats>,
+    run: RecordedRun,
 }
 
 fn invalid(dir: &Path, message: String) -> Error {
@@ -65,21 +62,11 @@ fn read_recorded(dir: &Path) -> Result<Recorded> {
         path: path.clone(),
         message,
     };
-    let v: Value = serde_json::from_str(&text).map_err(|e| parse(e.to_string()))?;
-    let field = |key: &str| -> Result<Value> {
-        v.get(key)
-            .cloned()
-            .ok_or_else(|| parse(format!("no '{key}' (written by another mirq version?)")))
-    };
+    let run = serde_json::from_str(&text)
+        .map_err(|e| parse(format!("{e} (not a stats.json of this mirq version?)")))?;
     Ok(Recorded {
         dir: dir.to_path_buf(),
-        engine: v["engine"].as_str().unwrap_or("unknown").to_string(),
-        reference: serde_json::from_value(field("reference")?)
-            .map_err(|e| parse(format!("reference: {e}")))?,
-        settings: serde_json::from_value(field("settings")?)
-            .map_err(|e| parse(format!("settings: {e}")))?,
-        samples: serde_json::from_value(field("samples")?)
-            .map_err(|e| parse(format!("samples: {e}")))?,
+        run,
     })
 }
 
@@ -108,33 +95,84 @@ pub fn run(opts: &MergeOptions) -> Result<RunStats> {
 /// through the merged table (reading the directories and the reference);
 /// `align` is 0: the hits come from the directories.
 fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
-    let Some(first_dir) = opts.dirs.first() else {
+    if opts.dirs.is_empty() {
         return Err(invalid(Path::new(""), "no directory to merge".into()));
-    };
+    }
     let recorded: Vec<Recorded> = opts
         .dirs
         .iter()
         .map(|d| read_recorded(d))
         .collect::<Result<_>>()?;
+    check_compatible(&recorded)?;
     let first = &recorded[0];
-    let mut names = std::collections::HashSet::new();
-    for r in &recorded {
-        if r.reference.fingerprint != first.reference.fingerprint
-            || r.reference.species != first.reference.species
-        {
+    let reference = load_reference(opts, first)?;
+    let settings = first.run.settings.clone();
+    let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
+    let dedup = settings.counting == Counting::Molecules;
+    let Gathered {
+        seqs,
+        hits,
+        reads,
+        molecules,
+    } = gather_inserts(&recorded, dedup)?;
+    let table = InsertTable::from_parts(seqs, reads);
+    let molecules = if dedup {
+        Molecules::Counted(molecules)
+    } else {
+        Molecules::None
+    };
+    let mut engines: Vec<&str> = recorded.iter().map(|r| r.run.engine.as_str()).collect();
+    engines.sort_unstable();
+    engines.dedup();
+    let stats = RunStats {
+        mirq_version: RunStats::VERSION.to_string(),
+        engine: engines.join(","),
+        engine_note: Some(format!(
+            "merged from {} directories by mirq merge",
+            recorded.len()
+        )),
+        threads: opts.threads.max(1),
+        timings: Timings {
+            read_trim_collapse: Timings::seconds(started.elapsed()),
+            ..Timings::default()
+        },
+        reference: first.run.reference.clone(),
+        settings,
+        samples: recorded.into_iter().flat_map(|r| r.run.samples).collect(),
+        ..RunStats::default()
+    };
+    let out = StagedOutputs::new(&opts.outdir)?;
+    let data = RunData {
+        reference: &reference,
+        targets: &targets,
+        table: &table,
+        hits: &hits,
+        molecules,
+    };
+    finish(out, data, stats, started)
+}
+
+/// Refuses runs made with another reference or other settings than the
+/// first, and a sample in two directories.
+fn check_compatible(recorded: &[Recorded]) -> Result<()> {
+    let first = &recorded[0];
+    let (fr, mut names) = (&first.run.reference, std::collections::HashSet::new());
+    for r in recorded {
+        let rr = &r.run.reference;
+        if rr.fingerprint != fr.fingerprint || rr.species != fr.species {
             return Err(invalid(
                 &r.dir,
                 format!(
                     "made with another reference than {} (species {} vs {}, fingerprint {} vs {})",
                     first.dir.display(),
-                    r.reference.species,
-                    first.reference.species,
-                    r.reference.fingerprint,
-                    first.reference.fingerprint
+                    rr.species,
+                    fr.species,
+                    rr.fingerprint,
+                    fr.fingerprint
                 ),
             ));
         }
-        let diff = differing_settings(&r.settings, &first.settings);
+        let diff = differing_settings(&r.run.settings, &first.run.settings);
         if !diff.is_empty() {
             return Err(invalid(
                 &r.dir,
@@ -145,7 +183,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
                 ),
             ));
         }
-        for s in &r.samples {
+        for s in &r.run.samples {
             if !names.insert(s.sample.clone()) {
                 return Err(invalid(
                     &r.dir,
@@ -154,19 +192,25 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
             }
         }
     }
+    Ok(())
+}
 
+/// The reference the runs used: the files given, else those the first
+/// directory recorded; its fingerprint must be the recorded one.
+fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
+    let recorded = &first.run.reference;
     let mature = opts
         .mature
         .clone()
-        .unwrap_or_else(|| PathBuf::from(&first.reference.mature));
+        .unwrap_or_else(|| PathBuf::from(&recorded.mature));
     let hairpin = opts
         .hairpin
         .clone()
-        .or_else(|| first.reference.hairpin.as_ref().map(PathBuf::from));
-    let reference = Reference::load(&mature, hairpin.as_deref(), &first.reference.species)?;
-    if reference.fingerprint() != first.reference.fingerprint {
+        .or_else(|| recorded.hairpin.as_ref().map(PathBuf::from));
+    let reference = Reference::load(&mature, hairpin.as_deref(), &recorded.species)?;
+    if reference.fingerprint() != recorded.fingerprint {
         return Err(invalid(
-            first_dir,
+            &first.dir,
             format!(
                 "the reference loaded from {}{} (fingerprint {}) is not the one the runs used \
                  (fingerprint {}): give the same --mature/--hairpin files",
@@ -176,20 +220,20 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
                     .map(|h| format!(" and {}", h.display()))
                     .unwrap_or_default(),
                 reference.fingerprint(),
-                first.reference.fingerprint
+                recorded.fingerprint
             ),
         ));
     }
-    let settings = first.settings.clone();
-    let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
+    Ok(reference)
+}
 
-    // one directory at a time into the growing table, so that memory
-    // follows the unique inserts plus one directory
-    let dedup = settings.counting == crate::output::stats::Counting::Molecules;
+/// Every directory's inserts file, one at a time into the growing table, so
+/// that memory follows the unique inserts plus one directory.
+fn gather_inserts(recorded: &[Recorded], dedup: bool) -> Result<Gathered> {
     let mut gathered = Gathered::default();
-    for r in &recorded {
+    for r in recorded {
         let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
-        let names: Vec<&str> = r.samples.iter().map(|s| s.sample.as_str()).collect();
+        let names: Vec<&str> = r.run.samples.iter().map(|s| s.sample.as_str()).collect();
         if run.samples != names {
             return Err(invalid(
                 &r.dir,
@@ -209,54 +253,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
         }
         gathered.absorb(run);
     }
-    let Gathered {
-        seqs,
-        hits,
-        reads,
-        molecules,
-    } = gathered;
-    let table = InsertTable::from_parts(seqs, reads);
-    let read_merge = started.elapsed();
-    let molecules = if dedup {
-        Molecules::Counted(molecules)
-    } else {
-        Molecules::None
-    };
-
-    let mut engines: Vec<&str> = recorded.iter().map(|r| r.engine.as_str()).collect();
-    engines.sort_unstable();
-    engines.dedup();
-    let stats = RunStats {
-        mirq_version: RunStats::VERSION.to_string(),
-        engine: engines.join(","),
-        gpu_adapter: None,
-        engine_decision: None,
-        engine_note: Some(format!(
-            "merged from {} directories by mirq merge",
-            recorded.len()
-        )),
-        threads: opts.threads.max(1),
-        elapsed_seconds: 0.0,
-        timings: Timings {
-            read_trim_collapse: Timings::seconds(read_merge),
-            ..Timings::default()
-        },
-        align_inserts_per_second: None,
-        unique_inserts: 0,
-        reference: first.reference.clone(),
-        settings,
-        samples: recorded.into_iter().flat_map(|r| r.samples).collect(),
-        adapter_detection: None,
-    };
-    let out = StagedOutputs::new(&opts.outdir)?;
-    let data = RunData {
-        reference: &reference,
-        targets: &targets,
-        table: &table,
-        hits: &hits,
-        molecules,
-    };
-    finish(out, data, stats, started)
+    Ok(gathered)
 }
 
 /// The unique inserts of the directories absorbed so far, their hits and

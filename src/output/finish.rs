@@ -99,7 +99,8 @@ pub fn finish(
     for (st, mature) in stats.samples.iter_mut().zip(&counts.mature) {
         st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
         st.qc.composition = qc::composition(st);
-        (st.qc.verdict, st.qc.reasons) = qc::verdict(st, has_adapter);
+        let (verdict, reasons) = qc::verdict(st, has_adapter);
+        (st.qc.verdict, st.qc.reasons) = (Some(verdict), reasons);
     }
     stats.unique_inserts = table.len() as u64;
     let isomirs = isomir_lines.map(|lines| {

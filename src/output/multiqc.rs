@@ -233,8 +233,8 @@ pub fn general_stats(stats: &RunStats) -> String {
             if let Some(m) = &st.molecules {
                 row.push(("molecules".into(), json!(m.total)));
             }
-            if !st.qc.verdict.is_empty() {
-                row.push(("qc_verdict".into(), json!(st.qc.verdict)));
+            if let Some(verdict) = st.qc.verdict {
+                row.push(("qc_verdict".into(), json!(verdict)));
             }
             (st.sample.clone(), Ordered(row))
         })
@@ -344,9 +344,9 @@ pub fn composition(stats: &RunStats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::stats::{MoleculeStats, ReferenceStats, RunSettings};
+    use crate::output::stats::{MoleculeStats, ReferenceStats, RunSettings, Verdict};
 
-    fn sample(name: &str, verdict: &str) -> SampleStats {
+    fn sample(name: &str, verdict: Verdict) -> SampleStats {
         let mut st = SampleStats {
             sample: name.into(),
             reads_in: 1000,
@@ -363,7 +363,7 @@ mod tests {
             ..Default::default()
         };
         st.qc.insert_lengths = vec![50, 0, 3, 0, 7];
-        st.qc.verdict = verdict.into();
+        st.qc.verdict = Some(verdict);
         st
     }
 
@@ -417,12 +417,12 @@ mod tests {
 
     #[test]
     fn general_stats_has_every_column_and_sample() {
-        let mut b = sample("b", "FAIL");
+        let mut b = sample("b", Verdict::Fail);
         b.molecules = Some(MoleculeStats {
             total: 77,
             ..Default::default()
         });
-        let stats = run(Some("TGGAATTC"), vec![sample("a", "PASS"), b]);
+        let stats = run(Some("TGGAATTC"), vec![sample("a", Verdict::Pass), b]);
         let text = general_stats(&stats);
         let v = parse(&text);
         assert_eq!(v["id"], "mirq_general_stats");
@@ -449,7 +449,7 @@ mod tests {
 
     #[test]
     fn trimmed_reads_have_no_adapter_percentage_but_keep_the_header() {
-        let mut st = sample("t", "WARN");
+        let mut st = sample("t", Verdict::Warn);
         st.adapter_found = 0;
         let v = parse(&general_stats(&run(None, vec![st])));
         assert!(v["data"]["t"].get("pct_adapter").is_none());
@@ -465,7 +465,10 @@ mod tests {
 
     #[test]
     fn insert_lengths_is_one_series_per_sample_in_length_order() {
-        let stats = run(Some("A"), vec![sample("a", "PASS"), sample("b", "PASS")]);
+        let stats = run(
+            Some("A"),
+            vec![sample("a", Verdict::Pass), sample("b", Verdict::Pass)],
+        );
         let text = insert_lengths(&stats);
         let v = parse(&text);
         assert_eq!(v["plot_type"], "linegraph");
@@ -489,7 +492,7 @@ mod tests {
 
     #[test]
     fn composition_counts_sum_to_reads_and_match_categories() {
-        let st = sample("a", "PASS");
+        let st = sample("a", Verdict::Pass);
         let counts = composition_counts(&st);
         assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
         // the same classes, in the same order, as stats.json's fractions

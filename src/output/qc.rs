@@ -13,7 +13,7 @@
 //!   adapter dimers over 20% of reads; low-complexity inserts over 10% of
 //!   counted inserts; mean base quality under 25.
 
-use crate::output::stats::{Composition, SampleStats};
+use crate::output::stats::{Composition, SampleStats, Verdict};
 
 /// Below this many miRNA-assigned reads a sample FAILs.
 pub const FAIL_MIN_MIRNA_READS: u64 = 1_000;
@@ -37,7 +37,7 @@ pub fn composition(st: &SampleStats) -> Composition {
 }
 
 /// The verdict and the rules that made it (empty for PASS).
-pub fn verdict(st: &SampleStats, has_adapter: bool) -> (String, Vec<String>) {
+pub fn verdict(st: &SampleStats, has_adapter: bool) -> (Verdict, Vec<String>) {
     let pct = |x: u64, of: u64| 100.0 * x as f64 / of.max(1) as f64;
     let mut fail = Vec::new();
     let mut warn = Vec::new();
@@ -89,14 +89,14 @@ pub fn verdict(st: &SampleStats, has_adapter: bool) -> (String, Vec<String>) {
         ));
     }
     let verdict = if !fail.is_empty() {
-        "FAIL"
+        Verdict::Fail
     } else if !warn.is_empty() {
-        "WARN"
+        Verdict::Warn
     } else {
-        "PASS"
+        Verdict::Pass
     };
     fail.extend(warn);
-    (verdict.to_string(), fail)
+    (verdict, fail)
 }
 
 /// Writes a sample's insert length distribution (`length<TAB>reads`).
@@ -122,15 +122,15 @@ mod tests {
             ..Default::default()
         };
         st.qc.mean_quality = 35.0;
-        assert_eq!(verdict(&st, true), ("PASS".to_string(), vec![]));
+        assert_eq!(verdict(&st, true), (Verdict::Pass, vec![]));
         st.assigned_mature = 50_000;
         let (v, why) = verdict(&st, true);
-        assert_eq!(v, "WARN");
+        assert_eq!(v, Verdict::Warn);
         assert!(why.iter().any(|w| w.contains("50000 reads")), "{why:?}");
         st.adapter_found = 100_000;
         let (v, why) = verdict(&st, true);
-        assert_eq!(v, "FAIL");
+        assert_eq!(v, Verdict::Fail);
         assert!(why[0].contains("adapter found in 10.0%"), "{why:?}");
-        assert_eq!(verdict(&st, false).0, "WARN");
+        assert_eq!(verdict(&st, false).0, Verdict::Warn);
     }
 }

@@ -103,10 +103,54 @@ pub struct SampleQc {
     /// and cuts, before the length filter; reads without an adapter are not
     /// in it. Also written as `qc/<sample>.length.tsv`.
     pub insert_lengths: Vec<u64>,
-    /// PASS, WARN or FAIL.
-    pub verdict: String,
+    /// PASS, WARN or FAIL (None until QC has run; stats.json always has one).
+    #[serde(default, deserialize_with = "Verdict::deserialize_recorded")]
+    pub verdict: Option<Verdict>,
     /// The rules that made the verdict WARN or FAIL (empty for PASS).
     pub reasons: Vec<String>,
+}
+
+/// A sample's QC verdict (see [`crate::output::qc`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    /// No rule fired.
+    Pass,
+    /// Only WARN rules fired.
+    Warn,
+    /// A FAIL rule fired.
+    Fail,
+}
+
+impl Verdict {
+    /// `PASS`, `WARN` or `FAIL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "PASS",
+            Self::Warn => "WARN",
+            Self::Fail => "FAIL",
+        }
+    }
+
+    /// Reads a recorded verdict; an empty one (a sample recorded before its
+    /// QC ran) is none.
+    fn deserialize_recorded<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Option<Verdict>, D::Error> {
+        let text = Option::<String>::deserialize(d)?.unwrap_or_default();
+        match text.as_str() {
+            "" => Ok(None),
+            _ => serde_json::from_value(serde_json::Value::String(text))
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What became of a sample's reads, as fractions of the reads read.
@@ -295,6 +339,28 @@ pub struct RunStats {
 impl RunStats {
     /// This build's version, as `mirq_version` records it.
     pub const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+}
+
+/// What `mirq merge` reads back from a directory's stats.json: the parts
+/// of [`RunStats`] a merged run is made from (other fields are ignored, so
+/// the file may carry more than this version writes).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RecordedRun {
+    /// Engine that aligned the run.
+    #[serde(default = "RecordedRun::unknown_engine")]
+    pub engine: String,
+    /// Reference summary.
+    pub reference: ReferenceStats,
+    /// Settings.
+    pub settings: RunSettings,
+    /// One entry per sample.
+    pub samples: Vec<SampleStats>,
+}
+
+impl RecordedRun {
+    fn unknown_engine() -> String {
+        "unknown".into()
+    }
 }
 
 /// Wall-clock seconds of a run's stages, each rounded to the millisecond.
