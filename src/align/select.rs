@@ -11,7 +11,7 @@
 //! warning: the CPU engine finishes the run.
 
 use std::str::FromStr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::cpu::CpuEngine;
 use super::gpu::{preferred_adapter, GpuEngine};
@@ -222,7 +222,7 @@ fn calibrate_and_align<'a>(
     let mut hits = FlatHits::default();
     let started = Instant::now();
     cpu.align_into(&views, &mut hits)?;
-    let cpu_rate = rate(c, started);
+    let cpu_rate = inserts_per_second(c, started.elapsed());
     let fallback = |hits: FlatHits, why: String| -> Result<Alignment> {
         let warning = format!("GPU {name}: {why}; the CPU engine aligns the rest");
         let mut hits = hits;
@@ -248,11 +248,11 @@ fn calibrate_and_align<'a>(
     if let Err(e) = prepared.align_into(&views, &mut gpu_hits) {
         return fallback(hits, e.to_string());
     }
-    let gpu_rate = rate(c, started);
+    let gpu_rate = inserts_per_second(c, started.elapsed());
     if gpu_hits != hits {
         return fallback(hits, "its hits differ from the CPU engine's".into());
     }
-    let use_gpu = gpu_rate > cpu_rate;
+    let use_gpu = gpu_is_faster(cpu_rate, gpu_rate);
     let speed = format!("CPU {cpu_rate:.0} vs GPU {gpu_rate:.0} inserts/s on {c} inserts");
     let reason = if use_gpu {
         format!(
@@ -286,7 +286,15 @@ fn calibrate_and_align<'a>(
     })
 }
 
-fn rate(n: usize, started: Instant) -> f64 {
-    let secs = started.elapsed().as_secs_f64().max(1e-9);
-    (n as f64 / secs).round()
+/// Inserts aligned per second (rounded) of `n` inserts in `took`: the
+/// figure `--engine auto` and `mirq bench` compare engines by.
+pub fn inserts_per_second(n: usize, took: Duration) -> f64 {
+    (n as f64 / took.as_secs_f64().max(1e-9)).round()
+}
+
+/// The rule both `--engine auto` and `mirq bench` apply to measured
+/// engines: a (hardware, agreeing) GPU is chosen only when it aligns more
+/// inserts per second than the CPU engine.
+pub fn gpu_is_faster(cpu_inserts_per_second: f64, gpu_inserts_per_second: f64) -> bool {
+    gpu_inserts_per_second > cpu_inserts_per_second
 }

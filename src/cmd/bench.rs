@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::align::cpu::CpuEngine;
 use crate::align::gpu::{list_adapters, GpuEngine};
-use crate::align::select::AdapterSummary;
+use crate::align::select::{gpu_is_faster, inserts_per_second, AdapterSummary};
 use crate::align::{AlignParams, EncodedSlice, Engine, FlatHits, Prepared, TargetSet};
 use crate::error::Result;
 use crate::input::reference::Reference;
@@ -234,7 +234,7 @@ impl Measurement {
             inserts,
             prepare_seconds: round_ms(prepare),
             seconds: round_ms(took),
-            inserts_per_second: rate(inserts, took),
+            inserts_per_second: inserts_per_second(inserts, took),
             setup_seconds: None,
             reruns: None,
             agree,
@@ -260,7 +260,7 @@ impl Measurement {
             inserts,
             prepare_seconds: round_ms(prepare),
             seconds: round_ms(took),
-            inserts_per_second: rate(inserts, took),
+            inserts_per_second: inserts_per_second(inserts, took),
             setup_seconds: None,
             reruns: None,
             agree: false,
@@ -270,10 +270,6 @@ impl Measurement {
 
 fn round_ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
-}
-
-fn rate(inserts: usize, d: Duration) -> f64 {
-    (inserts as f64 / d.as_secs_f64().max(1e-9)).round()
 }
 
 /// The engine `--engine auto` would pick, and why.
@@ -363,7 +359,7 @@ pub fn auto_choice(measurements: &[Measurement]) -> AutoChoice {
         1 => "1 thread".to_string(),
         t => format!("{t} threads"),
     };
-    if best.inserts_per_second > cpu.inserts_per_second {
+    if gpu_is_faster(cpu.inserts_per_second, best.inserts_per_second) {
         AutoChoice {
             choice: "gpu".into(),
             adapter: Some(name(best)),
@@ -484,22 +480,7 @@ impl BenchReport {
 
 /// Runs the bench; `info` gets progress lines (for stderr).
 pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchReport> {
-    let (reference, source) = match &opts.reference {
-        None => (bundled_reference()?, "bundled".to_string()),
-        Some((mature, hairpin, species)) => (
-            // `all` is every record (Reference::load)
-            Reference::load(mature, hairpin.as_deref(), species)?,
-            mature.display().to_string(),
-        ),
-    };
-    let targets = TargetSet::build(&reference, 3, 5);
-    let summary = ReferenceSummary {
-        source,
-        species: reference.species.clone(),
-        matures: reference.matures.len(),
-        hairpins: reference.hairpins.len(),
-        targets: targets.targets.len(),
-    };
+    let (reference, targets, summary) = bench_reference(opts)?;
     let n = opts.inserts.max(1);
     let params = AlignParams {
         max_mismatches: opts.mismatches,
@@ -541,7 +522,66 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
         let (hits, prepare, took) = time_cpu(threads)?;
         engines.push(Measurement::cpu(threads, n, prepare, took, hits == first));
     }
+    let workload = Workload {
+        targets: &targets,
+        views: &views,
+        params: &params,
+        threads,
+        first: &first,
+    };
+    measure_gpus(&workload, info, &mut engines, &mut notes);
+    let auto = auto_choice(&engines);
+    Ok(BenchReport {
+        reference: summary,
+        inserts: n,
+        mismatches: opts.mismatches,
+        seed: format!("{:#x}", opts.seed),
+        engines,
+        auto,
+        notes,
+    })
+}
 
+/// The bench's reference (bundled, or the files given), its targets and
+/// their summary.
+fn bench_reference(opts: &BenchOptions) -> Result<(Reference, TargetSet, ReferenceSummary)> {
+    let (reference, source) = match &opts.reference {
+        None => (bundled_reference()?, "bundled".to_string()),
+        Some((mature, hairpin, species)) => (
+            // `all` is every record (Reference::load)
+            Reference::load(mature, hairpin.as_deref(), species)?,
+            mature.display().to_string(),
+        ),
+    };
+    let targets = TargetSet::build(&reference, 3, 5);
+    let summary = ReferenceSummary {
+        source,
+        species: reference.species.clone(),
+        matures: reference.matures.len(),
+        hairpins: reference.hairpins.len(),
+        targets: targets.targets.len(),
+    };
+    Ok((reference, targets, summary))
+}
+
+/// What every engine aligns: the targets, the encoded inserts, the limits,
+/// and the first CPU run's hits to agree with.
+struct Workload<'a> {
+    targets: &'a TargetSet,
+    views: &'a [&'a [u8]],
+    params: &'a AlignParams,
+    threads: usize,
+    first: &'a FlatHits,
+}
+
+/// Times the GPU engine on every adapter; an adapter it cannot run on is a
+/// note, not an error.
+fn measure_gpus(
+    w: &Workload,
+    info: &(dyn Fn(&str) + Sync),
+    engines: &mut Vec<Measurement>,
+    notes: &mut Vec<String>,
+) {
     let adapters = list_adapters();
     let mut note = |n: String| {
         info(&n);
@@ -551,7 +591,9 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
         note("no GPU adapter found: the GPU engine was not measured".into());
     }
     for (index, a) in adapters.iter().enumerate() {
-        match time_gpu(index, &targets, &views, &params, threads, &first, info) {
+        match time_gpu(
+            index, w.targets, w.views, w.params, w.threads, w.first, info,
+        ) {
             Ok((m, capped)) => {
                 if let Some(c) = capped {
                     note(c);
@@ -564,16 +606,6 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
             )),
         }
     }
-    let auto = auto_choice(&engines);
-    Ok(BenchReport {
-        reference: summary,
-        inserts: n,
-        mismatches: opts.mismatches,
-        seed: format!("{:#x}", opts.seed),
-        engines,
-        auto,
-        notes,
-    })
 }
 
 /// Aligns `views` with a prepared reference in one call: the hits and the

@@ -4,6 +4,8 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use crate::align::{FlatHits, TargetSet};
 use crate::count::gff::Isomirs;
 use crate::count::{classify, count, sample_molecules, Counts};
@@ -46,18 +48,45 @@ pub struct RunData<'a> {
 /// file but stats.json, which records both).
 pub fn finish(
     out: StagedOutputs,
-    data: RunData,
+    mut data: RunData,
     mut stats: RunStats,
     started: Instant,
 ) -> Result<RunStats> {
+    let assign_started = Instant::now();
+    let counted = assign_and_count(&mut data, &mut stats);
+    stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
+    let write_started = Instant::now();
+    write_outputs(&out, &data, &stats, &counted)?;
+    stats.timings.write = Timings::seconds(write_started.elapsed());
+    stats.elapsed_seconds = Timings::seconds(started.elapsed());
+    let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
+    out.write("stats.json", |w| {
+        use std::io::Write;
+        w.write_all(json.as_bytes())?;
+        w.write_all(b"\n")
+    })?;
+    out.commit()?;
+    Ok(stats)
+}
+
+/// What the counting pass made: the count matrices, the molecules per
+/// insert (when deduplicating) and the isomiR table (with hairpins).
+struct Counted {
+    counts: Counts,
+    molecules: Option<Vec<Vec<(u32, u32)>>>,
+    isomirs: Option<Isomirs>,
+}
+
+/// Classifies every insert once, counts reads (and molecules), and fills
+/// the samples' assignment figures and QC verdicts into `stats`.
+fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
     let RunData {
         reference,
         targets,
         table,
         hits,
-        molecules,
-    } = data;
-    let assign_started = Instant::now();
+        ..
+    } = *data;
     let (classes, isomir_lines) = classify(
         reference,
         targets,
@@ -72,19 +101,17 @@ pub fn finish(
         st.hairpin_only = t.hairpin_only;
         st.unassigned = t.unassigned;
     }
-    let molecules: Option<Vec<Vec<(u32, u32)>>> = match molecules {
-        Molecules::None => None,
-        Molecules::Counted(m) => Some(m),
-        Molecules::FromKeys(keys) => {
-            use rayon::prelude::*;
-            Some(
+    let molecules: Option<Vec<Vec<(u32, u32)>>> =
+        match std::mem::replace(&mut data.molecules, Molecules::None) {
+            Molecules::None => None,
+            Molecules::Counted(m) => Some(m),
+            Molecules::FromKeys(keys) => Some(
                 keys.par_iter()
                     .zip(&table.counts)
                     .map(|(k, ids)| sample_molecules(k, ids, &classes))
                     .collect(),
-            )
-        }
-    };
+            ),
+        };
     let counts = match &molecules {
         Some(m) => {
             let by_molecules = count(reference, &classes, m);
@@ -107,15 +134,26 @@ pub fn finish(
         let units = molecules.as_deref().unwrap_or(&table.counts);
         Isomirs::build(lines, units)
     });
-    stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
+    Counted {
+        counts,
+        molecules,
+        isomirs,
+    }
+}
 
-    let write_started = Instant::now();
+/// Writes every output but stats.json. The files are independent: written
+/// in parallel (each is staged and moved into place at commit; the tables
+/// keep their order among themselves, mature_counts.tsv last).
+fn write_outputs(
+    out: &StagedOutputs,
+    data: &RunData,
+    stats: &RunStats,
+    counted: &Counted,
+) -> Result<()> {
+    let (reference, table) = (data.reference, data.table);
     let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
-    // The files are independent: written in parallel (each is staged and
-    // moved into place at commit; the tables keep their order among
-    // themselves, mature_counts.tsv last).
     let gff = || -> Result<()> {
-        let Some(isomirs) = &isomirs else {
+        let Some(isomirs) = &counted.isomirs else {
             return Ok(());
         };
         let database = &stats.settings.database;
@@ -130,7 +168,6 @@ pub fn finish(
         gff.and(tsv)
     };
     let per_sample = || -> Result<()> {
-        use rayon::prelude::*;
         samples.par_iter().enumerate().try_for_each(|(s, name)| {
             out.write(&format!("collapsed/{name}.fa"), |w| {
                 write_collapsed(w, table, s)
@@ -142,28 +179,18 @@ pub fn finish(
     };
     let inserts = || {
         out.write(inserts_file::FILE_NAME, |w| {
-            inserts_file::write(w, &samples, table, hits, molecules.as_deref())
+            inserts_file::write(w, &samples, table, data.hits, counted.molecules.as_deref())
         })
     };
     let tables = || -> Result<()> {
-        crate::output::multiqc::write(&out, &stats)?;
-        write_tables(&out, reference, &samples, &counts)
+        crate::output::multiqc::write(out, stats)?;
+        write_tables(out, reference, &samples, &counted.counts)
     };
     let ((a, b), (c, d)) = rayon::join(
         || rayon::join(gff, per_sample),
         || rayon::join(inserts, tables),
     );
-    a.and(b).and(c).and(d)?;
-    stats.timings.write = Timings::seconds(write_started.elapsed());
-    stats.elapsed_seconds = Timings::seconds(started.elapsed());
-    let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
-    out.write("stats.json", |w| {
-        use std::io::Write;
-        w.write_all(json.as_bytes())?;
-        w.write_all(b"\n")
-    })?;
-    out.commit()?;
-    Ok(stats)
+    a.and(b).and(c).and(d)
 }
 
 /// One sample's collapsed FASTA (`>seq_<i>_x<reads>`, most abundant first,

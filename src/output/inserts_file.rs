@@ -127,89 +127,89 @@ pub fn read(path: &Path) -> Result<RunInserts> {
     })?;
     let reader = io::BufReader::new(MultiGzDecoder::new(io::BufReader::new(file)));
     let mut run = RunInserts::default();
-    let mut dedup = false;
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
         let line = line.map_err(|e| bad(n, format!("read error (truncated file?): {e}")))?;
-        if n == 1 {
-            if line != MAGIC {
-                return Err(bad(
-                    n,
-                    format!("expected '{MAGIC}' (not a mirq inserts file)"),
-                ));
-            }
-            continue;
-        }
+        let read = match n {
+            1 if line != MAGIC => Err(format!("expected '{MAGIC}' (not a mirq inserts file)")),
+            1 => Ok(()),
+            2 => run.read_header(&line),
+            _ => run.read_row(&line),
+        };
+        read.map_err(|m| bad(n, m))?;
+    }
+    if run.samples.is_empty() && run.rows.is_empty() {
+        return Err(bad(0, "empty file".into()));
+    }
+    Ok(run)
+}
+
+impl RunInserts {
+    /// The `#sequence<TAB>hits<TAB>sample...` line.
+    fn read_header(&mut self, line: &str) -> std::result::Result<(), String> {
         let mut fields = line.split('\t');
-        if n == 2 {
-            if fields.next() != Some("#sequence") || fields.next() != Some("hits") {
-                return Err(bad(n, "expected the '#sequence<TAB>hits' header".into()));
-            }
-            run.samples = fields.map(String::from).collect();
-            run.reads = vec![Vec::new(); run.samples.len()];
-            continue;
+        if fields.next() != Some("#sequence") || fields.next() != Some("hits") {
+            return Err("expected the '#sequence<TAB>hits' header".into());
         }
+        self.samples = fields.map(String::from).collect();
+        self.reads = vec![Vec::new(); self.samples.len()];
+        Ok(())
+    }
+
+    /// One insert's row: its sequence, hits and per-sample counts (the
+    /// first row says whether every cell carries `reads/molecules`).
+    fn read_row(&mut self, line: &str) -> std::result::Result<(), String> {
+        let mut fields = line.split('\t');
         let seq = fields.next().unwrap_or_default().as_bytes();
-        if !run.rows.is_empty() && run.rows.seq(run.rows.len() - 1) >= seq {
-            return Err(bad(n, "rows are not sorted by sequence".into()));
+        if !self.rows.is_empty() && self.rows.seq(self.rows.len() - 1) >= seq {
+            return Err("rows are not sorted by sequence".into());
         }
-        let hits_field = fields
-            .next()
-            .ok_or_else(|| bad(n, "no hits column".into()))?;
+        let hits_field = fields.next().ok_or("no hits column")?;
         let mut hits = Vec::new();
         if hits_field != "." {
             for h in hits_field.split(',') {
-                hits.push(parse_hit(h).map_err(|m| bad(n, m))?);
+                hits.push(parse_hit(h)?);
             }
         }
-        run.rows.push(seq, 0);
-        run.hits.push(&hits);
-        let row = run.rows.len() - 1;
+        self.rows.push(seq, 0);
+        self.hits.push(&hits);
+        let row = self.rows.len() - 1;
         let mut columns = 0;
         for (s, cell) in fields.enumerate() {
             columns += 1;
-            if s >= run.samples.len() {
+            if s >= self.samples.len() {
                 break;
             }
             let (reads, molecules) = match cell.split_once('/') {
                 Some((r, m)) => (r, Some(m)),
                 None => (cell, None),
             };
-            let parse = |v: &str| {
-                v.parse::<u32>()
-                    .map_err(|_| bad(n, format!("bad count '{cell}'")))
-            };
+            let parse = |v: &str| v.parse::<u32>().map_err(|_| format!("bad count '{cell}'"));
             let reads = parse(reads)?;
-            if row == 0 && s == 0 {
-                dedup = molecules.is_some();
-                if dedup {
-                    run.molecules = Some(vec![Vec::new(); run.samples.len()]);
-                }
+            if row == 0 && s == 0 && molecules.is_some() {
+                self.molecules = Some(vec![Vec::new(); self.samples.len()]);
             }
-            if molecules.is_some() != dedup {
-                return Err(bad(n, "molecule counts in some cells only".into()));
+            if molecules.is_some() != self.molecules.is_some() {
+                return Err("molecule counts in some cells only".into());
             }
             if reads > 0 {
-                run.reads[s].push((row as u32, reads));
+                self.reads[s].push((row as u32, reads));
             }
-            if let (Some(all), Some(m)) = (&mut run.molecules, molecules) {
+            if let (Some(all), Some(m)) = (&mut self.molecules, molecules) {
                 let m = parse(m)?;
                 if m > 0 {
                     all[s].push((row as u32, m));
                 }
             }
         }
-        if columns != run.samples.len() {
-            return Err(bad(
-                n,
-                format!("{columns} count columns for {} samples", run.samples.len()),
+        if columns != self.samples.len() {
+            return Err(format!(
+                "{columns} count columns for {} samples",
+                self.samples.len()
             ));
         }
+        Ok(())
     }
-    if run.samples.is_empty() && run.rows.is_empty() {
-        return Err(bad(0, "empty file".into()));
-    }
-    Ok(run)
 }
 
 /// The fields of a hit, `target:offset:templated:nontemplated:mismatches:wildcards`.

@@ -147,7 +147,41 @@ pub const GENERAL_STATS_COLUMNS: [&str; 6] = [
 /// The General Statistics file.
 pub fn general_stats(stats: &RunStats) -> String {
     let has_adapter = stats.settings.adapter.is_some();
-    let headers = Ordered(vec![
+    let data = stats
+        .samples
+        .iter()
+        .map(|st| (st.sample.clone(), general_stats_row(st, has_adapter)))
+        .collect();
+    let mut c = Content::new("mirq_general_stats", "generalstats", Ordered(data));
+    c.namespace = Some("mirq");
+    c.headers = Some(general_stats_headers());
+    render(&c)
+}
+
+/// One sample's General Statistics values.
+fn general_stats_row(st: &SampleStats, has_adapter: bool) -> Ordered<Value> {
+    let mut row: Vec<(String, Value)> = vec![("reads".into(), json!(st.reads_in))];
+    if has_adapter {
+        if let Some(p) = percent(st.adapter_found, st.reads_in) {
+            row.push(("pct_adapter".into(), json!(p)));
+        }
+    }
+    if let Some(p) = percent(st.assigned_mature, st.reads_in) {
+        row.push(("pct_mirna".into(), json!(p)));
+    }
+    row.push(("mirnas_detected".into(), json!(st.mirnas_detected)));
+    if let Some(m) = &st.molecules {
+        row.push(("molecules".into(), json!(m.total)));
+    }
+    if let Some(verdict) = st.qc.verdict {
+        row.push(("qc_verdict".into(), json!(verdict)));
+    }
+    Ordered(row)
+}
+
+/// The General Statistics columns: titles, formats and colour scales.
+fn general_stats_headers() -> Ordered<Value> {
+    Ordered(vec![
         (
             "reads".to_string(),
             json!({
@@ -215,34 +249,7 @@ pub fn general_stats(stats: &RunStats) -> String {
                 },
             }),
         ),
-    ]);
-    let data = stats
-        .samples
-        .iter()
-        .map(|st| {
-            let mut row: Vec<(String, Value)> = vec![("reads".into(), json!(st.reads_in))];
-            if has_adapter {
-                if let Some(p) = percent(st.adapter_found, st.reads_in) {
-                    row.push(("pct_adapter".into(), json!(p)));
-                }
-            }
-            if let Some(p) = percent(st.assigned_mature, st.reads_in) {
-                row.push(("pct_mirna".into(), json!(p)));
-            }
-            row.push(("mirnas_detected".into(), json!(st.mirnas_detected)));
-            if let Some(m) = &st.molecules {
-                row.push(("molecules".into(), json!(m.total)));
-            }
-            if let Some(verdict) = st.qc.verdict {
-                row.push(("qc_verdict".into(), json!(verdict)));
-            }
-            (st.sample.clone(), Ordered(row))
-        })
-        .collect();
-    let mut c = Content::new("mirq_general_stats", "generalstats", Ordered(data));
-    c.namespace = Some("mirq");
-    c.headers = Some(headers);
-    render(&c)
+    ])
 }
 
 /// The insert length line plot: reads by insert length (0 = adapter

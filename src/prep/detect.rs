@@ -423,7 +423,18 @@ fn vote(sample: &ReadSample, candidates: &[Candidate]) -> Votes {
 
 /// Detects the protocol and adapter of reads (see the module documentation).
 pub fn detect(sample: &ReadSample) -> Detection {
-    let n = sample.len();
+    let candidates = candidates(sample);
+    let votes = vote(sample, &candidates);
+    let ranking = Ranking::of(sample.len(), &candidates, &votes);
+    if ranking.share(ranking.best()) < NONE_MAX_FRACTION {
+        no_adapter(sample, &candidates, &votes, ranking)
+    } else {
+        adapter_found(sample, &candidates, &votes, ranking)
+    }
+}
+
+/// Every known adapter, then the de novo candidates that start unlike them.
+fn candidates(sample: &ReadSample) -> Vec<Candidate> {
     let mut candidates: Vec<Candidate> = KNOWN_ADAPTERS
         .iter()
         .map(|k| Candidate {
@@ -448,112 +459,153 @@ pub fn detect(sample: &ReadSample) -> Detection {
             protocol: Protocol::Illumina,
         });
     }
-    let votes = vote(sample, &candidates);
-    let share = |x: usize| if n == 0 { 0.0 } else { x as f64 / n as f64 };
-    // best first: votes, then reads found in, then list order
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by_key(|&c| {
-        (
-            std::cmp::Reverse(votes.votes[c]),
-            std::cmp::Reverse(votes.found[c]),
-            c,
-        )
-    });
-    let scores: Vec<CandidateScore> = order
-        .iter()
-        .filter(|&&c| votes.found[c] > 0)
-        .map(|&c| CandidateScore {
-            name: candidates[c].name.clone(),
-            adapter: String::from_utf8_lossy(&candidates[c].sequence).into_owned(),
-            origin: candidates[c].origin,
-            fraction: round4(share(votes.votes[c])),
-            found_in: round4(share(votes.found[c])),
-            modal_position: votes.positions[c]
-                .iter()
-                .max_by_key(|&(p, k)| (*k, std::cmp::Reverse(*p)))
-                .map(|(&p, _)| p),
-        })
-        .collect();
-    let best = order[0];
-    let f = share(votes.votes[best]);
-    let runner_up = order.get(1).map_or(0.0, |&c| share(votes.votes[c]));
+    candidates
+}
 
-    if f < NONE_MAX_FRACTION {
-        // no adapter: the reads are the inserts
-        let inserts: Vec<(usize, usize)> = (0..n)
-            .filter(|&i| sample.read(i).len() >= END_MIN_INSERT)
-            .map(|i| (i, sample.read(i).len()))
-            .collect();
-        let ends = random_ends(sample, &inserts);
-        let protocol = if ends.call == EndsCall::Random {
-            Protocol::Nextflex
-        } else {
-            Protocol::Illumina
-        };
-        let seen = if votes.found[best] == 0 {
-            "no known or de novo candidate in any read".to_string()
-        } else {
-            format!(
-                "no known or de novo candidate in {} of them; best: {} in {}",
-                percent(NONE_MAX_FRACTION),
-                candidates[best].name,
-                percent(f)
-            )
-        };
-        let summary = format!(
-            "none: no 3' adapter in {} sampled reads ({seen}); reads taken as already-trimmed inserts{} (confidence none)",
-            thousands(n as u64),
-            if protocol == Protocol::Nextflex {
-                ", 4 random bases cut from both ends (nextflex)"
+/// The candidates ranked by their votes.
+struct Ranking {
+    /// Reads sampled.
+    reads: usize,
+    /// Candidate indices, best first: votes, then reads found in, then
+    /// list order.
+    order: Vec<usize>,
+    /// Per candidate, votes as a share of the reads.
+    shares: Vec<f64>,
+    /// The candidates found in some read, best first.
+    scores: Vec<CandidateScore>,
+}
+
+impl Ranking {
+    fn of(reads: usize, candidates: &[Candidate], votes: &Votes) -> Self {
+        let share = |x: usize| {
+            if reads == 0 {
+                0.0
             } else {
-                ""
-            },
-        );
-        let warning = format!(
-            "no 3' adapter found (confidence none): the reads are counted as they are, as already-trimmed inserts (--adapter none{}); if they still carry an adapter, give --protocol or --adapter",
-            if protocol == Protocol::Nextflex { ", nextflex cuts" } else { "" }
-        );
-        return Detection {
-            protocol,
-            adapter: None,
-            adapter_name: "none".into(),
-            origin: None,
-            confidence: Confidence::None,
-            fraction: round4(f),
-            reads_sampled: n as u64,
-            random_ends: ends,
-            candidates: scores,
-            summary,
-            warning: Some(warning),
-            adapter_override: None,
+                x as f64 / reads as f64
+            }
         };
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by_key(|&c| {
+            (
+                std::cmp::Reverse(votes.votes[c]),
+                std::cmp::Reverse(votes.found[c]),
+                c,
+            )
+        });
+        let scores = order
+            .iter()
+            .filter(|&&c| votes.found[c] > 0)
+            .map(|&c| CandidateScore {
+                name: candidates[c].name.clone(),
+                adapter: String::from_utf8_lossy(&candidates[c].sequence).into_owned(),
+                origin: candidates[c].origin,
+                fraction: round4(share(votes.votes[c])),
+                found_in: round4(share(votes.found[c])),
+                modal_position: votes.positions[c]
+                    .iter()
+                    .max_by_key(|&(p, k)| (*k, std::cmp::Reverse(*p)))
+                    .map(|(&p, _)| p),
+            })
+            .collect();
+        let shares = votes.votes.iter().map(|&v| share(v)).collect();
+        Self {
+            reads,
+            order,
+            shares,
+            scores,
+        }
     }
 
+    fn best(&self) -> usize {
+        self.order[0]
+    }
+
+    fn share(&self, candidate: usize) -> f64 {
+        self.shares[candidate]
+    }
+
+    /// The runner-up's share (0 without one).
+    fn runner_up_share(&self) -> f64 {
+        self.order.get(1).map_or(0.0, |&c| self.share(c))
+    }
+}
+
+/// No candidate in enough reads: the reads are the inserts (with NEXTflex
+/// cuts when their ends look random).
+fn no_adapter(
+    sample: &ReadSample,
+    candidates: &[Candidate],
+    votes: &Votes,
+    ranking: Ranking,
+) -> Detection {
+    let (n, best) = (ranking.reads, ranking.best());
+    let f = ranking.share(best);
+    let inserts: Vec<(usize, usize)> = (0..n)
+        .filter(|&i| sample.read(i).len() >= END_MIN_INSERT)
+        .map(|i| (i, sample.read(i).len()))
+        .collect();
+    let ends = random_ends(sample, &inserts);
+    let protocol = if ends.call == EndsCall::Random {
+        Protocol::Nextflex
+    } else {
+        Protocol::Illumina
+    };
+    let seen = if votes.found[best] == 0 {
+        "no known or de novo candidate in any read".to_string()
+    } else {
+        format!(
+            "no known or de novo candidate in {} of them; best: {} in {}",
+            percent(NONE_MAX_FRACTION),
+            candidates[best].name,
+            percent(f)
+        )
+    };
+    let summary = format!(
+        "none: no 3' adapter in {} sampled reads ({seen}); reads taken as already-trimmed inserts{} (confidence none)",
+        thousands(n as u64),
+        if protocol == Protocol::Nextflex {
+            ", 4 random bases cut from both ends (nextflex)"
+        } else {
+            ""
+        },
+    );
+    let warning = format!(
+        "no 3' adapter found (confidence none): the reads are counted as they are, as already-trimmed inserts (--adapter none{}); if they still carry an adapter, give --protocol or --adapter",
+        if protocol == Protocol::Nextflex { ", nextflex cuts" } else { "" }
+    );
+    Detection {
+        protocol,
+        adapter: None,
+        adapter_name: "none".into(),
+        origin: None,
+        confidence: Confidence::None,
+        fraction: round4(f),
+        reads_sampled: n as u64,
+        random_ends: ends,
+        candidates: ranking.scores,
+        summary,
+        warning: Some(warning),
+        adapter_override: None,
+    }
+}
+
+/// The best candidate is the adapter; how sure, and whether random bases
+/// flank the inserts it leaves.
+fn adapter_found(
+    sample: &ReadSample,
+    candidates: &[Candidate],
+    votes: &Votes,
+    ranking: Ranking,
+) -> Detection {
+    let (n, best) = (ranking.reads, ranking.best());
+    let (f, runner_up) = (ranking.share(best), ranking.runner_up_share());
     let chosen = &candidates[best];
     let mut confidence = if f >= HIGH_MIN_FRACTION && f >= HIGH_MIN_RATIO * runner_up {
         Confidence::High
     } else {
         Confidence::Low
     };
-    let ends = if chosen.protocol == Protocol::Cats {
-        RandomEnds {
-            reads: 0,
-            ratio_5p: 1.0,
-            ratio_3p: 1.0,
-            call: EndsCall::NotTested,
-        }
-    } else {
-        let inserts: Vec<(usize, usize)> = votes
-            .nearest
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| match *v {
-                Some((c, p)) if c == best && p >= END_MIN_INSERT => Some((i, p)),
-                _ => None,
-            })
-            .collect();
-        random_ends(sample, &inserts)
-    };
+    let ends = insert_ends(sample, chosen, best, votes);
     let protocol = match ends.call {
         EndsCall::Random => Protocol::Nextflex,
         _ => chosen.protocol,
@@ -567,7 +619,7 @@ pub fn detect(sample: &ReadSample) -> Detection {
         ));
     }
     if f < HIGH_MIN_RATIO * runner_up {
-        let r = &candidates[order[1]];
+        let r = &candidates[ranking.order[1]];
         reasons.push(format!(
             "the runner-up, {} {}, is nearest the insert in {} of the reads",
             r.name,
@@ -611,11 +663,35 @@ pub fn detect(sample: &ReadSample) -> Detection {
         fraction: round4(f),
         reads_sampled: n as u64,
         random_ends: ends,
-        candidates: scores,
+        candidates: ranking.scores,
         summary,
         warning,
         adapter_override: None,
     }
+}
+
+/// The insert-end test on the inserts the chosen adapter (candidate
+/// `best`) leaves; not run for CATS, whose template switching leaves no
+/// random bases.
+fn insert_ends(sample: &ReadSample, chosen: &Candidate, best: usize, votes: &Votes) -> RandomEnds {
+    if chosen.protocol == Protocol::Cats {
+        return RandomEnds {
+            reads: 0,
+            ratio_5p: 1.0,
+            ratio_3p: 1.0,
+            call: EndsCall::NotTested,
+        };
+    }
+    let inserts: Vec<(usize, usize)> = votes
+        .nearest
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| match *v {
+            Some((c, p)) if c == best && p >= END_MIN_INSERT => Some((i, p)),
+            _ => None,
+        })
+        .collect();
+    random_ends(sample, &inserts)
 }
 
 /// The insert-end test on reads `(index, insert end)`.
