@@ -93,6 +93,26 @@ pub struct EngineDecision {
     pub gpu_inserts_per_second: Option<f64>,
 }
 
+impl EngineDecision {
+    /// A decision with no calibration figures.
+    fn new(requested: EngineChoice, chosen: &str, reason: String, adapter: Option<String>) -> Self {
+        Self {
+            requested: match requested {
+                EngineChoice::Auto => "auto",
+                EngineChoice::Cpu => "cpu",
+                EngineChoice::Gpu => "gpu",
+            }
+            .into(),
+            chosen: chosen.into(),
+            reason,
+            adapter,
+            calibration_inserts: 0,
+            cpu_inserts_per_second: None,
+            gpu_inserts_per_second: None,
+        }
+    }
+}
+
 /// A run's alignment: every insert's best hits and how the engine was chosen.
 pub struct Alignment {
     /// Best hits per insert, in table order.
@@ -130,19 +150,8 @@ pub fn align_table<'a>(
     insert: impl Fn(usize) -> &'a [u8] + Sync,
     slice: usize,
 ) -> Result<Alignment> {
-    let decision = |chosen: &str, reason: String, adapter: Option<String>| EngineDecision {
-        requested: match choice {
-            EngineChoice::Auto => "auto",
-            EngineChoice::Cpu => "cpu",
-            EngineChoice::Gpu => "gpu",
-        }
-        .into(),
-        chosen: chosen.into(),
-        reason,
-        adapter,
-        calibration_inserts: 0,
-        cpu_inserts_per_second: None,
-        gpu_inserts_per_second: None,
+    let decision = |chosen: &str, reason: String, adapter: Option<String>| {
+        EngineDecision::new(choice, chosen, reason, adapter)
     };
     let on_cpu = |reason: String, adapter: Option<String>, warning: Option<String>| {
         let prepared = CpuEngine.prepare(targets, params)?;

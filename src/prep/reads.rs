@@ -2,7 +2,7 @@
 //! trimmer (on as many workers as the pool has threads) into its collapsed
 //! inserts, with what became of every read.
 
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use indicatif::ProgressBar;
@@ -222,27 +222,7 @@ fn trim_parallel(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
-                scope.spawn(move || {
-                    let mut counts = TrimCounts::default();
-                    let mut inserts = SampleInserts::default();
-                    let mut buf: Vec<u8> = Vec::with_capacity(256);
-                    loop {
-                        let next = full_rx.lock().expect("batch queue").recv();
-                        let Ok(mut batch) = next else { break };
-                        let mut start = 0;
-                        for &end in &batch.ends {
-                            let seq = &batch.bases[start..end];
-                            let qual = batch.quals.get(start..end).unwrap_or_default();
-                            prep.read(seq, qual, &mut counts, &mut inserts, &mut buf);
-                            start = end;
-                        }
-                        batch.bases.clear();
-                        batch.quals.clear();
-                        batch.ends.clear();
-                        let _ = empty_tx.send(batch);
-                    }
-                    (counts, inserts)
-                })
+                scope.spawn(move || prep.trim_batches(&full_rx, &empty_tx))
             })
             .collect();
         drop(empty_tx);
@@ -295,6 +275,9 @@ fn trim_parallel(
     Ok((counts, quality, inserts))
 }
 
+/// The queue of full batches, shared by the trimming workers.
+type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
+
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
 /// the read when deduplicating.
 pub struct ReadPrep {
@@ -312,6 +295,34 @@ impl ReadPrep {
             trimmer,
             umi: trim.umi,
         }
+    }
+
+    /// A trimming worker: takes full batches until the queue closes, trims
+    /// and collapses their reads, and hands each emptied batch back.
+    fn trim_batches(
+        &self,
+        full: &BatchQueue,
+        empty: &Sender<ReadBatch>,
+    ) -> (TrimCounts, SampleInserts) {
+        let mut counts = TrimCounts::default();
+        let mut inserts = SampleInserts::default();
+        let mut buf: Vec<u8> = Vec::with_capacity(256);
+        loop {
+            let next = full.lock().expect("batch queue").recv();
+            let Ok(mut batch) = next else { break };
+            let mut start = 0;
+            for &end in &batch.ends {
+                let seq = &batch.bases[start..end];
+                let qual = batch.quals.get(start..end).unwrap_or_default();
+                self.read(seq, qual, &mut counts, &mut inserts, &mut buf);
+                start = end;
+            }
+            batch.bases.clear();
+            batch.quals.clear();
+            batch.ends.clear();
+            let _ = empty.send(batch);
+        }
+        (counts, inserts)
     }
 
     /// Trims one read, counts its outcome and collapses its insert

@@ -346,11 +346,8 @@ fn scoped<T>(
     }
 }
 
-/// The bind group layouts (group 0: everything but the dispatch arguments,
-/// group 1: those) and the five entry points of `shaders/align.wgsl`.
-fn build_kernels(
-    device: &wgpu::Device,
-) -> (wgpu::BindGroupLayout, wgpu::BindGroupLayout, Pipelines) {
+/// `shaders/align.wgsl`, compiled with bounds checks on.
+fn shader_module(device: &wgpu::Device) -> wgpu::ShaderModule {
     // Bounds checks stay on: every index the kernels compute is checked
     // against its buffer (naga clamps out-of-range reads and drops
     // out-of-range writes). Only naga's loop bounding is off: every loop is
@@ -367,6 +364,15 @@ fn build_kernels(
             checks,
         )
     };
+    module
+}
+
+/// The bind group layouts (group 0: everything but the dispatch arguments,
+/// group 1: those) and the five entry points of `shaders/align.wgsl`.
+fn build_kernels(
+    device: &wgpu::Device,
+) -> (wgpu::BindGroupLayout, wgpu::BindGroupLayout, Pipelines) {
+    let module = shader_module(device);
     let entry = |binding: u32, ty: wgpu::BufferBindingType, min: u64| wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
