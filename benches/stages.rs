@@ -8,78 +8,28 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use mirq::align::cpu::{CpuEngine, Searcher};
 use mirq::align::{brute_force, AlignParams, Engine, TargetSet};
-use mirq::input::reference::{RefSeq, Reference};
 use mirq::prep::collapse::SampleInserts;
 use mirq::prep::trim::AdapterFinder;
 use mirq::seq::encode;
 
+#[path = "../tests/common/kit.rs"]
+mod kit;
+use kit::{random_inserts, random_reference, Rng};
+
 const ADAPTER: &[u8] = b"TGGAATTCTCGGGTGCCAAGGAACTCCAGTCACATCTCGTATGCC";
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn seq(&mut self, n: usize) -> Vec<u8> {
-        (0..n)
-            .map(|_| b"ACGT"[(self.next() % 4) as usize])
-            .collect()
-    }
-}
-
-/// 2,000 pseudo-miRNAs in 90-nt hairpins (human-sized reference).
-fn reference(rng: &mut Rng) -> Reference {
-    let mut matures = Vec::new();
-    let mut hairpins = Vec::new();
-    for i in 0..2000 {
-        let m = rng.seq(22);
-        let mut h = rng.seq(10);
-        h.extend_from_slice(&m);
-        h.extend(rng.seq(58));
-        matures.push(RefSeq {
-            name: format!("sim-miR-{i}"),
-            seq: m,
-        });
-        hairpins.push(RefSeq {
-            name: format!("sim-mir-{i}"),
-            seq: h,
-        });
-    }
-    Reference::from_sequences("sim", matures, hairpins)
-}
-
-/// Inserts drawn from the matures with 3' variation and ~1% base errors.
-fn inserts(rng: &mut Rng, r: &Reference, n: usize) -> Vec<Vec<u8>> {
-    (0..n)
-        .map(|_| {
-            let m = &r.matures[(rng.next() % r.matures.len() as u64) as usize].seq;
-            let mut s = m[..m.len() - (rng.next() % 3) as usize].to_vec();
-            let tail = (rng.next() % 3) as usize;
-            s.extend(rng.seq(tail));
-            for b in s.iter_mut() {
-                if rng.next() % 100 == 0 {
-                    *b = b"ACGT"[(rng.next() % 4) as usize];
-                }
-            }
-            s
-        })
-        .collect()
-}
-
 fn bench(c: &mut Criterion) {
-    let mut rng = Rng(0x1234_5678_9ABC_DEF1);
-    let r = reference(&mut rng);
-    let ins = inserts(&mut rng, &r, 20_000);
+    // 2,000 random miRNAs in hairpins (human-sized) and inserts of every kind
+    let mut rng = Rng::new(0x1234_5678_9ABC_DEF1);
+    let r = random_reference(&mut rng, true, 2000);
+    let ins = random_inserts(&mut rng, &r, 20_000);
     let reads: Vec<Vec<u8>> = ins
         .iter()
         .map(|i| {
             let mut read = i.clone();
             read.extend_from_slice(ADAPTER);
             read.truncate(50);
-            if rng.next() % 5 == 0 {
+            if rng.below(5) == 0 && i.len() + 3 < read.len() {
                 read[i.len() + 3] = b'A'; // an adapter with an error takes the alignment path
             }
             read

@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let input = PathBuf::from(input);
     let wanted: u64 = reads.parse()?;
-    let mut state: u64 = seed.parse::<u64>()?.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rng = mirq::rng::Rng::new(seed.parse::<u64>()?.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let threshold = (rate.parse::<f64>()? * u32::MAX as f64) as u64;
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -35,9 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             line.clear();
             line.extend_from_slice(format!("@r{written}\n").as_bytes());
             for &b in seq {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = rng.next_u64();
                 let base = if (state & 0xffff_ffff) < threshold {
                     b"ACGT"[(state >> 40) as usize & 3]
                 } else {

@@ -12,7 +12,8 @@
 //! 6. [`cmd`]: `mirq quant`, `mirq merge` and `mirq bench`, the stages joined.
 //!
 //! Under them all: [`seq`] (the one base alphabet), [`error`], [`runtime`]
-//! (thread pool, progress, memory) and [`numbers`] (numbers for people).
+//! (thread pool, progress, memory), [`numbers`] (numbers for people) and
+//! [`rng`] (the one random generator of the bench workload and the tests).
 
 pub mod align;
 pub mod cmd;
@@ -22,6 +23,7 @@ pub mod input;
 pub mod numbers;
 pub mod output;
 pub mod prep;
+pub mod rng;
 pub mod runtime;
 pub mod seq;
 

@@ -219,24 +219,10 @@ fn simulated_inserts_only_have_no_adapter_and_the_run_says_so() {
     assert_eq!(d.protocol, Protocol::Illumina);
 
     let o = dir.path().join("out");
-    let run = common::mirq()
-        .args([
-            "quant",
-            "-q",
-            "-t",
-            "2",
-            "--engine",
-            "cpu",
-            "--species",
-            "hsa",
-        ])
-        .args(["--protocol", "auto", "--mature"])
-        .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
+    let run = common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &o)
+        .args(["-t", "2", "--engine", "cpu", "--protocol", "auto"])
         .arg(&fastq)
-        .arg("-o")
-        .arg(&o)
-        .output()
-        .unwrap();
+        .output();
     assert!(run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -304,16 +290,11 @@ fn auto_counts_like_the_documented_settings() {
         ),
     ] {
         let quant = |extra: &[&str], out: &Path| {
-            common::mirq()
-                .args(["quant", "-q", "-t", "2", "--engine", "cpu", "--species", species])
+            common::Quant::mirbase(&shared, species, "mature_v21.fa.gz", None, out)
+                .args(["-t", "2", "--engine", "cpu"])
                 .args(extra)
-                .arg("--mature")
-                .arg(shared.join("data/mirbase/mature_v21.fa.gz"))
                 .arg(shared.join(format!("data/fastq/{run}.fastq.gz")))
-                .arg("-o")
-                .arg(out)
                 .output()
-                .unwrap()
         };
         let (auto, preset) = (dir.path().join(format!("{run}.auto")), dir.path().join(run));
         let a = quant(&["--protocol", "auto"], &auto);
@@ -356,30 +337,11 @@ fn an_explicit_adapter_overrides_the_detected_one() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let run = common::mirq()
-        .args([
-            "quant",
-            "-q",
-            "-t",
-            "2",
-            "--engine",
-            "cpu",
-            "--species",
-            "hsa",
-        ])
-        .args([
-            "--protocol",
-            "auto",
-            "--adapter",
-            "TGGAATTCTCGGGTGCC",
-            "--mature",
-        ])
-        .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
+    let run = common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &out)
+        .args(["-t", "2", "--engine", "cpu", "--protocol", "auto"])
+        .args(["--adapter", "TGGAATTCTCGGGTGCC"])
         .arg(shared.join("data/fastq/compsra_sample02.fastq.gz"))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+        .output();
     assert!(run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(

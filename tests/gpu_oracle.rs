@@ -23,6 +23,8 @@ use mirq::count::assign::assign;
 use mirq::input::reference::{RefSeq, Reference};
 use mirq::seq::encode;
 
+use common::kit::{random_inserts as inserts, random_reference as reference, Rng};
+
 /// The GPU engine on the adapter wgpu prefers (`WGPU_BACKEND` narrows the
 /// choice; the first one is named on stderr), or None outside CI when no
 /// adapter exists (CI installs lavapipe, so there it must exist).
@@ -45,104 +47,6 @@ fn gpu() -> Option<GpuEngine> {
         }
         Err(e) => panic!("CI must have a wgpu adapter (lavapipe): {e}"),
     }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545F4914F6CDD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn seq(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| b"ACGT"[self.below(4)]).collect()
-    }
-}
-
-fn reference(rng: &mut Rng, hairpins: bool, n: usize) -> Reference {
-    let mut matures = Vec::new();
-    let mut hps = Vec::new();
-    for i in 0..n {
-        let len = 18 + rng.below(8);
-        let m = rng.seq(len);
-        // a mature right at the hairpin start or end now and then (edge windows)
-        let f5 = if i % 5 == 0 { 0 } else { rng.below(15) };
-        let f3 = if i % 7 == 0 { 1 } else { 10 + rng.below(40) };
-        let mut h = rng.seq(f5);
-        h.extend_from_slice(&m);
-        let tail = rng.seq(f3);
-        h.extend(tail);
-        if i % 11 == 0 {
-            h[rng.below(len)] = b'N';
-        }
-        matures.push(RefSeq {
-            name: format!("xyz-miR-{i}"),
-            seq: m,
-        });
-        hps.push(RefSeq {
-            name: format!("xyz-mir-{i}"),
-            seq: h,
-        });
-    }
-    // a family member one base off, and a mature in two hairpins
-    let mut fam = matures[0].seq.clone();
-    fam[9] = if fam[9] == b'A' { b'C' } else { b'A' };
-    matures.push(RefSeq {
-        name: "xyz-miR-fam".into(),
-        seq: fam,
-    });
-    let mut twin = b"GG".to_vec();
-    twin.extend_from_slice(&matures[1].seq);
-    twin.extend_from_slice(b"TTTTTTTTTTTT");
-    hps.push(RefSeq {
-        name: "xyz-mir-twin".into(),
-        seq: twin,
-    });
-    if !hairpins {
-        hps.clear();
-    }
-    Reference::from_sequences("xyz", matures, hps)
-}
-
-/// Inserts of every kind: exact matures, 5' shifts both ways, 3' trims and
-/// templated extensions, A/U tails, substitutions, N, random junk, lengths
-/// 0..64.
-fn inserts(rng: &mut Rng, r: &Reference, n: usize) -> Vec<Vec<u8>> {
-    (0..n)
-        .map(|i| {
-            if i % 9 == 0 {
-                let len = rng.below(65);
-                return rng.seq(len);
-            }
-            let source = if !r.hairpins.is_empty() && i % 3 == 0 {
-                &r.hairpins[rng.below(r.hairpins.len())].seq
-            } else {
-                &r.matures[rng.below(r.matures.len())].seq
-            };
-            let start = rng.below(source.len().min(12));
-            let len = (14 + rng.below(14)).min(source.len() - start);
-            let mut s = source[start..start + len].to_vec();
-            let tail = rng.below(4);
-            for _ in 0..tail {
-                s.push(b"AAT"[rng.below(3)]);
-            }
-            for _ in 0..rng.below(3) {
-                let p = rng.below(s.len());
-                s[p] = b"ACGTN"[rng.below(5)];
-            }
-            if i % 13 == 0 {
-                let k = 1 + rng.below(2);
-                let extra = rng.seq(k);
-                s.splice(0..0, extra);
-            }
-            s.truncate(64);
-            s
-        })
-        .collect()
 }
 
 /// Params with `mm` mismatches and `nt` non-templated bases.
@@ -220,7 +124,7 @@ fn compare_in_slices(
 
 fn gpu_hits_equal_cpu_hits_on_random_inputs() {
     let Some(gpu) = gpu() else { return };
-    let mut rng = Rng(0x00C0_FFEE_1234_5678);
+    let mut rng = Rng::new(0x00C0_FFEE_1234_5678);
     for hairpins in [true, false] {
         let r = reference(&mut rng, hairpins, 40);
         let ts = TargetSet::build(&r, 3, 5);
@@ -236,7 +140,7 @@ fn gpu_hits_equal_cpu_hits_on_random_inputs() {
 fn gpu_handles_edge_sizes_and_batch_boundaries() {
     let Some(gpu) = gpu() else { return };
     let gpu = gpu.with_batch_size(64);
-    let mut rng = Rng(0x000B_ADC0_DE42);
+    let mut rng = Rng::new(0x000B_ADC0_DE42);
     let r = reference(&mut rng, true, 25);
     let ts = TargetSet::build(&r, 3, 5);
     let params = AlignParams::default();
@@ -281,10 +185,10 @@ fn cuts(rng: &mut Rng, source: &[u8], lens: &[usize]) -> Vec<Vec<u8>> {
 
 fn gpu_handles_n_and_the_length_limits() {
     let Some(gpu) = gpu() else { return };
-    let mut rng = Rng(0x0001_1E46_7415);
+    let mut rng = Rng::new(0x0001_1E46_7415);
     let r = reference(&mut rng, true, 30);
     // a hairpin longer than the longest insert, with a mature inside
-    let long = rng.seq(420);
+    let long = rng.bases(420);
     let (mut matures, mut hairpins) = (r.matures.clone(), r.hairpins.clone());
     matures.push(RefSeq {
         name: "xyz-miR-long".into(),
@@ -314,7 +218,7 @@ fn gpu_handles_n_and_the_length_limits() {
     // unrelated
     qs.extend(cuts(&mut rng, &r.hairpins[3].seq, &lens[..6]));
     for len in lens {
-        qs.push(rng.seq(len));
+        qs.push(rng.bases(len));
     }
     // N everywhere: alone, all N, at either end, two of them, in the tail
     let m = r.matures[5].seq.clone();
@@ -357,7 +261,7 @@ fn gpu_handles_n_and_the_length_limits() {
 fn gpu_aligns_slices_with_one_prepared_reference() {
     let Some(gpu) = gpu() else { return };
     let gpu = gpu.with_batch_size(300);
-    let mut rng = Rng(0x5_11CE_5EED);
+    let mut rng = Rng::new(0x5_11CE_5EED);
     let r = reference(&mut rng, true, 40);
     let ts = TargetSet::build(&r, 3, 5);
     let qs = inserts(&mut rng, &r, 2500);
@@ -430,7 +334,7 @@ fn gpu_equals_cpu_on_all_species_mirbase() {
     let ts = TargetSet::build(&r, 3, 5);
     let mut qs = mirq::cmd::bench::workload(&r, 3000, mirq::cmd::bench::DEFAULT_SEED);
     // and the longest hairpins cut at the length limits
-    let mut rng = Rng(0xA11_5BEC1E5);
+    let mut rng = Rng::new(0xA11_5BEC1E5);
     let longest = r.hairpins.iter().max_by_key(|h| h.seq.len()).unwrap();
     qs.extend(cuts(
         &mut rng,

@@ -12,19 +12,12 @@ const RUNS: [&str; 3] = [
 ];
 
 fn quant(shared: &Path, fastqs: &[&str], out: &Path, extra: &[&str]) {
-    let mut cmd = common::mirq();
-    cmd.args(["quant", "-q", "--species", "hsa", "--protocol", "nextflex"])
-        .arg("--mature")
-        .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
-        .arg("--hairpin")
-        .arg(shared.join("data/mirbase/hairpin_hsa.fa"))
+    let hairpin = Some("hairpin_hsa.fa");
+    common::Quant::mirbase(shared, "hsa", "mature_nfcore_test.fa", hairpin, out)
+        .args(["--protocol", "nextflex"])
         .args(extra)
-        .arg("-o")
-        .arg(out);
-    for f in fastqs {
-        cmd.arg(shared.join("data/fastq").join(f));
-    }
-    common::run_ok(&mut cmd);
+        .args(fastqs.iter().map(|f| shared.join("data/fastq").join(f)))
+        .run_ok();
 }
 
 fn merge(dirs: &[&Path], out: &Path) -> std::process::Output {

@@ -25,25 +25,12 @@ const RUNS: [(&str, &str, &str); 4] = [
 ];
 
 fn quant(shared: &Path, run: &str, protocol: &str, adapter: &str, out: &Path) {
-    common::run_ok(
-        common::mirq()
-            .args([
-                "quant",
-                "-q",
-                "--species",
-                "hsa",
-                "--database",
-                "miRBasev22",
-            ])
-            .args(["--protocol", protocol, "--adapter", adapter])
-            .arg("--mature")
-            .arg(shared.join("data/mirbase/mature_v22.fa.gz"))
-            .arg("--hairpin")
-            .arg(shared.join("data/mirbase/hairpin_v22.fa.gz"))
-            .arg("-o")
-            .arg(out)
-            .arg(shared.join(format!("data/fastq/{run}.fastq.gz"))),
-    );
+    let hairpin = Some("hairpin_v22.fa.gz");
+    common::Quant::mirbase(shared, "hsa", "mature_v22.fa.gz", hairpin, out)
+        .args(["--database", "miRBasev22"])
+        .args(["--protocol", protocol, "--adapter", adapter])
+        .arg(shared.join(format!("data/fastq/{run}.fastq.gz")))
+        .run_ok();
 }
 
 #[test]

@@ -33,17 +33,11 @@ fn composition_matches_the_simulated_origins() {
             .arg(&prefix),
     );
     let out = dir.path().join("out");
-    common::run_ok(
-        common::mirq()
-            .args(["quant", "-q", "--species", "hsa", "--engine", "cpu"])
-            .arg("--mature")
-            .arg(&mature)
-            .arg("--hairpin")
-            .arg(&hairpins)
-            .arg("-o")
-            .arg(&out)
-            .arg(prefix.with_extension("fastq.gz")),
-    );
+    common::Quant::new("hsa", &mature, &out)
+        .args(["--engine", "cpu", "--hairpin"])
+        .arg(&hairpins)
+        .arg(prefix.with_extension("fastq.gz"))
+        .run_ok();
     // truth: origin of every read, and where a miRNA read's insert is
     // shorter than the length filter, "short" by length
     let truth = std::fs::read_to_string(prefix.with_extension("truth.tsv")).unwrap();
@@ -113,23 +107,11 @@ fn lengths_and_verdicts_on_real_runs() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    common::run_ok(
-        common::mirq()
-            .args([
-                "quant",
-                "-q",
-                "--species",
-                "hsa",
-                "--adapter",
-                "TCGTATGCCGTCTTCTGCTTG",
-            ])
-            .arg("--mature")
-            .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
-            .arg("-o")
-            .arg(&out)
-            .arg(shared.join("data/fastq/excerpt_testdata_human.fastq.gz"))
-            .arg(shared.join("data/fastq/mirtrace_sample1.fastq.gz")),
-    );
+    common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &out)
+        .args(["--adapter", "TCGTATGCCGTCTTCTGCTTG"])
+        .arg(shared.join("data/fastq/excerpt_testdata_human.fastq.gz"))
+        .arg(shared.join("data/fastq/mirtrace_sample1.fastq.gz"))
+        .run_ok();
     let stats = common::stats(&out);
     for s in stats["samples"].as_array().unwrap() {
         let name = s["sample"].as_str().unwrap();
@@ -165,16 +147,10 @@ fn fixed_cuts_equal_the_nextflex_preset() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, args: &[&str]| {
         let out = dir.path().join(name);
-        common::run_ok(
-            common::mirq()
-                .args(["quant", "-q", "--species", "hsa"])
-                .args(args)
-                .arg("--mature")
-                .arg(shared.join("data/mirbase/mature_nfcore_test.fa"))
-                .arg("-o")
-                .arg(&out)
-                .arg(shared.join("data/fastq/compsra_sample07.fastq.gz")),
-        );
+        common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &out)
+            .args(args)
+            .arg(shared.join("data/fastq/compsra_sample07.fastq.gz"))
+            .run_ok();
         std::fs::read(out.join("mature_counts.tsv")).unwrap()
     };
     let preset = run("preset", &["--protocol", "nextflex"]);

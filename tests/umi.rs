@@ -37,27 +37,12 @@ fn simulate_qiaseq(shared: &Path, dir: &Path, seed: u64, reads: u64) -> (PathBuf
 }
 
 fn quant(shared: &Path, fastq: &Path, out: &Path, extra: &[&str]) {
-    common::run_ok(
-        common::mirq()
-            .args([
-                "quant",
-                "-q",
-                "-t",
-                "2",
-                "--species",
-                "mmu",
-                "--engine",
-                "cpu",
-            ])
-            .arg("--mature")
-            .arg(shared.join("data/mirbase/mature_v21.fa.gz"))
-            .arg("--hairpin")
-            .arg(shared.join("data/mirbase/hairpin_v21.fa"))
-            .args(extra)
-            .arg("-o")
-            .arg(out)
-            .arg(fastq),
-    );
+    let hairpin = Some("hairpin_v21.fa");
+    common::Quant::mirbase(shared, "mmu", "mature_v21.fa.gz", hairpin, out)
+        .args(["-t", "2", "--engine", "cpu"])
+        .args(extra)
+        .arg(fastq)
+        .run_ok();
 }
 
 #[test]

@@ -251,13 +251,8 @@ mod tests {
     /// the target text, for seeds of every length on random targets with Ns.
     #[test]
     fn lookups_equal_a_scan_for_every_seed_length() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = crate::rng::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut rnd = |n: u64| rng.below(n as usize) as u64;
         let hairpins = (0..40)
             .map(|i| {
                 let len = 5 + rnd(80) as usize;

@@ -23,6 +23,7 @@ use crate::align::{AlignParams, EncodedSlice, Engine, FlatHits, Prepared, Target
 use crate::error::Result;
 use crate::input::reference::Reference;
 use crate::numbers::thousands;
+use crate::rng::Rng;
 use crate::runtime::in_thread_pool;
 
 /// Seed of the default workload (also `cargo bench --bench engines`').
@@ -52,31 +53,6 @@ pub fn bundled_reference() -> Result<Reference> {
         Some(BUNDLED_HAIRPIN),
         BUNDLED_SPECIES,
     )
-}
-
-/// xorshift64*: small, fast and the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        // xorshift never leaves 0
-        Self(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// `n` distinct inserts (ASCII, at least 16 nt) like a deep run's, the same
@@ -111,7 +87,7 @@ pub fn workload(reference: &Reference, n: usize, seed: u64) -> Vec<Vec<u8>> {
         let kind = rng.below(10);
         let mut s: Vec<u8> = if kind == 0 || sources.is_empty() {
             let len = 16 + rng.below(20);
-            (0..len).map(|_| b"ACGT"[rng.below(4)]).collect()
+            rng.bases(len)
         } else {
             let (h, mature_start, m) = sources[rng.below(sources.len())];
             let (start, len) = if kind == 1 {

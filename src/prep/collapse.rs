@@ -300,13 +300,8 @@ mod tests {
     /// The k-way merge against a plain sort-and-count of every sample.
     #[test]
     fn merge_matches_a_brute_force_table() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rand = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = crate::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut rand = move |n: u64| rng.below(n as usize) as u64;
         let samples: Vec<Vec<Vec<u8>>> = (0..5)
             .map(|_| {
                 (0..rand(400))

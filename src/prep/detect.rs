@@ -961,23 +961,7 @@ fn percent(x: f64) -> String {
 mod tests {
     use super::*;
 
-    /// xorshift: reproducible random bases and choices.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn bases(&mut self, n: usize) -> Vec<u8> {
-            (0..n).map(|_| b"ACGT"[self.below(4)]).collect()
-        }
-    }
+    use crate::rng::Rng;
 
     /// Twelve miRNA-like inserts (18-25 nt), the first ones most abundant.
     fn inserts(rng: &mut Rng) -> Vec<Vec<u8>> {
@@ -1002,7 +986,7 @@ mod tests {
         seed: u64,
         mut make: impl FnMut(&mut Rng, &[u8]) -> Vec<u8>,
     ) -> ReadSample {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let ins = inserts(&mut rng);
         let mut s = ReadSample::default();
         for _ in 0..n {
@@ -1197,7 +1181,7 @@ mod tests {
         // half the molecules are one RNA fragment starting 0-7 bases into
         // it: its k-mers sit at variable positions, like an adapter's, but
         // the bases before them agree up to the read start
-        let mut rng = Rng(1011);
+        let mut rng = Rng::new(1011);
         let fragment = rng.bases(34);
         let s = library(5000, 60, 11, |rng, i| {
             let insert = if rng.below(2) == 0 {
@@ -1227,7 +1211,7 @@ mod tests {
     fn a_sequence_whose_reads_start_before_they_disagree_is_not_grown() {
         // untrimmed reads of a fragment with ragged 5' ends: the bases
         // before any of its k-mers agree until most reads have started
-        let mut rng = Rng(16);
+        let mut rng = Rng::new(16);
         let fragment = rng.bases(34);
         let s = library(2000, 60, 16, |rng, _| fragment[rng.below(8)..].to_vec());
         let reads: Vec<&[u8]> = s.iter().collect();
@@ -1245,7 +1229,7 @@ mod tests {
         // 8 different 5-12 nt contexts (a tRNA family's common 3' part):
         // diverse bases before it, variable positions, like an adapter; but
         // the reads have many lengths, so nobody left an adapter in them
-        let mut rng = Rng(1015);
+        let mut rng = Rng::new(1015);
         let shared = rng.bases(20);
         let contexts: Vec<Vec<u8>> = (0..8).map(|i| rng.bases(5 + i)).collect();
         let s = trimmed(6000, 15, |rng, i| {

@@ -482,13 +482,8 @@ mod tests {
         // xorshift: reproducible random reads with planted adapters carrying
         // 0..4 random edits (substitutions, insertions, deletions), partial
         // adapters at the read end, two copies, or none
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::rng::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = move || rng.next_u64();
         for (adapter, rate) in [
             (TRUSEQ, 0.1),
             (&b"AACTGTAGGCACCATCAAT"[..], 0.1),

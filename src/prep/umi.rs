@@ -327,13 +327,8 @@ mod tests {
 
     #[test]
     fn matches_the_pairwise_oracle_on_random_umis() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = crate::rng::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut rand = move |n: u64| rng.below(n as usize) as u64;
         for round in 0..300 {
             let len = 1 + rand(5) as usize;
             let mut seen = std::collections::HashSet::new();

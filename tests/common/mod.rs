@@ -1,9 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod kit;
+
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The shared data folder beside the checkout (`../shared`), or
 /// `$MIRQ_SHARED`. Tests that need it fail loudly when it is missing in CI.
@@ -44,6 +47,66 @@ pub fn tool_available(program: &str, args: &[&str], install: &str) -> bool {
 /// The mirq binary under test.
 pub fn mirq() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mirq"))
+}
+
+/// A `mirq quant -q` command line being built: species, mature FASTA and
+/// output directory first, then whatever the test adds.
+pub struct Quant(Command);
+
+impl Quant {
+    /// `mirq quant -q --species SPECIES --mature MATURE -o OUT`.
+    pub fn new(species: &str, mature: impl AsRef<OsStr>, out: &Path) -> Self {
+        let mut cmd = mirq();
+        cmd.args(["quant", "-q", "--species", species])
+            .arg("--mature")
+            .arg(mature)
+            .arg("-o")
+            .arg(out);
+        Self(cmd)
+    }
+
+    /// The same, on a miRBase file pair of `../shared/data/mirbase`
+    /// (`hairpin`: None for mature-only runs).
+    pub fn mirbase(
+        shared: &Path,
+        species: &str,
+        mature: &str,
+        hairpin: Option<&str>,
+        out: &Path,
+    ) -> Self {
+        let dir = shared.join("data/mirbase");
+        let q = Self::new(species, dir.join(mature), out);
+        match hairpin {
+            Some(h) => q.arg("--hairpin").arg(dir.join(h)),
+            None => q,
+        }
+    }
+
+    /// Adds one argument.
+    pub fn arg(mut self, a: impl AsRef<OsStr>) -> Self {
+        self.0.arg(a);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.0.args(args);
+        self
+    }
+
+    /// Runs it and asserts it succeeded (stderr in the message); stdout.
+    pub fn run_ok(mut self) -> String {
+        run_ok(&mut self.0)
+    }
+
+    /// Runs it, whatever the outcome.
+    pub fn output(mut self) -> Output {
+        self.0.output().expect("mirq starts")
+    }
 }
 
 /// Path of a file in the repository's tests/data.
