@@ -442,10 +442,7 @@ mod tests {
     use crate::seq::encode;
 
     fn rs(name: &str, s: &str) -> RefSeq {
-        RefSeq {
-            name: name.into(),
-            seq: s.as_bytes().to_vec(),
-        }
+        RefSeq::new(name, s)
     }
 
     fn hairpin_set() -> TargetSet {

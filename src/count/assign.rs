@@ -60,10 +60,7 @@ mod tests {
     use crate::seq::encode;
 
     fn rs(name: &str, s: &str) -> RefSeq {
-        RefSeq {
-            name: name.into(),
-            seq: s.as_bytes().to_vec(),
-        }
+        RefSeq::new(name, s)
     }
 
     fn set() -> TargetSet {

@@ -267,10 +267,7 @@ mod tests {
     /// Aligning slice by slice gives the same classes and sums as one slice.
     #[test]
     fn counts_do_not_depend_on_the_alignment_slice() {
-        let seq = |name: &str, s: &str| RefSeq {
-            name: name.into(),
-            seq: s.as_bytes().to_vec(),
-        };
+        let seq = |name: &str, s: &str| RefSeq::new(name, s);
         let reference = Reference::from_sequences(
             "hsa",
             vec![

@@ -20,6 +20,16 @@ pub struct RefSeq {
     pub seq: Vec<u8>,
 }
 
+impl RefSeq {
+    /// A record from a name and its bases (as given: no normalisation).
+    pub fn new(name: &str, seq: impl AsRef<[u8]>) -> Self {
+        Self {
+            name: name.into(),
+            seq: seq.as_ref().to_vec(),
+        }
+    }
+}
+
 /// A mature sequence found inside a hairpin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
@@ -280,10 +290,7 @@ mod tests {
     use std::io::Write;
 
     fn seq(name: &str, s: &str) -> RefSeq {
-        RefSeq {
-            name: name.into(),
-            seq: s.as_bytes().to_vec(),
-        }
+        RefSeq::new(name, s)
     }
 
     #[test]
