@@ -1,4 +1,4 @@
-//! The Nextflow modules (`nextflow/modules/mirq/{quant,merge}/main.nf`),
+//! The Nextflow modules (`modules/nf-core/mirq/{quant,merge}/main.nf`),
 //! tested without Nextflow: each module's `script:` (and `stub:`) block is
 //! rendered the way Nextflow renders it for a task (the Groovy statements
 //! before the triple-quoted string evaluated; `${...}` / `$name`
@@ -6,9 +6,11 @@
 //! the staged input names; `\\` and `\$` unescaped; the indentation
 //! stripped), written to `.command.sh` and run with `bash -euo pipefail` (the
 //! pipeline's `process.shell`) in a task directory where the inputs are
-//! staged as symlinks, with the mirq under test first on PATH. The command
-//! lines Nextflow would run are the ones tested, on real runs from
-//! `../shared/data/`.
+//! staged as symlinks (`stageAs:` patterns applied as Nextflow applies them),
+//! with the mirq under test first on PATH; the `eval(...)` of the versions
+//! topic is run there too. The command lines Nextflow would run are the ones
+//! tested, on real runs from `../shared/data/`. `stub:` blocks run with a
+//! `mirq` first on PATH that fails, so a stub cannot call mirq.
 //!
 //! The renderer knows the Groovy the modules use and nothing more (string
 //! literals, GStrings, dotted names, `?:`, `c ? a : b`); anything else makes
@@ -278,6 +280,13 @@ fn strip_indent(text: &str) -> String {
         + "\n"
 }
 
+/// `modules/nf-core/mirq/<name>/`.
+fn module_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("modules/nf-core/mirq")
+        .join(name)
+}
+
 /// One module's `main.nf`.
 struct Module {
     text: String,
@@ -285,10 +294,7 @@ struct Module {
 
 impl Module {
     fn load(name: &str) -> Self {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("nextflow/modules/mirq")
-            .join(name)
-            .join("main.nf");
+        let path = module_dir(name).join("main.nf");
         Self {
             text: std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
@@ -353,11 +359,10 @@ impl Module {
             if line.is_empty() || line.starts_with("//") {
                 continue;
             }
-            let emit = line
-                .split("emit:")
-                .nth(1)
-                .map(|e| e.split(',').next().unwrap().trim().to_string())
-                .unwrap_or_else(|| panic!("output without emit: `{line}`"));
+            let emit = emit_name(line);
+            if line.contains("eval(") {
+                continue; // see eval_outputs
+            }
             let optional = line.contains("optional: true");
             let quoted = line
                 .split_once("path(\"")
@@ -368,6 +373,34 @@ impl Module {
             out.push((interpolate(pattern, env), optional, emit));
         }
         out
+    }
+
+    /// The `eval(...)` outputs: (command, emit name, topic).
+    fn eval_outputs(&self) -> Vec<(String, String, Option<String>)> {
+        let mut out = Vec::new();
+        for line in self.section("output") {
+            let line = line.trim();
+            let Some((_, rest)) = line.split_once("eval(\"") else {
+                continue;
+            };
+            let command = &rest[..rest.find("\")").expect("eval(\"...\")")];
+            let topic = line
+                .split_once("topic:")
+                .map(|(_, t)| t.split(',').next().unwrap().trim().to_string());
+            out.push((command.to_string(), emit_name(line), topic));
+        }
+        out
+    }
+
+    /// The `stageAs:` pattern of a `path` input, if it has one.
+    fn stage_as(&self, input: &str) -> Option<String> {
+        let decl = format!("path({input}, stageAs: '");
+        let line = self
+            .section("input")
+            .into_iter()
+            .find(|l| l.contains(&decl))?;
+        let rest = &line[line.find(&decl).unwrap() + decl.len()..];
+        Some(rest[..rest.find('\'').unwrap()].to_string())
     }
 
     /// Input names in declaration order (`meta`, `reads`, `mature`, ...).
@@ -390,6 +423,38 @@ impl Module {
             }
         }
         names
+    }
+}
+
+/// The `emit:` name of an output line.
+fn emit_name(line: &str) -> String {
+    line.split("emit:")
+        .nth(1)
+        .map(|e| e.split(',').next().unwrap().trim().to_string())
+        .unwrap_or_else(|| panic!("output without emit: `{line}`"))
+}
+
+/// Where Nextflow stages the `index`-th (from 0) of `n` files named `name`
+/// for a `stageAs:` pattern: `*` (or none) keeps the name; `dir/*` puts it
+/// in `dir/`; `dir??/*` (or `dir*/*`) in a directory numbered from 1,
+/// zero-padded to the number of `?`.
+fn staged_name(pattern: &str, index: usize, name: &str) -> String {
+    if pattern.is_empty() || pattern == "*" {
+        return name.to_string();
+    }
+    let dir = pattern
+        .strip_suffix("/*")
+        .unwrap_or_else(|| panic!("the renderer does not know stageAs '{pattern}'"));
+    let width = dir.matches('?').count();
+    let stem = dir.trim_end_matches(['?', '*']);
+    assert!(
+        !stem.contains(['?', '*']),
+        "the renderer does not know stageAs '{pattern}'"
+    );
+    if stem.len() == dir.len() {
+        format!("{dir}/{name}")
+    } else {
+        format!("{stem}{:0width$}/{name}", index + 1)
     }
 }
 
@@ -441,12 +506,13 @@ impl Task {
         Self { dir, env }
     }
 
-    /// Stages `files` as `stage_as/<file name>` symlinks; the input renders
-    /// as their staged names.
+    /// Stages `files` as symlinks named by the input's `stageAs:` pattern
+    /// ("" for none); the input renders as their staged names.
     fn stage(&mut self, input: &str, stage_as: &str, files: &[&Path]) -> &mut Self {
         let mut names = Vec::new();
-        for f in files {
-            let rel = Path::new(stage_as).join(f.file_name().unwrap());
+        for (i, f) in files.iter().enumerate() {
+            let name = f.file_name().unwrap().to_string_lossy();
+            let rel = PathBuf::from(staged_name(stage_as, i, &name));
             let link = self.dir.join(&rel);
             std::fs::create_dir_all(link.parent().unwrap()).unwrap();
             std::os::unix::fs::symlink(f, &link).unwrap();
@@ -462,21 +528,27 @@ impl Task {
     }
 
     /// Renders `block` of `module`, writes `.command.sh` and runs it; returns
-    /// whether it succeeded, with its stderr.
+    /// whether it succeeded, with its stderr. A `stub:` block runs with a
+    /// `mirq` first on PATH that fails: a stub must not call mirq.
     fn run(&mut self, module: &Module, block: &str) -> (bool, String) {
         let script = module.render(block, &mut self.env);
         let sh = self.dir.join(".command.sh");
         std::fs::write(&sh, format!("#!/bin/bash -euo pipefail\n{script}")).unwrap();
-        let bin_dir = Path::new(env!("CARGO_BIN_EXE_mirq")).parent().unwrap();
-        let path = format!(
-            "{}:{}",
-            bin_dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let bin_dir = if block == "stub" {
+            let fake = self.dir.join(".no_mirq");
+            std::fs::create_dir_all(&fake).unwrap();
+            let mirq = fake.join("mirq");
+            std::fs::write(&mirq, "#!/bin/sh\necho 'a stub called mirq' >&2\nexit 97\n").unwrap();
+            std::fs::set_permissions(&mirq, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            fake
+        } else {
+            mirq_bin_dir()
+        };
         let out = Command::new("bash")
             .args(["-euo", "pipefail", ".command.sh"])
             .current_dir(&self.dir)
-            .env("PATH", path)
+            .env("PATH", path_with(&bin_dir))
             .output()
             .expect("bash starts");
         let log = format!(
@@ -487,8 +559,9 @@ impl Task {
         (out.status.success(), log)
     }
 
-    /// Every declared, non-optional output exists; versions.yml names the
-    /// process and mirq's version.
+    /// Every declared, non-optional output exists; the versions topic's
+    /// `eval` (run as Nextflow runs it after the script, in the task
+    /// directory) gives mirq's version.
     fn check_outputs(&self, module: &Module) {
         let outputs = module.outputs(&self.env);
         assert!(!outputs.is_empty());
@@ -500,14 +573,41 @@ impl Task {
                 self.dir.display()
             );
         }
-        let versions = std::fs::read_to_string(self.dir.join("versions.yml")).unwrap();
-        let process = self.env.get("task.process").render();
+        let evals = module.eval_outputs();
+        assert_eq!(evals.len(), 1, "one versions output: {evals:?}");
+        let (command, emit, topic) = &evals[0];
+        assert_eq!(emit, "versions_mirq");
+        assert_eq!(topic.as_deref(), Some("versions"));
+        let out = Command::new("bash")
+            .args(["-c", command])
+            .current_dir(&self.dir)
+            .env("PATH", path_with(&mirq_bin_dir()))
+            .output()
+            .expect("bash starts");
+        assert!(out.status.success(), "eval({command}) failed");
         assert_eq!(
-            versions,
-            format!("\"{process}\":\n    mirq: {}\n", env!("CARGO_PKG_VERSION")),
-            "versions.yml"
+            String::from_utf8_lossy(&out.stdout).trim(),
+            env!("CARGO_PKG_VERSION"),
+            "eval({command})"
         );
     }
+}
+
+/// The directory of the mirq under test.
+fn mirq_bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_mirq"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// PATH with `dir` first.
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// What the quant tasks of the tests run on: two samples of real NEXTflex
@@ -651,36 +751,87 @@ fn renderer_handles_the_groovy_the_modules_use() {
     assert!(!glob_match("*.tsv", "x.tsv.gz"));
 }
 
+/// The keys of a `meta.yml` channel: a list of one-key maps, or a list of
+/// such lists (a tuple).
+fn channel_keys(channel: &serde_norway::Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    for element in channel.as_sequence().expect("a channel is a list") {
+        let elements = match element.as_sequence() {
+            Some(tuple) => tuple.iter().collect(),
+            None => vec![element],
+        };
+        for e in elements {
+            let map = e.as_mapping().expect("a channel element is a map");
+            assert_eq!(map.len(), 1, "one key per element: {map:?}");
+            keys.push(map.keys().next().unwrap().as_str().unwrap().to_string());
+        }
+    }
+    keys
+}
+
 #[test]
 fn meta_yml_describes_every_input_and_output() {
     for name in ["quant", "merge"] {
         let module = Module::load(name);
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("nextflow/modules/mirq/");
-        let meta = std::fs::read_to_string(dir.join(name).join("meta.yml")).unwrap();
+        let text = std::fs::read_to_string(module_dir(name).join("meta.yml")).unwrap();
+        let meta: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        assert_eq!(meta["name"].as_str(), Some(&*format!("mirq_{name}")));
+
+        // inputs: the same names in the same channels and order
+        let described: Vec<String> = meta["input"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|c| channel_keys(&serde_norway::Value::Sequence(vec![c.clone()])))
+            .collect();
+        assert_eq!(described, module.inputs(), "{name}/meta.yml inputs");
+        // reference inputs come with a meta map, as in nf-core
+        for (i, input) in ["mature", "hairpin"].iter().enumerate() {
+            let k = described.iter().position(|d| d == input).unwrap();
+            assert_eq!(described[k - 1], format!("meta{}", i + 2), "{input}");
+        }
+
+        // outputs: every emit once, with the path main.nf declares
         let mut env = Env::default();
         env.set("prefix", Val::Str("${prefix}".into()));
-        let inputs = module.inputs();
-        assert!(!inputs.is_empty());
-        for input in inputs {
-            assert!(
-                meta.lines().any(|l| {
-                    let t = l.trim_start().trim_start_matches("- ");
-                    t == format!("{input}:")
-                }),
-                "{name}/meta.yml does not describe input {input}"
-            );
-        }
+        let outputs = meta["output"].as_mapping().expect("output: a map");
+        let mut emits: Vec<String> = module
+            .outputs(&env)
+            .iter()
+            .map(|(_, _, emit)| emit.clone())
+            .collect();
+        emits.extend(module.eval_outputs().into_iter().map(|(_, emit, _)| emit));
+        let described: Vec<&str> = outputs.keys().map(|k| k.as_str().unwrap()).collect();
+        assert_eq!(described, emits, "{name}/meta.yml outputs");
         for (pattern, _, emit) in module.outputs(&env) {
-            assert!(
-                meta.lines().any(|l| l == format!("  {emit}:")),
-                "{name}/meta.yml does not describe output {emit}"
-            );
-            assert!(
-                meta.contains(&format!("\"{pattern}\":")) || meta.contains(&format!("{pattern}:")),
-                "{name}/meta.yml does not describe {pattern}"
+            assert_eq!(
+                channel_keys(&outputs[emit.as_str()]),
+                ["meta".to_string(), pattern.clone()],
+                "{name}/meta.yml output {emit}"
             );
         }
-        let envyml = std::fs::read_to_string(dir.join(name).join("environment.yml")).unwrap();
+        // no output is a directory, and no file is emitted twice
+        let mut patterns: Vec<String> = module.outputs(&env).into_iter().map(|o| o.0).collect();
+        patterns.sort();
+        patterns.dedup();
+        assert_eq!(patterns.len(), module.outputs(&env).len());
+        assert!(
+            !patterns.iter().any(|p| p == "${prefix}"),
+            "{name}: the whole directory is emitted"
+        );
+
+        // versions: the topic tuple, described under output and topics
+        let (command, emit, _) = &module.eval_outputs()[0];
+        let want = vec![
+            "${task.process}".to_string(),
+            "mirq".into(),
+            command.clone(),
+        ];
+        assert_eq!(channel_keys(&outputs[emit.as_str()]), want);
+        assert_eq!(channel_keys(&meta["topics"]["versions"]), want);
+        assert_eq!(meta["topics"]["versions"], outputs[emit.as_str()]);
+
+        let envyml = std::fs::read_to_string(module_dir(name).join("environment.yml")).unwrap();
         assert!(envyml.contains(&format!("mirq={}", env!("CARGO_PKG_VERSION"))));
         for needle in [
             "tag \"$meta.id\"",
@@ -690,12 +841,19 @@ fn meta_yml_describes_every_input_and_output() {
             "task.ext.when == null || task.ext.when",
             "def args = task.ext.args ?: ''",
             "prefix = task.ext.prefix ?: \"${meta.id}\"",
-            "cat <<-END_VERSIONS > versions.yml",
+            "tuple val(meta2), path(mature)",
+            "tuple val(meta3), path(hairpin)",
+            "topic: versions",
+            "2>| >(tee ${prefix}.log >&2)",
         ] {
             assert!(
                 module.text.contains(needle),
                 "{name}/main.nf lacks {needle}"
             );
+        }
+        // options come from task.ext.args only; versions from the topic only
+        for absent in ["--quiet", " -q ", "versions.yml", "END_VERSIONS"] {
+            assert!(!module.text.contains(absent), "{name}/main.nf has {absent}");
         }
     }
 }
@@ -735,9 +893,8 @@ fn merge_module_merges_to_the_joint_run() {
 
     let module = Module::load("merge");
     let mut task = Task::new(dir.path(), "merge", "MIRQ_MERGE", "merged");
-    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-    task.stage("dirs", "quant", &dirs)
-        .stage("mature", "", &[&inp.mature])
+    stage_quant_outputs(&mut task, &module, &dirs);
+    task.stage("mature", "", &[&inp.mature])
         .stage("hairpin", "", &[&inp.hairpin])
         .env
         .set("task.ext.prefix", Val::Str("merged_tables".into()));
@@ -747,13 +904,46 @@ fn merge_module_merges_to_the_joint_run() {
         "MIRQ_MERGE failed (this needs the `mirq merge` subcommand):\n{log}"
     );
     task.check_outputs(&module);
-    for table in TABLES {
-        let merged = std::fs::read(task.dir.join("merged_tables").join(table)).unwrap();
-        let want = std::fs::read(joint.join(table)).unwrap();
-        assert!(
-            merged == want,
-            "merged {table} differs from the joint run's"
-        );
+    // every output of the joint run, byte for byte (stats.json has timings)
+    let merged = task.dir.join("merged_tables");
+    let files = files_under(&joint);
+    assert_eq!(files, files_under(&merged));
+    assert!(files.len() > TABLES.len() + 4, "{files:?}");
+    for f in files.iter().filter(|f| *f != "stats.json") {
+        let got = std::fs::read(merged.join(f)).unwrap();
+        let want = std::fs::read(joint.join(f)).unwrap();
+        assert!(got == want, "merged {f} differs from the joint run's");
+    }
+    let log = std::fs::read_to_string(task.dir.join("merged_tables.log")).unwrap();
+    assert!(log.contains("merged 2 samples"), "{log}");
+}
+
+/// Files under `dir` (relative paths, sorted).
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Stages the `inserts.tsv.gz` and `stats.json` of quant output directories
+/// as MIRQ_MERGE's `inserts` and `stats` inputs, with their `stageAs:`.
+fn stage_quant_outputs(task: &mut Task, module: &Module, dirs: &[PathBuf]) {
+    for (input, file) in [("inserts", "inserts.tsv.gz"), ("stats", "stats.json")] {
+        let pattern = module.stage_as(input).expect("stageAs");
+        let files: Vec<PathBuf> = dirs.iter().map(|d| d.join(file)).collect();
+        let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        task.stage(input, &pattern, &files);
     }
 }
 
@@ -773,11 +963,15 @@ fn stub_blocks_create_the_declared_outputs() {
     assert!(ok, "MIRQ_QUANT stub failed:\n{log}");
     task.check_outputs(&quant);
 
+    // optional outputs too, in a stub
+    for (pattern, _, emit) in quant.outputs(&task.env) {
+        assert!(!glob(&task.dir, &pattern).is_empty(), "stub lacks {emit}");
+    }
+
     let merge = Module::load("merge");
     let mut task = Task::new(dir.path(), "merge_stub", "MIRQ_MERGE", "merged");
-    let quant_dir = dir.path().join("quant_stub/s1");
-    task.stage("dirs", "quant", &[&quant_dir])
-        .env
+    stage_quant_outputs(&mut task, &merge, &[dir.path().join("quant_stub/s1")]);
+    task.env
         .set("mature", Val::Str("mature.fa".into()))
         .set("hairpin", Val::List(vec![]));
     let (ok, log) = task.run(&merge, "stub");

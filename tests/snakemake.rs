@@ -1,11 +1,16 @@
-//! `workflow/Snakefile`, executed for real: three COMPSRA runs (NEXTflex,
-//! human) through `mirq quant` per sample and `mirq merge`, compared with
-//! one `mirq quant` over the three.
+//! The Snakemake workflow (`workflow/`, snakemake-workflows layout).
 //!
-//! Needs `snakemake` on PATH (`pip install snakemake`; `.ci/run` installs
-//! it): outside CI the tests skip with a message when it is missing, in CI
-//! (`CI` set) they fail. `snakemake_merges_to_the_joint_run` needs
-//! `mirq merge`: until that subcommand exists it fails (it does not skip).
+//! - executed for real: three COMPSRA runs (NEXTflex, human) through
+//!   `mirq quant` per sample and `mirq merge`, compared with one
+//!   `mirq quant` over the three; every declared output is written;
+//! - `snakemake --lint` and `snakefmt --check` find nothing;
+//! - `config/config.yaml` and `.test/config/config.yaml` with their
+//!   samplesheets pass `workflow/schemas/` (the schemas the workflow's
+//!   `validate()` uses), and broken ones do not.
+//!
+//! Needs `snakemake` and `snakefmt` on PATH (`.ci/run` installs both at the
+//! versions it pins): outside CI the tests skip with a message when one is
+//! missing, in CI (`CI` set) they fail.
 
 mod common;
 
@@ -61,7 +66,7 @@ fn setup(shared: &Path) -> Setup {
 /// Runs the Snakefile in `s.work` with the mirq under test first on PATH;
 /// returns whether it succeeded, with its output.
 fn snakemake(s: &Setup, extra: &[&str]) -> (bool, String) {
-    let snakefile = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflow/Snakefile");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_mirq")).parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -69,14 +74,17 @@ fn snakemake(s: &Setup, extra: &[&str]) -> (bool, String) {
         std::env::var("PATH").unwrap_or_default()
     );
     let config = |k: &str, v: &Path| format!("{k}={}", v.display());
+    // the test configuration, its paths made absolute for --directory
     let out = Command::new("snakemake")
         .arg("-s")
-        .arg(&snakefile)
+        .arg(repo.join("workflow/Snakefile"))
+        .arg("--configfile")
+        .arg(repo.join(".test/config/config.yaml"))
         .args(["--cores", "2", "--directory"])
         .arg(&s.work)
         .args(extra)
         .arg("--config")
-        .arg(config("samplesheet", &s.sheet))
+        .arg(config("samples", &s.sheet))
         .arg(config("mature", &s.mature))
         .arg(config("hairpin", &s.hairpin))
         .args(["species=hsa", "protocol=nextflex", "threads=2"])
@@ -89,7 +97,7 @@ fn snakemake(s: &Setup, extra: &[&str]) -> (bool, String) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    for l in ["merge.log"] {
+    for l in ["merge.log", "quant/compsra_sample01.log"] {
         if let Ok(t) = std::fs::read_to_string(s.outdir.join("logs").join(l)) {
             log.push_str(&format!("--- {l}\n{t}"));
         }
@@ -159,13 +167,38 @@ fn snakemake_merges_to_the_joint_run() {
         "snakemake failed (the merge rule needs the `mirq merge` subcommand):\n{log}"
     );
     let joint = joint_run(&s);
-    for table in TABLES {
-        let merged = std::fs::read(s.outdir.join(table)).unwrap();
-        let want = std::fs::read(joint.join(table)).unwrap();
-        assert!(
-            merged == want,
-            "merged {table} differs from the joint run's"
-        );
+    // every output of the joint run, byte for byte (stats.json has timings)
+    let files = files_under(&joint);
+    assert!(files.len() > TABLES.len() + 4, "{files:?}");
+    for f in files.iter().filter(|f| *f != "stats.json") {
+        let merged = std::fs::read(s.outdir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let want = std::fs::read(joint.join(f)).unwrap();
+        assert!(merged == want, "merged {f} differs from the joint run's");
+    }
+    // and every file written is a declared output, or inside a directory()
+    // one (which --list-untracked cannot see into)
+    let (ok, untracked) = snakemake(&s, &["--list-untracked"]);
+    assert!(ok, "{untracked}");
+    let undeclared: Vec<&str> = untracked
+        .lines()
+        .filter(|l| l.starts_with("results/"))
+        .filter(|l| {
+            !["collapsed", "qc", "multiqc"]
+                .iter()
+                .any(|d| l.starts_with(&format!("results/{d}/")))
+        })
+        .collect();
+    assert!(
+        undeclared.is_empty(),
+        "written, not declared: {undeclared:?}"
+    );
+    // the logs keep mirq's summaries
+    for (log, says) in [
+        ("merge.log", "merged 3 samples"),
+        ("quant/compsra_sample01.log", "compsra_sample01: "),
+    ] {
+        let text = std::fs::read_to_string(s.outdir.join("logs").join(log)).unwrap();
+        assert!(text.contains(says), "{log}: {text}");
     }
     let stats = common::stats(&s.outdir);
     let names: Vec<&str> = stats["samples"]
@@ -175,4 +208,198 @@ fn snakemake_merges_to_the_joint_run() {
         .map(|x| x["sample"].as_str().unwrap())
         .collect();
     assert_eq!(names, SAMPLES);
+}
+
+/// Files under `dir` (relative paths, sorted).
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs a linter; returns whether it exited 0, with its output.
+fn lint(program: &str, args: &[&str], dir: &Path) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn snakemake_lint_and_snakefmt_are_clean() {
+    if !snakemake_available()
+        || !common::tool_available("snakefmt", &["--version"], "pip install snakefmt")
+    {
+        return;
+    }
+    let repo = repo();
+    let (ok, out) = lint("snakefmt", &["--check", "workflow"], &repo);
+    assert!(ok, "snakefmt --check workflow:\n{out}");
+    assert!(out.contains("would be left unchanged"), "{out}");
+
+    // the workflow as config/config.yaml sets it up (the demo's reads),
+    // linted in a scratch directory with the paths made absolute
+    let tmp = tempfile::tempdir().unwrap();
+    let sheet = tmp.path().join("samples.csv");
+    let mut csv = String::from("sample,fastq_1\n");
+    for s in ["plasma_A", "plasma_B"] {
+        let fq = repo.join(format!("demo/reads/{s}.fastq.gz"));
+        csv.push_str(&format!("{s},{}\n", fq.display()));
+    }
+    std::fs::write(&sheet, csv).unwrap();
+    let abs = |k: &str, p: &Path| format!("{k}={}", p.display());
+    let snakefile = repo.join("workflow/Snakefile");
+    let configfile = repo.join("config/config.yaml");
+    let args = [
+        "-s".to_string(),
+        snakefile.display().to_string(),
+        "--configfile".into(),
+        configfile.display().to_string(),
+        "--lint".into(),
+        "--config".into(),
+        abs("samples", &sheet),
+        abs("mature", &repo.join("demo/reference/mature.fa")),
+        abs("hairpin", &repo.join("demo/reference/hairpin.fa")),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out) = lint("snakemake", &args, tmp.path());
+    assert!(ok, "snakemake --lint:\n{out}");
+    assert!(!out.contains("Lints for"), "snakemake --lint:\n{out}");
+
+    // it can fail: the same lint on a copy of the workflow without a log:
+    let copy = tmp.path().join("workflow");
+    for sub in ["rules", "schemas", "envs"] {
+        std::fs::create_dir_all(copy.join(sub)).unwrap();
+        for e in std::fs::read_dir(repo.join("workflow").join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, copy.join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(&snakefile).unwrap();
+    let without_log = text.replacen("    log:\n", "    benchmark:\n", 1);
+    assert_ne!(without_log, text);
+    std::fs::write(copy.join("Snakefile"), without_log).unwrap();
+    let mut args = args.clone();
+    let broken = copy.join("Snakefile").display().to_string();
+    args[1] = &broken;
+    let (ok, out) = lint("snakemake", &args, tmp.path());
+    assert!(
+        !ok && out.contains("Lints for"),
+        "a rule without log: passed:\n{out}"
+    );
+}
+
+/// A YAML schema of `workflow/schemas/`, as `snakemake.utils.validate()`
+/// reads it.
+fn workflow_schema(name: &str) -> jsonschema::Validator {
+    let path = repo().join("workflow/schemas").join(name);
+    let schema: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    jsonschema::meta::validate(&schema).unwrap_or_else(|e| panic!("{name}: {e}"));
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn csv_rows(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            let row: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(l.split(','))
+                .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                .collect();
+            serde_json::Value::Object(row)
+        })
+        .collect()
+}
+
+#[test]
+fn workflow_configs_pass_the_workflow_schemas() {
+    let config_schema = workflow_schema("config.schema.yaml");
+    let samples_schema = workflow_schema("samples.schema.yaml");
+    // (config file, the directory its paths are relative to)
+    for (rel, workdir) in [
+        ("config/config.yaml", ""),
+        (".test/config/config.yaml", ".test"),
+    ] {
+        let config: serde_json::Value =
+            serde_norway::from_str(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap();
+        let errs: Vec<String> = config_schema
+            .iter_errors(&config)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errs.is_empty(), "{rel}: {errs:?}");
+        let workdir = repo().join(workdir);
+        let sheet = workdir.join(config["samples"].as_str().unwrap());
+        let rows = csv_rows(&sheet);
+        assert!(!rows.is_empty());
+        for row in &rows {
+            assert!(samples_schema.is_valid(row), "{}: {row}", sheet.display());
+        }
+        if rel.starts_with(".test") && common::shared().is_none() {
+            continue;
+        }
+        // the files are there, relative to the working directory
+        let mut files: Vec<String> = rows
+            .iter()
+            .map(|r| r["fastq_1"].as_str().unwrap().to_string())
+            .collect();
+        files.extend(["mature", "hairpin"].map(|k| config[k].as_str().unwrap().to_string()));
+        for f in files {
+            assert!(workdir.join(&f).is_file(), "{rel}: {f} missing");
+        }
+    }
+    // and broken ones do not pass
+    let good: serde_json::Value = serde_norway::from_str(
+        &std::fs::read_to_string(repo().join("config/config.yaml")).unwrap(),
+    )
+    .unwrap();
+    for (key, value) in [
+        ("protocol", serde_json::json!("truseq")),
+        ("threads", serde_json::json!(0)),
+        ("species", serde_json::json!("human")),
+        ("samplesheet", serde_json::json!("samples.csv")),
+    ] {
+        let mut bad = good.clone();
+        bad[key] = value;
+        assert!(
+            !config_schema.is_valid(&bad),
+            "accepted {key}: {}",
+            bad[key]
+        );
+    }
+    let mut no_mature = good.clone();
+    no_mature.as_object_mut().unwrap().remove("mature");
+    assert!(!config_schema.is_valid(&no_mature));
+    for bad in [
+        serde_json::json!({ "sample": "a b", "fastq_1": "a.fastq.gz" }),
+        serde_json::json!({ "sample": "a", "fastq_1": "a.bam" }),
+        serde_json::json!({ "sample": "a" }),
+    ] {
+        assert!(!samples_schema.is_valid(&bad), "accepted {bad}");
+    }
 }

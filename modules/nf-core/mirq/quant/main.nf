@@ -1,0 +1,76 @@
+process MIRQ_QUANT {
+    tag "$meta.id"
+    label 'process_medium'
+
+    // mirq is not on Bioconda / BioContainers yet: with -profile conda or a
+    // container profile, point these at your own build (packaging/ in the
+    // mirq repository); without a profile the task runs the mirq on PATH.
+    conda "${moduleDir}/environment.yml"
+    container "mirq:0.1.0"
+
+    input:
+    tuple val(meta), path(reads)
+    tuple val(meta2), path(mature)
+    tuple val(meta3), path(hairpin)
+    val species
+
+    output:
+    tuple val(meta), path("${prefix}/mature_counts.tsv")        , emit: counts
+    tuple val(meta), path("${prefix}/mature_counts_unique.tsv") , emit: counts_unique
+    tuple val(meta), path("${prefix}/mature_rpm.tsv")           , emit: rpm
+    tuple val(meta), path("${prefix}/hairpin_counts.tsv")       , emit: hairpin_counts
+    tuple val(meta), path("${prefix}/isomirs.gff3")             , emit: gff, optional: true
+    tuple val(meta), path("${prefix}/isomirs.tsv")              , emit: isomirs, optional: true
+    tuple val(meta), path("${prefix}/collapsed/*.fa")           , emit: collapsed
+    tuple val(meta), path("${prefix}/qc/*.length.tsv")          , emit: lengths
+    tuple val(meta), path("${prefix}/multiqc/*_mqc.json")       , emit: multiqc
+    tuple val(meta), path("${prefix}/inserts.tsv.gz")           , emit: inserts
+    tuple val(meta), path("${prefix}/stats.json")               , emit: stats
+    tuple val(meta), path("${prefix}.log")                      , emit: log
+    tuple val("${task.process}"), val('mirq'), eval("mirq --version | sed 's/^mirq //'"), topic: versions, emit: versions_mirq
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    def hairpin_arg = hairpin ? "--hairpin ${hairpin}" : ''
+    """
+    printf 'sample,fastq_1\\n' > ${prefix}.samplesheet.csv
+    for fastq in ${reads}; do
+        printf '%s,%s\\n' '${meta.id}' "\$fastq" >> ${prefix}.samplesheet.csv
+    done
+
+    mirq \\
+        quant \\
+        $args \\
+        --threads $task.cpus \\
+        --species ${species} \\
+        --mature ${mature} \\
+        ${hairpin_arg} \\
+        --samplesheet ${prefix}.samplesheet.csv \\
+        --outdir ${prefix} \\
+        2>| >(tee ${prefix}.log >&2)
+    """
+
+    stub:
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    echo $args
+    mkdir -p ${prefix}/collapsed ${prefix}/qc ${prefix}/multiqc
+    for table in mature_counts mature_counts_unique mature_rpm hairpin_counts isomirs; do
+        touch ${prefix}/\$table.tsv
+    done
+    touch ${prefix}/isomirs.gff3
+    touch ${prefix}/collapsed/${meta.id}.fa
+    touch ${prefix}/qc/${meta.id}.length.tsv
+    for section in general_stats insert_lengths composition; do
+        touch ${prefix}/multiqc/mirq_\${section}_mqc.json
+    done
+    echo | gzip > ${prefix}/inserts.tsv.gz
+    touch ${prefix}/stats.json
+    touch ${prefix}.log
+    """
+}

@@ -1,0 +1,56 @@
+# Configuration and samplesheet, checked against workflow/schemas/.
+
+import csv
+import os
+import shlex
+
+OUTDIR = os.path.normpath(config["outdir"])
+MATURE = config["mature"]
+HAIRPIN = config.get("hairpin") or ""
+HAIRPIN_INPUT = [HAIRPIN] if HAIRPIN else []
+HAIRPIN_ARG = f"--hairpin {shlex.quote(HAIRPIN)}" if HAIRPIN else ""
+TABLES = [
+    "mature_counts.tsv",
+    "mature_counts_unique.tsv",
+    "mature_rpm.tsv",
+    "hairpin_counts.tsv",
+]
+
+
+def read_samplesheet(path):
+    """Sample -> FASTQ files, in samplesheet order, each row checked against
+    schemas/samples.schema.yaml. Relative paths are taken from the working
+    directory, or else from the samplesheet's directory (as
+    `mirq quant --samplesheet` does)."""
+    samples = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            row = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
+            if not row:
+                continue
+            validate(row, "../schemas/samples.schema.yaml")
+            fastq = row["fastq_1"]
+            if not os.path.isabs(fastq) and not os.path.exists(fastq):
+                fastq = os.path.join(os.path.dirname(path), fastq)
+            samples.setdefault(row["sample"], []).append(fastq)
+    if not samples:
+        raise ValueError(f"{path}: no samples")
+    return samples
+
+
+SAMPLES = read_samplesheet(config["samples"])
+
+
+def merged_files(prefix):
+    """The files `mirq quant` and `mirq merge` write at the top of their
+    output directory (isomirs.* only with a hairpin FASTA)."""
+    files = [f"{prefix}/{table}" for table in TABLES]
+    if HAIRPIN:
+        files += [f"{prefix}/isomirs.gff3", f"{prefix}/isomirs.tsv"]
+    return files + [f"{prefix}/inserts.tsv.gz", f"{prefix}/stats.json"]
+
+
+def multiqc_files(prefix):
+    """The MultiQC custom content files of an output directory."""
+    sections = ["general_stats", "insert_lengths", "composition"]
+    return [f"{prefix}/multiqc/mirq_{section}_mqc.json" for section in sections]
