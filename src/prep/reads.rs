@@ -156,7 +156,7 @@ fn trim_serial(
 ) -> Result<(TrimCounts, QualitySum, SampleInserts)> {
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    let mut scratch = Scratch::default();
     let mut since_tick = 0u64;
     let mut quality = QualitySum::default();
     for file in &sample.files {
@@ -167,7 +167,7 @@ fn trim_serial(
                 progress.inc(since_tick);
                 since_tick = 0;
             }
-            prep.read(seq, qual, &mut counts, &mut inserts, &mut buf);
+            prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
         })?;
     }
     progress.inc(since_tick);
@@ -275,6 +275,14 @@ fn trim_parallel(
     Ok((counts, quality, inserts))
 }
 
+/// A worker's reusable buffers: the normalised read and the key built
+/// from it.
+#[derive(Default)]
+struct Scratch {
+    read: Vec<u8>,
+    key: Vec<u8>,
+}
+
 /// The queue of full batches, shared by the trimming workers.
 type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 
@@ -306,7 +314,7 @@ impl ReadPrep {
     ) -> (TrimCounts, SampleInserts) {
         let mut counts = TrimCounts::default();
         let mut inserts = SampleInserts::default();
-        let mut buf: Vec<u8> = Vec::with_capacity(256);
+        let mut scratch = Scratch::default();
         loop {
             let next = full.lock().expect("batch queue").recv();
             let Ok(mut batch) = next else { break };
@@ -314,7 +322,7 @@ impl ReadPrep {
             for &end in &batch.ends {
                 let seq = &batch.bases[start..end];
                 let qual = batch.quals.get(start..end).unwrap_or_default();
-                self.read(seq, qual, &mut counts, &mut inserts, &mut buf);
+                self.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
                 start = end;
             }
             batch.bases.clear();
@@ -325,18 +333,23 @@ impl ReadPrep {
         (counts, inserts)
     }
 
-    /// Trims one read, counts its outcome and collapses its insert
-    /// (normalised to upper-case ACGT, U as T, anything else N), followed by
-    /// its UMI when deduplicating (a [`UmiKey`]); `buf` is scratch.
+    /// Normalises one read's bases (upper-case ACGT, U as T, anything else
+    /// N) before any adapter, UMI or insert logic sees them, trims it,
+    /// counts its outcome and collapses its insert, followed by its UMI when
+    /// deduplicating (a [`UmiKey`]).
     #[inline]
     fn read(
         &self,
-        seq: &[u8],
+        raw: &[u8],
         qual: &[u8],
         counts: &mut TrimCounts,
         inserts: &mut SampleInserts,
-        buf: &mut Vec<u8>,
+        scratch: &mut Scratch,
     ) {
+        let Scratch { read, key: buf } = scratch;
+        read.clear();
+        read.extend(raw.iter().map(|&b| normalize_base(b)));
+        let seq = &read[..];
         counts.reads_in += 1;
         let outcome = if self.trimmer.uses_quality() {
             self.trimmer.trim_with_quality(seq, qual)
@@ -362,7 +375,7 @@ impl ReadPrep {
             TrimOutcome::Insert { start, end } => {
                 counts.length(end - start);
                 buf.clear();
-                buf.extend(seq[start..end].iter().map(|&b| normalize_base(b)));
+                buf.extend_from_slice(&seq[start..end]);
                 if let Some(umi) = &self.umi {
                     buf.push(UmiKey::SEPARATOR);
                     let adapter_start = end + self.trimmer.cut_3p();

@@ -1,0 +1,79 @@
+//! Inputs that once gave a silent wrong answer (issue: no silent wrong
+//! answer): each case must count like its clean twin, or fail with a message
+//! that names what is wrong.
+
+mod common;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use common::Quant;
+
+/// A copy of a gzipped FASTQ with its sequence lines rewritten by `edit`.
+fn rewrite_fastq(from: &Path, to: &Path, edit: impl Fn(&str) -> String) {
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(from).unwrap(),
+    ));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to).unwrap());
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.unwrap();
+        let line = if i % 4 == 1 { edit(&line) } else { line };
+        writeln!(out, "{line}").unwrap();
+    }
+}
+
+fn quant_sample1(shared: &Path, fastq: &Path, out: &Path) -> (Vec<u8>, serde_json::Value) {
+    Quant::mirbase(
+        shared,
+        "hsa",
+        "mature_nfcore_test.fa",
+        Some("hairpin_hsa.fa"),
+        out,
+    )
+    .args(["--engine", "cpu"])
+    .arg(fastq)
+    .run_ok();
+    // the table without its header (which names the sample)
+    let counts = std::fs::read_to_string(out.join("mature_counts.tsv")).unwrap();
+    let rows = counts.split_once('\n').unwrap().1.as_bytes().to_vec();
+    (rows, common::stats(out))
+}
+
+/// Lower-case reads, and RNA letters (U), count exactly like the upper-case
+/// DNA reads they spell: adapter, UMI and insert logic see normalised bases.
+#[test]
+fn lowercase_and_rna_reads_count_like_uppercase() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let original = shared.join("data/fastq/mirtrace_sample1.fastq.gz");
+    let plain: PathBuf = dir.path().join("sample1.fastq");
+    rewrite_fastq(&original, &plain, |s| s.to_string());
+    let lower = dir.path().join("sample1_lower.fastq");
+    rewrite_fastq(&original, &lower, |s| s.to_ascii_lowercase());
+    let rna = dir.path().join("sample1_rna.fastq");
+    rewrite_fastq(&original, &rna, |s| s.replace('T', "U"));
+    let (want, stats) = quant_sample1(&shared, &plain, &dir.path().join("plain"));
+    let assigned = stats["samples"][0]["assigned_mature"].as_u64().unwrap();
+    assert!(
+        assigned > 4000,
+        "{assigned} reads assigned on the clean run"
+    );
+    for (name, fastq) in [("lower", &lower), ("rna", &rna)] {
+        let (got, got_stats) = quant_sample1(&shared, fastq, &dir.path().join(name));
+        let (a, b) = (&got_stats["samples"][0], &stats["samples"][0]);
+        for key in [
+            "adapter_found",
+            "assigned_mature",
+            "inserts",
+            "unique_inserts",
+        ] {
+            assert_eq!(a[key], b[key], "{name}: {key}");
+        }
+        assert!(
+            got == want,
+            "{name}: mature_counts.tsv differs from the upper-case run"
+        );
+    }
+}
