@@ -77,3 +77,47 @@ fn lowercase_and_rna_reads_count_like_uppercase() {
         );
     }
 }
+
+/// A sample name that climbs out of the outdir is refused, naming the
+/// samplesheet line, and nothing is written anywhere.
+#[test]
+fn sample_name_with_a_path_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::copy(common::test_data("tiny/tiny.fastq"), deep.join("r.fastq")).unwrap();
+    let sheet = deep.join("s.csv");
+    std::fs::write(&sheet, "sample,fastq_1\nok,r.fastq\n../../pwned,r.fastq\n").unwrap();
+    let out = deep.join("out");
+    let run = Quant::new("tst", common::test_data("tiny/mature.fa"), &out)
+        .arg("--samplesheet")
+        .arg(&sheet)
+        .output();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_ne!(run.status.code(), Some(0));
+    assert!(
+        stderr.contains("line 3") && stderr.contains("path separator"),
+        "{stderr}"
+    );
+    let mut written = Vec::new();
+    for entry in walk(dir.path()) {
+        if !entry.ends_with("r.fastq") && !entry.ends_with("s.csv") {
+            written.push(entry);
+        }
+    }
+    assert!(written.is_empty(), "written: {written:?}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -363,14 +363,15 @@ fn workflow_configs_pass_the_workflow_schemas() {
         if rel.starts_with(".test") && common::shared().is_none() {
             continue;
         }
-        // the files are there, relative to the working directory
-        let mut files: Vec<String> = rows
+        // the reads are there, relative to the samplesheet's directory, and
+        // the references relative to the working directory
+        let sheet_dir = sheet.parent().unwrap();
+        let reads = rows
             .iter()
-            .map(|r| r["fastq_1"].as_str().unwrap().to_string())
-            .collect();
-        files.extend(["mature", "hairpin"].map(|k| config[k].as_str().unwrap().to_string()));
-        for f in files {
-            assert!(workdir.join(&f).is_file(), "{rel}: {f} missing");
+            .map(|r| sheet_dir.join(r["fastq_1"].as_str().unwrap()));
+        let references = ["mature", "hairpin"].map(|k| workdir.join(config[k].as_str().unwrap()));
+        for f in reads.chain(references) {
+            assert!(f.is_file(), "{rel}: {} missing", f.display());
         }
     }
     // and broken ones do not pass
