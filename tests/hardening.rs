@@ -121,3 +121,55 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// Wrong references fail with a message saying what is wrong: a name with
+/// two sequences, hairpins given as matures (and the two swapped); an
+/// IUPAC letter in a mature is a warning naming it, and it is still counted.
+#[test]
+fn references_that_would_count_nothing_are_refused_or_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mature = std::fs::read_to_string(common::test_data("tiny/mature.fa")).unwrap();
+    let reads = common::test_data("tiny/tiny.fastq");
+    let run = |name: &str, mature_text: &str, hairpin: Option<&Path>| {
+        let m = dir.path().join(format!("{name}.fa"));
+        std::fs::write(&m, mature_text).unwrap();
+        let q = Quant::new("tst", &m, &dir.path().join(name)).arg(&reads);
+        let q = match hairpin {
+            Some(h) => q.arg("--hairpin").arg(h),
+            None => q,
+        };
+        let out = q.output();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let twice = format!("{mature}>tst-miR-2a again\nUGAGGUAGUAGGUUGUAUAGUA\n");
+    let (code, err) = run("twice", &twice, None);
+    assert_ne!(code, Some(0));
+    assert!(
+        err.contains("'tst-miR-2a' names two different sequences"),
+        "{err}"
+    );
+    let hairpins = std::fs::read_to_string(common::test_data("tiny/hairpin.fa")).unwrap();
+    let (code, err) = run("hairpins", &hairpins, None);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("look like hairpins"), "{err}");
+    let (code, err) = run(
+        "swapped",
+        &mature,
+        Some(&common::test_data("tiny/mature.fa")),
+    );
+    assert_ne!(code, Some(0));
+    assert!(err.contains("look like matures"), "{err}");
+    // miR-1-5p with R (A or G) where its reads have A
+    let iupac = mature.replace("UAGCAGCACGUAAAUAUUGGCG", "UAGCAGCACGURAAUAUUGGCG");
+    let (code, err) = run("iupac", &iupac, None);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("WARNING") && err.contains("tst-miR-1-5p"),
+        "{err}"
+    );
+    let (_, rows) = common::read_table(&dir.path().join("iupac/mature_counts.tsv"));
+    assert!(rows["tst-miR-1-5p"][0] > 0.0, "{rows:?}");
+}

@@ -133,6 +133,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     };
     let early_selection = early_started.elapsed();
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
+    warn_ambiguous(&reference);
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
     let (protocol, trim, detection) = resolve_trimming(opts)?;
     let out = StagedOutputs::new(&opts.outdir)?;
@@ -215,6 +216,23 @@ fn engine_stats(
         unique_inserts: inserts as u64,
         ..RunStats::default()
     }
+}
+
+/// Says on stderr which matures hold IUPAC letters (each costs a
+/// mismatch where it stands).
+pub(crate) fn warn_ambiguous(reference: &Reference) {
+    let names = reference.ambiguous_matures();
+    if names.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = names.iter().copied().take(5).collect();
+    eprintln!(
+        "mirq: WARNING: {} mature miRNA{} hold letters other than ACGTU ({}{}): no read base matches them there, so each costs a mismatch",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if names.len() > shown.len() { ", ..." } else { "" }
+    );
 }
 
 /// `MirGeneDB` when the matures have MirGeneDB-style names (`Hsa-Let-7-P1b_5p`:
