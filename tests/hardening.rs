@@ -173,3 +173,107 @@ fn references_that_would_count_nothing_are_refused_or_named() {
     let (_, rows) = common::read_table(&dir.path().join("iupac/mature_counts.tsv"));
     assert!(rows["tst-miR-1-5p"][0] > 0.0, "{rows:?}");
 }
+
+/// Relative paths of every file under `dir`, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = walk(dir)
+        .iter()
+        .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// A tiny-reference quant of `reads` into `out` (with the tiny hairpins
+/// when `hairpin`), with the environment `env`.
+fn tiny_quant(
+    out: &Path,
+    reads: &[&str],
+    hairpin: bool,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut q = Quant::new("tst", common::test_data("tiny/mature.fa"), out)
+        .args(reads.iter().map(|r| common::test_data(r)));
+    if hairpin {
+        q = q.arg("--hairpin").arg(common::test_data("tiny/hairpin.fa"));
+    }
+    q.envs(env).output()
+}
+
+/// A rerun with fewer samples and no hairpins leaves exactly the files a
+/// fresh run writes: nothing of the earlier run stays.
+#[test]
+fn a_rerun_leaves_no_stale_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, fresh) = (dir.path().join("out"), dir.path().join("fresh"));
+    let two = ["tiny/tiny.fastq", "tiny/second.fastq"];
+    assert!(tiny_quant(&out, &two, true, &[]).status.success());
+    assert!(files(&out).iter().any(|f| f.contains("isomirs.gff3")));
+    assert!(tiny_quant(&out, &two[..1], false, &[]).status.success());
+    assert!(tiny_quant(&fresh, &two[..1], false, &[]).status.success());
+    assert_eq!(files(&out), files(&fresh));
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "leftovers beside the outdirs: {left:?}");
+}
+
+/// A run killed at each step of switching its outputs in leaves the
+/// earlier complete set or its own, never a mix; the next run clears what
+/// the killed one left.
+#[test]
+fn a_run_killed_while_switching_leaves_one_complete_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let two = ["tiny/tiny.fastq", "tiny/second.fastq"];
+    assert!(tiny_quant(&out, &two, true, &[]).status.success());
+    let before = files(&out);
+    let fresh = dir.path().join("fresh");
+    assert!(tiny_quant(&fresh, &two[..1], false, &[]).status.success());
+    let after = files(&fresh);
+    for step in ["staged", "switched"] {
+        assert!(tiny_quant(&out, &two, true, &[]).status.success());
+        let killed = tiny_quant(&out, &two[..1], false, &[("MIRQ_TEST_KILL_AT", step)]);
+        assert_eq!(killed.status.code(), Some(137), "{step}");
+        let now = files(&out);
+        assert!(now == before || now == after, "{step}: a mix: {now:?}");
+        let names = common::stats(&out)["samples"].as_array().unwrap().len();
+        assert_eq!(names, if now == before { 2 } else { 1 }, "{step}");
+        assert!(tiny_quant(&out, &two[..1], false, &[]).status.success());
+        assert_eq!(files(&out), after, "{step}: the next run");
+        let beside = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(beside, 2, "{step}: leftovers beside the outdir");
+    }
+}
+
+/// A second run into an outdir another run holds fails at once, naming it;
+/// a file, or a directory of someone else's files, is refused as outdir.
+#[test]
+fn busy_foreign_and_file_outdirs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let held = mirq::output::outdir::OutdirLock::acquire(dir.path(), "out", &out).unwrap();
+    let run = tiny_quant(&out, &["tiny/tiny.fastq"], false, &[]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_ne!(run.status.code(), Some(0));
+    let pid = std::process::id().to_string();
+    assert!(
+        err.contains("another mirq run") && err.contains(&pid),
+        "{err}"
+    );
+    assert!(!out.exists());
+    drop(held);
+    let mine = dir.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("thesis.docx"), "mine").unwrap();
+    let run = tiny_quant(&mine, &["tiny/tiny.fastq"], false, &[]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("did not write"), "{err}");
+    assert!(mine.join("thesis.docx").exists());
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let err = String::from_utf8_lossy(&tiny_quant(&file, &["tiny/tiny.fastq"], false, &[]).stderr)
+        .into_owned();
+    assert!(err.contains("is a file, not a directory"), "{err}");
+}

@@ -149,7 +149,7 @@ fn snakemake_quant_rule_runs_every_sample() {
             }
         }
     }
-    assert!(!s.outdir.join("mature_counts.tsv").exists());
+    assert!(!s.outdir.join("merged/mature_counts.tsv").exists());
 }
 
 #[test]
@@ -171,7 +171,8 @@ fn snakemake_merges_to_the_joint_run() {
     let files = files_under(&joint);
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
     for f in files.iter().filter(|f| *f != "stats.json") {
-        let merged = std::fs::read(s.outdir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let merged =
+            std::fs::read(s.outdir.join("merged").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         let want = std::fs::read(joint.join(f)).unwrap();
         assert!(merged == want, "merged {f} differs from the joint run's");
     }
@@ -185,7 +186,7 @@ fn snakemake_merges_to_the_joint_run() {
         .filter(|l| {
             !["collapsed", "qc", "multiqc"]
                 .iter()
-                .any(|d| l.starts_with(&format!("results/{d}/")))
+                .any(|d| l.starts_with(&format!("results/merged/{d}/")))
         })
         .collect();
     assert!(
@@ -200,7 +201,7 @@ fn snakemake_merges_to_the_joint_run() {
         let text = std::fs::read_to_string(s.outdir.join("logs").join(log)).unwrap();
         assert!(text.contains(says), "{log}: {text}");
     }
-    let stats = common::stats(&s.outdir);
+    let stats = common::stats(&s.outdir.join("merged"));
     let names: Vec<&str> = stats["samples"]
         .as_array()
         .unwrap()

@@ -5,6 +5,8 @@ import os
 import shlex
 
 OUTDIR = os.path.normpath(config["outdir"])
+# mirq replaces its output directory whole: the merge has one of its own
+MERGED = f"{OUTDIR}/merged"
 MATURE = config["mature"]
 HAIRPIN = config.get("hairpin") or ""
 HAIRPIN_INPUT = [HAIRPIN] if HAIRPIN else []
