@@ -277,3 +277,61 @@ fn busy_foreign_and_file_outdirs_are_refused() {
         .into_owned();
     assert!(err.contains("is a file, not a directory"), "{err}");
 }
+
+/// Messages that once misled now say what is wrong.
+#[test]
+fn bad_inputs_get_messages_that_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let quant = |input: &Path| {
+        let out = dir.path().join(format!(
+            "out_{}",
+            input.file_name().unwrap().to_string_lossy()
+        ));
+        let run = Quant::new("tst", common::test_data("tiny/mature.fa"), &out)
+            .arg(input)
+            .output();
+        (
+            run.status.code(),
+            String::from_utf8_lossy(&run.stderr).into_owned(),
+        )
+    };
+    // a directory given as FASTQ
+    let folder = dir.path().join("reads_dir");
+    std::fs::create_dir(&folder).unwrap();
+    let (code, err) = quant(&folder);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("is a directory, not a FASTQ file"), "{err}");
+    // gzip with trailing garbage: every record was read, and it says so
+    let mut body = Vec::new();
+    for i in 0..10_000 {
+        body.extend_from_slice(
+            format!("@r{i}\nTAGCAGCACGTAAATATTGGCG\n+\nIIIIIIIIIIIIIIIIIIIIII\n").as_bytes(),
+        );
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&body).unwrap();
+    let mut bytes = gz.finish().unwrap();
+    bytes.extend_from_slice(b"this is not gzip");
+    let garbage = dir.path().join("garbage.fastq.gz");
+    std::fs::write(&garbage, &bytes).unwrap();
+    let (code, err) = quant(&garbage);
+    assert_ne!(code, Some(0));
+    assert!(
+        err.contains("after record 10000") && err.contains("trailing"),
+        "{err}"
+    );
+    // quality bytes below '!'
+    let low = dir.path().join("lowqual.fastq");
+    std::fs::write(&low, "@a\nACGT\n+\nIIII\n@b\nACGT\n+\nII\x1fI\n").unwrap();
+    let (code, err) = quant(&low);
+    assert_ne!(code, Some(0));
+    assert!(
+        err.contains("record 2 (b)") && err.contains("below '!'"),
+        "{err}"
+    );
+    // an empty file is a sample with no reads, said on stderr
+    let empty = common::test_data("tiny/empty.fastq");
+    let (code, err) = quant(&empty);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("empty: no reads in"), "{err}");
+}

@@ -55,9 +55,17 @@ pub struct QuantOptions {
     pub progress: bool,
 }
 
-/// Says on stderr what `--protocol auto` decided for each sample (always:
-/// a low or no confidence answer is a warning).
+/// Says on stderr which samples have no read, and what `--protocol auto`
+/// decided for each sample (always: a low or no confidence answer is a
+/// warning).
 fn report_detections(samples: &[SampleStats]) {
+    for s in samples.iter().filter(|s| s.reads_in == 0) {
+        eprintln!(
+            "mirq: WARNING: {}: no reads in {}: its columns are all zeros",
+            s.sample,
+            s.files.join(", ")
+        );
+    }
     for s in samples {
         let Some(d) = s.trimming.as_ref().and_then(|t| t.detection.as_ref()) else {
             continue;
