@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(run.hits.len(), run.rows.len());
         assert_eq!(run.reads.len(), run.samples.len());
         for sample in &run.reads {
-            assert!(sample.iter().all(|&(row, _)| (row as usize) < run.rows.len()));
+            assert!(sample
+                .iter()
+                .all(|&(row, _)| (row as usize) < run.rows.len()));
         }
     }
 });

@@ -12,8 +12,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&choice, read)) = data.split_first() else {
         return;
     };
-    let protocol = [Protocol::Illumina, Protocol::Qiaseq, Protocol::Nextflex, Protocol::Cats]
-        [choice as usize % 4];
+    let protocol = [
+        Protocol::Illumina,
+        Protocol::Qiaseq,
+        Protocol::Nextflex,
+        Protocol::Cats,
+    ][choice as usize % 4];
     let trim = TrimSettings::resolve(protocol, None, 16, 40).unwrap();
     let trimmer = trim.trimmer();
     let upper: Vec<u8> = read.iter().map(|&b| normalize_base(b)).collect();

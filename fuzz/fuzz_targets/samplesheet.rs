@@ -10,7 +10,10 @@ use mirq::input::samples::{read_samplesheet, validate_sample_name};
 fuzz_target!(|data: &[u8]| {
     let dir = tempfile::tempdir().unwrap();
     let sheet = dir.path().join("s.csv");
-    std::fs::File::create(&sheet).unwrap().write_all(data).unwrap();
+    std::fs::File::create(&sheet)
+        .unwrap()
+        .write_all(data)
+        .unwrap();
     if let Ok(samples) = read_samplesheet(&sheet) {
         let mut files = Vec::new();
         for s in &samples {
