@@ -8,9 +8,20 @@ use mirq::align::select::EngineChoice;
 use mirq::prep::protocol::ProtocolChoice;
 use mirq::prep::umi::UmiSpec;
 
+/// `mirq --version`: version, git commit and the GPU backends built in.
+fn version_line() -> &'static str {
+    let line = format!(
+        "{} (commit {}; GPU backends: {})",
+        env!("CARGO_PKG_VERSION"),
+        mirq::runtime::COMMIT,
+        mirq::align::gpu::backends_built_in()
+    );
+    Box::leak(line.into_boxed_str())
+}
+
 /// mirq: microRNA count matrices from small-RNA sequencing runs.
 #[derive(Debug, Parser)]
-#[command(name = "mirq", version, about, long_about = None, propagate_version = true)]
+#[command(name = "mirq", version = version_line(), about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -111,17 +111,9 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
     };
     let stats = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {
-        eprintln!(
-            "mirq: merged {} samples, {} unique inserts, {:.2} s; tables in {}",
-            stats.samples.len(),
-            stats.unique_inserts,
-            stats.elapsed_seconds,
-            args.outdir.display()
-        );
-        eprintln!(
-            "mirq: timings: {}",
-            stats.timings.summary(stats.align_inserts_per_second, true)
-        );
+        for line in mirq::output::summary::lines(&stats, &args.outdir, true) {
+            eprintln!("{line}");
+        }
     }
     Ok(())
 }
@@ -170,39 +162,10 @@ fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
     let quiet = args.quiet;
     let opts = quant_options(args)?;
     let stats = quant::run(&opts).context("quantification failed")?;
-    if let Some(note) = &stats.engine_note {
-        eprintln!("mirq: engine auto: {note}");
-    }
     if !quiet {
-        for s in &stats.samples {
-            let pct = |x: u64| {
-                if s.reads_in == 0 {
-                    0.0
-                } else {
-                    100.0 * x as f64 / s.reads_in as f64
-                }
-            };
-            eprintln!(
-                "mirq: {}: {} reads, {:.1}% with adapter, {:.1}% assigned to miRNAs ({} miRNAs detected)",
-                s.sample,
-                s.reads_in,
-                pct(s.adapter_found),
-                pct(s.assigned_mature),
-                s.mirnas_detected
-            );
+        for line in mirq::output::summary::lines(&stats, &opts.outdir, false) {
+            eprintln!("{line}");
         }
-        eprintln!(
-            "mirq: {} samples, {} unique inserts, engine {}, {:.2} s; tables in {}",
-            stats.samples.len(),
-            stats.unique_inserts,
-            stats.engine,
-            stats.elapsed_seconds,
-            opts.outdir.display()
-        );
-        eprintln!(
-            "mirq: timings: {}",
-            stats.timings.summary(stats.align_inserts_per_second, false)
-        );
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! sum of every stage's buffers rather than the largest stage's.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -54,4 +55,27 @@ pub fn progress_bar(wanted: bool) -> ProgressBar {
     );
     pb.enable_steady_tick(std::time::Duration::from_millis(200));
     pb
+}
+
+/// This build's version and git commit (`unknown` outside a checkout).
+pub const COMMIT: &str = env!("MIRQ_GIT_COMMIT");
+
+/// What a run said on stderr (and what it notes without saying), in order:
+/// the body of `mirq.log`.
+static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Says `line` on stderr and keeps it for `mirq.log`.
+pub fn say(line: String) {
+    eprintln!("{line}");
+    note(line);
+}
+
+/// Keeps `line` for `mirq.log` without saying it (what `-q` silences).
+pub fn note(line: String) {
+    LOG.lock().expect("run log").push(line);
+}
+
+/// The lines kept so far, in order; the log starts empty again.
+pub fn take_log() -> Vec<String> {
+    std::mem::take(&mut *LOG.lock().expect("run log"))
 }

@@ -174,3 +174,56 @@ fn stats_time_every_stage_and_stderr_says_so() {
     assert!(stats["timings"]["align"].is_number());
     assert!(!stderr.contains("timings"), "{stderr}");
 }
+
+/// Provenance: `--version` names the commit and GPU backends; stats.json
+/// records the command line, start and end (UTC) and commit; `mirq.log`
+/// holds every stderr line of the run, also with `-q` (which keeps stderr
+/// quiet but not the log).
+#[test]
+fn runs_record_their_provenance_and_log_also_with_quiet() {
+    let version = common::run_ok(common::mirq().arg("--version"));
+    assert!(
+        version.starts_with(&format!("mirq {} (commit ", env!("CARGO_PKG_VERSION")))
+            && version.contains("GPU backends: "),
+        "{version}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = common::Quant::new("tst", common::test_data("tiny/mature.fa"), &out)
+        .args(["--engine", "cpu"])
+        .arg(common::test_data("tiny/tiny.fastq"))
+        .arg(common::test_data("tiny/empty.fastq"))
+        .output();
+    assert!(run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stats = common::stats(&out);
+    let command: Vec<&str> = stats["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(command[1..4], ["quant", "-q", "--species"]);
+    for key in ["started", "finished"] {
+        let t = stats[key].as_str().unwrap();
+        assert!(
+            t.len() == 20 && t.ends_with('Z') && t.as_bytes()[10] == b'T',
+            "{key}: {t}"
+        );
+    }
+    assert!(!stats["commit"].as_str().unwrap().is_empty());
+    let log = std::fs::read_to_string(out.join("mirq.log")).unwrap();
+    assert!(
+        log.starts_with("# mirq ") && log.contains("# command: "),
+        "{log}"
+    );
+    // what -q let through to stderr is in the log, and so is the summary
+    for line in stderr.lines() {
+        assert!(log.contains(line), "'{line}' missing from mirq.log:\n{log}");
+    }
+    assert!(stderr.contains("empty: no reads"), "{stderr}");
+    assert!(
+        log.contains("mirq: tiny: ") && log.contains("mirq: timings: "),
+        "{log}"
+    );
+}

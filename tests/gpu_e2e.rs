@@ -86,7 +86,7 @@ fn output_files(dir: &Path) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     walk(dir, dir, &mut out);
-    out.retain(|p| p != Path::new("stats.json"));
+    out.retain(|p| p != Path::new("stats.json") && p != Path::new("mirq.log"));
     out.sort();
     out
 }

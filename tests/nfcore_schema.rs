@@ -165,7 +165,7 @@ fn nf_core_meta_schema_rejects_broken_meta_yml() {
             m["input"][3][0]["species"]["type"] = json!("str")
         }),
         ("topic element of an unknown type", |m| {
-            m["topics"]["versions"][0][2]["mirq --version | sed 's/^mirq //'"]["type"] =
+            m["topics"]["versions"][0][2]["mirq --version | cut -d ' ' -f 2"]["type"] =
                 json!("command")
         }),
     ];

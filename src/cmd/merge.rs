@@ -94,13 +94,14 @@ fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
 /// Runs the merge and writes the outputs.
 pub fn run(opts: &MergeOptions) -> Result<RunStats> {
     let started = Instant::now();
-    crate::runtime::in_thread_pool(opts.threads, || run_in_pool(opts, started))
+    let head = RunStats::starting();
+    crate::runtime::in_thread_pool(opts.threads, || run_in_pool(opts, started, head))
 }
 
 /// The merge itself. Its `read_trim_collapse` timing runs from `started`
 /// through the merged table (reading the directories and the reference);
 /// `align` is 0: the hits come from the directories.
-fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
+fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<RunStats> {
     if opts.dirs.is_empty() {
         return Err(invalid(Path::new(""), "no directory to merge".into()));
     }
@@ -133,7 +134,6 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
     engines.sort_unstable();
     engines.dedup();
     let stats = RunStats {
-        mirq_version: RunStats::VERSION.to_string(),
         engine: engines.join(","),
         engine_note: Some(format!(
             "merged from {} directories by mirq merge",
@@ -147,7 +147,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
         reference: first.run.reference.clone(),
         settings,
         samples: recorded.into_iter().flat_map(|r| r.run.samples).collect(),
-        ..RunStats::default()
+        ..head
     };
     let out = StagedOutputs::new(&opts.outdir)?;
     let data = RunData {
@@ -156,6 +156,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
         table: &table,
         hits: &hits,
         molecules,
+        merge: true,
     };
     finish(out, data, stats, started)
 }

@@ -20,7 +20,7 @@ use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::plan::PrepPlan;
 use crate::prep::protocol::{ProtocolChoice, TrimRequest};
 use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
-use crate::runtime::{in_thread_pool, progress_bar, release_free_memory};
+use crate::runtime::{in_thread_pool, progress_bar, release_free_memory, say};
 
 /// Everything `mirq quant` needs.
 #[derive(Debug, Clone)]
@@ -60,25 +60,28 @@ pub struct QuantOptions {
 /// warning).
 fn report_detections(samples: &[SampleStats]) {
     for s in samples.iter().filter(|s| s.reads_in == 0) {
-        eprintln!(
+        say(format!(
             "mirq: WARNING: {}: no reads in {}: its columns are all zeros",
             s.sample,
             s.files.join(", ")
-        );
+        ));
     }
     for s in samples {
         let Some(d) = s.trimming.as_ref().and_then(|t| t.detection.as_ref()) else {
             continue;
         };
-        eprintln!("mirq: {}: adapter auto-detection: {}", s.sample, d.summary);
+        say(format!(
+            "mirq: {}: adapter auto-detection: {}",
+            s.sample, d.summary
+        ));
         if let Some(w) = &d.warning {
-            eprintln!("mirq: {}: WARNING: {w}", s.sample);
+            say(format!("mirq: {}: WARNING: {w}", s.sample));
         }
         if let Some(given) = &d.adapter_override {
-            eprintln!(
+            say(format!(
                 "mirq: {}: --adapter {given} replaces the detected adapter",
                 s.sample
-            );
+            ));
         }
     }
 }
@@ -86,7 +89,8 @@ fn report_detections(samples: &[SampleStats]) {
 /// Runs the whole quantification and writes the outputs.
 pub fn run(opts: &QuantOptions) -> Result<RunStats> {
     let started = Instant::now();
-    in_thread_pool(opts.threads, || run_in_pool(opts, started))
+    let head = RunStats::starting();
+    in_thread_pool(opts.threads, || run_in_pool(opts, started, head))
 }
 
 /// The samples trimmed and collapsed into one table of unique inserts.
@@ -138,7 +142,7 @@ fn collapse_samples(opts: &QuantOptions, plan: &PrepPlan) -> Result<Collapsed> {
 /// reference, building its targets and `--protocol auto` detection; `align`
 /// is engine selection (also the early one of `--engine gpu`) plus
 /// [`align_table`]; [`finish`] times `assign_count` and `write`.
-fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
+fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<RunStats> {
     // --engine gpu fails before any FASTQ is read when no adapter exists
     let early_started = Instant::now();
     let early = match opts.engine {
@@ -175,6 +179,9 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         ALIGN_SLICE,
     )?;
     let align = align_started.elapsed() + early_selection;
+    if let Some(note) = engine_note(opts, &alignment) {
+        say(format!("mirq: engine auto: {note}"));
+    }
     let mut settings = RunSettings::new(
         protocol,
         &trim,
@@ -198,7 +205,13 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         settings,
         reference: ReferenceStats::of(&reference, &opts.mature, opts.hairpin.as_deref()),
         samples: collapsed.samples,
-        ..engine_stats(opts, &alignment, table.len(), (read_trim_collapse, align))
+        ..engine_stats(
+            opts,
+            &alignment,
+            table.len(),
+            (read_trim_collapse, align),
+            head,
+        )
     };
     let data = RunData {
         reference: &reference,
@@ -206,25 +219,24 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         table,
         hits: &alignment.hits,
         molecules,
+        merge: false,
     };
     finish(out, data, stats, started)
 }
 
-/// The run-level figures of the engine and the first two stages; the rest
-/// of [`RunStats`] is left empty for the caller.
+/// The run-level figures of the engine and the first two stages on top of
+/// `head` (version, command line, start); the rest is the caller's.
 fn engine_stats(
     opts: &QuantOptions,
     alignment: &Alignment,
     inserts: usize,
     (read_trim_collapse, align): (Duration, Duration),
+    head: RunStats,
 ) -> RunStats {
     RunStats {
-        mirq_version: RunStats::VERSION.to_string(),
         engine: alignment.engine.to_string(),
         gpu_adapter: alignment.adapter.clone(),
-        engine_note: alignment.warning.clone().or_else(|| {
-            (opts.engine == EngineChoice::Auto).then(|| alignment.decision.reason.clone())
-        }),
+        engine_note: engine_note(opts, alignment),
         engine_decision: Some(alignment.decision.clone()),
         threads: opts.threads.max(1),
         // finish adds assign_count and write
@@ -235,7 +247,7 @@ fn engine_stats(
         },
         align_inserts_per_second: Timings::per_second(inserts, align),
         unique_inserts: inserts as u64,
-        ..RunStats::default()
+        ..head
     }
 }
 
@@ -247,13 +259,21 @@ pub(crate) fn warn_ambiguous(reference: &Reference) {
         return;
     }
     let shown: Vec<&str> = names.iter().copied().take(5).collect();
-    eprintln!(
+    say(format!(
         "mirq: WARNING: {} mature miRNA{} hold letters other than ACGTU ({}{}): no read base matches them there, so each costs a mismatch",
         names.len(),
         if names.len() == 1 { "" } else { "s" },
         shown.join(", "),
         if names.len() > shown.len() { ", ..." } else { "" }
-    );
+    ));
+}
+
+/// Why `--engine auto` chose its engine, or a GPU warning.
+fn engine_note(opts: &QuantOptions, alignment: &Alignment) -> Option<String> {
+    alignment
+        .warning
+        .clone()
+        .or_else(|| (opts.engine == EngineChoice::Auto).then(|| alignment.decision.reason.clone()))
 }
 
 /// `--database`, or the reference's default.

@@ -2,6 +2,7 @@
 //! the unique-insert table and every insert's best hits to assignments,
 //! counts, QC verdicts and the output files.
 
+use std::io::Write;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -14,6 +15,7 @@ use crate::input::reference::Reference;
 use crate::output::inserts_file;
 use crate::output::qc;
 use crate::output::stats::{RunStats, Timings};
+use crate::output::summary;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
 use crate::prep::collapse::{InsertTable, SortedInserts};
 
@@ -39,6 +41,8 @@ pub struct RunData<'a> {
     pub hits: &'a FlatHits,
     /// Molecules, when deduplicating.
     pub molecules: Molecules,
+    /// A `mirq merge` (else a `mirq quant`) run.
+    pub merge: bool,
 }
 
 /// Assigns, counts and writes every output through `out` (count tables
@@ -59,9 +63,12 @@ pub fn finish(
     write_outputs(&out, &data, &stats, &counted)?;
     stats.timings.write = Timings::seconds(write_started.elapsed());
     stats.elapsed_seconds = Timings::seconds(started.elapsed());
+    stats.finished = crate::output::stats::utc_now();
+    let closing = summary::lines(&stats, out.outdir(), data.merge);
+    let log = summary::log_text(&stats, &crate::runtime::take_log(), &closing);
+    out.write("mirq.log", |w| w.write_all(log.as_bytes()))?;
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
     out.write("stats.json", |w| {
-        use std::io::Write;
         w.write_all(json.as_bytes())?;
         w.write_all(b"\n")
     })?;

@@ -10,6 +10,7 @@ pub mod multiqc;
 pub mod outdir;
 pub mod qc;
 pub mod stats;
+pub mod summary;
 
 use std::io::Write;
 

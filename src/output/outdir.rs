@@ -118,6 +118,11 @@ impl StagedOutputs {
             .map_err(err)
     }
 
+    /// The output directory, as given.
+    pub fn outdir(&self) -> &Path {
+        &self.outdir
+    }
+
     /// The files staged so far, in the order written (those written with
     /// [`Self::write_last`] after the others).
     pub fn staged_files(&self) -> Vec<String> {

@@ -410,6 +410,14 @@ impl ReferenceStats {
 pub struct RunStats {
     /// mirq version ([`RunStats::VERSION`]).
     pub mirq_version: String,
+    /// The git commit mirq was built from (`unknown` outside a checkout).
+    pub commit: String,
+    /// The command line, as given.
+    pub command_line: Vec<String>,
+    /// When the run started (UTC, RFC 3339).
+    pub started: String,
+    /// When the run finished, up to the writing of stats.json (UTC, RFC 3339).
+    pub finished: String,
     /// Engine that aligned the inserts (`cpu` or `gpu`).
     pub engine: String,
     /// The GPU adapter (name, backend, device type, limits) when the GPU
@@ -444,6 +452,25 @@ pub struct RunStats {
 impl RunStats {
     /// This build's version, as `mirq_version` records it.
     pub const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    /// A record of a run starting now: version, commit, command line and
+    /// start time filled in.
+    pub fn starting() -> Self {
+        Self {
+            mirq_version: Self::VERSION.to_string(),
+            commit: crate::runtime::COMMIT.to_string(),
+            command_line: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            started: utc_now(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The time now, UTC, RFC 3339 to the second.
+pub fn utc_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// What `mirq merge` reads back from a directory's stats.json: the parts

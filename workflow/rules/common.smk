@@ -47,7 +47,11 @@ def merged_files(prefix):
     files = [f"{prefix}/{table}" for table in TABLES]
     if HAIRPIN:
         files += [f"{prefix}/isomirs.gff3", f"{prefix}/isomirs.tsv"]
-    return files + [f"{prefix}/inserts.tsv.gz", f"{prefix}/stats.json"]
+    return files + [
+        f"{prefix}/inserts.tsv.gz",
+        f"{prefix}/stats.json",
+        f"{prefix}/mirq.log",
+    ]
 
 
 def multiqc_files(prefix):

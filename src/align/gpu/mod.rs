@@ -75,6 +75,22 @@ fn instance() -> wgpu::Instance {
     wgpu::Instance::new(desc)
 }
 
+/// The graphics backends this build of mirq can use (`vulkan, gl`).
+pub fn backends_built_in() -> String {
+    let built = wgpu::Instance::enabled_backend_features();
+    [
+        (wgpu::Backends::VULKAN, "vulkan"),
+        (wgpu::Backends::METAL, "metal"),
+        (wgpu::Backends::DX12, "dx12"),
+        (wgpu::Backends::GL, "gl"),
+    ]
+    .iter()
+    .filter(|(b, _)| built.contains(*b))
+    .map(|(_, name)| *name)
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// Every adapter wgpu sees on the primary backends, or on those
 /// `WGPU_BACKEND` names.
 pub fn list_adapters() -> Vec<AdapterSummary> {

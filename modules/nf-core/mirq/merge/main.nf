@@ -30,7 +30,8 @@ process MIRQ_MERGE {
     tuple val(meta), path("${prefix}/inserts.tsv.gz")           , emit: inserts
     tuple val(meta), path("${prefix}/stats.json")               , emit: stats
     tuple val(meta), path("${prefix}.log")                      , emit: log
-    tuple val("${task.process}"), val('mirq'), eval("mirq --version | sed 's/^mirq //'"), topic: versions, emit: versions_mirq
+    tuple val(meta), path("${prefix}/mirq.log")                 , emit: mirq_log
+    tuple val("${task.process}"), val('mirq'), eval("mirq --version | cut -d ' ' -f 2"), topic: versions, emit: versions_mirq
 
     when:
     task.ext.when == null || task.ext.when
@@ -74,5 +75,6 @@ process MIRQ_MERGE {
     echo | gzip > ${prefix}/inserts.tsv.gz
     touch ${prefix}/stats.json
     touch ${prefix}.log
+    touch ${prefix}/mirq.log
     """
 }
