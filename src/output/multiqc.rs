@@ -380,42 +380,29 @@ mod tests {
         RunStats {
             mirq_version: "0.1.0".into(),
             engine: "cpu".into(),
-            gpu_adapter: None,
-            engine_note: None,
-            engine_decision: None,
             threads: 1,
-            elapsed_seconds: 0.0,
-            timings: Default::default(),
-            align_inserts_per_second: None,
-            unique_inserts: 0,
             reference: ReferenceStats {
                 fingerprint: "0".into(),
                 species: "hsa".into(),
                 mature: "m.fa".into(),
-                hairpin: None,
-                mature_mirnas: 0,
-                hairpins: 0,
-                unplaced_matures: 0,
+                ..Default::default()
             },
             settings: RunSettings {
                 protocol: "illumina".into(),
                 adapter: adapter.map(String::from),
-                cut_5p: 0,
-                cut_3p: 0,
                 min_length: 16,
                 max_length: 40,
                 adapter_error_rate: 0.1,
                 adapter_min_overlap: 3,
-                umi: None,
-                counting: crate::output::stats::Counting::Reads,
                 database: "miRBase".into(),
-                quality_cutoff: None,
                 mismatches: 1,
                 max_nontemplated: 3,
                 window_5p: 3,
                 window_3p: 5,
+                ..Default::default()
             },
             samples,
+            ..Default::default()
         }
     }
 
