@@ -111,7 +111,9 @@ pub struct QuantArgs {
     #[arg(long, help_heading = "Reference")]
     pub database: Option<String>,
 
-    /// Species code as in miRBase names (hsa, mmu, bta, ...).
+    /// Species code as in miRBase names (hsa, mmu, bta, ...); several
+    /// comma-separated (hsa,ebv: human and Epstein-Barr virus miRNAs in one
+    /// table, named by species as miRBase names them); all: every record.
     #[arg(long, help_heading = "Reference")]
     pub species: String,
 

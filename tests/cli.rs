@@ -227,3 +227,100 @@ fn runs_record_their_provenance_and_log_also_with_quiet() {
         "{log}"
     );
 }
+
+/// `--species hsa,ebv` counts both in one table (names say the species, as
+/// miRBase's do): on the IsoMiRmap LCL run, EBV miRNAs hold about 3.7% of the
+/// reads; a code with no record is an error naming it.
+#[test]
+fn several_species_count_in_one_table() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lcl");
+    let fastq = shared.join("data/fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz");
+    let hairpin = Some("hairpin_v21.fa");
+    common::Quant::mirbase(&shared, "hsa,ebv", "mature_v21.fa.gz", hairpin, &out)
+        .args(["--engine", "cpu", "--adapter", "none"])
+        .arg(&fastq)
+        .run_ok();
+    let (_, rows) = common::read_table(&out.join("mature_counts.tsv"));
+    let ebv: f64 = rows
+        .iter()
+        .filter(|(n, _)| n.starts_with("ebv-"))
+        .map(|(_, v)| v[0])
+        .sum();
+    assert!((300.0..450.0).contains(&ebv), "{ebv} EBV reads");
+    assert!(rows["ebv-miR-BHRF1-1"][0] > 200.0);
+    assert!(rows.keys().any(|n| n.starts_with("hsa-")));
+    assert!(rows
+        .keys()
+        .all(|n| n.starts_with("hsa-") || n.starts_with("ebv-")));
+    let run = common::Quant::mirbase(
+        &shared,
+        "hsa,zzz",
+        "mature_v21.fa.gz",
+        None,
+        &dir.path().join("z"),
+    )
+    .arg(&fastq)
+    .output();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && err.contains("no record for species 'zzz'"),
+        "{err}"
+    );
+}
+
+/// Samplesheet `protocol` and `adapter` columns trim each sample its own
+/// way: the same tables as `--protocol auto` finds for these two kits; a bad
+/// protocol names its sample.
+#[test]
+fn samplesheet_protocol_and_adapter_columns_apply_per_sample() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fq = shared.join("data/fastq");
+    let sheet = dir.path().join("kits.csv");
+    std::fs::write(
+        &sheet,
+        format!(
+            "sample,fastq_1,protocol,adapter\nmirtrace_sample1,{},illumina,\nmirtrace_sample3,{},,ATCTCGTATGCCGTCTTCTGCTTG\n",
+            fq.join("mirtrace_sample1.fastq.gz").display(),
+            fq.join("mirtrace_sample3.fastq.gz").display()
+        ),
+    )
+    .unwrap();
+    let (by_sheet, by_auto) = (dir.path().join("sheet"), dir.path().join("auto"));
+    let quant = |out: &std::path::Path| {
+        common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, out)
+            .args(["--engine", "cpu"])
+    };
+    quant(&by_sheet).arg("--samplesheet").arg(&sheet).run_ok();
+    quant(&by_auto)
+        .args(["--protocol", "auto"])
+        .arg(fq.join("mirtrace_sample1.fastq.gz"))
+        .arg(fq.join("mirtrace_sample3.fastq.gz"))
+        .run_ok();
+    assert_eq!(
+        std::fs::read(by_sheet.join("mature_counts.tsv")).unwrap(),
+        std::fs::read(by_auto.join("mature_counts.tsv")).unwrap()
+    );
+    let stats = common::stats(&by_sheet);
+    assert_eq!(stats["settings"]["protocol"], "per-sample");
+    assert_eq!(
+        stats["samples"][1]["trimming"]["adapter"],
+        "ATCTCGTATGCCGTCTTCTGCTTG"
+    );
+    std::fs::write(&sheet, "sample,fastq_1,protocol\nx,a.fq,smartseq\n").unwrap();
+    let run = quant(&dir.path().join("bad"))
+        .arg("--samplesheet")
+        .arg(&sheet)
+        .output();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && err.contains("sample x") && err.contains("smartseq"),
+        "{err}"
+    );
+}

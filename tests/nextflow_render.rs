@@ -910,7 +910,10 @@ fn merge_module_merges_to_the_joint_run() {
     assert_eq!(files, files_under(&merged));
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
     // stats.json has timings, mirq.log the command line and times
-    for f in files.iter().filter(|f| *f != "stats.json" && *f != "mirq.log") {
+    for f in files
+        .iter()
+        .filter(|f| *f != "stats.json" && *f != "mirq.log")
+    {
         let got = std::fs::read(merged.join(f)).unwrap();
         let want = std::fs::read(joint.join(f)).unwrap();
         assert!(got == want, "merged {f} differs from the joint run's");

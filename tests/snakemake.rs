@@ -171,7 +171,10 @@ fn snakemake_merges_to_the_joint_run() {
     let files = files_under(&joint);
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
     // stats.json has timings, mirq.log the command line and times
-    for f in files.iter().filter(|f| *f != "stats.json" && *f != "mirq.log") {
+    for f in files
+        .iter()
+        .filter(|f| *f != "stats.json" && *f != "mirq.log")
+    {
         let merged =
             std::fs::read(s.outdir.join("merged").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         let want = std::fs::read(joint.join(f)).unwrap();

@@ -18,7 +18,7 @@ use crate::output::stats::{
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::plan::PrepPlan;
-use crate::prep::protocol::{ProtocolChoice, TrimRequest};
+use crate::prep::protocol::{Protocol, ProtocolChoice, TrimRequest, TrimSettings};
 use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
 use crate::runtime::{in_thread_pool, progress_bar, release_free_memory, say};
 
@@ -101,14 +101,52 @@ struct Collapsed {
     umi_keys: Vec<Option<SortedInserts>>,
 }
 
+/// Each sample's trimming: its request (the run's, with the samplesheet's
+/// `protocol` and `adapter` for it) and, unless it is `auto`, the settings
+/// resolved from it.
+struct SampleTrims {
+    requests: Vec<TrimRequest>,
+    fixed: Vec<Option<(Protocol, TrimSettings, ReadPrep)>>,
+}
+
+impl SampleTrims {
+    fn of(opts: &QuantOptions) -> Result<Self> {
+        let requests: Vec<TrimRequest> = opts
+            .samples
+            .iter()
+            .map(|s| opts.trim.for_sample(s))
+            .collect::<Result<_>>()?;
+        let fixed = requests
+            .iter()
+            .map(|r| match r.protocol {
+                ProtocolChoice::Auto => Ok(None),
+                ProtocolChoice::Preset(_) => {
+                    let (protocol, trim) = r.resolve(None)?;
+                    let prep = ReadPrep::new(&trim);
+                    Ok(Some((protocol, trim, prep)))
+                }
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { requests, fixed })
+    }
+
+    fn plan(&self, i: usize) -> PrepPlan<'_> {
+        match &self.fixed[i] {
+            Some((_, _, prep)) => PrepPlan::Fixed(prep),
+            None => PrepPlan::Detect(&self.requests[i]),
+        }
+    }
+}
+
 /// Trims and collapses every sample (in parallel), then joins them.
-fn collapse_samples(opts: &QuantOptions, plan: &PrepPlan) -> Result<Collapsed> {
+fn collapse_samples(opts: &QuantOptions, trims: &SampleTrims) -> Result<Collapsed> {
     let progress = progress_bar(opts.progress);
     let runs: Vec<CollapsedSample> = opts
         .samples
         .par_iter()
-        .map(|s| {
-            let run = trim_and_collapse(s, plan, &progress);
+        .enumerate()
+        .map(|(i, s)| {
+            let run = trim_and_collapse(s, &trims.plan(i), &progress);
             // the sample's hash tables are gone: their pages go back
             release_free_memory();
             run
@@ -120,11 +158,20 @@ fn collapse_samples(opts: &QuantOptions, plan: &PrepPlan) -> Result<Collapsed> {
         .samples
         .iter()
         .zip(runs)
-        .map(|(sample, run)| {
+        .zip(&trims.fixed)
+        .map(|((sample, run), fixed)| {
             let mut stats = SampleStats::from_collapsed(sample, &run);
-            stats.trimming = run
-                .detected
-                .map(|d| SampleTrimming::new(d.protocol.name(), &d.trim, Some(d.detection)));
+            stats.trimming = match (run.detected, fixed) {
+                (Some(d), _) => Some(SampleTrimming::new(
+                    d.protocol.name(),
+                    &d.trim,
+                    Some(d.detection),
+                )),
+                (None, Some((p, t, _))) if TrimRequest::overridden_by(sample) => {
+                    Some(SampleTrimming::new(p.name(), t, None))
+                }
+                _ => None,
+            };
             (stats, run.umi_keys)
         })
         .unzip();
@@ -153,18 +200,13 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     warn_ambiguous(&reference);
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    // with --protocol auto each sample decides its own trimming (the run's
-    // settings take the request's until the samples say)
-    let auto = opts.trim.protocol == ProtocolChoice::Auto;
+    // with --protocol auto, or samplesheet protocol/adapter columns, each
+    // sample has its own trimming (the run's settings take the request's
+    // until the samples say)
     let (protocol, trim) = opts.trim.resolve_for_run()?;
+    let trims = SampleTrims::of(opts)?;
     let out = StagedOutputs::new(&opts.outdir)?;
-    let prep = ReadPrep::new(&trim);
-    let plan = if auto {
-        PrepPlan::Detect(&opts.trim)
-    } else {
-        PrepPlan::Fixed(&prep)
-    };
-    let collapsed = collapse_samples(opts, &plan)?;
+    let mut collapsed = collapse_samples(opts, &trims)?;
     report_detections(&collapsed.samples);
     let table = &collapsed.table;
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
@@ -189,7 +231,12 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         (opts.window_5p, opts.window_3p),
         database_of(opts, &reference),
     );
-    settings.trimming_of(&collapsed.samples);
+    if collapsed.samples.iter().any(|s| s.trimming.is_some()) {
+        for s in &mut collapsed.samples {
+            s.trimming.get_or_insert_with(|| settings.trimming());
+        }
+        settings.trimming_of(&collapsed.samples);
+    }
     let molecules = if settings.counting == Counting::Molecules {
         Molecules::FromKeys(
             collapsed

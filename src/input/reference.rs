@@ -165,7 +165,8 @@ impl Reference {
     }
 }
 
-/// Reads the records of `species` (name prefix `<species>-`, any case) from a
+/// Reads the records of `species` (name prefix `<species>-`, any case; a
+/// comma-separated list such as `hsa,ebv` for several) from a
 /// FASTA file. A name seen before with the same sequence is dropped; with
 /// another sequence it is an error.
 pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
@@ -202,7 +203,13 @@ fn read_records_from(
     path: &Path,
     species: Option<&str>,
 ) -> Result<Vec<RefSeq>> {
-    let prefix = species.map(|s| format!("{}-", s.to_ascii_lowercase()));
+    // `hsa,ebv`: every species listed
+    let codes_wanted: Option<Vec<String>> = species.map(|s| {
+        s.split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .filter(|c| !c.is_empty())
+            .collect()
+    });
     let mut kept = Vec::new();
     // name -> (record number, index in `kept`)
     let mut seen: FxHashMap<String, (usize, usize)> = FxHashMap::default();
@@ -232,9 +239,9 @@ fn read_records_from(
         let header = String::from_utf8_lossy(rec.id());
         let name = header.split_whitespace().next().unwrap_or("").to_string();
         let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
-        *codes.entry(code).or_default() += 1;
-        let wanted = match &prefix {
-            Some(p) => name.to_ascii_lowercase().starts_with(p),
+        *codes.entry(code.clone()).or_default() += 1;
+        let wanted = match &codes_wanted {
+            Some(list) => list.contains(&code),
             None => true,
         };
         if !wanted {
@@ -262,13 +269,19 @@ fn read_records_from(
             message: "no FASTA record".into(),
         });
     }
-    if kept.is_empty() {
+    let missing = codes_wanted
+        .iter()
+        .flatten()
+        .find(|c| !codes.contains_key(c.as_str()));
+    if kept.is_empty() || missing.is_some() {
         let mut known: Vec<(String, usize)> = codes.into_iter().collect();
         known.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let examples: Vec<String> = known.iter().take(8).map(|(c, _)| c.clone()).collect();
         return Err(Error::UnknownSpecies {
             path: path.to_path_buf(),
-            species: species.unwrap_or_default().to_string(),
+            species: missing
+                .cloned()
+                .unwrap_or_else(|| species.unwrap_or_default().to_string()),
             examples: examples.join(", "),
         });
     }

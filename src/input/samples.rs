@@ -12,6 +12,12 @@ pub struct Sample {
     pub name: String,
     /// FASTQ files whose reads are pooled into this sample (lanes).
     pub files: Vec<PathBuf>,
+    /// The samplesheet's `protocol` for this sample (a preset or `auto`),
+    /// replacing `--protocol`; checked when trimming is resolved.
+    pub protocol: Option<String>,
+    /// The samplesheet's `adapter` for this sample (`none` for trimmed
+    /// reads), replacing `--adapter`.
+    pub adapter: Option<String>,
 }
 
 /// Sample name from a file name: the file name without `.fastq.gz`, `.fq.gz`,
@@ -89,6 +95,8 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
         samples.push(Sample {
             name,
             files: vec![path.clone()],
+            protocol: None,
+            adapter: None,
         });
     }
     Ok(samples)
@@ -96,7 +104,8 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
 
 /// Reads an nf-core style samplesheet: CSV (quoting, a UTF-8 byte-order
 /// mark and CRLF line ends are fine) whose header names at least `sample` and
-/// `fastq_1`; rows with the same sample are merged (lanes), samples keep the
+/// `fastq_1`, and optionally `protocol` and `adapter` (per sample, replacing
+/// `--protocol` and `--adapter`); rows with the same sample are merged (lanes), samples keep the
 /// order of their first row. Relative FASTQ paths are taken from the
 /// samplesheet's directory (as nf-core pipelines do), never from the working
 /// directory. A file listed twice (in one sample or two) is an error naming
@@ -140,6 +149,8 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         sample: sample_col,
         fastq_1: fq_col,
         fastq_2: col("fastq_2"),
+        protocol: col("protocol"),
+        adapter: col("adapter"),
         count: header.len(),
     };
     let base = path.parent().unwrap_or(Path::new("."));
@@ -155,6 +166,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
             continue;
         }
         let (name, fq) = rows.read(&record).map_err(|m| err(line, m))?;
+        let (protocol, adapter) = rows.trimming(&record);
         let file = base.join(fq);
         let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
@@ -168,10 +180,18 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         }
         seen.push((key, line));
         match samples.iter_mut().find(|s| s.name == name) {
+            Some(s) if (&s.protocol, &s.adapter) != (&protocol, &adapter) => {
+                return Err(err(
+                    line,
+                    format!("sample '{name}' has another protocol or adapter on an earlier line: lanes of a sample are trimmed alike"),
+                ));
+            }
             Some(s) => s.files.push(file),
             None => samples.push(Sample {
                 name: name.to_string(),
                 files: vec![file],
+                protocol,
+                adapter,
             }),
         }
     }
@@ -186,10 +206,18 @@ struct SheetColumns {
     sample: usize,
     fastq_1: usize,
     fastq_2: Option<usize>,
+    protocol: Option<usize>,
+    adapter: Option<usize>,
     count: usize,
 }
 
 impl SheetColumns {
+    /// A row's optional `protocol` and `adapter` (empty cells: not given).
+    fn trimming(&self, record: &csv::StringRecord) -> (Option<String>, Option<String>) {
+        let cell = |c: Option<usize>| c.map(|c| record[c].to_string()).filter(|v| !v.is_empty());
+        (cell(self.protocol), cell(self.adapter))
+    }
+
     /// A row's sample name (validated) and FASTQ path.
     fn read<'r>(
         &self,

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Error;
+use crate::input::samples::Sample;
 use crate::prep::detect::Detection;
 use crate::prep::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
 use crate::prep::umi::UmiSpec;
@@ -159,6 +160,33 @@ pub struct TrimRequest {
 }
 
 impl TrimRequest {
+    /// The request for one sample: its samplesheet `protocol` and `adapter`
+    /// replace the run's, an error naming the sample when they are not valid.
+    pub fn for_sample(&self, sample: &Sample) -> Result<Self, Error> {
+        let mut request = self.clone();
+        if let Some(p) = &sample.protocol {
+            request.protocol = p.parse().map_err(|e: Error| Error::InvalidValue {
+                what: "samplesheet protocol",
+                value: format!("{p} (sample {})", sample.name),
+                message: e.to_string(),
+            })?;
+        }
+        if let Some(a) = &sample.adapter {
+            request.adapter = Some(a.clone());
+        }
+        request.validate().map_err(|e| Error::InvalidValue {
+            what: "samplesheet trimming",
+            value: format!("sample {}", sample.name),
+            message: e.to_string(),
+        })?;
+        Ok(request)
+    }
+
+    /// Whether `sample` carries its own protocol or adapter.
+    pub fn overridden_by(sample: &Sample) -> bool {
+        sample.protocol.is_some() || sample.adapter.is_some()
+    }
+
     /// Checks what can be checked before any read is seen: the adapter's
     /// letters, the length limits and, for a preset, the UMI.
     pub fn validate(&self) -> Result<(), Error> {
