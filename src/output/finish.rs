@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::input::reference::Reference;
 use crate::output::inserts_file;
 use crate::output::qc;
+use crate::output::report::{self, ReportInput};
 use crate::output::stats::{RunStats, Timings};
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
 use crate::prep::collapse::{InsertTable, SortedInserts};
@@ -60,6 +61,7 @@ pub fn finish(
     stats.timings.write = Timings::seconds(write_started.elapsed());
     stats.elapsed_seconds = Timings::seconds(started.elapsed());
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
+    write_report(&out, &data, &counted, &json)?;
     out.write("stats.json", |w| {
         use std::io::Write;
         w.write_all(json.as_bytes())?;
@@ -67,6 +69,33 @@ pub fn finish(
     })?;
     out.commit()?;
     Ok(stats)
+}
+
+/// Stages report.html, made from the figures the files hold (stats.json's
+/// text, the mature counts as printed, isomirs.tsv's classes), so that
+/// `mirq report` on the directory makes the same page.
+fn write_report(
+    out: &StagedOutputs,
+    data: &RunData,
+    counted: &Counted,
+    stats_json: &str,
+) -> Result<()> {
+    let samples = counted.counts.mature.len();
+    let mirnas = data
+        .reference
+        .matures
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    let classes = counted.isomirs.as_ref().map(|isomirs| {
+        let rows = isomirs.class_rows(samples);
+        report::sum_classes(
+            rows.into_iter().map(|(_, class, reads)| (class, reads)),
+            samples,
+        )
+    });
+    let input = ReportInput::from_run(stats_json, mirnas, &counted.counts.mature, classes)?;
+    report::write(out, &input)
 }
 
 /// What the counting pass made: the count matrices, the molecules per
@@ -255,6 +284,19 @@ fn write_tables(
             &counts.mature_unique,
             format_count,
         )
+    })?;
+    let integers: Vec<Vec<f64>> = counts
+        .mature
+        .iter()
+        .map(|col| {
+            crate::output::integer_counts(col)
+                .into_iter()
+                .map(|n| n as f64)
+                .collect()
+        })
+        .collect();
+    out.write_last(crate::output::INTEGER_COUNTS, |w| {
+        write_matrix(w, "mirna", samples, &mature_names, &integers, format_count)
     })?;
     out.write_last("mature_counts.tsv", |w| {
         write_matrix(
