@@ -147,7 +147,7 @@ summary { cursor: pointer; color: #0072B2; }
 <body>
 "#;
 
-/// HTML-escapes text.
+/// HTML-escapes text (for element content and double-quoted attributes).
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -156,7 +156,6 @@ pub fn esc(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }
