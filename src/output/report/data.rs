@@ -385,7 +385,10 @@ mod tests {
     #[test]
     fn correlation_and_log_cpm() {
         let r = pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]);
-        assert!((r - 4.5 / (2.0f64 * (61.0 / 6.0)).sqrt()).abs() < 1e-12, "{r}");
+        assert!(
+            (r - 4.5 / (2.0f64 * (61.0 / 6.0)).sqrt()).abs() < 1e-12,
+            "{r}"
+        );
         assert!(pearson(&[1.0, 1.0], &[1.0, 2.0]).is_nan());
         // the all-zero miRNA is left out; CPM of a 1:3 column
         let l = log_cpm(&[vec![1.0, 0.0, 3.0], vec![2.0, 0.0, 2.0]]);

@@ -290,8 +290,8 @@ fn sample_table(html: &mut String, samples: &[SampleStats], has_adapter: bool) {
     }
     html.push_str(
         "</tbody>\n</table>\n<p class=\"note\">% of the reads read. Too short: inserts under the \
-         minimum length, adapter dimers (empty inserts) not included. QC rules: see the README \
-         (Quality control).</p>\n</section>\n",
+         minimum length, adapter dimers (empty inserts) not included. QC rules: the README, \
+         section QC.</p>\n</section>\n",
     );
 }
 
