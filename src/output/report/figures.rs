@@ -77,7 +77,7 @@ fn font(px: f64) -> TextStyle<'static> {
 
 /// Rough width of `text` at `px` pixels, for laying out label areas.
 fn text_width(text: &str, px: f64) -> u32 {
-    (text.chars().count() as f64 * px * 0.62).ceil() as u32
+    (text.chars().count() as f64 * px * 0.58).ceil() as u32
 }
 
 /// Room for the longest of `labels` at `px` pixels, plus a gap.
@@ -295,7 +295,7 @@ impl Heatmap<'_> {
         let bottom = if self.numeric_cols {
             50
         } else {
-            label_room(self.cols, 12.0) + 28
+            label_room(self.cols, 12.0) + 16
         };
         (cell_w, row_height(n), left, bottom)
     }
@@ -364,13 +364,13 @@ impl Heatmap<'_> {
         }
         chart.draw_series(rects)?;
         if !self.numeric_cols {
-            // column names under the cells, read downwards
+            // column names under the cells (clear of the ticks), read downwards
             let style = font(12.0)
                 .transform(FontTransform::Rotate90)
                 .pos(Pos::new(HPos::Left, VPos::Center));
             for (c, name) in self.cols.iter().enumerate() {
                 let (x, y) = chart.backend_coord(&(c as i32 * U + U / 2, n as i32 * U));
-                plot.draw(&Text::new(name.clone(), (x, y + 6), style.clone()))?;
+                plot.draw(&Text::new(name.clone(), (x, y + 10), style.clone()))?;
             }
         }
         self.cell_numbers(&mut chart, cell_h)

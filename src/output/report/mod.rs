@@ -545,10 +545,7 @@ fn two_decimals(v: f64) -> String {
 
 /// PCA of log CPM: a labelled scatter plot.
 fn pca(input: &ReportInput) -> Result<Figure> {
-    let note = "Principal components of log2(CPM + 1), miRNAs centred across samples; a label \
-                that would cover another is left out (the table under the plot has every \
-                sample)."
-        .to_string();
+    let note = "Principal components of log2(CPM + 1), miRNAs centred across samples.".to_string();
     let Some(pca) = Pca::of(&log_cpm(&input.counts)) else {
         return Ok((
             "PCA",
@@ -556,6 +553,9 @@ fn pca(input: &ReportInput) -> Result<Figure> {
             None,
         ));
     };
+    let note = note
+        + " A label that would cover another is left out: the table under the plot has every \
+           sample.";
     let axes = (
         format!("PC1 ({:.1}% of variance)", 100.0 * pca.explained.0),
         format!("PC2 ({:.1}% of variance)", 100.0 * pca.explained.1),
