@@ -11,6 +11,7 @@ HAIRPIN_INPUT = [HAIRPIN] if HAIRPIN else []
 HAIRPIN_ARG = f"--hairpin {shlex.quote(HAIRPIN)}" if HAIRPIN else ""
 TABLES = [
     "mature_counts.tsv",
+    "mature_counts_int.tsv",
     "mature_counts_unique.tsv",
     "mature_rpm.tsv",
     "hairpin_counts.tsv",
@@ -47,7 +48,11 @@ def merged_files(prefix):
     files = [f"{prefix}/{table}" for table in TABLES]
     if HAIRPIN:
         files += [f"{prefix}/isomirs.gff3", f"{prefix}/isomirs.tsv"]
-    return files + [f"{prefix}/inserts.tsv.gz", f"{prefix}/stats.json"]
+    return files + [
+        f"{prefix}/inserts.tsv.gz",
+        f"{prefix}/stats.json",
+        f"{prefix}/report.html",
+    ]
 
 
 def multiqc_files(prefix):
