@@ -103,7 +103,9 @@ pub struct QuantArgs {
     pub fastq: Vec<PathBuf>,
 
     /// nf-core style samplesheet (CSV with columns sample,fastq_1); rows with
-    /// the same sample are pooled as lanes.
+    /// the same sample are pooled as lanes; relative paths are taken from the
+    /// samplesheet's directory; sample names may not hold path separators,
+    /// white space or control characters; a file may be listed once.
     #[arg(long, help_heading = "Input", conflicts_with = "fastq")]
     pub samplesheet: Option<PathBuf>,
 

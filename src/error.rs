@@ -37,6 +37,10 @@ pub enum Error {
     /// A reference file is empty or has no usable sequence.
     #[error("{path}: {message}")]
     Reference { path: PathBuf, message: String },
+    /// The output directory cannot be used (held by another run, not a
+    /// directory, or holding files mirq did not write).
+    #[error("output directory {path}: {message}")]
+    Outdir { path: PathBuf, message: String },
     /// A command-line value is not valid.
     #[error("invalid value '{value}' for {what}: {message}")]
     InvalidValue {

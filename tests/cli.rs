@@ -6,13 +6,15 @@ mod common;
 fn samplesheet_pools_lanes_into_one_column() {
     let dir = tempfile::tempdir().unwrap();
     let sheet = dir.path().join("samples.csv");
+    // a file is listed once: the second sample reads a copy
+    let copy = dir.path().join("second_copy.fastq");
+    std::fs::copy(common::test_data("tiny/second.fastq"), &copy).unwrap();
     std::fs::write(
         &sheet,
         format!(
-            "sample,fastq_1\nboth,{}\nboth,{}\nsecond_only,{}\n",
+            "sample,fastq_1\nboth,{}\nboth,{}\nsecond_only,second_copy.fastq\n",
             common::test_data("tiny/tiny.fastq").display(),
             common::test_data("tiny/second.fastq").display(),
-            common::test_data("tiny/second.fastq").display()
         ),
     )
     .unwrap();

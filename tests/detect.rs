@@ -68,7 +68,7 @@ const RUNS: &[(&str, Protocol, Option<&str>)] = &[
 ];
 
 fn detect_file(path: &Path) -> Detection {
-    detect::detect_run(&samples_from_paths(&[path.to_path_buf()]).unwrap()).unwrap()
+    detect::detect_sample(&samples_from_paths(&[path.to_path_buf()]).unwrap()[0]).unwrap()
 }
 
 fn line(name: &str, d: &Detection) -> String {
@@ -232,7 +232,7 @@ fn simulated_inserts_only_have_no_adapter_and_the_run_says_so() {
         "{stderr}"
     );
     let stats = common::stats(&o);
-    let det = &stats["adapter_detection"];
+    let det = &stats["samples"][0]["trimming"]["detection"];
     assert_eq!(det["confidence"], "none");
     assert!(det["adapter"].is_null() && stats["settings"]["adapter"].is_null());
     assert!(det["warning"].as_str().unwrap().contains("--adapter none"));
@@ -249,8 +249,8 @@ fn simulated_inserts_only_have_no_adapter_and_the_run_says_so() {
 
 /// `--protocol auto` quantifies like the documented settings (same tables;
 /// tests/real_runs.rs checks those settings' inserts against cutadapt),
-/// reports on stderr and in stats.json; a preset run has no
-/// adapter_detection in its stats.json.
+/// reports on stderr and in stats.json (the sample's `trimming`); a preset
+/// run's samples have no `trimming` of their own.
 #[test]
 fn auto_counts_like_the_documented_settings() {
     let Some(shared) = common::shared() else {
@@ -316,9 +316,11 @@ fn auto_counts_like_the_documented_settings() {
         }
         let (sa, sp) = (common::stats(&auto), common::stats(&preset));
         assert_eq!(sa["settings"], sp["settings"], "{run}");
-        assert_eq!(sa["samples"], sp["samples"], "{run}");
-        assert!(sp.get("adapter_detection").is_none(), "{run}");
-        let det = &sa["adapter_detection"];
+        let mut auto_sample = sa["samples"][0].clone();
+        let trimming = auto_sample.as_object_mut().unwrap().remove("trimming").unwrap();
+        assert_eq!(auto_sample, sp["samples"][0], "{run}");
+        assert!(sp["samples"][0].get("trimming").is_none(), "{run}");
+        let det = &trimming["detection"];
         assert_eq!(det["protocol"], sa["settings"]["protocol"]);
         assert_eq!(det["adapter"], sa["settings"]["adapter"]);
         let expected = if args == ["--adapter", "none"] { "none" } else { "high" };
@@ -353,11 +355,118 @@ fn an_explicit_adapter_overrides_the_detected_one() {
     assert_eq!(stats["settings"]["protocol"], "nextflex");
     assert_eq!(stats["settings"]["cut_5p"], 4);
     assert_eq!(
-        stats["adapter_detection"]["adapter_override"],
+        stats["samples"][0]["trimming"]["detection"]["adapter_override"],
         "TGGAATTCTCGGGTGCC"
     );
     assert_eq!(
-        stats["adapter_detection"]["adapter"],
+        stats["samples"][0]["trimming"]["detection"]["adapter"],
         "TGGAATTCTCGGGTGCCAAGG"
     );
+}
+
+/// Two kits in one `--protocol auto` run: each sample gets its own adapter
+/// (stderr, stats.json) and most of its inserts on miRNAs; the run's
+/// settings say the trimming is per sample.
+#[test]
+fn auto_detects_each_sample_of_a_mixed_run() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mixed");
+    let run = common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &out)
+        .args(["-t", "2", "--engine", "cpu", "--protocol", "auto"])
+        .arg(shared.join("data/fastq/mirtrace_sample1.fastq.gz"))
+        .arg(shared.join("data/fastq/mirtrace_sample3.fastq.gz"))
+        .output();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    for (sample, adapter) in [
+        ("mirtrace_sample1", "TGGAATTCTCGGGTGCCAAGG"),
+        ("mirtrace_sample3", "ATCTCGTATGCCGTCTTCTGCTTG"),
+    ] {
+        assert!(
+            stderr.contains(&format!("mirq: {sample}: adapter auto-detection: illumina"))
+                && stderr.contains(adapter),
+            "{stderr}"
+        );
+    }
+    let stats = common::stats(&out);
+    assert_eq!(stats["settings"]["protocol"], "per-sample");
+    assert!(stats["settings"]["adapter"].is_null());
+    let adapters: Vec<&str> = stats["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let (assigned, inserts) = (
+                s["assigned_mature"].as_u64().unwrap(),
+                s["inserts"].as_u64().unwrap(),
+            );
+            assert!(
+                assigned * 2 > inserts,
+                "{}: {assigned} of {inserts} on miRNAs",
+                s["sample"]
+            );
+            assert_eq!(
+                s["qc"]["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r.as_str().unwrap().contains("adapter found in"))
+                    .count(),
+                0
+            );
+            s["trimming"]["adapter"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        adapters,
+        ["TGGAATTCTCGGGTGCCAAGG", "ATCTCGTATGCCGTCTTCTGCTTG"]
+    );
+}
+
+/// `--protocol auto` reads its input once: from a pipe it counts like the
+/// file (a FIFO made by `mkfifo`, as process substitution gives).
+#[test]
+fn auto_from_a_pipe_counts_like_the_file() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let gz = shared.join("data/fastq/trimgalore_smallRNA_100K.fastq.gz");
+    let quant = |input: &Path, out: &Path| {
+        common::Quant::mirbase(&shared, "mmu", "mature_v21.fa.gz", None, out)
+            .args(["-t", "2", "--engine", "cpu", "--protocol", "auto"])
+            .arg(input)
+            .output()
+    };
+    let from_file = dir.path().join("file");
+    assert!(quant(&gz, &from_file).status.success());
+    let fifo = dir.path().join("trimgalore_smallRNA_100K.fastq.gz");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let (gz, fifo) = (gz.clone(), fifo.clone());
+        std::thread::spawn(move || std::fs::copy(gz, fifo).unwrap())
+    };
+    let from_pipe = dir.path().join("pipe");
+    let run = quant(&fifo, &from_pipe);
+    writer.join().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for table in ["mature_counts.tsv", "mature_counts_unique.tsv"] {
+        assert_eq!(
+            std::fs::read(from_file.join(table)).unwrap(),
+            std::fs::read(from_pipe.join(table)).unwrap(),
+            "{table}"
+        );
+    }
+    assert_eq!(common::stats(&from_pipe)["samples"][0]["reads_in"], 100_000);
 }

@@ -183,3 +183,56 @@ fn mismatched_runs_are_refused() {
     assert_eq!(m.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&m.stderr).contains("fingerprint"));
 }
+
+/// Runs trimmed differently (trimming is per sample) merge: the merged
+/// tables equal a joint `--protocol auto` run's, every sample keeps its own
+/// trimming and the settings say `per-sample`.
+#[test]
+fn differently_trimmed_runs_merge() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fastq = |run: &str| shared.join(format!("data/fastq/{run}.fastq.gz"));
+    let hairpin = Some("hairpin_hsa.fa");
+    let quant = |out: &Path, args: &[&str], runs: &[&str]| {
+        common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", hairpin, out)
+            .args(args)
+            .args(runs.iter().map(|r| fastq(r)))
+            .run_ok();
+    };
+    let (truseq, v15) = (dir.path().join("truseq"), dir.path().join("v15"));
+    quant(&truseq, &["--protocol", "illumina"], &["mirtrace_sample1"]);
+    quant(
+        &v15,
+        &["--adapter", "ATCTCGTATGCCGTCTTCTGCTTG"],
+        &["mirtrace_sample3"],
+    );
+    let joint = dir.path().join("joint");
+    quant(
+        &joint,
+        &["--protocol", "auto"],
+        &["mirtrace_sample1", "mirtrace_sample3"],
+    );
+    let merged = dir.path().join("merged");
+    let m = merge(&[&truseq, &v15], &merged);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    for table in ["mature_counts.tsv", "hairpin_counts.tsv", "isomirs.gff3"] {
+        assert!(
+            std::fs::read(merged.join(table)).unwrap() == std::fs::read(joint.join(table)).unwrap(),
+            "{table} differs from the joint auto run's"
+        );
+    }
+    let stats = common::stats(&merged);
+    assert_eq!(stats["settings"]["protocol"], "per-sample");
+    let adapters: Vec<&str> = stats["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["trimming"]["adapter"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        adapters,
+        ["TGGAATTCTCGGGTGCCAAGG", "ATCTCGTATGCCGTCTTCTGCTTG"]
+    );
+}

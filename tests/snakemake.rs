@@ -149,7 +149,7 @@ fn snakemake_quant_rule_runs_every_sample() {
             }
         }
     }
-    assert!(!s.outdir.join("mature_counts.tsv").exists());
+    assert!(!s.outdir.join("merged/mature_counts.tsv").exists());
 }
 
 #[test]
@@ -175,7 +175,8 @@ fn snakemake_merges_to_the_joint_run() {
         .iter()
         .filter(|f| *f != "stats.json" && *f != "report.html")
     {
-        let merged = std::fs::read(s.outdir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let merged =
+            std::fs::read(s.outdir.join("merged").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         let want = std::fs::read(joint.join(f)).unwrap();
         assert!(merged == want, "merged {f} differs from the joint run's");
     }
@@ -189,7 +190,7 @@ fn snakemake_merges_to_the_joint_run() {
         .filter(|l| {
             !["collapsed", "qc", "multiqc"]
                 .iter()
-                .any(|d| l.starts_with(&format!("results/{d}/")))
+                .any(|d| l.starts_with(&format!("results/merged/{d}/")))
         })
         .collect();
     assert!(
@@ -204,7 +205,7 @@ fn snakemake_merges_to_the_joint_run() {
         let text = std::fs::read_to_string(s.outdir.join("logs").join(log)).unwrap();
         assert!(text.contains(says), "{log}: {text}");
     }
-    let stats = common::stats(&s.outdir);
+    let stats = common::stats(&s.outdir.join("merged"));
     let names: Vec<&str> = stats["samples"]
         .as_array()
         .unwrap()
@@ -367,14 +368,15 @@ fn workflow_configs_pass_the_workflow_schemas() {
         if rel.starts_with(".test") && common::shared().is_none() {
             continue;
         }
-        // the files are there, relative to the working directory
-        let mut files: Vec<String> = rows
+        // the reads are there, relative to the samplesheet's directory, and
+        // the references relative to the working directory
+        let sheet_dir = sheet.parent().unwrap();
+        let reads = rows
             .iter()
-            .map(|r| r["fastq_1"].as_str().unwrap().to_string())
-            .collect();
-        files.extend(["mature", "hairpin"].map(|k| config[k].as_str().unwrap().to_string()));
-        for f in files {
-            assert!(workdir.join(&f).is_file(), "{rel}: {f} missing");
+            .map(|r| sheet_dir.join(r["fastq_1"].as_str().unwrap()));
+        let references = ["mature", "hairpin"].map(|k| workdir.join(config[k].as_str().unwrap()));
+        for f in reads.chain(references) {
+            assert!(f.is_file(), "{rel}: {} missing", f.display());
         }
     }
     // and broken ones do not pass

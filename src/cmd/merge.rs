@@ -70,7 +70,12 @@ fn read_recorded(dir: &Path) -> Result<Recorded> {
     })
 }
 
-/// The settings that differ between two runs, by name.
+/// Settings that are the samples' own: runs trimmed differently merge
+/// (each sample keeps its trimming), all others must agree.
+const PER_SAMPLE_SETTINGS: [&str; 5] = ["protocol", "adapter", "cut_5p", "cut_3p", "umi"];
+
+/// The settings that differ between two runs, by name (the samples' own
+/// trimming aside).
 fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
     let (a, b) = (
         serde_json::to_value(a).unwrap_or_default(),
@@ -80,6 +85,7 @@ fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
         return vec!["settings".into()];
     };
     a.iter()
+        .filter(|(k, _)| !PER_SAMPLE_SETTINGS.contains(&k.as_str()))
         .filter(|(k, v)| b.get(*k) != Some(v))
         .map(|(k, v)| format!("{k}: {v} vs {}", b.get(k).unwrap_or(&Value::Null)))
         .collect()
@@ -106,7 +112,9 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
     check_compatible(&recorded)?;
     let first = &recorded[0];
     let reference = load_reference(opts, first)?;
-    let settings = first.run.settings.clone();
+    let mut settings = first.run.settings.clone();
+    let recorded = with_sample_trimming(recorded, &mut settings);
+    let first = &recorded[0];
     let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
     let dedup = settings.counting == Counting::Molecules;
     let Gathered {
@@ -150,6 +158,31 @@ fn run_in_pool(opts: &MergeOptions, started: Instant) -> Result<RunStats> {
         molecules,
     };
     finish(out, data, stats, started)
+}
+
+/// When the runs were trimmed differently, every sample carries its own
+/// trimming (from its run's settings where it has none) and the merged
+/// settings say [`crate::output::stats::PER_SAMPLE`]; otherwise nothing changes.
+fn with_sample_trimming(mut recorded: Vec<Recorded>, settings: &mut RunSettings) -> Vec<Recorded> {
+    let first = recorded[0].run.settings.trimming();
+    let same = recorded.iter().all(|r| {
+        r.run.settings.trimming() == first && r.run.samples.iter().all(|s| s.trimming.is_none())
+    });
+    if same {
+        return recorded;
+    }
+    for r in &mut recorded {
+        let own = r.run.settings.trimming();
+        for s in &mut r.run.samples {
+            s.trimming.get_or_insert_with(|| own.clone());
+        }
+    }
+    let samples: Vec<_> = recorded
+        .iter()
+        .flat_map(|r| r.run.samples.iter().cloned())
+        .collect();
+    settings.trimming_of(&samples);
+    recorded
 }
 
 /// Refuses runs made with another reference or other settings than the

@@ -12,11 +12,13 @@ use crate::error::Result;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
 use crate::output::finish::{finish, Molecules, RunData};
-use crate::output::stats::{ReferenceStats, RunSettings, RunStats, SampleStats, Timings};
+use crate::output::stats::{
+    Counting, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming, Timings,
+};
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
-use crate::prep::detect::Detection;
-use crate::prep::protocol::{Protocol, ProtocolChoice, TrimRequest, TrimSettings};
+use crate::prep::plan::PrepPlan;
+use crate::prep::protocol::{ProtocolChoice, TrimRequest};
 use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
 use crate::runtime::{in_thread_pool, progress_bar, release_free_memory};
 
@@ -53,26 +55,32 @@ pub struct QuantOptions {
     pub progress: bool,
 }
 
-/// Resolves the trimming settings; with `--protocol auto`, from the run's
-/// first reads, saying what it found on stderr (always: a low or no
-/// confidence answer is a warning).
-fn resolve_trimming(opts: &QuantOptions) -> Result<(Protocol, TrimSettings, Option<Detection>)> {
-    if opts.trim.protocol != ProtocolChoice::Auto {
-        let (protocol, trim) = opts.trim.resolve(None)?;
-        return Ok((protocol, trim, None));
+/// Says on stderr which samples have no read, and what `--protocol auto`
+/// decided for each sample (always: a low or no confidence answer is a
+/// warning).
+fn report_detections(samples: &[SampleStats]) {
+    for s in samples.iter().filter(|s| s.reads_in == 0) {
+        eprintln!(
+            "mirq: WARNING: {}: no reads in {}: its columns are all zeros",
+            s.sample,
+            s.files.join(", ")
+        );
     }
-    let mut detection = crate::prep::detect::detect_run(&opts.samples)?;
-    eprintln!("mirq: adapter auto-detection: {}", detection.summary);
-    if let Some(w) = &detection.warning {
-        eprintln!("mirq: WARNING: {w}");
+    for s in samples {
+        let Some(d) = s.trimming.as_ref().and_then(|t| t.detection.as_ref()) else {
+            continue;
+        };
+        eprintln!("mirq: {}: adapter auto-detection: {}", s.sample, d.summary);
+        if let Some(w) = &d.warning {
+            eprintln!("mirq: {}: WARNING: {w}", s.sample);
+        }
+        if let Some(given) = &d.adapter_override {
+            eprintln!(
+                "mirq: {}: --adapter {given} replaces the detected adapter",
+                s.sample
+            );
+        }
     }
-    let (protocol, trim) = opts.trim.resolve(Some(&detection))?;
-    if opts.trim.adapter.is_some() {
-        let given = trim.adapter.as_deref().unwrap_or("none");
-        eprintln!("mirq: --adapter {given} replaces the detected adapter");
-        detection.adapter_override = Some(given.to_string());
-    }
-    Ok((protocol, trim, Some(detection)))
 }
 
 /// Runs the whole quantification and writes the outputs.
@@ -90,13 +98,13 @@ struct Collapsed {
 }
 
 /// Trims and collapses every sample (in parallel), then joins them.
-fn collapse_samples(opts: &QuantOptions, prep: &ReadPrep) -> Result<Collapsed> {
+fn collapse_samples(opts: &QuantOptions, plan: &PrepPlan) -> Result<Collapsed> {
     let progress = progress_bar(opts.progress);
     let runs: Vec<CollapsedSample> = opts
         .samples
         .par_iter()
         .map(|s| {
-            let run = trim_and_collapse(s, prep, &progress);
+            let run = trim_and_collapse(s, plan, &progress);
             // the sample's hash tables are gone: their pages go back
             release_free_memory();
             run
@@ -108,7 +116,13 @@ fn collapse_samples(opts: &QuantOptions, prep: &ReadPrep) -> Result<Collapsed> {
         .samples
         .iter()
         .zip(runs)
-        .map(|(sample, run)| (SampleStats::from_collapsed(sample, &run), run.umi_keys))
+        .map(|(sample, run)| {
+            let mut stats = SampleStats::from_collapsed(sample, &run);
+            stats.trimming = run
+                .detected
+                .map(|d| SampleTrimming::new(d.protocol.name(), &d.trim, Some(d.detection)));
+            (stats, run.umi_keys)
+        })
         .unzip();
     release_free_memory();
     Ok(Collapsed {
@@ -133,10 +147,21 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     };
     let early_selection = early_started.elapsed();
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
+    warn_ambiguous(&reference);
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    let (protocol, trim, detection) = resolve_trimming(opts)?;
+    // with --protocol auto each sample decides its own trimming (the run's
+    // settings take the request's until the samples say)
+    let auto = opts.trim.protocol == ProtocolChoice::Auto;
+    let (protocol, trim) = opts.trim.resolve_for_run()?;
     let out = StagedOutputs::new(&opts.outdir)?;
-    let collapsed = collapse_samples(opts, &ReadPrep::new(&trim))?;
+    let prep = ReadPrep::new(&trim);
+    let plan = if auto {
+        PrepPlan::Detect(&opts.trim)
+    } else {
+        PrepPlan::Fixed(&prep)
+    };
+    let collapsed = collapse_samples(opts, &plan)?;
+    report_detections(&collapsed.samples);
     let table = &collapsed.table;
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
@@ -150,7 +175,15 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
         ALIGN_SLICE,
     )?;
     let align = align_started.elapsed() + early_selection;
-    let molecules = if trim.umi.is_some() {
+    let mut settings = RunSettings::new(
+        protocol,
+        &trim,
+        &opts.params,
+        (opts.window_5p, opts.window_3p),
+        database_of(opts, &reference),
+    );
+    settings.trimming_of(&collapsed.samples);
+    let molecules = if settings.counting == Counting::Molecules {
         Molecules::FromKeys(
             collapsed
                 .umi_keys
@@ -161,21 +194,10 @@ fn run_in_pool(opts: &QuantOptions, started: Instant) -> Result<RunStats> {
     } else {
         Molecules::None
     };
-    let database = opts
-        .database
-        .clone()
-        .unwrap_or_else(|| default_database(&reference).to_string());
     let stats = RunStats {
-        settings: RunSettings::new(
-            protocol,
-            &trim,
-            &opts.params,
-            (opts.window_5p, opts.window_3p),
-            database,
-        ),
+        settings,
         reference: ReferenceStats::of(&reference, &opts.mature, opts.hairpin.as_deref()),
         samples: collapsed.samples,
-        adapter_detection: detection,
         ..engine_stats(opts, &alignment, table.len(), (read_trim_collapse, align))
     };
     let data = RunData {
@@ -215,6 +237,30 @@ fn engine_stats(
         unique_inserts: inserts as u64,
         ..RunStats::default()
     }
+}
+
+/// Says on stderr which matures hold IUPAC letters (each costs a
+/// mismatch where it stands).
+pub(crate) fn warn_ambiguous(reference: &Reference) {
+    let names = reference.ambiguous_matures();
+    if names.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = names.iter().copied().take(5).collect();
+    eprintln!(
+        "mirq: WARNING: {} mature miRNA{} hold letters other than ACGTU ({}{}): no read base matches them there, so each costs a mismatch",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if names.len() > shown.len() { ", ..." } else { "" }
+    );
+}
+
+/// `--database`, or the reference's default.
+fn database_of(opts: &QuantOptions, reference: &Reference) -> String {
+    opts.database
+        .clone()
+        .unwrap_or_else(|| default_database(reference).to_string())
 }
 
 /// `MirGeneDB` when the matures have MirGeneDB-style names (`Hsa-Let-7-P1b_5p`:

@@ -56,6 +56,12 @@ pub fn for_each_record_until(
     path: &Path,
     mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
 ) -> Result<u64> {
+    if path.is_dir() {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            message: "is a directory, not a FASTQ file".into(),
+        });
+    }
     let file = File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
@@ -77,16 +83,19 @@ pub fn for_each_record_until(
             len: 0,
             pos: 0,
             done: false,
+            failed: None,
         };
         // An empty stream is an empty sample; an error before the first byte
         // is reported here (needletail would take it for an empty file).
         match reader.fill() {
-            Ok(false) => Ok(0),
-            Ok(true) => read_records(path, reader, &mut visit),
-            Err(e) => Err(Error::Parse {
-                path: path.to_path_buf(),
-                message: format!("read error after record 0 (truncated or corrupt file?): {e}"),
-            }),
+            Ok(true) => read_records(path, &mut reader, &mut visit),
+            _ => match reader.failed.take() {
+                None => Ok(0),
+                Some(e) => Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    message: format!("cannot be read (corrupt or not FASTQ?): {e}"),
+                }),
+            },
         }
         // Dropping the reader ends the decompressing thread early on an error;
         // the scope joins it (and passes on a panic).
@@ -183,6 +192,10 @@ struct ChunkReader {
     len: usize,
     pos: usize,
     done: bool,
+    /// The error that ended the stream: the parser sees the end of the
+    /// bytes read before it, and the error is reported after them, with
+    /// the count of every complete record.
+    failed: Option<io::Error>,
 }
 
 impl ChunkReader {
@@ -203,7 +216,8 @@ impl ChunkReader {
                 }
                 Ok(Err(e)) => {
                     self.done = true;
-                    return Err(e);
+                    self.failed = Some(e);
+                    return Ok(false);
                 }
                 Err(_) => {
                     self.done = true;
@@ -228,27 +242,58 @@ impl Read for ChunkReader {
     }
 }
 
-fn read_records<R: Read + Send>(
+fn read_records(
     path: &Path,
-    reader: R,
+    reader: &mut ChunkReader,
     visit: &mut RecordVisitor<'_>,
 ) -> Result<u64> {
+    let mut records = 0u64;
+    let parsed = parse_all(path, &mut *reader, visit, &mut records);
+    // a failed stream explains a record cut short better than the parser
+    match reader.failed.take() {
+        Some(e) => Err(Error::Parse {
+            path: path.to_path_buf(),
+            message: format!(
+                "the data ends in an error after record {records} (every record before it was read): {e}: a truncated or corrupt file, or trailing bytes that are not compressed data?"
+            ),
+        }),
+        None => parsed.map(|_| records),
+    }
+}
+
+/// Parses records into `visit` until the end, a break or an error,
+/// counting them in `records`.
+fn parse_all(
+    path: &Path,
+    reader: impl Read + Send,
+    visit: &mut RecordVisitor<'_>,
+    records: &mut u64,
+) -> Result<()> {
     let mut parser = match parse_fastx_reader(reader) {
         Ok(p) => p,
-        Err(e) if e.kind == ParseErrorKind::EmptyFile => return Ok(0),
+        Err(e) if e.kind == ParseErrorKind::EmptyFile => return Ok(()),
         Err(e) => return Err(parse_error(path, &e, 0)),
     };
-    let mut records = 0u64;
     while let Some(record) = parser.next() {
-        let record = record.map_err(|e| parse_error(path, &e, records))?;
+        let record = record.map_err(|e| parse_error(path, &e, *records))?;
         let seq = record.raw_seq();
         let qual = record.qual().unwrap_or(&[]);
-        records += 1;
+        if let Some(&q) = qual.iter().find(|&&q| q < b'!') {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                message: format!(
+                    "record {} ({}): quality byte {q:#04x} is below '!': qualities must be Phred+33 text",
+                    *records + 1,
+                    String::from_utf8_lossy(record.id())
+                ),
+            });
+        }
+        *records += 1;
         if visit(seq, qual).is_break() {
             break;
         }
     }
-    Ok(records)
+    Ok(())
 }
 
 fn parse_error(path: &Path, e: &needletail::errors::ParseError, records: u64) -> Error {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use needletail::errors::ParseErrorKind;
 use needletail::parse_fastx_reader;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::seq::normalize_dna;
@@ -69,6 +69,7 @@ impl Reference {
             Some(h) => read_species(h, species)?,
             None => Vec::new(),
         };
+        check_shapes(mature, &matures, hairpin, &hairpins)?;
         Ok(Self::from_sequences(species, matures, hairpins))
     }
 
@@ -81,6 +82,7 @@ impl Reference {
             Some(h) => read_all(h)?,
             None => Vec::new(),
         };
+        check_shapes(mature, &matures, hairpin, &hairpins)?;
         Ok(Self::from_sequences(ALL_SPECIES, matures, hairpins))
     }
 
@@ -138,6 +140,21 @@ impl Reference {
         format!("{h:016x}")
     }
 
+    /// Matures holding letters other than ACGT/U (IUPAC codes): at those
+    /// positions no read base matches, so they cost a mismatch each. Said
+    /// on stderr by the commands, by name.
+    pub fn ambiguous_matures(&self) -> Vec<&str> {
+        self.matures
+            .iter()
+            .filter(|m| {
+                m.seq
+                    .iter()
+                    .any(|&b| !matches!(b, b'A' | b'C' | b'G' | b'T'))
+            })
+            .map(|m| m.name.as_str())
+            .collect()
+    }
+
     /// Matures not found in any hairpin (they are searched on their own).
     pub fn unplaced_matures(&self) -> Vec<usize> {
         let mut placed = vec![false; self.matures.len()];
@@ -149,7 +166,8 @@ impl Reference {
 }
 
 /// Reads the records of `species` (name prefix `<species>-`, any case) from a
-/// FASTA file. Records with a name seen before are dropped (first one kept).
+/// FASTA file. A name seen before with the same sequence is dropped; with
+/// another sequence it is an error.
 pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
@@ -168,8 +186,8 @@ pub fn read_species_from(
 }
 
 /// Reads every record of a FASTA file, whatever its species (the
-/// all-species stress reference of `mirq bench --species all`). Records with
-/// a name seen before are dropped (first one kept).
+/// all-species stress reference of `mirq bench --species all`). Names are
+/// unique as in [`read_species`].
 pub fn read_all(path: &Path) -> Result<Vec<RefSeq>> {
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
@@ -186,7 +204,8 @@ fn read_records_from(
 ) -> Result<Vec<RefSeq>> {
     let prefix = species.map(|s| format!("{}-", s.to_ascii_lowercase()));
     let mut kept = Vec::new();
-    let mut seen: FxHashSet<String> = FxHashSet::default();
+    // name -> (record number, index in `kept`)
+    let mut seen: FxHashMap<String, (usize, usize)> = FxHashMap::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
     let mut reader = match parse_fastx_reader(input) {
         Ok(r) => r,
@@ -218,14 +237,24 @@ fn read_records_from(
             Some(p) => name.to_ascii_lowercase().starts_with(p),
             None => true,
         };
-        if !wanted || seen.contains(&name) {
+        if !wanted {
             continue;
         }
-        seen.insert(name.clone());
-        kept.push(RefSeq {
-            name,
-            seq: normalize_dna(&rec.seq()),
-        });
+        let seq = normalize_dna(&rec.seq());
+        if let Some(&(first, at)) = seen.get(&name) {
+            let same: &RefSeq = &kept[at];
+            if same.seq != seq {
+                return Err(Error::Reference {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "'{name}' names two different sequences (records {first} and {records}): names must be unique"
+                    ),
+                });
+            }
+            continue; // the same record twice
+        }
+        seen.insert(name.clone(), (records, kept.len()));
+        kept.push(RefSeq { name, seq });
     }
     if records == 0 {
         return Err(Error::Reference {
@@ -244,6 +273,54 @@ fn read_records_from(
         });
     }
     Ok(kept)
+}
+
+/// Matures longer than this (median) are hairpins given as `--mature`.
+const MATURE_MEDIAN_MAX: usize = 40;
+/// Hairpins shorter than this (median) are matures given as `--hairpin`.
+const HAIRPIN_MEDIAN_MIN: usize = 40;
+
+/// Refuses files given in the wrong place (hairpins as `--mature`, matures
+/// as `--hairpin`, the two swapped) and matures with no base.
+fn check_shapes(
+    mature: &Path,
+    matures: &[RefSeq],
+    hairpin: Option<&Path>,
+    hairpins: &[RefSeq],
+) -> Result<()> {
+    let median = |seqs: &[RefSeq]| {
+        let mut lens: Vec<usize> = seqs.iter().map(|s| s.seq.len()).collect();
+        lens.sort_unstable();
+        lens.get(lens.len() / 2).copied().unwrap_or(0)
+    };
+    let wrong = |path: &Path, message: String| Error::Reference {
+        path: path.to_path_buf(),
+        message,
+    };
+    let m = median(matures);
+    if m > MATURE_MEDIAN_MAX {
+        return Err(wrong(
+            mature,
+            format!(
+                "given as --mature, but its records look like hairpins (median length {m} nt; matures are ~22): give miRBase mature.fa as --mature and hairpin.fa as --hairpin"
+            ),
+        ));
+    }
+    if matures.iter().all(|r| r.seq.is_empty()) {
+        return Err(wrong(mature, "no mature miRNA has a sequence".into()));
+    }
+    if let Some(path) = hairpin {
+        let h = median(hairpins);
+        if h < HAIRPIN_MEDIAN_MIN {
+            return Err(wrong(
+                path,
+                format!(
+                    "given as --hairpin, but its records look like matures (median length {h} nt; hairpins are ~60-120): give miRBase hairpin.fa as --hairpin"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every exact occurrence of every mature in every hairpin, ordered by

@@ -37,12 +37,45 @@ pub fn sample_name_from_path(path: &Path) -> String {
     stem.to_string()
 }
 
+/// Checks a sample name before any path is built from it: not empty, no
+/// path separator, not `.` or `..`, no white space or control character.
+pub fn validate_sample_name(name: &str) -> std::result::Result<(), String> {
+    let why = if name.is_empty() {
+        "it is empty"
+    } else if name.contains(['/', '\\']) {
+        "it holds a path separator (output files are named after samples)"
+    } else if name == "." || name == ".." {
+        "it names a directory"
+    } else if name.chars().any(char::is_whitespace) {
+        "it holds white space"
+    } else if name.chars().any(char::is_control) {
+        "it holds a control character"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "invalid sample name '{}': {why}",
+        name.escape_debug()
+    ))
+}
+
 /// One sample per file, in the given order. Two files with the same sample
 /// name are an error (the columns would be ambiguous).
 pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
     let mut samples: Vec<Sample> = Vec::new();
     for path in paths {
+        let invalid = |message: String| Error::InvalidValue {
+            what: "input files",
+            value: path.display().to_string(),
+            message,
+        };
+        if path.file_name().is_some_and(|n| n.to_str().is_none()) {
+            return Err(invalid(
+                "the file name is not UTF-8: name the sample with --samplesheet".into(),
+            ));
+        }
         let name = sample_name_from_path(path);
+        validate_sample_name(&name).map_err(invalid)?;
         if let Some(prev) = samples.iter().find(|s| s.name == name) {
             return Err(Error::InvalidValue {
                 what: "input files",
@@ -61,70 +94,79 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
     Ok(samples)
 }
 
-/// Reads an nf-core style samplesheet: a CSV header naming at least `sample`
-/// and `fastq_1`; rows with the same sample are merged (lanes), samples keep
-/// the order of their first row. Relative FASTQ paths are taken from the
-/// working directory, or else from the samplesheet's directory.
+/// Reads an nf-core style samplesheet: CSV (quoting, a UTF-8 byte-order
+/// mark and CRLF line ends are fine) whose header names at least `sample` and
+/// `fastq_1`; rows with the same sample are merged (lanes), samples keep the
+/// order of their first row. Relative FASTQ paths are taken from the
+/// samplesheet's directory (as nf-core pipelines do), never from the working
+/// directory. A file listed twice (in one sample or two) is an error naming
+/// both lines.
 pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
     let text = std::fs::read_to_string(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
     })?;
-    let err = |line: usize, message: String| Error::Samplesheet {
+    let err = |line: u64, message: String| Error::Samplesheet {
         path: path.to_path_buf(),
-        line,
+        line: line as usize,
         message,
     };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (hline, header) = lines.next().ok_or_else(|| {
-        err(
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| err(1, format!("unreadable header: {e}")))?
+        .clone();
+    if header.iter().all(str::is_empty) {
+        return Err(err(
             1,
             "empty samplesheet: expected a header 'sample,fastq_1'".into(),
-        )
-    })?;
-    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-    let col = |name: &str| columns.iter().position(|c| *c == name);
+        ));
+    }
+    let col = |name: &str| header.iter().position(|c| c == name);
     let (Some(sample_col), Some(fq_col)) = (col("sample"), col("fastq_1")) else {
         return Err(err(
-            hline,
-            format!("header must name columns 'sample' and 'fastq_1', found '{header}'"),
+            1,
+            format!(
+                "header must name columns 'sample' and 'fastq_1', found '{}'",
+                header.iter().collect::<Vec<_>>().join(",")
+            ),
         ));
     };
-    let fq2_col = col("fastq_2");
+    let rows = SheetColumns {
+        sample: sample_col,
+        fastq_1: fq_col,
+        fastq_2: col("fastq_2"),
+        count: header.len(),
+    };
     let base = path.parent().unwrap_or(Path::new("."));
     let mut samples: Vec<Sample> = Vec::new();
-    for (lineno, line) in lines {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != columns.len() {
+    let mut seen: Vec<(PathBuf, u64)> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            err(line, format!("not valid CSV: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let (name, fq) = rows.read(&record).map_err(|m| err(line, m))?;
+        let file = base.join(fq);
+        let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
             return Err(err(
-                lineno,
-                format!("{} fields, header has {}", fields.len(), columns.len()),
+                line,
+                format!(
+                    "{} is also listed on line {first}: each FASTQ file once",
+                    file.display()
+                ),
             ));
         }
-        let name = fields[sample_col];
-        if name.is_empty() || name.contains(char::is_whitespace) {
-            return Err(err(lineno, format!("invalid sample name '{name}'")));
-        }
-        if let Some(c) = fq2_col {
-            if !fields[c].is_empty() {
-                return Err(err(
-                    lineno,
-                    "fastq_2 is set: small-RNA reads are single-end, give only fastq_1".into(),
-                ));
-            }
-        }
-        let fq = fields[fq_col];
-        if fq.is_empty() {
-            return Err(err(lineno, "fastq_1 is empty".into()));
-        }
-        let mut file = PathBuf::from(fq);
-        if file.is_relative() && !file.exists() && base.join(&file).exists() {
-            file = base.join(&file);
-        }
+        seen.push((key, line));
         match samples.iter_mut().find(|s| s.name == name) {
             Some(s) => s.files.push(file),
             None => samples.push(Sample {
@@ -134,9 +176,47 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         }
     }
     if samples.is_empty() {
-        return Err(err(hline, "samplesheet lists no sample".into()));
+        return Err(err(1, "samplesheet lists no sample".into()));
     }
     Ok(samples)
+}
+
+/// Where a samplesheet's columns are.
+struct SheetColumns {
+    sample: usize,
+    fastq_1: usize,
+    fastq_2: Option<usize>,
+    count: usize,
+}
+
+impl SheetColumns {
+    /// A row's sample name (validated) and FASTQ path.
+    fn read<'r>(
+        &self,
+        record: &'r csv::StringRecord,
+    ) -> std::result::Result<(&'r str, &'r str), String> {
+        if record.len() != self.count {
+            return Err(format!(
+                "{} fields, header has {}",
+                record.len(),
+                self.count
+            ));
+        }
+        let name = &record[self.sample];
+        validate_sample_name(name)?;
+        if let Some(c) = self.fastq_2 {
+            if !record[c].is_empty() {
+                return Err(
+                    "fastq_2 is set: small-RNA reads are single-end, give only fastq_1".into(),
+                );
+            }
+        }
+        let fq = &record[self.fastq_1];
+        if fq.is_empty() {
+            return Err("fastq_1 is empty".into());
+        }
+        Ok((name, fq))
+    }
 }
 
 #[cfg(test)]
@@ -180,5 +260,59 @@ mod tests {
         std::fs::write(&sheet, "sample,reads\nA,a.fq\n").unwrap();
         let e = read_samplesheet(&sheet).unwrap_err().to_string();
         assert!(e.contains("line 1") && e.contains("fastq_1"), "{e}");
+    }
+
+    fn sheet(text: &str) -> (tempfile::TempDir, std::result::Result<Vec<Sample>, String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let sheet = dir.path().join("s.csv");
+        std::fs::write(&sheet, text).unwrap();
+        let r = read_samplesheet(&sheet).map_err(|e| e.to_string());
+        (dir, r)
+    }
+
+    /// Quoted fields lose their quotes; a byte-order mark and CRLF line
+    /// ends are read as Excel writes them.
+    #[test]
+    fn samplesheet_is_real_csv() {
+        let (dir, s) = sheet("\u{feff}sample,fastq_1\r\n\"A\",\"a, lane 1.fq\"\r\n");
+        let s = s.unwrap();
+        assert_eq!(s[0].name, "A");
+        assert_eq!(s[0].files, vec![dir.path().join("a, lane 1.fq")]);
+    }
+
+    /// Relative paths are the samplesheet's directory's, whatever the
+    /// working directory holds.
+    #[test]
+    fn relative_paths_resolve_against_the_samplesheet() {
+        let (dir, s) = sheet("sample,fastq_1\nA,Cargo.toml\n");
+        assert_eq!(s.unwrap()[0].files, vec![dir.path().join("Cargo.toml")]);
+    }
+
+    #[test]
+    fn names_that_would_leave_the_outdir_are_refused() {
+        for (name, why) in [
+            ("../../pwned", "path separator"),
+            ("..", "directory"),
+            ("a\\b", "path separator"),
+            ("tab\tname", "white space"),
+            ("bell\u{7}", "control"),
+        ] {
+            let (_dir, r) = sheet(&format!("sample,fastq_1\n\"{name}\",a.fq\n"));
+            let e = r.unwrap_err();
+            assert!(e.contains("line 2") && e.contains(why), "{name}: {e}");
+        }
+        let e = samples_from_paths(&[PathBuf::from("x/...fq")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("directory"), "{e}");
+    }
+
+    #[test]
+    fn a_file_listed_twice_names_both_lines() {
+        let (_dir, r) = sheet("sample,fastq_1\nA,a.fq\nB,b.fq\nB,a.fq\n");
+        let e = r.unwrap_err();
+        assert!(e.contains("line 4") && e.contains("line 2"), "{e}");
+        let (_dir, r) = sheet("sample,fastq_1\nA,a.fq\nA,./a.fq\n");
+        assert!(r.unwrap_err().contains("line 2"));
     }
 }

@@ -151,8 +151,9 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         }
         None => by_reads,
     };
-    let has_adapter = stats.settings.adapter.is_some();
+    let settings = stats.settings.clone();
     for (st, mature) in stats.samples.iter_mut().zip(&counts.mature) {
+        let has_adapter = st.has_adapter(&settings);
         st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
         st.qc.composition = qc::composition(st);
         let (verdict, reasons) = qc::verdict(st, has_adapter);

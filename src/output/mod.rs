@@ -1,9 +1,8 @@
 //! Stage 5, outputs: the count tables, stats.json, QC, MultiQC files, the
 //! inserts file and report.html, from a run's counts.
 //!
-//! Output files are written atomically: everything is staged in a hidden folder
-//! inside the output directory and moved into place only when the whole run
-//! succeeded, count tables last. A failed run leaves no complete-looking table.
+//! Output files are written as one set ([`outdir`]): staged beside the
+//! output directory and switched in whole when the run succeeded.
 //!
 //! `mature_counts.tsv` holds multi-mapped reads as fractional shares (a read
 //! on k miRNAs counts 1/k on each); `mature_counts_int.tsv` is the same table
@@ -14,144 +13,14 @@
 pub mod finish;
 pub mod inserts_file;
 pub mod multiqc;
+pub mod outdir;
 pub mod qc;
 pub mod report;
 pub mod stats;
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::io::Write;
 
-use crate::error::{Error, Result};
-
-/// Files being written for one run.
-pub struct StagedOutputs {
-    outdir: PathBuf,
-    staging: PathBuf,
-    files: Mutex<Vec<String>>,
-    /// Files moved into place after all of `files`.
-    last: Mutex<Vec<String>>,
-    committed: bool,
-}
-
-impl StagedOutputs {
-    /// Creates the output directory and a staging folder inside it.
-    pub fn new(outdir: &Path) -> Result<Self> {
-        let io = |err| Error::Write {
-            path: outdir.to_path_buf(),
-            err,
-        };
-        fs::create_dir_all(outdir).map_err(io)?;
-        let staging = outdir.join(format!(".mirq-staging-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(io)?;
-        }
-        fs::create_dir_all(&staging).map_err(io)?;
-        Ok(Self {
-            outdir: outdir.to_path_buf(),
-            staging,
-            files: Mutex::new(Vec::new()),
-            last: Mutex::new(Vec::new()),
-            committed: false,
-        })
-    }
-
-    /// Writes one file (path relative to the output directory) through `fill`;
-    /// may be called from several threads.
-    pub fn write(
-        &self,
-        rel: &str,
-        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.stage(rel, fill)?;
-        self.files
-            .lock()
-            .expect("staged file list")
-            .push(rel.to_string());
-        Ok(())
-    }
-
-    /// Writes one file like [`Self::write`], to be moved into place after
-    /// every file written with `write`, whenever that was written (the count
-    /// tables, so that stats.json can be written after them and still be in
-    /// place before them).
-    pub fn write_last(
-        &self,
-        rel: &str,
-        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.stage(rel, fill)?;
-        self.last
-            .lock()
-            .expect("staged file list")
-            .push(rel.to_string());
-        Ok(())
-    }
-
-    fn stage(
-        &self,
-        rel: &str,
-        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        let path = self.staging.join(rel);
-        let err = |err| Error::Write {
-            path: self.outdir.join(rel),
-            err,
-        };
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(err)?;
-        }
-        let file = File::create(&path).map_err(err)?;
-        let mut w = BufWriter::new(file);
-        fill(&mut w).map_err(err)?;
-        w.flush().map_err(err)?;
-        w.into_inner()
-            .map_err(|e| err(e.into_error()))?
-            .sync_all()
-            .map_err(err)
-    }
-
-    /// Moves every staged file into place, in the order written, those
-    /// written with [`Self::write_last`] after the others, and removes the
-    /// staging folder.
-    pub fn commit(mut self) -> Result<()> {
-        for rel in &self.commit_order() {
-            let to = self.outdir.join(rel);
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|err| Error::Write {
-                    path: to.clone(),
-                    err,
-                })?;
-            }
-            fs::rename(self.staging.join(rel), &to).map_err(|err| Error::Write {
-                path: to.clone(),
-                err,
-            })?;
-        }
-        self.committed = true;
-        let _ = fs::remove_dir_all(&self.staging);
-        Ok(())
-    }
-}
-
-impl StagedOutputs {
-    /// The staged files in the order [`Self::commit`] moves them; empties
-    /// the lists.
-    fn commit_order(&mut self) -> Vec<String> {
-        let mut files = std::mem::take(self.files.get_mut().expect("staged file list"));
-        files.append(self.last.get_mut().expect("staged file list"));
-        files
-    }
-}
-
-impl Drop for StagedOutputs {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.staging);
-        }
-    }
-}
+pub use outdir::StagedOutputs;
 
 /// The integer mature count table beside `mature_counts.tsv`, for tools
 /// that take integer counts (DESeq2, edgeR, pydeseq2): see
@@ -274,37 +143,5 @@ mod tests {
         for (i, c) in ints.iter().zip(col) {
             assert!((*i as f64 - c).abs() < 1.0);
         }
-    }
-
-    #[test]
-    fn nothing_appears_until_commit_and_dropped_runs_leave_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        let staged = StagedOutputs::new(&out).unwrap();
-        staged.write("a.tsv", |w| w.write_all(b"x\n")).unwrap();
-        assert!(!out.join("a.tsv").exists());
-        drop(staged);
-        assert_eq!(fs::read_dir(&out).unwrap().count(), 0);
-
-        let staged = StagedOutputs::new(&out).unwrap();
-        staged
-            .write("sub/b.fa", |w| w.write_all(b">s\nA\n"))
-            .unwrap();
-        staged.write("a.tsv", |w| w.write_all(b"x\n")).unwrap();
-        staged.commit().unwrap();
-        assert_eq!(fs::read_to_string(out.join("a.tsv")).unwrap(), "x\n");
-        assert!(out.join("sub/b.fa").exists());
-        assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
-    }
-
-    #[test]
-    fn files_written_last_are_moved_last() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut staged = StagedOutputs::new(&dir.path().join("out")).unwrap();
-        staged.write("a", |w| w.write_all(b"a")).unwrap();
-        staged.write_last("table", |w| w.write_all(b"t")).unwrap();
-        staged.write("stats.json", |w| w.write_all(b"{}")).unwrap();
-        staged.write_last("final", |w| w.write_all(b"f")).unwrap();
-        assert_eq!(staged.commit_order(), ["a", "stats.json", "table", "final"]);
     }
 }

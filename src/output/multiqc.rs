@@ -149,11 +149,13 @@ pub const GENERAL_STATS_COLUMNS: [&str; 6] = [
 
 /// The General Statistics file.
 pub fn general_stats(stats: &RunStats) -> String {
-    let has_adapter = stats.settings.adapter.is_some();
     let data = stats
         .samples
         .iter()
-        .map(|st| (st.sample.clone(), general_stats_row(st, has_adapter)))
+        .map(|st| {
+            let has_adapter = st.has_adapter(&stats.settings);
+            (st.sample.clone(), general_stats_row(st, has_adapter))
+        })
         .collect();
     let mut c = Content::new("mirq_general_stats", "generalstats", Ordered(data));
     c.namespace = Some("mirq");
@@ -417,7 +419,6 @@ mod tests {
                 window_3p: 5,
             },
             samples,
-            adapter_detection: None,
         }
     }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::align::AlignParams;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
+use crate::prep::detect::Detection;
 use crate::prep::protocol::{Protocol, TrimSettings};
 use crate::prep::reads::CollapsedSample;
 
@@ -19,6 +20,11 @@ pub struct SampleStats {
     pub sample: String,
     /// FASTQ files pooled into the sample.
     pub files: Vec<String>,
+    /// The sample's own trimming, when samples of a run may differ in it
+    /// (`--protocol auto` decides per sample; a merge of runs trimmed
+    /// differently); otherwise the run's `settings` say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trimming: Option<SampleTrimming>,
     /// Reads read.
     pub reads_in: u64,
     /// Reads in which the adapter was found (0 when reads come trimmed).
@@ -84,6 +90,66 @@ impl SampleStats {
                 ..SampleQc::default()
             },
             ..Self::default()
+        }
+    }
+}
+
+/// How one sample's reads were trimmed (see [`SampleStats::trimming`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleTrimming {
+    /// Library protocol (detected, with `--protocol auto`).
+    pub protocol: String,
+    /// 3' adapter removed (null: reads were trimmed already).
+    pub adapter: Option<String>,
+    /// Bases cut from each insert's 5' end after adapter removal.
+    pub cut_5p: usize,
+    /// Bases cut from each insert's 3' end after adapter removal.
+    pub cut_3p: usize,
+    /// Where the UMI was taken from, when deduplicating.
+    pub umi: Option<String>,
+    /// What `--protocol auto` found on the sample's first reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection: Option<Detection>,
+}
+
+impl SampleTrimming {
+    /// The trimming `trim` describes (protocol `protocol`).
+    pub fn new(protocol: &str, trim: &TrimSettings, detection: Option<Detection>) -> Self {
+        Self {
+            protocol: protocol.to_string(),
+            adapter: trim.adapter.clone(),
+            cut_5p: trim.cut_5p,
+            cut_3p: trim.cut_3p,
+            umi: trim.umi.map(|u| u.to_string()),
+            detection,
+        }
+    }
+
+    /// The same trimming, detection aside.
+    fn same_as(&self, other: &SampleTrimming) -> bool {
+        (
+            &self.protocol,
+            &self.adapter,
+            self.cut_5p,
+            self.cut_3p,
+            &self.umi,
+        ) == (
+            &other.protocol,
+            &other.adapter,
+            other.cut_5p,
+            other.cut_3p,
+            &other.umi,
+        )
+    }
+}
+
+impl SampleStats {
+    /// Whether the sample's reads were searched for an adapter (its own
+    /// trimming, else the run's).
+    pub fn has_adapter(&self, settings: &RunSettings) -> bool {
+        match &self.trimming {
+            Some(t) => t.adapter.is_some(),
+            None => settings.adapter.is_some(),
         }
     }
 }
@@ -258,6 +324,48 @@ impl RunSettings {
     }
 }
 
+/// `settings.protocol` of a run whose samples were trimmed differently
+/// (each sample's `trimming` says how).
+pub const PER_SAMPLE: &str = "per-sample";
+
+impl RunSettings {
+    /// The run-level trimming fields, as one sample's trimming.
+    pub fn trimming(&self) -> SampleTrimming {
+        SampleTrimming {
+            protocol: self.protocol.clone(),
+            adapter: self.adapter.clone(),
+            cut_5p: self.cut_5p,
+            cut_3p: self.cut_3p,
+            umi: self.umi.clone(),
+            detection: None,
+        }
+    }
+
+    /// Sets the run-level trimming fields from the samples': theirs when
+    /// they all agree, else [`PER_SAMPLE`] (no adapter, no cuts, no UMI
+    /// here; each sample's `trimming` says).
+    pub fn trimming_of(&mut self, samples: &[SampleStats]) {
+        let mut own = samples.iter().filter_map(|s| s.trimming.as_ref());
+        let Some(first) = own.next() else { return };
+        let all = samples
+            .iter()
+            .all(|s| s.trimming.as_ref().is_some_and(|t| t.same_as(first)));
+        let (protocol, adapter, cut_5p, cut_3p, umi) = if all {
+            let t = first.clone();
+            (t.protocol, t.adapter, t.cut_5p, t.cut_3p, t.umi)
+        } else {
+            (PER_SAMPLE.to_string(), None, 0, 0, None)
+        };
+        (
+            self.protocol,
+            self.adapter,
+            self.cut_5p,
+            self.cut_3p,
+            self.umi,
+        ) = (protocol, adapter, cut_5p, cut_3p, umi);
+    }
+}
+
 /// The reference a run used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceStats {
@@ -331,9 +439,6 @@ pub struct RunStats {
     pub settings: RunSettings,
     /// One entry per sample, in input order.
     pub samples: Vec<SampleStats>,
-    /// What `--protocol auto` found (absent for a preset).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub adapter_detection: Option<crate::prep::detect::Detection>,
 }
 
 impl RunStats {

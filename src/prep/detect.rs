@@ -1,5 +1,5 @@
 //! `--protocol auto`: decides the library protocol and 3' adapter from the
-//! first reads of a run, and says how sure it is.
+//! first reads of a sample, and says how sure it is.
 //!
 //! **Candidates.** Every adapter of [`KNOWN_ADAPTERS`], plus up to
 //! [`MAX_DE_NOVO`] de novo candidates: 10-mers found in at least
@@ -50,7 +50,7 @@ use std::ops::ControlFlow;
 
 use memchr::memmem;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::input::fastq;
@@ -58,10 +58,9 @@ use crate::input::samples::Sample;
 use crate::numbers::thousands;
 use crate::prep::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 
-/// Reads sampled from the start of a run (split over its samples).
+/// Reads of each sample that `--protocol auto` decides on (all of them in
+/// a smaller sample).
 pub const SAMPLE_READS: usize = 100_000;
-/// Reads sampled from each sample at least, however many samples.
-pub const MIN_READS_PER_SAMPLE: usize = 1_000;
 /// Bases of a candidate that must occur exactly for it to count as found.
 pub const SEED_LEN: usize = 12;
 /// `high` needs the best candidate in at least this share of the reads...
@@ -172,7 +171,7 @@ pub const KNOWN_ADAPTERS: [KnownAdapter; 8] = [
 ];
 
 /// How sure the detection is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// One adapter in most reads, far ahead of any other; insert ends clear.
@@ -194,7 +193,7 @@ impl fmt::Display for Confidence {
 }
 
 /// Where a candidate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// [`KNOWN_ADAPTERS`].
@@ -204,7 +203,7 @@ pub enum Origin {
 }
 
 /// One scored candidate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateScore {
     /// Known adapter's name, or `de novo`.
     pub name: String,
@@ -221,7 +220,7 @@ pub struct CandidateScore {
 }
 
 /// Verdict of the insert-end test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndsCall {
     /// 4 random bases at both insert ends (NEXTflex).
@@ -235,7 +234,7 @@ pub enum EndsCall {
 }
 
 /// Evidence of the insert-end test (see the module documentation).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RandomEnds {
     /// Reads the test used.
     pub reads: usize,
@@ -248,7 +247,7 @@ pub struct RandomEnds {
 }
 
 /// What `--protocol auto` decided, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
     /// The preset whose cuts apply.
     pub protocol: Protocol,
@@ -332,39 +331,29 @@ impl ReadSample {
     }
 }
 
-/// Reads the first reads of a run: [`SAMPLE_READS`] split evenly over the
-/// samples (at least [`MIN_READS_PER_SAMPLE`] each), each sample's files
-/// in order.
-pub fn sample_run(samples: &[Sample], max_reads: usize) -> Result<ReadSample> {
-    let per_sample = if samples.is_empty() {
-        0
-    } else {
-        (max_reads / samples.len()).max(MIN_READS_PER_SAMPLE)
-    };
-    let mut all = ReadSample::default();
-    for sample in samples {
-        let mut taken = ReadSample::default();
-        for file in &sample.files {
-            if taken.len() >= per_sample {
-                break;
-            }
-            fastq::for_each_record_until(file, |seq, _| {
-                taken.push(seq);
-                if taken.len() >= per_sample {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            })?;
+/// The first `n` reads of a sample (its files in order).
+pub fn first_reads(sample: &Sample, n: usize) -> Result<ReadSample> {
+    let mut taken = ReadSample::default();
+    for file in &sample.files {
+        if taken.len() >= n {
+            break;
         }
-        all.extend(&taken);
+        fastq::for_each_record_until(file, |seq, _| {
+            taken.push(seq);
+            if taken.len() >= n {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
     }
-    Ok(all)
+    Ok(taken)
 }
 
-/// Samples the run's first reads and detects its protocol and adapter.
-pub fn detect_run(samples: &[Sample]) -> Result<Detection> {
-    Ok(detect(&sample_run(samples, SAMPLE_READS)?))
+/// Detects a sample's protocol and adapter from its first [`SAMPLE_READS`]
+/// reads, as `--protocol auto` does (see [`crate::prep::plan`]).
+pub fn detect_sample(sample: &Sample) -> Result<Detection> {
+    Ok(detect(&first_reads(sample, SAMPLE_READS)?))
 }
 
 /// A candidate adapter being scored.

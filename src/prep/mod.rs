@@ -3,6 +3,7 @@
 
 pub mod collapse;
 pub mod detect;
+pub mod plan;
 pub mod protocol;
 pub mod reads;
 pub mod trim;

@@ -98,6 +98,14 @@ impl serde::Serialize for Protocol {
     }
 }
 
+/// Read back from its name.
+impl<'de> serde::Deserialize<'de> for Protocol {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// `--protocol`: a preset, or `auto` (detected from the first reads, see
 /// [`crate::prep::detect`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +171,29 @@ impl TrimRequest {
                 self.max_length,
             )
             .map(drop),
+        }
+    }
+
+    /// The settings a run starts from: a preset's; with `auto`, those of the
+    /// request on the default protocol with no UMI resolved yet (each
+    /// sample then resolves its own with [`Self::resolve`]), but the UMI
+    /// kept when deduplicating with an explicit `--umi`, so that the run
+    /// records that it counts molecules.
+    pub fn resolve_for_run(&self) -> Result<(Protocol, TrimSettings), Error> {
+        match self.protocol {
+            ProtocolChoice::Preset(_) => self.resolve(None),
+            ProtocolChoice::Auto => {
+                let undecided = TrimRequest {
+                    dedup: false,
+                    ..self.clone()
+                };
+                let (protocol, mut trim) = undecided.resolve(None)?;
+                if self.dedup {
+                    // a placeholder that says "molecules"; samples resolve theirs
+                    trim.umi = self.umi.or(Some(UmiSpec::default()));
+                }
+                Ok((protocol, trim))
+            }
         }
     }
 

@@ -3,14 +3,14 @@
 //! inserts, with what became of every read.
 
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use indicatif::ProgressBar;
 
 use crate::error::Result;
-use crate::input::fastq;
 use crate::input::samples::Sample;
 use crate::prep::collapse::{SampleInserts, SortedInserts};
+use crate::prep::plan::{stream_prepared, Detected, PrepPlan};
 use crate::prep::protocol::TrimSettings;
 use crate::prep::trim::{TrimOutcome, Trimmer};
 use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
@@ -28,6 +28,8 @@ pub struct CollapsedSample {
     pub inserts: SortedInserts,
     /// (insert, UMI) keys ([`UmiKey`]) with their reads, when deduplicating.
     pub umi_keys: Option<SortedInserts>,
+    /// What `--protocol auto` decided for the sample.
+    pub detected: Option<Detected>,
 }
 
 /// What trimming made of a sample's reads (summed over workers).
@@ -98,16 +100,18 @@ const TRIM_BATCH: usize = 8192;
 /// were spread over workers.
 pub fn trim_and_collapse(
     sample: &Sample,
-    prep: &ReadPrep,
+    plan: &PrepPlan,
     progress: &ProgressBar,
 ) -> Result<CollapsedSample> {
     let workers = rayon::current_num_threads();
-    let (counts, quality, inserts) = if workers <= 1 {
-        trim_serial(sample, prep, progress)?
+    let chosen = OnceLock::new();
+    let (counts, quality, inserts, detected) = if workers <= 1 {
+        trim_serial(sample, plan, &chosen, progress)?
     } else {
-        trim_parallel(sample, prep, progress, workers)?
+        trim_parallel(sample, plan, &chosen, progress, workers)?
     };
-    let (inserts, umi_keys) = if prep.umi.is_some() {
+    let dedup = chosen.get().is_some_and(|p| p.umi.is_some());
+    let (inserts, umi_keys) = if dedup {
         let keys = inserts.into_sorted();
         (inserts_of_keys(&keys), Some(keys))
     } else {
@@ -124,6 +128,7 @@ pub fn trim_and_collapse(
         low_complexity,
         inserts,
         umi_keys,
+        detected,
     })
 }
 
@@ -151,28 +156,33 @@ pub fn is_low_complexity(insert: &[u8]) -> bool {
 /// Trims and collapses on the calling thread.
 fn trim_serial(
     sample: &Sample,
-    prep: &ReadPrep,
+    plan: &PrepPlan,
+    chosen: &OnceLock<ReadPrep>,
     progress: &ProgressBar,
-) -> Result<(TrimCounts, QualitySum, SampleInserts)> {
+) -> Result<Trimmed> {
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    let mut scratch = Scratch::default();
     let mut since_tick = 0u64;
     let mut quality = QualitySum::default();
-    for file in &sample.files {
-        fastq::for_each_record(file, |seq, qual| {
-            quality.add(qual);
-            since_tick += 1;
-            if since_tick == 1 << 16 {
-                progress.inc(since_tick);
-                since_tick = 0;
-            }
-            prep.read(seq, qual, &mut counts, &mut inserts, &mut buf);
-        })?;
-    }
+    let detected = stream_prepared(sample, plan, chosen, |seq, qual| {
+        quality.add(qual);
+        since_tick += 1;
+        if since_tick == 1 << 16 {
+            progress.inc(since_tick);
+            since_tick = 0;
+        }
+        let prep = chosen
+            .get()
+            .expect("preparation chosen before the first read");
+        prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
+    })?;
     progress.inc(since_tick);
-    Ok((counts, quality, inserts))
+    Ok((counts, quality, inserts, detected))
 }
+
+/// A sample's trimming counts, qualities, inserts and detection.
+type Trimmed = (TrimCounts, QualitySum, SampleInserts, Option<Detected>);
 
 /// A batch of reads' sequences, concatenated, with each read's end, and
 /// their qualities when the trimmer uses them; reused.
@@ -210,10 +220,11 @@ impl QualitySum {
 /// Parses on the calling thread, trims and collapses on `workers` threads.
 fn trim_parallel(
     sample: &Sample,
-    prep: &ReadPrep,
+    plan: &PrepPlan,
+    chosen: &OnceLock<ReadPrep>,
     progress: &ProgressBar,
     workers: usize,
-) -> Result<(TrimCounts, QualitySum, SampleInserts)> {
+) -> Result<Trimmed> {
     let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
     let mut quality = QualitySum::default();
     let full_rx = Arc::new(Mutex::new(full_rx));
@@ -222,7 +233,7 @@ fn trim_parallel(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
-                scope.spawn(move || prep.trim_batches(&full_rx, &empty_tx))
+                scope.spawn(move || trim_batches(chosen, &full_rx, &empty_tx))
             })
             .collect();
         drop(empty_tx);
@@ -230,27 +241,17 @@ fn trim_parallel(
         // send fails instead of blocking, and the join below reports it.
         drop(full_rx);
         let mut batch = ReadBatch::default();
-        let mut parsed = Ok(());
-        let with_quals = prep.trimmer.uses_quality();
-        for file in &sample.files {
-            parsed = fastq::for_each_record(file, |seq, qual| {
-                quality.add(qual);
-                batch.bases.extend_from_slice(seq);
-                if with_quals {
-                    batch.quals.extend_from_slice(qual);
-                }
-                batch.ends.push(batch.bases.len());
-                if batch.ends.len() == TRIM_BATCH {
-                    let next = empty_rx.try_recv().unwrap_or_default();
-                    let _ = full_tx.send(std::mem::replace(&mut batch, next));
-                    progress.inc(TRIM_BATCH as u64);
-                }
-            })
-            .map(|_| ());
-            if parsed.is_err() {
-                break;
+        let parsed = stream_prepared(sample, plan, chosen, |seq, qual| {
+            quality.add(qual);
+            batch.bases.extend_from_slice(seq);
+            batch.quals.extend_from_slice(qual);
+            batch.ends.push(batch.bases.len());
+            if batch.ends.len() == TRIM_BATCH {
+                let next = empty_rx.try_recv().unwrap_or_default();
+                let _ = full_tx.send(std::mem::replace(&mut batch, next));
+                progress.inc(TRIM_BATCH as u64);
             }
-        }
+        });
         if parsed.is_ok() && !batch.ends.is_empty() {
             progress.inc(batch.ends.len() as u64);
             let _ = full_tx.send(batch);
@@ -262,7 +263,7 @@ fn trim_parallel(
             .collect();
         (parsed, results)
     });
-    parsed?;
+    let detected = parsed?;
     // Sum into the largest table: the result is the same for any split.
     let mut results = results;
     results.sort_by_key(|(_, inserts)| std::cmp::Reverse(inserts.len()));
@@ -272,14 +273,55 @@ fn trim_parallel(
         counts.add(&other_counts);
         inserts.merge(&other);
     }
-    Ok((counts, quality, inserts))
+    Ok((counts, quality, inserts, detected))
+}
+
+/// A worker's reusable buffers: the normalised read and the key built
+/// from it.
+#[derive(Default)]
+struct Scratch {
+    read: Vec<u8>,
+    key: Vec<u8>,
 }
 
 /// The queue of full batches, shared by the trimming workers.
 type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 
+/// A trimming worker: takes full batches until the queue closes, trims
+/// and collapses their reads with the sample's chosen preparation, and
+/// hands each emptied batch back.
+fn trim_batches(
+    chosen: &OnceLock<ReadPrep>,
+    full: &BatchQueue,
+    empty: &Sender<ReadBatch>,
+) -> (TrimCounts, SampleInserts) {
+    let mut counts = TrimCounts::default();
+    let mut inserts = SampleInserts::default();
+    let mut scratch = Scratch::default();
+    loop {
+        let next = full.lock().expect("batch queue").recv();
+        let Ok(mut batch) = next else { break };
+        let prep = chosen
+            .get()
+            .expect("preparation chosen before the first batch");
+        let mut start = 0;
+        for &end in &batch.ends {
+            let seq = &batch.bases[start..end];
+            let qual = batch.quals.get(start..end).unwrap_or_default();
+            prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
+            start = end;
+        }
+        batch.bases.clear();
+        batch.quals.clear();
+        batch.ends.clear();
+        let _ = empty.send(batch);
+    }
+    (counts, inserts)
+}
+
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
 /// the read when deduplicating.
+#[derive(Debug, Clone)]
 pub struct ReadPrep {
     trimmer: Trimmer,
     has_adapter: bool,
@@ -297,46 +339,23 @@ impl ReadPrep {
         }
     }
 
-    /// A trimming worker: takes full batches until the queue closes, trims
-    /// and collapses their reads, and hands each emptied batch back.
-    fn trim_batches(
-        &self,
-        full: &BatchQueue,
-        empty: &Sender<ReadBatch>,
-    ) -> (TrimCounts, SampleInserts) {
-        let mut counts = TrimCounts::default();
-        let mut inserts = SampleInserts::default();
-        let mut buf: Vec<u8> = Vec::with_capacity(256);
-        loop {
-            let next = full.lock().expect("batch queue").recv();
-            let Ok(mut batch) = next else { break };
-            let mut start = 0;
-            for &end in &batch.ends {
-                let seq = &batch.bases[start..end];
-                let qual = batch.quals.get(start..end).unwrap_or_default();
-                self.read(seq, qual, &mut counts, &mut inserts, &mut buf);
-                start = end;
-            }
-            batch.bases.clear();
-            batch.quals.clear();
-            batch.ends.clear();
-            let _ = empty.send(batch);
-        }
-        (counts, inserts)
-    }
-
-    /// Trims one read, counts its outcome and collapses its insert
-    /// (normalised to upper-case ACGT, U as T, anything else N), followed by
-    /// its UMI when deduplicating (a [`UmiKey`]); `buf` is scratch.
+    /// Normalises one read's bases (upper-case ACGT, U as T, anything else
+    /// N) before any adapter, UMI or insert logic sees them, trims it,
+    /// counts its outcome and collapses its insert, followed by its UMI when
+    /// deduplicating (a [`UmiKey`]).
     #[inline]
     fn read(
         &self,
-        seq: &[u8],
+        raw: &[u8],
         qual: &[u8],
         counts: &mut TrimCounts,
         inserts: &mut SampleInserts,
-        buf: &mut Vec<u8>,
+        scratch: &mut Scratch,
     ) {
+        let Scratch { read, key: buf } = scratch;
+        read.clear();
+        read.extend(raw.iter().map(|&b| normalize_base(b)));
+        let seq = &read[..];
         counts.reads_in += 1;
         let outcome = if self.trimmer.uses_quality() {
             self.trimmer.trim_with_quality(seq, qual)
@@ -362,7 +381,7 @@ impl ReadPrep {
             TrimOutcome::Insert { start, end } => {
                 counts.length(end - start);
                 buf.clear();
-                buf.extend(seq[start..end].iter().map(|&b| normalize_base(b)));
+                buf.extend_from_slice(&seq[start..end]);
                 if let Some(umi) = &self.umi {
                     buf.push(UmiKey::SEPARATOR);
                     let adapter_start = end + self.trimmer.cut_3p();

@@ -98,6 +98,12 @@ impl Quant {
         self
     }
 
+    /// Sets environment variables for it.
+    pub fn envs(mut self, vars: &[(&str, &str)]) -> Self {
+        self.0.envs(vars.iter().copied());
+        self
+    }
+
     /// Runs it and asserts it succeeded (stderr in the message); stdout.
     pub fn run_ok(mut self) -> String {
         run_ok(&mut self.0)

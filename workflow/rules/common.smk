@@ -5,6 +5,8 @@ import os
 import shlex
 
 OUTDIR = os.path.normpath(config["outdir"])
+# mirq replaces its output directory whole: the merge has one of its own
+MERGED = f"{OUTDIR}/merged"
 MATURE = config["mature"]
 HAIRPIN = config.get("hairpin") or ""
 HAIRPIN_INPUT = [HAIRPIN] if HAIRPIN else []
@@ -20,9 +22,9 @@ TABLES = [
 
 def read_samplesheet(path):
     """Sample -> FASTQ files, in samplesheet order, each row checked against
-    schemas/samples.schema.yaml. Relative paths are taken from the working
-    directory, or else from the samplesheet's directory (as
-    `mirq quant --samplesheet` does)."""
+    schemas/samples.schema.yaml. Relative paths are taken from the
+    samplesheet's directory (as `mirq quant --samplesheet` and nf-core
+    pipelines do)."""
     samples = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
@@ -30,9 +32,7 @@ def read_samplesheet(path):
             if not row:
                 continue
             validate(row, "../schemas/samples.schema.yaml")
-            fastq = row["fastq_1"]
-            if not os.path.isabs(fastq) and not os.path.exists(fastq):
-                fastq = os.path.join(os.path.dirname(path), fastq)
+            fastq = os.path.join(os.path.dirname(path), row["fastq_1"])
             samples.setdefault(row["sample"], []).append(fastq)
     if not samples:
         raise ValueError(f"{path}: no samples")

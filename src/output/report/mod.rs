@@ -25,7 +25,7 @@ pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, Pca, ReportInput}
 
 use crate::error::{Error, Result};
 use crate::numbers::thousands;
-use crate::output::stats::SampleStats;
+use crate::output::stats::{RunSettings, SampleStats};
 use crate::output::StagedOutputs;
 use figures::{Heatmap, Stack, GREY, OKABE_ITO};
 
@@ -49,9 +49,12 @@ pub fn write(out: &StagedOutputs, input: &ReportInput) -> Result<()> {
 }
 
 /// Rebuilds `dir/report.html` from the files in `dir` (written to a
-/// temporary file there and renamed over the old page); its path.
+/// temporary file there and renamed over the old page), holding the
+/// directory's lock so that no run switches it meanwhile; its path.
 pub fn rebuild(dir: &Path) -> Result<PathBuf> {
-    let html = render(&ReportInput::from_dir(dir)?)?;
+    let input = ReportInput::from_dir(dir)?;
+    let _lock = crate::output::outdir::lock(dir)?;
+    let html = render(&input)?;
     let (path, tmp) = (dir.join(FILE_NAME), dir.join(format!(".{FILE_NAME}.tmp")));
     let err = |err| Error::Write {
         path: path.clone(),
@@ -80,11 +83,9 @@ pub fn render(input: &ReportInput) -> Result<String> {
         esc(input.stats["mirq_version"].as_str().unwrap_or("?")),
     );
     run_summary(&mut html, &input.stats);
-    sample_table(
-        &mut html,
-        &input.samples,
-        input.stats["settings"]["adapter"].is_string(),
-    );
+    let settings: RunSettings =
+        serde_json::from_value(input.stats["settings"].clone()).unwrap_or_default();
+    sample_table(&mut html, &input.samples, &settings);
     html.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
     let figures = [
         composition(input)?,
@@ -259,27 +260,40 @@ fn pct(part: u64, whole: u64) -> String {
     }
 }
 
+/// A sample's protocol: its own (with the adapter `--protocol auto` found),
+/// else the run's.
+fn protocol_cell(s: &SampleStats, settings: &RunSettings) -> String {
+    match &s.trimming {
+        Some(t) => match &t.detection {
+            Some(d) => format!("{} ({})", t.protocol, d.adapter_name),
+            None => t.protocol.clone(),
+        },
+        None => settings.protocol.clone(),
+    }
+}
+
 /// The per-sample table.
-fn sample_table(html: &mut String, samples: &[SampleStats], has_adapter: bool) {
+fn sample_table(html: &mut String, samples: &[SampleStats], settings: &RunSettings) {
     html.push_str(
         "<section id=\"samples\"><h2>Samples</h2>\n<table class=\"samples\">\n<thead><tr>\
-         <th>Sample</th><th>Reads</th><th>% adapter</th><th>% dimers</th><th>% too short</th>\
+         <th>Sample</th><th>Protocol</th><th>Reads</th><th>% adapter</th><th>% dimers</th><th>% too short</th>\
          <th>% on miRNAs</th><th>miRNAs detected</th><th>QC</th><th>Rules that fired</th>\
          </tr></thead>\n<tbody>\n",
     );
     for s in samples {
         let verdict = s.qc.verdict.map_or("?", |v| v.as_str());
-        let adapter = if has_adapter {
+        let adapter = if s.has_adapter(settings) {
             pct(s.adapter_found, s.reads_in)
         } else {
             "–".into()
         };
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{adapter}</td><td class=\"n\">{}</td>\
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{adapter}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
              <td><span class=\"verdict {verdict}\">{verdict}</span></td><td class=\"reasons\">{}</td></tr>",
             esc(&s.sample),
+            esc(&protocol_cell(s, settings)),
             thousands(s.reads_in),
             pct(s.adapter_dimers, s.reads_in),
             pct(s.too_short.saturating_sub(s.adapter_dimers), s.reads_in),

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS each (default 10) with cargo-fuzz
+# (nightly, AddressSanitizer), on seed corpora cut from ../shared/data.
+#   fuzz/run.sh            # a smoke run, as CI does
+#   fuzz/run.sh 600        # ten minutes a target
+#   cargo +nightly fuzz run adapter_search -- -max_total_time=3600   # one target, longer
+# Prints each target's executions; a crash stops with its input saved under
+# fuzz/artifacts/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-10}
+[ -d corpus ] || ./seed_corpus.sh
+targets=(fastq_reader read_prep adapter_search samplesheet reference_search inserts_file)
+cargo +nightly fuzz build --release
+for t in "${targets[@]}"; do
+    mkdir -p "corpus/$t"
+    log=$(cargo +nightly fuzz run --release "$t" "corpus/$t" -- -max_total_time="$seconds" -rss_limit_mb=4096 2>&1) || {
+        echo "$log" | tail -40
+        echo "fuzz target $t FAILED" >&2
+        exit 1
+    }
+    runs=$(echo "$log" | grep -o 'Done [0-9]* runs' | tail -1)
+    echo "fuzz $t: ${runs:-ran} in ${seconds} s, no crash"
+done

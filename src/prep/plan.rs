@@ -1,0 +1,136 @@
+//! How a sample's reads are prepared, and the one pass that reads them.
+//!
+//! With a preset the preparation is known before any read. With
+//! `--protocol auto` each sample's own first [`SAMPLE_READS`] reads decide
+//! its protocol and adapter ([`crate::prep::detect`]): they are kept, the
+//! decision is made, and they are replayed through the trimmer before the
+//! rest of the stream. Every input is read exactly once, so pipes, FIFOs
+//! and process substitution work with `--protocol auto` too.
+
+use std::ops::ControlFlow;
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+use crate::input::fastq;
+use crate::input::samples::Sample;
+use crate::prep::detect::{detect, Detection, ReadSample, SAMPLE_READS};
+use crate::prep::protocol::{Protocol, TrimRequest, TrimSettings};
+use crate::prep::reads::ReadPrep;
+
+/// How a sample's reads are prepared.
+pub enum PrepPlan<'a> {
+    /// Settings known before any read (a preset).
+    Fixed(&'a ReadPrep),
+    /// `--protocol auto`: settings detected on the sample's own first reads.
+    Detect(&'a TrimRequest),
+}
+
+/// What `--protocol auto` decided for one sample.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    /// The protocol whose cuts apply.
+    pub protocol: Protocol,
+    /// The settings the sample was trimmed with.
+    pub trim: TrimSettings,
+    /// What detection found (with the `--adapter` that replaced its
+    /// adapter, if one was given).
+    pub detection: Detection,
+}
+
+/// Streams every record of `sample` to `sink` once its preparation is in
+/// `chosen` (set before the first record reaches `sink`).
+pub fn stream_prepared(
+    sample: &Sample,
+    plan: &PrepPlan,
+    chosen: &OnceLock<ReadPrep>,
+    mut sink: impl FnMut(&[u8], &[u8]),
+) -> Result<Option<Detected>> {
+    let request = match plan {
+        PrepPlan::Fixed(prep) => {
+            let _ = chosen.set((*prep).clone());
+            for file in &sample.files {
+                fastq::for_each_record(file, &mut sink)?;
+            }
+            return Ok(None);
+        }
+        PrepPlan::Detect(request) => request,
+    };
+    let mut kept = Kept::default();
+    let mut detected: Option<Detected> = None;
+    let mut failed: Option<Error> = None;
+    for file in &sample.files {
+        fastq::for_each_record_until(file, |seq, qual| {
+            if detected.is_some() {
+                sink(seq, qual);
+                return ControlFlow::Continue(());
+            }
+            kept.push(seq, qual);
+            if kept.reads.len() < SAMPLE_READS {
+                return ControlFlow::Continue(());
+            }
+            match decide(request, &kept, chosen) {
+                Ok(d) => {
+                    detected = Some(d);
+                    kept.replay(&mut sink);
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    if detected.is_none() {
+        detected = Some(decide(request, &kept, chosen)?);
+        kept.replay(&mut sink);
+    }
+    Ok(detected)
+}
+
+/// The first reads of a sample, with their qualities, kept for replay.
+#[derive(Default)]
+struct Kept {
+    reads: ReadSample,
+    raw: Vec<u8>,
+    quals: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Kept {
+    fn push(&mut self, seq: &[u8], qual: &[u8]) {
+        self.reads.push(seq);
+        self.raw.extend_from_slice(seq);
+        self.quals.extend_from_slice(qual);
+        self.ends.push(self.raw.len());
+    }
+
+    /// Feeds the kept records to `sink` in order, and forgets them.
+    fn replay(&mut self, sink: &mut impl FnMut(&[u8], &[u8])) {
+        let mut start = 0;
+        for &end in &self.ends {
+            sink(&self.raw[start..end], &self.quals[start..end]);
+            start = end;
+        }
+        *self = Kept::default();
+    }
+}
+
+/// Detects on the kept reads, resolves the sample's settings and sets its
+/// preparation.
+fn decide(request: &TrimRequest, kept: &Kept, chosen: &OnceLock<ReadPrep>) -> Result<Detected> {
+    let mut detection = detect(&kept.reads);
+    let (protocol, trim) = request.resolve(Some(&detection))?;
+    if request.adapter.is_some() {
+        detection.adapter_override = Some(trim.adapter.clone().unwrap_or_else(|| "none".into()));
+    }
+    let _ = chosen.set(ReadPrep::new(&trim));
+    Ok(Detected {
+        protocol,
+        trim,
+        detection,
+    })
+}
