@@ -35,12 +35,36 @@ pub enum Command {
     /// Merge mirq quant output directories (e.g. one per sample) into the
     /// outputs one joint run would write, without reading FASTQ again.
     Merge(MergeArgs),
+    /// Rebuild report.html in a mirq quant or mirq merge output directory
+    /// from the files there.
+    Report(ReportArgs),
     /// List the GPU adapters wgpu sees (name, backend, type, limits).
     Devices,
     /// Time the alignment engines (CPU with 1 and all threads, GPU) on
     /// simulated inserts, check that they agree, and say which engine
     /// `--engine auto` should pick.
     Bench(BenchArgs),
+    /// Print a shell completion script (bash: `source <(mirq completions
+    /// bash)`; zsh: save it as `_mirq` on $fpath; fish: save it as
+    /// ~/.config/fish/completions/mirq.fish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `mirq man > mirq.1; man ./mirq.1`.
+    Man,
+}
+
+/// `mirq report` arguments.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output directory of mirq quant or mirq merge.
+    pub dir: PathBuf,
+}
+
+/// `mirq completions` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `mirq bench` arguments.

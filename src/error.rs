@@ -63,6 +63,12 @@ pub enum Error {
         kind: GpuFailure,
         message: String,
     },
+    /// A figure of report.html could not be drawn.
+    #[error("report figure {figure}: {message}")]
+    Plot {
+        figure: &'static str,
+        message: String,
+    },
     /// An output file could not be written.
     #[error("cannot write {path}")]
     Write {

@@ -8,8 +8,10 @@
 //!    UMIs, read preparation, collapsing into unique inserts.
 //! 3. [`align`]: the CPU and GPU engines, their shared seam, engine choice.
 //! 4. [`count`]: assignment, isomiR calls, count matrices, mirGFF3 lines.
-//! 5. [`output`]: staged atomic outputs, stats.json, QC, MultiQC, inserts file.
-//! 6. [`cmd`]: `mirq quant`, `mirq merge` and `mirq bench`, the stages joined.
+//! 5. [`output`]: staged atomic outputs, stats.json, QC, MultiQC, inserts file,
+//!    report.html.
+//! 6. [`cmd`]: `mirq quant`, `mirq merge`, `mirq report` and `mirq bench`, the
+//!    stages joined.
 //!
 //! Under them all: [`seq`] (the one base alphabet), [`error`], [`runtime`]
 //! (thread pool, progress, memory), [`numbers`] (numbers for people) and

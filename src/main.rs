@@ -3,9 +3,9 @@
 mod cli;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use cli::{BenchArgs, Cli, Command, MergeArgs, QuantArgs};
+use cli::{BenchArgs, Cli, Command, MergeArgs, QuantArgs, ReportArgs};
 use mirq::align::AlignParams;
 use mirq::cmd::quant::{self, QuantOptions};
 use mirq::input::samples;
@@ -18,6 +18,15 @@ fn main() {
         Command::Quant(args) => run_quant(*args),
         Command::Merge(args) => run_merge(args),
         Command::Bench(args) => run_bench(args),
+        Command::Report(args) => run_report(args),
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "mirq", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .context("writing the man page"),
         Command::Devices => {
             print_devices();
             Ok(())
@@ -98,6 +107,12 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
             .collect();
         anyhow::bail!("hits differ from the first CPU run's: {}", wrong.join(", "));
     }
+    Ok(())
+}
+
+fn run_report(args: ReportArgs) -> anyhow::Result<()> {
+    let path = mirq::cmd::report::run(&args.dir).context("report failed")?;
+    eprintln!("mirq: wrote {}", path.display());
     Ok(())
 }
 

@@ -69,6 +69,7 @@ fn outputs_do_not_depend_on_thread_count() {
     let (a, b, c) = (run("1"), run("2"), run("8"));
     for f in [
         "mature_counts.tsv",
+        "mature_counts_int.tsv",
         "mature_counts_unique.tsv",
         "mature_rpm.tsv",
         "hairpin_counts.tsv",
@@ -84,6 +85,29 @@ fn outputs_do_not_depend_on_thread_count() {
             "{f} differs between -t 1 and -t 8"
         );
     }
+}
+
+/// `mirq completions bash|zsh|fish` prints a completion script that knows
+/// the subcommands; `mirq man` prints a roff man page.
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = common::run_ok(common::mirq().args(["completions", shell]));
+        for word in ["quant", "merge", "report", "samplesheet"] {
+            assert!(out.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bash = common::run_ok(common::mirq().args(["completions", "bash"]));
+    assert!(bash.contains("complete -F"), "{bash}");
+    let man = common::run_ok(common::mirq().arg("man"));
+    assert!(man.contains(".TH mirq 1"), "{man}");
+    assert!(man.contains("mirq\\-quant(1)"), "{man}");
+    assert!(!common::mirq()
+        .args(["completions", "cmd"])
+        .output()
+        .unwrap()
+        .status
+        .success());
 }
 
 /// `quant --help` shows each option group as a heading line of its own

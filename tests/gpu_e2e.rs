@@ -72,7 +72,8 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
     assert_eq!(common::stats(&cpu)["engine"], "cpu");
 }
 
-/// Files under an output directory (relative, sorted), stats.json left out.
+/// Files under an output directory (relative, sorted), stats.json and
+/// report.html left out.
 fn output_files(dir: &Path) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
@@ -86,7 +87,13 @@ fn output_files(dir: &Path) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     walk(dir, dir, &mut out);
-    out.retain(|p| p != Path::new("stats.json") && p != Path::new("mirq.log"));
+    // stats.json and report.html name the engine and the timings, mirq.log
+    // the command line and times
+    out.retain(|p| {
+        !["stats.json", "report.html", "mirq.log"]
+            .iter()
+            .any(|f| p == Path::new(f))
+    });
     out.sort();
     out
 }

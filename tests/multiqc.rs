@@ -1,7 +1,9 @@
 //! MultiQC custom content: mirq's `multiqc/*_mqc.json` files, read by the
 //! real `multiqc` with no plugin, give General Statistics columns, an insert
 //! length line plot and a read composition bar plot for every sample, also
-//! when the samples come from separate mirq runs (scatter/gather).
+//! when the samples come from separate mirq runs (scatter/gather); in
+//! MultiQC's own plot data (what its page draws) the insert length x values
+//! are numbers in ascending order.
 //!
 //! Needs `multiqc` on PATH (`pip install multiqc`; `.ci/run` installs it):
 //! outside CI the test skips with a message when it is missing, in CI
@@ -192,6 +194,7 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
     let plots = &json["report_plot_data"];
     assert_eq!(plots["mirq_insert_lengths_plot"]["plot_type"], "x/y line");
     assert_eq!(plots["mirq_composition_plot"]["plot_type"], "bar plot");
+    lengths_plotted_in_order(&plots["mirq_insert_lengths_plot"], &samples);
     let raw = &json["report_saved_raw_data"];
     let lengths = raw["multiqc_mirq_insert_lengths_plot"]
         .as_object()
@@ -201,7 +204,7 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
         .expect("composition data");
     for (name, st) in &samples {
         let series = lengths[name]
-            .as_object()
+            .as_array()
             .unwrap_or_else(|| panic!("{name} not in the insert length plot"));
         let want: Vec<u64> = st["qc"]["insert_lengths"]
             .as_array()
@@ -211,12 +214,13 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
             .collect();
         assert_eq!(series.len(), want.len(), "{name}");
         for (len, n) in want.iter().enumerate() {
-            // MultiQC keys the x values as it parsed them (22 or 22.0)
-            let got = series
-                .get(&len.to_string())
-                .or_else(|| series.get(&format!("{len}.0")))
-                .unwrap_or_else(|| panic!("{name}: no length {len} in {series:?}"));
-            assert_eq!(got.as_f64().unwrap(), *n as f64, "{name} length {len}");
+            // [length, reads] pairs, as mirq wrote them
+            assert_eq!(series[len][0].as_f64(), Some(len as f64), "{name}");
+            assert_eq!(
+                series[len][1].as_f64(),
+                Some(*n as f64),
+                "{name} length {len}"
+            );
         }
         let bars = composition[name]
             .as_object()
@@ -228,5 +232,35 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
         );
         let total: u64 = bars.values().map(|v| v.as_u64().unwrap()).sum();
         assert_eq!(total, st["reads_in"].as_u64().unwrap(), "{name}: {bars:?}");
+    }
+}
+
+/// MultiQC's own plot data of the insert length plot (what its page draws):
+/// one line per sample, whose x values are numbers in ascending order (x
+/// values that were text were sorted `0, 1, 10, 11, …, 2, 20` and the lines
+/// zigzagged).
+fn lengths_plotted_in_order(plot: &Value, samples: &BTreeMap<String, Value>) {
+    let lines = plot["datasets"][0]["lines"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no lines in the insert length plot: {plot}"));
+    assert_eq!(lines.len(), samples.len());
+    for line in lines {
+        let name = line["name"].as_str().unwrap();
+        assert!(samples.contains_key(name), "{name}");
+        let xs: Vec<f64> = line["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p[0].as_f64()
+                    .unwrap_or_else(|| panic!("{name}: x {} is not a number", p[0]))
+            })
+            .collect();
+        assert!(xs.len() > 10, "{name}: {xs:?}");
+        assert!(
+            xs.windows(2).all(|w| w[0] < w[1]),
+            "{name}: x not ascending: {xs:?}"
+        );
+        assert_eq!(xs[0], 0.0, "{name}");
     }
 }

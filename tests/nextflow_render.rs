@@ -904,15 +904,16 @@ fn merge_module_merges_to_the_joint_run() {
         "MIRQ_MERGE failed (this needs the `mirq merge` subcommand):\n{log}"
     );
     task.check_outputs(&module);
-    // every output of the joint run, byte for byte (stats.json has timings)
+    // every output of the joint run, byte for byte (stats.json and
+    // report.html have timings)
     let merged = task.dir.join("merged_tables");
     let files = files_under(&joint);
     assert_eq!(files, files_under(&merged));
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
-    // stats.json has timings, mirq.log the command line and times
+    // stats.json and report.html have timings, mirq.log the command line
     for f in files
         .iter()
-        .filter(|f| *f != "stats.json" && *f != "mirq.log")
+        .filter(|f| !["stats.json", "report.html", "mirq.log"].contains(&f.as_str()))
     {
         let got = std::fs::read(merged.join(f)).unwrap();
         let want = std::fs::read(joint.join(f)).unwrap();

@@ -167,13 +167,14 @@ fn snakemake_merges_to_the_joint_run() {
         "snakemake failed (the merge rule needs the `mirq merge` subcommand):\n{log}"
     );
     let joint = joint_run(&s);
-    // every output of the joint run, byte for byte (stats.json has timings)
+    // every output of the joint run, byte for byte (stats.json and
+    // report.html have timings)
     let files = files_under(&joint);
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
-    // stats.json has timings, mirq.log the command line and times
+    // stats.json and report.html have timings, mirq.log the command line
     for f in files
         .iter()
-        .filter(|f| *f != "stats.json" && *f != "mirq.log")
+        .filter(|f| !["stats.json", "report.html", "mirq.log"].contains(&f.as_str()))
     {
         let merged =
             std::fs::read(s.outdir.join("merged").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));

@@ -4,3 +4,4 @@
 pub mod bench;
 pub mod merge;
 pub mod quant;
+pub mod report;

@@ -352,21 +352,17 @@ impl Isomirs {
         Ok(())
     }
 
-    /// Writes `isomirs.tsv`: per mature miRNA and variant class, the reads
-    /// (or molecules) of its sequences with that class, per sample; a
-    /// sequence counts once in each class its Variant has.
-    pub fn write_tsv(
-        &self,
-        w: &mut impl Write,
-        reference: &Reference,
-        samples: &[String],
-    ) -> io::Result<()> {
+    /// Per mature miRNA (by index, ascending) and variant class (in
+    /// [`VARIANT_CLASSES`] order), the reads (or molecules) of its sequences
+    /// with that class, per sample; a sequence counts once in each class its
+    /// Variant has. Rows with no read are left out.
+    pub fn class_rows(&self, samples: usize) -> Vec<(u32, &'static str, Vec<u64>)> {
         let classes = VARIANT_CLASSES.len();
         let mut totals: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
         for l in &self.lines {
             let row = totals
                 .entry(l.mature)
-                .or_insert_with(|| vec![0; classes * samples.len()]);
+                .or_insert_with(|| vec![0; classes * samples]);
             let variant = self.variant(l);
             let tags: Vec<&str> = variant
                 .split(',')
@@ -380,28 +376,41 @@ impl Isomirs {
                 };
                 if hit {
                     for &(s, n) in self.expression(l) {
-                        row[c * samples.len() + s as usize] += n as u64;
+                        row[c * samples + s as usize] += n as u64;
                     }
                 }
             }
         }
+        let mut out = Vec::new();
+        for (m, row) in totals {
+            for (c, class) in VARIANT_CLASSES.iter().enumerate() {
+                let cells = &row[c * samples..(c + 1) * samples];
+                if cells.iter().any(|&n| n > 0) {
+                    out.push((m, *class, cells.to_vec()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Writes `isomirs.tsv`: the rows of [`Self::class_rows`], by miRNA name.
+    pub fn write_tsv(
+        &self,
+        w: &mut impl Write,
+        reference: &Reference,
+        samples: &[String],
+    ) -> io::Result<()> {
         write!(w, "mirna\tvariant")?;
         for s in samples {
             write!(w, "\t{s}")?;
         }
         writeln!(w)?;
-        for (m, row) in totals {
-            for (c, class) in VARIANT_CLASSES.iter().enumerate() {
-                let cells = &row[c * samples.len()..(c + 1) * samples.len()];
-                if cells.iter().all(|&n| n == 0) {
-                    continue;
-                }
-                write!(w, "{}\t{class}", reference.matures[m as usize].name)?;
-                for n in cells {
-                    write!(w, "\t{n}")?;
-                }
-                writeln!(w)?;
+        for (m, class, cells) in self.class_rows(samples.len()) {
+            write!(w, "{}\t{class}", reference.matures[m as usize].name)?;
+            for n in cells {
+                write!(w, "\t{n}")?;
             }
+            writeln!(w)?;
         }
         Ok(())
     }

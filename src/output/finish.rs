@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::input::reference::Reference;
 use crate::output::inserts_file;
 use crate::output::qc;
+use crate::output::report::{self, ReportInput};
 use crate::output::stats::{RunStats, Timings};
 use crate::output::summary;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
@@ -68,12 +69,40 @@ pub fn finish(
     let log = summary::log_text(&stats, &crate::runtime::take_log(), &closing);
     out.write("mirq.log", |w| w.write_all(log.as_bytes()))?;
     let json = serde_json::to_string_pretty(&stats).expect("stats serialize");
+    write_report(&out, &data, &counted, &json)?;
     out.write("stats.json", |w| {
         w.write_all(json.as_bytes())?;
         w.write_all(b"\n")
     })?;
     out.commit()?;
     Ok(stats)
+}
+
+/// Stages report.html, made from the figures the files hold (stats.json's
+/// text, the mature counts as printed, isomirs.tsv's classes), so that
+/// `mirq report` on the directory makes the same page.
+fn write_report(
+    out: &StagedOutputs,
+    data: &RunData,
+    counted: &Counted,
+    stats_json: &str,
+) -> Result<()> {
+    let samples = counted.counts.mature.len();
+    let mirnas = data
+        .reference
+        .matures
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    let classes = counted.isomirs.as_ref().map(|isomirs| {
+        let rows = isomirs.class_rows(samples);
+        report::sum_classes(
+            rows.into_iter().map(|(_, class, reads)| (class, reads)),
+            samples,
+        )
+    });
+    let input = ReportInput::from_run(stats_json, mirnas, &counted.counts.mature, classes)?;
+    report::write(out, &input)
 }
 
 /// What the counting pass made: the count matrices, the molecules per
@@ -263,6 +292,19 @@ fn write_tables(
             &counts.mature_unique,
             format_count,
         )
+    })?;
+    let integers: Vec<Vec<f64>> = counts
+        .mature
+        .iter()
+        .map(|col| {
+            crate::output::integer_counts(col)
+                .into_iter()
+                .map(|n| n as f64)
+                .collect()
+        })
+        .collect();
+    out.write_last(crate::output::INTEGER_COUNTS, |w| {
+        write_matrix(w, "mirna", samples, &mature_names, &integers, format_count)
     })?;
     out.write_last("mature_counts.tsv", |w| {
         write_matrix(

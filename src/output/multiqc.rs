@@ -9,7 +9,10 @@
 //!   default table rules colour those words green, orange and red).
 //! - `multiqc/mirq_insert_lengths_mqc.json` (`plot_type: linegraph`): reads
 //!   by insert length, one series per sample (the data of
-//!   `qc/<sample>.length.tsv`).
+//!   `qc/<sample>.length.tsv`), each a list of `[length, reads]` pairs with
+//!   numeric x in ascending order: MultiQC (1.35) plots the keys of a
+//!   `{x: y}` object as text and sorts them so (`0, 1, 10, 11, …, 2, 20`),
+//!   while pairs keep their numbers.
 //! - `multiqc/mirq_composition_mqc.json` (`plot_type: bargraph`): what became
 //!   of each sample's reads, in read counts, one bar per sample, one category
 //!   per composition class of `stats.json` (MultiQC adds the percentage view).
@@ -261,14 +264,14 @@ pub fn insert_lengths(stats: &RunStats) -> String {
         .samples
         .iter()
         .map(|st| {
-            let series = st
+            let series: Vec<[u64; 2]> = st
                 .qc
                 .insert_lengths
                 .iter()
                 .enumerate()
-                .map(|(len, &n)| (len.to_string(), n))
+                .map(|(len, &n)| [len as u64, n])
                 .collect();
-            (st.sample.clone(), Ordered(series))
+            (st.sample.clone(), series)
         })
         .collect();
     let mut c = Content::new("mirq_insert_lengths", "linegraph", Ordered(data)).section(
@@ -471,18 +474,15 @@ mod tests {
         assert_eq!(v["parent_id"], "mirq");
         assert_eq!(v["pconfig"]["id"], "mirq_insert_lengths_plot");
         for s in ["a", "b"] {
-            let series = v["data"][s].as_object().unwrap();
+            // [x, y] pairs, x numbers in ascending order (not object keys,
+            // which MultiQC sorts as text)
+            let series = v["data"][s].as_array().unwrap();
             assert_eq!(series.len(), 5);
-            assert_eq!(series["0"], 50);
-            assert_eq!(series["4"], 7);
+            let xs: Vec<u64> = series.iter().map(|p| p[0].as_u64().unwrap()).collect();
+            assert_eq!(xs, [0, 1, 2, 3, 4]);
+            assert_eq!(series[0][1], 50);
+            assert_eq!(series[4][1], 7);
         }
-        let a = &text[text.find("\"a\": {").unwrap()..text.find("\"b\": {").unwrap()];
-        let keys: Vec<&str> = a
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
-            .collect();
-        assert_eq!(keys, ["0", "1", "2", "3", "4"]);
     }
 
     #[test]

@@ -172,6 +172,13 @@ fn test_hook(step: &str) {
 }
 
 /// The output directory's parent (made absolute) and its own name.
+/// Takes the lock of an existing output directory, as a run does, for a
+/// command that rewrites a file in it (`mirq report`).
+pub fn lock(outdir: &Path) -> Result<OutdirLock> {
+    let (parent, name) = split_outdir(outdir)?;
+    OutdirLock::acquire(&parent, &name, outdir)
+}
+
 fn split_outdir(outdir: &Path) -> Result<(PathBuf, String)> {
     let invalid = |message: &str| Error::InvalidValue {
         what: "--outdir",

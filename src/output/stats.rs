@@ -515,7 +515,8 @@ pub struct Timings {
     /// Classifying hits, assigning and counting reads (and molecules), QC
     /// verdicts and building the isomiR table.
     pub assign_count: f64,
-    /// Writing the output files (each synced to disk), stats.json excepted.
+    /// Writing the output files (each synced to disk), stats.json and
+    /// report.html (made from stats.json, after it) excepted.
     pub write: f64,
 }
 

@@ -13,6 +13,7 @@ HAIRPIN_INPUT = [HAIRPIN] if HAIRPIN else []
 HAIRPIN_ARG = f"--hairpin {shlex.quote(HAIRPIN)}" if HAIRPIN else ""
 TABLES = [
     "mature_counts.tsv",
+    "mature_counts_int.tsv",
     "mature_counts_unique.tsv",
     "mature_rpm.tsv",
     "hairpin_counts.tsv",
@@ -51,6 +52,7 @@ def merged_files(prefix):
         f"{prefix}/inserts.tsv.gz",
         f"{prefix}/stats.json",
         f"{prefix}/mirq.log",
+        f"{prefix}/report.html",
     ]
 
 

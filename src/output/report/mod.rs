@@ -1,0 +1,601 @@
+//! `report.html`: one self-contained page per output directory, for a
+//! person to read first. It loads nothing (no script, no font, no link
+//! out; its Content-Security-Policy forbids any fetch), so it opens offline
+//! and can be mailed. It holds the run summary (version, command line when
+//! stats.json records it, reference, settings, engine, timings), a table of
+//! samples with their QC verdicts and the rules behind them, and six
+//! figures as inline SVG drawn with plotters ([`figures`]): read
+//! composition, insert lengths, the top 20 miRNAs, isomiR classes,
+//! sample–sample correlation and PCA of log CPM.
+//!
+//! It is made from the files of the directory only (stats.json,
+//! mature_counts.tsv, isomirs.tsv; the insert lengths of
+//! `qc/<sample>.length.tsv` are those of stats.json), so `mirq report DIR`
+//! rebuilds the page a run wrote, byte for byte.
+
+mod data;
+pub mod figures;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, Pca, ReportInput};
+
+use crate::error::{Error, Result};
+use crate::numbers::thousands;
+use crate::output::stats::{RunSettings, SampleStats};
+use crate::output::StagedOutputs;
+use figures::{Heatmap, Stack, GREY, OKABE_ITO};
+
+/// The report's file name in an output directory.
+pub const FILE_NAME: &str = "report.html";
+
+/// Element ids of the six figures, in page order.
+pub const FIGURE_IDS: [&str; 6] = [
+    "fig-composition",
+    "fig-lengths",
+    "fig-top-mirnas",
+    "fig-isomirs",
+    "fig-correlation",
+    "fig-pca",
+];
+
+/// Stages report.html through `out`.
+pub fn write(out: &StagedOutputs, input: &ReportInput) -> Result<()> {
+    let html = render(input)?;
+    out.write(FILE_NAME, |w| std::io::Write::write_all(w, html.as_bytes()))
+}
+
+/// Rebuilds `dir/report.html` from the files in `dir` (written to a
+/// temporary file there and renamed over the old page), holding the
+/// directory's lock so that no run switches it meanwhile; its path.
+pub fn rebuild(dir: &Path) -> Result<PathBuf> {
+    let input = ReportInput::from_dir(dir)?;
+    let _lock = crate::output::outdir::lock(dir)?;
+    let html = render(&input)?;
+    let (path, tmp) = (dir.join(FILE_NAME), dir.join(format!(".{FILE_NAME}.tmp")));
+    let err = |err| Error::Write {
+        path: path.clone(),
+        err,
+    };
+    std::fs::write(&tmp, html).map_err(err)?;
+    std::fs::rename(&tmp, &path).map_err(err)?;
+    Ok(path)
+}
+
+/// The whole page.
+pub fn render(input: &ReportInput) -> Result<String> {
+    let mut html = String::with_capacity(1 << 16);
+    let n = input.samples.len();
+    let species = input.stats["reference"]["species"].as_str().unwrap_or("?");
+    html.push_str(HEAD);
+    let _ = write!(
+        html,
+        "<header><h1>mirq report</h1><p>{n} sample{} · species {} · mirq {}</p></header>\n\
+         <nav><a href=\"#run\">Run</a> <a href=\"#samples\">Samples</a> \
+         <a href=\"#fig-composition\">Composition</a> <a href=\"#fig-lengths\">Lengths</a> \
+         <a href=\"#fig-top-mirnas\">Top miRNAs</a> <a href=\"#fig-isomirs\">isomiRs</a> \
+         <a href=\"#fig-correlation\">Correlation</a> <a href=\"#fig-pca\">PCA</a></nav>\n",
+        if n == 1 { "" } else { "s" },
+        esc(species),
+        esc(input.stats["mirq_version"].as_str().unwrap_or("?")),
+    );
+    run_summary(&mut html, &input.stats);
+    let settings: RunSettings =
+        serde_json::from_value(input.stats["settings"].clone()).unwrap_or_default();
+    sample_table(&mut html, &input.samples, &settings);
+    html.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
+    let figures = [
+        composition(input)?,
+        lengths(input)?,
+        top_mirnas(input)?,
+        isomirs(input)?,
+        correlation(input)?,
+        pca(input)?,
+    ];
+    for (id, (title, note, body)) in FIGURE_IDS.iter().zip(figures) {
+        let _ = write!(
+            html,
+            "<figure id=\"{id}\"><h3>{title}</h3><p class=\"note\">{note}</p>\n{}</figure>\n",
+            body.unwrap_or_else(|| "<p class=\"empty\">Nothing to show for this run.</p>".into())
+        );
+    }
+    html.push_str("</section>\n</body>\n</html>\n");
+    Ok(html)
+}
+
+/// A figure: title, a line on what it shows, and its SVG (None: nothing to
+/// draw, the note says why).
+type Figure = (&'static str, String, Option<String>);
+
+const HEAD: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mirq report</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 24px 48px; color: #1a1a1a; }
+header h1 { margin: 24px 0 4px; font-size: 28px; }
+header p { margin: 0 0 12px; color: #555; }
+nav { position: sticky; top: 0; background: #fff; padding: 8px 0; border-bottom: 1px solid #ddd; z-index: 1; }
+nav a { margin-right: 14px; color: #0072B2; text-decoration: none; }
+h2 { margin-top: 32px; border-bottom: 2px solid #0072B2; padding-bottom: 4px; }
+table { border-collapse: collapse; font-size: 14px; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+table.kv th { color: #555; font-weight: 600; white-space: nowrap; }
+table.samples td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.samples th { position: sticky; top: 38px; background: #f4f4f4; }
+table.samples tr:nth-child(even) td { background: #fafafa; }
+code { font-size: 13px; word-break: break-all; }
+.verdict { font-weight: 700; padding: 1px 6px; border-radius: 3px; }
+.PASS { background: #d4efe6; color: #00573f; }
+.WARN { background: #fbe8c4; color: #6b4700; }
+.FAIL { background: #f6d2bf; color: #7a2e00; }
+.reasons { color: #444; font-size: 13px; }
+figure { margin: 28px 0; }
+figure h3 { margin: 0 0 4px; }
+figure svg { display: block; max-width: 100%; height: auto; }
+p.note { margin: 0 0 8px; color: #555; font-size: 14px; }
+p.empty { color: #777; font-style: italic; }
+details { margin: 8px 0; font-size: 14px; }
+summary { cursor: pointer; color: #0072B2; }
+</style>
+</head>
+<body>
+"#;
+
+/// HTML-escapes text (for element content and double-quoted attributes).
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JSON value as plain text (strings unquoted, null as `none`, arrays
+/// joined with spaces).
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "none".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(" "),
+        v => v.to_string(),
+    }
+}
+
+/// The run summary table.
+fn run_summary(html: &mut String, stats: &Value) {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: String| rows.push((k.to_string(), esc(&v)));
+    let mut version = text(&stats["mirq_version"]);
+    if let Some(commit) = stats.get("commit").filter(|c| !c.is_null()) {
+        version = format!("{version} (commit {})", text(commit));
+    }
+    add("mirq", version);
+    for (key, name) in [
+        ("command_line", "Command line"),
+        ("started", "Started"),
+        ("finished", "Finished"),
+    ] {
+        if let Some(v) = stats.get(key).filter(|v| !v.is_null()) {
+            add(name, text(v));
+        }
+    }
+    let r = &stats["reference"];
+    add("Species", text(&r["species"]));
+    add(
+        "Reference",
+        format!(
+            "{} mature miRNAs, {} hairpins ({} matures in no hairpin)",
+            text(&r["mature_mirnas"]),
+            text(&r["hairpins"]),
+            text(&r["unplaced_matures"])
+        ),
+    );
+    add("Mature FASTA", text(&r["mature"]));
+    add("Hairpin FASTA", text(&r["hairpin"]));
+    add("Reference fingerprint", text(&r["fingerprint"]));
+    let mut engine = text(&stats["engine"]);
+    if let Some(name) = stats["gpu_adapter"]["name"].as_str() {
+        engine = format!("{engine} ({name})");
+    }
+    add("Engine", engine);
+    if let Some(note) = stats["engine_note"].as_str() {
+        add("Engine note", note.to_string());
+    }
+    add("Threads", text(&stats["threads"]));
+    add("Elapsed", format!("{} s", text(&stats["elapsed_seconds"])));
+    add("Timings (s)", timings(&stats["timings"]));
+    if let Some(summary) = stats["adapter_detection"]["summary"].as_str() {
+        add("Adapter detection", summary.to_string());
+    }
+    if let Value::Object(settings) = &stats["settings"] {
+        let list: Vec<String> = settings
+            .iter()
+            .map(|(k, v)| format!("{k} {}", text(v)))
+            .collect();
+        add("Settings", list.join(" · "));
+    }
+    html.push_str("<section id=\"run\"><h2>Run</h2>\n<table class=\"kv\">\n");
+    for (k, v) in rows {
+        let v = if k == "Command line" {
+            format!("<code>{v}</code>")
+        } else {
+            v
+        };
+        let _ = writeln!(html, "<tr><th>{k}</th><td>{v}</td></tr>");
+    }
+    html.push_str("</table>\n</section>\n");
+}
+
+/// `read_trim_collapse 1.2 · align 0.3 · …`.
+fn timings(t: &Value) -> String {
+    match t {
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| format!("{k} {}", text(v)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        v => text(v),
+    }
+}
+
+/// `100 * part / whole` with one decimal (`–` for an empty sample).
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.1}", 100.0 * part as f64 / whole as f64)
+    }
+}
+
+/// A sample's protocol: its own (with the adapter `--protocol auto` found),
+/// else the run's.
+fn protocol_cell(s: &SampleStats, settings: &RunSettings) -> String {
+    match &s.trimming {
+        Some(t) => match &t.detection {
+            Some(d) => format!("{} ({})", t.protocol, d.adapter_name),
+            None => t.protocol.clone(),
+        },
+        None => settings.protocol.clone(),
+    }
+}
+
+/// The per-sample table.
+fn sample_table(html: &mut String, samples: &[SampleStats], settings: &RunSettings) {
+    html.push_str(
+        "<section id=\"samples\"><h2>Samples</h2>\n<table class=\"samples\">\n<thead><tr>\
+         <th>Sample</th><th>Protocol</th><th>Reads</th><th>% adapter</th><th>% dimers</th><th>% too short</th>\
+         <th>% on miRNAs</th><th>miRNAs detected</th><th>QC</th><th>Rules that fired</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    for s in samples {
+        let verdict = s.qc.verdict.map_or("?", |v| v.as_str());
+        let adapter = if s.has_adapter(settings) {
+            pct(s.adapter_found, s.reads_in)
+        } else {
+            "–".into()
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{adapter}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td><span class=\"verdict {verdict}\">{verdict}</span></td><td class=\"reasons\">{}</td></tr>",
+            esc(&s.sample),
+            esc(&protocol_cell(s, settings)),
+            thousands(s.reads_in),
+            pct(s.adapter_dimers, s.reads_in),
+            pct(s.too_short.saturating_sub(s.adapter_dimers), s.reads_in),
+            pct(s.assigned_mature, s.reads_in),
+            thousands(s.mirnas_detected),
+            esc(&s.qc.reasons.join("; ")),
+        );
+    }
+    html.push_str(
+        "</tbody>\n</table>\n<p class=\"note\">% of the reads read. Too short: inserts under the \
+         minimum length, adapter dimers (empty inserts) not included. QC rules: the README, \
+         section QC.</p>\n</section>\n",
+    );
+}
+
+/// Read composition: stacked bars.
+fn composition(input: &ReportInput) -> Result<Figure> {
+    type Part = fn(&crate::output::stats::Composition) -> f64;
+    let parts: [(&str, RgbIndex, Part); 8] = [
+        ("Mature miRNA", RgbIndex::Okabe(2), |c| c.mature_mirna),
+        ("Hairpin only", RgbIndex::Okabe(1), |c| c.hairpin_only),
+        ("Unassigned insert", RgbIndex::Grey, |c| c.unassigned),
+        ("Too short", RgbIndex::Okabe(0), |c| c.too_short),
+        ("Adapter dimer", RgbIndex::Okabe(5), |c| c.adapter_dimer),
+        ("Too long", RgbIndex::Okabe(6), |c| c.too_long),
+        ("No adapter", RgbIndex::Okabe(4), |c| c.no_adapter),
+        ("No whole UMI", RgbIndex::Okabe(3), |c| c.umi_missing),
+    ];
+    let stacks: Vec<Stack> = parts
+        .iter()
+        .map(|(name, colour, part)| Stack {
+            name: name.to_string(),
+            colour: colour.rgb(),
+            values: input
+                .samples
+                .iter()
+                .map(|s| 100.0 * part(&s.qc.composition))
+                .collect(),
+        })
+        .filter(|s| s.values.iter().any(|&v| v > 0.0))
+        .collect();
+    let note = "What became of each sample's reads, as % of the reads read.".to_string();
+    let body = if input.samples.is_empty() {
+        None
+    } else {
+        Some(figures::stacked_bars(
+            "composition",
+            &input.sample_names(),
+            &stacks,
+            "% of reads",
+        )?)
+    };
+    Ok(("Read composition", note, body))
+}
+
+/// A colour of the palette, by name.
+#[derive(Clone, Copy)]
+enum RgbIndex {
+    Okabe(usize),
+    Grey,
+}
+
+impl RgbIndex {
+    fn rgb(self) -> plotters::style::RGBColor {
+        match self {
+            Self::Okabe(i) => OKABE_ITO[i],
+            Self::Grey => GREY,
+        }
+    }
+}
+
+/// Insert lengths: lines for up to 8 samples, a heatmap for more.
+fn lengths(input: &ReportInput) -> Result<Figure> {
+    let longest = input
+        .samples
+        .iter()
+        .filter_map(|s| s.qc.insert_lengths.iter().rposition(|&n| n > 0))
+        .max();
+    let note = "Reads by insert length after adapter removal and fixed cuts, before the length \
+                filter, as % of the sample's reads with the adapter (0 nt: adapter dimers)."
+        .to_string();
+    let Some(longest) = longest else {
+        return Ok(("Insert lengths", note, None));
+    };
+    let shares: Vec<Vec<f64>> = input
+        .samples
+        .iter()
+        .map(|s| {
+            let total = s.qc.insert_lengths.iter().sum::<u64>().max(1) as f64;
+            (0..=longest)
+                .map(|l| 100.0 * *s.qc.insert_lengths.get(l).unwrap_or(&0) as f64 / total)
+                .collect()
+        })
+        .collect();
+    let names = input.sample_names();
+    let body = if names.len() <= 8 {
+        let points: Vec<Vec<(f64, f64)>> = shares
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .map(|(l, &v)| (l as f64, v))
+                    .collect()
+            })
+            .collect();
+        figures::lines(
+            "lengths",
+            &names,
+            &points,
+            ("Insert length (nt)", "% of reads with adapter"),
+        )?
+    } else {
+        let cols: Vec<String> = (0..=longest).map(|l| l.to_string()).collect();
+        let max = shares.iter().flatten().copied().fold(0.0, f64::max);
+        Heatmap {
+            rows: &names,
+            cols: &cols,
+            values: &shares,
+            scale: (0.0, max),
+            scale_desc: "% of reads with adapter",
+            numeric_cols: true,
+            x_desc: "Insert length (nt)",
+            cell_text: None,
+        }
+        .draw("lengths")?
+    };
+    Ok(("Insert lengths", note, Some(body)))
+}
+
+/// The top 20 miRNAs' shares: a heatmap.
+fn top_mirnas(input: &ReportInput) -> Result<Figure> {
+    let (names, shares) = top_shares(&input.mirnas, &input.counts, 20);
+    let note = "The 20 miRNAs with the largest mean share, as % of each sample's miRNA counts \
+                (mature_counts.tsv)."
+        .to_string();
+    if names.is_empty() {
+        return Ok(("Top 20 miRNAs", note, None));
+    }
+    let max = shares.iter().flatten().copied().fold(0.0, f64::max);
+    let body = Heatmap {
+        rows: &input.sample_names(),
+        cols: &names,
+        values: &shares,
+        scale: (0.0, max),
+        scale_desc: "% of miRNA counts",
+        numeric_cols: false,
+        x_desc: "",
+        cell_text: Some(share_text),
+    }
+    .draw("top-mirnas")?;
+    Ok(("Top 20 miRNAs", note, Some(body)))
+}
+
+/// isomiR classes per sample: a heatmap of % of miRNA reads.
+fn isomirs(input: &ReportInput) -> Result<Figure> {
+    let mut note = "Reads of each isomiR class (isomirs.tsv, mirtop's names) as % of the sample's \
+                    miRNA counts; a read can be in several classes (iso_5p and iso_3p), so rows \
+                    do not sum to 100."
+        .to_string();
+    let Some(classes) = &input.isomir_classes else {
+        note.push_str(" This run wrote no isomirs.tsv (it needs --hairpin).");
+        return Ok(("isomiR classes", note, None));
+    };
+    let classes: Vec<&(String, Vec<u64>)> = classes
+        .iter()
+        .filter(|(_, v)| v.iter().any(|&n| n > 0))
+        .collect();
+    if classes.is_empty() {
+        return Ok(("isomiR classes", note, None));
+    }
+    let cols: Vec<String> = classes.iter().map(|(c, _)| c.clone()).collect();
+    let values: Vec<Vec<f64>> = input
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(s, col)| {
+            let total: f64 = col.iter().sum();
+            classes
+                .iter()
+                .map(|(_, v)| {
+                    if total > 0.0 {
+                        100.0 * v[s] as f64 / total
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let max = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let body = Heatmap {
+        rows: &input.sample_names(),
+        cols: &cols,
+        values: &values,
+        scale: (0.0, max),
+        scale_desc: "% of miRNA counts",
+        numeric_cols: false,
+        x_desc: "",
+        cell_text: Some(one_decimal),
+    }
+    .draw("isomirs")?;
+    Ok(("isomiR classes", note, Some(body)))
+}
+
+/// Sample–sample Pearson correlation of log CPM: a heatmap.
+fn correlation(input: &ReportInput) -> Result<Figure> {
+    let note = "Pearson correlation between samples of log2(CPM + 1) over the miRNAs counted in \
+                any sample."
+        .to_string();
+    let names = input.sample_names();
+    if names.len() < 2 {
+        return Ok(("Sample correlation", note + " It needs two samples.", None));
+    }
+    let logs = log_cpm(&input.counts);
+    let values: Vec<Vec<f64>> = logs
+        .iter()
+        .map(|a| logs.iter().map(|b| pearson(a, b)).collect())
+        .collect();
+    let lo = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(1.0, f64::min);
+    let lo = ((lo * 20.0).floor() / 20.0).min(0.95);
+    let body = Heatmap {
+        rows: &names,
+        cols: &names,
+        values: &values,
+        scale: (lo, 1.0),
+        scale_desc: "Pearson r",
+        numeric_cols: false,
+        x_desc: "",
+        cell_text: (names.len() <= 16).then_some(two_decimals as fn(f64) -> String),
+    }
+    .draw("correlation")?;
+    Ok(("Sample correlation", note, Some(body)))
+}
+
+/// A share in a cell: one decimal under 10, none above, nothing for 0.0.
+fn share_text(v: f64) -> String {
+    if v < 0.05 {
+        String::new()
+    } else if v < 9.95 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn one_decimal(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+fn two_decimals(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// PCA of log CPM: a labelled scatter plot.
+fn pca(input: &ReportInput) -> Result<Figure> {
+    let note = "Principal components of log2(CPM + 1), miRNAs centred across samples.".to_string();
+    let Some(pca) = Pca::of(&log_cpm(&input.counts)) else {
+        return Ok((
+            "PCA",
+            note + " It needs three samples with counts that differ.",
+            None,
+        ));
+    };
+    let note = note
+        + " A label that would cover another is left out: the table under the plot has every \
+           sample.";
+    let axes = (
+        format!("PC1 ({:.1}% of variance)", 100.0 * pca.explained.0),
+        format!("PC2 ({:.1}% of variance)", 100.0 * pca.explained.1),
+    );
+    let names = input.sample_names();
+    let mut body = figures::scatter("pca", &names, &pca.scores, (&axes.0, &axes.1))?;
+    // labels that would cover others are left out of the plot: every
+    // sample's place is in this table
+    body.push_str("<details><summary>PC1 and PC2 of every sample</summary>\n<table class=\"kv\">\n<tr><th>Sample</th><th>PC1</th><th>PC2</th></tr>\n");
+    for (name, (x, y)) in names.iter().zip(&pca.scores) {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{x:.2}</td><td>{y:.2}</td></tr>",
+            esc(name)
+        );
+    }
+    body.push_str("</table>\n</details>\n");
+    Ok(("PCA", note, Some(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

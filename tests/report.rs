@@ -1,0 +1,252 @@
+//! report.html: written by every run (quant and merge), self-contained (no
+//! script, no link, nothing fetched), rebuilt byte for byte by `mirq report`,
+//! and, opened in headless Chromium with the network cut off, showing every
+//! sample and every figure on a page that is not blank.
+//!
+//! The Chromium part needs `chromium` (Debian package; `.ci/run` installs
+//! it): outside CI it skips with a message when it is missing, in CI it
+//! fails.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The figures' element ids, in page order.
+const FIGURES: [&str; 6] = [
+    "fig-composition",
+    "fig-lengths",
+    "fig-top-mirnas",
+    "fig-isomirs",
+    "fig-correlation",
+    "fig-pca",
+];
+
+const COMPSRA: [&str; 3] = ["compsra_sample01", "compsra_sample02", "compsra_sample03"];
+
+fn quant_compsra(shared: &Path, out: &Path, samples: &[&str]) {
+    common::Quant::mirbase(
+        shared,
+        "hsa",
+        "mature_nfcore_test.fa",
+        Some("hairpin_hsa.fa"),
+        out,
+    )
+    .args(["--protocol", "nextflex", "--engine", "cpu"])
+    .args(
+        samples
+            .iter()
+            .map(|s| shared.join(format!("data/fastq/{s}.fastq.gz"))),
+    )
+    .run_ok();
+}
+
+/// Nothing in the page reaches outside it.
+fn assert_self_contained(html: &str) {
+    let lower = html.to_ascii_lowercase();
+    for needle in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "url(",
+        "src=",
+        "href=\"http",
+    ] {
+        assert!(!lower.contains(needle), "report.html contains {needle}");
+    }
+    assert!(lower.contains("content-security-policy"));
+}
+
+#[test]
+fn every_run_writes_a_self_contained_report_that_mirq_report_rebuilds() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    quant_compsra(&shared, &out, &COMPSRA);
+    let page = out.join("report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    for id in FIGURES {
+        let at = html
+            .find(&format!("<figure id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("no figure {id}"));
+        let figure = &html[at..at + html[at..].find("</figure>").unwrap()];
+        assert!(figure.contains("<svg"), "{id} has no plot");
+    }
+    for s in COMPSRA {
+        assert!(html.contains(s), "{s} missing");
+    }
+    // the QC verdicts and the rules that fired, from stats.json
+    let stats = common::stats(&out);
+    for s in stats["samples"].as_array().unwrap() {
+        let verdict = s["qc"]["verdict"].as_str().unwrap();
+        assert!(html.contains(&format!("verdict {verdict}\">{verdict}")));
+        for reason in s["qc"]["reasons"].as_array().unwrap() {
+            assert!(html.contains(reason.as_str().unwrap()), "{reason}");
+        }
+    }
+
+    // mirq report rebuilds the same page from the directory's files
+    std::fs::remove_file(&page).unwrap();
+    common::run_ok(common::mirq().arg("report").arg(&out));
+    assert!(
+        std::fs::read_to_string(&page).unwrap() == html,
+        "mirq report made another page"
+    );
+
+    // a merge writes one too, with every sample
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    quant_compsra(&shared, &a, &COMPSRA[..1]);
+    quant_compsra(&shared, &b, &COMPSRA[1..]);
+    let merged = dir.path().join("merged");
+    common::run_ok(
+        common::mirq()
+            .args(["merge", "-q", "-o"])
+            .arg(&merged)
+            .arg(&a)
+            .arg(&b),
+    );
+    let html = std::fs::read_to_string(merged.join("report.html")).unwrap();
+    assert_self_contained(&html);
+    assert!(COMPSRA.iter().all(|s| html.contains(s)));
+}
+
+/// A one-sample run without hairpins: every figure is still on the page,
+/// those that cannot be drawn say why.
+#[test]
+fn a_small_run_has_every_section_and_says_what_it_cannot_draw() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    common::Quant::new("tst", common::test_data("tiny/mature.fa"), &out)
+        .arg(common::test_data("tiny/tiny.fastq"))
+        .run_ok();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_self_contained(&html);
+    for id in FIGURES {
+        assert!(html.contains(&format!("<figure id=\"{id}\">")), "{id}");
+    }
+    assert!(html.contains("It needs two samples"));
+    assert!(html.contains("It needs three samples"));
+    assert!(html.contains("needs --hairpin"));
+    assert!(html.contains("<td>tiny</td>"));
+}
+
+#[test]
+fn mirq_report_refuses_a_directory_without_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::mirq()
+        .arg("report")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stats.json"), "{err}");
+    assert!(!dir.path().join("report.html").exists());
+}
+
+/// Whether headless Chromium runs; panics in CI when it does not.
+fn chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        common::tool_available("chromium", &["--version"], "apt-get install chromium");
+    }
+    found
+}
+
+/// Headless Chromium with every host unresolvable and a dead proxy: a page
+/// that tried to fetch anything would get nothing.
+fn headless(program: &str, profile: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+/// The colours of a PNG's pixels, up to `limit` distinct ones.
+fn png_colours(path: &Path, limit: usize) -> usize {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    // bytes per pixel (screenshots are 8-bit RGB or RGBA)
+    let px = info.line_size / info.width as usize;
+    let mut seen = std::collections::HashSet::new();
+    for pixel in buf[..info.buffer_size()].chunks(px.max(1)) {
+        seen.insert(pixel.to_vec());
+        if seen.len() >= limit {
+            break;
+        }
+    }
+    seen.len()
+}
+
+#[test]
+fn report_renders_in_headless_chromium_offline() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let Some(program) = chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    quant_compsra(&shared, &out, &COMPSRA);
+    let url = format!("file://{}", out.join("report.html").display());
+    let profile: PathBuf = dir.path().join("profile");
+
+    let dom = headless(program, &profile)
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("<h1>mirq report</h1>"), "{dom}");
+    for id in FIGURES {
+        let at = dom
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("figure {id} not in the rendered page"));
+        assert!(dom[at..].contains("<svg"), "{id}");
+    }
+    for s in COMPSRA {
+        assert!(dom.contains(s), "{s} not in the rendered page");
+    }
+
+    let shot = dir.path().join("report.png");
+    let run = headless(program, &profile)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1400,3000")
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // white page, text, the palette's colours, viridis: far more than a few
+    let colours = png_colours(&shot, 64);
+    assert!(colours >= 32, "screenshot has {colours} colours: blank?");
+}
