@@ -203,7 +203,6 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     // with --protocol auto, or samplesheet protocol/adapter columns, each
     // sample has its own trimming (the run's settings take the request's
     // until the samples say)
-    let (protocol, trim) = opts.trim.resolve_for_run()?;
     let trims = SampleTrims::of(opts)?;
     let out = StagedOutputs::new(&opts.outdir)?;
     let mut collapsed = collapse_samples(opts, &trims)?;
@@ -224,19 +223,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     if let Some(note) = engine_note(opts, &alignment) {
         say(format!("mirq: engine auto: {note}"));
     }
-    let mut settings = RunSettings::new(
-        protocol,
-        &trim,
-        &opts.params,
-        (opts.window_5p, opts.window_3p),
-        database_of(opts, &reference),
-    );
-    if collapsed.samples.iter().any(|s| s.trimming.is_some()) {
-        for s in &mut collapsed.samples {
-            s.trimming.get_or_insert_with(|| settings.trimming());
-        }
-        settings.trimming_of(&collapsed.samples);
-    }
+    let settings = run_settings(opts, &reference, &mut collapsed.samples)?;
     let molecules = if settings.counting == Counting::Molecules {
         Molecules::FromKeys(
             collapsed
@@ -269,6 +256,30 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         merge: false,
     };
     finish(out, data, stats, started)
+}
+
+/// The run's settings: the request's, with the samples' own trimming when
+/// some sample has one (then every sample records its trimming).
+fn run_settings(
+    opts: &QuantOptions,
+    reference: &Reference,
+    samples: &mut [SampleStats],
+) -> Result<RunSettings> {
+    let (protocol, trim) = opts.trim.resolve_for_run()?;
+    let mut settings = RunSettings::new(
+        protocol,
+        &trim,
+        &opts.params,
+        (opts.window_5p, opts.window_3p),
+        database_of(opts, reference),
+    );
+    if samples.iter().any(|s| s.trimming.is_some()) {
+        for s in samples.iter_mut() {
+            s.trimming.get_or_insert_with(|| settings.trimming());
+        }
+        settings.trimming_of(samples);
+    }
+    Ok(settings)
 }
 
 /// The run-level figures of the engine and the first two stages on top of

@@ -269,23 +269,38 @@ fn read_records_from(
             message: "no FASTA record".into(),
         });
     }
-    let missing = codes_wanted
-        .iter()
-        .flatten()
-        .find(|c| !codes.contains_key(c.as_str()));
-    if kept.is_empty() || missing.is_some() {
-        let mut known: Vec<(String, usize)> = codes.into_iter().collect();
-        known.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let examples: Vec<String> = known.iter().take(8).map(|(c, _)| c.clone()).collect();
-        return Err(Error::UnknownSpecies {
-            path: path.to_path_buf(),
-            species: missing
-                .cloned()
-                .unwrap_or_else(|| species.unwrap_or_default().to_string()),
-            examples: examples.join(", "),
-        });
+    if let Some(e) = species_missing(path, species, codes_wanted.as_deref(), &codes, &kept) {
+        return Err(e);
     }
     Ok(kept)
+}
+
+/// The error for a species asked for with no record (or no record kept),
+/// naming the species codes the file has.
+fn species_missing(
+    path: &Path,
+    species: Option<&str>,
+    wanted: Option<&[String]>,
+    codes: &FxHashMap<String, usize>,
+    kept: &[RefSeq],
+) -> Option<Error> {
+    let missing = wanted
+        .into_iter()
+        .flatten()
+        .find(|c| !codes.contains_key(c.as_str()));
+    if !kept.is_empty() && missing.is_none() {
+        return None;
+    }
+    let mut known: Vec<(&String, &usize)> = codes.iter().collect();
+    known.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let examples: Vec<&str> = known.iter().take(8).map(|(c, _)| c.as_str()).collect();
+    Some(Error::UnknownSpecies {
+        path: path.to_path_buf(),
+        species: missing
+            .cloned()
+            .unwrap_or_else(|| species.unwrap_or_default().to_string()),
+        examples: examples.join(", "),
+    })
 }
 
 /// Matures longer than this (median) are hairpins given as `--mature`.

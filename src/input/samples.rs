@@ -129,30 +129,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         .headers()
         .map_err(|e| err(1, format!("unreadable header: {e}")))?
         .clone();
-    if header.iter().all(str::is_empty) {
-        return Err(err(
-            1,
-            "empty samplesheet: expected a header 'sample,fastq_1'".into(),
-        ));
-    }
-    let col = |name: &str| header.iter().position(|c| c == name);
-    let (Some(sample_col), Some(fq_col)) = (col("sample"), col("fastq_1")) else {
-        return Err(err(
-            1,
-            format!(
-                "header must name columns 'sample' and 'fastq_1', found '{}'",
-                header.iter().collect::<Vec<_>>().join(",")
-            ),
-        ));
-    };
-    let rows = SheetColumns {
-        sample: sample_col,
-        fastq_1: fq_col,
-        fastq_2: col("fastq_2"),
-        protocol: col("protocol"),
-        adapter: col("adapter"),
-        count: header.len(),
-    };
+    let rows = SheetColumns::of(&header).map_err(|m| err(1, m))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut samples: Vec<Sample> = Vec::new();
     let mut seen: Vec<(PathBuf, u64)> = Vec::new();
@@ -212,6 +189,29 @@ struct SheetColumns {
 }
 
 impl SheetColumns {
+    /// Where the columns are, from the header; it must name `sample` and
+    /// `fastq_1`.
+    fn of(header: &csv::StringRecord) -> std::result::Result<Self, String> {
+        if header.iter().all(str::is_empty) {
+            return Err("empty samplesheet: expected a header 'sample,fastq_1'".into());
+        }
+        let col = |name: &str| header.iter().position(|c| c == name);
+        let (Some(sample), Some(fastq_1)) = (col("sample"), col("fastq_1")) else {
+            return Err(format!(
+                "header must name columns 'sample' and 'fastq_1', found '{}'",
+                header.iter().collect::<Vec<_>>().join(",")
+            ));
+        };
+        Ok(Self {
+            sample,
+            fastq_1,
+            fastq_2: col("fastq_2"),
+            protocol: col("protocol"),
+            adapter: col("adapter"),
+            count: header.len(),
+        })
+    }
+
     /// A row's optional `protocol` and `adapter` (empty cells: not given).
     fn trimming(&self, record: &csv::StringRecord) -> (Option<String>, Option<String>) {
         let cell = |c: Option<usize>| c.map(|c| record[c].to_string()).filter(|v| !v.is_empty());
