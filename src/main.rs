@@ -123,6 +123,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
         hairpin: args.hairpin,
         outdir: args.outdir.clone(),
         threads: args.threads,
+        progress: !args.quiet,
     };
     let stats = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {

@@ -10,7 +10,7 @@
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::error::{Error, Result};
 
@@ -42,19 +42,73 @@ where
     pool.install(work)
 }
 
-/// A spinner counting reads on stderr when `wanted` and stderr is a
-/// terminal; a hidden bar otherwise.
-pub fn progress_bar(wanted: bool) -> ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Progress on stderr: one bar per sample read (bytes of its files as
+/// stored, with rate and ETA), then aligning (inserts done of total), then
+/// writing. Nothing at all when not wanted (`-q`) or when stderr is not a
+/// terminal.
+pub struct Progress {
+    bars: Option<MultiProgress>,
+}
+
+impl Progress {
+    /// Progress shown when `wanted` and stderr is a terminal.
+    pub fn new(wanted: bool) -> Self {
+        let shown = wanted && std::io::stderr().is_terminal();
+        Self {
+            bars: shown.then(MultiProgress::new),
+        }
     }
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {human_pos} reads trimmed ({per_sec}) {elapsed}")
-            .expect("valid template"),
-    );
-    pb.enable_steady_tick(std::time::Duration::from_millis(200));
-    pb
+
+    fn add(&self, bar: ProgressBar, template: &str) -> ProgressBar {
+        let Some(bars) = &self.bars else {
+            return ProgressBar::hidden();
+        };
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bars.add(bar)
+    }
+
+    /// A bar over `total` bytes of `name`'s files (a spinner when the size
+    /// is unknown: pipes).
+    pub fn reading(&self, name: &str, total: u64) -> ProgressBar {
+        let bar = ProgressBar::new(total).with_prefix(name.to_string());
+        if total == 0 {
+            return self.add(
+                bar,
+                "{spinner} {prefix:24!} {bytes} read ({bytes_per_sec}) {elapsed}",
+            );
+        }
+        self.add(
+            bar,
+            "{spinner} {prefix:24!} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta})",
+        )
+    }
+
+    /// A bar over `total` items of a stage (`aligning`: inserts).
+    pub fn stage(&self, what: &str, total: u64) -> ProgressBar {
+        let bar = ProgressBar::new(total).with_prefix(what.to_string());
+        self.add(
+            bar,
+            "{spinner} {prefix:24!} [{bar:30}] {human_pos}/{human_len} ({per_sec}, ETA {eta})",
+        )
+    }
+
+    /// A spinner for a stage of unknown length (`writing`).
+    pub fn spinner(&self, what: &str) -> ProgressBar {
+        let bar = ProgressBar::new_spinner().with_prefix(what.to_string());
+        self.add(bar, "{spinner} {prefix:24!} {elapsed}")
+    }
+
+    /// Removes every bar from the terminal.
+    pub fn clear(&self) {
+        if let Some(bars) = &self.bars {
+            let _ = bars.clear();
+        }
+    }
 }
 
 /// This build's version and git commit (`unknown` outside a checkout).

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
@@ -16,6 +17,7 @@ use crate::output::inserts_file::{self, RunInserts};
 use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
+use crate::runtime::Progress;
 
 /// What `mirq merge` needs.
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct MergeOptions {
     pub outdir: PathBuf,
     /// Worker threads.
     pub threads: usize,
+    /// Show progress on stderr (when it is a terminal).
+    pub progress: bool,
 }
 
 /// One input directory's recorded run.
@@ -123,7 +127,13 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         hits,
         reads,
         molecules,
-    } = gather_inserts(&recorded, dedup)?;
+    } = {
+        let progress = Progress::new(opts.progress);
+        let bar = progress.stage("reading directories", recorded.len() as u64);
+        let gathered = gather_inserts(&recorded, dedup, &bar);
+        progress.clear();
+        gathered?
+    };
     let table = InsertTable::from_parts(seqs, reads);
     let molecules = if dedup {
         Molecules::Counted(molecules)
@@ -158,7 +168,11 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         molecules,
         merge: true,
     };
-    finish(out, data, stats, started)
+    let progress = Progress::new(opts.progress);
+    let writing = progress.spinner("counting and writing");
+    let stats = finish(out, data, stats, started);
+    writing.finish_and_clear();
+    stats
 }
 
 /// When the runs were trimmed differently, every sample carries its own
@@ -263,7 +277,7 @@ fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
 
 /// Every directory's inserts file, one at a time into the growing table, so
 /// that memory follows the unique inserts plus one directory.
-fn gather_inserts(recorded: &[Recorded], dedup: bool) -> Result<Gathered> {
+fn gather_inserts(recorded: &[Recorded], dedup: bool, bar: &ProgressBar) -> Result<Gathered> {
     let mut gathered = Gathered::default();
     for r in recorded {
         let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
@@ -286,6 +300,7 @@ fn gather_inserts(recorded: &[Recorded], dedup: bool) -> Result<Gathered> {
             ));
         }
         gathered.absorb(run);
+        bar.inc(1);
     }
     Ok(gathered)
 }

@@ -20,7 +20,7 @@ use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::plan::PrepPlan;
 use crate::prep::protocol::{Protocol, ProtocolChoice, TrimRequest, TrimSettings};
 use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
-use crate::runtime::{in_thread_pool, progress_bar, release_free_memory, say};
+use crate::runtime::{in_thread_pool, release_free_memory, say, Progress};
 
 /// Everything `mirq quant` needs.
 #[derive(Debug, Clone)]
@@ -139,20 +139,30 @@ impl SampleTrims {
 }
 
 /// Trims and collapses every sample (in parallel), then joins them.
-fn collapse_samples(opts: &QuantOptions, trims: &SampleTrims) -> Result<Collapsed> {
-    let progress = progress_bar(opts.progress);
+fn collapse_samples(
+    opts: &QuantOptions,
+    trims: &SampleTrims,
+    progress: &Progress,
+) -> Result<Collapsed> {
     let runs: Vec<CollapsedSample> = opts
         .samples
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
-            let run = trim_and_collapse(s, &trims.plan(i), &progress);
+            let size = s
+                .files
+                .iter()
+                .filter_map(|f| f.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum();
+            let bar = progress.reading(&s.name, size);
+            let run = trim_and_collapse(s, &trims.plan(i), &bar);
             // the sample's hash tables are gone: their pages go back
             release_free_memory();
             run
         })
         .collect::<Result<_>>()?;
-    progress.finish_and_clear();
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
     let (samples, umi_keys) = opts
         .samples
@@ -205,20 +215,32 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     // until the samples say)
     let trims = SampleTrims::of(opts)?;
     let out = StagedOutputs::new(&opts.outdir)?;
-    let mut collapsed = collapse_samples(opts, &trims)?;
+    let progress = Progress::new(opts.progress);
+    let collapsed = collapse_samples(opts, &trims, &progress);
+    progress.clear();
+    let mut collapsed = collapsed?;
     report_detections(&collapsed.samples);
     let table = &collapsed.table;
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
+    let aligning = progress.stage("aligning inserts", table.len() as u64);
     let alignment = align_table(
         opts.engine,
         early,
         &targets,
         &opts.params,
         table.len(),
-        |i| table.seq(i),
+        |i| {
+            // inserts are encoded slice by slice just before their alignment
+            if i % 4096 == 0 {
+                aligning.set_position(i as u64);
+            }
+            table.seq(i)
+        },
         ALIGN_SLICE,
-    )?;
+    );
+    aligning.finish_and_clear();
+    let alignment = alignment?;
     let align = align_started.elapsed() + early_selection;
     if let Some(note) = engine_note(opts, &alignment) {
         say(format!("mirq: engine auto: {note}"));
@@ -255,7 +277,10 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         molecules,
         merge: false,
     };
-    finish(out, data, stats, started)
+    let writing = progress.spinner("counting and writing");
+    let stats = finish(out, data, stats, started);
+    writing.finish_and_clear();
+    stats
 }
 
 /// The run's settings: the request's, with the samples' own trimming when

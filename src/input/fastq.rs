@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use needletail::errors::ParseErrorKind;
@@ -54,6 +55,17 @@ pub fn for_each_record(path: &Path, mut visit: impl FnMut(&[u8], &[u8])) -> Resu
 /// included).
 pub fn for_each_record_until(
     path: &Path,
+    visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+) -> Result<u64> {
+    for_each_record_counting(path, &AtomicU64::new(0), visit)
+}
+
+/// Like [`for_each_record_until`], adding the bytes read from the file (as
+/// stored: compressed bytes for compressed input) to `bytes` as they are
+/// read, for progress reports.
+pub fn for_each_record_counting(
+    path: &Path,
+    bytes: &AtomicU64,
     mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
 ) -> Result<u64> {
     if path.is_dir() {
@@ -71,7 +83,10 @@ pub fn for_each_record_until(
         let (empty_tx, empty_rx) = channel::<Vec<u8>>();
         std::thread::Builder::new()
             .name("mirq-decompress".into())
-            .spawn_scoped(scope, move || decompress(file, &filled_tx, &empty_rx))
+            .spawn_scoped(scope, move || {
+                let counted = Counted { inner: file, bytes };
+                decompress(counted, &filled_tx, &empty_rx)
+            })
             .map_err(|err| Error::Io {
                 path: path.to_path_buf(),
                 err,
@@ -104,14 +119,28 @@ pub fn for_each_record_until(
 
 /// The decompressing thread: sends `file`'s decompressed bytes in chunks,
 /// then an error if one occurred. Stops when the parser hangs up.
-fn decompress(file: File, filled: &SyncSender<io::Result<Chunk>>, empty: &Receiver<Vec<u8>>) {
+/// A file that adds the bytes read from it to a counter.
+struct Counted<'a> {
+    inner: File,
+    bytes: &'a AtomicU64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn decompress(file: Counted, filled: &SyncSender<io::Result<Chunk>>, empty: &Receiver<Vec<u8>>) {
     if let Err(e) = pump_file(file, filled, empty) {
         let _ = filled.send(Err(e));
     }
 }
 
 fn pump_file(
-    file: File,
+    file: Counted,
     filled: &SyncSender<io::Result<Chunk>>,
     empty: &Receiver<Vec<u8>>,
 ) -> io::Result<()> {

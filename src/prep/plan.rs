@@ -8,6 +8,7 @@
 //! and process substitution work with `--protocol auto` too.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
@@ -38,18 +39,23 @@ pub struct Detected {
 }
 
 /// Streams every record of `sample` to `sink` once its preparation is in
-/// `chosen` (set before the first record reaches `sink`).
+/// `chosen` (set before the first record reaches `sink`); the bytes read
+/// from its files are added to `bytes`.
 pub fn stream_prepared(
     sample: &Sample,
     plan: &PrepPlan,
     chosen: &OnceLock<ReadPrep>,
+    bytes: &AtomicU64,
     mut sink: impl FnMut(&[u8], &[u8]),
 ) -> Result<Option<Detected>> {
     let request = match plan {
         PrepPlan::Fixed(prep) => {
             let _ = chosen.set((*prep).clone());
             for file in &sample.files {
-                fastq::for_each_record(file, &mut sink)?;
+                fastq::for_each_record_counting(file, bytes, |seq, qual| {
+                    sink(seq, qual);
+                    ControlFlow::Continue(())
+                })?;
             }
             return Ok(None);
         }
@@ -59,7 +65,7 @@ pub fn stream_prepared(
     let mut detected: Option<Detected> = None;
     let mut failed: Option<Error> = None;
     for file in &sample.files {
-        fastq::for_each_record_until(file, |seq, qual| {
+        fastq::for_each_record_counting(file, bytes, |seq, qual| {
             if detected.is_some() {
                 sink(seq, qual);
                 return ControlFlow::Continue(());

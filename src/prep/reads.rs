@@ -2,6 +2,7 @@
 //! trimmer (on as many workers as the pool has threads) into its collapsed
 //! inserts, with what became of every read.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -105,11 +106,18 @@ pub fn trim_and_collapse(
 ) -> Result<CollapsedSample> {
     let workers = rayon::current_num_threads();
     let chosen = OnceLock::new();
-    let (counts, quality, inserts, detected) = if workers <= 1 {
-        trim_serial(sample, plan, &chosen, progress)?
-    } else {
-        trim_parallel(sample, plan, &chosen, progress, workers)?
+    let read = Read {
+        plan,
+        chosen: &chosen,
+        progress,
+        bytes: AtomicU64::new(0),
     };
+    let (counts, quality, inserts, detected) = if workers <= 1 {
+        trim_serial(sample, &read)?
+    } else {
+        trim_parallel(sample, &read, workers)?
+    };
+    progress.finish_and_clear();
     let dedup = chosen.get().is_some_and(|p| p.umi.is_some());
     let (inserts, umi_keys) = if dedup {
         let keys = inserts.into_sorted();
@@ -153,23 +161,36 @@ pub fn is_low_complexity(insert: &[u8]) -> bool {
     commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
 }
 
+/// How a sample is read: its plan, the preparation chosen for it, and its
+/// progress bar (over the bytes read from its files).
+struct Read<'a> {
+    plan: &'a PrepPlan<'a>,
+    chosen: &'a OnceLock<ReadPrep>,
+    progress: &'a ProgressBar,
+    bytes: AtomicU64,
+}
+
+impl Read<'_> {
+    /// Moves the progress bar to the bytes read so far.
+    fn tick(&self) {
+        self.progress
+            .set_position(self.bytes.load(Ordering::Relaxed));
+    }
+}
+
 /// Trims and collapses on the calling thread.
-fn trim_serial(
-    sample: &Sample,
-    plan: &PrepPlan,
-    chosen: &OnceLock<ReadPrep>,
-    progress: &ProgressBar,
-) -> Result<Trimmed> {
+fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
+    let Read { plan, chosen, .. } = *read;
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
     let mut scratch = Scratch::default();
     let mut since_tick = 0u64;
     let mut quality = QualitySum::default();
-    let detected = stream_prepared(sample, plan, chosen, |seq, qual| {
+    let detected = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
         quality.add(qual);
         since_tick += 1;
         if since_tick == 1 << 16 {
-            progress.inc(since_tick);
+            read.tick();
             since_tick = 0;
         }
         let prep = chosen
@@ -177,7 +198,7 @@ fn trim_serial(
             .expect("preparation chosen before the first read");
         prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
     })?;
-    progress.inc(since_tick);
+    read.tick();
     Ok((counts, quality, inserts, detected))
 }
 
@@ -218,13 +239,8 @@ impl QualitySum {
 }
 
 /// Parses on the calling thread, trims and collapses on `workers` threads.
-fn trim_parallel(
-    sample: &Sample,
-    plan: &PrepPlan,
-    chosen: &OnceLock<ReadPrep>,
-    progress: &ProgressBar,
-    workers: usize,
-) -> Result<Trimmed> {
+fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed> {
+    let Read { plan, chosen, .. } = *read;
     let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
     let mut quality = QualitySum::default();
     let full_rx = Arc::new(Mutex::new(full_rx));
@@ -241,7 +257,7 @@ fn trim_parallel(
         // send fails instead of blocking, and the join below reports it.
         drop(full_rx);
         let mut batch = ReadBatch::default();
-        let parsed = stream_prepared(sample, plan, chosen, |seq, qual| {
+        let parsed = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
             quality.add(qual);
             batch.bases.extend_from_slice(seq);
             batch.quals.extend_from_slice(qual);
@@ -249,11 +265,11 @@ fn trim_parallel(
             if batch.ends.len() == TRIM_BATCH {
                 let next = empty_rx.try_recv().unwrap_or_default();
                 let _ = full_tx.send(std::mem::replace(&mut batch, next));
-                progress.inc(TRIM_BATCH as u64);
+                read.tick();
             }
         });
         if parsed.is_ok() && !batch.ends.is_empty() {
-            progress.inc(batch.ends.len() as u64);
+            read.tick();
             let _ = full_tx.send(batch);
         }
         drop(full_tx); // the workers finish the queue and stop
