@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::align::gpu::GpuEngine;
 use crate::align::select::{align_table, Alignment, EngineChoice};
 use crate::align::{AlignParams, TargetSet};
 use crate::error::Result;
@@ -223,24 +224,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let table = &collapsed.table;
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
-    let aligning = progress.stage("aligning inserts", table.len() as u64);
-    let alignment = align_table(
-        opts.engine,
-        early,
-        &targets,
-        &opts.params,
-        table.len(),
-        |i| {
-            // inserts are encoded slice by slice just before their alignment
-            if i % 4096 == 0 {
-                aligning.set_position(i as u64);
-            }
-            table.seq(i)
-        },
-        ALIGN_SLICE,
-    );
-    aligning.finish_and_clear();
-    let alignment = alignment?;
+    let alignment = align_with_progress(opts, early, &targets, table, &progress)?;
     let align = align_started.elapsed() + early_selection;
     if let Some(note) = engine_note(opts, &alignment) {
         say(format!("mirq: engine auto: {note}"));
@@ -281,6 +265,35 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let stats = finish(out, data, stats, started);
     writing.finish_and_clear();
     stats
+}
+
+/// Aligns the table with the engine `opts` choose, a bar on `progress`
+/// counting the inserts.
+fn align_with_progress(
+    opts: &QuantOptions,
+    early: Option<GpuEngine>,
+    targets: &TargetSet,
+    table: &InsertTable,
+    progress: &Progress,
+) -> Result<Alignment> {
+    let aligning = progress.stage("aligning inserts", table.len() as u64);
+    let alignment = align_table(
+        opts.engine,
+        early,
+        targets,
+        &opts.params,
+        table.len(),
+        |i| {
+            // inserts are encoded slice by slice just before their alignment
+            if i % 4096 == 0 {
+                aligning.set_position(i as u64);
+            }
+            table.seq(i)
+        },
+        ALIGN_SLICE,
+    );
+    aligning.finish_and_clear();
+    alignment
 }
 
 /// The run's settings: the request's, with the samples' own trimming when
