@@ -17,6 +17,7 @@ process MIRQ_QUANT {
     output:
     tuple val(meta), path("${prefix}/mature_counts.tsv")        , emit: counts
     tuple val(meta), path("${prefix}/mature_counts_unique.tsv") , emit: counts_unique
+    tuple val(meta), path("${prefix}/mature_counts_int.tsv")    , emit: counts_int
     tuple val(meta), path("${prefix}/mature_rpm.tsv")           , emit: rpm
     tuple val(meta), path("${prefix}/hairpin_counts.tsv")       , emit: hairpin_counts
     tuple val(meta), path("${prefix}/isomirs.gff3")             , emit: gff, optional: true
@@ -28,6 +29,7 @@ process MIRQ_QUANT {
     tuple val(meta), path("${prefix}/stats.json")               , emit: stats
     tuple val(meta), path("${prefix}.log")                      , emit: log
     tuple val(meta), path("${prefix}/mirq.log")                 , emit: mirq_log
+    tuple val(meta), path("${prefix}/report.html")              , emit: report
     tuple val("${task.process}"), val('mirq'), eval("mirq --version | cut -d ' ' -f 2"), topic: versions, emit: versions_mirq
 
     when:
@@ -61,7 +63,7 @@ process MIRQ_QUANT {
     """
     echo $args
     mkdir -p ${prefix}/collapsed ${prefix}/qc ${prefix}/multiqc
-    for table in mature_counts mature_counts_unique mature_rpm hairpin_counts isomirs; do
+    for table in mature_counts mature_counts_unique mature_counts_int mature_rpm hairpin_counts isomirs; do
         touch ${prefix}/\$table.tsv
     done
     touch ${prefix}/isomirs.gff3
@@ -74,5 +76,6 @@ process MIRQ_QUANT {
     touch ${prefix}/stats.json
     touch ${prefix}.log
     touch ${prefix}/mirq.log
+    touch ${prefix}/report.html
     """
 }
