@@ -343,4 +343,18 @@ mod tests {
         let (_dir, r) = sheet("sample,fastq_1\nA,a.fq\nA,./a.fq\n");
         assert!(r.unwrap_err().contains("line 2"));
     }
+
+    /// Non-UTF-8 file names would give lossy, colliding sample names: refused.
+    #[test]
+    fn non_utf8_file_names_are_refused() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"bad\xff.fastq");
+        let e = samples_from_paths(&[PathBuf::from(name)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("not UTF-8") && e.contains("--samplesheet"),
+            "{e}"
+        );
+    }
 }
