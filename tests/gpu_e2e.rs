@@ -50,14 +50,14 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
         "mature_rpm.tsv",
         "hairpin_counts.tsv",
     ] {
-        assert!(files.iter().any(|p| p == Path::new(f)), "{name}: no {f}");
+        assert!(files.iter().any(|p| p == f), "{name}: no {f}");
     }
     for f in &files {
         let (a, b) = (
             std::fs::read(cpu.join(f)).unwrap(),
             std::fs::read(gpu.join(f)).unwrap(),
         );
-        assert!(a == b, "{name}: {} differs between engines", f.display());
+        assert!(a == b, "{name}: {f} differs between engines");
     }
     assert_eq!(common::stats(&gpu)["engine"], "gpu");
     let adapter = &common::stats(&gpu)["gpu_adapter"];
@@ -74,27 +74,11 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
 
 /// Files under an output directory (relative, sorted), stats.json and
 /// report.html left out.
-fn output_files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
+fn output_files(dir: &Path) -> Vec<String> {
+    let mut out = common::files_under(dir);
     // stats.json and report.html name the engine and the timings, mirq.log
     // the command line and times
-    out.retain(|p| {
-        !["stats.json", "report.html", "mirq.log"]
-            .iter()
-            .any(|f| p == Path::new(f))
-    });
-    out.sort();
+    out.retain(|p| !["stats.json", "report.html", "mirq.log"].contains(&p.as_str()));
     out
 }
 

@@ -99,27 +99,11 @@ fn sample_name_with_a_path_is_refused_and_writes_nothing() {
         stderr.contains("line 3") && stderr.contains("path separator"),
         "{stderr}"
     );
-    let mut written = Vec::new();
-    for entry in walk(dir.path()) {
-        if !entry.ends_with("r.fastq") && !entry.ends_with("s.csv") {
-            written.push(entry);
-        }
-    }
+    let written: Vec<String> = common::files_under(dir.path())
+        .into_iter()
+        .filter(|f| !f.ends_with("r.fastq") && !f.ends_with("s.csv"))
+        .collect();
     assert!(written.is_empty(), "written: {written:?}");
-}
-
-/// Every file under `dir`.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 /// Wrong references fail with a message saying what is wrong: a name with
@@ -174,16 +158,6 @@ fn references_that_would_count_nothing_are_refused_or_named() {
     assert!(rows["tst-miR-1-5p"][0] > 0.0, "{rows:?}");
 }
 
-/// Relative paths of every file under `dir`, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walk(dir)
-        .iter()
-        .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
-        .collect();
-    out.sort();
-    out
-}
-
 /// A tiny-reference quant of `reads` into `out` (with the tiny hairpins
 /// when `hairpin`), with the environment `env`.
 fn tiny_quant(
@@ -208,10 +182,12 @@ fn a_rerun_leaves_no_stale_file() {
     let (out, fresh) = (dir.path().join("out"), dir.path().join("fresh"));
     let two = ["tiny/tiny.fastq", "tiny/second.fastq"];
     assert!(tiny_quant(&out, &two, true, &[]).status.success());
-    assert!(files(&out).iter().any(|f| f.contains("isomirs.gff3")));
+    assert!(common::files_under(&out)
+        .iter()
+        .any(|f| f.contains("isomirs.gff3")));
     assert!(tiny_quant(&out, &two[..1], false, &[]).status.success());
     assert!(tiny_quant(&fresh, &two[..1], false, &[]).status.success());
-    assert_eq!(files(&out), files(&fresh));
+    assert_eq!(common::files_under(&out), common::files_under(&fresh));
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -228,20 +204,20 @@ fn a_run_killed_while_switching_leaves_one_complete_set() {
     let out = dir.path().join("out");
     let two = ["tiny/tiny.fastq", "tiny/second.fastq"];
     assert!(tiny_quant(&out, &two, true, &[]).status.success());
-    let before = files(&out);
+    let before = common::files_under(&out);
     let fresh = dir.path().join("fresh");
     assert!(tiny_quant(&fresh, &two[..1], false, &[]).status.success());
-    let after = files(&fresh);
+    let after = common::files_under(&fresh);
     for step in ["staged", "switched"] {
         assert!(tiny_quant(&out, &two, true, &[]).status.success());
         let killed = tiny_quant(&out, &two[..1], false, &[("MIRQ_TEST_KILL_AT", step)]);
         assert_eq!(killed.status.code(), Some(137), "{step}");
-        let now = files(&out);
+        let now = common::files_under(&out);
         assert!(now == before || now == after, "{step}: a mix: {now:?}");
         let names = common::stats(&out)["samples"].as_array().unwrap().len();
         assert_eq!(names, if now == before { 2 } else { 1 }, "{step}");
         assert!(tiny_quant(&out, &two[..1], false, &[]).status.success());
-        assert_eq!(files(&out), after, "{step}: the next run");
+        assert_eq!(common::files_under(&out), after, "{step}: the next run");
         let beside = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(beside, 2, "{step}: leftovers beside the outdir");
     }

@@ -907,8 +907,8 @@ fn merge_module_merges_to_the_joint_run() {
     // every output of the joint run, byte for byte (stats.json and
     // report.html have timings)
     let merged = task.dir.join("merged_tables");
-    let files = files_under(&joint);
-    assert_eq!(files, files_under(&merged));
+    let files = common::files_under(&joint);
+    assert_eq!(files, common::files_under(&merged));
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
     // stats.json and report.html have timings, mirq.log the command line
     for f in files
@@ -921,24 +921,6 @@ fn merge_module_merges_to_the_joint_run() {
     }
     let log = std::fs::read_to_string(task.dir.join("merged_tables.log")).unwrap();
     assert!(log.contains("merged 2 samples"), "{log}");
-}
-
-/// Files under `dir` (relative paths, sorted).
-fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 /// Stages the `inserts.tsv.gz` and `stats.json` of quant output directories

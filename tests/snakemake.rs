@@ -169,7 +169,7 @@ fn snakemake_merges_to_the_joint_run() {
     let joint = joint_run(&s);
     // every output of the joint run, byte for byte (stats.json and
     // report.html have timings)
-    let files = files_under(&joint);
+    let files = common::files_under(&joint);
     assert!(files.len() > TABLES.len() + 4, "{files:?}");
     // stats.json and report.html have timings, mirq.log the command line
     for f in files
@@ -214,24 +214,6 @@ fn snakemake_merges_to_the_joint_run() {
         .map(|x| x["sample"].as_str().unwrap())
         .collect();
     assert_eq!(names, SAMPLES);
-}
-
-/// Files under `dir` (relative paths, sorted).
-fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 fn repo() -> PathBuf {
