@@ -179,8 +179,7 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
 }
 
 /// Writes every output but stats.json. The files are independent: written
-/// in parallel (each is staged and moved into place at commit; the tables
-/// keep their order among themselves, mature_counts.tsv last).
+/// in parallel into the staging folder, switched in together at commit.
 fn write_outputs(
     out: &StagedOutputs,
     data: &RunData,
@@ -248,9 +247,7 @@ fn write_collapsed(
     Ok(())
 }
 
-/// The count and RPM matrices, moved into place after every other file
-/// (stats.json included, though written after them), mature_counts.tsv last:
-/// its presence means the run finished.
+/// The count and RPM matrices.
 fn write_tables(
     out: &StagedOutputs,
     reference: &Reference,
@@ -270,7 +267,7 @@ fn write_tables(
                 .collect()
         })
         .collect();
-    out.write_last("hairpin_counts.tsv", |w| {
+    out.write("hairpin_counts.tsv", |w| {
         write_matrix(
             w,
             "hairpin",
@@ -280,10 +277,10 @@ fn write_tables(
             format_count,
         )
     })?;
-    out.write_last("mature_rpm.tsv", |w| {
+    out.write("mature_rpm.tsv", |w| {
         write_matrix(w, "mirna", samples, &mature_names, &rpm, format_rpm)
     })?;
-    out.write_last("mature_counts_unique.tsv", |w| {
+    out.write("mature_counts_unique.tsv", |w| {
         write_matrix(
             w,
             "mirna",
@@ -303,10 +300,10 @@ fn write_tables(
                 .collect()
         })
         .collect();
-    out.write_last(crate::output::INTEGER_COUNTS, |w| {
+    out.write(crate::output::INTEGER_COUNTS, |w| {
         write_matrix(w, "mirna", samples, &mature_names, &integers, format_count)
     })?;
-    out.write_last("mature_counts.tsv", |w| {
+    out.write("mature_counts.tsv", |w| {
         write_matrix(
             w,
             "mirna",

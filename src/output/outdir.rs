@@ -24,7 +24,6 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
@@ -33,9 +32,6 @@ use crate::error::{Error, Result};
 pub struct StagedOutputs {
     outdir: PathBuf,
     staging: PathBuf,
-    files: Mutex<Vec<String>>,
-    /// Files moved into place after all of `files`.
-    last: Mutex<Vec<String>>,
     committed: bool,
     _lock: OutdirLock,
 }
@@ -58,44 +54,15 @@ impl StagedOutputs {
         Ok(Self {
             outdir: outdir.to_path_buf(),
             staging,
-            files: Mutex::new(Vec::new()),
-            last: Mutex::new(Vec::new()),
             committed: false,
             _lock: lock,
         })
     }
 
-    /// Writes one file (path relative to the output directory) through `fill`;
-    /// may be called from several threads.
+    /// Writes one file (path relative to the output directory) through
+    /// `fill`, synced; may be called from several threads. It appears with
+    /// every other file of the run at [`Self::commit`].
     pub fn write(
-        &self,
-        rel: &str,
-        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.stage(rel, fill)?;
-        self.files
-            .lock()
-            .expect("staged file list")
-            .push(rel.to_string());
-        Ok(())
-    }
-
-    /// Writes one file like [`Self::write`], listed after every file written
-    /// with `write` (the count tables).
-    pub fn write_last(
-        &self,
-        rel: &str,
-        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-    ) -> Result<()> {
-        self.stage(rel, fill)?;
-        self.last
-            .lock()
-            .expect("staged file list")
-            .push(rel.to_string());
-        Ok(())
-    }
-
-    fn stage(
         &self,
         rel: &str,
         fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
@@ -121,14 +88,6 @@ impl StagedOutputs {
     /// The output directory, as given.
     pub fn outdir(&self) -> &Path {
         &self.outdir
-    }
-
-    /// The files staged so far, in the order written (those written with
-    /// [`Self::write_last`] after the others).
-    pub fn staged_files(&self) -> Vec<String> {
-        let mut files = self.files.lock().expect("staged file list").clone();
-        files.extend(self.last.lock().expect("staged file list").iter().cloned());
-        files
     }
 
     /// Switches the staged set in for the output directory's contents (see
