@@ -71,7 +71,7 @@ pub fn stream_prepared(
                 return ControlFlow::Continue(());
             }
             kept.push(seq, qual);
-            if kept.reads.len() < SAMPLE_READS {
+            if kept.len() < SAMPLE_READS {
                 return ControlFlow::Continue(());
             }
             match decide(request, &kept, chosen) {
@@ -100,26 +100,34 @@ pub fn stream_prepared(
 /// The first reads of a sample, with their qualities, kept for replay.
 #[derive(Default)]
 struct Kept {
-    reads: ReadSample,
-    raw: Vec<u8>,
+    bases: Vec<u8>,
     quals: Vec<u8>,
     ends: Vec<usize>,
 }
 
 impl Kept {
     fn push(&mut self, seq: &[u8], qual: &[u8]) {
-        self.reads.push(seq);
-        self.raw.extend_from_slice(seq);
+        self.bases.extend_from_slice(seq);
         self.quals.extend_from_slice(qual);
-        self.ends.push(self.raw.len());
+        self.ends.push(self.bases.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The kept records in order, as (sequence, qualities).
+    fn records(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| (&self.bases[start..end], &self.quals[start..end]))
     }
 
     /// Feeds the kept records to `sink` in order, and forgets them.
     fn replay(&mut self, sink: &mut impl FnMut(&[u8], &[u8])) {
-        let mut start = 0;
-        for &end in &self.ends {
-            sink(&self.raw[start..end], &self.quals[start..end]);
-            start = end;
+        for (seq, qual) in self.records() {
+            sink(seq, qual);
         }
         *self = Kept::default();
     }
@@ -128,7 +136,8 @@ impl Kept {
 /// Detects on the kept reads, resolves the sample's settings and sets its
 /// preparation.
 fn decide(request: &TrimRequest, kept: &Kept, chosen: &OnceLock<ReadPrep>) -> Result<Detected> {
-    let mut detection = detect(&kept.reads);
+    let reads = ReadSample::from_reads(kept.records().map(|(seq, _)| seq));
+    let mut detection = detect(&reads);
     let (protocol, trim) = request.resolve(Some(&detection))?;
     if request.adapter.is_some() {
         detection.adapter_override = Some(trim.adapter.clone().unwrap_or_else(|| "none".into()));
