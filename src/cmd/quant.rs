@@ -311,6 +311,12 @@ fn run_settings(
         (opts.window_5p, opts.window_3p),
         database_of(opts, reference),
     );
+    // with `auto`, the run-level settings carry no UMI: the request says
+    settings.counting = if opts.trim.dedup {
+        Counting::Molecules
+    } else {
+        Counting::Reads
+    };
     if samples.iter().any(|s| s.trimming.is_some()) {
         for s in samples.iter_mut() {
             s.trimming.get_or_insert_with(|| settings.trimming());

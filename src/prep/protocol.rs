@@ -203,25 +203,17 @@ impl TrimRequest {
     }
 
     /// The settings a run starts from: a preset's; with `auto`, those of the
-    /// request on the default protocol with no UMI resolved yet (each
-    /// sample then resolves its own with [`Self::resolve`]), but the UMI
-    /// kept when deduplicating with an explicit `--umi`, so that the run
-    /// records that it counts molecules.
+    /// request on the default protocol, UMI not yet resolved (each sample
+    /// resolves its own with [`Self::resolve`]; whether molecules are counted
+    /// is `dedup`).
     pub fn resolve_for_run(&self) -> Result<(Protocol, TrimSettings), Error> {
         match self.protocol {
             ProtocolChoice::Preset(_) => self.resolve(None),
-            ProtocolChoice::Auto => {
-                let undecided = TrimRequest {
-                    dedup: false,
-                    ..self.clone()
-                };
-                let (protocol, mut trim) = undecided.resolve(None)?;
-                if self.dedup {
-                    // a placeholder that says "molecules"; samples resolve theirs
-                    trim.umi = self.umi.or(Some(UmiSpec::default()));
-                }
-                Ok((protocol, trim))
+            ProtocolChoice::Auto => TrimRequest {
+                dedup: false,
+                ..self.clone()
             }
+            .resolve(None),
         }
     }
 
