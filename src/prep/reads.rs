@@ -260,7 +260,11 @@ fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed
         let parsed = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
             quality.add(qual);
             batch.bases.extend_from_slice(seq);
-            batch.quals.extend_from_slice(qual);
+            // the preparation is chosen before the first record comes
+            let prep = chosen.get().expect("preparation chosen before the first read");
+            if prep.trimmer.uses_quality() {
+                batch.quals.extend_from_slice(qual);
+            }
             batch.ends.push(batch.bases.len());
             if batch.ends.len() == TRIM_BATCH {
                 let next = empty_rx.try_recv().unwrap_or_default();
