@@ -59,7 +59,7 @@ pub struct QuantOptions {
 /// Says on stderr which samples have no read, and what `--protocol auto`
 /// decided for each sample (always: a low or no confidence answer is a
 /// warning).
-fn report_detections(samples: &[SampleStats]) {
+fn report_samples(samples: &[SampleStats]) {
     for s in samples.iter().filter(|s| s.reads_in == 0) {
         say(format!(
             "mirq: WARNING: {}: no reads in {}: its columns are all zeros",
@@ -220,7 +220,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let collapsed = collapse_samples(opts, &trims, &progress);
     progress.clear();
     let mut collapsed = collapsed?;
-    report_detections(&collapsed.samples);
+    report_samples(&collapsed.samples);
     let table = &collapsed.table;
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
