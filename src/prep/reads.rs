@@ -261,7 +261,9 @@ fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed
             quality.add(qual);
             batch.bases.extend_from_slice(seq);
             // the preparation is chosen before the first record comes
-            let prep = chosen.get().expect("preparation chosen before the first read");
+            let prep = chosen
+                .get()
+                .expect("preparation chosen before the first read");
             if prep.trimmer.uses_quality() {
                 batch.quals.extend_from_slice(qual);
             }
