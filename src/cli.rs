@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use mirq::align::select::EngineChoice;
+use mirq::count::ncrna::Precedence;
 use mirq::prep::protocol::ProtocolChoice;
 use mirq::prep::umi::UmiSpec;
 
@@ -106,6 +107,10 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+fn parse_ncrna_precedence(s: &str) -> Result<Precedence, String> {
+    Precedence::parse(s).ok_or_else(|| format!("'{s}': expected better or mirna"))
+}
+
 /// `mirq quant` arguments.
 #[derive(Debug, Args)]
 pub struct QuantArgs {
@@ -140,6 +145,19 @@ pub struct QuantArgs {
     /// table, named by species as miRBase names them); all: every record.
     #[arg(long, help_heading = "Reference")]
     pub species: String,
+
+    /// ncRNA reference for the reads that are not miRNAs: a FASTA file whose
+    /// name gives the class (tRNA.fa, rRNA.fa, snoRNA.fa, ...), or a
+    /// directory of them; repeatable. Writes ncrna_counts.tsv and
+    /// ncrna_features.tsv, and the composition by class.
+    #[arg(long, value_name = "PATH", help_heading = "Reference")]
+    pub ncrna: Vec<PathBuf>,
+
+    /// Who gets a read on both a miRNA and an ncRNA: better (the ncRNA, when
+    /// it explains the read with fewer mismatches plus non-templated bases)
+    /// or mirna (the miRNA, always).
+    #[arg(long, default_value = "better", value_parser = parse_ncrna_precedence, requires = "ncrna", help_heading = "Reference")]
+    pub ncrna_precedence: Precedence,
 
     /// Library protocol preset: illumina, qiaseq, nextflex, cats; or auto:
     /// detect the protocol and adapter from the first reads (says what it

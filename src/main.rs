@@ -171,6 +171,8 @@ fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
         database: args.database,
         outdir: args.outdir,
         progress: !args.quiet,
+        ncrna: args.ncrna,
+        ncrna_precedence: args.ncrna_precedence,
     })
 }
 

@@ -76,6 +76,24 @@ pub fn normalize_dna(seq: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Reverse complement of ASCII DNA (A↔T, C↔G; anything else becomes N).
+///
+/// ```
+/// assert_eq!(mirq::seq::reverse_complement(b"AACGTN"), b"NACGTT".to_vec());
+/// ```
+pub fn reverse_complement(seq: &[u8]) -> Vec<u8> {
+    seq.iter()
+        .rev()
+        .map(|&b| match b.to_ascii_uppercase() {
+            b'A' => b'T',
+            b'C' => b'G',
+            b'G' => b'C',
+            b'T' | b'U' => b'A',
+            _ => b'N',
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,6 +125,23 @@ pub struct Alignment {
     pub decision: EngineDecision,
     /// A warning to show (a GPU that failed under `auto`).
     pub warning: Option<String>,
+    /// The GPU engine, when it aligned the run (a second reference, such
+    /// as the ncRNA one, is aligned with it too).
+    pub gpu: Option<GpuEngine>,
+}
+
+impl Alignment {
+    /// Prepares another reference with the engine that aligned the run.
+    pub fn prepare_same<'a>(
+        &'a self,
+        targets: &'a TargetSet,
+        params: &AlignParams,
+    ) -> Result<Box<dyn Prepared + 'a>> {
+        match &self.gpu {
+            Some(gpu) => gpu.prepare(targets, params),
+            None => CpuEngine.prepare(targets, params),
+        }
+    }
 }
 
 /// Takes the GPU engine for `--engine gpu`, with advice when it cannot run.
@@ -161,6 +178,7 @@ pub fn align_table<'a>(
             adapter: None,
             decision: decision("cpu", reason, adapter),
             warning,
+            gpu: None,
         })
     };
     match choice {
@@ -170,8 +188,10 @@ pub fn align_table<'a>(
                 Some(g) => g,
                 None => gpu_engine()?,
             };
-            let prepared = gpu.prepare(targets, params)?;
-            let hits = super::align_all(prepared.as_ref(), n, &insert, slice)?;
+            let hits = {
+                let prepared = gpu.prepare(targets, params)?;
+                super::align_all(prepared.as_ref(), n, &insert, slice)?
+            };
             let name = gpu.adapter().name.clone();
             Ok(Alignment {
                 hits,
@@ -179,6 +199,7 @@ pub fn align_table<'a>(
                 adapter: Some(gpu.adapter().clone()),
                 decision: decision("gpu", "--engine gpu".into(), Some(name)),
                 warning: None,
+                gpu: Some(gpu),
             })
         }
         EngineChoice::Auto => {
@@ -207,7 +228,12 @@ pub fn align_table<'a>(
                     return on_cpu(w.clone(), Some(adapter.name), Some(w));
                 }
             };
-            calibrate_and_align(&gpu, targets, params, n, &insert, slice, decision)
+            let mut alignment =
+                calibrate_and_align(&gpu, targets, params, n, &insert, slice, decision)?;
+            if alignment.engine == "gpu" {
+                alignment.gpu = Some(gpu);
+            }
+            Ok(alignment)
         }
     }
 }
@@ -246,6 +272,7 @@ fn calibrate_and_align<'a>(
             adapter: None,
             decision: d,
             warning: Some(warning),
+            gpu: None,
         })
     };
     let prepared = match gpu.prepare(targets, params) {
@@ -292,6 +319,7 @@ fn calibrate_and_align<'a>(
         adapter: use_gpu.then(|| gpu.adapter().clone()),
         decision: d,
         warning: None,
+        gpu: None,
     })
 }
 

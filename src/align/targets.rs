@@ -3,6 +3,7 @@
 //! base codes framed by wildcard pads, so that a read running a few bases past
 //! a mature given without its hairpin (or past a hairpin end) can still align.
 
+use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::seq::{encode_base, WILDCARD};
 
@@ -14,6 +15,9 @@ pub enum TargetKind {
     /// A mature aligned on its own (no hairpin contains it), by index into
     /// [`Reference::matures`].
     Mature(usize),
+    /// An ncRNA feature, by index into [`NcrnaReference::features`], on its
+    /// own strand (sense) or reverse-complemented (antisense).
+    Feature { index: usize, antisense: bool },
 }
 
 /// Where a mature miRNA sits in a target (0-based, end exclusive).
@@ -91,6 +95,34 @@ impl TargetSet {
                 end: mseq.len() as i32,
             }];
             set.push(&reference.matures[m].name, TargetKind::Mature(m), mseq, w);
+        }
+        set
+    }
+
+    /// Packs ncRNA features, each on both strands (feature `i` is targets
+    /// `2i`, sense, and `2i + 1`, antisense), without pads or windows: a hit
+    /// lies on real bases, and a read running up to `max_nontemplated` bases
+    /// past a feature's 3' end takes them as non-templated.
+    pub fn from_ncrna(reference: &NcrnaReference) -> Self {
+        let mut set = Self {
+            window_5p: 0,
+            window_3p: 0,
+            text: Vec::new(),
+            targets: Vec::new(),
+            windows: Vec::new(),
+        };
+        for (i, f) in reference.features.iter().enumerate() {
+            let sense = TargetKind::Feature {
+                index: i,
+                antisense: false,
+            };
+            set.push(&f.name, sense, &f.seq, Vec::new());
+            let antisense = TargetKind::Feature {
+                index: i,
+                antisense: true,
+            };
+            let rc = crate::seq::reverse_complement(&f.seq);
+            set.push(&f.name, antisense, &rc, Vec::new());
         }
         set
     }

@@ -167,6 +167,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         hits: &hits,
         molecules,
         merge: true,
+        ncrna: None,
     };
     let progress = Progress::new(opts.progress);
     let writing = progress.spinner("counting and writing");

@@ -8,13 +8,16 @@ use rayon::prelude::*;
 
 use crate::align::gpu::GpuEngine;
 use crate::align::select::{align_table, Alignment, EngineChoice};
-use crate::align::{AlignParams, TargetSet};
+use crate::align::{align_all, AlignParams, FlatHits, TargetSet};
+use crate::count::ncrna::{needs_ncrna, Precedence};
 use crate::error::Result;
+use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
-use crate::output::finish::{finish, Molecules, RunData};
+use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::stats::{
-    Counting, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming, Timings,
+    Counting, NcrnaSettings, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming,
+    Timings,
 };
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
@@ -54,6 +57,10 @@ pub struct QuantOptions {
     pub outdir: PathBuf,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+    /// ncRNA reference files or directories (`--ncrna`); empty: none.
+    pub ncrna: Vec<PathBuf>,
+    /// Who gets a read on both a miRNA and an ncRNA.
+    pub ncrna_precedence: Precedence,
 }
 
 /// Says on stderr which samples have no read, and what `--protocol auto`
@@ -211,6 +218,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     warn_ambiguous(&reference);
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
+    let ncrna = load_ncrna(opts)?;
     // with --protocol auto, or samplesheet protocol/adapter columns, each
     // sample has its own trimming (the run's settings take the request's
     // until the samples say)
@@ -225,11 +233,28 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
     let alignment = align_with_progress(opts, early, &targets, table, &progress)?;
+    let ncrna_started = Instant::now();
+    let ncrna_hits = match &ncrna {
+        Some((_, ncrna_targets)) => Some(align_ncrna(
+            opts,
+            &alignment,
+            ncrna_targets,
+            table,
+            &progress,
+        )?),
+        None => None,
+    };
+    let ncrna_align = ncrna
+        .is_some()
+        .then(|| Timings::seconds(ncrna_started.elapsed()));
     let align = align_started.elapsed() + early_selection;
     if let Some(note) = engine_note(opts, &alignment) {
         say(format!("mirq: engine auto: {note}"));
     }
-    let settings = run_settings(opts, &reference, &mut collapsed.samples)?;
+    let mut settings = run_settings(opts, &reference, &mut collapsed.samples)?;
+    settings.ncrna = ncrna
+        .as_ref()
+        .map(|(r, _)| ncrna_settings(r, opts.ncrna_precedence));
     let molecules = if settings.counting == Counting::Molecules {
         Molecules::FromKeys(
             collapsed
@@ -241,7 +266,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     } else {
         Molecules::None
     };
-    let stats = RunStats {
+    let mut stats = RunStats {
         settings,
         reference: ReferenceStats::of(&reference, &opts.mature, opts.hairpin.as_deref()),
         samples: collapsed.samples,
@@ -253,6 +278,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
             head,
         )
     };
+    stats.timings.ncrna_align = ncrna_align;
     let data = RunData {
         reference: &reference,
         targets: &targets,
@@ -260,6 +286,15 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         hits: &alignment.hits,
         molecules,
         merge: false,
+        ncrna: match (&ncrna, &ncrna_hits) {
+            (Some((reference, targets)), Some(hits)) => Some(NcrnaRun {
+                reference,
+                targets,
+                hits,
+                precedence: opts.ncrna_precedence,
+            }),
+            _ => None,
+        },
     };
     let writing = progress.spinner("counting and writing");
     let stats = finish(out, data, stats, started);
@@ -294,6 +329,75 @@ fn align_with_progress(
     );
     aligning.finish_and_clear();
     alignment
+}
+
+/// The ncRNA reference of `--ncrna` and its targets (both strands), or
+/// None without it.
+fn load_ncrna(opts: &QuantOptions) -> Result<Option<(NcrnaReference, TargetSet)>> {
+    if opts.ncrna.is_empty() {
+        return Ok(None);
+    }
+    let reference = NcrnaReference::load(&opts.ncrna, &opts.species)?;
+    let targets = TargetSet::from_ncrna(&reference);
+    Ok(Some((reference, targets)))
+}
+
+/// stats.json `settings.ncrna` of a reference.
+pub(crate) fn ncrna_settings(reference: &NcrnaReference, precedence: Precedence) -> NcrnaSettings {
+    NcrnaSettings {
+        files: reference
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        classes: reference.classes.clone(),
+        precedence: precedence.name().into(),
+        features: reference.features.len(),
+        groups: reference.groups.len(),
+        fingerprint: reference.fingerprint(),
+    }
+}
+
+/// Every insert's best hits on the ncRNA targets, aligned with the engine
+/// that aligned the miRNAs; inserts [`needs_ncrna`] leaves out (exact
+/// miRNA reads, and with `--ncrna-precedence mirna` every read with a miRNA
+/// hit) get none.
+fn align_ncrna(
+    opts: &QuantOptions,
+    alignment: &Alignment,
+    targets: &TargetSet,
+    table: &InsertTable,
+    progress: &Progress,
+) -> Result<FlatHits> {
+    let candidates: Vec<usize> = (0..table.len())
+        .filter(|&id| needs_ncrna(alignment.hits.get(id), opts.ncrna_precedence))
+        .collect();
+    let bar = progress.stage("aligning to ncRNAs", candidates.len() as u64);
+    let prepared = alignment.prepare_same(targets, &opts.params)?;
+    let found = align_all(
+        prepared.as_ref(),
+        candidates.len(),
+        |i| {
+            if i % 4096 == 0 {
+                bar.set_position(i as u64);
+            }
+            table.seq(candidates[i])
+        },
+        ALIGN_SLICE,
+    )?;
+    bar.finish_and_clear();
+    let mut all = FlatHits::default();
+    let mut next = candidates.iter().enumerate().peekable();
+    for id in 0..table.len() {
+        match next.peek() {
+            Some(&(j, &c)) if c == id => {
+                all.push(found.get(j));
+                next.next();
+            }
+            _ => all.push(&[]),
+        }
+    }
+    Ok(all)
 }
 
 /// The run's settings: the request's, with the samples' own trimming when

@@ -6,6 +6,7 @@
 pub mod assign;
 pub mod gff;
 pub mod isomir;
+pub mod ncrna;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::align::{FlatHits, TargetSet};
 use crate::count::assign::{assign, Assignment};
 use crate::count::gff::IsomirLines;
+use crate::count::ncrna::NcrnaCalls;
 use crate::input::reference::Reference;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::umi::{directional_molecules, UmiCount, UmiKey};
@@ -46,6 +48,11 @@ pub struct Counts {
     pub mature_unique: Vec<Vec<f64>>,
     /// Per sample, per hairpin (hairpin-only inserts).
     pub hairpin: Vec<Vec<f64>>,
+    /// Per sample, per mature miRNA: units an ncRNA took from it (shares
+    /// as in `mature`).
+    pub lost_mature: Vec<Vec<f64>>,
+    /// Per sample: hairpin-only units an ncRNA took.
+    pub lost_hairpin: Vec<f64>,
 }
 
 /// What every unique insert counts for, interned: inserts assigned to the
@@ -56,6 +63,8 @@ pub struct Classes {
     pub of_insert: Vec<u32>,
     /// The classes (isomiR calls left out).
     pub classes: Vec<Assignment>,
+    /// Inserts an ncRNA took (their class is 0), with the class they had.
+    pub taken: FxHashMap<u32, u32>,
 }
 
 /// Inserts per parallel task when classifying.
@@ -67,14 +76,17 @@ type ClassKey = Option<(bool, Vec<u32>)>;
 
 /// Assigns every unique insert once, from its best hits: records its class
 /// and, with `lines`, its isomiR lines (the assignment's calls go there, not
-/// into the classes).
+/// into the classes). Inserts `ncrna` takes from their miRNAs are
+/// unassigned here, with no lines; [`Classes::taken`] keeps what they had.
 pub fn classify(
     reference: &Reference,
     targets: &TargetSet,
     table: &InsertTable,
     hits: &FlatHits,
     lines: bool,
+    ncrna: Option<&NcrnaCalls>,
 ) -> (Classes, Option<IsomirLines>) {
+    let taken = |id: usize| ncrna.is_some_and(|c| c.taken_from_mirna(id));
     let n = table.len();
     let chunks: Vec<(Vec<ClassKey>, IsomirLines)> = (0..n.div_ceil(CLASSIFY_CHUNK))
         .into_par_iter()
@@ -84,7 +96,7 @@ pub fn classify(
             for id in c * CLASSIFY_CHUNK..((c + 1) * CLASSIFY_CHUNK).min(n) {
                 let seq = table.seq(id);
                 let a = assign(targets, &encode(seq), hits.get(id));
-                if lines {
+                if lines && !taken(id) {
                     chunk_lines.push_insert(reference, targets, id, seq, &a);
                 }
                 keys.push(match a {
@@ -99,18 +111,20 @@ pub fn classify(
     let mut classes = vec![Assignment::Unassigned];
     let mut ids: FxHashMap<(bool, Vec<u32>), u32> = FxHashMap::default();
     let mut of_insert = Vec::with_capacity(n);
+    let mut taken_from = FxHashMap::default();
     let mut all_lines = lines.then(IsomirLines::default);
     for (keys, chunk_lines) in chunks {
         if let Some(all) = &mut all_lines {
             all.append(chunk_lines);
         }
         for key in keys {
+            let id = of_insert.len();
             let Some(key) = key else {
                 of_insert.push(0);
                 continue;
             };
             let next = classes.len() as u32;
-            let id = *ids.entry(key).or_insert_with_key(|(mature, features)| {
+            let class = *ids.entry(key).or_insert_with_key(|(mature, features)| {
                 classes.push(if *mature {
                     Assignment::Mature {
                         matures: features.clone(),
@@ -123,10 +137,20 @@ pub fn classify(
                 });
                 next
             });
-            of_insert.push(id);
+            if taken(id) {
+                taken_from.insert(id as u32, class);
+                of_insert.push(0);
+            } else {
+                of_insert.push(class);
+            }
         }
     }
-    (Classes { of_insert, classes }, all_lines)
+    let classes = Classes {
+        of_insert,
+        classes,
+        taken: taken_from,
+    };
+    (classes, all_lines)
 }
 
 /// Adds each sample's units (reads, or molecules when deduplicating) of
@@ -139,10 +163,23 @@ pub fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]
         mature_unique: vec![vec![0f64; reference.matures.len()]; samples],
         hairpin: vec![vec![0f64; reference.hairpins.len()]; samples],
         totals: vec![MoleculeStats::default(); samples],
+        lost_mature: vec![vec![0f64; reference.matures.len()]; samples],
+        lost_hairpin: vec![0f64; samples],
     };
     for (s, sample_units) in units.iter().enumerate() {
         let totals = &mut counts.totals[s];
         for &(id, n) in sample_units {
+            if let Some(&had) = classes.taken.get(&id) {
+                match &classes.classes[had as usize] {
+                    Assignment::Mature { matures, .. } => {
+                        let share = n as f64 / matures.len() as f64;
+                        for &m in matures {
+                            counts.lost_mature[s][m as usize] += share;
+                        }
+                    }
+                    _ => counts.lost_hairpin[s] += n as f64,
+                }
+            }
             let class = &classes.classes[classes.of_insert[id as usize] as usize];
             totals.total += n as u64;
             add_units(
@@ -303,7 +340,7 @@ mod tests {
             .unwrap();
         let count_with = |slice| {
             let hits = align_all(prepared.as_ref(), table.len(), |i| table.seq(i), slice).unwrap();
-            let (classes, _) = classify(&reference, &targets, &table, &hits, false);
+            let (classes, _) = classify(&reference, &targets, &table, &hits, false, None);
             let c = count(&reference, &classes, &table.counts);
             (c, classes, hits)
         };
@@ -350,6 +387,7 @@ mod tests {
         let classes = Classes {
             of_insert: vec![1, 1, 0, 0],
             classes: vec![Assignment::Unassigned, mature],
+            taken: FxHashMap::default(),
         };
         let m = sample_molecules(&k, &table.counts[0], &classes);
         assert_eq!(m, vec![(0, 2), (2, 1), (3, 1)]);

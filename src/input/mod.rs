@@ -2,5 +2,6 @@
 //! miRBase-style reference of a species.
 
 pub mod fastq;
+pub mod ncrna;
 pub mod reference;
 pub mod samples;

@@ -9,10 +9,13 @@ use rayon::prelude::*;
 
 use crate::align::{FlatHits, TargetSet};
 use crate::count::gff::Isomirs;
+use crate::count::ncrna::{self, NcrnaCalls, NcrnaCounts, Precedence};
 use crate::count::{classify, count, sample_molecules, Counts};
 use crate::error::Result;
+use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::output::inserts_file;
+use crate::output::ncrna_tables;
 use crate::output::qc;
 use crate::output::report::{self, ReportInput};
 use crate::output::stats::{RunStats, Timings};
@@ -44,6 +47,21 @@ pub struct RunData<'a> {
     pub molecules: Molecules,
     /// A `mirq merge` (else a `mirq quant`) run.
     pub merge: bool,
+    /// The ncRNA side, with `--ncrna`.
+    pub ncrna: Option<NcrnaRun<'a>>,
+}
+
+/// What a run with `--ncrna` adds to [`RunData`].
+#[derive(Clone, Copy)]
+pub struct NcrnaRun<'a> {
+    /// The ncRNA reference.
+    pub reference: &'a NcrnaReference,
+    /// Its targets (both strands).
+    pub targets: &'a TargetSet,
+    /// Every insert's best ncRNA hits (none for inserts not looked up).
+    pub hits: &'a FlatHits,
+    /// `--ncrna-precedence`.
+    pub precedence: Precedence,
 }
 
 /// Assigns, counts and writes every output through `out` (count tables
@@ -106,11 +124,34 @@ fn write_report(
 }
 
 /// What the counting pass made: the count matrices, the molecules per
-/// insert (when deduplicating) and the isomiR table (with hairpins).
+/// insert (when deduplicating), the isomiR table (with hairpins) and the
+/// ncRNA counts (with `--ncrna`), in the tables' units.
 struct Counted {
     counts: Counts,
     molecules: Option<Vec<Vec<(u32, u32)>>>,
     isomirs: Option<Isomirs>,
+    ncrna: Option<NcrnaCounts>,
+}
+
+/// Fills each sample's `ncrna` figures (reads) and takes the reads on
+/// ncRNAs out of `unassigned`.
+fn record_ncrna(
+    data: &RunData,
+    stats: &mut RunStats,
+    by_reads: &Counts,
+    ncrna_reads: Option<&NcrnaCounts>,
+) {
+    let (Some(run), Some(nc)) = (&data.ncrna, ncrna_reads) else {
+        return;
+    };
+    for (s, st) in stats.samples.iter_mut().enumerate() {
+        let lost = (&by_reads.lost_mature[s][..], by_reads.lost_hairpin[s]);
+        let sample = ncrna_tables::sample_stats(run.reference, data.reference, nc, s, lost);
+        st.unassigned = st
+            .unassigned
+            .saturating_sub(sample.sense() + sample.antisense());
+        st.ncrna = Some(sample);
+    }
 }
 
 /// Classifies every insert once, counts reads (and molecules), and fills
@@ -123,12 +164,16 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         hits,
         ..
     } = *data;
+    let calls = data
+        .ncrna
+        .map(|n| NcrnaCalls::build(n.reference, n.targets, hits, n.hits, n.precedence));
     let (classes, isomir_lines) = classify(
         reference,
         targets,
         table,
         hits,
         !reference.hairpins.is_empty(),
+        calls.as_ref(),
     );
     let by_reads = count(reference, &classes, &table.counts);
     for (st, t) in stats.samples.iter_mut().zip(&by_reads.totals) {
@@ -137,6 +182,12 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         st.hairpin_only = t.hairpin_only;
         st.unassigned = t.unassigned;
     }
+    let count_ncrna = |units: &[Vec<(u32, u32)>]| {
+        let (n, c) = (data.ncrna?, calls.as_ref()?);
+        Some(ncrna::count(n.reference, c, units))
+    };
+    let ncrna_reads = count_ncrna(&table.counts);
+    record_ncrna(data, stats, &by_reads, ncrna_reads.as_ref());
     let molecules: Option<Vec<Vec<(u32, u32)>>> =
         match std::mem::replace(&mut data.molecules, Molecules::None) {
             Molecules::None => None,
@@ -148,15 +199,27 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
                     .collect(),
             ),
         };
-    let counts = match &molecules {
+    let (counts, ncrna_counts) = match &molecules {
         Some(m) => {
             let by_molecules = count(reference, &classes, m);
-            for (st, t) in stats.samples.iter_mut().zip(&by_molecules.totals) {
-                st.molecules = Some(t.clone());
+            let ncrna_molecules = count_ncrna(m);
+            for (s, (st, t)) in stats
+                .samples
+                .iter_mut()
+                .zip(&by_molecules.totals)
+                .enumerate()
+            {
+                let mut t = t.clone();
+                if let Some(nc) = &ncrna_molecules {
+                    let on_ncrna =
+                        nc.sense[s].iter().sum::<u64>() + nc.antisense[s].iter().sum::<u64>();
+                    t.unassigned = t.unassigned.saturating_sub(on_ncrna);
+                }
+                st.molecules = Some(t);
             }
-            by_molecules
+            (by_molecules, ncrna_molecules)
         }
-        None => by_reads,
+        None => (by_reads, ncrna_reads),
     };
     let settings = stats.settings.clone();
     for (st, mature) in stats.samples.iter_mut().zip(&counts.mature) {
@@ -175,6 +238,7 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         counts,
         molecules,
         isomirs,
+        ncrna: ncrna_counts,
     }
 }
 
@@ -220,6 +284,14 @@ fn write_outputs(
     };
     let tables = || -> Result<()> {
         crate::output::multiqc::write(out, stats)?;
+        if let (Some(run), Some(nc)) = (&data.ncrna, &counted.ncrna) {
+            out.write(ncrna_tables::FEATURES, |w| {
+                ncrna_tables::write_features(w, run.reference, &samples, nc)
+            })?;
+            out.write(ncrna_tables::COUNTS, |w| {
+                ncrna_tables::write_counts(w, run.reference, &samples, nc)
+            })?;
+        }
         write_tables(out, reference, &samples, &counted.counts)
     };
     let ((a, b), (c, d)) = rayon::join(

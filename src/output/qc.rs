@@ -13,7 +13,7 @@
 //!   adapter dimers over 20% of reads; low-complexity inserts over 10% of
 //!   counted inserts; mean base quality under 25.
 
-use crate::output::stats::{Composition, SampleStats, Verdict};
+use crate::output::stats::{ClassShare, Composition, SampleStats, Verdict};
 
 /// Below this many miRNA-assigned reads a sample FAILs.
 pub const FAIL_MIN_MIRNA_READS: u64 = 1_000;
@@ -33,6 +33,16 @@ pub fn composition(st: &SampleStats) -> Composition {
         too_long: f(st.too_long),
         no_adapter: f(st.no_adapter),
         umi_missing: f(st.umi_missing),
+        ncrna: st
+            .ncrna
+            .iter()
+            .flat_map(|n| &n.classes)
+            .map(|c| ClassShare {
+                class: c.class.clone(),
+                fraction: f(c.reads),
+            })
+            .collect(),
+        ncrna_antisense: st.ncrna.as_ref().map(|n| f(n.antisense())),
     }
 }
 

@@ -54,8 +54,11 @@ pub struct SampleStats {
     pub mature_multimapped: u64,
     /// Reads on a hairpin outside every mature window.
     pub hairpin_only: u64,
-    /// Reads with no hit.
+    /// Reads with no hit (with `--ncrna`: on no miRNA and no ncRNA).
     pub unassigned: u64,
+    /// With `--ncrna`: the reads on ncRNAs, by class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncrna: Option<SampleNcrna>,
     /// Mature miRNAs with at least one read.
     pub mirnas_detected: u64,
     /// Quality control: composition, lengths, verdict.
@@ -219,6 +222,53 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+/// A sample's reads on the ncRNA reference (`--ncrna`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SampleNcrna {
+    /// Reads per class, in precedence order (every class of the reference).
+    pub classes: Vec<ClassReads>,
+    /// Reads an ncRNA explained strictly better than their miRNA hits did,
+    /// counted for the ncRNA (included in `classes`).
+    pub taken_from_mirna: u64,
+    /// Of those, per mature miRNA: the reads it lost (a read shared by k
+    /// miRNAs is 1/k on each); miRNAs that lost none are left out.
+    pub mirna_lost: std::collections::BTreeMap<String, f64>,
+    /// Of those, reads that were on a hairpin outside every mature.
+    pub hairpin_lost: f64,
+}
+
+impl SampleNcrna {
+    /// Reads counted for some class (sense).
+    pub fn sense(&self) -> u64 {
+        self.classes.iter().map(|c| c.reads).sum()
+    }
+
+    /// Reads whose ncRNA hits are all antisense.
+    pub fn antisense(&self) -> u64 {
+        self.classes.iter().map(|c| c.antisense).sum()
+    }
+}
+
+/// One class's reads in a sample.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassReads {
+    /// Class name (`tRNA`).
+    pub class: String,
+    /// Reads counted for it (sense).
+    pub reads: u64,
+    /// Reads on it antisense only: reported, not counted.
+    pub antisense: u64,
+}
+
+/// One class's share of a sample's reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassShare {
+    /// Class name.
+    pub class: String,
+    /// Fraction of the reads read counted for it.
+    pub fraction: f64,
+}
+
 /// What became of a sample's reads, as fractions of the reads read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Composition {
@@ -226,8 +276,15 @@ pub struct Composition {
     pub mature_mirna: f64,
     /// On a hairpin, outside every mature window.
     pub hairpin_only: f64,
-    /// Insert of a counted length, but no hit.
+    /// Insert of a counted length, but no hit (with `--ncrna`: on no miRNA
+    /// and no ncRNA).
     pub unassigned: f64,
+    /// With `--ncrna`: each class's reads (sense), in precedence order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ncrna: Vec<ClassShare>,
+    /// With `--ncrna`: reads on ncRNAs antisense only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncrna_antisense: Option<f64>,
     /// Adapter right at the read start (empty insert).
     pub adapter_dimer: f64,
     /// Insert shorter than the minimum length (dimers excluded).
@@ -287,6 +344,27 @@ pub struct RunSettings {
     pub window_5p: usize,
     /// 3' window around a mature end.
     pub window_3p: usize,
+    /// The ncRNA reference and rule (`--ncrna`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncrna: Option<NcrnaSettings>,
+}
+
+/// How a run classified the reads that are not miRNAs (`--ncrna`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NcrnaSettings {
+    /// The FASTA files read, in the order given.
+    pub files: Vec<String>,
+    /// Classes, in precedence order: a read on several goes to the first.
+    pub classes: Vec<String>,
+    /// `--ncrna-precedence`: `better` (an ncRNA takes a read it explains
+    /// strictly better than its miRNA) or `mirna`.
+    pub precedence: String,
+    /// Features (FASTA records) and feature groups.
+    pub features: usize,
+    /// Feature groups (tRNA isoacceptors, gene names).
+    pub groups: usize,
+    /// Digest of classes, names and sequences: equal digests, equal references.
+    pub fingerprint: String,
 }
 
 impl RunSettings {
@@ -320,6 +398,7 @@ impl RunSettings {
             max_nontemplated: params.max_nontemplated,
             window_5p,
             window_3p,
+            ncrna: None,
         }
     }
 }
@@ -518,6 +597,10 @@ pub struct Timings {
     /// Writing the output files (each synced to disk), stats.json and
     /// report.html (made from stats.json, after it) excepted.
     pub write: f64,
+    /// With `--ncrna`, the part of `align` spent aligning inserts to the
+    /// ncRNA reference (preparing it included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncrna_align: Option<f64>,
 }
 
 impl Timings {
@@ -532,7 +615,7 @@ impl Timings {
     ///
     /// ```
     /// use mirq::output::stats::Timings;
-    /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05 };
+    /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05, ncrna_align: None };
     /// assert_eq!(
     ///     t.summary(Some(551_000.4), false),
     ///     "read/trim/collapse 1.23 s, align 0.45 s (551,000 inserts/s), assign/count 0.10 s, write 0.05 s"

@@ -1,0 +1,117 @@
+//! The ncRNA outputs of a run with `--ncrna`:
+//! - `ncrna_counts.tsv`: class × sample, reads (or molecules) counted for
+//!   each class (sense), then an `antisense` row: reads whose ncRNA hits are
+//!   all antisense, reported and counted for no class.
+//! - `ncrna_features.tsv`: feature group × sample (`feature`, `class` and
+//!   `part` columns first). Every group has a `part` `all` row; tRNA groups
+//!   (isoacceptors, `tRNA-Gly-GCC`) also have `full_length`, `5p_half`
+//!   (starting at the 5' end), `3p_CCA` (ending with the CCA),
+//!   `3p_fragment` (ending at the discriminator base or inside the CCA)
+//!   and `internal` rows, which sum to `all`. A read on several groups of
+//!   its class counts 1/k on each.
+
+use std::io::Write;
+
+use crate::count::ncrna::{NcrnaCounts, Part, PARTS};
+use crate::input::ncrna::NcrnaReference;
+use crate::input::reference::Reference;
+use crate::output::stats::{ClassReads, SampleNcrna};
+use crate::output::{format_count, write_matrix};
+
+/// Class table file name.
+pub const COUNTS: &str = "ncrna_counts.tsv";
+/// Feature table file name.
+pub const FEATURES: &str = "ncrna_features.tsv";
+
+/// Writes `ncrna_counts.tsv`.
+pub fn write_counts(
+    w: &mut impl Write,
+    reference: &NcrnaReference,
+    samples: &[String],
+    counts: &NcrnaCounts,
+) -> std::io::Result<()> {
+    let mut rows = reference.classes.clone();
+    rows.push("antisense".into());
+    let columns: Vec<Vec<f64>> = (0..samples.len())
+        .map(|s| {
+            let mut col: Vec<f64> = counts.sense[s].iter().map(|&n| n as f64).collect();
+            col.push(counts.antisense[s].iter().sum::<u64>() as f64);
+            col
+        })
+        .collect();
+    write_matrix(w, "class", samples, &rows, &columns, format_count)
+}
+
+/// Writes `ncrna_features.tsv`.
+pub fn write_features(
+    w: &mut impl Write,
+    reference: &NcrnaReference,
+    samples: &[String],
+    counts: &NcrnaCounts,
+) -> std::io::Result<()> {
+    let mut rows = Vec::new();
+    let mut index = Vec::new();
+    for (g, group) in reference.groups.iter().enumerate() {
+        let class = &reference.classes[group.class as usize];
+        let parts: &[Part] = if reference.is_trna(group.class) {
+            &Part::ALL
+        } else {
+            &Part::ALL[..1]
+        };
+        for &part in parts {
+            rows.push(format!("{}\t{class}\t{}", group.name, part.name()));
+            index.push(g * PARTS + part as usize);
+        }
+    }
+    let columns: Vec<Vec<f64>> = counts
+        .features
+        .iter()
+        .map(|col| index.iter().map(|&i| col[i]).collect())
+        .collect();
+    write_matrix(
+        w,
+        "feature\tclass\tpart",
+        samples,
+        &rows,
+        &columns,
+        format_count,
+    )
+}
+
+/// One sample's stats.json `ncrna` from its read counts and the reads its
+/// miRNAs lost (`lost_mature`, per mature; `lost_hairpin`).
+pub fn sample_stats(
+    reference: &NcrnaReference,
+    mirnas: &Reference,
+    counts: &NcrnaCounts,
+    sample: usize,
+    (lost_mature, lost_hairpin): (&[f64], f64),
+) -> SampleNcrna {
+    let classes = reference
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(c, name)| ClassReads {
+            class: name.clone(),
+            reads: counts.sense[sample][c],
+            antisense: counts.antisense[sample][c],
+        })
+        .collect();
+    let mirna_lost = lost_mature
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > 0.0)
+        .map(|(m, &n)| (mirnas.matures[m].name.clone(), round3(n)))
+        .collect();
+    SampleNcrna {
+        classes,
+        taken_from_mirna: counts.taken[sample],
+        mirna_lost,
+        hairpin_lost: round3(lost_hairpin),
+    }
+}
+
+/// Rounds to three decimals, as the count tables print shares.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
