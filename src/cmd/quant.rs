@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::align::gpu::GpuEngine;
 use crate::align::select::{align_table, Alignment, EngineChoice};
 use crate::align::{align_all, AlignParams, FlatHits, TargetSet};
-use crate::count::ncrna::{needs_ncrna, Precedence};
+use crate::count::ncrna::{needs_ncrna, MirnaSide, Precedence};
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
@@ -238,7 +238,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         Some((_, ncrna_targets)) => Some(align_ncrna(
             opts,
             &alignment,
-            ncrna_targets,
+            (&targets, ncrna_targets),
             table,
             &progress,
         )?),
@@ -360,17 +360,20 @@ pub(crate) fn ncrna_settings(reference: &NcrnaReference, precedence: Precedence)
 
 /// Every insert's best hits on the ncRNA targets, aligned with the engine
 /// that aligned the miRNAs; inserts [`needs_ncrna`] leaves out (exact
-/// miRNA reads, and with `--ncrna-precedence mirna` every read with a miRNA
-/// hit) get none.
+/// mature miRNA reads, and with `--ncrna-precedence mirna` every read with a
+/// miRNA hit) get none.
 fn align_ncrna(
     opts: &QuantOptions,
     alignment: &Alignment,
-    targets: &TargetSet,
+    (mirna_targets, targets): (&TargetSet, &TargetSet),
     table: &InsertTable,
     progress: &Progress,
 ) -> Result<FlatHits> {
     let candidates: Vec<usize> = (0..table.len())
-        .filter(|&id| needs_ncrna(alignment.hits.get(id), opts.ncrna_precedence))
+        .filter(|&id| {
+            let side = MirnaSide::of(mirna_targets, alignment.hits.get(id));
+            needs_ncrna(side, opts.ncrna_precedence)
+        })
         .collect();
     let bar = progress.stage("aligning to ncRNAs", candidates.len() as u64);
     let prepared = alignment.prepare_same(targets, &opts.params)?;

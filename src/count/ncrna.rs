@@ -8,18 +8,22 @@
 //!   mismatches plus non-templated bases plus bases past a miRNA reference's
 //!   end (wildcards). Best hits of one insert share their cost.
 //! - An insert with no miRNA hit is looked up in the ncRNA reference; so is
-//!   one whose miRNA hits cost more than 0, unless `--ncrna-precedence mirna`
-//!   ([`Precedence::Mirna`]) keeps every read with a miRNA hit for it.
+//!   one on hairpins only (outside every mature window), and one assigned to
+//!   mature miRNAs whose hits cost more than 0, unless
+//!   `--ncrna-precedence mirna` ([`Precedence::Mirna`]) keeps every read with
+//!   a miRNA hit for it.
 //! - Its ncRNA best hits are taken over both strands. When some are sense,
 //!   the insert counts for the first class (in [`NcrnaReference::classes`]
 //!   order) its sense hits reach, shared equally among that class's groups
 //!   it hits. When all are antisense, it is reported as antisense of the
 //!   first class they reach and counted for no class.
-//! - An insert with miRNA hits counts for its ncRNA class instead only when
-//!   its sense ncRNA hits cost strictly less than its miRNA hits: a fragment
-//!   the ncRNA explains better than the miRNA does (miR-1246 reads that are
-//!   exact U2 snRNA, for one). The miRNAs it would have counted for *lose*
-//!   those reads (stats.json says how many, per miRNA).
+//! - An insert assigned to mature miRNAs counts for its ncRNA class instead
+//!   only when its sense ncRNA hits cost strictly less than its miRNA hits: a
+//!   fragment the ncRNA explains better than the miRNA does (miR-1246 reads
+//!   that are exact U2 snRNA, for one). The miRNAs it would have counted for
+//!   *lose* those reads (stats.json says how many, per miRNA). An insert on
+//!   hairpins only counts for no miRNA: an ncRNA whose sense hits cost no
+//!   more takes it (rRNA fragments inside rDNA-derived miRBase hairpins).
 
 use rustc_hash::FxHashMap;
 
@@ -62,13 +66,51 @@ pub fn cost(hit: &Hit) -> u32 {
     hit.mismatches as u32 + hit.nontemplated as u32 + hit.wildcards as u32
 }
 
-/// Whether an insert whose miRNA best hits are `mirna` is looked up in the
-/// ncRNA reference.
-pub fn needs_ncrna(mirna: &[Hit], precedence: Precedence) -> bool {
-    match mirna.first() {
-        None => true,
-        Some(h) => precedence == Precedence::Better && cost(h) > 0,
+/// What an insert's miRNA best hits make it, with their cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MirnaSide {
+    /// No miRNA hit.
+    None,
+    /// On hairpins only, outside every mature window.
+    HairpinOnly(u32),
+    /// Assigned to mature miRNAs.
+    Mature(u32),
+}
+
+impl MirnaSide {
+    /// The side of an insert whose best hits on the miRNA targets `ts` are
+    /// `hits` (mature when some hit lies in a mature window, as
+    /// [`crate::count::assign::assign`] decides).
+    pub fn of(ts: &TargetSet, hits: &[Hit]) -> Self {
+        let Some(first) = hits.first() else {
+            return Self::None;
+        };
+        let in_window = hits
+            .iter()
+            .any(|h| ts.in_any_window(h.target as usize, h.offset, h.end()));
+        if in_window {
+            Self::Mature(cost(first))
+        } else {
+            Self::HairpinOnly(cost(first))
+        }
     }
+
+    /// Whether an ncRNA whose sense hits cost `ncrna` takes the insert.
+    fn yields_to(self, ncrna: u32, precedence: Precedence) -> bool {
+        match self {
+            Self::None => true,
+            _ if precedence == Precedence::Mirna => false,
+            // hairpin-only reads count for no miRNA: an ncRNA as good takes them
+            Self::HairpinOnly(c) => ncrna <= c,
+            Self::Mature(c) => ncrna < c,
+        }
+    }
+}
+
+/// Whether an insert with this miRNA side is looked up in the ncRNA
+/// reference: unless some ncRNA hit could take it, it is not.
+pub fn needs_ncrna(side: MirnaSide, precedence: Precedence) -> bool {
+    side.yields_to(0, precedence)
 }
 
 /// Part of a tRNA a read comes from (sense hits on a tRNA whose sequence
@@ -154,20 +196,21 @@ fn feature_of(targets: &TargetSet, hit: &Hit) -> (usize, bool) {
     }
 }
 
-/// The call of one insert from its miRNA and ncRNA best hits.
+/// The call of one insert from its miRNA side and its ncRNA best hits (on
+/// `targets`, the ncRNA targets).
 pub fn call(
     reference: &NcrnaReference,
     targets: &TargetSet,
-    mirna: &[Hit],
+    mirna: MirnaSide,
     ncrna: &[Hit],
     precedence: Precedence,
 ) -> NcrnaCall {
-    if ncrna.is_empty() || !needs_ncrna(mirna, precedence) {
+    if ncrna.is_empty() {
         return NcrnaCall::None;
     }
     let sense: Vec<&Hit> = ncrna.iter().filter(|h| !feature_of(targets, h).1).collect();
     let Some(first) = sense.first() else {
-        if !mirna.is_empty() {
+        if mirna != MirnaSide::None {
             return NcrnaCall::None;
         }
         let class = ncrna
@@ -177,10 +220,8 @@ pub fn call(
             .expect("hits");
         return NcrnaCall::Antisense { class };
     };
-    if let Some(m) = mirna.first() {
-        if cost(first) >= cost(m) {
-            return NcrnaCall::None;
-        }
+    if !mirna.yields_to(cost(first), precedence) {
+        return NcrnaCall::None;
     }
     let class = sense
         .iter()
@@ -209,7 +250,7 @@ pub fn call(
     NcrnaCall::Sense {
         class,
         groups,
-        from_mirna: !mirna.is_empty(),
+        from_mirna: mirna != MirnaSide::None,
     }
 }
 
@@ -225,11 +266,12 @@ pub struct NcrnaCalls {
 
 impl NcrnaCalls {
     /// Calls every insert (`mirna` and `ncrna` hold every insert's best hits
-    /// in table order; inserts not looked up have no ncRNA hits).
+    /// on `mirna_targets` and `targets`, in table order; inserts not looked
+    /// up have no ncRNA hits).
     pub fn build(
         reference: &NcrnaReference,
         targets: &TargetSet,
-        mirna: &FlatHits,
+        (mirna_targets, mirna): (&TargetSet, &FlatHits),
         ncrna: &FlatHits,
         precedence: Precedence,
     ) -> Self {
@@ -238,7 +280,8 @@ impl NcrnaCalls {
         ids.insert(NcrnaCall::None, 0);
         let of_insert = (0..mirna.len())
             .map(|id| {
-                let c = call(reference, targets, mirna.get(id), ncrna.get(id), precedence);
+                let side = MirnaSide::of(mirna_targets, mirna.get(id));
+                let c = call(reference, targets, side, ncrna.get(id), precedence);
                 let next = calls.len() as u32;
                 *ids.entry(c).or_insert_with_key(|c| {
                     calls.push(c.clone());
@@ -394,14 +437,14 @@ mod tests {
         let r = reference();
         let ts = TargetSet::from_ncrna(&r);
         let snrna = hit(2, 0, 19, 0, 0);
-        let exact_mirna = hit(0, 0, 22, 0, 0);
-        let poor_mirna = hit(0, 0, 19, 3, 1);
+        let exact_mirna = MirnaSide::Mature(0);
+        let poor_mirna = MirnaSide::Mature(4);
         assert_eq!(
-            call(&r, &ts, &[exact_mirna], &[snrna], Precedence::Better),
+            call(&r, &ts, exact_mirna, &[snrna], Precedence::Better),
             NcrnaCall::None
         );
         assert_eq!(
-            call(&r, &ts, &[poor_mirna], &[snrna], Precedence::Better),
+            call(&r, &ts, poor_mirna, &[snrna], Precedence::Better),
             NcrnaCall::Sense {
                 class: 1,
                 groups: vec![(1, Part::All)],
@@ -409,13 +452,37 @@ mod tests {
             }
         );
         assert_eq!(
-            call(&r, &ts, &[poor_mirna], &[snrna], Precedence::Mirna),
+            call(&r, &ts, poor_mirna, &[snrna], Precedence::Mirna),
             NcrnaCall::None
         );
         // as good, not better: the miRNA keeps it
         let as_poor = hit(2, 0, 16, 3, 1);
         assert_eq!(
-            call(&r, &ts, &[poor_mirna], &[as_poor], Precedence::Better),
+            call(&r, &ts, poor_mirna, &[as_poor], Precedence::Better),
+            NcrnaCall::None
+        );
+        // a hairpin-only read goes to an ncRNA as good as its hairpin
+        assert!(matches!(
+            call(
+                &r,
+                &ts,
+                MirnaSide::HairpinOnly(0),
+                &[snrna],
+                Precedence::Better
+            ),
+            NcrnaCall::Sense {
+                from_mirna: true,
+                ..
+            }
+        ));
+        assert_eq!(
+            call(
+                &r,
+                &ts,
+                MirnaSide::HairpinOnly(0),
+                &[snrna],
+                Precedence::Mirna
+            ),
             NcrnaCall::None
         );
     }
@@ -426,7 +493,7 @@ mod tests {
         let ts = TargetSet::from_ncrna(&r);
         // on the tRNA and the snRNA at one rank: tRNA goes first
         let both = [hit(0, 52, 22, 0, 0), hit(2, 3, 22, 0, 0)];
-        match call(&r, &ts, &[], &both, Precedence::Better) {
+        match call(&r, &ts, MirnaSide::None, &both, Precedence::Better) {
             NcrnaCall::Sense { class, groups, .. } => {
                 assert_eq!(class, 0);
                 assert_eq!(groups, vec![(0, Part::ThreePrimeCca)]);
@@ -435,7 +502,13 @@ mod tests {
         }
         // antisense only: reported, on its class
         assert_eq!(
-            call(&r, &ts, &[], &[hit(3, 0, 20, 0, 0)], Precedence::Better),
+            call(
+                &r,
+                &ts,
+                MirnaSide::None,
+                &[hit(3, 0, 20, 0, 0)],
+                Precedence::Better
+            ),
             NcrnaCall::Antisense { class: 1 }
         );
         // antisense never takes a read from a miRNA
@@ -443,7 +516,7 @@ mod tests {
             call(
                 &r,
                 &ts,
-                &[hit(0, 0, 19, 3, 1)],
+                MirnaSide::Mature(4),
                 &[hit(3, 0, 20, 0, 0)],
                 Precedence::Better
             ),

@@ -19,11 +19,13 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::seq::normalize_dna;
 
-/// Classes in the order a read on several of them goes by: the first listed
-/// wins. Classes not listed follow in the order they were loaded, then
-/// [`LAST_CLASSES`].
+/// Classes in the order a read on several of them (at the same cost) goes
+/// by: the first listed wins. Classes not listed follow in the order they
+/// were loaded, then [`LAST_CLASSES`]. The small, well-defined classes come
+/// before snRNA and snoRNA, whose Ensembl sets hold copies of them (RN7SK
+/// has the snRNA biotype there).
 pub const PRECEDENCE: [&str; 8] = [
-    "tRNA", "rRNA", "snRNA", "snoRNA", "YRNA", "7SK", "7SL_SRP", "vaultRNA",
+    "tRNA", "rRNA", "YRNA", "7SK", "7SL_SRP", "vaultRNA", "snRNA", "snoRNA",
 ];
 
 /// Classes that lose to every other: unplaced miscellaneous RNAs, then
@@ -388,6 +390,9 @@ mod tests {
             classes,
             vec!["tRNA", "snoRNA", "piRNA", "misc_other", "artifact"]
         );
+        let mut classes = vec!["snRNA", "7SK", "YRNA"];
+        classes.sort_by_key(|c| precedence_rank(c));
+        assert_eq!(classes, vec!["YRNA", "7SK", "snRNA"]);
         assert_eq!(class_of(Path::new("x/7SL_SRP.fa.gz")), "7SL_SRP");
     }
 

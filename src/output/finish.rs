@@ -164,9 +164,15 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         hits,
         ..
     } = *data;
-    let calls = data
-        .ncrna
-        .map(|n| NcrnaCalls::build(n.reference, n.targets, hits, n.hits, n.precedence));
+    let calls = data.ncrna.map(|n| {
+        NcrnaCalls::build(
+            n.reference,
+            n.targets,
+            (targets, hits),
+            n.hits,
+            n.precedence,
+        )
+    });
     let (classes, isomir_lines) = classify(
         reference,
         targets,
