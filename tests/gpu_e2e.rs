@@ -44,6 +44,10 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
     // byte: tables, isomiRs, per-insert assignments, QC, MultiQC, collapsed
     let (files, other) = (output_files(&cpu), output_files(&gpu));
     assert_eq!(files, other, "{name}: the engines wrote different files");
+    let ncrna = args.iter().any(|a| *a == "--ncrna");
+    for f in ["ncrna_counts.tsv", "ncrna_features.tsv"] {
+        assert_eq!(files.iter().any(|p| p == f), ncrna, "{name}: {f}");
+    }
     for f in [
         "mature_counts.tsv",
         "mature_counts_unique.tsv",
@@ -198,6 +202,40 @@ fn simulated_human_hairpin_run_at_two_mismatches_is_identical() {
             "2".as_ref(),
         ],
     );
+}
+
+/// `--ncrna`: the ncRNA alignment (both strands, 1.3 MB of human ncRNAs)
+/// gives the same class and feature tables, and takes the same reads from
+/// the same miRNAs, on both engines.
+#[test]
+fn ncrna_run_is_identical_on_both_engines() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !gpu_available() {
+        return;
+    }
+    let d = |rel: &str| shared.join("data").join(rel);
+    let mut args: Vec<std::ffi::OsString> = vec![
+        d("fastq/mirtrace_sample1.fastq.gz").into(),
+        d("fastq/compsra_sample01.fastq.gz").into(),
+        "--protocol".into(),
+        "auto".into(),
+        "--max-length".into(),
+        "60".into(),
+        "--species".into(),
+        "hsa".into(),
+        "--mature".into(),
+        d("mirbase/mature_v21.fa.gz").into(),
+        "--hairpin".into(),
+        d("mirbase/hairpin_hsa.fa").into(),
+    ];
+    for class in common::NCRNA_CLASSES {
+        args.push("--ncrna".into());
+        args.push(d(&format!("ncrna/hsa/{class}.fa")).into());
+    }
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    same_tables("mirtrace_sample1 + compsra_sample01, --ncrna", &args);
 }
 
 #[test]

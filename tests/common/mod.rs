@@ -44,6 +44,35 @@ pub fn tool_available(program: &str, args: &[&str], install: &str) -> bool {
     ok
 }
 
+/// The class files of `../shared/data/ncrna/{hsa,mmu}/` (that folder also
+/// holds a comparison-only tRNA file, so tests name the files).
+pub const NCRNA_CLASSES: [&str; 10] = [
+    "tRNA",
+    "rRNA",
+    "snRNA",
+    "snoRNA",
+    "YRNA",
+    "7SK",
+    "7SL_SRP",
+    "vaultRNA",
+    "misc_other",
+    "artifact",
+];
+
+/// `--ncrna FILE` arguments for every class file of a species' set.
+pub fn ncrna_args(shared: &Path, species: &str) -> Vec<std::ffi::OsString> {
+    let mut args = Vec::new();
+    for class in NCRNA_CLASSES {
+        args.push("--ncrna".into());
+        args.push(
+            shared
+                .join(format!("data/ncrna/{species}/{class}.fa"))
+                .into_os_string(),
+        );
+    }
+    args
+}
+
 /// The mirq binary under test.
 pub fn mirq() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mirq"))
