@@ -233,20 +233,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
     let alignment = align_with_progress(opts, early, &targets, table, &progress)?;
-    let ncrna_started = Instant::now();
-    let ncrna_hits = match &ncrna {
-        Some((_, ncrna_targets)) => Some(align_ncrna(
-            opts,
-            &alignment,
-            (&targets, ncrna_targets),
-            table,
-            &progress,
-        )?),
-        None => None,
-    };
-    let ncrna_align = ncrna
-        .is_some()
-        .then(|| Timings::seconds(ncrna_started.elapsed()));
+    let (ncrna_hits, ncrna_elapsed) =
+        ncrna_pass(opts, &alignment, &targets, ncrna.as_ref(), table, &progress)?;
     let align = align_started.elapsed() + early_selection;
     if let Some(note) = engine_note(opts, &alignment) {
         say(format!("mirq: engine auto: {note}"));
@@ -278,7 +266,10 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
             head,
         )
     };
-    stats.timings.ncrna_align = ncrna_align;
+    stats.timings.ncrna_align = ncrna.is_some().then(|| Timings::seconds(ncrna_elapsed));
+    // the miRNA alignment's speed: the ncRNA part aligns another reference
+    stats.align_inserts_per_second =
+        Timings::per_second(table.len(), align.saturating_sub(ncrna_elapsed));
     let data = RunData {
         reference: &reference,
         targets: &targets,
@@ -340,6 +331,24 @@ fn load_ncrna(opts: &QuantOptions) -> Result<Option<(NcrnaReference, TargetSet)>
     let reference = NcrnaReference::load(&opts.ncrna, &opts.species)?;
     let targets = TargetSet::from_ncrna(&reference);
     Ok(Some((reference, targets)))
+}
+
+/// With `--ncrna`: every insert's ncRNA hits ([`align_ncrna`]) and the time
+/// they took.
+fn ncrna_pass(
+    opts: &QuantOptions,
+    alignment: &Alignment,
+    targets: &TargetSet,
+    ncrna: Option<&(NcrnaReference, TargetSet)>,
+    table: &InsertTable,
+    progress: &Progress,
+) -> Result<(Option<FlatHits>, Duration)> {
+    let started = Instant::now();
+    let Some((_, ncrna_targets)) = ncrna else {
+        return Ok((None, Duration::ZERO));
+    };
+    let hits = align_ncrna(opts, alignment, (targets, ncrna_targets), table, progress)?;
+    Ok((Some(hits), started.elapsed()))
 }
 
 /// stats.json `settings.ncrna` of a reference.

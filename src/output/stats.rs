@@ -515,7 +515,8 @@ pub struct RunStats {
     /// Wall-clock seconds per stage (they sum to at most
     /// `elapsed_seconds`, up to rounding).
     pub timings: Timings,
-    /// Unique inserts aligned per second of the `align` stage; null when
+    /// Unique inserts aligned to the miRNA reference per second of the `align`
+    /// stage (its ncRNA part left out); null when
     /// nothing was aligned (no insert, or `mirq merge`, which aligns nothing).
     pub align_inserts_per_second: Option<f64>,
     /// Unique inserts across all samples.
@@ -588,8 +589,9 @@ pub struct Timings {
     /// tables.
     pub read_trim_collapse: f64,
     /// Choosing and starting the engine (for `--engine gpu`, before any
-    /// FASTQ is read) and aligning every unique insert; 0 for `mirq merge`,
-    /// which takes the hits from its directories.
+    /// FASTQ is read) and aligning every unique insert (with `--ncrna`, to
+    /// the ncRNA reference too: `ncrna_align`); 0 for `mirq merge`, which
+    /// takes the hits from its directories.
     pub align: f64,
     /// Classifying hits, assigning and counting reads (and molecules), QC
     /// verdicts and building the isomiR table.
@@ -639,7 +641,11 @@ impl Timings {
                     )
                 })
                 .unwrap_or_default();
-            parts.push(format!("align {:.2} s{rate}", self.align));
+            let ncrna = self
+                .ncrna_align
+                .map(|n| format!(", of which ncRNA {n:.2} s"))
+                .unwrap_or_default();
+            parts.push(format!("align {:.2} s{rate}{ncrna}", self.align));
         }
         parts.push(format!("assign/count {:.2} s", self.assign_count));
         parts.push(format!("write {:.2} s", self.write));

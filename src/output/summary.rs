@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::output::stats::RunStats;
+use crate::output::stats::{RunStats, SampleStats};
 
 /// The closing lines of a `mirq quant` run (`merge`: of `mirq merge`)
 /// writing into `outdir`.
@@ -34,6 +34,9 @@ pub fn lines(stats: &RunStats, outdir: &Path, merge: bool) -> Vec<String> {
                 pct(s.assigned_mature),
                 s.mirnas_detected
             ));
+            if let Some(line) = ncrna_line(s) {
+                out.push(line);
+            }
         }
         out.push(format!(
             "mirq: {} samples, {} unique inserts, engine {}, {:.2} s; tables in {}",
@@ -49,6 +52,36 @@ pub fn lines(stats: &RunStats, outdir: &Path, merge: bool) -> Vec<String> {
         stats.timings.summary(stats.align_inserts_per_second, merge)
     ));
     out
+}
+
+/// With `--ncrna`: a sample's classes as shares of its inserts, largest
+/// first, then what stayed unassigned and what ncRNAs took from miRNAs.
+fn ncrna_line(s: &SampleStats) -> Option<String> {
+    let nc = s.ncrna.as_ref()?;
+    let pct = |x: u64| 100.0 * x as f64 / s.inserts.max(1) as f64;
+    let mut classes: Vec<_> = nc.classes.iter().filter(|c| c.reads > 0).collect();
+    classes.sort_by_key(|c| std::cmp::Reverse(c.reads));
+    let shown: Vec<String> = classes
+        .iter()
+        .take(6)
+        .map(|c| format!("{} {:.1}%", c.class, pct(c.reads)))
+        .collect();
+    Some(format!(
+        "mirq: {}: of inserts: {}{}; unassigned {:.1}%; {} reads taken from miRNAs",
+        s.sample,
+        if shown.is_empty() {
+            "no ncRNA".to_string()
+        } else {
+            shown.join(", ")
+        },
+        if classes.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        },
+        pct(s.unassigned),
+        nc.taken_from_mirna
+    ))
 }
 
 /// `mirq.log`: the run's provenance, every line it said on stderr (and
