@@ -83,14 +83,41 @@ pub struct SeedIndex {
 }
 
 impl SeedIndex {
-    /// Indexes every real position of every target.
+    /// Indexes every real position of every target. Each target's keys are
+    /// rolled from its 3' end (a position's key is its base, then the next
+    /// position's key less its last base), the targets in parallel.
     pub fn build(ts: &TargetSet) -> Self {
-        let positions = ts
+        use rayon::prelude::*;
+        assert!(
+            ts.targets.len() <= TARGET_MASK as usize,
+            "over 2^24 targets"
+        );
+        let per_target: Vec<Vec<Entry>> = ts
             .targets
-            .iter()
+            .par_iter()
             .enumerate()
-            .flat_map(|(t, target)| (0..target.len).map(move |pos| (t, pos, 0)));
-        Self::build_from(ts, positions)
+            .map(|(t, target)| {
+                let seq = &ts.text[target.text_start..target.text_start + target.len];
+                assert!(seq.len() < 1 << (32 - VALID_BITS), "target over 2^26 bases");
+                let mut out = Vec::with_capacity(seq.len());
+                let (mut key, mut valid) = (0u64, 0usize);
+                for pos in (0..seq.len()).rev() {
+                    if seq[pos] >= N {
+                        (key, valid) = (0, 0);
+                        continue;
+                    }
+                    key = (seq[pos] as u64) << 62 | key >> 2;
+                    valid = (valid + 1).min(MAX_SEED);
+                    out.push(Entry {
+                        key,
+                        target: t as u32,
+                        pos_valid: (pos as u32) << VALID_BITS | valid as u32,
+                    });
+                }
+                out
+            })
+            .collect();
+        Self::from_entries(per_target.concat())
     }
 
     /// Indexes the neighbourhood of each window: the positions from its start
@@ -135,6 +162,11 @@ impl SeedIndex {
                 });
             }
         }
+        Self::from_entries(entries)
+    }
+
+    /// Sorts entries into an index.
+    fn from_entries(mut entries: Vec<Entry>) -> Self {
         use rayon::slice::ParallelSliceMut;
         entries.par_sort_unstable_by_key(|e| (e.key, e.target, e.pos_valid));
         assert!(
@@ -218,6 +250,37 @@ mod tests {
     use super::*;
     use crate::input::reference::{RefSeq, Reference};
     use crate::seq::encode;
+
+    /// The rolled keys of [`SeedIndex::build`] are those computed base by
+    /// base from each position (N bases, 32-base caps, short targets).
+    #[test]
+    fn rolled_keys_equal_keys_read_from_each_position() {
+        let mut rng = crate::rng::Rng::new(7);
+        let seqs: Vec<RefSeq> = (0..40)
+            .map(|i| {
+                let len = 1 + rng.below(90);
+                let seq = (0..len)
+                    .map(|_| b"ACGTACGTACGTN"[rng.below(13)])
+                    .collect::<Vec<u8>>();
+                RefSeq::new(&format!("hsa-mir-{i}"), seq)
+            })
+            .collect();
+        let ts = TargetSet::build(&Reference::from_sequences("hsa", vec![], seqs), 3, 5);
+        let all = ts
+            .targets
+            .iter()
+            .enumerate()
+            .flat_map(|(t, target)| (0..target.len).map(move |pos| (t, pos, 0)));
+        let (fast, slow) = (SeedIndex::build(&ts), SeedIndex::build_from(&ts, all));
+        let fields = |i: &SeedIndex| -> Vec<(u64, u32, u32)> {
+            i.entries()
+                .iter()
+                .map(|e| (e.key, e.target, e.pos_valid))
+                .collect()
+        };
+        assert_eq!(fields(&fast), fields(&slow));
+        assert_eq!(fast.buckets(), slow.buckets());
+    }
 
     #[test]
     fn seeds_are_found_at_every_occurrence_and_not_across_n() {
