@@ -255,6 +255,12 @@ pub struct MergeArgs {
     #[arg(long, help_heading = "Reference")]
     pub hairpin: Option<PathBuf>,
 
+    /// ncRNA reference files or directories, repeatable (default: the files
+    /// the first directory recorded, when the runs had --ncrna); must be the
+    /// reference the runs used.
+    #[arg(long, value_name = "PATH", help_heading = "Reference")]
+    pub ncrna: Vec<PathBuf>,
+
     /// Worker threads.
     #[arg(short = 't', long, default_value_t = default_threads())]
     pub threads: usize,

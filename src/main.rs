@@ -121,6 +121,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
         dirs: args.dirs,
         mature: args.mature,
         hairpin: args.hairpin,
+        ncrna: args.ncrna,
         outdir: args.outdir.clone(),
         threads: args.threads,
         progress: !args.quiet,

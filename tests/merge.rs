@@ -21,17 +21,48 @@ fn quant(shared: &Path, fastqs: &[&str], out: &Path, extra: &[&str]) {
 }
 
 fn merge(dirs: &[&Path], out: &Path) -> std::process::Output {
+    merge_with(dirs, out, &[])
+}
+
+fn merge_with(dirs: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
     common::mirq()
         .args(["merge", "-q"])
         .args(dirs)
+        .args(extra)
         .arg("-o")
         .arg(out)
         .output()
         .unwrap()
 }
 
+/// The classes of the human ncRNA set, one file each (not the directory:
+/// it also holds a tRNA set kept for comparisons).
+const NCRNA_CLASSES: [&str; 10] = [
+    "tRNA",
+    "rRNA",
+    "snRNA",
+    "snoRNA",
+    "YRNA",
+    "7SK",
+    "7SL_SRP",
+    "vaultRNA",
+    "misc_other",
+    "artifact",
+];
+
+/// `--ncrna FILE` for each of [`NCRNA_CLASSES`].
+fn ncrna_args(shared: &Path) -> Vec<String> {
+    NCRNA_CLASSES
+        .iter()
+        .flat_map(|c| {
+            let file = shared.join(format!("data/ncrna/hsa/{c}.fa"));
+            ["--ncrna".to_string(), file.display().to_string()]
+        })
+        .collect()
+}
+
 /// Every output but stats.json and report.html (whose timings and engine
-/// differ), byte for byte.
+/// differ), byte for byte; the ncRNA tables too when `a` has them.
 fn assert_same_outputs(a: &Path, b: &Path) {
     let mut files = vec![
         "mature_counts.tsv".to_string(),
@@ -43,6 +74,10 @@ fn assert_same_outputs(a: &Path, b: &Path) {
         "isomirs.gff3".into(),
         "isomirs.tsv".into(),
     ];
+    if a.join("ncrna_counts.tsv").exists() {
+        files.push("ncrna_counts.tsv".into());
+        files.push("ncrna_features.tsv".into());
+    }
     for r in RUNS {
         let name = r.trim_end_matches(".fastq.gz");
         files.push(format!("collapsed/{name}.fa"));
@@ -67,10 +102,12 @@ fn assert_same_outputs(a: &Path, b: &Path) {
     assert_eq!(sa["unique_inserts"], sb["unique_inserts"]);
 }
 
-fn scatter_gather(extra: &[&str]) {
-    let Some(shared) = common::shared() else {
-        return;
-    };
+/// Quantifies [`RUNS`] jointly and one by one with `extra` arguments,
+/// merges the single runs (and a merge with the last run) and checks they
+/// match the joint run; the temporary folder, the single runs' directories
+/// and the merged one.
+fn scatter_gather(extra: &[&str]) -> Option<(tempfile::TempDir, Vec<PathBuf>, PathBuf)> {
+    let shared = common::shared()?;
     let dir = tempfile::tempdir().unwrap();
     let joint = dir.path().join("joint");
     quant(&shared, &RUNS, &joint, extra);
@@ -99,6 +136,7 @@ fn scatter_gather(extra: &[&str]) {
     let again = dir.path().join("again");
     assert!(merge(&[&first_two, refs[2]], &again).status.success());
     assert_same_outputs(&joint, &again);
+    Some((dir, singles, merged))
 }
 
 #[test]
@@ -109,6 +147,52 @@ fn per_sample_runs_merge_into_the_joint_run() {
 #[test]
 fn per_sample_runs_merge_into_the_joint_run_with_dedup() {
     scatter_gather(&["--dedup"]);
+}
+
+/// Runs with `--ncrna` merge into the joint run: the ncRNA tables, the
+/// count tables and the samples' ncRNA, unassigned and composition figures.
+#[test]
+fn per_sample_ncrna_runs_merge_into_the_joint_run() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let ncrna = ncrna_args(&shared);
+    let args: Vec<&str> = ncrna.iter().map(String::as_str).collect();
+    let (dir, singles, merged) = scatter_gather(&args).unwrap();
+    let (_, rows) = common::read_table(&merged.join("ncrna_counts.tsv"));
+    assert!(
+        rows["tRNA"].iter().all(|&n| n > 0.0),
+        "tRNA reads in every sample: {:?}",
+        rows["tRNA"]
+    );
+    let stats = common::stats(&merged);
+    for s in stats["samples"].as_array().unwrap() {
+        assert!(
+            s["ncrna"]["classes"].is_array(),
+            "{}: no ncrna",
+            s["sample"]
+        );
+        assert_eq!(s["qc"]["composition"]["ncrna"][0]["class"], "tRNA");
+    }
+    assert!(stats["settings"]["ncrna"]["fingerprint"].is_string());
+    // the same files given again merge; another ncRNA reference is refused
+    let again = dir.path().join("given");
+    let m = merge_with(&[&singles[0]], &again, &args);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let trna = shared.join("data/ncrna/hsa/tRNA.fa");
+    let trna = ["--ncrna", trna.to_str().unwrap()];
+    let m = merge_with(&[&singles[0]], &dir.path().join("other"), &trna);
+    assert_eq!(m.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&m.stderr).contains("fingerprint"));
+    // a run without --ncrna does not merge with one with it, either way
+    let plain = dir.path().join("plain");
+    quant(&shared, &RUNS[2..], &plain, &[]);
+    for dirs in [[&singles[0], &plain], [&plain, &singles[0]]] {
+        let m = merge(&[dirs[0], dirs[1]], &dir.path().join("mixed"));
+        let err = String::from_utf8_lossy(&m.stderr);
+        assert_eq!(m.status.code(), Some(1), "{err}");
+        assert!(err.contains("ncrna"), "{err}");
+    }
 }
 
 #[test]

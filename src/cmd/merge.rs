@@ -10,9 +10,11 @@ use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
+use crate::count::ncrna::Precedence;
 use crate::error::{Error, Result};
+use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
-use crate::output::finish::{finish, Molecules, RunData};
+use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::inserts_file::{self, RunInserts};
 use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
 use crate::output::StagedOutputs;
@@ -28,6 +30,9 @@ pub struct MergeOptions {
     pub mature: Option<PathBuf>,
     /// Hairpin FASTA (default: the one the first directory recorded).
     pub hairpin: Option<PathBuf>,
+    /// ncRNA reference files or directories (default: the files the first
+    /// directory recorded, when the runs had `--ncrna`).
+    pub ncrna: Vec<PathBuf>,
     /// Output directory.
     pub outdir: PathBuf,
     /// Worker threads.
@@ -79,20 +84,31 @@ fn read_recorded(dir: &Path) -> Result<Recorded> {
 const PER_SAMPLE_SETTINGS: [&str; 5] = ["protocol", "adapter", "cut_5p", "cut_3p", "umi"];
 
 /// The settings that differ between two runs, by name (the samples' own
-/// trimming aside).
+/// trimming aside): every key either has, so that a run with `--ncrna` and
+/// one without differ. The ncRNA files' paths may differ (their
+/// fingerprints may not).
 fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
-    let (a, b) = (
-        serde_json::to_value(a).unwrap_or_default(),
-        serde_json::to_value(b).unwrap_or_default(),
-    );
-    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+    let (Value::Object(a), Value::Object(b)) = (comparable(a), comparable(b)) else {
         return vec!["settings".into()];
     };
-    a.iter()
-        .filter(|(k, _)| !PER_SAMPLE_SETTINGS.contains(&k.as_str()))
-        .filter(|(k, v)| b.get(*k) != Some(v))
-        .map(|(k, v)| format!("{k}: {v} vs {}", b.get(k).unwrap_or(&Value::Null)))
+    let keys = a.keys().chain(b.keys().filter(|k| !a.contains_key(*k)));
+    keys.filter(|k| !PER_SAMPLE_SETTINGS.contains(&k.as_str()))
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            let value = |m: &serde_json::Map<String, Value>| m.get(k).cloned();
+            let (x, y) = (value(&a).unwrap_or_default(), value(&b).unwrap_or_default());
+            format!("{k}: {x} vs {y}")
+        })
         .collect()
+}
+
+/// A run's settings as compared: JSON, less the ncRNA files' paths.
+fn comparable(settings: &RunSettings) -> Value {
+    let mut v = serde_json::to_value(settings).unwrap_or_default();
+    if let Some(ncrna) = v.get_mut("ncrna").and_then(Value::as_object_mut) {
+        ncrna.remove("files");
+    }
+    v
 }
 
 /// Runs the merge and writes the outputs.
@@ -103,8 +119,8 @@ pub fn run(opts: &MergeOptions) -> Result<RunStats> {
 }
 
 /// The merge itself. Its `read_trim_collapse` timing runs from `started`
-/// through the merged table (reading the directories and the reference);
-/// `align` is 0: the hits come from the directories.
+/// through the merged table (reading the directories and the references);
+/// `align` (and `ncrna_align`) is 0: the hits come from the directories.
 fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<RunStats> {
     if opts.dirs.is_empty() {
         return Err(invalid(Path::new(""), "no directory to merge".into()));
@@ -115,50 +131,33 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         .map(|d| read_recorded(d))
         .collect::<Result<_>>()?;
     check_compatible(&recorded)?;
-    let first = &recorded[0];
-    let reference = load_reference(opts, first)?;
-    let mut settings = first.run.settings.clone();
+    let reference = load_reference(opts, &recorded[0])?;
+    let ncrna = load_ncrna(opts, &recorded[0])?;
+    let mut settings = recorded[0].run.settings.clone();
     let recorded = with_sample_trimming(recorded, &mut settings);
-    let first = &recorded[0];
     let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
     let dedup = settings.counting == Counting::Molecules;
-    let Gathered {
-        seqs,
-        hits,
-        reads,
-        molecules,
-    } = {
+    let gathered = {
         let progress = Progress::new(opts.progress);
         let bar = progress.stage("reading directories", recorded.len() as u64);
-        let gathered = gather_inserts(&recorded, dedup, &bar);
+        let gathered = gather_inserts(&recorded, dedup, ncrna.is_some(), &bar);
         progress.clear();
         gathered?
     };
+    let Gathered {
+        seqs,
+        hits,
+        ncrna: ncrna_hits,
+        reads,
+        molecules,
+    } = gathered;
     let table = InsertTable::from_parts(seqs, reads);
     let molecules = if dedup {
         Molecules::Counted(molecules)
     } else {
         Molecules::None
     };
-    let mut engines: Vec<&str> = recorded.iter().map(|r| r.run.engine.as_str()).collect();
-    engines.sort_unstable();
-    engines.dedup();
-    let stats = RunStats {
-        engine: engines.join(","),
-        engine_note: Some(format!(
-            "merged from {} directories by mirq merge",
-            recorded.len()
-        )),
-        threads: opts.threads.max(1),
-        timings: Timings {
-            read_trim_collapse: Timings::seconds(started.elapsed()),
-            ..Timings::default()
-        },
-        reference: first.run.reference.clone(),
-        settings,
-        samples: recorded.into_iter().flat_map(|r| r.run.samples).collect(),
-        ..head
-    };
+    let stats = merged_stats(opts, recorded, settings, started, head);
     let out = StagedOutputs::new(&opts.outdir)?;
     let data = RunData {
         reference: &reference,
@@ -167,13 +166,55 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         hits: &hits,
         molecules,
         merge: true,
-        ncrna: None,
+        ncrna: match (&ncrna, &ncrna_hits) {
+            (Some(n), Some(hits)) => Some(NcrnaRun {
+                reference: &n.reference,
+                targets: &n.targets,
+                hits,
+                precedence: n.precedence,
+            }),
+            _ => None,
+        },
     };
     let progress = Progress::new(opts.progress);
     let writing = progress.spinner("counting and writing");
     let stats = finish(out, data, stats, started);
     writing.finish_and_clear();
     stats
+}
+
+/// The merged run's figures before counting: every directory's engine and
+/// samples, the first one's reference, `settings`, and the time taken so
+/// far as `read_trim_collapse`.
+fn merged_stats(
+    opts: &MergeOptions,
+    recorded: Vec<Recorded>,
+    settings: RunSettings,
+    started: Instant,
+    head: RunStats,
+) -> RunStats {
+    let mut engines: Vec<&str> = recorded.iter().map(|r| r.run.engine.as_str()).collect();
+    engines.sort_unstable();
+    engines.dedup();
+    let engine = engines.join(",");
+    let directories = recorded.len();
+    let reference = recorded[0].run.reference.clone();
+    RunStats {
+        engine,
+        engine_note: Some(format!(
+            "merged from {directories} directories by mirq merge"
+        )),
+        threads: opts.threads.max(1),
+        timings: Timings {
+            read_trim_collapse: Timings::seconds(started.elapsed()),
+            ncrna_align: settings.ncrna.as_ref().map(|_| 0.0),
+            ..Timings::default()
+        },
+        reference,
+        settings,
+        samples: recorded.into_iter().flat_map(|r| r.run.samples).collect(),
+        ..head
+    }
 }
 
 /// When the runs were trimmed differently, every sample carries its own
@@ -276,9 +317,75 @@ fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
     Ok(reference)
 }
 
+/// The ncRNA side of runs made with `--ncrna`: the reference, its targets
+/// and the recorded precedence.
+struct MergedNcrna {
+    reference: NcrnaReference,
+    targets: TargetSet,
+    precedence: Precedence,
+}
+
+/// The ncRNA reference the runs used (None when they had no `--ncrna`): the
+/// files given, else those the first directory recorded, read for the
+/// recorded species; its fingerprint must be the recorded one.
+fn load_ncrna(opts: &MergeOptions, first: &Recorded) -> Result<Option<MergedNcrna>> {
+    let Some(recorded) = &first.run.settings.ncrna else {
+        if opts.ncrna.is_empty() {
+            return Ok(None);
+        }
+        let message = "--ncrna is given, but the runs were made without --ncrna";
+        return Err(invalid(&first.dir, message.into()));
+    };
+    let precedence = Precedence::parse(&recorded.precedence).ok_or_else(|| {
+        let p = &recorded.precedence;
+        invalid(&first.dir, format!("unknown ncRNA precedence '{p}'"))
+    })?;
+    let species = &first.run.reference.species;
+    let reference = if opts.ncrna.is_empty() {
+        let files: Vec<PathBuf> = recorded.files.iter().map(PathBuf::from).collect();
+        NcrnaReference::load(&files, species).map_err(|e| {
+            let message =
+                format!("the ncRNA reference it recorded does not load ({e}): give --ncrna");
+            invalid(&first.dir, message)
+        })?
+    } else {
+        NcrnaReference::load(&opts.ncrna, species)?
+    };
+    if reference.fingerprint() != recorded.fingerprint {
+        let files: Vec<String> = reference
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        return Err(invalid(
+            &first.dir,
+            format!(
+                "the ncRNA reference loaded from {} (fingerprint {}) is not the one the runs \
+                 used (fingerprint {}): give the same --ncrna files",
+                files.join(", "),
+                reference.fingerprint(),
+                recorded.fingerprint
+            ),
+        ));
+    }
+    let targets = TargetSet::from_ncrna(&reference);
+    Ok(Some(MergedNcrna {
+        reference,
+        targets,
+        precedence,
+    }))
+}
+
 /// Every directory's inserts file, one at a time into the growing table, so
 /// that memory follows the unique inserts plus one directory.
-fn gather_inserts(recorded: &[Recorded], dedup: bool, bar: &ProgressBar) -> Result<Gathered> {
+/// `ncrna`: whether the runs had `--ncrna` (their files then have the
+/// `ncrna` column).
+fn gather_inserts(
+    recorded: &[Recorded],
+    dedup: bool,
+    ncrna: bool,
+    bar: &ProgressBar,
+) -> Result<Gathered> {
     let mut gathered = Gathered::default();
     for r in recorded {
         let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
@@ -300,18 +407,28 @@ fn gather_inserts(recorded: &[Recorded], dedup: bool, bar: &ProgressBar) -> Resu
                 "molecule counts do not match the recorded counting".into(),
             ));
         }
+        if run.ncrna.is_some() != ncrna {
+            let (has, recorded) = if ncrna { ("no", "") } else { ("an", " no") };
+            let message = format!(
+                "{} has {has} ncrna column, but stats.json records{recorded} --ncrna",
+                inserts_file::FILE_NAME
+            );
+            return Err(invalid(&r.dir, message));
+        }
         gathered.absorb(run);
         bar.inc(1);
     }
     Ok(gathered)
 }
 
-/// The unique inserts of the directories absorbed so far, their hits and
-/// every sample's (id, reads) and (id, molecules) pairs.
+/// The unique inserts of the directories absorbed so far, their hits (and
+/// ncRNA hits, with `--ncrna`) and every sample's (id, reads) and (id,
+/// molecules) pairs.
 #[derive(Default)]
 struct Gathered {
     seqs: SortedInserts,
     hits: FlatHits,
+    ncrna: Option<FlatHits>,
     reads: Vec<Vec<(u32, u32)>>,
     molecules: Vec<Vec<(u32, u32)>>,
 }
@@ -319,12 +436,13 @@ struct Gathered {
 impl Gathered {
     /// Merges one directory's rows into the table (both sorted), renumbers
     /// the samples absorbed before and appends the directory's samples.
-    /// An insert's hits come from the first directory that has it (runs
-    /// with one reference and settings agree on them).
+    /// An insert's hits (and ncRNA hits) come from the first directory that
+    /// has it (runs with one reference and settings agree on them).
     fn absorb(&mut self, run: RunInserts) {
         let old_len = self.seqs.len();
         let mut seqs = SortedInserts::default();
         let mut hits = FlatHits::default();
+        let mut ncrna = run.ncrna.as_ref().map(|_| FlatHits::default());
         let mut old_ids = Vec::with_capacity(old_len);
         let mut row_ids = Vec::with_capacity(run.rows.len());
         let (mut i, mut j) = (0, 0);
@@ -340,6 +458,9 @@ impl Gathered {
             if order.is_le() {
                 seqs.push(self.seqs.seq(i), 0);
                 hits.push(self.hits.get(i));
+                if let (Some(n), Some(old)) = (&mut ncrna, &self.ncrna) {
+                    n.push(old.get(i));
+                }
                 old_ids.push(id);
                 i += 1;
                 if order.is_eq() {
@@ -349,6 +470,9 @@ impl Gathered {
             } else {
                 seqs.push(run.rows.seq(j), 0);
                 hits.push(run.hits.get(j));
+                if let (Some(n), Some(new)) = (&mut ncrna, &run.ncrna) {
+                    n.push(new.get(j));
+                }
                 row_ids.push(id);
                 j += 1;
             }
@@ -372,5 +496,6 @@ impl Gathered {
         }
         self.seqs = seqs;
         self.hits = hits;
+        self.ncrna = ncrna;
     }
 }

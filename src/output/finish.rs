@@ -285,7 +285,9 @@ fn write_outputs(
     };
     let inserts = || {
         out.write(inserts_file::FILE_NAME, |w| {
-            inserts_file::write(w, &samples, table, data.hits, counted.molecules.as_deref())
+            let ncrna = data.ncrna.map(|n| n.hits);
+            let molecules = counted.molecules.as_deref();
+            inserts_file::write(w, &samples, table, data.hits, ncrna, molecules)
         })
     };
     let tables = || -> Result<()> {

@@ -10,7 +10,10 @@
 //! ```
 //! Rows are sorted by sequence. `hits` is `.` or comma-separated
 //! `target:offset:templated:nontemplated:mismatches:wildcards`; with
-//! `--dedup` a sample's cell is `reads/molecules`.
+//! `--dedup` a sample's cell is `reads/molecules`. A run with `--ncrna` has
+//! an `ncrna` column right after `hits`, each insert's best hits on the
+//! ncRNA targets in the same form (`.` for none, and for inserts that were
+//! not looked up); a run without it writes no such column.
 
 use std::io::{self, BufRead, Write};
 use std::path::Path;
@@ -28,17 +31,22 @@ pub const FILE_NAME: &str = "inserts.tsv.gz";
 
 const MAGIC: &str = "##mirq-inserts 1";
 
-/// Writes the table (gzip, deterministic bytes).
+/// Writes the table (gzip, deterministic bytes); `ncrna`: every insert's
+/// ncRNA hits, with `--ncrna`.
 pub fn write(
     w: &mut impl Write,
     samples: &[String],
     table: &InsertTable,
     hits: &FlatHits,
+    ncrna: Option<&FlatHits>,
     molecules: Option<&[Vec<(u32, u32)>]>,
 ) -> io::Result<()> {
     let mut gz = GzEncoder::new(w, Compression::fast());
     writeln!(gz, "{MAGIC}")?;
     write!(gz, "#sequence\thits")?;
+    if ncrna.is_some() {
+        write!(gz, "\t{NCRNA_COLUMN}")?;
+    }
     for s in samples {
         write!(gz, "\t{s}")?;
     }
@@ -50,25 +58,10 @@ pub fn write(
         line.clear();
         line.push_str(std::str::from_utf8(table.seq(id)).unwrap_or("N"));
         line.push('\t');
-        let h = hits.get(id);
-        if h.is_empty() {
-            line.push('.');
-        }
-        for (i, hit) in h.iter().enumerate() {
-            use std::fmt::Write as _;
-            if i > 0 {
-                line.push(',');
-            }
-            let _ = write!(
-                line,
-                "{}:{}:{}:{}:{}:{}",
-                hit.target,
-                hit.offset,
-                hit.templated,
-                hit.nontemplated,
-                hit.mismatches,
-                hit.wildcards
-            );
+        push_hits(&mut line, hits.get(id));
+        if let Some(n) = ncrna {
+            line.push('\t');
+            push_hits(&mut line, n.get(id));
         }
         for s in 0..samples.len() {
             use std::fmt::Write as _;
@@ -99,6 +92,28 @@ pub fn write(
     Ok(())
 }
 
+/// The header of the ncRNA hits column.
+const NCRNA_COLUMN: &str = "ncrna";
+
+/// Appends one insert's hits: `.` for none, else comma-separated
+/// `target:offset:templated:nontemplated:mismatches:wildcards`.
+fn push_hits(line: &mut String, hits: &[Hit]) {
+    use std::fmt::Write as _;
+    if hits.is_empty() {
+        line.push('.');
+    }
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let _ = write!(
+            line,
+            "{}:{}:{}:{}:{}:{}",
+            hit.target, hit.offset, hit.templated, hit.nontemplated, hit.mismatches, hit.wildcards
+        );
+    }
+}
+
 /// A run's inserts as read back.
 #[derive(Debug, Default)]
 pub struct RunInserts {
@@ -113,6 +128,9 @@ pub struct RunInserts {
     pub rows: SortedInserts,
     /// Hits of each row.
     pub hits: FlatHits,
+    /// ncRNA hits of each row, when the file has the `ncrna` column (a run
+    /// with `--ncrna`).
+    pub ncrna: Option<FlatHits>,
 }
 
 /// Reads `path` (written by [`write`]).
@@ -127,16 +145,31 @@ pub fn read(path: &Path) -> Result<RunInserts> {
     })?;
     let reader = io::BufReader::new(MultiGzDecoder::new(io::BufReader::new(file)));
     let mut run = RunInserts::default();
+    // the header is read with the first row, which tells an `ncrna` column
+    // from a sample named `ncrna`
+    let mut header = None;
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
         let line = line.map_err(|e| bad(n, format!("read error (truncated file?): {e}")))?;
-        let read = match n {
-            1 if line != MAGIC => Err(format!("expected '{MAGIC}' (not a mirq inserts file)")),
-            1 => Ok(()),
-            2 => run.read_header(&line),
-            _ => run.read_row(&line),
-        };
-        read.map_err(|m| bad(n, m))?;
+        match n {
+            1 if line != MAGIC => {
+                return Err(bad(
+                    1,
+                    format!("expected '{MAGIC}' (not a mirq inserts file)"),
+                ))
+            }
+            1 => {}
+            2 => header = Some(line),
+            _ => {
+                if let Some(h) = header.take() {
+                    run.read_header(&h, Some(&line)).map_err(|m| bad(2, m))?;
+                }
+                run.read_row(&line).map_err(|m| bad(n, m))?;
+            }
+        }
+    }
+    if let Some(h) = header {
+        run.read_header(&h, None).map_err(|m| bad(2, m))?;
     }
     if run.samples.is_empty() && run.rows.is_empty() {
         return Err(bad(0, "empty file".into()));
@@ -145,13 +178,29 @@ pub fn read(path: &Path) -> Result<RunInserts> {
 }
 
 impl RunInserts {
-    /// The `#sequence<TAB>hits<TAB>sample...` line.
-    fn read_header(&mut self, line: &str) -> std::result::Result<(), String> {
+    /// The `#sequence<TAB>hits[<TAB>ncrna]<TAB>sample...` line. A field
+    /// `ncrna` after `hits` is the ncRNA column unless the first row holds a
+    /// count there (then it is a sample's name).
+    fn read_header(
+        &mut self,
+        line: &str,
+        first_row: Option<&str>,
+    ) -> std::result::Result<(), String> {
         let mut fields = line.split('\t');
         if fields.next() != Some("#sequence") || fields.next() != Some("hits") {
             return Err("expected the '#sequence<TAB>hits' header".into());
         }
-        self.samples = fields.map(String::from).collect();
+        let mut names: Vec<String> = fields.map(String::from).collect();
+        let holds_hits = |row: &str| {
+            row.split('\t')
+                .nth(2)
+                .is_some_and(|c| c == "." || c.contains(':'))
+        };
+        if names.first().is_some_and(|n| n == NCRNA_COLUMN) && first_row.map_or(true, holds_hits) {
+            names.remove(0);
+            self.ncrna = Some(FlatHits::default());
+        }
+        self.samples = names;
         self.reads = vec![Vec::new(); self.samples.len()];
         Ok(())
     }
@@ -164,12 +213,9 @@ impl RunInserts {
         if !self.rows.is_empty() && self.rows.seq(self.rows.len() - 1) >= seq {
             return Err("rows are not sorted by sequence".into());
         }
-        let hits_field = fields.next().ok_or("no hits column")?;
-        let mut hits = Vec::new();
-        if hits_field != "." {
-            for h in hits_field.split(',') {
-                hits.push(parse_hit(h)?);
-            }
+        let hits = parse_hits(fields.next().ok_or("no hits column")?)?;
+        if let Some(ncrna) = &mut self.ncrna {
+            ncrna.push(&parse_hits(fields.next().ok_or("no ncrna column")?)?);
         }
         self.rows.push(seq, 0);
         self.hits.push(&hits);
@@ -222,6 +268,14 @@ const HIT_FIELDS: [&str; 6] = [
     "wildcards",
 ];
 
+/// Parses a hits field: `.`, or comma-separated hits.
+fn parse_hits(field: &str) -> std::result::Result<Vec<Hit>, String> {
+    if field == "." {
+        return Ok(Vec::new());
+    }
+    field.split(',').map(parse_hit).collect()
+}
+
 /// Parses one hit; the error names the field that is missing or malformed.
 fn parse_hit(s: &str) -> std::result::Result<Hit, String> {
     let mut f = s.split(':');
@@ -263,6 +317,66 @@ fn parse_hit(s: &str) -> std::result::Result<Hit, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prep::collapse::SampleInserts;
+
+    /// Two samples' inserts (AAA, CCC, GGG) with miRNA hits on AAA and
+    /// ncRNA hits on CCC, written (with the ncRNA column when `ncrna`) and
+    /// read back; the first sample is named `ncrna`.
+    fn round_trip(ncrna: bool) -> (Vec<u8>, RunInserts) {
+        let mut a = SampleInserts::default();
+        for r in [&b"AAA"[..], b"CCC", b"CCC"] {
+            a.add(r);
+        }
+        let mut b = SampleInserts::default();
+        b.add(b"GGG");
+        let (a, b) = (a.into_sorted(), b.into_sorted());
+        let table = InsertTable::build(&[&a, &b]);
+        let (mut hits, mut nc) = (FlatHits::default(), FlatHits::default());
+        for (m, n) in [
+            ("1:0:3:0:0:0", "."),
+            (".", "4:2:3:0:1:0,5:0:3:0:0:0"),
+            (".", "."),
+        ] {
+            hits.push(&parse_hits(m).unwrap());
+            nc.push(&parse_hits(n).unwrap());
+        }
+        let samples = ["ncrna".to_string(), "b".to_string()];
+        let mut bytes = Vec::new();
+        write(
+            &mut bytes,
+            &samples,
+            &table,
+            &hits,
+            ncrna.then_some(&nc),
+            None,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, &bytes).unwrap();
+        (bytes, read(&path).unwrap())
+    }
+
+    #[test]
+    fn the_ncrna_column_is_written_and_read_only_with_ncrna() {
+        let (without, run) = round_trip(false);
+        assert_eq!(
+            run.samples,
+            ["ncrna", "b"],
+            "a sample named ncrna stays one"
+        );
+        assert!(run.ncrna.is_none());
+        assert_eq!(run.hits.get(0)[0].target, 1);
+        assert_eq!(run.reads, [vec![(0, 1), (1, 2)], vec![(2, 1)]]);
+        let (with, run) = round_trip(true);
+        assert_ne!(with, without);
+        assert_eq!(run.samples, ["ncrna", "b"]);
+        let nc = run.ncrna.expect("the ncrna column");
+        assert!(nc.get(0).is_empty() && nc.get(2).is_empty());
+        let targets: Vec<u32> = nc.get(1).iter().map(|h| h.target).collect();
+        assert_eq!((targets, nc.get(1)[0].mismatches), (vec![4, 5], 1));
+        assert_eq!(run.reads, [vec![(0, 1), (1, 2)], vec![(2, 1)]]);
+    }
 
     #[test]
     fn a_hit_parses_and_a_bad_one_names_its_field() {
