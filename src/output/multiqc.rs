@@ -400,9 +400,9 @@ pub const COMPOSITION_CATEGORIES: [(&str, &str, &str); 8] = [
 
 /// Colours of the ncRNA class categories, in the run's class order (then
 /// again from the first): none of [`COMPOSITION_CATEGORIES`]'.
-pub const NCRNA_COLOURS: [&str; 10] = [
+pub const NCRNA_COLOURS: [&str; 16] = [
     "#1f77b4", "#8c564b", "#17becf", "#e377c2", "#aec7e8", "#c49c94", "#9edae5", "#f7b6d2",
-    "#c5b0d5", "#dbdb8d",
+    "#c5b0d5", "#dbdb8d", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#e7ba52",
 ];
 
 /// The category of reads on ncRNAs antisense only: key, name, colour.
@@ -758,6 +758,12 @@ mod tests {
         let colours: std::collections::HashSet<&str> =
             categories.iter().map(|c| c.colour.as_str()).collect();
         assert_eq!(colours.len(), categories.len(), "colours repeat");
+        // sixteen classes still take colours of their own
+        let many: Vec<String> = (0..NCRNA_COLOURS.len()).map(|i| format!("c{i}")).collect();
+        let all = composition_categories(Some(&many));
+        let colours: std::collections::HashSet<&str> =
+            all.iter().map(|c| c.colour.as_str()).collect();
+        assert_eq!(colours.len(), all.len(), "colours repeat");
         let counts = composition_counts(st, classes);
         assert_eq!(counts, [500, 30, 70, 0, 40, 10, 80, 50, 100, 20, 100, 0]);
         assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
