@@ -270,6 +270,33 @@ fn lengths_plotted_in_order(plot: &Value, samples: &BTreeMap<String, Value>) {
 /// `data/ncrna/hsa`), in precedence order.
 const NCRNA_CLASSES: [&str; 5] = ["tRNA", "rRNA", "snRNA", "snoRNA", "YRNA"];
 
+/// `mirq quant` of COMPSRA `samples` (NEXTflex) into `runs/out`, with the
+/// [`NCRNA_CLASSES`] when `ncrna`; its stats.json.
+fn quant_compsra(shared: &Path, runs: &Path, out: &str, samples: &[&str], ncrna: bool) -> Value {
+    let data = shared.join("data");
+    let mut q = common::Quant::mirbase(
+        shared,
+        "hsa",
+        "mature_nfcore_test.fa",
+        Some("hairpin_hsa.fa"),
+        &runs.join(out),
+    )
+    .args(["-t", "2", "--engine", "cpu", "--protocol", "nextflex"]);
+    if ncrna {
+        for class in NCRNA_CLASSES {
+            let fasta = data.join(format!("ncrna/hsa/{class}.fa"));
+            q = q.arg("--ncrna").arg(fasta);
+        }
+    }
+    q.args(
+        samples
+            .iter()
+            .map(|s| data.join(format!("fastq/{s}.fastq.gz"))),
+    )
+    .run_ok();
+    common::stats(&runs.join(out))
+}
+
 /// With `--ncrna`, the composition plot has a category per class (and one
 /// for antisense reads) whose counts still sum to the reads read, and the
 /// General Statistics an `% ncRNA` column; a run without `--ncrna` pooled
@@ -282,40 +309,14 @@ fn multiqc_shows_the_ncrna_classes_in_the_composition() {
     if !multiqc_available() {
         return;
     }
-    let data = shared.join("data");
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("runs");
-    let quant = |out: &str, samples: &[&str], ncrna: bool| {
-        let mut q = common::Quant::mirbase(
-            &shared,
-            "hsa",
-            "mature_nfcore_test.fa",
-            Some("hairpin_hsa.fa"),
-            &runs.join(out),
-        )
-        .args(["-t", "2", "--engine", "cpu", "--protocol", "nextflex"]);
-        if ncrna {
-            for class in NCRNA_CLASSES {
-                let fasta = data.join(format!("ncrna/hsa/{class}.fa"));
-                q = q.arg("--ncrna").arg(fasta);
-            }
-        }
-        q.args(
-            samples
-                .iter()
-                .map(|s| data.join(format!("fastq/{s}.fastq.gz"))),
-        )
-        .run_ok();
-        common::stats(&runs.join(out))
-    };
-    let with = quant("ncrna", &["compsra_sample01", "compsra_sample02"], true);
-    let without = quant("plain", &["compsra_sample03"], false);
-    assert!(runs
-        .join("ncrna/multiqc/mirq_ncrna_general_stats_mqc.json")
-        .is_file());
-    assert!(!runs
-        .join("plain/multiqc/mirq_ncrna_general_stats_mqc.json")
-        .exists());
+    let pair = ["compsra_sample01", "compsra_sample02"];
+    let with = quant_compsra(&shared, &runs, "ncrna", &pair, true);
+    let without = quant_compsra(&shared, &runs, "plain", &["compsra_sample03"], false);
+    let ncrna_columns = "multiqc/mirq_ncrna_general_stats_mqc.json";
+    assert!(runs.join("ncrna").join(ncrna_columns).is_file());
+    assert!(!runs.join("plain").join(ncrna_columns).exists());
 
     let report = dir.path().join("report");
     common::run_ok(
@@ -344,23 +345,7 @@ fn multiqc_shows_the_ncrna_classes_in_the_composition() {
     let gs = general_stats(&mq.join("multiqc_general_stats.txt"));
     for st in with["samples"].as_array().unwrap() {
         let name = st["sample"].as_str().unwrap();
-        let row = bars[name].as_object().unwrap();
-        let classes = st["ncrna"]["classes"].as_array().unwrap();
-        let mut sense = 0;
-        for c in classes {
-            let key = format!("ncrna_{}", c["class"].as_str().unwrap());
-            assert_eq!(row[&key].as_u64(), c["reads"].as_u64(), "{name} {key}");
-            sense += c["reads"].as_u64().unwrap();
-        }
-        let antisense: u64 = classes
-            .iter()
-            .map(|c| c["antisense"].as_u64().unwrap())
-            .sum();
-        assert_eq!(row["ncrna_antisense"].as_u64(), Some(antisense));
-        assert_eq!(row["unassigned"].as_u64(), st["unassigned"].as_u64());
-        let total: u64 = row.values().map(|v| v.as_u64().unwrap()).sum();
-        assert_eq!(total, st["reads_in"].as_u64().unwrap(), "{name}: {row:?}");
-        assert!(sense > 0, "{name}: no read on an ncRNA");
+        let sense = ncrna_bars_match(&bars[name], st);
         let pct: f64 = gs[name]["pct_ncrna"].parse().unwrap();
         let want = 100.0 * sense as f64 / st["reads_in"].as_f64().unwrap();
         assert!((pct - want).abs() < 0.01, "{name}: {pct} vs {want}");
@@ -369,6 +354,33 @@ fn multiqc_shows_the_ncrna_classes_in_the_composition() {
     assert!(!gs[plain_name]
         .get("pct_ncrna")
         .is_some_and(|v| !v.is_empty()));
+}
+
+/// One sample's bar of the ncRNA composition plot (MultiQC's saved data):
+/// each class's reads and the antisense ones as in stats.json `st`, all
+/// categories summing to the reads read; the reads on ncRNAs (sense).
+fn ncrna_bars_match(bar: &Value, st: &Value) -> u64 {
+    let name = st["sample"].as_str().unwrap();
+    let row = bar
+        .as_object()
+        .unwrap_or_else(|| panic!("{name} not plotted"));
+    let classes = st["ncrna"]["classes"].as_array().unwrap();
+    let mut sense = 0;
+    for c in classes {
+        let key = format!("ncrna_{}", c["class"].as_str().unwrap());
+        assert_eq!(row[&key].as_u64(), c["reads"].as_u64(), "{name} {key}");
+        sense += c["reads"].as_u64().unwrap();
+    }
+    let antisense: u64 = classes
+        .iter()
+        .map(|c| c["antisense"].as_u64().unwrap())
+        .sum();
+    assert_eq!(row["ncrna_antisense"].as_u64(), Some(antisense));
+    assert_eq!(row["unassigned"].as_u64(), st["unassigned"].as_u64());
+    let total: u64 = row.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, st["reads_in"].as_u64().unwrap(), "{name}: {row:?}");
+    assert!(sense > 0, "{name}: no read on an ncRNA");
+    sense
 }
 
 /// MultiQC's own plot data of the ncRNA composition plot: a category, in

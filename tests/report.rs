@@ -272,24 +272,15 @@ fn svg_text(name: &str) -> String {
     format!("\n{name}\n</text>")
 }
 
-/// With `--ncrna`, the composition bars show each class with reads (a
-/// legend entry each, the reads on ncRNAs antisense only apart), the ncRNA
-/// class and tRNA isoacceptor figures are drawn, and `mirq report`
-/// rebuilds the page byte for byte (ncrna_features.tsv read back as
-/// printed). A run without `--ncrna` has none of it.
-#[test]
-fn with_ncrna_the_report_shows_the_reads_on_ncrnas_by_class() {
-    let Some(shared) = common::shared() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
+/// `mirq quant` of the COMPSRA samples with the [`NCRNA_CLASSES`] into
+/// `out`.
+fn quant_compsra_ncrna(shared: &Path, out: &Path) {
     let mut quant = common::Quant::mirbase(
-        &shared,
+        shared,
         "hsa",
         "mature_nfcore_test.fa",
         Some("hairpin_hsa.fa"),
-        &out,
+        out,
     )
     .args(["--protocol", "nextflex", "--engine", "cpu"]);
     for class in NCRNA_CLASSES {
@@ -303,38 +294,58 @@ fn with_ncrna_the_report_shows_the_reads_on_ncrnas_by_class() {
                 .map(|s| shared.join(format!("data/fastq/{s}.fastq.gz"))),
         )
         .run_ok();
+}
+
+/// The sum of a stats.json composition's fractions, ncRNA classes included.
+fn composition_sum(c: &serde_json::Value) -> f64 {
+    let classes: f64 = c["ncrna"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["fraction"].as_f64().unwrap())
+        .sum();
+    let rest: f64 = [
+        "mature_mirna",
+        "hairpin_only",
+        "ncrna_antisense",
+        "unassigned",
+        "adapter_dimer",
+        "too_short",
+        "too_long",
+        "no_adapter",
+        "umi_missing",
+    ]
+    .iter()
+    .map(|key| c[key].as_f64().unwrap())
+    .sum();
+    classes + rest
+}
+
+/// With `--ncrna`, the composition bars show each class with reads (a
+/// legend entry each, the reads on ncRNAs antisense only apart), the ncRNA
+/// class and tRNA isoacceptor figures are drawn, and `mirq report`
+/// rebuilds the page byte for byte (ncrna_features.tsv read back as
+/// printed). A run without `--ncrna` has none of it.
+#[test]
+fn with_ncrna_the_report_shows_the_reads_on_ncrnas_by_class() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    quant_compsra_ncrna(&shared, &out);
     let page = out.join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     assert_self_contained(&html);
     for id in FIGURES.iter().chain(&NCRNA_FIGURES) {
         assert!(figure(&html, id).contains("<svg"), "{id} has no plot");
     }
-    let stats = common::stats(&out);
     let composition = figure(&html, "fig-composition");
     let classes_figure = figure(&html, "fig-ncrna-classes");
     let mut antisense = 0;
-    for s in stats["samples"].as_array().unwrap() {
+    for s in common::stats(&out)["samples"].as_array().unwrap() {
         // the bars' parts still make the whole of the reads
-        let c = &s["qc"]["composition"];
-        let mut sum: f64 = c["ncrna"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["fraction"].as_f64().unwrap())
-            .sum();
-        for key in [
-            "mature_mirna",
-            "hairpin_only",
-            "ncrna_antisense",
-            "unassigned",
-            "adapter_dimer",
-            "too_short",
-            "too_long",
-            "no_adapter",
-            "umi_missing",
-        ] {
-            sum += c[key].as_f64().unwrap();
-        }
+        let sum = composition_sum(&s["qc"]["composition"]);
         assert!((sum - 1.0).abs() < 1e-9, "{}: {sum}", s["sample"]);
         for class in s["ncrna"]["classes"].as_array().unwrap() {
             let name = class["class"].as_str().unwrap();
@@ -343,10 +354,7 @@ fn with_ncrna_the_report_shows_the_reads_on_ncrnas_by_class() {
                     composition.contains(&svg_text(name)),
                     "{name} not in the bars"
                 );
-                assert!(
-                    classes_figure.contains(&svg_text(name)),
-                    "{name} not in the classes"
-                );
+                assert!(classes_figure.contains(&svg_text(name)), "{name}");
             }
             antisense += class["antisense"].as_u64().unwrap();
         }
