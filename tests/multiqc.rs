@@ -3,7 +3,8 @@
 //! length line plot and a read composition bar plot for every sample, also
 //! when the samples come from separate mirq runs (scatter/gather); in
 //! MultiQC's own plot data (what its page draws) the insert length x values
-//! are numbers in ascending order.
+//! are numbers in ascending order. With `--ncrna` the composition plot has
+//! the ncRNA classes, and its counts still sum to the reads read.
 //!
 //! Needs `multiqc` on PATH (`pip install multiqc`; `.ci/run` installs it):
 //! outside CI the test skips with a message when it is missing, in CI
@@ -263,4 +264,154 @@ fn lengths_plotted_in_order(plot: &Value, samples: &BTreeMap<String, Value>) {
         );
         assert_eq!(xs[0], 0.0, "{name}");
     }
+}
+
+/// The ncRNA classes every `--ncrna` test run uses (files of
+/// `data/ncrna/hsa`), in precedence order.
+const NCRNA_CLASSES: [&str; 5] = ["tRNA", "rRNA", "snRNA", "snoRNA", "YRNA"];
+
+/// `mirq quant` of COMPSRA `samples` (NEXTflex) into `runs/out`, with the
+/// [`NCRNA_CLASSES`] when `ncrna`; its stats.json.
+fn quant_compsra(shared: &Path, runs: &Path, out: &str, samples: &[&str], ncrna: bool) -> Value {
+    let data = shared.join("data");
+    let mut q = common::Quant::mirbase(
+        shared,
+        "hsa",
+        "mature_nfcore_test.fa",
+        Some("hairpin_hsa.fa"),
+        &runs.join(out),
+    )
+    .args(["-t", "2", "--engine", "cpu", "--protocol", "nextflex"]);
+    if ncrna {
+        for class in NCRNA_CLASSES {
+            let fasta = data.join(format!("ncrna/hsa/{class}.fa"));
+            q = q.arg("--ncrna").arg(fasta);
+        }
+    }
+    q.args(
+        samples
+            .iter()
+            .map(|s| data.join(format!("fastq/{s}.fastq.gz"))),
+    )
+    .run_ok();
+    common::stats(&runs.join(out))
+}
+
+/// With `--ncrna`, the composition plot has a category per class (and one
+/// for antisense reads) whose counts still sum to the reads read, and the
+/// General Statistics an `% ncRNA` column; a run without `--ncrna` pooled
+/// into the same report keeps its own composition plot.
+#[test]
+fn multiqc_shows_the_ncrna_classes_in_the_composition() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !multiqc_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let pair = ["compsra_sample01", "compsra_sample02"];
+    let with = quant_compsra(&shared, &runs, "ncrna", &pair, true);
+    let without = quant_compsra(&shared, &runs, "plain", &["compsra_sample03"], false);
+    let ncrna_columns = "multiqc/mirq_ncrna_general_stats_mqc.json";
+    assert!(runs.join("ncrna").join(ncrna_columns).is_file());
+    assert!(!runs.join("plain").join(ncrna_columns).exists());
+
+    let report = dir.path().join("report");
+    common::run_ok(
+        Command::new("multiqc")
+            .args(["-q", "-f", "--no-version-check", "--no-ansi", "-o"])
+            .arg(&report)
+            .arg(&runs),
+    );
+    let mq = report.join("multiqc_data");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(mq.join("multiqc_data.json")).unwrap())
+            .unwrap();
+    ncrna_categories_plotted(
+        &json["report_plot_data"]["mirq_composition_ncrna_plot"],
+        &with,
+    );
+    let raw = &json["report_saved_raw_data"];
+    let bars = raw["multiqc_mirq_composition_ncrna_plot"]
+        .as_object()
+        .expect("ncRNA composition data");
+    let plain = raw["multiqc_mirq_composition_plot"]
+        .as_object()
+        .expect("composition data of the run without --ncrna");
+    assert_eq!(plain.keys().collect::<Vec<_>>(), ["compsra_sample03"]);
+    assert_eq!(bars.len(), 2, "{bars:?}");
+    let gs = general_stats(&mq.join("multiqc_general_stats.txt"));
+    for st in with["samples"].as_array().unwrap() {
+        let name = st["sample"].as_str().unwrap();
+        let sense = ncrna_bars_match(&bars[name], st);
+        let pct: f64 = gs[name]["pct_ncrna"].parse().unwrap();
+        let want = 100.0 * sense as f64 / st["reads_in"].as_f64().unwrap();
+        assert!((pct - want).abs() < 0.01, "{name}: {pct} vs {want}");
+    }
+    let plain_name = without["samples"][0]["sample"].as_str().unwrap();
+    assert!(!gs[plain_name]
+        .get("pct_ncrna")
+        .is_some_and(|v| !v.is_empty()));
+}
+
+/// One sample's bar of the ncRNA composition plot (MultiQC's saved data):
+/// each class's reads and the antisense ones as in stats.json `st`, all
+/// categories summing to the reads read; the reads on ncRNAs (sense).
+fn ncrna_bars_match(bar: &Value, st: &Value) -> u64 {
+    let name = st["sample"].as_str().unwrap();
+    let row = bar
+        .as_object()
+        .unwrap_or_else(|| panic!("{name} not plotted"));
+    let classes = st["ncrna"]["classes"].as_array().unwrap();
+    let mut sense = 0;
+    for c in classes {
+        let key = format!("ncrna_{}", c["class"].as_str().unwrap());
+        assert_eq!(row[&key].as_u64(), c["reads"].as_u64(), "{name} {key}");
+        sense += c["reads"].as_u64().unwrap();
+    }
+    let antisense: u64 = classes
+        .iter()
+        .map(|c| c["antisense"].as_u64().unwrap())
+        .sum();
+    assert_eq!(row["ncrna_antisense"].as_u64(), Some(antisense));
+    assert_eq!(row["unassigned"].as_u64(), st["unassigned"].as_u64());
+    let total: u64 = row.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, st["reads_in"].as_u64().unwrap(), "{name}: {row:?}");
+    assert!(sense > 0, "{name}: no read on an ncRNA");
+    sense
+}
+
+/// MultiQC's own plot data of the ncRNA composition plot: a category, in
+/// the run's class order between *Hairpin only* and *Unassigned insert*,
+/// for every class with reads.
+fn ncrna_categories_plotted(plot: &Value, stats: &Value) {
+    assert_eq!(plot["plot_type"], "bar plot", "{plot}");
+    let cats: Vec<&str> = plot["datasets"][0]["cats"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no categories: {plot}"))
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let at = |name: &str| cats.iter().position(|c| *c == name);
+    let (hairpin, unassigned) = (at("Hairpin only"), at("Unassigned insert"));
+    let mut last = hairpin.expect("Hairpin only");
+    for class in NCRNA_CLASSES {
+        let reads: u64 = stats["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["ncrna"]["classes"].as_array().unwrap())
+            .filter(|c| c["class"] == class)
+            .map(|c| c["reads"].as_u64().unwrap())
+            .sum();
+        if reads == 0 {
+            continue;
+        }
+        let here = at(class).unwrap_or_else(|| panic!("{class} not plotted: {cats:?}"));
+        assert!(here > last, "{class} out of order: {cats:?}");
+        last = here;
+    }
+    assert!(unassigned.expect("Unassigned insert") > last, "{cats:?}");
 }

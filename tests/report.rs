@@ -1,7 +1,8 @@
 //! report.html: written by every run (quant and merge), self-contained (no
 //! script, no link, nothing fetched), rebuilt byte for byte by `mirq report`,
 //! and, opened in headless Chromium with the network cut off, showing every
-//! sample and every figure on a page that is not blank.
+//! sample and every figure on a page that is not blank; with `--ncrna`, the
+//! reads on ncRNAs by class.
 //!
 //! The Chromium part needs `chromium` (Debian package; `.ci/run` installs
 //! it): outside CI it skips with a message when it is missing, in CI it
@@ -249,4 +250,137 @@ fn report_renders_in_headless_chromium_offline() {
     // white page, text, the palette's colours, viridis: far more than a few
     let colours = png_colours(&shot, 64);
     assert!(colours >= 32, "screenshot has {colours} colours: blank?");
+}
+
+/// The figures a run with `--ncrna` adds after the composition.
+const NCRNA_FIGURES: [&str; 2] = ["fig-ncrna-classes", "fig-trnas"];
+
+/// The ncRNA classes of the `--ncrna` run (files of `data/ncrna/hsa`).
+const NCRNA_CLASSES: [&str; 5] = ["tRNA", "rRNA", "snRNA", "snoRNA", "YRNA"];
+
+/// The HTML of the figure `id` of a page.
+fn figure<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("<figure id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no figure {id}"));
+    &html[at..at + html[at..].find("</figure>").unwrap()]
+}
+
+/// A legend entry or axis label of an SVG figure (plotters writes each
+/// text on a line of its own).
+fn svg_text(name: &str) -> String {
+    format!("\n{name}\n</text>")
+}
+
+/// `mirq quant` of the COMPSRA samples with the [`NCRNA_CLASSES`] into
+/// `out`.
+fn quant_compsra_ncrna(shared: &Path, out: &Path) {
+    let mut quant = common::Quant::mirbase(
+        shared,
+        "hsa",
+        "mature_nfcore_test.fa",
+        Some("hairpin_hsa.fa"),
+        out,
+    )
+    .args(["--protocol", "nextflex", "--engine", "cpu"]);
+    for class in NCRNA_CLASSES {
+        let fasta = shared.join(format!("data/ncrna/hsa/{class}.fa"));
+        quant = quant.arg("--ncrna").arg(fasta);
+    }
+    quant
+        .args(
+            COMPSRA
+                .iter()
+                .map(|s| shared.join(format!("data/fastq/{s}.fastq.gz"))),
+        )
+        .run_ok();
+}
+
+/// The sum of a stats.json composition's fractions, ncRNA classes included.
+fn composition_sum(c: &serde_json::Value) -> f64 {
+    let classes: f64 = c["ncrna"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["fraction"].as_f64().unwrap())
+        .sum();
+    let rest: f64 = [
+        "mature_mirna",
+        "hairpin_only",
+        "ncrna_antisense",
+        "unassigned",
+        "adapter_dimer",
+        "too_short",
+        "too_long",
+        "no_adapter",
+        "umi_missing",
+    ]
+    .iter()
+    .map(|key| c[key].as_f64().unwrap())
+    .sum();
+    classes + rest
+}
+
+/// With `--ncrna`, the composition bars show each class with reads (a
+/// legend entry each, the reads on ncRNAs antisense only apart), the ncRNA
+/// class and tRNA isoacceptor figures are drawn, and `mirq report`
+/// rebuilds the page byte for byte (ncrna_features.tsv read back as
+/// printed). A run without `--ncrna` has none of it.
+#[test]
+fn with_ncrna_the_report_shows_the_reads_on_ncrnas_by_class() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    quant_compsra_ncrna(&shared, &out);
+    let page = out.join("report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    for id in FIGURES.iter().chain(&NCRNA_FIGURES) {
+        assert!(figure(&html, id).contains("<svg"), "{id} has no plot");
+    }
+    let composition = figure(&html, "fig-composition");
+    let classes_figure = figure(&html, "fig-ncrna-classes");
+    let mut antisense = 0;
+    for s in common::stats(&out)["samples"].as_array().unwrap() {
+        // the bars' parts still make the whole of the reads
+        let sum = composition_sum(&s["qc"]["composition"]);
+        assert!((sum - 1.0).abs() < 1e-9, "{}: {sum}", s["sample"]);
+        for class in s["ncrna"]["classes"].as_array().unwrap() {
+            let name = class["class"].as_str().unwrap();
+            if class["reads"].as_u64().unwrap() > 0 {
+                assert!(
+                    composition.contains(&svg_text(name)),
+                    "{name} not in the bars"
+                );
+                assert!(classes_figure.contains(&svg_text(name)), "{name}");
+            }
+            antisense += class["antisense"].as_u64().unwrap();
+        }
+        let sample = s["sample"].as_str().unwrap();
+        assert!(classes_figure.contains(&format!("<tr><td>{sample}</td>")));
+    }
+    assert_eq!(
+        composition.contains(&svg_text("ncRNA antisense")),
+        antisense > 0
+    );
+    assert!(composition.contains(&svg_text("Unassigned insert")));
+    assert!(figure(&html, "fig-trnas").contains(&svg_text("tRNA-Gly-GCC")));
+
+    std::fs::remove_file(&page).unwrap();
+    common::run_ok(common::mirq().arg("report").arg(&out));
+    assert!(
+        std::fs::read_to_string(&page).unwrap() == html,
+        "mirq report made another page"
+    );
+
+    let plain = dir.path().join("plain");
+    common::Quant::new("tst", common::test_data("tiny/mature.fa"), &plain)
+        .arg(common::test_data("tiny/tiny.fastq"))
+        .run_ok();
+    let html = std::fs::read_to_string(plain.join("report.html")).unwrap();
+    for id in NCRNA_FIGURES {
+        assert!(!html.contains(id), "{id} without --ncrna");
+    }
 }

@@ -97,7 +97,8 @@ pub fn finish(
 }
 
 /// Stages report.html, made from the figures the files hold (stats.json's
-/// text, the mature counts as printed, isomirs.tsv's classes), so that
+/// text, the mature counts as printed, isomirs.tsv's classes,
+/// ncrna_features.tsv's groups as printed), so that
 /// `mirq report` on the directory makes the same page.
 fn write_report(
     out: &StagedOutputs,
@@ -119,7 +120,17 @@ fn write_report(
             samples,
         )
     });
-    let input = ReportInput::from_run(stats_json, mirnas, &counted.counts.mature, classes)?;
+    let ncrna_groups = data
+        .ncrna
+        .zip(counted.ncrna.as_ref())
+        .map(|(run, nc)| ncrna_tables::groups(run.reference, nc));
+    let input = ReportInput::from_run(
+        stats_json,
+        mirnas,
+        &counted.counts.mature,
+        classes,
+        ncrna_groups,
+    )?;
     report::write(out, &input)
 }
 

@@ -1,4 +1,4 @@
-//! MultiQC custom content: three `*_mqc.json` files under `multiqc/` that
+//! MultiQC custom content: `*_mqc.json` files under `multiqc/` that
 //! MultiQC picks up with no plugin (its built-in `custom_content` module).
 //!
 //! - `multiqc/mirq_general_stats_mqc.json` (`plot_type: generalstats`):
@@ -7,6 +7,10 @@
 //!   assigned to mature miRNAs, miRNAs detected, molecules (with `--dedup`)
 //!   and the QC verdict as the text `PASS`, `WARN` or `FAIL` (MultiQC's
 //!   default table rules colour those words green, orange and red).
+//! - `multiqc/mirq_ncrna_general_stats_mqc.json` (`generalstats`, only with
+//!   `--ncrna`): more General Statistics columns, namespace `mirq`: % of
+//!   reads counted for an ncRNA class, for tRNAs and for rRNAs. A file of
+//!   its own, so that the first file stays the same for runs without it.
 //! - `multiqc/mirq_insert_lengths_mqc.json` (`plot_type: linegraph`): reads
 //!   by insert length, one series per sample (the data of
 //!   `qc/<sample>.length.tsv`), each a list of `[length, reads]` pairs with
@@ -16,12 +20,18 @@
 //! - `multiqc/mirq_composition_mqc.json` (`plot_type: bargraph`): what became
 //!   of each sample's reads, in read counts, one bar per sample, one category
 //!   per composition class of `stats.json` (MultiQC adds the percentage view).
+//!   With `--ncrna` the reads on ncRNAs are out of *Unassigned insert*: one
+//!   category per class of the run, in its order, and one for the reads on
+//!   ncRNAs antisense only, between *Hairpin only* and *Unassigned insert*;
+//!   the plot's ids are then `mirq_composition_ncrna` (see [`composition`]).
 //!
-//! Ids are fixed and prefixed `mirq`; the two plots are sections of one
+//! Ids are fixed and prefixed `mirq`; the plots are sections of one
 //! report module, `mirq`. Every file carries all its headers and categories
 //! whatever the run (a value that does not apply is left out, and MultiQC
 //! drops empty columns), so files of per-sample runs can be given to one
-//! MultiQC call: sections with the same id pool their samples.
+//! MultiQC call: sections with the same id pool their samples (MultiQC
+//! takes a section's categories from the last of its files it reads, so
+//! runs pooled into one composition plot must have the same ncRNA classes).
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::Serialize as DeriveSerialize;
@@ -37,6 +47,8 @@ pub const GENERAL_STATS: &str = "multiqc/mirq_general_stats_mqc.json";
 pub const INSERT_LENGTHS: &str = "multiqc/mirq_insert_lengths_mqc.json";
 /// Read composition bar plot.
 pub const COMPOSITION: &str = "multiqc/mirq_composition_mqc.json";
+/// General Statistics columns of the ncRNA classes (with `--ncrna`).
+pub const NCRNA_GENERAL_STATS: &str = "multiqc/mirq_ncrna_general_stats_mqc.json";
 
 /// Report module the plots belong to.
 const PARENT_ID: &str = "mirq";
@@ -44,13 +56,17 @@ const PARENT_NAME: &str = "mirq";
 const PARENT_DESCRIPTION: &str =
     "microRNA quantification: insert lengths and read composition per sample.";
 
-/// Stages the three files through `out`.
+/// Stages the files through `out` (the ncRNA columns with `--ncrna` only).
 pub fn write(out: &StagedOutputs, stats: &RunStats) -> Result<()> {
+    let ncrna = ncrna_general_stats(stats).map(|text| (NCRNA_GENERAL_STATS, text));
     for (rel, text) in [
         (GENERAL_STATS, general_stats(stats)),
         (INSERT_LENGTHS, insert_lengths(stats)),
         (COMPOSITION, composition(stats)),
-    ] {
+    ]
+    .into_iter()
+    .chain(ncrna)
+    {
         out.write(rel, |w| {
             use std::io::Write;
             w.write_all(text.as_bytes())?;
@@ -257,6 +273,84 @@ fn general_stats_headers() -> Ordered<Value> {
     ])
 }
 
+/// ncRNA General Statistics column keys, in table order.
+pub const NCRNA_GENERAL_STATS_COLUMNS: [&str; 3] = ["pct_ncrna", "pct_trna", "pct_rrna"];
+
+/// The ncRNA General Statistics file of a run with `--ncrna` (none
+/// without): % of the reads read counted for any class, for `tRNA` and for
+/// `rRNA` (those two when the run has the class).
+pub fn ncrna_general_stats(stats: &RunStats) -> Option<String> {
+    ncrna_classes(stats)?;
+    let data = stats
+        .samples
+        .iter()
+        .map(|st| {
+            let mut row: Vec<(String, Value)> = Vec::new();
+            let ncrna = st.ncrna.as_ref();
+            let sense = ncrna.map_or(0, |n| n.sense());
+            if let Some(p) = percent(sense, st.reads_in) {
+                row.push(("pct_ncrna".into(), json!(p)));
+            }
+            for (key, class) in [("pct_trna", "tRNA"), ("pct_rrna", "rRNA")] {
+                let reads = ncrna
+                    .and_then(|n| n.classes.iter().find(|c| c.class == class))
+                    .map(|c| c.reads);
+                if let Some(p) = reads.and_then(|r| percent(r, st.reads_in)) {
+                    row.push((key.into(), json!(p)));
+                }
+            }
+            (st.sample.clone(), Ordered(row))
+        })
+        .collect();
+    let mut c = Content::new("mirq_ncrna_general_stats", "generalstats", Ordered(data));
+    c.namespace = Some("mirq");
+    c.headers = Some(ncrna_general_stats_headers());
+    Some(render(&c))
+}
+
+/// A percentage column of reads read.
+fn pct_header(title: &str, description: &str, scale: &str) -> Value {
+    json!({
+        "title": title,
+        "description": description,
+        "suffix": "%",
+        "min": 0,
+        "max": 100,
+        "format": "{:,.1f}",
+        "scale": scale,
+    })
+}
+
+/// The ncRNA General Statistics columns.
+fn ncrna_general_stats_headers() -> Ordered<Value> {
+    let columns = [
+        (
+            "% ncRNA",
+            "mirq: reads counted for an ncRNA class (--ncrna: tRNA, rRNA, snoRNA, ...), % of reads read",
+            "Oranges",
+        ),
+        (
+            "% tRNA",
+            "mirq: reads counted for tRNAs (--ncrna), % of reads read",
+            "Blues",
+        ),
+        (
+            "% rRNA",
+            "mirq: reads counted for rRNAs (--ncrna; many point to degraded RNA), % of reads read",
+            "OrRd",
+        ),
+    ];
+    Ordered(
+        NCRNA_GENERAL_STATS_COLUMNS
+            .iter()
+            .zip(columns)
+            .map(|(key, (title, description, scale))| {
+                (key.to_string(), pct_header(title, description, scale))
+            })
+            .collect(),
+    )
+}
+
 /// The insert length line plot: reads by insert length (0 = adapter
 /// dimer), every length from 0 to the sample's longest.
 pub fn insert_lengths(stats: &RunStats) -> String {
@@ -304,10 +398,66 @@ pub const COMPOSITION_CATEGORIES: [(&str, &str, &str); 8] = [
     ("umi_missing", "No whole UMI", "#bcbd22"),
 ];
 
-/// Reads of one sample by composition class, in [`COMPOSITION_CATEGORIES`]
-/// order; they sum to the reads read.
-pub fn composition_counts(st: &SampleStats) -> [u64; 8] {
-    [
+/// Colours of the ncRNA class categories, in the run's class order (then
+/// again from the first): none of [`COMPOSITION_CATEGORIES`]'.
+pub const NCRNA_COLOURS: [&str; 16] = [
+    "#1f77b4", "#8c564b", "#17becf", "#e377c2", "#aec7e8", "#c49c94", "#9edae5", "#f7b6d2",
+    "#c5b0d5", "#dbdb8d", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#e7ba52",
+];
+
+/// The category of reads on ncRNAs antisense only: key, name, colour.
+pub const NCRNA_ANTISENSE: (&str, &str, &str) = ("ncrna_antisense", "ncRNA antisense", "#c7c7c7");
+
+/// One composition category of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// Key in the plot's data (`mature_mirna`, `ncrna_tRNA`).
+    pub key: String,
+    /// Legend name.
+    pub name: String,
+    /// Colour (`#rrggbb`).
+    pub colour: String,
+}
+
+impl Category {
+    fn new(key: &str, name: &str, colour: &str) -> Self {
+        Self {
+            key: key.to_string(),
+            name: name.to_string(),
+            colour: colour.to_string(),
+        }
+    }
+}
+
+/// A run's composition categories: [`COMPOSITION_CATEGORIES`], and with
+/// `--ncrna` (`classes`: the run's classes, in order) one per class
+/// (`ncrna_<class>`, named after the class) and [`NCRNA_ANTISENSE`] between
+/// `hairpin_only` and `unassigned`.
+pub fn composition_categories(classes: Option<&[String]>) -> Vec<Category> {
+    let mut out: Vec<Category> = COMPOSITION_CATEGORIES
+        .iter()
+        .map(|(key, name, colour)| Category::new(key, name, colour))
+        .collect();
+    if let Some(classes) = classes {
+        let (key, name, colour) = NCRNA_ANTISENSE;
+        let ncrna = classes
+            .iter()
+            .enumerate()
+            .map(|(i, class)| {
+                let colour = NCRNA_COLOURS[i % NCRNA_COLOURS.len()];
+                Category::new(&format!("ncrna_{class}"), class, colour)
+            })
+            .chain([Category::new(key, name, colour)]);
+        out.splice(2..2, ncrna);
+    }
+    out
+}
+
+/// Reads of one sample by composition category, in
+/// [`composition_categories`] order for the same `classes`; they sum to the
+/// reads read.
+pub fn composition_counts(st: &SampleStats, classes: Option<&[String]>) -> Vec<u64> {
+    let mut counts = vec![
         st.assigned_mature,
         st.hairpin_only,
         st.unassigned,
@@ -316,36 +466,76 @@ pub fn composition_counts(st: &SampleStats) -> [u64; 8] {
         st.too_long,
         st.no_adapter,
         st.umi_missing,
-    ]
+    ];
+    if let Some(classes) = classes {
+        let reads = |class: &String| {
+            st.ncrna
+                .iter()
+                .flat_map(|n| &n.classes)
+                .find(|c| &c.class == class)
+                .map_or(0, |c| c.reads)
+        };
+        let antisense = st.ncrna.as_ref().map_or(0, |n| n.antisense());
+        let ncrna = classes.iter().map(reads).chain([antisense]);
+        counts.splice(2..2, ncrna);
+    }
+    counts
 }
 
-/// The read composition bar plot.
+/// The run's ncRNA classes, with `--ncrna`.
+fn ncrna_classes(stats: &RunStats) -> Option<&[String]> {
+    stats.settings.ncrna.as_ref().map(|n| &n.classes[..])
+}
+
+/// The read composition bar plot. With `--ncrna` its ids are
+/// `mirq_composition_ncrna` (plot `mirq_composition_ncrna_plot`): MultiQC
+/// takes a section's categories from the last file of its id it reads, so
+/// runs with and without ncRNA classes pooled into one report each keep
+/// their own plot.
 pub fn composition(stats: &RunStats) -> String {
-    let categories = COMPOSITION_CATEGORIES
-        .iter()
-        .map(|(key, name, color)| (key.to_string(), json!({"name": name, "color": color})))
-        .collect();
+    let classes = ncrna_classes(stats);
+    let categories = composition_categories(classes);
     let data = stats
         .samples
         .iter()
         .map(|st| {
-            let row = COMPOSITION_CATEGORIES
+            let row = categories
                 .iter()
-                .zip(composition_counts(st))
-                .map(|((key, _, _), n)| (key.to_string(), n))
+                .zip(composition_counts(st, classes))
+                .map(|(c, n)| (c.key.clone(), n))
                 .collect();
             (st.sample.clone(), Ordered(row))
         })
         .collect();
-    let mut c = Content::new("mirq_composition", "bargraph", Ordered(data)).section(
-        "Read composition",
-        "What became of each sample's reads: assigned to mature miRNAs, on a hairpin \
-         outside every mature window, an insert of a counted length with no hit, adapter \
-         dimer, too short or too long an insert, no adapter found, no whole UMI (--dedup).",
-    );
-    c.categories = Some(Ordered(categories));
+    let (id, plot_id, name, description) = match classes {
+        None => (
+            "mirq_composition",
+            "mirq_composition_plot",
+            "Read composition",
+            "What became of each sample's reads: assigned to mature miRNAs, on a hairpin \
+             outside every mature window, an insert of a counted length with no hit, adapter \
+             dimer, too short or too long an insert, no adapter found, no whole UMI (--dedup).",
+        ),
+        Some(_) => (
+            "mirq_composition_ncrna",
+            "mirq_composition_ncrna_plot",
+            "Read composition by RNA class",
+            "What became of each sample's reads: assigned to mature miRNAs, on a hairpin \
+             outside every mature window, counted for an ncRNA class (--ncrna), on ncRNAs \
+             antisense only (counted for none), an insert of a counted length with no hit, \
+             adapter dimer, too short or too long an insert, no adapter found, no whole UMI \
+             (--dedup).",
+        ),
+    };
+    let mut c = Content::new(id, "bargraph", Ordered(data)).section(name, description);
+    c.categories = Some(Ordered(
+        categories
+            .into_iter()
+            .map(|c| (c.key, json!({"name": c.name, "color": c.colour})))
+            .collect(),
+    ));
     c.pconfig = Some(json!({
-        "id": "mirq_composition_plot",
+        "id": plot_id,
         "title": "mirq: read composition",
         "ylab": "Reads",
         "cpswitch_counts_label": "Reads",
@@ -356,7 +546,9 @@ pub fn composition(stats: &RunStats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::stats::{MoleculeStats, ReferenceStats, RunSettings, Verdict};
+    use crate::output::stats::{
+        ClassReads, MoleculeStats, NcrnaSettings, ReferenceStats, RunSettings, SampleNcrna, Verdict,
+    };
 
     fn sample(name: &str, verdict: Verdict) -> SampleStats {
         let mut st = SampleStats {
@@ -488,11 +680,12 @@ mod tests {
     #[test]
     fn composition_counts_sum_to_reads_and_match_categories() {
         let st = sample("a", Verdict::Pass);
-        let counts = composition_counts(&st);
+        let counts = composition_counts(&st, None);
         assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
         // the same classes, in the same order, as stats.json's fractions
         let fractions = crate::output::qc::composition(&st);
         let f = serde_json::to_value(&fractions).unwrap();
+        assert_eq!(composition_categories(None).len(), counts.len());
         for ((key, _, _), n) in COMPOSITION_CATEGORIES.iter().zip(counts) {
             let frac = f[key].as_f64().unwrap_or_else(|| panic!("{key} in stats"));
             assert!(
@@ -508,5 +701,115 @@ mod tests {
         assert_eq!(v["data"]["a"]["mature_mirna"], 500);
         assert_eq!(v["data"]["a"]["too_short"], 100);
         assert_eq!(v["data"]["a"]["adapter_dimer"], 50);
+        assert_eq!(v["pconfig"]["id"], "mirq_composition_plot");
+        assert!(ncrna_general_stats(&run(Some("A"), vec![])).is_none());
+    }
+
+    /// Sample `a` of [`sample`] with 120 of its 200 unassigned reads on
+    /// ncRNAs: 70 tRNA, 0 YRNA, 40 rRNA (in that class order), 10 antisense.
+    fn ncrna_run() -> RunStats {
+        let mut st = sample("a", Verdict::Pass);
+        st.unassigned = 80;
+        let class = |class: &str, reads, antisense| ClassReads {
+            class: class.into(),
+            reads,
+            antisense,
+        };
+        st.ncrna = Some(SampleNcrna {
+            classes: vec![
+                class("tRNA", 70, 4),
+                class("YRNA", 0, 6),
+                class("rRNA", 40, 0),
+            ],
+            ..Default::default()
+        });
+        let mut stats = run(Some("A"), vec![st]);
+        stats.settings.ncrna = Some(NcrnaSettings {
+            classes: ["tRNA", "YRNA", "rRNA"].map(String::from).to_vec(),
+            ..Default::default()
+        });
+        stats
+    }
+
+    #[test]
+    fn with_ncrna_the_composition_has_a_category_per_class_and_still_sums() {
+        let stats = ncrna_run();
+        let st = &stats.samples[0];
+        let classes = ncrna_classes(&stats);
+        let categories = composition_categories(classes);
+        let keys: Vec<&str> = categories.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "mature_mirna",
+                "hairpin_only",
+                "ncrna_tRNA",
+                "ncrna_YRNA",
+                "ncrna_rRNA",
+                "ncrna_antisense",
+                "unassigned",
+                "adapter_dimer",
+                "too_short",
+                "too_long",
+                "no_adapter",
+                "umi_missing"
+            ]
+        );
+        let colours: std::collections::HashSet<&str> =
+            categories.iter().map(|c| c.colour.as_str()).collect();
+        assert_eq!(colours.len(), categories.len(), "colours repeat");
+        // sixteen classes still take colours of their own
+        let many: Vec<String> = (0..NCRNA_COLOURS.len()).map(|i| format!("c{i}")).collect();
+        let all = composition_categories(Some(&many));
+        let colours: std::collections::HashSet<&str> =
+            all.iter().map(|c| c.colour.as_str()).collect();
+        assert_eq!(colours.len(), all.len(), "colours repeat");
+        let counts = composition_counts(st, classes);
+        assert_eq!(counts, [500, 30, 70, 0, 40, 10, 80, 50, 100, 20, 100, 0]);
+        assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
+        // the same figures as stats.json's fractions
+        let f = crate::output::qc::composition(st);
+        let shares: Vec<f64> = f.ncrna.iter().map(|c| c.fraction).collect();
+        assert_eq!(shares, [0.07, 0.0, 0.04]);
+        assert_eq!(f.ncrna_antisense, Some(0.01));
+        let v = parse(&composition(&stats));
+        assert_eq!(v["id"], "mirq_composition_ncrna");
+        assert_eq!(v["pconfig"]["id"], "mirq_composition_ncrna_plot");
+        assert_eq!(v["categories"]["ncrna_tRNA"]["name"], "tRNA");
+        assert_eq!(
+            v["categories"]["ncrna_antisense"]["name"],
+            "ncRNA antisense"
+        );
+        assert_eq!(v["data"]["a"]["ncrna_rRNA"], 40);
+        assert_eq!(v["data"]["a"]["unassigned"], 80);
+        // categories in plot order, whatever serde_json's map does
+        let text = composition(&stats);
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\": {{")).expect(k))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn ncrna_general_stats_give_the_class_shares() {
+        let v = parse(&ncrna_general_stats(&ncrna_run()).expect("with --ncrna"));
+        assert_eq!(v["plot_type"], "generalstats");
+        assert_eq!(v["namespace"], "mirq");
+        let a = &v["data"]["a"];
+        assert_eq!(a["pct_ncrna"], 11.0);
+        assert_eq!(a["pct_trna"], 7.0);
+        assert_eq!(a["pct_rrna"], 4.0);
+        for key in NCRNA_GENERAL_STATS_COLUMNS {
+            assert!(v["headers"].get(key).is_some(), "{key}");
+        }
+        // a run without an rRNA class has no rRNA share
+        let mut stats = ncrna_run();
+        if let Some(n) = &mut stats.samples[0].ncrna {
+            n.classes.pop();
+        }
+        let v = parse(&ncrna_general_stats(&stats).unwrap());
+        assert!(v["data"]["a"].get("pct_rrna").is_none());
+        assert_eq!(v["data"]["a"]["pct_ncrna"], 7.0);
     }
 }

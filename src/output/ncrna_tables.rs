@@ -15,6 +15,7 @@ use std::io::Write;
 use crate::count::ncrna::{NcrnaCounts, Part, PARTS};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
+use crate::output::report::NcrnaGroups;
 use crate::output::stats::{ClassReads, SampleNcrna};
 use crate::output::{format_count, write_matrix};
 
@@ -76,6 +77,24 @@ pub fn write_features(
         &columns,
         format_count,
     )
+}
+
+/// `ncrna_features.tsv`'s `all` rows, unrounded (what the report shows).
+pub fn groups(reference: &NcrnaReference, counts: &NcrnaCounts) -> NcrnaGroups {
+    let all = |col: &Vec<f64>| {
+        (0..reference.groups.len())
+            .map(|g| col[g * PARTS + Part::All as usize])
+            .collect()
+    };
+    NcrnaGroups {
+        names: reference.groups.iter().map(|g| g.name.clone()).collect(),
+        classes: reference
+            .groups
+            .iter()
+            .map(|g| reference.classes[g.class as usize].clone())
+            .collect(),
+        counts: counts.features.iter().map(all).collect(),
+    }
 }
 
 /// One sample's stats.json `ncrna` from its read counts and the reads its

@@ -2,6 +2,14 @@
 //! the insert length distribution, and a PASS / WARN / FAIL verdict with the
 //! rule behind it.
 //!
+//! Composition ([`composition`]): every read read in one class, as a
+//! fraction (they sum to 1): mature miRNA, hairpin only, unassigned insert,
+//! adapter dimer, too short, too long, no adapter, no whole UMI. With
+//! `--ncrna`, the reads on ncRNAs are out of *unassigned* (no hit on a miRNA
+//! nor on an ncRNA): `ncrna` gives each class's share (sense reads, every
+//! class of the run in its order) and `ncrna_antisense` the share of reads
+//! on ncRNAs antisense only, which count for no class.
+//!
 //! Verdict rules (the first FAIL rule that fires makes FAIL, else any WARN
 //! rule makes WARN; every rule that fired is listed):
 //! - FAIL: fewer than [`FAIL_MIN_MIRNA_READS`] reads assigned to mature miRNAs;
@@ -12,6 +20,10 @@
 //!   transcriptome); under 20% of the counted inserts assigned to miRNAs;
 //!   adapter dimers over 20% of reads; low-complexity inserts over 10% of
 //!   counted inserts; mean base quality under 25.
+//!
+//! No rule reads the ncRNA classes or the unassigned reads. With `--ncrna`,
+//! the reads an ncRNA takes from miRNAs (it explains them strictly better)
+//! are not miRNA reads for the rules either, as in the count tables.
 
 use crate::output::stats::{ClassShare, Composition, SampleStats, Verdict};
 
@@ -121,6 +133,59 @@ pub fn write_lengths(out: &mut impl std::io::Write, lengths: &[u64]) -> std::io:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::stats::{ClassReads, SampleNcrna};
+
+    #[test]
+    fn composition_with_ncrna_classes_sums_to_one() {
+        let mut st = SampleStats {
+            reads_in: 1000,
+            adapter_found: 900,
+            no_adapter: 100,
+            too_short: 150,
+            adapter_dimers: 50,
+            too_long: 20,
+            assigned_mature: 500,
+            hairpin_only: 30,
+            unassigned: 80,
+            ..Default::default()
+        };
+        let without = composition(&st);
+        assert!(without.ncrna.is_empty() && without.ncrna_antisense.is_none());
+        st.ncrna = Some(SampleNcrna {
+            classes: vec![
+                ClassReads {
+                    class: "tRNA".into(),
+                    reads: 100,
+                    antisense: 5,
+                },
+                ClassReads {
+                    class: "rRNA".into(),
+                    reads: 10,
+                    antisense: 5,
+                },
+            ],
+            ..Default::default()
+        });
+        let c = composition(&st);
+        let classes: Vec<(&str, f64)> = c
+            .ncrna
+            .iter()
+            .map(|s| (s.class.as_str(), s.fraction))
+            .collect();
+        assert_eq!(classes, [("tRNA", 0.1), ("rRNA", 0.01)]);
+        assert_eq!(c.ncrna_antisense, Some(0.01));
+        let sum = c.mature_mirna
+            + c.hairpin_only
+            + c.unassigned
+            + classes.iter().map(|c| c.1).sum::<f64>()
+            + c.ncrna_antisense.unwrap()
+            + c.adapter_dimer
+            + c.too_short
+            + c.too_long
+            + c.no_adapter
+            + c.umi_missing;
+        assert!((sum - 1.0).abs() < 1e-12, "{sum}");
+    }
 
     #[test]
     fn verdicts_name_their_rule() {

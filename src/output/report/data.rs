@@ -24,35 +24,77 @@ pub struct ReportInput {
     /// isomirs.tsv summed over miRNAs: per variant class, reads per sample
     /// (None when the run wrote no isomirs.tsv: no hairpins).
     pub isomir_classes: Option<Vec<(String, Vec<u64>)>>,
+    /// ncrna_features.tsv's `all` rows (None when the run wrote no
+    /// ncrna_features.tsv: no `--ncrna`).
+    pub ncrna_groups: Option<NcrnaGroups>,
+}
+
+/// The feature groups of `ncrna_features.tsv` (its `part` `all` rows).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NcrnaGroups {
+    /// Group names (`tRNA-Gly-GCC`), in the table's order.
+    pub names: Vec<String>,
+    /// Each group's class.
+    pub classes: Vec<String>,
+    /// One column per sample, one value per group (reads, or molecules
+    /// with `--dedup`).
+    pub counts: Vec<Vec<f64>>,
+}
+
+impl NcrnaGroups {
+    /// The groups of `class`: their names, and one column per sample.
+    pub fn of_class(&self, class: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+        let rows: Vec<usize> = (0..self.names.len())
+            .filter(|&r| self.classes[r] == class)
+            .collect();
+        let names = rows.iter().map(|&r| self.names[r].clone()).collect();
+        let counts = self
+            .counts
+            .iter()
+            .map(|col| rows.iter().map(|&r| col[r]).collect())
+            .collect();
+        (names, counts)
+    }
+}
+
+/// Counts as the tables print them (read back, so that `mirq report` on
+/// the directory gives the same report).
+fn printed(counts: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    counts
+        .iter()
+        .map(|col| {
+            col.iter()
+                .map(|&c| crate::output::format_count(c).parse().unwrap_or(c))
+                .collect()
+        })
+        .collect()
 }
 
 impl ReportInput {
     /// The input of a run that is being written: `stats_json` is the text
-    /// of its stats.json, `counts` the values of mature_counts.tsv (read
-    /// back as printed, so that `mirq report` on the directory gives the
-    /// same report).
+    /// of its stats.json, `counts` the values of mature_counts.tsv and
+    /// `ncrna_groups` those of ncrna_features.tsv (both read back as
+    /// printed, so that `mirq report` on the directory gives the same
+    /// report).
     pub fn from_run(
         stats_json: &str,
         mirnas: Vec<String>,
         counts: &[Vec<f64>],
         isomir_classes: Option<Vec<(String, Vec<u64>)>>,
+        ncrna_groups: Option<NcrnaGroups>,
     ) -> Result<Self> {
         let stats: Value =
             serde_json::from_str(stats_json).map_err(|e| parse_error("stats.json", e))?;
-        let printed = counts
-            .iter()
-            .map(|col| {
-                col.iter()
-                    .map(|&c| crate::output::format_count(c).parse().unwrap_or(c))
-                    .collect()
-            })
-            .collect();
         Ok(Self {
             samples: samples_of(&stats, Path::new("stats.json"))?,
             stats,
             mirnas,
-            counts: printed,
+            counts: printed(counts),
             isomir_classes,
+            ncrna_groups: ncrna_groups.map(|g| NcrnaGroups {
+                counts: printed(&g.counts),
+                ..g
+            }),
         })
     }
 
@@ -66,15 +108,15 @@ impl ReportInput {
         let names: Vec<String> = samples.iter().map(|s| s.sample.clone()).collect();
         let counts_path = dir.join("mature_counts.tsv");
         let (mirnas, rows) = read_table(&counts_path, 1, &names)?;
-        let mut counts = vec![Vec::with_capacity(rows.len()); names.len()];
-        for row in rows {
-            for (col, v) in counts.iter_mut().zip(row) {
-                col.push(v);
-            }
-        }
         let isomirs_path = dir.join("isomirs.tsv");
         let isomir_classes = if isomirs_path.exists() {
             Some(read_isomir_classes(&isomirs_path, &names)?)
+        } else {
+            None
+        };
+        let features_path = dir.join(crate::output::ncrna_tables::FEATURES);
+        let ncrna_groups = if features_path.exists() {
+            Some(read_ncrna_groups(&features_path, &names)?)
         } else {
             None
         };
@@ -82,8 +124,9 @@ impl ReportInput {
             stats,
             samples,
             mirnas,
-            counts,
+            counts: columns(rows, names.len()),
             isomir_classes,
+            ncrna_groups,
         })
     }
 
@@ -91,6 +134,48 @@ impl ReportInput {
     pub fn sample_names(&self) -> Vec<String> {
         self.samples.iter().map(|s| s.sample.clone()).collect()
     }
+
+    /// The run's ncRNA classes, in its order (None: a run without
+    /// `--ncrna`).
+    pub fn ncrna_classes(&self) -> Option<Vec<String>> {
+        let classes = self.stats["settings"]["ncrna"]["classes"].as_array()?;
+        Some(
+            classes
+                .iter()
+                .filter_map(|c| c.as_str().map(String::from))
+                .collect(),
+        )
+    }
+}
+
+/// Table rows (one value per sample each) as one column per sample.
+fn columns(rows: Vec<Vec<f64>>, samples: usize) -> Vec<Vec<f64>> {
+    let mut cols = vec![Vec::with_capacity(rows.len()); samples];
+    for row in rows {
+        for (col, v) in cols.iter_mut().zip(row) {
+            col.push(v);
+        }
+    }
+    cols
+}
+
+/// ncrna_features.tsv (`feature`, `class`, `part`, one column per sample):
+/// its `all` rows.
+fn read_ncrna_groups(path: &Path, samples: &[String]) -> Result<NcrnaGroups> {
+    let (keys, rows) = read_table(path, 3, samples)?;
+    let mut groups = NcrnaGroups::default();
+    let mut kept = Vec::new();
+    for (key, row) in keys.iter().zip(rows) {
+        let mut fields = key.split('\t');
+        let (name, class, part) = (fields.next(), fields.next(), fields.next());
+        if let (Some(name), Some(class), Some("all")) = (name, class, part) {
+            groups.names.push(name.to_string());
+            groups.classes.push(class.to_string());
+            kept.push(row);
+        }
+    }
+    groups.counts = columns(kept, samples.len());
+    Ok(groups)
 }
 
 /// Every variant class of [`VARIANT_CLASSES`], in that order, with its
@@ -403,6 +488,42 @@ mod tests {
         assert_eq!(names, ["b", "a"]);
         assert_eq!(rows[0], [75.0, 25.0]);
         assert_eq!(rows[1], [50.0, 50.0]);
+    }
+
+    #[test]
+    fn ncrna_groups_of_a_class_keep_table_order_and_columns() {
+        let groups = NcrnaGroups {
+            names: ["tRNA-Gly-GCC", "U2", "tRNA-Glu-CTC"]
+                .map(String::from)
+                .to_vec(),
+            classes: ["tRNA", "snRNA", "tRNA"].map(String::from).to_vec(),
+            counts: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.5]],
+        };
+        let (names, counts) = groups.of_class("tRNA");
+        assert_eq!(names, ["tRNA-Gly-GCC", "tRNA-Glu-CTC"]);
+        assert_eq!(counts, [vec![1.0, 3.0], vec![4.0, 6.5]]);
+        let (names, counts) = groups.of_class("rRNA");
+        assert!(names.is_empty());
+        assert_eq!(counts, [Vec::<f64>::new(), Vec::new()]);
+    }
+
+    #[test]
+    fn ncrna_features_give_their_all_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ncrna_features.tsv");
+        std::fs::write(
+            &path,
+            "feature\tclass\tpart\ta\tb\n\
+             tRNA-Gly-GCC\ttRNA\tall\t3.5\t1\n\
+             tRNA-Gly-GCC\ttRNA\t5p_half\t3.5\t0\n\
+             U2\tsnRNA\tall\t0\t7\n",
+        )
+        .unwrap();
+        let samples = ["a", "b"].map(String::from);
+        let groups = read_ncrna_groups(&path, &samples).unwrap();
+        assert_eq!(groups.names, ["tRNA-Gly-GCC", "U2"]);
+        assert_eq!(groups.classes, ["tRNA", "snRNA"]);
+        assert_eq!(groups.counts, [vec![3.5, 0.0], vec![1.0, 7.0]]);
     }
 
     #[test]

@@ -39,6 +39,36 @@ pub const OKABE_ITO: [RGBColor; 8] = [
     RGBColor(0x00, 0x00, 0x00), // black
 ];
 
+/// Colours of RNA classes (`--ncrna`), in the run's class order (then again
+/// from the first): Paul Tol's muted scheme, also legible for colour-blind
+/// eyes, largest classes first in the most distinct colours.
+pub const CLASS_COLOURS: [RGBColor; 9] = [
+    RGBColor(0x33, 0x22, 0x88), // indigo
+    RGBColor(0xCC, 0x66, 0x77), // rose
+    RGBColor(0xDD, 0xCC, 0x77), // sand
+    RGBColor(0x88, 0x22, 0x55), // wine
+    RGBColor(0x88, 0xCC, 0xEE), // cyan
+    RGBColor(0x44, 0xAA, 0x99), // teal
+    RGBColor(0x99, 0x99, 0x33), // olive
+    RGBColor(0xAA, 0x44, 0x99), // purple
+    RGBColor(0x11, 0x77, 0x33), // green
+];
+
+/// The colour of the `i`-th RNA class: [`CLASS_COLOURS`], then the same
+/// mixed half with white, then again from the first.
+pub fn class_colour(i: usize) -> RGBColor {
+    let RGBColor(r, g, b) = CLASS_COLOURS[i % CLASS_COLOURS.len()];
+    if (i / CLASS_COLOURS.len()) % 2 == 0 {
+        RGBColor(r, g, b)
+    } else {
+        let tint = |c: u8| ((c as u16 + 255) / 2) as u8;
+        RGBColor(tint(r), tint(g), tint(b))
+    }
+}
+
+/// Reads on ncRNAs antisense only (beside the unassigned grey).
+pub const DARK_GREY: RGBColor = RGBColor(0x77, 0x77, 0x77);
+
 /// Grey for what is no category (no value, unassigned).
 pub const GREY: RGBColor = RGBColor(0xBB, 0xBB, 0xBB);
 /// Grid lines.
@@ -48,6 +78,8 @@ const GRID: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
 const WIDTH: u32 = 1100;
 /// Width of the legend column on the right of a figure.
 const LEGEND: u32 = 190;
+/// The widest a legend column grows for long names (longer ones are cut).
+const LEGEND_MAX: u32 = 320;
 
 /// Draws one SVG of `size` through `draw`; a failure names `figure`.
 fn svg(
@@ -151,6 +183,33 @@ fn legend(area: &Area, title: &str, entries: &[(String, RGBColor)]) -> Drawn {
     Ok(())
 }
 
+/// Room for a name in a legend column of `width` (right of its swatch).
+fn legend_room(width: u32) -> u32 {
+    width.saturating_sub(34)
+}
+
+/// `text`, cut to `room` pixels at `px` (with an ellipsis) when longer.
+fn fit(text: &str, room: u32, px: f64) -> String {
+    if text_width(text, px) <= room {
+        return text.to_string();
+    }
+    let keep = (room as f64 / (px * 0.58)).floor() as usize;
+    let mut cut: String = text.chars().take(keep.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Width of a legend column for `names`: [`LEGEND`], wider for longer
+/// names, up to [`LEGEND_MAX`].
+fn legend_width<'a>(names: impl IntoIterator<Item = &'a str>) -> u32 {
+    let longest = names
+        .into_iter()
+        .map(|n| text_width(n, 12.0))
+        .max()
+        .unwrap_or(0);
+    (longest + 40).clamp(LEGEND, LEGEND_MAX)
+}
+
 /// One stacked-bar category: its name, colour, and each sample's share (%).
 pub struct Stack {
     /// Legend name.
@@ -161,7 +220,8 @@ pub struct Stack {
     pub values: Vec<f64>,
 }
 
-/// Horizontal stacked bars, one per sample (rows top to bottom), x in %.
+/// Horizontal stacked bars, one per sample (rows top to bottom), x in %;
+/// the legend column widens for long category names (and cuts the longest).
 pub fn stacked_bars(
     figure: &'static str,
     samples: &[String],
@@ -172,8 +232,9 @@ pub fn stacked_bars(
     let (row, px) = (row_height(n), row_font(n));
     let height = 30 + n as u32 * row + 60;
     let legend_rows = 40 + 20 * stacks.len() as u32;
+    let legend_w = legend_width(stacks.iter().map(|s| s.name.as_str()));
     svg(figure, (WIDTH, height.max(legend_rows)), |root| {
-        let (plot, side) = root.split_horizontally(WIDTH - LEGEND);
+        let (plot, side) = root.split_horizontally(WIDTH - legend_w);
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(16)
             .margin_right(24)
@@ -203,8 +264,11 @@ pub fn stacked_bars(
                 .collect();
             chart.draw_series(bars)?;
         }
-        let entries: Vec<(String, RGBColor)> =
-            stacks.iter().map(|s| (s.name.clone(), s.colour)).collect();
+        let room = legend_room(legend_w);
+        let entries: Vec<(String, RGBColor)> = stacks
+            .iter()
+            .map(|s| (fit(&s.name, room, 12.0), s.colour))
+            .collect();
         legend(&side, "", &entries)
     })
 }
@@ -596,6 +660,32 @@ fn place_labels(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_colours_do_not_repeat_for_twice_the_palette() {
+        let n = 2 * CLASS_COLOURS.len();
+        let colours: std::collections::HashSet<(u8, u8, u8)> = (0..n)
+            .map(|i| {
+                let RGBColor(r, g, b) = class_colour(i);
+                (r, g, b)
+            })
+            .collect();
+        assert_eq!(colours.len(), n);
+        assert_eq!(class_colour(0), CLASS_COLOURS[0]);
+        assert_eq!(class_colour(2 * CLASS_COLOURS.len()), CLASS_COLOURS[0]);
+    }
+
+    #[test]
+    fn long_legend_names_widen_the_column_then_are_cut() {
+        assert_eq!(legend_width(["Mature miRNA", "Unassigned insert"]), LEGEND);
+        let long = "compare_mirtrace_tRNAdb_tRNA";
+        let w = legend_width([long]);
+        assert!(w > LEGEND && w <= LEGEND_MAX, "{w}");
+        assert_eq!(fit(long, legend_room(w), 12.0), long);
+        assert_eq!(legend_width(["x".repeat(200).as_str()]), LEGEND_MAX);
+        let cut = fit(&"x".repeat(200), 100, 12.0);
+        assert!(cut.ends_with('…') && text_width(&cut, 12.0) <= 100, "{cut}");
+    }
 
     #[test]
     fn viridis_runs_from_purple_to_yellow() {

@@ -6,33 +6,40 @@
 //! samples with their QC verdicts and the rules behind them, and six
 //! figures as inline SVG drawn with plotters ([`figures`]): read
 //! composition, insert lengths, the top 20 miRNAs, isomiR classes,
-//! sample–sample correlation and PCA of log CPM.
+//! sample–sample correlation and PCA of log CPM. A run with `--ncrna` has
+//! its reads on ncRNAs by class in the composition, and two figures more
+//! after it ([`NCRNA_FIGURE_IDS`]): the ncRNA classes per sample and the
+//! top 20 tRNA isoacceptors.
 //!
 //! It is made from the files of the directory only (stats.json,
-//! mature_counts.tsv, isomirs.tsv; the insert lengths of
-//! `qc/<sample>.length.tsv` are those of stats.json), so `mirq report DIR`
-//! rebuilds the page a run wrote, byte for byte.
+//! mature_counts.tsv, isomirs.tsv, ncrna_features.tsv; the insert lengths
+//! of `qc/<sample>.length.tsv` are those of stats.json), so `mirq report
+//! DIR` rebuilds the page a run wrote, byte for byte.
 
 mod data;
 pub mod figures;
+mod ncrna;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, Pca, ReportInput};
+pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, NcrnaGroups, Pca, ReportInput};
 
 use crate::error::{Error, Result};
 use crate::numbers::thousands;
-use crate::output::stats::{RunSettings, SampleStats};
+use crate::output::stats::{Composition, RunSettings, SampleStats};
 use crate::output::StagedOutputs;
-use figures::{Heatmap, Stack, GREY, OKABE_ITO};
+use figures::{Heatmap, Stack, DARK_GREY, GREY, OKABE_ITO};
+pub use ncrna::NCRNA_FIGURE_IDS;
+use plotters::style::RGBColor;
 
 /// The report's file name in an output directory.
 pub const FILE_NAME: &str = "report.html";
 
-/// Element ids of the six figures, in page order.
+/// Element ids of the six figures every page has, in page order (with
+/// `--ncrna`, [`NCRNA_FIGURE_IDS`] follow the first).
 pub const FIGURE_IDS: [&str; 6] = [
     "fig-composition",
     "fig-lengths",
@@ -70,32 +77,43 @@ pub fn render(input: &ReportInput) -> Result<String> {
     let mut html = String::with_capacity(1 << 16);
     let n = input.samples.len();
     let species = input.stats["reference"]["species"].as_str().unwrap_or("?");
+    let ncrna = input.ncrna_classes();
     html.push_str(HEAD);
     let _ = write!(
         html,
         "<header><h1>mirq report</h1><p>{n} sample{} · species {} · mirq {}</p></header>\n\
          <nav><a href=\"#run\">Run</a> <a href=\"#samples\">Samples</a> \
-         <a href=\"#fig-composition\">Composition</a> <a href=\"#fig-lengths\">Lengths</a> \
+         <a href=\"#fig-composition\">Composition</a> {}<a href=\"#fig-lengths\">Lengths</a> \
          <a href=\"#fig-top-mirnas\">Top miRNAs</a> <a href=\"#fig-isomirs\">isomiRs</a> \
          <a href=\"#fig-correlation\">Correlation</a> <a href=\"#fig-pca\">PCA</a></nav>\n",
         if n == 1 { "" } else { "s" },
         esc(species),
         esc(input.stats["mirq_version"].as_str().unwrap_or("?")),
+        if ncrna.is_some() {
+            "<a href=\"#fig-ncrna-classes\">ncRNA classes</a> <a href=\"#fig-trnas\">tRNAs</a> "
+        } else {
+            ""
+        },
     );
     run_summary(&mut html, &input.stats);
     let settings: RunSettings =
         serde_json::from_value(input.stats["settings"].clone()).unwrap_or_default();
     sample_table(&mut html, &input.samples, &settings);
     html.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
-    let figures = [
-        composition(input)?,
+    let mut figures = vec![(FIGURE_IDS[0], composition(input)?)];
+    if let Some(classes) = &ncrna {
+        figures.push((NCRNA_FIGURE_IDS[0], ncrna::classes(input, classes)?));
+        figures.push((NCRNA_FIGURE_IDS[1], ncrna::trnas(input)?));
+    }
+    let rest = [
         lengths(input)?,
         top_mirnas(input)?,
         isomirs(input)?,
         correlation(input)?,
         pca(input)?,
     ];
-    for (id, (title, note, body)) in FIGURE_IDS.iter().zip(figures) {
+    figures.extend(FIGURE_IDS[1..].iter().copied().zip(rest));
+    for (id, (title, note, body)) in figures {
         let _ = write!(
             html,
             "<figure id=\"{id}\"><h3>{title}</h3><p class=\"note\">{note}</p>\n{}</figure>\n",
@@ -206,6 +224,10 @@ fn run_summary(html: &mut String, stats: &Value) {
     add("Mature FASTA", text(&r["mature"]));
     add("Hairpin FASTA", text(&r["hairpin"]));
     add("Reference fingerprint", text(&r["fingerprint"]));
+    if let Some((reference, files)) = ncrna_reference(&stats["settings"]["ncrna"]) {
+        add("ncRNA reference", reference);
+        add("ncRNA FASTA", files);
+    }
     let mut engine = text(&stats["engine"]);
     if let Some(name) = stats["gpu_adapter"]["name"].as_str() {
         engine = format!("{engine} ({name})");
@@ -223,6 +245,7 @@ fn run_summary(html: &mut String, stats: &Value) {
     if let Value::Object(settings) = &stats["settings"] {
         let list: Vec<String> = settings
             .iter()
+            .filter(|(k, _)| *k != "ncrna")
             .map(|(k, v)| format!("{k} {}", text(v)))
             .collect();
         add("Settings", list.join(" · "));
@@ -237,6 +260,23 @@ fn run_summary(html: &mut String, stats: &Value) {
         let _ = writeln!(html, "<tr><th>{k}</th><td>{v}</td></tr>");
     }
     html.push_str("</table>\n</section>\n");
+}
+
+/// The run summary's lines on the ncRNA reference of `settings.ncrna`
+/// (none without `--ncrna`): classes, features and rule; the files.
+fn ncrna_reference(ncrna: &Value) -> Option<(String, String)> {
+    let classes = ncrna["classes"].as_array()?;
+    let reference = format!(
+        "{} classes ({}), {} features in {} groups; a read on a miRNA and an ncRNA goes by \
+         precedence {}; fingerprint {}",
+        classes.len(),
+        classes.iter().map(text).collect::<Vec<_>>().join(", "),
+        text(&ncrna["features"]),
+        text(&ncrna["groups"]),
+        text(&ncrna["precedence"]),
+        text(&ncrna["fingerprint"]),
+    );
+    Some((reference, text(&ncrna["files"])))
 }
 
 /// `read_trim_collapse 1.2 · align 0.3 · …`.
@@ -309,33 +349,20 @@ fn sample_table(html: &mut String, samples: &[SampleStats], settings: &RunSettin
     );
 }
 
-/// Read composition: stacked bars.
+/// Read composition: stacked bars; with `--ncrna`, the reads on ncRNAs by
+/// class, out of the unassigned ones.
 fn composition(input: &ReportInput) -> Result<Figure> {
-    type Part = fn(&crate::output::stats::Composition) -> f64;
-    let parts: [(&str, RgbIndex, Part); 8] = [
-        ("Mature miRNA", RgbIndex::Okabe(2), |c| c.mature_mirna),
-        ("Hairpin only", RgbIndex::Okabe(1), |c| c.hairpin_only),
-        ("Unassigned insert", RgbIndex::Grey, |c| c.unassigned),
-        ("Too short", RgbIndex::Okabe(0), |c| c.too_short),
-        ("Adapter dimer", RgbIndex::Okabe(5), |c| c.adapter_dimer),
-        ("Too long", RgbIndex::Okabe(6), |c| c.too_long),
-        ("No adapter", RgbIndex::Okabe(4), |c| c.no_adapter),
-        ("No whole UMI", RgbIndex::Okabe(3), |c| c.umi_missing),
-    ];
-    let stacks: Vec<Stack> = parts
-        .iter()
-        .map(|(name, colour, part)| Stack {
-            name: name.to_string(),
-            colour: colour.rgb(),
-            values: input
-                .samples
-                .iter()
-                .map(|s| 100.0 * part(&s.qc.composition))
-                .collect(),
-        })
+    let stacks: Vec<Stack> = composition_stacks(input)
+        .into_iter()
         .filter(|s| s.values.iter().any(|&v| v > 0.0))
         .collect();
-    let note = "What became of each sample's reads, as % of the reads read.".to_string();
+    let mut note = "What became of each sample's reads, as % of the reads read.".to_string();
+    if input.ncrna_classes().is_some() {
+        note.push_str(
+            " Reads on ncRNAs (--ncrna) by class, those on ncRNAs antisense only apart; \
+             classes with no read are left out.",
+        );
+    }
     let body = if input.samples.is_empty() {
         None
     } else {
@@ -347,6 +374,53 @@ fn composition(input: &ReportInput) -> Result<Figure> {
         )?)
     };
     Ok(("Read composition", note, body))
+}
+
+/// Every part of the composition bars, in stacking order (the ncRNA
+/// classes, with `--ncrna`, after *Hairpin only*).
+fn composition_stacks(input: &ReportInput) -> Vec<Stack> {
+    type Part = fn(&Composition) -> f64;
+    let parts: [(&str, RgbIndex, Part); 8] = [
+        ("Mature miRNA", RgbIndex::Okabe(2), |c| c.mature_mirna),
+        ("Hairpin only", RgbIndex::Okabe(1), |c| c.hairpin_only),
+        ("Unassigned insert", RgbIndex::Grey, |c| c.unassigned),
+        ("Too short", RgbIndex::Okabe(0), |c| c.too_short),
+        ("Adapter dimer", RgbIndex::Okabe(5), |c| c.adapter_dimer),
+        ("Too long", RgbIndex::Okabe(6), |c| c.too_long),
+        ("No adapter", RgbIndex::Okabe(4), |c| c.no_adapter),
+        ("No whole UMI", RgbIndex::Okabe(3), |c| c.umi_missing),
+    ];
+    let stack = |name: &str, colour: RGBColor, part: &dyn Fn(&Composition) -> f64| Stack {
+        name: name.to_string(),
+        colour,
+        values: input
+            .samples
+            .iter()
+            .map(|s| 100.0 * part(&s.qc.composition))
+            .collect(),
+    };
+    let mut stacks: Vec<Stack> = parts
+        .iter()
+        .map(|(name, colour, part)| stack(name, colour.rgb(), part))
+        .collect();
+    if let Some(classes) = input.ncrna_classes() {
+        let share = |c: &Composition, class: &str| {
+            c.ncrna
+                .iter()
+                .find(|s| s.class == class)
+                .map_or(0.0, |s| s.fraction)
+        };
+        let mut ncrna: Vec<Stack> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, class)| stack(class, figures::class_colour(i), &|c| share(c, class)))
+            .collect();
+        ncrna.push(stack("ncRNA antisense", DARK_GREY, &|c| {
+            c.ncrna_antisense.unwrap_or(0.0)
+        }));
+        stacks.splice(2..2, ncrna);
+    }
+    stacks
 }
 
 /// A colour of the palette, by name.
