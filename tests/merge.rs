@@ -35,30 +35,10 @@ fn merge_with(dirs: &[&Path], out: &Path, extra: &[&str]) -> std::process::Outpu
         .unwrap()
 }
 
-/// The classes of the human ncRNA set, one file each (not the directory:
-/// it also holds a tRNA set kept for comparisons).
-const NCRNA_CLASSES: [&str; 10] = [
-    "tRNA",
-    "rRNA",
-    "snRNA",
-    "snoRNA",
-    "YRNA",
-    "7SK",
-    "7SL_SRP",
-    "vaultRNA",
-    "misc_other",
-    "artifact",
-];
-
-/// `--ncrna FILE` for each of [`NCRNA_CLASSES`].
-fn ncrna_args(shared: &Path) -> Vec<String> {
-    NCRNA_CLASSES
-        .iter()
-        .flat_map(|c| {
-            let file = shared.join(format!("data/ncrna/hsa/{c}.fa"));
-            ["--ncrna".to_string(), file.display().to_string()]
-        })
-        .collect()
+/// `--ncrna FILE` for each class file of the human ncRNA set (not the
+/// directory: it also holds a tRNA set kept for comparisons).
+fn ncrna_args(shared: &Path) -> Vec<std::ffi::OsString> {
+    common::ncrna_args(shared, "hsa")
 }
 
 /// Every output but stats.json and report.html (whose timings and engine
@@ -156,7 +136,10 @@ fn per_sample_ncrna_runs_merge_into_the_joint_run() {
     let Some(shared) = common::shared() else {
         return;
     };
-    let ncrna = ncrna_args(&shared);
+    let ncrna: Vec<String> = ncrna_args(&shared)
+        .into_iter()
+        .map(|a| a.into_string().expect("UTF-8 path"))
+        .collect();
     let args: Vec<&str> = ncrna.iter().map(String::as_str).collect();
     let (dir, singles, merged) = scatter_gather(&args).unwrap();
     let (_, rows) = common::read_table(&merged.join("ncrna_counts.tsv"));

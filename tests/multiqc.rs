@@ -397,7 +397,14 @@ fn ncrna_categories_plotted(plot: &Value, stats: &Value) {
     let at = |name: &str| cats.iter().position(|c| *c == name);
     let (hairpin, unassigned) = (at("Hairpin only"), at("Unassigned insert"));
     let mut last = hairpin.expect("Hairpin only");
-    for class in NCRNA_CLASSES {
+    // the run's class order (precedence), as stats.json records it
+    let order: Vec<&str> = stats["settings"]["ncrna"]["classes"]
+        .as_array()
+        .expect("settings.ncrna.classes")
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for class in order {
         let reads: u64 = stats["samples"]
             .as_array()
             .unwrap()
