@@ -17,6 +17,7 @@
 pub mod cpu;
 pub mod gpu;
 pub mod index;
+pub mod scan;
 pub mod select;
 pub mod targets;
 

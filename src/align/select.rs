@@ -142,6 +142,32 @@ impl Alignment {
             None => CpuEngine.prepare(targets, params),
         }
     }
+
+    /// Best hits of `n` inserts (`insert(i)`, ASCII bases) on another
+    /// reference, with the engine that aligned the run; on the CPU, few
+    /// inserts against a large reference without pads are scanned for
+    /// ([`super::scan`]) rather than indexed. Either way, the same hits.
+    pub fn align_another<'a>(
+        &self,
+        targets: &TargetSet,
+        params: &AlignParams,
+        n: usize,
+        insert: impl Fn(usize) -> &'a [u8] + Sync,
+        slice: usize,
+    ) -> Result<FlatHits> {
+        if self.gpu.is_none() && super::scan::worthwhile(targets.text.len(), n) {
+            let encoded = EncodedSlice::encode(n, &insert);
+            if let Some(found) = super::scan::align_few(targets, &encoded.views(), params) {
+                let mut hits = FlatHits::default();
+                for h in &found {
+                    hits.push(h);
+                }
+                return Ok(hits);
+            }
+        }
+        let prepared = self.prepare_same(targets, params)?;
+        super::align_all(prepared.as_ref(), n, insert, slice)
+    }
 }
 
 /// Takes the GPU engine for `--engine gpu`, with advice when it cannot run.

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::align::gpu::GpuEngine;
 use crate::align::select::{align_table, Alignment, EngineChoice};
-use crate::align::{align_all, AlignParams, FlatHits, TargetSet};
+use crate::align::{AlignParams, FlatHits, TargetSet};
 use crate::count::ncrna::{needs_ncrna, MirnaSide, Precedence};
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
@@ -385,9 +385,9 @@ fn align_ncrna(
         })
         .collect();
     let bar = progress.stage("aligning to ncRNAs", candidates.len() as u64);
-    let prepared = alignment.prepare_same(targets, &opts.params)?;
-    let found = align_all(
-        prepared.as_ref(),
+    let found = alignment.align_another(
+        targets,
+        &opts.params,
         candidates.len(),
         |i| {
             if i % 4096 == 0 {
