@@ -162,7 +162,10 @@ fn nf_core_meta_schema_rejects_broken_meta_yml() {
                 .remove("description");
         }),
         ("input element of an unknown type", |m| {
-            m["input"][3][0]["species"]["type"] = json!("str")
+            m["input"][4][0]["species"]
+                .as_object_mut()
+                .expect("the species input")
+                .insert("type".into(), json!("str"));
         }),
         ("topic element of an unknown type", |m| {
             m["topics"]["versions"][0][2]["mirq --version | cut -d ' ' -f 2"]["type"] =
