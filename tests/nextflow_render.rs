@@ -405,13 +405,20 @@ impl Module {
 
     /// Input names in declaration order (`meta`, `reads`, `mature`, ...).
     fn inputs(&self) -> Vec<String> {
-        let mut names = Vec::new();
+        self.input_channels().into_iter().flatten().collect()
+    }
+
+    /// Input names by channel (one declaration each), in declaration order:
+    /// `[["meta", "reads"], ["meta2", "mature"], ...]`.
+    fn input_channels(&self) -> Vec<Vec<String>> {
+        let mut channels = Vec::new();
         for line in self.section("input") {
             let line = line.trim();
             if line.is_empty() || line.starts_with("//") {
                 continue;
             }
             let line = line.strip_prefix("tuple ").unwrap_or(line);
+            let mut names = Vec::new();
             for part in line.split("),") {
                 let part = part.trim();
                 let name = if let Some(rest) = part.split_once('(') {
@@ -421,8 +428,9 @@ impl Module {
                 };
                 names.push(name.trim().to_string());
             }
+            channels.push(names);
         }
-        names
+        channels
     }
 }
 
@@ -871,6 +879,51 @@ fn meta_yml_describes_every_input_and_output() {
             assert!(!module.text.contains(absent), "{name}/main.nf has {absent}");
         }
     }
+}
+
+/// `nextflow/main.nf` (which no test runs: Nextflow is not installed here)
+/// calls each module with one argument per input channel, and gives the
+/// merge the very reference channels it gives the quant tasks: the mature,
+/// hairpin and ncRNA ones, the last made from `params.ncrna` (`[]` without).
+#[test]
+fn pipeline_gives_both_modules_their_inputs_and_the_same_references() {
+    let main =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("nextflow/main.nf"))
+            .unwrap();
+    // input (the channel's last name: reads, mature, ...) -> argument
+    let mut args_by_module = Vec::new();
+    for (name, process) in [("quant", "MIRQ_QUANT"), ("merge", "MIRQ_MERGE")] {
+        let call = format!("{process} (");
+        let (_, rest) = main
+            .split_once(&call)
+            .unwrap_or_else(|| panic!("main.nf does not call {process}"));
+        let args: Vec<String> = rest[..rest.find(')').unwrap()]
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .collect();
+        let channels = Module::load(name).input_channels();
+        assert_eq!(
+            args.len(),
+            channels.len(),
+            "{process}: {args:?} vs {channels:?}"
+        );
+        let by_input: HashMap<String, String> = channels
+            .iter()
+            .map(|c| c.last().unwrap().clone())
+            .zip(args)
+            .collect();
+        args_by_module.push(by_input);
+    }
+    for reference in ["mature", "hairpin", "ncrna"] {
+        assert_eq!(
+            args_by_module[0][reference], args_by_module[1][reference],
+            "{reference}"
+        );
+    }
+    assert_eq!(args_by_module[0]["ncrna"], "ch_ncrna");
+    assert!(main.contains("ch_ncrna = params.ncrna\n"), "ch_ncrna");
+    assert!(main.contains("file(params.ncrna, checkIfExists: true)"));
+    assert_eq!(args_by_module[0]["species"], "params.species");
 }
 
 #[test]

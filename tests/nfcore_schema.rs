@@ -333,12 +333,26 @@ fn nextflow_schema_describes_every_parameter() {
         }
     }
 
+    // with an ncRNA directory too (nf-schema checks that it exists when the
+    // pipeline starts: `format: path`, `exists`)
+    let mut with_ncrna = all.clone();
+    with_ncrna["ncrna"] = json!("reference/ncrna/hsa");
+    let errs = errors(&validator, &with_ncrna);
+    assert!(errs.is_empty(), "ncrna:\n{}", errs.join("\n"));
+    let ncrna = &schema["$defs"]["reference_options"]["properties"]["ncrna"];
+    assert_eq!(
+        (&ncrna["format"], &ncrna["exists"]),
+        (&json!("path"), &json!(true))
+    );
+
     // and broken ones do not
     for (key, value) in [
         ("protocol", json!("truseq")),
         ("species", json!("Homo sapiens")),
         ("input", json!("samples.tsv")),
         ("adapter", json!("TGG AAT")),
+        ("ncrna", json!("my ncrna")),
+        ("ncrna", json!(["tRNA.fa", "YRNA.fa"])),
     ] {
         let mut bad = all.clone();
         bad[key] = value;
