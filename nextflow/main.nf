@@ -6,6 +6,9 @@
  *   nextflow run nextflow/main.nf --input samplesheet.csv \
  *       --mature mature.fa --hairpin hairpin.fa --species hsa \
  *       --protocol illumina --outdir results
+ *   # and other small RNAs by class (tRNA.fa, rRNA.fa, YRNA.fa, ... in a
+ *   # directory): ncrna_counts.tsv and ncrna_features.tsv as well
+ *   nextflow run nextflow/main.nf ... --ncrna ncrna/hsa
  *   nextflow run nextflow/main.nf -profile test     # on ../shared/data
  *
  * Parameters: nextflow_schema.json. Samplesheet: CSV with the columns
@@ -64,8 +67,14 @@ workflow {
     ch_hairpin = params.hairpin
         ? channel.value([ [ id: file(params.hairpin).baseName ], file(params.hairpin, checkIfExists: true) ])
         : channel.value([ [:], [] ])
+    // the ncRNA reference (a directory of class FASTA files, or one file):
+    // staged for every quant task and again for the merge, which cannot
+    // read the quant tasks' copies
+    ch_ncrna = params.ncrna
+        ? channel.value([ [ id: file(params.ncrna).baseName ], file(params.ncrna, checkIfExists: true) ])
+        : channel.value([ [:], [] ])
 
-    MIRQ_QUANT ( ch_reads, ch_mature, ch_hairpin, params.species )
+    MIRQ_QUANT ( ch_reads, ch_mature, ch_hairpin, ch_ncrna, params.species )
 
     // tasks finish in any order: merge in samplesheet order, so that the
     // columns are those of one mirq quant over the samplesheet
@@ -74,7 +83,7 @@ workflow {
         .toSortedList { a, b -> sample_order.indexOf(a[0].id) <=> sample_order.indexOf(b[0].id) }
         .map { rows -> [ [ id: 'merged' ], rows.collect { it[1] }, rows.collect { it[2] } ] }
 
-    MIRQ_MERGE ( ch_quant, ch_mature, ch_hairpin )
+    MIRQ_MERGE ( ch_quant, ch_mature, ch_hairpin, ch_ncrna )
 
     // the versions topic: one line per process and tool
     channel.topic('versions')

@@ -405,13 +405,20 @@ impl Module {
 
     /// Input names in declaration order (`meta`, `reads`, `mature`, ...).
     fn inputs(&self) -> Vec<String> {
-        let mut names = Vec::new();
+        self.input_channels().into_iter().flatten().collect()
+    }
+
+    /// Input names by channel (one declaration each), in declaration order:
+    /// `[["meta", "reads"], ["meta2", "mature"], ...]`.
+    fn input_channels(&self) -> Vec<Vec<String>> {
+        let mut channels = Vec::new();
         for line in self.section("input") {
             let line = line.trim();
             if line.is_empty() || line.starts_with("//") {
                 continue;
             }
             let line = line.strip_prefix("tuple ").unwrap_or(line);
+            let mut names = Vec::new();
             for part in line.split("),") {
                 let part = part.trim();
                 let name = if let Some(rest) = part.split_once('(') {
@@ -421,8 +428,9 @@ impl Module {
                 };
                 names.push(name.trim().to_string());
             }
+            channels.push(names);
         }
-        names
+        channels
     }
 }
 
@@ -611,10 +619,13 @@ fn path_with(dir: &Path) -> String {
 }
 
 /// What the quant tasks of the tests run on: two samples of real NEXTflex
-/// runs, the second pooled from two files (lanes).
+/// runs, the second pooled from two files (lanes); no ncRNA reference unless
+/// a test gives one.
 struct Inputs {
     mature: PathBuf,
     hairpin: PathBuf,
+    /// The `ncrna` input: class FASTA files or directories of them.
+    ncrna: Vec<PathBuf>,
     samples: Vec<(&'static str, Option<&'static str>, Vec<PathBuf>)>,
 }
 
@@ -624,6 +635,7 @@ fn inputs(shared: &Path) -> Inputs {
     Inputs {
         mature: data.join("mirbase/mature_nfcore_test.fa"),
         hairpin: data.join("mirbase/hairpin_hsa.fa"),
+        ncrna: vec![],
         samples: vec![
             // (meta.id, task.ext.prefix, reads)
             (
@@ -646,6 +658,14 @@ fn inputs(shared: &Path) -> Inputs {
 /// ext.args as nextflow.config sets them for `--protocol nextflex`.
 const QUANT_ARGS: &str = "--protocol nextflex";
 
+/// Stages `files` as the module's `ncrna` input (none: `[]`), with its
+/// `stageAs:`.
+fn stage_ncrna(task: &mut Task, module: &Module, files: &[PathBuf]) {
+    let pattern = module.stage_as("ncrna").expect("ncrna stageAs");
+    let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    task.stage("ncrna", &pattern, &files);
+}
+
 /// Renders and runs MIRQ_QUANT for every sample; returns the output
 /// directories.
 fn run_quant_tasks(work: &Path, inp: &Inputs) -> Vec<PathBuf> {
@@ -657,6 +677,7 @@ fn run_quant_tasks(work: &Path, inp: &Inputs) -> Vec<PathBuf> {
         task.stage("reads", "", &reads)
             .stage("mature", "", &[&inp.mature])
             .stage("hairpin", "", &[&inp.hairpin]);
+        stage_ncrna(&mut task, &module, &inp.ncrna);
         task.env
             .set("species", Val::Str("hsa".into()))
             .set("task.ext.args", Val::Str(QUANT_ARGS.into()));
@@ -697,6 +718,7 @@ fn joint_run(work: &Path, inp: &Inputs) -> PathBuf {
             .arg(&inp.mature)
             .arg("--hairpin")
             .arg(&inp.hairpin)
+            .args(inp.ncrna.iter().flat_map(|p| [Path::new("--ncrna"), p]))
             .arg("--samplesheet")
             .arg(&sheet)
             .arg("-o")
@@ -786,7 +808,7 @@ fn meta_yml_describes_every_input_and_output() {
             .collect();
         assert_eq!(described, module.inputs(), "{name}/meta.yml inputs");
         // reference inputs come with a meta map, as in nf-core
-        for (i, input) in ["mature", "hairpin"].iter().enumerate() {
+        for (i, input) in ["mature", "hairpin", "ncrna"].iter().enumerate() {
             let k = described.iter().position(|d| d == input).unwrap();
             assert_eq!(described[k - 1], format!("meta{}", i + 2), "{input}");
         }
@@ -843,6 +865,7 @@ fn meta_yml_describes_every_input_and_output() {
             "prefix = task.ext.prefix ?: \"${meta.id}\"",
             "tuple val(meta2), path(mature)",
             "tuple val(meta3), path(hairpin)",
+            "tuple val(meta4), path(ncrna, stageAs: 'ncrna/*')",
             "topic: versions",
             "2>| >(tee ${prefix}.log >&2)",
         ] {
@@ -856,6 +879,51 @@ fn meta_yml_describes_every_input_and_output() {
             assert!(!module.text.contains(absent), "{name}/main.nf has {absent}");
         }
     }
+}
+
+/// `nextflow/main.nf` (which no test runs: Nextflow is not installed here)
+/// calls each module with one argument per input channel, and gives the
+/// merge the very reference channels it gives the quant tasks: the mature,
+/// hairpin and ncRNA ones, the last made from `params.ncrna` (`[]` without).
+#[test]
+fn pipeline_gives_both_modules_their_inputs_and_the_same_references() {
+    let main =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("nextflow/main.nf"))
+            .unwrap();
+    // input (the channel's last name: reads, mature, ...) -> argument
+    let mut args_by_module = Vec::new();
+    for (name, process) in [("quant", "MIRQ_QUANT"), ("merge", "MIRQ_MERGE")] {
+        let call = format!("{process} (");
+        let (_, rest) = main
+            .split_once(&call)
+            .unwrap_or_else(|| panic!("main.nf does not call {process}"));
+        let args: Vec<String> = rest[..rest.find(')').unwrap()]
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .collect();
+        let channels = Module::load(name).input_channels();
+        assert_eq!(
+            args.len(),
+            channels.len(),
+            "{process}: {args:?} vs {channels:?}"
+        );
+        let by_input: HashMap<String, String> = channels
+            .iter()
+            .map(|c| c.last().unwrap().clone())
+            .zip(args)
+            .collect();
+        args_by_module.push(by_input);
+    }
+    for reference in ["mature", "hairpin", "ncrna"] {
+        assert_eq!(
+            args_by_module[0][reference], args_by_module[1][reference],
+            "{reference}"
+        );
+    }
+    assert_eq!(args_by_module[0]["ncrna"], "ch_ncrna");
+    assert!(main.contains("ch_ncrna = params.ncrna\n"), "ch_ncrna");
+    assert!(main.contains("file(params.ncrna, checkIfExists: true)"));
+    assert_eq!(args_by_module[0]["species"], "params.species");
 }
 
 #[test]
@@ -895,8 +963,9 @@ fn merge_module_merges_to_the_joint_run() {
     let mut task = Task::new(dir.path(), "merge", "MIRQ_MERGE", "merged");
     stage_quant_outputs(&mut task, &module, &dirs);
     task.stage("mature", "", &[&inp.mature])
-        .stage("hairpin", "", &[&inp.hairpin])
-        .env
+        .stage("hairpin", "", &[&inp.hairpin]);
+    stage_ncrna(&mut task, &module, &[]);
+    task.env
         .set("task.ext.prefix", Val::Str("merged_tables".into()));
     let (ok, log) = task.run(&module, "script");
     assert!(
@@ -923,6 +992,133 @@ fn merge_module_merges_to_the_joint_run() {
     assert!(log.contains("merged 2 samples"), "{log}");
 }
 
+/// A table's rows as (the first `keys` columns, the sample columns), with
+/// its sample names: the ncRNA tables have text key columns.
+fn table_columns(path: &Path, keys: usize) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split('\t').skip(keys);
+    let rows = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let values = f[keys..].iter().map(|v| v.to_string()).collect();
+            (f[..keys].join("\t"), values)
+        })
+        .collect();
+    (header.map(String::from).collect(), rows)
+}
+
+const NCRNA_TABLES: [(&str, usize); 2] = [("ncrna_counts.tsv", 1), ("ncrna_features.tsv", 3)];
+
+/// The ncRNA reference through both modules: the quant tasks get a
+/// directory of two class files (staged as `ncrna/<directory>`), the merge
+/// task the two files themselves (staged as `ncrna/<file>`) from another
+/// copy. The copy the quant tasks read, whose paths their stats.json
+/// recorded, is gone by then, as it is for a merge task on another machine
+/// or in a container: the merge reads only the files it is given, with
+/// `--ncrna`, and without them it fails.
+#[test]
+fn modules_count_ncrna_and_merge_to_the_joint_run() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |to: &Path| -> Vec<PathBuf> {
+        std::fs::create_dir_all(to).unwrap();
+        ["tRNA", "YRNA"]
+            .iter()
+            .map(|class| {
+                let file = to.join(format!("{class}.fa"));
+                let from = shared.join(format!("data/ncrna/hsa/{class}.fa"));
+                std::fs::copy(&from, &file).unwrap();
+                file
+            })
+            .collect()
+    };
+    let quant_ref = dir.path().join("ncrna_hsa");
+    copy(&quant_ref);
+    let mut inp = inputs(&shared);
+    inp.ncrna = vec![quant_ref.clone()];
+    let dirs = run_quant_tasks(dir.path(), &inp);
+    let joint = joint_run(dir.path(), &inp);
+
+    // each sample's ncRNA columns are those of one run over both samples
+    for (table, keys) in NCRNA_TABLES {
+        let (jh, jrows) = table_columns(&joint.join(table), keys);
+        assert!(jrows.len() >= 3, "{table}: {jrows:?}");
+        for (k, d) in dirs.iter().enumerate() {
+            let (h, rows) = table_columns(&d.join(table), keys);
+            assert_eq!(h, [jh[k].clone()], "{table}");
+            assert_eq!(rows.len(), jrows.len(), "{table}");
+            for ((name, v), (jname, jv)) in rows.iter().zip(&jrows) {
+                assert_eq!(name, jname, "{table}");
+                assert_eq!(v[0], jv[k], "{table} {name} {}", h[0]);
+            }
+        }
+    }
+    let classes: Vec<String> = table_columns(&joint.join("ncrna_counts.tsv"), 1)
+        .1
+        .into_iter()
+        .map(|(class, _)| class)
+        .collect();
+    assert_eq!(classes, ["tRNA", "YRNA", "antisense"]);
+    let (_, counts) = table_columns(&joint.join("ncrna_counts.tsv"), 1);
+    assert!(
+        counts[..2].iter().all(|(_, v)| v.iter().all(|x| x != "0")),
+        "the test runs have reads of both classes: {counts:?}"
+    );
+
+    // the merge, once the quant tasks' copy of the reference is gone
+    std::fs::remove_dir_all(&quant_ref).unwrap();
+    let merge_ref = copy(&dir.path().join("elsewhere"));
+    let module = Module::load("merge");
+    let merge_task = |name: &str, ncrna: &[PathBuf]| {
+        let mut task = Task::new(dir.path(), name, "MIRQ_MERGE", "merged");
+        stage_quant_outputs(&mut task, &module, &dirs);
+        task.stage("mature", "", &[&inp.mature])
+            .stage("hairpin", "", &[&inp.hairpin]);
+        stage_ncrna(&mut task, &module, ncrna);
+        task
+    };
+    let mut task = merge_task("merge_ncrna", &merge_ref);
+    let (ok, log) = task.run(&module, "script");
+    assert!(ok, "MIRQ_MERGE with ncrna failed:\n{log}");
+    task.check_outputs(&module);
+    let merged = task.dir.join("merged");
+    for (table, _) in NCRNA_TABLES {
+        assert!(!glob(&task.dir, &format!("merged/{table}")).is_empty());
+    }
+    // every output of the joint run, byte for byte (stats.json and
+    // report.html have timings, mirq.log the command line)
+    let files = common::files_under(&joint);
+    assert_eq!(files, common::files_under(&merged));
+    for f in files
+        .iter()
+        .filter(|f| !["stats.json", "report.html", "mirq.log"].contains(&f.as_str()))
+    {
+        let got = std::fs::read(merged.join(f)).unwrap();
+        let want = std::fs::read(joint.join(f)).unwrap();
+        assert!(got == want, "merged {f} differs from the joint run's");
+    }
+    // the staged files, given with --ncrna
+    let mirq_log = std::fs::read_to_string(merged.join("mirq.log")).unwrap();
+    assert!(
+        mirq_log.contains("--ncrna ncrna/tRNA.fa --ncrna ncrna/YRNA.fa"),
+        "{mirq_log}"
+    );
+    let stats = common::stats(&merged);
+    assert_eq!(
+        stats["settings"]["ncrna"]["classes"],
+        serde_json::json!(["tRNA", "YRNA"])
+    );
+
+    // without them the merge has only the recorded paths, which are gone
+    let mut task = merge_task("merge_no_ncrna", &[]);
+    let (ok, log) = task.run(&module, "script");
+    assert!(!ok, "MIRQ_MERGE without the ncRNA reference passed:\n{log}");
+    assert!(log.contains("give --ncrna"), "{log}");
+}
+
 /// Stages the `inserts.tsv.gz` and `stats.json` of quant output directories
 /// as MIRQ_MERGE's `inserts` and `stats` inputs, with their `stageAs:`.
 fn stage_quant_outputs(task: &mut Task, module: &Module, dirs: &[PathBuf]) {
@@ -945,6 +1141,7 @@ fn stub_blocks_create_the_declared_outputs() {
         .env
         .set("mature", Val::Str("mature.fa".into()))
         .set("hairpin", Val::List(vec![]))
+        .set("ncrna", Val::List(vec![]))
         .set("species", Val::Str("hsa".into()));
     let (ok, log) = task.run(&quant, "stub");
     assert!(ok, "MIRQ_QUANT stub failed:\n{log}");
@@ -960,7 +1157,8 @@ fn stub_blocks_create_the_declared_outputs() {
     stage_quant_outputs(&mut task, &merge, &[dir.path().join("quant_stub/s1")]);
     task.env
         .set("mature", Val::Str("mature.fa".into()))
-        .set("hairpin", Val::List(vec![]));
+        .set("hairpin", Val::List(vec![]))
+        .set("ncrna", Val::List(vec![]));
     let (ok, log) = task.run(&merge, "stub");
     assert!(ok, "MIRQ_MERGE stub failed:\n{log}");
     task.check_outputs(&merge);

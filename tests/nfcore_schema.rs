@@ -162,7 +162,10 @@ fn nf_core_meta_schema_rejects_broken_meta_yml() {
                 .remove("description");
         }),
         ("input element of an unknown type", |m| {
-            m["input"][3][0]["species"]["type"] = json!("str")
+            m["input"][4][0]["species"]
+                .as_object_mut()
+                .expect("the species input")
+                .insert("type".into(), json!("str"));
         }),
         ("topic element of an unknown type", |m| {
             m["topics"]["versions"][0][2]["mirq --version | cut -d ' ' -f 2"]["type"] =
@@ -330,12 +333,26 @@ fn nextflow_schema_describes_every_parameter() {
         }
     }
 
+    // with an ncRNA directory too (nf-schema checks that it exists when the
+    // pipeline starts: `format: path`, `exists`)
+    let mut with_ncrna = all.clone();
+    with_ncrna["ncrna"] = json!("reference/ncrna/hsa");
+    let errs = errors(&validator, &with_ncrna);
+    assert!(errs.is_empty(), "ncrna:\n{}", errs.join("\n"));
+    let ncrna = &schema["$defs"]["reference_options"]["properties"]["ncrna"];
+    assert_eq!(
+        (&ncrna["format"], &ncrna["exists"]),
+        (&json!("path"), &json!(true))
+    );
+
     // and broken ones do not
     for (key, value) in [
         ("protocol", json!("truseq")),
         ("species", json!("Homo sapiens")),
         ("input", json!("samples.tsv")),
         ("adapter", json!("TGG AAT")),
+        ("ncrna", json!("my ncrna")),
+        ("ncrna", json!(["tRNA.fa", "YRNA.fa"])),
     ] {
         let mut bad = all.clone();
         bad[key] = value;

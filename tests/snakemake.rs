@@ -2,7 +2,9 @@
 //!
 //! - executed for real: three COMPSRA runs (NEXTflex, human) through
 //!   `mirq quant` per sample and `mirq merge`, compared with one
-//!   `mirq quant` over the three; every declared output is written;
+//!   `mirq quant` over the three, without and with `ncrna` (two human
+//!   class files); every declared output is written, every file written is
+//!   declared;
 //! - `snakemake --lint` and `snakefmt --check` find nothing;
 //! - `config/config.yaml` and `.test/config/config.yaml` with their
 //!   samplesheets pass `workflow/schemas/` (the schemas the workflow's
@@ -37,6 +39,8 @@ struct Setup {
     sheet: PathBuf,
     mature: PathBuf,
     hairpin: PathBuf,
+    /// The `ncrna` config: none unless a test sets it.
+    ncrna: Vec<PathBuf>,
     outdir: PathBuf,
 }
 
@@ -58,6 +62,7 @@ fn setup(shared: &Path) -> Setup {
         sheet,
         mature: data.join("mirbase/mature_nfcore_test.fa"),
         hairpin: data.join("mirbase/hairpin_hsa.fa"),
+        ncrna: vec![],
         outdir: work.join("results"),
         _tmp: tmp,
     }
@@ -74,6 +79,7 @@ fn snakemake(s: &Setup, extra: &[&str]) -> (bool, String) {
         std::env::var("PATH").unwrap_or_default()
     );
     let config = |k: &str, v: &Path| format!("{k}={}", v.display());
+    let ncrna: Vec<String> = s.ncrna.iter().map(|p| p.display().to_string()).collect();
     // the test configuration, its paths made absolute for --directory
     let out = Command::new("snakemake")
         .arg("-s")
@@ -87,6 +93,8 @@ fn snakemake(s: &Setup, extra: &[&str]) -> (bool, String) {
         .arg(config("samples", &s.sheet))
         .arg(config("mature", &s.mature))
         .arg(config("hairpin", &s.hairpin))
+        // a YAML list, as --config reads it
+        .arg(format!("ncrna=[{}]", ncrna.join(",")))
         .args(["species=hsa", "protocol=nextflex", "threads=2"])
         .arg(config("outdir", &s.outdir))
         .env("PATH", path)
@@ -115,6 +123,7 @@ fn joint_run(s: &Setup) -> PathBuf {
             .arg(&s.mature)
             .arg("--hairpin")
             .arg(&s.hairpin)
+            .args(s.ncrna.iter().flat_map(|p| [Path::new("--ncrna"), p]))
             .arg("--samplesheet")
             .arg(&s.sheet)
             .arg("-o")
@@ -166,7 +175,84 @@ fn snakemake_merges_to_the_joint_run() {
         ok,
         "snakemake failed (the merge rule needs the `mirq merge` subcommand):\n{log}"
     );
-    let joint = joint_run(&s);
+    check_merged(&s);
+    assert!(!s.outdir.join("merged/ncrna_counts.tsv").exists());
+}
+
+/// With `ncrna` (two of the human class files), the same: the quant and
+/// merge rules give mirq the files, each sample's run and the merge write
+/// the ncRNA tables (declared: nothing is left untracked), and the merged
+/// ones are those of one `mirq quant --ncrna` over the three samples.
+#[test]
+fn snakemake_with_ncrna_merges_to_the_joint_run() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !snakemake_available() {
+        return;
+    }
+    let mut s = setup(&shared);
+    s.ncrna = ["tRNA", "YRNA"]
+        .iter()
+        .map(|class| shared.join(format!("data/ncrna/hsa/{class}.fa")))
+        .collect();
+    // the plan: both rules with every class file, once each
+    let (ok, plan) = snakemake(&s, &["--dry-run", "--printshellcmds"]);
+    assert!(ok, "snakemake --dry-run failed:\n{plan}");
+    let ncrna_args = format!(
+        "--ncrna {} --ncrna {}",
+        s.ncrna[0].display(),
+        s.ncrna[1].display()
+    );
+    let commands: Vec<&str> = plan
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Shell command: "))
+        .filter(|c| c.starts_with("mirq "))
+        .collect();
+    assert_eq!(commands.len(), SAMPLES.len() + 1, "{plan}");
+    for c in &commands {
+        assert!(c.contains(&ncrna_args), "{c}");
+    }
+    // and the ncRNA tables among the outputs of each
+    let outputs: Vec<&str> = plan
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("output: "))
+        .filter(|o| o.contains("/inserts.tsv.gz"))
+        .collect();
+    assert_eq!(outputs.len(), SAMPLES.len() + 1, "{plan}");
+    for o in &outputs {
+        assert!(
+            o.contains("/ncrna_counts.tsv,") && o.contains("/ncrna_features.tsv,"),
+            "{o}"
+        );
+    }
+
+    let (ok, log) = snakemake(&s, &[]);
+    assert!(ok, "snakemake with ncrna failed:\n{log}");
+    check_merged(&s);
+    for table in ["ncrna_counts.tsv", "ncrna_features.tsv"] {
+        for sample in SAMPLES {
+            let f = s.outdir.join("samples").join(sample).join(table);
+            assert!(f.is_file(), "{}", f.display());
+        }
+        let text = std::fs::read_to_string(s.outdir.join("merged").join(table)).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(header.ends_with(&SAMPLES.join("\t")), "{table}: {header}");
+        assert!(text.lines().count() > 3, "{table}: {text}");
+    }
+    let stats = common::stats(&s.outdir.join("merged"));
+    assert_eq!(
+        stats["settings"]["ncrna"]["classes"],
+        serde_json::json!(["tRNA", "YRNA"])
+    );
+}
+
+/// After a whole run: the merged outputs equal those of one `mirq quant`
+/// over the three samples (with the same references), every file written is
+/// declared, the logs keep mirq's summaries, and the columns are in
+/// samplesheet order.
+fn check_merged(s: &Setup) {
+    let joint = joint_run(s);
     // every output of the joint run, byte for byte (stats.json and
     // report.html have timings)
     let files = common::files_under(&joint);
@@ -183,7 +269,7 @@ fn snakemake_merges_to_the_joint_run() {
     }
     // and every file written is a declared output, or inside a directory()
     // one (which --list-untracked cannot see into)
-    let (ok, untracked) = snakemake(&s, &["--list-untracked"]);
+    let (ok, untracked) = snakemake(s, &["--list-untracked"]);
     assert!(ok, "{untracked}");
     let undeclared: Vec<&str> = untracked
         .lines()
@@ -358,7 +444,16 @@ fn workflow_configs_pass_the_workflow_schemas() {
             .iter()
             .map(|r| sheet_dir.join(r["fastq_1"].as_str().unwrap()));
         let references = ["mature", "hairpin"].map(|k| workdir.join(config[k].as_str().unwrap()));
-        for f in reads.chain(references) {
+        let ncrna: Vec<PathBuf> = config["ncrna"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rel}: no ncrna list"))
+            .iter()
+            .map(|p| workdir.join(p.as_str().unwrap()))
+            .collect();
+        if rel.starts_with(".test") {
+            assert_eq!(ncrna.len(), 2, "{rel}: the test config's ncrna");
+        }
+        for f in reads.chain(references).chain(ncrna) {
             assert!(f.is_file(), "{rel}: {} missing", f.display());
         }
     }
@@ -372,6 +467,9 @@ fn workflow_configs_pass_the_workflow_schemas() {
         ("threads", serde_json::json!(0)),
         ("species", serde_json::json!("human")),
         ("samplesheet", serde_json::json!("samples.csv")),
+        // a list, even of one path
+        ("ncrna", serde_json::json!("tRNA.fa")),
+        ("ncrna", serde_json::json!([""])),
     ] {
         let mut bad = good.clone();
         bad[key] = value;

@@ -11,6 +11,11 @@ MATURE = config["mature"]
 HAIRPIN = config.get("hairpin") or ""
 HAIRPIN_INPUT = [HAIRPIN] if HAIRPIN else []
 HAIRPIN_ARG = f"--hairpin {shlex.quote(HAIRPIN)}" if HAIRPIN else ""
+# ncRNA reference: class FASTA files (tRNA.fa, ...) or directories of them,
+# given to quant and merge alike (merge checks them against the fingerprint
+# the quant runs recorded)
+NCRNA = config.get("ncrna") or []
+NCRNA_ARGS = " ".join(f"--ncrna {shlex.quote(path)}" for path in NCRNA)
 TABLES = [
     "mature_counts.tsv",
     "mature_counts_int.tsv",
@@ -44,10 +49,13 @@ SAMPLES = read_samplesheet(config["samples"])
 
 def merged_files(prefix):
     """The files `mirq quant` and `mirq merge` write at the top of their
-    output directory (isomirs.* only with a hairpin FASTA)."""
+    output directory (isomirs.* only with a hairpin FASTA, ncrna_*.tsv only
+    with an ncRNA reference)."""
     files = [f"{prefix}/{table}" for table in TABLES]
     if HAIRPIN:
         files += [f"{prefix}/isomirs.gff3", f"{prefix}/isomirs.tsv"]
+    if NCRNA:
+        files += [f"{prefix}/ncrna_counts.tsv", f"{prefix}/ncrna_features.tsv"]
     return files + [
         f"{prefix}/inserts.tsv.gz",
         f"{prefix}/stats.json",

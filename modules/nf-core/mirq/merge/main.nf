@@ -16,6 +16,9 @@ process MIRQ_MERGE {
     // the reference the quant tasks used (checked against their fingerprint)
     tuple val(meta2), path(mature)
     tuple val(meta3), path(hairpin)
+    // and their ncRNA reference ([] for none), given as --ncrna: the paths
+    // their stats.json recorded are in the quant tasks' work directories
+    tuple val(meta4), path(ncrna, stageAs: 'ncrna/*')
 
     output:
     tuple val(meta), path("${prefix}/mature_counts.tsv")        , emit: counts
@@ -25,6 +28,8 @@ process MIRQ_MERGE {
     tuple val(meta), path("${prefix}/hairpin_counts.tsv")       , emit: hairpin_counts
     tuple val(meta), path("${prefix}/isomirs.gff3")             , emit: gff, optional: true
     tuple val(meta), path("${prefix}/isomirs.tsv")              , emit: isomirs, optional: true
+    tuple val(meta), path("${prefix}/ncrna_counts.tsv")         , emit: ncrna_counts, optional: true
+    tuple val(meta), path("${prefix}/ncrna_features.tsv")       , emit: ncrna_features, optional: true
     tuple val(meta), path("${prefix}/collapsed/*.fa")           , emit: collapsed
     tuple val(meta), path("${prefix}/qc/*.length.tsv")          , emit: lengths
     tuple val(meta), path("${prefix}/multiqc/*_mqc.json")       , emit: multiqc
@@ -47,6 +52,10 @@ process MIRQ_MERGE {
     for table in ${inserts}; do
         dirs+=("\$(dirname "\$table")")
     done
+    ncrna_args=()
+    for path in ${ncrna}; do
+        ncrna_args+=(--ncrna "\$path")
+    done
 
     mirq \\
         merge \\
@@ -54,6 +63,7 @@ process MIRQ_MERGE {
         --threads $task.cpus \\
         --mature ${mature} \\
         ${hairpin_arg} \\
+        "\${ncrna_args[@]}" \\
         --outdir ${prefix} \\
         "\${dirs[@]}" \\
         2>| >(tee ${prefix}.log >&2)
@@ -65,7 +75,7 @@ process MIRQ_MERGE {
     """
     echo $args
     mkdir -p ${prefix}/collapsed ${prefix}/qc ${prefix}/multiqc
-    for table in mature_counts mature_counts_unique mature_counts_int mature_rpm hairpin_counts isomirs; do
+    for table in mature_counts mature_counts_unique mature_counts_int mature_rpm hairpin_counts isomirs ncrna_counts ncrna_features; do
         touch ${prefix}/\$table.tsv
     done
     touch ${prefix}/isomirs.gff3

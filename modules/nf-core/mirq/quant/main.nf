@@ -12,6 +12,9 @@ process MIRQ_QUANT {
     tuple val(meta), path(reads)
     tuple val(meta2), path(mature)
     tuple val(meta3), path(hairpin)
+    // ncRNA class FASTA files (tRNA.fa, ...) or directories of them ([] for
+    // none), staged in ncrna/ apart from the output directory
+    tuple val(meta4), path(ncrna, stageAs: 'ncrna/*')
     val species
 
     output:
@@ -22,6 +25,8 @@ process MIRQ_QUANT {
     tuple val(meta), path("${prefix}/hairpin_counts.tsv")       , emit: hairpin_counts
     tuple val(meta), path("${prefix}/isomirs.gff3")             , emit: gff, optional: true
     tuple val(meta), path("${prefix}/isomirs.tsv")              , emit: isomirs, optional: true
+    tuple val(meta), path("${prefix}/ncrna_counts.tsv")         , emit: ncrna_counts, optional: true
+    tuple val(meta), path("${prefix}/ncrna_features.tsv")       , emit: ncrna_features, optional: true
     tuple val(meta), path("${prefix}/collapsed/*.fa")           , emit: collapsed
     tuple val(meta), path("${prefix}/qc/*.length.tsv")          , emit: lengths
     tuple val(meta), path("${prefix}/multiqc/*_mqc.json")       , emit: multiqc
@@ -44,6 +49,10 @@ process MIRQ_QUANT {
     for fastq in ${reads}; do
         printf '%s,%s\\n' '${meta.id}' "\$fastq" >> ${prefix}.samplesheet.csv
     done
+    ncrna_args=()
+    for path in ${ncrna}; do
+        ncrna_args+=(--ncrna "\$path")
+    done
 
     mirq \\
         quant \\
@@ -52,6 +61,7 @@ process MIRQ_QUANT {
         --species ${species} \\
         --mature ${mature} \\
         ${hairpin_arg} \\
+        "\${ncrna_args[@]}" \\
         --samplesheet ${prefix}.samplesheet.csv \\
         --outdir ${prefix} \\
         2>| >(tee ${prefix}.log >&2)
@@ -63,7 +73,7 @@ process MIRQ_QUANT {
     """
     echo $args
     mkdir -p ${prefix}/collapsed ${prefix}/qc ${prefix}/multiqc
-    for table in mature_counts mature_counts_unique mature_counts_int mature_rpm hairpin_counts isomirs; do
+    for table in mature_counts mature_counts_unique mature_counts_int mature_rpm hairpin_counts isomirs ncrna_counts ncrna_features; do
         touch ${prefix}/\$table.tsv
     done
     touch ${prefix}/isomirs.gff3
