@@ -102,10 +102,22 @@ fn verify_grouped(
         .collect()
 }
 
-/// Per seed length, a direct table from seed code to (insert, piece).
+/// The seeds of one length: a direct table from seed code to the (insert,
+/// piece) pairs whose piece starts with it.
+struct SeedTable {
+    /// Seed length.
+    len: usize,
+    /// `4^len - 1`.
+    mask: u32,
+    /// `4^len + 1` offsets into `entries`.
+    offsets: Vec<u32>,
+    /// (insert, piece), by seed code.
+    entries: Vec<(u32, u8)>,
+}
+
+/// A [`SeedTable`] per seed length in use.
 struct SeedTables {
-    /// `by_len[s]`: offsets (4^s + 1) and entries, for seeds of `s` bases.
-    by_len: Vec<Option<(Vec<u32>, Vec<(u32, u8)>)>>,
+    tables: Vec<SeedTable>,
 }
 
 impl SeedTables {
@@ -122,25 +134,28 @@ impl SeedTables {
                 }
             }
         }
-        let by_len = lists
+        let tables = lists
             .into_iter()
             .enumerate()
-            .map(|(s, mut list)| {
-                if list.is_empty() {
-                    return None;
-                }
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(len, mut list)| {
                 list.sort_unstable();
-                let mut offsets = vec![0u32; (1 << (2 * s)) + 1];
+                let mut offsets = vec![0u32; (1 << (2 * len)) + 1];
                 for &(code, _, _) in &list {
                     offsets[code as usize + 1] += 1;
                 }
                 for c in 1..offsets.len() {
                     offsets[c] += offsets[c - 1];
                 }
-                Some((offsets, list.into_iter().map(|(_, i, j)| (i, j)).collect()))
+                SeedTable {
+                    len,
+                    mask: (1u32 << (2 * len)) - 1,
+                    offsets,
+                    entries: list.into_iter().map(|(_, i, j)| (i, j)).collect(),
+                }
             })
             .collect();
-        Self { by_len }
+        Self { tables }
     }
 
     /// Appends (insert, target, offset) for every seed of every length
@@ -154,15 +169,6 @@ impl SeedTables {
     ) {
         let target = &ts.targets[t];
         let seq = &ts.text[target.text_start..target.text_start + target.len];
-        let tables: Vec<(usize, u32, &[u32], &[(u32, u8)])> = self
-            .by_len
-            .iter()
-            .enumerate()
-            .filter_map(|(s, table)| {
-                let (offsets, entries) = table.as_ref()?;
-                Some((s, (1u32 << (2 * s)) - 1, &offsets[..], &entries[..]))
-            })
-            .collect();
         let (mut code, mut run) = (0u32, 0usize);
         for (pos, &b) in seq.iter().enumerate() {
             if b >= N {
@@ -171,17 +177,17 @@ impl SeedTables {
             }
             code = code << 2 | b as u32;
             run += 1;
-            for &(s, mask, offsets, entries) in &tables {
-                if run < s {
+            for table in &self.tables {
+                if run < table.len {
                     continue;
                 }
-                let c = (code & mask) as usize;
-                let (lo, hi) = (offsets[c] as usize, offsets[c + 1] as usize);
+                let c = (code & table.mask) as usize;
+                let (lo, hi) = (table.offsets[c] as usize, table.offsets[c + 1] as usize);
                 if lo == hi {
                     continue;
                 }
-                let start = (pos + 1 - s) as i32;
-                for &(i, j) in &entries[lo..hi] {
+                let start = (pos + 1 - table.len) as i32;
+                for &(i, j) in &table.entries[lo..hi] {
                     let piece = splits[i as usize].expect("seeded inserts split").piece;
                     let offset = start - (j as usize * piece) as i32;
                     if offset >= 0 {
