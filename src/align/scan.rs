@@ -14,7 +14,7 @@
 use rayon::prelude::*;
 
 use super::{keep_best, verify, AlignParams, Hit, TargetSet};
-use crate::seq::N;
+use crate::seq::{N, T};
 
 /// Bases of a piece looked up (a table of 4^SEED lists).
 const SEED: usize = 8;
@@ -62,44 +62,65 @@ pub fn align_few(ts: &TargetSet, inserts: &[&[u8]], params: &AlignParams) -> Opt
         })
         .collect::<Result<_, ()>>()
         .ok()?;
-    let tables = SeedTables::build(inserts, &splits, k);
-    let mut candidates: Vec<(u32, u32, i32)> = (0..ts.targets.len())
+    let paired = strand_pairs(ts);
+    let tables = SeedTables::build(inserts, &splits, k, paired);
+    let scan = Scan {
+        ts,
+        inserts,
+        params,
+        splits: &splits,
+        tables: &tables,
+    };
+    let step = if paired { 2 } else { 1 };
+    let mut found: Vec<(u32, Hit)> = (0..ts.targets.len())
         .into_par_iter()
+        .step_by(step)
         .fold(Vec::new, |mut out, t| {
-            tables.scan_target(ts, t, &splits, &mut out);
+            scan.target(t, &mut out);
             out
         })
         .reduce(Vec::new, |mut a, mut b| {
             a.append(&mut b);
             a
         });
-    candidates.par_sort_unstable();
-    candidates.dedup();
-    Some(verify_grouped(ts, inserts, params, &candidates))
+    found.par_sort_unstable();
+    let mut hits = vec![Vec::new(); inserts.len()];
+    for (i, hit) in found {
+        hits[i as usize].push(hit);
+    }
+    hits.par_iter_mut().for_each(keep_best);
+    Some(hits)
 }
 
-/// Verifies each insert's candidates (sorted by insert) and keeps its best
-/// hits.
-fn verify_grouped(
-    ts: &TargetSet,
-    inserts: &[&[u8]],
-    params: &AlignParams,
-    candidates: &[(u32, u32, i32)],
-) -> Vec<Vec<Hit>> {
-    let starts: Vec<usize> = (0..=inserts.len())
-        .map(|i| candidates.partition_point(|c| (c.0 as usize) < i))
-        .collect();
-    (0..inserts.len())
-        .into_par_iter()
-        .map(|i| {
-            let mut hits: Vec<Hit> = candidates[starts[i]..starts[i + 1]]
-                .iter()
-                .filter_map(|&(_, t, o)| verify(ts, t as usize, o, inserts[i], params))
-                .collect();
-            keep_best(&mut hits);
-            hits
+/// Whether the targets come in strand pairs, as
+/// [`TargetSet::from_ncrna`] makes them: target `2i + 1` is target `2i`
+/// reverse-complemented. Then only the sense targets are read, and the
+/// antisense ones are searched by the reverse complements of the seeds.
+fn strand_pairs(ts: &TargetSet) -> bool {
+    use super::TargetKind::Feature;
+    ts.targets.len() % 2 == 0
+        && ts.targets.chunks(2).all(|p| match (p[0].kind, p[1].kind) {
+            (
+                Feature {
+                    index: a,
+                    antisense: false,
+                },
+                Feature {
+                    index: b,
+                    antisense: true,
+                },
+            ) => a == b && p[0].len == p[1].len,
+            _ => false,
         })
-        .collect()
+}
+
+/// What a scan of the targets needs.
+struct Scan<'a> {
+    ts: &'a TargetSet,
+    inserts: &'a [&'a [u8]],
+    params: &'a AlignParams,
+    splits: &'a [Option<Split>],
+    tables: &'a SeedTables,
 }
 
 /// The seeds of one length: a direct table from seed code to the (insert,
@@ -121,7 +142,10 @@ struct SeedTables {
 }
 
 impl SeedTables {
-    fn build(inserts: &[&[u8]], splits: &[Option<Split>], k: usize) -> Self {
+    /// The seeds of every insert's pieces; with `rc`, also their reverse
+    /// complements, tagged with [`RC`] (found on a sense target, they stand
+    /// for the seed on its antisense pair).
+    fn build(inserts: &[&[u8]], splits: &[Option<Split>], k: usize, rc: bool) -> Self {
         let mut lists: Vec<Vec<(u32, u32, u8)>> = vec![Vec::new(); SEED + 1];
         for (i, (q, split)) in inserts.iter().zip(splits).enumerate() {
             let Some(Split { piece, seed }) = *split else {
@@ -131,6 +155,9 @@ impl SeedTables {
                 let bases = &q[j * piece..j * piece + seed];
                 if let Some(code) = code_of(bases) {
                     lists[seed].push((code, i as u32, j as u8));
+                }
+                if let Some(code) = code_of_reverse_complement(bases).filter(|_| rc) {
+                    lists[seed].push((code, i as u32, j as u8 | RC));
                 }
             }
         }
@@ -157,16 +184,14 @@ impl SeedTables {
             .collect();
         Self { tables }
     }
+}
 
-    /// Appends (insert, target, offset) for every seed of every length
-    /// found on target `t`, in one pass over its bases.
-    fn scan_target(
-        &self,
-        ts: &TargetSet,
-        t: usize,
-        splits: &[Option<Split>],
-        out: &mut Vec<(u32, u32, i32)>,
-    ) {
+impl Scan<'_> {
+    /// Verifies every offset a seed found on target `t` (and, for strand
+    /// pairs, on its antisense pair) gives, in one pass over its bases;
+    /// appends (insert, hit).
+    fn target(&self, t: usize, out: &mut Vec<(u32, Hit)>) {
+        let ts = self.ts;
         let target = &ts.targets[t];
         let seq = &ts.text[target.text_start..target.text_start + target.len];
         let (mut code, mut run) = (0u32, 0usize);
@@ -177,26 +202,44 @@ impl SeedTables {
             }
             code = code << 2 | b as u32;
             run += 1;
-            for table in &self.tables {
+            for table in &self.tables.tables {
                 if run < table.len {
                     continue;
                 }
                 let c = (code & table.mask) as usize;
                 let (lo, hi) = (table.offsets[c] as usize, table.offsets[c + 1] as usize);
-                if lo == hi {
-                    continue;
-                }
-                let start = (pos + 1 - table.len) as i32;
+                let start = pos + 1 - table.len;
                 for &(i, j) in &table.entries[lo..hi] {
-                    let piece = splits[i as usize].expect("seeded inserts split").piece;
-                    let offset = start - (j as usize * piece) as i32;
-                    if offset >= 0 {
-                        out.push((i, t as u32, offset));
+                    let piece = self.splits[i as usize].expect("seeded inserts split").piece;
+                    let (on, at) = if j & RC == 0 {
+                        (t, start)
+                    } else {
+                        // the seed at `start` on the sense target is its
+                        // reverse complement's on the antisense one
+                        (t + 1, target.len - start - table.len)
+                    };
+                    let Some(offset) = at.checked_sub((j & !RC) as usize * piece) else {
+                        continue;
+                    };
+                    let q = self.inserts[i as usize];
+                    if let Some(hit) = verify(ts, on, offset as i32, q, self.params) {
+                        out.push((i, hit));
                     }
                 }
             }
         }
     }
+}
+
+/// Tag of a table entry's piece number: the entry is a seed's reverse
+/// complement.
+const RC: u8 = 0x80;
+
+/// 2-bit code of the reverse complement of bases (none of them N), or None.
+fn code_of_reverse_complement(bases: &[u8]) -> Option<u32> {
+    bases.iter().rev().try_fold(0u32, |code, &b| {
+        (b < N).then_some(code << 2 | (T - b) as u32)
+    })
 }
 
 /// 2-bit code of bases (none of them N), or None.
@@ -213,6 +256,22 @@ mod tests {
     use crate::input::ncrna::{Feature, Group, NcrnaReference};
     use crate::rng::Rng;
     use crate::seq::encode;
+
+    /// The features of [`reference`] as miRBase hairpins without matures
+    /// (no pads, no windows): one strand, no strand pairs.
+    fn one_strand(rng: &mut Rng) -> TargetSet {
+        let paired = reference(rng);
+        let hairpins = (0..paired.targets.len())
+            .step_by(2)
+            .map(|t| {
+                let target = &paired.targets[t];
+                let codes = &paired.text[target.text_start..target.text_start + target.len];
+                crate::input::reference::RefSeq::new(&format!("h{t}"), crate::seq::decode(codes))
+            })
+            .collect();
+        let r = crate::input::reference::Reference::from_sequences("hsa", vec![], hairpins);
+        TargetSet::build(&r, 0, 0)
+    }
 
     /// A random ncRNA-like reference (no pads), both strands.
     fn reference(rng: &mut Rng) -> TargetSet {
@@ -268,8 +327,13 @@ mod tests {
     #[test]
     fn scan_finds_the_brute_force_hits() {
         let mut rng = Rng::new(16);
-        for k in 0..=2u8 {
-            let ts = reference(&mut rng);
+        for (k, paired) in [(0u8, true), (1, true), (2, true), (1, false), (2, false)] {
+            let ts = if paired {
+                reference(&mut rng)
+            } else {
+                one_strand(&mut rng)
+            };
+            assert_eq!(strand_pairs(&ts), paired);
             let params = AlignParams {
                 max_mismatches: k,
                 max_nontemplated: 3,
