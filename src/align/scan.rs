@@ -187,6 +187,13 @@ impl SeedTables {
 }
 
 impl Scan<'_> {
+    /// Whether `piece` (codes) lies at `at` on target `t`, exactly.
+    fn matches(&self, t: usize, at: usize, piece: &[u8]) -> bool {
+        let target = &self.ts.targets[t];
+        at + piece.len() <= target.len
+            && self.ts.text[target.text_start + at..target.text_start + at + piece.len()] == *piece
+    }
+
     /// Verifies every offset a seed found on target `t` (and, for strand
     /// pairs, on its antisense pair) gives, in one pass over its bases;
     /// appends (insert, hit).
@@ -218,10 +225,16 @@ impl Scan<'_> {
                         // reverse complement's on the antisense one
                         (t + 1, target.len - start - table.len)
                     };
-                    let Some(offset) = at.checked_sub((j & !RC) as usize * piece) else {
+                    let from = (j & !RC) as usize * piece;
+                    let Some(offset) = at.checked_sub(from) else {
                         continue;
                     };
                     let q = self.inserts[i as usize];
+                    // only the seed was looked up: a hit this piece finds
+                    // matches the whole piece (else another piece finds it)
+                    if !self.matches(on, at, &q[from..from + piece]) {
+                        continue;
+                    }
                     if let Some(hit) = verify(ts, on, offset as i32, q, self.params) {
                         out.push((i, hit));
                     }
