@@ -25,14 +25,18 @@ fn gpu_available() -> bool {
     ok
 }
 
-/// Runs quant with each engine and compares every table byte for byte.
-fn same_tables(name: &str, args: &[&std::ffi::OsStr]) {
+/// Runs quant with each engine and compares every table byte for byte;
+/// `env` sets (engine, variable) pairs for one engine's run.
+fn same_tables(name: &str, args: &[&std::ffi::OsStr], env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let run = |engine: &str| -> PathBuf {
         let out = dir.path().join(engine);
+        let mut cmd = common::mirq();
+        for (_, var) in env.iter().filter(|(e, _)| *e == engine) {
+            cmd.env(var, "1");
+        }
         common::run_ok(
-            common::mirq()
-                .args(["quant", "-q", "-t", "2", "--engine", engine])
+            cmd.args(["quant", "-q", "-t", "2", "--engine", engine])
                 .args(args)
                 .arg("-o")
                 .arg(&out),
@@ -116,6 +120,7 @@ fn demo_run_is_identical_on_both_engines() {
             "--hairpin".as_ref(),
             os(&h),
         ],
+        &[],
     );
 }
 
@@ -151,6 +156,7 @@ fn simulated_run_is_identical_on_both_engines() {
                 "--mismatches".as_ref(),
                 mm.as_ref(),
             ],
+            &[],
         );
     }
 }
@@ -201,6 +207,7 @@ fn simulated_human_hairpin_run_at_two_mismatches_is_identical() {
             "--mismatches".as_ref(),
             "2".as_ref(),
         ],
+        &[],
     );
 }
 
@@ -235,7 +242,14 @@ fn ncrna_run_is_identical_on_both_engines() {
         args.push(d(&format!("ncrna/hsa/{class}.fa")).into());
     }
     let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-    same_tables("mirtrace_sample1 + compsra_sample01, --ncrna", &args);
+    // few inserts: both engines scan for them on the CPU ...
+    same_tables("mirtrace_sample1 + compsra_sample01, --ncrna", &args, &[]);
+    // ... unless told not to: the GPU's ncRNA index against the CPU's scan
+    same_tables(
+        "mirtrace_sample1 + compsra_sample01, --ncrna, GPU index",
+        &args,
+        &[("gpu", "MIRQ_NO_SCAN")],
+    );
 }
 
 #[test]
@@ -258,6 +272,7 @@ fn real_runs_are_identical_on_both_engines() {
             "--mature".as_ref(),
             os(&mature),
         ],
+        &[],
     );
     let excerpt = d("fastq/excerpt_testdata_human.fastq.gz");
     same_tables(
@@ -273,6 +288,7 @@ fn real_runs_are_identical_on_both_engines() {
             "--hairpin".as_ref(),
             os(&hairpin),
         ],
+        &[],
     );
 }
 

@@ -144,9 +144,12 @@ impl Alignment {
     }
 
     /// Best hits of `n` inserts (`insert(i)`, ASCII bases) on another
-    /// reference, with the engine that aligned the run; on the CPU, few
-    /// inserts against a large reference without pads are scanned for
-    /// ([`super::scan`]) rather than indexed. Either way, the same hits.
+    /// reference, with the engine that aligned the run; but few inserts
+    /// against a large reference without pads are scanned for on the CPU
+    /// ([`super::scan`]): cheaper than either engine's seed index, which
+    /// sorts every reference position (and the GPU's upload). Either way,
+    /// the same hits. The environment variable `MIRQ_NO_SCAN` (tests) turns
+    /// the scan off.
     pub fn align_another<'a>(
         &self,
         targets: &TargetSet,
@@ -155,7 +158,9 @@ impl Alignment {
         insert: impl Fn(usize) -> &'a [u8] + Sync,
         slice: usize,
     ) -> Result<FlatHits> {
-        if self.gpu.is_none() && super::scan::worthwhile(targets.text.len(), n) {
+        let scan = std::env::var_os("MIRQ_NO_SCAN").is_none()
+            && super::scan::worthwhile(targets.text.len(), n);
+        if scan {
             let encoded = EncodedSlice::encode(n, &insert);
             if let Some(found) = super::scan::align_few(targets, &encoded.views(), params) {
                 let mut hits = FlatHits::default();
