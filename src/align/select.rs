@@ -320,15 +320,7 @@ fn calibrate_and_align<'a>(
         return fallback(hits, "its hits differ from the CPU engine's".into());
     }
     let use_gpu = gpu_is_faster(cpu_rate, gpu_rate);
-    let speed = format!("CPU {cpu_rate:.0} vs GPU {gpu_rate:.0} inserts/s on {c} inserts");
-    let reason = if use_gpu {
-        format!(
-            "GPU {name} aligned {:.1}x faster than the CPU engine ({speed})",
-            gpu_rate / cpu_rate
-        )
-    } else {
-        format!("the CPU engine aligned faster than GPU {name} ({speed})")
-    };
+    let reason = calibration_reason(&name, use_gpu, (cpu_rate, gpu_rate), c);
     let chosen: &dyn Prepared = if use_gpu {
         prepared.as_ref()
     } else {
@@ -352,6 +344,25 @@ fn calibrate_and_align<'a>(
         warning: None,
         gpu: None,
     })
+}
+
+/// Why `--engine auto` chose as it did, from the calibration speeds of the
+/// CPU and the GPU (`name`) on `c` inserts.
+fn calibration_reason(
+    name: &str,
+    use_gpu: bool,
+    (cpu_rate, gpu_rate): (f64, f64),
+    c: usize,
+) -> String {
+    let speed = format!("CPU {cpu_rate:.0} vs GPU {gpu_rate:.0} inserts/s on {c} inserts");
+    if use_gpu {
+        format!(
+            "GPU {name} aligned {:.1}x faster than the CPU engine ({speed})",
+            gpu_rate / cpu_rate
+        )
+    } else {
+        format!("the CPU engine aligned faster than GPU {name} ({speed})")
+    }
 }
 
 /// Inserts aligned per second (rounded) of `n` inserts in `took`: the

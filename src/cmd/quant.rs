@@ -243,17 +243,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     settings.ncrna = ncrna
         .as_ref()
         .map(|(r, _)| ncrna_settings(r, opts.ncrna_precedence));
-    let molecules = if settings.counting == Counting::Molecules {
-        Molecules::FromKeys(
-            collapsed
-                .umi_keys
-                .into_iter()
-                .map(Option::unwrap_or_default)
-                .collect(),
-        )
-    } else {
-        Molecules::None
-    };
+    let molecules = molecules_of(settings.counting, collapsed.umi_keys);
     let mut stats = RunStats {
         settings,
         reference: ReferenceStats::of(&reference, &opts.mature, opts.hairpin.as_deref()),
@@ -291,6 +281,20 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let stats = finish(out, data, stats, started);
     writing.finish_and_clear();
     stats
+}
+
+/// Where the molecule counts come from: each sample's (insert, UMI) keys
+/// when counting molecules.
+fn molecules_of(counting: Counting, umi_keys: Vec<Option<SortedInserts>>) -> Molecules {
+    match counting {
+        Counting::Molecules => Molecules::FromKeys(
+            umi_keys
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+        ),
+        Counting::Reads => Molecules::None,
+    }
 }
 
 /// Aligns the table with the engine `opts` choose, a bar on `progress`

@@ -12,11 +12,10 @@
 
 use std::path::{Path, PathBuf};
 
-use needletail::errors::ParseErrorKind;
-use needletail::parse_fastx_file;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::input::reference::for_each_record;
 use crate::seq::normalize_dna;
 
 /// Classes in the order a read on several of them (at the same cost) goes
@@ -290,52 +289,31 @@ fn read_class_file(path: &Path, species: &str) -> Result<Vec<NamedSeq>> {
     let keep_all = wanted
         .iter()
         .any(|c| c == crate::input::reference::ALL_SPECIES);
-    let mut reader = match parse_fastx_file(path) {
-        Ok(r) => r,
-        Err(e) if e.kind == ParseErrorKind::EmptyFile => {
-            return Err(Error::Reference {
-                path: path.to_path_buf(),
-                message: "--ncrna: empty reference file".into(),
-            })
-        }
-        Err(e) if e.kind == ParseErrorKind::Io => {
-            return Err(Error::Reference {
-                path: path.to_path_buf(),
-                message: format!("--ncrna: cannot read: {e}"),
-            })
-        }
-        Err(e) => {
-            return Err(Error::Parse {
-                path: path.to_path_buf(),
-                message: format!("not a FASTA file: {e}"),
-            })
-        }
-    };
+    let file = std::fs::File::open(path).map_err(|err| Error::Io {
+        path: path.to_path_buf(),
+        err,
+    })?;
     let mut kept = Vec::new();
     let mut other_species: FxHashMap<String, usize> = FxHashMap::default();
-    let mut records = 0usize;
-    while let Some(rec) = reader.next() {
-        let rec = rec.map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            message: format!("malformed FASTA after record {records}: {e}"),
-        })?;
-        records += 1;
-        let (name, code) = parse_header(&String::from_utf8_lossy(rec.id()));
+    let empty = "--ncrna: empty reference file";
+    for_each_record(std::io::BufReader::new(file), path, empty, |n, id, raw| {
+        let (name, code) = parse_header(&String::from_utf8_lossy(id));
         if let Some(code) = code {
             if !keep_all && !wanted.contains(&code) {
                 *other_species.entry(code).or_default() += 1;
-                continue;
+                return Ok(());
             }
         }
-        let seq = normalize_dna(&rec.seq());
+        let seq = normalize_dna(&raw);
         if seq.is_empty() {
             return Err(Error::Reference {
                 path: path.to_path_buf(),
-                message: format!("record {records} ({name}) has no sequence"),
+                message: format!("record {n} ({name}) has no sequence"),
             });
         }
         kept.push((name, seq));
-    }
+        Ok(())
+    })?;
     if kept.is_empty() {
         let mut codes: Vec<String> = other_species.into_keys().collect();
         codes.sort();

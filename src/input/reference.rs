@@ -214,12 +214,64 @@ fn read_records_from(
     // name -> (record number, index in `kept`)
     let mut seen: FxHashMap<String, (usize, usize)> = FxHashMap::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
+    let mut records = 0usize;
+    for_each_record(input, path, "empty reference file", |n, id, raw| {
+        records = n;
+        let header = String::from_utf8_lossy(id);
+        let name = header.split_whitespace().next().unwrap_or("").to_string();
+        let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
+        *codes.entry(code.clone()).or_default() += 1;
+        let wanted = match &codes_wanted {
+            Some(list) => list.contains(&code),
+            None => true,
+        };
+        if !wanted {
+            return Ok(());
+        }
+        let seq = normalize_dna(&raw);
+        if let Some(&(first, at)) = seen.get(&name) {
+            let same: &RefSeq = &kept[at];
+            if same.seq != seq {
+                return Err(Error::Reference {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "'{name}' names two different sequences (records {first} and {n}): names must be unique"
+                    ),
+                });
+            }
+            return Ok(()); // the same record twice
+        }
+        seen.insert(name.clone(), (n, kept.len()));
+        kept.push(RefSeq { name, seq });
+        Ok(())
+    })?;
+    if records == 0 {
+        return Err(Error::Reference {
+            path: path.to_path_buf(),
+            message: "no FASTA record".into(),
+        });
+    }
+    if let Some(e) = species_missing(path, species, codes_wanted.as_deref(), &codes, &kept) {
+        return Err(e);
+    }
+    Ok(kept)
+}
+
+/// Calls `each(record number, id, sequence)` for every record of a FASTA
+/// stream (plain or gzip), in order, 1-based; errors name `path`: an empty
+/// stream (`empty`), one that is not FASTA, a malformed record.
+pub(crate) fn for_each_record(
+    input: impl std::io::Read + Send,
+    path: &Path,
+    empty: &str,
+    mut each: impl FnMut(usize, &[u8], std::borrow::Cow<[u8]>) -> Result<()>,
+) -> Result<()> {
     let mut reader = match parse_fastx_reader(input) {
         Ok(r) => r,
         Err(e) if e.kind == ParseErrorKind::EmptyFile => {
             return Err(Error::Reference {
                 path: path.to_path_buf(),
-                message: "empty reference file".into(),
+                message: empty.into(),
             })
         }
         Err(e) => {
@@ -236,43 +288,9 @@ fn read_records_from(
             message: format!("malformed FASTA after record {records}: {e}"),
         })?;
         records += 1;
-        let header = String::from_utf8_lossy(rec.id());
-        let name = header.split_whitespace().next().unwrap_or("").to_string();
-        let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
-        *codes.entry(code.clone()).or_default() += 1;
-        let wanted = match &codes_wanted {
-            Some(list) => list.contains(&code),
-            None => true,
-        };
-        if !wanted {
-            continue;
-        }
-        let seq = normalize_dna(&rec.seq());
-        if let Some(&(first, at)) = seen.get(&name) {
-            let same: &RefSeq = &kept[at];
-            if same.seq != seq {
-                return Err(Error::Reference {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "'{name}' names two different sequences (records {first} and {records}): names must be unique"
-                    ),
-                });
-            }
-            continue; // the same record twice
-        }
-        seen.insert(name.clone(), (records, kept.len()));
-        kept.push(RefSeq { name, seq });
+        each(records, rec.id(), rec.seq())?;
     }
-    if records == 0 {
-        return Err(Error::Reference {
-            path: path.to_path_buf(),
-            message: "no FASTA record".into(),
-        });
-    }
-    if let Some(e) = species_missing(path, species, codes_wanted.as_deref(), &codes, &kept) {
-        return Err(e);
-    }
-    Ok(kept)
+    Ok(())
 }
 
 /// The error for a species asked for with no record (or no record kept),

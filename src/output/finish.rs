@@ -144,6 +144,36 @@ struct Counted {
     ncrna: Option<NcrnaCounts>,
 }
 
+/// Fills each sample's molecules by what they count for (those on ncRNAs
+/// taken out of `unassigned`).
+fn record_molecules(stats: &mut RunStats, by_molecules: &Counts, ncrna: Option<&NcrnaCounts>) {
+    for (s, (st, t)) in stats
+        .samples
+        .iter_mut()
+        .zip(&by_molecules.totals)
+        .enumerate()
+    {
+        let mut t = t.clone();
+        if let Some(nc) = ncrna {
+            let on_ncrna = nc.sense[s].iter().sum::<u64>() + nc.antisense[s].iter().sum::<u64>();
+            t.unassigned = t.unassigned.saturating_sub(on_ncrna);
+        }
+        st.molecules = Some(t);
+    }
+}
+
+/// Fills each sample's miRNAs detected, composition and QC verdict.
+fn record_qc(stats: &mut RunStats, counts: &Counts) {
+    let settings = stats.settings.clone();
+    for (st, mature) in stats.samples.iter_mut().zip(&counts.mature) {
+        let has_adapter = st.has_adapter(&settings);
+        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
+        st.qc.composition = qc::composition(st);
+        let (verdict, reasons) = qc::verdict(st, has_adapter);
+        (st.qc.verdict, st.qc.reasons) = (Some(verdict), reasons);
+    }
+}
+
 /// Fills each sample's `ncrna` figures (reads) and takes the reads on
 /// ncRNAs out of `unassigned`.
 fn record_ncrna(
@@ -220,32 +250,12 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         Some(m) => {
             let by_molecules = count(reference, &classes, m);
             let ncrna_molecules = count_ncrna(m);
-            for (s, (st, t)) in stats
-                .samples
-                .iter_mut()
-                .zip(&by_molecules.totals)
-                .enumerate()
-            {
-                let mut t = t.clone();
-                if let Some(nc) = &ncrna_molecules {
-                    let on_ncrna =
-                        nc.sense[s].iter().sum::<u64>() + nc.antisense[s].iter().sum::<u64>();
-                    t.unassigned = t.unassigned.saturating_sub(on_ncrna);
-                }
-                st.molecules = Some(t);
-            }
+            record_molecules(stats, &by_molecules, ncrna_molecules.as_ref());
             (by_molecules, ncrna_molecules)
         }
         None => (by_reads, ncrna_reads),
     };
-    let settings = stats.settings.clone();
-    for (st, mature) in stats.samples.iter_mut().zip(&counts.mature) {
-        let has_adapter = st.has_adapter(&settings);
-        st.mirnas_detected = mature.iter().filter(|&&c| c > 0.0).count() as u64;
-        st.qc.composition = qc::composition(st);
-        let (verdict, reasons) = qc::verdict(st, has_adapter);
-        (st.qc.verdict, st.qc.reasons) = (Some(verdict), reasons);
-    }
+    record_qc(stats, &counts);
     stats.unique_inserts = table.len() as u64;
     let isomirs = isomir_lines.map(|lines| {
         let units = molecules.as_deref().unwrap_or(&table.counts);

@@ -148,6 +148,11 @@ fn name_at(names: &[String], v: i32) -> String {
         .unwrap_or_default()
 }
 
+/// The finite values of a heatmap's rows (NaN marks no value).
+pub fn finite(values: &[Vec<f64>]) -> impl Iterator<Item = f64> + '_ {
+    values.iter().flatten().copied().filter(|v| v.is_finite())
+}
+
 /// The viridis colour of `t` in 0..1 (five anchors of matplotlib's map,
 /// linearly joined).
 pub fn viridis(t: f64) -> RGBColor {

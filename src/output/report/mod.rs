@@ -557,12 +557,7 @@ fn isomirs(input: &ReportInput) -> Result<Figure> {
                 .collect()
         })
         .collect();
-    let max = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
+    let max = figures::finite(&values).fold(0.0, f64::max);
     let body = Heatmap {
         rows: &input.sample_names(),
         cols: &cols,
@@ -591,12 +586,7 @@ fn correlation(input: &ReportInput) -> Result<Figure> {
         .iter()
         .map(|a| logs.iter().map(|b| pearson(a, b)).collect())
         .collect();
-    let lo = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .fold(1.0, f64::min);
+    let lo = figures::finite(&values).fold(1.0, f64::min);
     let lo = ((lo * 20.0).floor() / 20.0).min(0.95);
     let body = Heatmap {
         rows: &names,

@@ -52,12 +52,7 @@ pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure>
                 .collect()
         })
         .collect();
-    let max = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
+    let max = super::figures::finite(&values).fold(0.0, f64::max);
     let cols: Vec<String> = seen.iter().map(|c| c.to_string()).collect();
     let mut body = Heatmap {
         rows: &input.sample_names(),
