@@ -65,6 +65,9 @@ def merged_files(prefix):
 
 
 def multiqc_files(prefix):
-    """The MultiQC custom content files of an output directory."""
+    """The MultiQC custom content files of an output directory (the ncRNA
+    General Statistics columns only with an ncRNA reference)."""
     sections = ["general_stats", "insert_lengths", "composition"]
+    if NCRNA:
+        sections.append("ncrna_general_stats")
     return [f"{prefix}/multiqc/mirq_{section}_mqc.json" for section in sections]
