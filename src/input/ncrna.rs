@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::input::reference::for_each_record;
+use crate::input::reference::{for_each_record, Digest};
 use crate::seq::normalize_dna;
 
 /// Classes in the order a read on several of them (at the same cost) goes
@@ -132,31 +132,20 @@ impl NcrnaReference {
         self.classes[c as usize] == "tRNA"
     }
 
-    /// Reference bases over all features.
-    pub fn bases(&self) -> usize {
-        self.features.iter().map(|f| f.seq.len()).sum()
-    }
-
     /// FNV-1a 64-bit digest (hex) of every class, feature name and sequence:
     /// equal digests, equal references.
     pub fn fingerprint(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |bytes: &[u8]| {
-            for &b in bytes {
-                h ^= b as u64;
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
+        let mut digest = Digest::default();
         for f in &self.features {
             let g = &self.groups[f.group as usize];
-            eat(self.classes[g.class as usize].as_bytes());
-            eat(b"\t");
-            eat(f.name.as_bytes());
-            eat(b"\t");
-            eat(&f.seq);
-            eat(b"\n");
+            digest.eat(self.classes[g.class as usize].as_bytes());
+            digest.eat(b"\t");
+            digest.eat(f.name.as_bytes());
+            digest.eat(b"\t");
+            digest.eat(&f.seq);
+            digest.eat(b"\n");
         }
-        format!("{h:016x}")
+        digest.hex()
     }
 }
 

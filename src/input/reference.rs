@@ -117,27 +117,21 @@ impl Reference {
     /// FNV-1a 64-bit digest (hex) of the species code and every mature and
     /// hairpin name and sequence, in order: equal digests, equal references.
     pub fn fingerprint(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |bytes: &[u8]| {
-            for &b in bytes {
-                h ^= b as u64;
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
-        eat(self.species.as_bytes());
+        let mut digest = Digest::default();
+        digest.eat(self.species.as_bytes());
         for (tag, seqs) in [
             (&b"#mature"[..], &self.matures),
             (b"#hairpin", &self.hairpins),
         ] {
-            eat(tag);
+            digest.eat(tag);
             for r in seqs {
-                eat(b"\n");
-                eat(r.name.as_bytes());
-                eat(b"\t");
-                eat(&r.seq);
+                digest.eat(b"\n");
+                digest.eat(r.name.as_bytes());
+                digest.eat(b"\t");
+                digest.eat(&r.seq);
             }
         }
-        format!("{h:016x}")
+        digest.hex()
     }
 
     /// Matures holding letters other than ACGT/U (IUPAC codes): at those
@@ -255,6 +249,31 @@ fn read_records_from(
         return Err(e);
     }
     Ok(kept)
+}
+
+/// FNV-1a 64-bit digest of the bytes eaten, in order: the references'
+/// fingerprints (recorded in stats.json, checked by `mirq merge`).
+pub(crate) struct Digest(u64);
+
+impl Default for Digest {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Digest {
+    /// Adds bytes.
+    pub(crate) fn eat(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The digest as 16 hex digits.
+    pub(crate) fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
 }
 
 /// Calls `each(record number, id, sequence)` for every record of a FASTA
