@@ -506,19 +506,30 @@ fn top_mirnas(input: &ReportInput) -> Result<Figure> {
     if names.is_empty() {
         return Ok(("Top 20 miRNAs", note, None));
     }
+    let body = shares_heatmap(input, (&names, &shares), "% of miRNA counts", "top-mirnas")?;
+    Ok(("Top 20 miRNAs", note, Some(body)))
+}
+
+/// A heatmap of the shares `top_shares` picked (`names` its columns), with
+/// each cell's share printed, scaled from 0 to the largest share.
+fn shares_heatmap(
+    input: &ReportInput,
+    (names, shares): (&[String], &[Vec<f64>]),
+    scale_desc: &str,
+    id: &'static str,
+) -> Result<String> {
     let max = shares.iter().flatten().copied().fold(0.0, f64::max);
-    let body = Heatmap {
+    Heatmap {
         rows: &input.sample_names(),
-        cols: &names,
-        values: &shares,
+        cols: names,
+        values: shares,
         scale: (0.0, max),
-        scale_desc: "% of miRNA counts",
+        scale_desc,
         numeric_cols: false,
         x_desc: "",
         cell_text: Some(share_text),
     }
-    .draw("top-mirnas")?;
-    Ok(("Top 20 miRNAs", note, Some(body)))
+    .draw(id)
 }
 
 /// isomiR classes per sample: a heatmap of % of miRNA reads.

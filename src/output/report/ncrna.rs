@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{esc, share_text, top_shares, Figure, ReportInput};
+use super::{esc, shares_heatmap, top_shares, Figure, ReportInput};
 use crate::error::Result;
 use crate::numbers::thousands;
 use crate::output::report::figures::Heatmap;
@@ -69,15 +69,9 @@ pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure>
     Ok((title, note, Some(body)))
 }
 
-/// `100 * part / whole` with one decimal; `<0.1` for a share that would
-/// print as 0.0 but is not 0.
+/// `100 * part / whole` as [`cell_share`] prints it.
 fn small_share(part: u64, whole: u64) -> String {
-    let share = 100.0 * part as f64 / whole.max(1) as f64;
-    if part > 0 && share < 0.05 {
-        "<0.1".into()
-    } else {
-        format!("{share:.1}")
-    }
+    cell_share(100.0 * part as f64 / whole.max(1) as f64)
 }
 
 /// Every sample's reads per class (`classes`: those with reads) and the
@@ -154,17 +148,6 @@ pub(super) fn trnas(input: &ReportInput) -> Result<Figure> {
     if top.is_empty() {
         return Ok((title, note + " No sample has a tRNA read.", None));
     }
-    let max = shares.iter().flatten().copied().fold(0.0, f64::max);
-    let body = Heatmap {
-        rows: &input.sample_names(),
-        cols: &top,
-        values: &shares,
-        scale: (0.0, max),
-        scale_desc: "% of tRNA counts",
-        numeric_cols: false,
-        x_desc: "",
-        cell_text: Some(share_text),
-    }
-    .draw("trnas")?;
+    let body = shares_heatmap(input, (&top, &shares), "% of tRNA counts", "trnas")?;
     Ok((title, note, Some(body)))
 }
