@@ -159,6 +159,28 @@ pub struct QuantArgs {
     #[arg(long, default_value = "better", value_parser = parse_ncrna_precedence, requires = "ncrna", help_heading = "Reference")]
     pub ncrna_precedence: Precedence,
 
+    /// Adapter, primer and vector sequences (FASTA) for the artifact stage,
+    /// instead of the list built into mirq; repeatable. Reads they explain
+    /// as well as a miRNA does are artifacts, not miRNAs.
+    #[arg(long, value_name = "FASTA", help_heading = "Origin")]
+    pub artifacts: Vec<PathBuf>,
+
+    /// No artifact stage: adapter and primer pieces may count as miRNAs.
+    #[arg(long, conflicts_with = "artifacts", help_heading = "Origin")]
+    pub no_artifacts: bool,
+
+    /// Do not look for other species' miRNAs (the records of the --mature
+    /// and --hairpin files of species other than --species).
+    #[arg(long, help_heading = "Origin")]
+    pub no_exogenous: bool,
+
+    /// Screening reference NAME=PATH (a genome, phage, vector, spike-in set
+    /// or transcriptome: FASTA or FASTA.gz, or a directory of them),
+    /// repeatable, screened in the order given for the reads left
+    /// unassigned. Writes screen_counts.tsv.
+    #[arg(long, value_name = "NAME=PATH", value_parser = parse_screen, help_heading = "Origin")]
+    pub screen: Vec<(String, PathBuf)>,
+
     /// Library protocol preset: illumina, qiaseq, nextflex, cats; or auto:
     /// detect the protocol and adapter from the first reads (says what it
     /// found and how sure it is on stderr and in stats.json).
@@ -261,6 +283,11 @@ pub struct MergeArgs {
     #[arg(long, value_name = "PATH", help_heading = "Reference")]
     pub ncrna: Vec<PathBuf>,
 
+    /// Screen reference NAME=PATH, repeatable (default: the files the first
+    /// directory recorded); must be the reference the runs used.
+    #[arg(long, value_name = "NAME=PATH", value_parser = parse_screen, help_heading = "Reference")]
+    pub screen: Vec<(String, PathBuf)>,
+
     /// Worker threads.
     #[arg(short = 't', long, default_value_t = default_threads())]
     pub threads: usize,
@@ -272,6 +299,23 @@ pub struct MergeArgs {
     /// No summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `NAME=PATH`: a name of letters, digits, `_`, `-` and `.`, and a path.
+fn parse_screen(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=PATH (e.g. ecoli=ecoli.fa.gz), got '{s}'"))?;
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if name.is_empty() || !name.chars().all(ok) || name.starts_with('.') {
+        return Err(format!(
+            "screen name '{name}': use letters, digits, '_', '-' and '.' (it names rows and columns)"
+        ));
+    }
+    if path.is_empty() {
+        return Err(format!("--screen {name}=: no path"));
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
 }
 
 fn parse_protocol(s: &str) -> Result<ProtocolChoice, String> {

@@ -7,9 +7,11 @@ use clap::{CommandFactory, Parser};
 
 use cli::{BenchArgs, Cli, Command, MergeArgs, QuantArgs, ReportArgs};
 use mirq::align::AlignParams;
+use mirq::cmd::origin::{ArtifactSource, MAX_SCREENS};
 use mirq::cmd::quant::{self, QuantOptions};
 use mirq::input::samples;
 use mirq::prep::protocol::TrimRequest;
+use std::path::PathBuf;
 
 fn main() {
     quiet_vulkan_layers();
@@ -122,6 +124,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
         mature: args.mature,
         hairpin: args.hairpin,
         ncrna: args.ncrna,
+        screens: args.screen,
         outdir: args.outdir.clone(),
         threads: args.threads,
         progress: !args.quiet,
@@ -174,7 +177,30 @@ fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
         progress: !args.quiet,
         ncrna: args.ncrna,
         ncrna_precedence: args.ncrna_precedence,
+        artifacts: if args.no_artifacts {
+            ArtifactSource::Off
+        } else if args.artifacts.is_empty() {
+            ArtifactSource::BuiltIn
+        } else {
+            ArtifactSource::Files(args.artifacts)
+        },
+        exogenous: !args.no_exogenous,
+        screens: checked_screens(args.screen)?,
     })
+}
+
+/// The screen references, refused when two share a name or there are more
+/// than [`MAX_SCREENS`].
+fn checked_screens(screens: Vec<(String, PathBuf)>) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    if screens.len() > MAX_SCREENS {
+        anyhow::bail!("--screen: at most {MAX_SCREENS} references");
+    }
+    for (i, (name, _)) in screens.iter().enumerate() {
+        if screens[..i].iter().any(|(n, _)| n == name) {
+            anyhow::bail!("--screen {name} is given twice: names must be unique");
+        }
+    }
+    Ok(screens)
 }
 
 fn run_quant(args: QuantArgs) -> anyhow::Result<()> {

@@ -113,6 +113,24 @@ impl EngineDecision {
     }
 }
 
+/// The engine that aligned a reference after the miRNAs' (artifacts,
+/// ncRNAs, other species' miRNAs, a screen reference), and why
+/// (stats.json `reference_engines`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceEngine {
+    /// The reference (`artifacts`, `ncrna`, `exogenous`, `screen:NAME`,
+    /// `screen:NAME:decoy`).
+    pub reference: String,
+    /// `cpu`, `gpu`, or `cpu-scan` (few inserts scanned for on the CPU).
+    pub engine: String,
+    /// Why, in words.
+    pub reason: String,
+    /// Inserts aligned to it.
+    pub inserts: u64,
+    /// Seconds it took, preparing the reference included.
+    pub seconds: f64,
+}
+
 /// A run's alignment: every insert's best hits and how the engine was chosen.
 pub struct Alignment {
     /// Best hits per insert, in table order.
@@ -128,6 +146,11 @@ pub struct Alignment {
     /// The GPU engine, when it aligned the run (a second reference, such
     /// as the ncRNA one, is aligned with it too).
     pub gpu: Option<GpuEngine>,
+    /// Under `--engine auto` with a GPU that was calibrated but lost the
+    /// miRNA pass: kept so that large references can be measured on it.
+    pub spare_gpu: Option<GpuEngine>,
+    /// `--engine` as given.
+    pub choice: EngineChoice,
 }
 
 impl Alignment {
@@ -158,9 +181,7 @@ impl Alignment {
         insert: impl Fn(usize) -> &'a [u8] + Sync,
         slice: usize,
     ) -> Result<FlatHits> {
-        let scan = std::env::var_os("MIRQ_NO_SCAN").is_none()
-            && super::scan::worthwhile(targets.text.len(), n);
-        if scan {
+        if scans(targets, n) {
             let encoded = EncodedSlice::encode(n, &insert);
             if let Some(found) = super::scan::align_few(targets, &encoded.views(), params) {
                 let mut hits = FlatHits::default();
@@ -172,6 +193,161 @@ impl Alignment {
         }
         let prepared = self.prepare_same(targets, params)?;
         super::align_all(prepared.as_ref(), n, insert, slice)
+    }
+}
+
+/// Whether [`Alignment::align_another`] tries the scan for `n` inserts on
+/// `targets`.
+fn scans(targets: &TargetSet, n: usize) -> bool {
+    std::env::var_os("MIRQ_NO_SCAN").is_none()
+        && targets.window_5p == 0
+        && targets.window_3p == 0
+        && super::scan::worthwhile(targets.text.len(), n)
+}
+
+impl Alignment {
+    /// [`Alignment::align_another`], timed and recorded as the engine of
+    /// reference `name`.
+    pub fn align_reference<'a>(
+        &self,
+        name: &str,
+        targets: &TargetSet,
+        params: &AlignParams,
+        n: usize,
+        insert: impl Fn(usize) -> &'a [u8] + Sync,
+        slice: usize,
+    ) -> Result<(FlatHits, ReferenceEngine)> {
+        let started = Instant::now();
+        let hits = self.align_another(targets, params, n, insert, slice)?;
+        let (engine, reason) = if scans(targets, n) {
+            (
+                "cpu-scan",
+                "few inserts against a large reference: scanned for on the CPU".to_string(),
+            )
+        } else {
+            (self.engine, "the engine of the miRNA pass".to_string())
+        };
+        Ok((
+            hits,
+            ReferenceEngine {
+                reference: name.into(),
+                engine: engine.into(),
+                reason,
+                inserts: n as u64,
+                seconds: crate::output::stats::Timings::seconds(started.elapsed()),
+            },
+        ))
+    }
+
+    /// Best end-to-end hits (screen rule: `mismatches[i]` for insert i, no
+    /// non-templated base) of `inserts` (base codes) on a screen
+    /// reference's targets, with the engine the run's `--engine` gives for
+    /// it: `cpu`, `gpu`, or under `auto` the faster one measured on the
+    /// reference's first part (a GPU failing under `auto` is a warning in
+    /// the reason, and the CPU screens).
+    pub fn screen_reference(
+        &self,
+        name: &str,
+        targets: &TargetSet,
+        inserts: &[&[u8]],
+        mismatches: &[u8],
+    ) -> Result<(FlatHits, ReferenceEngine)> {
+        let started = Instant::now();
+        let record = |engine: &str, reason: String| ReferenceEngine {
+            reference: name.into(),
+            engine: engine.into(),
+            reason,
+            inserts: inserts.len() as u64,
+            seconds: crate::output::stats::Timings::seconds(started.elapsed()),
+        };
+        let cpu = || super::screen::screen_cpu(targets, inserts, mismatches);
+        match (self.choice, self.gpu.as_ref().or(self.spare_gpu.as_ref())) {
+            (EngineChoice::Gpu, Some(gpu)) => {
+                let hits = gpu.screen(targets, inserts, mismatches)?;
+                Ok((hits, record("gpu", "--engine gpu".into())))
+            }
+            (EngineChoice::Auto, Some(gpu)) => {
+                let (use_gpu, why) = screen_calibration(gpu, targets, inserts, mismatches);
+                if use_gpu {
+                    match gpu.screen(targets, inserts, mismatches) {
+                        Ok(hits) => return Ok((hits, record("gpu", why))),
+                        Err(e) => {
+                            let hits = cpu();
+                            let why = format!("GPU failed ({e}); the CPU engine screened");
+                            return Ok((hits, record("cpu", why)));
+                        }
+                    }
+                }
+                let hits = cpu();
+                Ok((hits, record("cpu", why)))
+            }
+            (choice, _) => {
+                let hits = cpu();
+                let why = match choice {
+                    EngineChoice::Cpu => "--engine cpu".to_string(),
+                    _ => self.decision.reason.clone(),
+                };
+                Ok((hits, record("cpu", why)))
+            }
+        }
+    }
+}
+
+/// Bases of a screen reference both engines screen under `--engine auto`
+/// before one is chosen.
+const SCREEN_CALIBRATION_BASES: usize = 1 << 20;
+
+/// Under `--engine auto`: both engines screen the inserts against the
+/// reference's first [`SCREEN_CALIBRATION_BASES`] bases (of its first
+/// record); whether the GPU was faster, and why in words.
+fn screen_calibration(
+    gpu: &GpuEngine,
+    targets: &TargetSet,
+    inserts: &[&[u8]],
+    mismatches: &[u8],
+) -> (bool, String) {
+    let Some(first) = targets.targets.first() else {
+        return (false, "empty reference".into());
+    };
+    let len = first.len.min(SCREEN_CALIBRATION_BASES);
+    let seq = crate::seq::decode(&targets.text[first.text_start..first.text_start + len]);
+    let part = crate::input::screen::ScreenReference {
+        name: "calibration".into(),
+        files: Vec::new(),
+        records: vec![crate::input::screen::ScreenRecord {
+            name: first.name.clone(),
+            seq: seq.into_bytes(),
+        }],
+    };
+    let part = TargetSet::from_screen(&part);
+    let started = Instant::now();
+    let cpu_hits = super::screen::screen_cpu(&part, inserts, mismatches);
+    let cpu_time = started.elapsed();
+    let started = Instant::now();
+    let gpu_hits = match gpu.screen(&part, inserts, mismatches) {
+        Ok(h) => h,
+        Err(e) => return (false, format!("GPU {} failed ({e})", gpu.adapter().name)),
+    };
+    let gpu_time = started.elapsed();
+    let name = &gpu.adapter().name;
+    if gpu_hits != cpu_hits {
+        return (
+            false,
+            format!("GPU {name}: its hits differ from the CPU engine's"),
+        );
+    }
+    let speed = format!(
+        "CPU {:.3} s vs GPU {:.3} s on the first {len} bases",
+        cpu_time.as_secs_f64(),
+        gpu_time.as_secs_f64()
+    );
+    if gpu_time < cpu_time {
+        (true, format!("GPU {name} screened faster ({speed})"))
+    } else {
+        (
+            false,
+            format!("the CPU engine screened faster than GPU {name} ({speed})"),
+        )
     }
 }
 
@@ -210,6 +386,8 @@ pub fn align_table<'a>(
             decision: decision("cpu", reason, adapter),
             warning,
             gpu: None,
+            spare_gpu: None,
+            choice,
         })
     };
     match choice {
@@ -231,6 +409,8 @@ pub fn align_table<'a>(
                 decision: decision("gpu", "--engine gpu".into(), Some(name)),
                 warning: None,
                 gpu: Some(gpu),
+                spare_gpu: None,
+                choice,
             })
         }
         EngineChoice::Auto => {
@@ -263,6 +443,8 @@ pub fn align_table<'a>(
                 calibrate_and_align(&gpu, targets, params, n, &insert, slice, decision)?;
             if alignment.engine == "gpu" {
                 alignment.gpu = Some(gpu);
+            } else if alignment.warning.is_none() {
+                alignment.spare_gpu = Some(gpu);
             }
             Ok(alignment)
         }
@@ -304,6 +486,8 @@ fn calibrate_and_align<'a>(
             decision: d,
             warning: Some(warning),
             gpu: None,
+            spare_gpu: None,
+            choice: EngineChoice::Auto,
         })
     };
     let prepared = match gpu.prepare(targets, params) {
@@ -343,6 +527,8 @@ fn calibrate_and_align<'a>(
         decision: d,
         warning: None,
         gpu: None,
+        spare_gpu: None,
+        choice: EngineChoice::Auto,
     })
 }
 

@@ -18,6 +18,10 @@ pub enum TargetKind {
     /// An ncRNA feature, by index into [`NcrnaReference::features`], on its
     /// own strand (sense) or reverse-complemented (antisense).
     Feature { index: usize, antisense: bool },
+    /// A screen reference's record, by index into
+    /// [`crate::input::screen::ScreenReference::records`], on its own strand
+    /// or reverse-complemented.
+    Record { index: usize, antisense: bool },
 }
 
 /// Where a mature miRNA sits in a target (0-based, end exclusive).
@@ -123,6 +127,33 @@ impl TargetSet {
             };
             let rc = crate::seq::reverse_complement(&f.seq);
             set.push(&f.name, antisense, &rc, Vec::new());
+        }
+        set
+    }
+
+    /// Packs a screen reference's records, each on both strands (record `i`
+    /// is targets `2i`, sense, and `2i + 1`, antisense), without pads or
+    /// windows.
+    pub fn from_screen(reference: &crate::input::screen::ScreenReference) -> Self {
+        let mut set = Self {
+            window_5p: 0,
+            window_3p: 0,
+            text: Vec::with_capacity(2 * reference.bases()),
+            targets: Vec::new(),
+            windows: Vec::new(),
+        };
+        for (i, r) in reference.records.iter().enumerate() {
+            let sense = TargetKind::Record {
+                index: i,
+                antisense: false,
+            };
+            set.push(&r.name, sense, &r.seq, Vec::new());
+            let antisense = TargetKind::Record {
+                index: i,
+                antisense: true,
+            };
+            let rc = crate::seq::reverse_complement(&r.seq);
+            set.push(&r.name, antisense, &rc, Vec::new());
         }
         set
     }

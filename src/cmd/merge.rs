@@ -10,11 +10,13 @@ use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
+use crate::cmd::origin::{load_artifacts, load_foreign, ArtifactSource, LaterReferences, Screen};
 use crate::count::ncrna::Precedence;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
-use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
+use crate::input::screen::ScreenReference;
+use crate::output::finish::{finish, Molecules, NcrnaRun, OriginRun, RunData, ScreenRun};
 use crate::output::inserts_file::{self, RunInserts};
 use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
 use crate::output::StagedOutputs;
@@ -39,6 +41,9 @@ pub struct MergeOptions {
     pub threads: usize,
     /// Show progress on stderr (when it is a terminal).
     pub progress: bool,
+    /// Screen references (`--screen NAME=PATH`) overriding the files the
+    /// runs recorded.
+    pub screens: Vec<(String, PathBuf)>,
 }
 
 /// One input directory's recorded run.
@@ -102,11 +107,20 @@ fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
         .collect()
 }
 
-/// A run's settings as compared: JSON, less the ncRNA files' paths.
+/// A run's settings as compared: JSON, less the paths of the ncRNA,
+/// artifact and screen files (their fingerprints stay).
 fn comparable(settings: &RunSettings) -> Value {
     let mut v = serde_json::to_value(settings).unwrap_or_default();
     if let Some(ncrna) = v.get_mut("ncrna").and_then(Value::as_object_mut) {
         ncrna.remove("files");
+    }
+    if let Some(artifacts) = v.get_mut("artifacts").and_then(Value::as_object_mut) {
+        artifacts.remove("source");
+    }
+    if let Some(screens) = v.get_mut("screen").and_then(Value::as_array_mut) {
+        for s in screens.iter_mut().filter_map(Value::as_object_mut) {
+            s.remove("files");
+        }
     }
     v
 }
@@ -133,6 +147,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     check_compatible(&recorded)?;
     let reference = load_reference(opts, &recorded[0])?;
     let ncrna = load_ncrna(opts, &recorded[0])?;
+    let later = load_later(opts, &recorded[0], &reference)?;
     let mut settings = recorded[0].run.settings.clone();
     let recorded = with_sample_trimming(recorded, &mut settings);
     let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
@@ -140,17 +155,25 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     let gathered = {
         let progress = Progress::new(opts.progress);
         let bar = progress.stage("reading directories", recorded.len() as u64);
-        let gathered = gather_inserts(&recorded, dedup, ncrna.is_some(), &bar);
+        let expected = [
+            ncrna.is_some(),
+            later.artifacts.is_some(),
+            later.foreign.is_some(),
+            !later.screens.is_empty(),
+        ];
+        let gathered = gather_inserts(&recorded, dedup, expected, &bar);
         progress.clear();
         gathered?
     };
     let Gathered {
         seqs,
         hits,
-        ncrna: ncrna_hits,
+        later: later_hits,
         reads,
         molecules,
     } = gathered;
+    let [ncrna_hits, artifact_hits, exogenous_hits, screen_hits] = &later_hits.hits;
+    let screen_refs: Vec<&ScreenReference> = later.screens.iter().map(|s| &s.reference).collect();
     let table = InsertTable::from_parts(seqs, reads);
     let molecules = if dedup {
         Molecules::Counted(molecules)
@@ -166,7 +189,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         hits: &hits,
         molecules,
         merge: true,
-        ncrna: match (&ncrna, &ncrna_hits) {
+        ncrna: match (&ncrna, ncrna_hits) {
             (Some(n), Some(hits)) => Some(NcrnaRun {
                 reference: &n.reference,
                 targets: &n.targets,
@@ -174,6 +197,26 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
                 precedence: n.precedence,
             }),
             _ => None,
+        },
+        origin: OriginRun {
+            artifacts: later
+                .artifacts
+                .as_ref()
+                .zip(artifact_hits.as_ref())
+                .map(|((r, _), h)| (r, h)),
+            foreign: later
+                .foreign
+                .as_ref()
+                .zip(exogenous_hits.as_ref())
+                .map(|((r, t), h)| (r, t, h)),
+            screen: match (screen_hits, &later_hits.decoy) {
+                (Some(hits), Some(decoy)) => Some(ScreenRun {
+                    references: &screen_refs,
+                    hits,
+                    decoy,
+                }),
+                _ => None,
+            },
         },
     };
     let progress = Progress::new(opts.progress);
@@ -317,6 +360,99 @@ fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
     Ok(reference)
 }
 
+/// The later stages' references the runs used (artifacts, other species'
+/// miRNAs, screen references), each checked against its recorded
+/// fingerprint. Screen references load from `--screen NAME=PATH` when given,
+/// else from the files recorded.
+fn load_later(
+    opts: &MergeOptions,
+    first: &Recorded,
+    reference: &Reference,
+) -> Result<LaterReferences> {
+    let settings = &first.run.settings;
+    let mismatch = |what: &str, got: &str, want: &str| {
+        invalid(
+            &first.dir,
+            format!("the {what} loaded (fingerprint {got}) is not the one the runs used (fingerprint {want})"),
+        )
+    };
+    let artifacts = match &settings.artifacts {
+        None => None,
+        Some(a) => {
+            let source = if a.source == ["built-in"] {
+                ArtifactSource::BuiltIn
+            } else {
+                ArtifactSource::Files(a.source.iter().map(PathBuf::from).collect())
+            };
+            let loaded = load_artifacts(&source)?;
+            if let Some((r, _)) = &loaded {
+                if r.fingerprint() != a.fingerprint {
+                    return Err(mismatch("artifact list", &r.fingerprint(), &a.fingerprint));
+                }
+            }
+            loaded
+        }
+    };
+    let foreign = match &settings.exogenous {
+        None => None,
+        Some(e) => {
+            let recorded = &first.run.reference;
+            let mature = opts
+                .mature
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(&recorded.mature));
+            let hairpin = opts
+                .hairpin
+                .clone()
+                .or_else(|| recorded.hairpin.as_ref().map(PathBuf::from));
+            let windows = (settings.window_5p, settings.window_3p);
+            let loaded = load_foreign(&mature, hairpin.as_deref(), &reference.species, windows)?;
+            let got = loaded
+                .as_ref()
+                .map(|(r, _)| r.fingerprint())
+                .unwrap_or_default();
+            if got != e.fingerprint {
+                return Err(mismatch("other species' miRNAs", &got, &e.fingerprint));
+            }
+            loaded
+        }
+    };
+    let mut screens = Vec::new();
+    for s in &settings.screen {
+        let given = opts.screens.iter().find(|(name, _)| *name == s.name);
+        let screen = match given {
+            Some((name, path)) => Screen::load(name, path, settings.mismatches)?,
+            None => {
+                let files: Vec<PathBuf> = s.files.iter().map(PathBuf::from).collect();
+                Screen::load_files(&s.name, &files, settings.mismatches)?
+            }
+        };
+        if screen.reference.fingerprint() != s.fingerprint {
+            return Err(mismatch(
+                &format!("screen reference {}", s.name),
+                &screen.reference.fingerprint(),
+                &s.fingerprint,
+            ));
+        }
+        screens.push(screen);
+    }
+    if let Some((name, _)) = opts
+        .screens
+        .iter()
+        .find(|(name, _)| !settings.screen.iter().any(|s| s.name == *name))
+    {
+        let message =
+            format!("--screen {name} is given, but the runs had no screen reference of that name");
+        return Err(invalid(&first.dir, message));
+    }
+    Ok(LaterReferences {
+        artifacts,
+        ncrna: None,
+        foreign,
+        screens,
+    })
+}
+
 /// The ncRNA side of runs made with `--ncrna`: the reference, its targets
 /// and the recorded precedence.
 struct MergedNcrna {
@@ -378,12 +514,12 @@ fn load_ncrna(opts: &MergeOptions, first: &Recorded) -> Result<Option<MergedNcrn
 
 /// Every directory's inserts file, one at a time into the growing table, so
 /// that memory follows the unique inserts plus one directory.
-/// `ncrna`: whether the runs had `--ncrna` (their files then have the
-/// `ncrna` column).
+/// `expected`: whether the runs had `--ncrna`, the artifact stage, the
+/// exogenous stage and `--screen` (their files then have those columns).
 fn gather_inserts(
     recorded: &[Recorded],
     dedup: bool,
-    ncrna: bool,
+    expected: [bool; 4],
     bar: &ProgressBar,
 ) -> Result<Gathered> {
     let mut gathered = Gathered::default();
@@ -407,13 +543,31 @@ fn gather_inserts(
                 "molecule counts do not match the recorded counting".into(),
             ));
         }
-        if run.ncrna.is_some() != ncrna {
-            let (has, recorded) = if ncrna { ("no", "") } else { ("an", " no") };
-            let message = format!(
-                "{} has {has} ncrna column, but stats.json records{recorded} --ncrna",
-                inserts_file::FILE_NAME
-            );
-            return Err(invalid(&r.dir, message));
+        let columns = [
+            (run.ncrna.is_some(), expected[0], "ncrna", "--ncrna"),
+            (
+                run.artifact.is_some(),
+                expected[1],
+                "artifact",
+                "the artifact stage",
+            ),
+            (
+                run.exogenous.is_some(),
+                expected[2],
+                "exogenous",
+                "the exogenous stage",
+            ),
+            (run.screen.is_some(), expected[3], "screen", "--screen"),
+        ];
+        for (has, recorded, column, stage) in columns {
+            if has != recorded {
+                let (has, recorded) = if recorded { ("no", "") } else { ("an", " no") };
+                let message = format!(
+                    "{} has {has} {column} column, but stats.json records{recorded} {stage}",
+                    inserts_file::FILE_NAME
+                );
+                return Err(invalid(&r.dir, message));
+            }
         }
         gathered.absorb(run);
         bar.inc(1);
@@ -422,27 +576,73 @@ fn gather_inserts(
 }
 
 /// The unique inserts of the directories absorbed so far, their hits (and
-/// ncRNA hits, with `--ncrna`) and every sample's (id, reads) and (id,
+/// the later stages' hits: ncRNA, artifact, exogenous, screen and screen
+/// decoy, each when its stage ran) and every sample's (id, reads) and (id,
 /// molecules) pairs.
 #[derive(Default)]
 struct Gathered {
     seqs: SortedInserts,
     hits: FlatHits,
-    ncrna: Option<FlatHits>,
+    later: LaterColumns,
     reads: Vec<Vec<(u32, u32)>>,
     molecules: Vec<Vec<(u32, u32)>>,
+}
+
+/// The later stages' per-insert columns of an inserts file.
+#[derive(Default)]
+struct LaterColumns {
+    /// ncRNA, artifact, exogenous and screen hits.
+    hits: [Option<FlatHits>; 4],
+    /// Screen decoy bits.
+    decoy: Option<Vec<u32>>,
+}
+
+impl LaterColumns {
+    fn of(run: &mut RunInserts) -> Self {
+        Self {
+            hits: [
+                run.ncrna.take(),
+                run.artifact.take(),
+                run.exogenous.take(),
+                run.screen.take(),
+            ],
+            decoy: run.decoy.take(),
+        }
+    }
+
+    /// The same columns, empty.
+    fn empty_like(&self) -> Self {
+        Self {
+            hits: std::array::from_fn(|c| self.hits[c].as_ref().map(|_| FlatHits::default())),
+            decoy: self.decoy.as_ref().map(|_| Vec::new()),
+        }
+    }
+
+    /// Appends row `i` of `from`.
+    fn push_from(&mut self, from: &LaterColumns, i: usize) {
+        for (to, from) in self.hits.iter_mut().zip(&from.hits) {
+            if let (Some(to), Some(from)) = (to, from) {
+                to.push(from.get(i));
+            }
+        }
+        if let (Some(to), Some(from)) = (&mut self.decoy, &from.decoy) {
+            to.push(from[i]);
+        }
+    }
 }
 
 impl Gathered {
     /// Merges one directory's rows into the table (both sorted), renumbers
     /// the samples absorbed before and appends the directory's samples.
-    /// An insert's hits (and ncRNA hits) come from the first directory that
-    /// has it (runs with one reference and settings agree on them).
-    fn absorb(&mut self, run: RunInserts) {
+    /// An insert's hits (and later stages' hits) come from the first
+    /// directory that has it (runs with one reference and settings agree
+    /// on them).
+    fn absorb(&mut self, mut run: RunInserts) {
+        let new_later = LaterColumns::of(&mut run);
         let old_len = self.seqs.len();
         let mut seqs = SortedInserts::default();
         let mut hits = FlatHits::default();
-        let mut ncrna = run.ncrna.as_ref().map(|_| FlatHits::default());
+        let mut later = new_later.empty_like();
         let mut old_ids = Vec::with_capacity(old_len);
         let mut row_ids = Vec::with_capacity(run.rows.len());
         let (mut i, mut j) = (0, 0);
@@ -458,9 +658,7 @@ impl Gathered {
             if order.is_le() {
                 seqs.push(self.seqs.seq(i), 0);
                 hits.push(self.hits.get(i));
-                if let (Some(n), Some(old)) = (&mut ncrna, &self.ncrna) {
-                    n.push(old.get(i));
-                }
+                later.push_from(&self.later, i);
                 old_ids.push(id);
                 i += 1;
                 if order.is_eq() {
@@ -470,9 +668,7 @@ impl Gathered {
             } else {
                 seqs.push(run.rows.seq(j), 0);
                 hits.push(run.hits.get(j));
-                if let (Some(n), Some(new)) = (&mut ncrna, &run.ncrna) {
-                    n.push(new.get(j));
-                }
+                later.push_from(&new_later, j);
                 row_ids.push(id);
                 j += 1;
             }
@@ -496,6 +692,6 @@ impl Gathered {
         }
         self.seqs = seqs;
         self.hits = hits;
-        self.ncrna = ncrna;
+        self.later = later;
     }
 }

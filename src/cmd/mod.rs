@@ -3,5 +3,6 @@
 
 pub mod bench;
 pub mod merge;
+pub mod origin;
 pub mod quant;
 pub mod report;

@@ -8,13 +8,17 @@ use rayon::prelude::*;
 
 use crate::align::gpu::GpuEngine;
 use crate::align::select::{align_table, Alignment, EngineChoice};
-use crate::align::{AlignParams, FlatHits, TargetSet};
-use crate::count::ncrna::{needs_ncrna, MirnaSide, Precedence};
+use crate::align::{AlignParams, TargetSet};
+use crate::cmd::origin::{
+    load_artifacts, load_foreign, ArtifactSource, LaterReferences, Passes, Screen,
+};
+use crate::count::ncrna::Precedence;
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
-use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
+use crate::input::screen::ScreenReference;
+use crate::output::finish::{finish, Molecules, NcrnaRun, OriginRun, RunData, ScreenRun};
 use crate::output::stats::{
     Counting, NcrnaSettings, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming,
     Timings,
@@ -61,6 +65,13 @@ pub struct QuantOptions {
     pub ncrna: Vec<PathBuf>,
     /// Who gets a read on both a miRNA and an ncRNA.
     pub ncrna_precedence: Precedence,
+    /// The artifact list (`--artifacts`, `--no-artifacts`).
+    pub artifacts: ArtifactSource,
+    /// Look for other species' miRNAs in the reference files (off with
+    /// `--no-exogenous`).
+    pub exogenous: bool,
+    /// Screen references (`--screen NAME=PATH`), in the order given.
+    pub screens: Vec<(String, PathBuf)>,
 }
 
 /// Says on stderr which samples have no read, and what `--protocol auto`
@@ -218,7 +229,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     warn_ambiguous(&reference);
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    let ncrna = load_ncrna(opts)?;
+    let later = load_later(opts)?;
     // with --protocol auto, or samplesheet protocol/adapter columns, each
     // sample has its own trimming (the run's settings take the request's
     // until the samples say)
@@ -233,16 +244,29 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
     let alignment = align_with_progress(opts, early, &targets, table, &progress)?;
-    let (ncrna_hits, ncrna_elapsed) =
-        ncrna_pass(opts, &alignment, &targets, ncrna.as_ref(), table, &progress)?;
+    let passes = Passes {
+        alignment: &alignment,
+        mirna_targets: &targets,
+        table,
+        params: opts.params,
+        precedence: opts.ncrna_precedence,
+        slice: ALIGN_SLICE,
+        progress: &progress,
+    };
+    let later_hits = passes.run(&later)?;
+    let later_elapsed: Duration = later_hits.elapsed.iter().sum();
     let align = align_started.elapsed() + early_selection;
     if let Some(note) = engine_note(opts, &alignment) {
         say(format!("mirq: engine auto: {note}"));
     }
     let mut settings = run_settings(opts, &reference, &mut collapsed.samples)?;
-    settings.ncrna = ncrna
+    settings.ncrna = later
+        .ncrna
         .as_ref()
         .map(|(r, _)| ncrna_settings(r, opts.ncrna_precedence));
+    settings.artifacts = later.artifact_settings(&opts.artifacts);
+    settings.exogenous = later.exogenous_settings();
+    settings.screen = later.screens.iter().map(Screen::settings).collect();
     let molecules = molecules_of(settings.counting, collapsed.umi_keys);
     let mut stats = RunStats {
         settings,
@@ -256,10 +280,22 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
             head,
         )
     };
-    stats.timings.ncrna_align = ncrna.is_some().then(|| Timings::seconds(ncrna_elapsed));
-    // the miRNA alignment's speed: the ncRNA part aligns another reference
+    let [artifact_s, ncrna_s, exogenous_s, screen_s] = later_hits.elapsed;
+    stats.timings.ncrna_align = later.ncrna.is_some().then(|| Timings::seconds(ncrna_s));
+    stats.timings.artifact_align = later
+        .artifacts
+        .is_some()
+        .then(|| Timings::seconds(artifact_s));
+    stats.timings.exogenous_align = later
+        .foreign
+        .is_some()
+        .then(|| Timings::seconds(exogenous_s));
+    stats.timings.screen_align = (!later.screens.is_empty()).then(|| Timings::seconds(screen_s));
+    stats.reference_engines = later_hits.engines.clone();
+    // the miRNA alignment's speed: the later passes align other references
     stats.align_inserts_per_second =
-        Timings::per_second(table.len(), align.saturating_sub(ncrna_elapsed));
+        Timings::per_second(table.len(), align.saturating_sub(later_elapsed));
+    let screen_refs: Vec<&ScreenReference> = later.screens.iter().map(|s| &s.reference).collect();
     let data = RunData {
         reference: &reference,
         targets: &targets,
@@ -267,7 +303,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         hits: &alignment.hits,
         molecules,
         merge: false,
-        ncrna: match (&ncrna, &ncrna_hits) {
+        ncrna: match (&later.ncrna, &later_hits.ncrna) {
             (Some((reference, targets)), Some(hits)) => Some(NcrnaRun {
                 reference,
                 targets,
@@ -275,6 +311,26 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
                 precedence: opts.ncrna_precedence,
             }),
             _ => None,
+        },
+        origin: OriginRun {
+            artifacts: later
+                .artifacts
+                .as_ref()
+                .zip(later_hits.artifact.as_ref())
+                .map(|((r, _), h)| (r, h)),
+            foreign: later
+                .foreign
+                .as_ref()
+                .zip(later_hits.exogenous.as_ref())
+                .map(|((r, t), h)| (r, t, h)),
+            screen: match (&later_hits.screen, &later_hits.decoy) {
+                (Some(hits), Some(decoy)) => Some(ScreenRun {
+                    references: &screen_refs,
+                    hits,
+                    decoy,
+                }),
+                _ => None,
+            },
         },
     };
     let writing = progress.spinner("counting and writing");
@@ -326,33 +382,38 @@ fn align_with_progress(
     alignment
 }
 
-/// The ncRNA reference of `--ncrna` and its targets (both strands), or
-/// None without it.
-fn load_ncrna(opts: &QuantOptions) -> Result<Option<(NcrnaReference, TargetSet)>> {
-    if opts.ncrna.is_empty() {
-        return Ok(None);
-    }
-    let reference = NcrnaReference::load(&opts.ncrna, &opts.species)?;
-    let targets = TargetSet::from_ncrna(&reference);
-    Ok(Some((reference, targets)))
-}
-
-/// With `--ncrna`: every insert's ncRNA hits ([`align_ncrna`]) and the time
-/// they took.
-fn ncrna_pass(
-    opts: &QuantOptions,
-    alignment: &Alignment,
-    targets: &TargetSet,
-    ncrna: Option<&(NcrnaReference, TargetSet)>,
-    table: &InsertTable,
-    progress: &Progress,
-) -> Result<(Option<FlatHits>, Duration)> {
-    let started = Instant::now();
-    let Some((_, ncrna_targets)) = ncrna else {
-        return Ok((None, Duration::ZERO));
+/// The references of the stages after the miRNAs' (artifacts, ncRNAs,
+/// other species' miRNAs, screen references), loaded before any FASTQ is
+/// read so that a bad one fails the run at once.
+fn load_later(opts: &QuantOptions) -> Result<LaterReferences> {
+    let ncrna = if opts.ncrna.is_empty() {
+        None
+    } else {
+        let reference = NcrnaReference::load(&opts.ncrna, &opts.species)?;
+        let targets = TargetSet::from_ncrna(&reference);
+        Some((reference, targets))
     };
-    let hits = align_ncrna(opts, alignment, (targets, ncrna_targets), table, progress)?;
-    Ok((Some(hits), started.elapsed()))
+    let foreign = if opts.exogenous {
+        load_foreign(
+            &opts.mature,
+            opts.hairpin.as_deref(),
+            &opts.species,
+            (opts.window_5p, opts.window_3p),
+        )?
+    } else {
+        None
+    };
+    let screens = opts
+        .screens
+        .iter()
+        .map(|(name, path)| Screen::load(name, path, opts.params.max_mismatches))
+        .collect::<Result<_>>()?;
+    Ok(LaterReferences {
+        artifacts: load_artifacts(&opts.artifacts)?,
+        ncrna,
+        foreign,
+        screens,
+    })
 }
 
 /// stats.json `settings.ncrna` of a reference.
@@ -369,51 +430,6 @@ pub(crate) fn ncrna_settings(reference: &NcrnaReference, precedence: Precedence)
         groups: reference.groups.len(),
         fingerprint: reference.fingerprint(),
     }
-}
-
-/// Every insert's best hits on the ncRNA targets, aligned with the engine
-/// that aligned the miRNAs; inserts [`needs_ncrna`] leaves out (exact
-/// mature miRNA reads, and with `--ncrna-precedence mirna` every read with a
-/// miRNA hit) get none.
-fn align_ncrna(
-    opts: &QuantOptions,
-    alignment: &Alignment,
-    (mirna_targets, targets): (&TargetSet, &TargetSet),
-    table: &InsertTable,
-    progress: &Progress,
-) -> Result<FlatHits> {
-    let candidates: Vec<usize> = (0..table.len())
-        .filter(|&id| {
-            let side = MirnaSide::of(mirna_targets, alignment.hits.get(id));
-            needs_ncrna(side, opts.ncrna_precedence)
-        })
-        .collect();
-    let bar = progress.stage("aligning to ncRNAs", candidates.len() as u64);
-    let found = alignment.align_another(
-        targets,
-        &opts.params,
-        candidates.len(),
-        |i| {
-            if i % 4096 == 0 {
-                bar.set_position(i as u64);
-            }
-            table.seq(candidates[i])
-        },
-        ALIGN_SLICE,
-    )?;
-    bar.finish_and_clear();
-    let mut all = FlatHits::default();
-    let mut next = candidates.iter().enumerate().peekable();
-    for id in 0..table.len() {
-        match next.peek() {
-            Some(&(j, &c)) if c == id => {
-                all.push(found.get(j));
-                next.next();
-            }
-            _ => all.push(&[]),
-        }
-    }
-    Ok(all)
 }
 
 /// The run's settings: the request's, with the samples' own trimming when

@@ -7,6 +7,7 @@ pub mod assign;
 pub mod gff;
 pub mod isomir;
 pub mod ncrna;
+pub mod origin;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -15,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use crate::align::{FlatHits, TargetSet};
 use crate::count::assign::{assign, Assignment};
 use crate::count::gff::IsomirLines;
-use crate::count::ncrna::NcrnaCalls;
 use crate::input::reference::Reference;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::umi::{directional_molecules, UmiCount, UmiKey};
@@ -53,6 +53,19 @@ pub struct Counts {
     pub lost_mature: Vec<Vec<f64>>,
     /// Per sample: hairpin-only units an ncRNA took.
     pub lost_hairpin: Vec<f64>,
+    /// Per sample, per mature miRNA: units the artifact stage took from it.
+    pub artifact_lost_mature: Vec<Vec<f64>>,
+    /// Per sample: hairpin-only units the artifact stage took.
+    pub artifact_lost_hairpin: Vec<f64>,
+}
+
+/// The stage that takes an insert from its miRNAs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taker {
+    /// The artifact stage (its artifact hits cost no more).
+    Artifact,
+    /// An ncRNA (it explains the insert strictly better).
+    Ncrna,
 }
 
 /// What every unique insert counts for, interned: inserts assigned to the
@@ -63,8 +76,9 @@ pub struct Classes {
     pub of_insert: Vec<u32>,
     /// The classes (isomiR calls left out).
     pub classes: Vec<Assignment>,
-    /// Inserts an ncRNA took (their class is 0), with the class they had.
-    pub taken: FxHashMap<u32, u32>,
+    /// Inserts another stage took (their class is 0), with the class they
+    /// had and the stage.
+    pub taken: FxHashMap<u32, (u32, Taker)>,
 }
 
 /// Inserts per parallel task when classifying.
@@ -76,17 +90,18 @@ type ClassKey = Option<(bool, Vec<u32>)>;
 
 /// Assigns every unique insert once, from its best hits: records its class
 /// and, with `lines`, its isomiR lines (the assignment's calls go there, not
-/// into the classes). Inserts `ncrna` takes from their miRNAs are
-/// unassigned here, with no lines; [`Classes::taken`] keeps what they had.
+/// into the classes). Inserts another stage takes from their miRNAs
+/// (`taken`) are unassigned here, with no lines; [`Classes::taken`] keeps
+/// what they had.
 pub fn classify(
     reference: &Reference,
     targets: &TargetSet,
     table: &InsertTable,
     hits: &FlatHits,
     lines: bool,
-    ncrna: Option<&NcrnaCalls>,
+    taken_by: &(dyn Fn(usize) -> Option<Taker> + Sync),
 ) -> (Classes, Option<IsomirLines>) {
-    let taken = |id: usize| ncrna.is_some_and(|c| c.taken_from_mirna(id));
+    let taken = |id: usize| taken_by(id).is_some();
     let n = table.len();
     let chunks: Vec<(Vec<ClassKey>, IsomirLines)> = (0..n.div_ceil(CLASSIFY_CHUNK))
         .into_par_iter()
@@ -137,8 +152,8 @@ pub fn classify(
                 });
                 next
             });
-            if taken(id) {
-                taken_from.insert(id as u32, class);
+            if let Some(taker) = taken_by(id) {
+                taken_from.insert(id as u32, (class, taker));
                 of_insert.push(0);
             } else {
                 of_insert.push(class);
@@ -165,19 +180,28 @@ pub fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]
         totals: vec![MoleculeStats::default(); samples],
         lost_mature: vec![vec![0f64; reference.matures.len()]; samples],
         lost_hairpin: vec![0f64; samples],
+        artifact_lost_mature: vec![vec![0f64; reference.matures.len()]; samples],
+        artifact_lost_hairpin: vec![0f64; samples],
     };
     for (s, sample_units) in units.iter().enumerate() {
         let totals = &mut counts.totals[s];
         for &(id, n) in sample_units {
-            if let Some(&had) = classes.taken.get(&id) {
+            if let Some(&(had, taker)) = classes.taken.get(&id) {
+                let (lost_mature, lost_hairpin) = match taker {
+                    Taker::Ncrna => (&mut counts.lost_mature[s], &mut counts.lost_hairpin[s]),
+                    Taker::Artifact => (
+                        &mut counts.artifact_lost_mature[s],
+                        &mut counts.artifact_lost_hairpin[s],
+                    ),
+                };
                 match &classes.classes[had as usize] {
                     Assignment::Mature { matures, .. } => {
                         let share = n as f64 / matures.len() as f64;
                         for &m in matures {
-                            counts.lost_mature[s][m as usize] += share;
+                            lost_mature[m as usize] += share;
                         }
                     }
-                    _ => counts.lost_hairpin[s] += n as f64,
+                    _ => *lost_hairpin += n as f64,
                 }
             }
             let class = &classes.classes[classes.of_insert[id as usize] as usize];
@@ -340,7 +364,7 @@ mod tests {
             .unwrap();
         let count_with = |slice| {
             let hits = align_all(prepared.as_ref(), table.len(), |i| table.seq(i), slice).unwrap();
-            let (classes, _) = classify(&reference, &targets, &table, &hits, false, None);
+            let (classes, _) = classify(&reference, &targets, &table, &hits, false, &|_| None);
             let c = count(&reference, &classes, &table.counts);
             (c, classes, hits)
         };

@@ -163,7 +163,7 @@ fn precedence_rank(class: &str) -> usize {
 
 /// The FASTA files `paths` name: files as given, directories expanded to
 /// their FASTA files sorted by name.
-fn fasta_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub(crate) fn fasta_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|err| Error::Io {

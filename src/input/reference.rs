@@ -54,6 +54,15 @@ pub struct Reference {
     pub locations: Vec<Location>,
 }
 
+/// The species code of the other species' miRNAs ([`Reference::load_foreign`]).
+pub const FOREIGN_SPECIES: &str = "foreign";
+
+/// A record's species code: its name up to the first `-`, lower case
+/// (`hsa-miR-16-5p` → `hsa`).
+pub fn species_code(name: &str) -> String {
+    name.split('-').next().unwrap_or("").to_ascii_lowercase()
+}
+
 /// The species code that stands for every record of the reference files.
 pub const ALL_SPECIES: &str = "all";
 
@@ -84,6 +93,34 @@ impl Reference {
         };
         check_shapes(mature, &matures, hairpin, &hairpins)?;
         Ok(Self::from_sequences(ALL_SPECIES, matures, hairpins))
+    }
+
+    /// The other species' matures and hairpins in the same files: every
+    /// record whose species code is not among `species` (comma-separated),
+    /// as species `foreign`; None when the files hold no other species' matures.
+    pub fn load_foreign(
+        mature: &Path,
+        hairpin: Option<&Path>,
+        species: &str,
+    ) -> Result<Option<Self>> {
+        let own: Vec<String> = species
+            .split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect();
+        let foreign = |r: &RefSeq| !own.contains(&species_code(&r.name));
+        let matures: Vec<RefSeq> = read_all(mature)?.into_iter().filter(foreign).collect();
+        if matures.is_empty() {
+            return Ok(None);
+        }
+        let hairpins = match hairpin {
+            Some(h) => read_all(h)?.into_iter().filter(foreign).collect(),
+            None => Vec::new(),
+        };
+        Ok(Some(Self::from_sequences(
+            FOREIGN_SPECIES,
+            matures,
+            hairpins,
+        )))
     }
 
     /// Loads matures and hairpins of one species from FASTA text in memory

@@ -10,12 +10,18 @@ use rayon::prelude::*;
 use crate::align::{FlatHits, TargetSet};
 use crate::count::gff::Isomirs;
 use crate::count::ncrna::{self, NcrnaCalls, NcrnaCounts, Precedence};
+use crate::count::origin::{
+    exogenous_calls, screen_calls, ArtifactCalls, OriginCalls, OriginCounts, ScreenPart,
+};
+use crate::count::Taker;
 use crate::count::{classify, count, sample_molecules, Counts};
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
+use crate::input::screen::ScreenReference;
 use crate::output::inserts_file;
 use crate::output::ncrna_tables;
+use crate::output::origin_tables;
 use crate::output::qc;
 use crate::output::report::{self, ReportInput};
 use crate::output::stats::{RunStats, Timings};
@@ -49,6 +55,32 @@ pub struct RunData<'a> {
     pub merge: bool,
     /// The ncRNA side, with `--ncrna`.
     pub ncrna: Option<NcrnaRun<'a>>,
+    /// The artifact, exogenous and screen stages that ran.
+    pub origin: OriginRun<'a>,
+}
+
+/// What the artifact, exogenous and screen stages add to [`RunData`].
+#[derive(Clone, Copy, Default)]
+pub struct OriginRun<'a> {
+    /// The artifact list and every insert's best hits on it.
+    pub artifacts: Option<(&'a NcrnaReference, &'a FlatHits)>,
+    /// The other species' miRNAs, their targets and every insert's best
+    /// hits on them (none for inserts not looked up).
+    pub foreign: Option<(&'a Reference, &'a TargetSet, &'a FlatHits)>,
+    /// The screen references, every insert's best hits on them and its
+    /// decoy hits (bit r: reference r).
+    pub screen: Option<ScreenRun<'a>>,
+}
+
+/// The screen stage of a run.
+#[derive(Clone, Copy)]
+pub struct ScreenRun<'a> {
+    /// The references, in the order given.
+    pub references: &'a [&'a ScreenReference],
+    /// Every insert's best hits (targets numbered over all references).
+    pub hits: &'a FlatHits,
+    /// Per insert, the references (bit r) its decoy hits are on.
+    pub decoy: &'a [u32],
 }
 
 /// What a run with `--ncrna` adds to [`RunData`].
@@ -142,11 +174,17 @@ struct Counted {
     molecules: Option<Vec<Vec<(u32, u32)>>>,
     isomirs: Option<Isomirs>,
     ncrna: Option<NcrnaCounts>,
+    origin: OriginCounts,
 }
 
 /// Fills each sample's molecules by what they count for (those on ncRNAs
 /// taken out of `unassigned`).
-fn record_molecules(stats: &mut RunStats, by_molecules: &Counts, ncrna: Option<&NcrnaCounts>) {
+fn record_molecules(
+    stats: &mut RunStats,
+    by_molecules: &Counts,
+    ncrna: Option<&NcrnaCounts>,
+    origin: &OriginCounts,
+) {
     for (s, (st, t)) in stats
         .samples
         .iter_mut()
@@ -158,6 +196,7 @@ fn record_molecules(stats: &mut RunStats, by_molecules: &Counts, ncrna: Option<&
             let on_ncrna = nc.sense[s].iter().sum::<u64>() + nc.antisense[s].iter().sum::<u64>();
             t.unassigned = t.unassigned.saturating_sub(on_ncrna);
         }
+        t.unassigned = t.unassigned.saturating_sub(origin.elsewhere(s));
         st.molecules = Some(t);
     }
 }
@@ -214,13 +253,27 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
             n.precedence,
         )
     });
+    let origin_calls = origin_calls(data);
+    let taken_by = |id: usize| {
+        if origin_calls
+            .artifact
+            .as_ref()
+            .is_some_and(|a| a.taken_from_mirna(id))
+        {
+            Some(Taker::Artifact)
+        } else if calls.as_ref().is_some_and(|c| c.taken_from_mirna(id)) {
+            Some(Taker::Ncrna)
+        } else {
+            None
+        }
+    };
     let (classes, isomir_lines) = classify(
         reference,
         targets,
         table,
         hits,
         !reference.hairpins.is_empty(),
-        calls.as_ref(),
+        &taken_by,
     );
     let by_reads = count(reference, &classes, &table.counts);
     for (st, t) in stats.samples.iter_mut().zip(&by_reads.totals) {
@@ -235,6 +288,8 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
     };
     let ncrna_reads = count_ncrna(&table.counts);
     record_ncrna(data, stats, &by_reads, ncrna_reads.as_ref());
+    let origin_reads = origin_calls.count(&table.counts);
+    origin_tables::record(&data.origin, reference, stats, &by_reads, &origin_reads);
     let molecules: Option<Vec<Vec<(u32, u32)>>> =
         match std::mem::replace(&mut data.molecules, Molecules::None) {
             Molecules::None => None,
@@ -246,14 +301,20 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
                     .collect(),
             ),
         };
-    let (counts, ncrna_counts) = match &molecules {
+    let (counts, ncrna_counts, origin_counts) = match &molecules {
         Some(m) => {
             let by_molecules = count(reference, &classes, m);
             let ncrna_molecules = count_ncrna(m);
-            record_molecules(stats, &by_molecules, ncrna_molecules.as_ref());
-            (by_molecules, ncrna_molecules)
+            let origin_molecules = origin_calls.count(m);
+            record_molecules(
+                stats,
+                &by_molecules,
+                ncrna_molecules.as_ref(),
+                &origin_molecules,
+            );
+            (by_molecules, ncrna_molecules, origin_molecules)
         }
-        None => (by_reads, ncrna_reads),
+        None => (by_reads, ncrna_reads, origin_reads),
     };
     record_qc(stats, &counts);
     stats.unique_inserts = table.len() as u64;
@@ -266,7 +327,43 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         molecules,
         isomirs,
         ncrna: ncrna_counts,
+        origin: origin_counts,
     }
+}
+
+/// The artifact, exogenous and screen calls of every insert.
+fn origin_calls(data: &RunData) -> OriginCalls {
+    let o = &data.origin;
+    OriginCalls {
+        artifact: o
+            .artifacts
+            .map(|(_, hits)| ArtifactCalls::build(data.targets, data.hits, hits)),
+        exogenous: o.foreign.map(|(reference, targets, hits)| {
+            (exogenous_calls(targets, hits), reference.matures.len())
+        }),
+        screen: o.screen.map(|run| {
+            let parts = screen_parts(run.references);
+            let records = parts.iter().map(|p| p.records).collect();
+            (screen_calls(&parts, run.hits), records, run.decoy.to_vec())
+        }),
+    }
+}
+
+/// The screen references' places among the screen targets: reference r's
+/// record i is targets `first + 2i` (sense) and `first + 2i + 1`.
+pub fn screen_parts(references: &[&ScreenReference]) -> Vec<ScreenPart> {
+    let mut first = 0;
+    references
+        .iter()
+        .map(|r| {
+            let part = ScreenPart {
+                first,
+                records: r.records.len() as u32,
+            };
+            first += 2 * part.records;
+            part
+        })
+        .collect()
 }
 
 /// Writes every output but stats.json. The files are independent: written
@@ -308,7 +405,13 @@ fn write_outputs(
         out.write(inserts_file::FILE_NAME, |w| {
             let ncrna = data.ncrna.map(|n| n.hits);
             let molecules = counted.molecules.as_deref();
-            inserts_file::write(w, &samples, table, data.hits, ncrna, molecules)
+            let columns = inserts_file::HitColumns {
+                ncrna,
+                artifact: data.origin.artifacts.map(|(_, h)| h),
+                exogenous: data.origin.foreign.map(|(_, _, h)| h),
+                screen: data.origin.screen.map(|s| (s.hits, s.decoy)),
+            };
+            inserts_file::write(w, &samples, table, data.hits, &columns, molecules)
         })
     };
     let tables = || -> Result<()> {
@@ -321,6 +424,7 @@ fn write_outputs(
                 ncrna_tables::write_counts(w, run.reference, &samples, nc)
             })?;
         }
+        origin_tables::write(out, &data.origin, &samples, &counted.origin)?;
         write_tables(out, reference, &samples, &counted.counts)
     };
     let ((a, b), (c, d)) = rayon::join(

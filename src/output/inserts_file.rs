@@ -10,10 +10,15 @@
 //! ```
 //! Rows are sorted by sequence. `hits` is `.` or comma-separated
 //! `target:offset:templated:nontemplated:mismatches:wildcards`; with
-//! `--dedup` a sample's cell is `reads/molecules`. A run with `--ncrna` has
-//! an `ncrna` column right after `hits`, each insert's best hits on the
-//! ncRNA targets in the same form (`.` for none, and for inserts that were
-//! not looked up); a run without it writes no such column.
+//! `--dedup` a sample's cell is `reads/molecules`. Version 2 (this one)
+//! names on its second line (`##hit-columns`) the columns that follow
+//! `hits`, each present only when its stage ran, in this order: `ncrna`,
+//! `artifact`, `exogenous` and `screen` (each insert's best hits on those
+//! targets in the same form; `.` for none, and for inserts not looked up;
+//! screen targets are numbered over all screen references in the order
+//! given), then `screen_decoy` (`.`, or the bits of the screen references
+//! the insert's decoy hits are on). Version 1 files (an `ncrna` column
+//! told from a sample of that name by the first row) are still read.
 
 use std::io::{self, BufRead, Write};
 use std::path::Path;
@@ -31,21 +36,85 @@ pub const FILE_NAME: &str = "inserts.tsv.gz";
 
 const MAGIC: &str = "##mirq-inserts 1";
 
-/// Writes the table (gzip, deterministic bytes); `ncrna`: every insert's
-/// ncRNA hits, with `--ncrna`.
+/// The magic line of version 2.
+const MAGIC_2: &str = "##mirq-inserts 2";
+
+/// The line naming the hit columns after `hits` (version 2).
+const HIT_COLUMNS: &str = "##hit-columns";
+
+/// The hit columns after `hits`, each present when its stage ran.
+#[derive(Clone, Copy, Default)]
+pub struct HitColumns<'a> {
+    /// ncRNA best hits (`--ncrna`).
+    pub ncrna: Option<&'a FlatHits>,
+    /// Artifact best hits.
+    pub artifact: Option<&'a FlatHits>,
+    /// Other species' miRNA best hits.
+    pub exogenous: Option<&'a FlatHits>,
+    /// Screen best hits and decoy bits (`--screen`).
+    pub screen: Option<(&'a FlatHits, &'a [u32])>,
+}
+
+impl HitColumns<'_> {
+    /// The names of the columns present, in order.
+    fn names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        for (present, name) in [
+            (self.ncrna.is_some(), NCRNA_COLUMN),
+            (self.artifact.is_some(), ARTIFACT_COLUMN),
+            (self.exogenous.is_some(), EXOGENOUS_COLUMN),
+            (self.screen.is_some(), SCREEN_COLUMN),
+            (self.screen.is_some(), DECOY_COLUMN),
+        ] {
+            if present {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Appends insert `id`'s cells (each after a tab).
+    fn push_cells(&self, line: &mut String, id: usize) {
+        for hits in [self.ncrna, self.artifact, self.exogenous]
+            .into_iter()
+            .flatten()
+        {
+            line.push('\t');
+            push_hits(line, hits.get(id));
+        }
+        if let Some((hits, decoy)) = self.screen {
+            line.push('\t');
+            push_hits(line, hits.get(id));
+            line.push('\t');
+            match decoy[id] {
+                0 => line.push('.'),
+                bits => line.push_str(&bits.to_string()),
+            }
+        }
+    }
+}
+
+/// Writes the table (gzip, deterministic bytes); `columns`: the hits of
+/// the stages after the miRNAs' that ran.
 pub fn write(
     w: &mut impl Write,
     samples: &[String],
     table: &InsertTable,
     hits: &FlatHits,
-    ncrna: Option<&FlatHits>,
+    columns: &HitColumns,
     molecules: Option<&[Vec<(u32, u32)>]>,
 ) -> io::Result<()> {
     let mut gz = GzEncoder::new(w, Compression::fast());
-    writeln!(gz, "{MAGIC}")?;
+    writeln!(gz, "{MAGIC_2}")?;
+    let names = columns.names();
+    write!(gz, "{HIT_COLUMNS}")?;
+    for n in &names {
+        write!(gz, "\t{n}")?;
+    }
+    writeln!(gz)?;
     write!(gz, "#sequence\thits")?;
-    if ncrna.is_some() {
-        write!(gz, "\t{NCRNA_COLUMN}")?;
+    for n in &names {
+        write!(gz, "\t{n}")?;
     }
     for s in samples {
         write!(gz, "\t{s}")?;
@@ -59,10 +128,7 @@ pub fn write(
         line.push_str(std::str::from_utf8(table.seq(id)).unwrap_or("N"));
         line.push('\t');
         push_hits(&mut line, hits.get(id));
-        if let Some(n) = ncrna {
-            line.push('\t');
-            push_hits(&mut line, n.get(id));
-        }
+        columns.push_cells(&mut line, id);
         for s in 0..samples.len() {
             use std::fmt::Write as _;
             let counts = &table.counts[s];
@@ -94,6 +160,14 @@ pub fn write(
 
 /// The header of the ncRNA hits column.
 const NCRNA_COLUMN: &str = "ncrna";
+/// The header of the artifact hits column.
+const ARTIFACT_COLUMN: &str = "artifact";
+/// The header of the exogenous hits column.
+const EXOGENOUS_COLUMN: &str = "exogenous";
+/// The header of the screen hits column.
+const SCREEN_COLUMN: &str = "screen";
+/// The header of the screen decoy column.
+const DECOY_COLUMN: &str = "screen_decoy";
 
 /// Appends one insert's hits: `.` for none, else comma-separated
 /// `target:offset:templated:nontemplated:mismatches:wildcards`.
@@ -131,6 +205,16 @@ pub struct RunInserts {
     /// ncRNA hits of each row, when the file has the `ncrna` column (a run
     /// with `--ncrna`).
     pub ncrna: Option<FlatHits>,
+    /// Artifact hits of each row, with the artifact stage.
+    pub artifact: Option<FlatHits>,
+    /// Other species' miRNA hits of each row, with the exogenous stage.
+    pub exogenous: Option<FlatHits>,
+    /// Screen hits of each row, with `--screen`.
+    pub screen: Option<FlatHits>,
+    /// Screen decoy bits of each row, with `--screen`.
+    pub decoy: Option<Vec<u32>>,
+    /// The version 2 hit columns named, in order (empty for version 1).
+    columns: Vec<String>,
 }
 
 /// Reads `path` (written by [`write`]).
@@ -145,31 +229,39 @@ pub fn read(path: &Path) -> Result<RunInserts> {
     })?;
     let reader = io::BufReader::new(MultiGzDecoder::new(io::BufReader::new(file)));
     let mut run = RunInserts::default();
-    // the header is read with the first row, which tells an `ncrna` column
-    // from a sample named `ncrna`
+    // the header is read with the first row, which (in version 1) tells an
+    // `ncrna` column from a sample named `ncrna`
     let mut header = None;
+    let (mut version, mut header_read, mut header_line) = (1, false, 2);
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
         let line = line.map_err(|e| bad(n, format!("read error (truncated file?): {e}")))?;
         match n {
+            1 if line == MAGIC_2 => version = 2,
             1 if line != MAGIC => {
                 return Err(bad(
                     1,
-                    format!("expected '{MAGIC}' (not a mirq inserts file)"),
+                    format!("expected '{MAGIC}' or '{MAGIC_2}' (not a mirq inserts file)"),
                 ))
             }
             1 => {}
-            2 => header = Some(line),
+            2 if version == 2 => run.read_hit_columns(&line).map_err(|m| bad(2, m))?,
+            _ if header.is_none() && !header_read => {
+                header = Some(line);
+                header_read = true;
+                header_line = n;
+            }
             _ => {
                 if let Some(h) = header.take() {
-                    run.read_header(&h, Some(&line)).map_err(|m| bad(2, m))?;
+                    run.read_header(&h, Some(&line))
+                        .map_err(|m| bad(header_line, m))?;
                 }
                 run.read_row(&line).map_err(|m| bad(n, m))?;
             }
         }
     }
     if let Some(h) = header {
-        run.read_header(&h, None).map_err(|m| bad(2, m))?;
+        run.read_header(&h, None).map_err(|m| bad(header_line, m))?;
     }
     if run.samples.is_empty() && run.rows.is_empty() {
         return Err(bad(0, "empty file".into()));
@@ -178,6 +270,37 @@ pub fn read(path: &Path) -> Result<RunInserts> {
 }
 
 impl RunInserts {
+    /// The `##hit-columns[<TAB>name]...` line of version 2.
+    fn read_hit_columns(&mut self, line: &str) -> std::result::Result<(), String> {
+        let mut fields = line.split('\t');
+        if fields.next() != Some(HIT_COLUMNS) {
+            return Err(format!("expected the '{HIT_COLUMNS}' line"));
+        }
+        let known = [
+            NCRNA_COLUMN,
+            ARTIFACT_COLUMN,
+            EXOGENOUS_COLUMN,
+            SCREEN_COLUMN,
+            DECOY_COLUMN,
+        ];
+        for name in fields {
+            if !known.contains(&name) {
+                return Err(format!("unknown hit column '{name}'"));
+            }
+            match name {
+                NCRNA_COLUMN => self.ncrna = Some(FlatHits::default()),
+                ARTIFACT_COLUMN => self.artifact = Some(FlatHits::default()),
+                EXOGENOUS_COLUMN => self.exogenous = Some(FlatHits::default()),
+                SCREEN_COLUMN => self.screen = Some(FlatHits::default()),
+                _ => self.decoy = Some(Vec::new()),
+            }
+            self.columns.push(name.to_string());
+        }
+        // a version 2 file with no hit column still has the line
+        self.columns.push(String::new());
+        Ok(())
+    }
+
     /// The `#sequence<TAB>hits[<TAB>ncrna]<TAB>sample...` line. A field
     /// `ncrna` after `hits` is the ncRNA column unless the first row holds a
     /// count there (then it is a sample's name).
@@ -191,6 +314,17 @@ impl RunInserts {
             return Err("expected the '#sequence<TAB>hits' header".into());
         }
         let mut names: Vec<String> = fields.map(String::from).collect();
+        if !self.columns.is_empty() {
+            let named: Vec<&String> = self.columns.iter().filter(|c| !c.is_empty()).collect();
+            if names.len() < named.len() || names.iter().zip(&named).any(|(a, b)| a != *b) {
+                return Err(format!(
+                    "the header's columns after 'hits' are not those of '{HIT_COLUMNS}'"
+                ));
+            }
+            self.samples = names.split_off(named.len());
+            self.reads = vec![Vec::new(); self.samples.len()];
+            return Ok(());
+        }
         let holds_hits = |row: &str| {
             row.split('\t')
                 .nth(2)
@@ -214,8 +348,25 @@ impl RunInserts {
             return Err("rows are not sorted by sequence".into());
         }
         let hits = parse_hits(fields.next().ok_or("no hits column")?)?;
-        if let Some(ncrna) = &mut self.ncrna {
-            ncrna.push(&parse_hits(fields.next().ok_or("no ncrna column")?)?);
+        for (column, name) in [
+            (&mut self.ncrna, NCRNA_COLUMN),
+            (&mut self.artifact, ARTIFACT_COLUMN),
+            (&mut self.exogenous, EXOGENOUS_COLUMN),
+            (&mut self.screen, SCREEN_COLUMN),
+        ] {
+            if let Some(column) = column {
+                let field = fields.next().ok_or(format!("no {name} column"))?;
+                column.push(&parse_hits(field)?);
+            }
+        }
+        if let Some(decoy) = &mut self.decoy {
+            let field = fields.next().ok_or("no screen_decoy column")?;
+            decoy.push(match field {
+                "." => 0,
+                bits => bits
+                    .parse()
+                    .map_err(|_| format!("bad screen_decoy '{bits}'"))?,
+            });
         }
         self.rows.push(seq, 0);
         self.hits.push(&hits);
@@ -342,15 +493,11 @@ mod tests {
         }
         let samples = ["ncrna".to_string(), "b".to_string()];
         let mut bytes = Vec::new();
-        write(
-            &mut bytes,
-            &samples,
-            &table,
-            &hits,
-            ncrna.then_some(&nc),
-            None,
-        )
-        .unwrap();
+        let columns = HitColumns {
+            ncrna: ncrna.then_some(&nc),
+            ..HitColumns::default()
+        };
+        write(&mut bytes, &samples, &table, &hits, &columns, None).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, &bytes).unwrap();

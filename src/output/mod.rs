@@ -14,6 +14,7 @@ pub mod finish;
 pub mod inserts_file;
 pub mod multiqc;
 pub mod ncrna_tables;
+pub mod origin_tables;
 pub mod outdir;
 pub mod qc;
 pub mod report;

@@ -55,6 +55,16 @@ pub fn composition(st: &SampleStats) -> Composition {
             })
             .collect(),
         ncrna_antisense: st.ncrna.as_ref().map(|n| f(n.antisense())),
+        artifact: st.artifact.as_ref().map(|a| f(a.reads)),
+        exogenous_mirna: st.exogenous.as_ref().map(|e| f(e.reads)),
+        screen: st
+            .screen
+            .iter()
+            .map(|r| ClassShare {
+                class: r.reference.clone(),
+                fraction: f(r.reads),
+            })
+            .collect(),
     }
 }
 

@@ -59,6 +59,19 @@ pub struct SampleStats {
     /// With `--ncrna`: the reads on ncRNAs, by class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncrna: Option<SampleNcrna>,
+    /// With the artifact stage: the reads on adapter, primer and vector
+    /// sequences (out of `unassigned`; those taken from miRNAs are not in
+    /// `assigned_mature`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<SampleArtifacts>,
+    /// With the exogenous stage: the reads on other species' miRNAs (out of
+    /// `unassigned`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exogenous: Option<SampleExogenous>,
+    /// With `--screen`: the reads on each screen reference, in the order
+    /// given (out of `unassigned`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screen: Vec<SampleScreen>,
     /// Mature miRNAs with at least one read.
     pub mirnas_detected: u64,
     /// Quality control: composition, lengths, verdict.
@@ -249,6 +262,56 @@ impl SampleNcrna {
     }
 }
 
+/// A sample's reads on adapter, primer and vector sequences.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SampleArtifacts {
+    /// Reads counted as artifacts.
+    pub reads: u64,
+    /// Of those, reads whose miRNA hits explained them no better (a tie
+    /// goes to the artifact).
+    pub taken_from_mirna: u64,
+    /// Of those, per mature miRNA: the reads it lost (shares); miRNAs that
+    /// lost none are left out.
+    pub mirna_lost: std::collections::BTreeMap<String, f64>,
+}
+
+/// A sample's reads on other species' miRNAs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SampleExogenous {
+    /// Reads on foreign matures (end to end, no mismatch, no added base).
+    pub reads: u64,
+    /// Species with at least 3 reads (shares), most reads first.
+    pub species: Vec<SpeciesReads>,
+    /// Reads of species with fewer than 3 reads each.
+    pub other_species_reads: f64,
+}
+
+/// One species' exogenous reads in a sample.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpeciesReads {
+    /// miRBase species code (`ebv`).
+    pub species: String,
+    /// Reads (a read on matures of k species is 1/k on each).
+    pub reads: f64,
+}
+
+/// A sample's reads on one screen reference.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SampleScreen {
+    /// The reference's name (`--screen NAME=PATH`).
+    pub reference: String,
+    /// Reads counted for it.
+    pub reads: u64,
+    /// Of those, reads of inserts with 50 or more best hits on it.
+    pub repetitive: u64,
+    /// Of those, reads that also hit another screen reference (less well,
+    /// or as well but given later).
+    pub overlap: u64,
+    /// Screened reads with a hit on the reversed (not complemented)
+    /// reference: an estimate of the random hits among `reads`.
+    pub decoy: u64,
+}
+
 /// One class's reads in a sample.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassReads {
@@ -285,6 +348,15 @@ pub struct Composition {
     /// With `--ncrna`: reads on ncRNAs antisense only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncrna_antisense: Option<f64>,
+    /// With the artifact stage: reads on adapters, primers and vectors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<f64>,
+    /// With the exogenous stage: reads on other species' miRNAs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exogenous_mirna: Option<f64>,
+    /// With `--screen`: each screen reference's reads, in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screen: Vec<ClassShare>,
     /// Adapter right at the read start (empty insert).
     pub adapter_dimer: f64,
     /// Insert shorter than the minimum length (dimers excluded).
@@ -347,6 +419,60 @@ pub struct RunSettings {
     /// The ncRNA reference and rule (`--ncrna`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncrna: Option<NcrnaSettings>,
+    /// The artifact list, when the artifact stage ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifacts: Option<ArtifactSettings>,
+    /// The other species' miRNAs, when the exogenous stage ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exogenous: Option<ExogenousSettings>,
+    /// The screen references (`--screen`), in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screen: Vec<ScreenSettings>,
+}
+
+/// The artifact list a run used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactSettings {
+    /// `built-in`, or the FASTA files given (`--artifacts`).
+    pub source: Vec<String>,
+    /// Sequences.
+    pub sequences: usize,
+    /// Digest of names and sequences.
+    pub fingerprint: String,
+}
+
+/// The other species' miRNAs a run looked for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExogenousSettings {
+    /// Species in the reference files other than the run's.
+    pub species: usize,
+    /// Their mature miRNAs.
+    pub matures: usize,
+    /// Shortest insert called.
+    pub min_length: usize,
+    /// Reads a species needs in a sample to be named.
+    pub min_reads: f64,
+    /// Digest of their names and sequences.
+    pub fingerprint: String,
+}
+
+/// One screen reference of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScreenSettings {
+    /// Its name (`--screen NAME=PATH`).
+    pub name: String,
+    /// The FASTA files read.
+    pub files: Vec<String>,
+    /// Records and bases (one strand).
+    pub records: usize,
+    /// Bases, one strand.
+    pub bases: usize,
+    /// Shortest insert screened with no mismatch (null: none).
+    pub min_length_exact: Option<usize>,
+    /// Shortest insert screened with one mismatch or more (null: none).
+    pub min_length_mismatch: Option<usize>,
+    /// Digest of record names and sequences.
+    pub fingerprint: String,
 }
 
 /// How a run classified the reads that are not miRNAs (`--ncrna`).
@@ -399,6 +525,9 @@ impl RunSettings {
             window_5p,
             window_3p,
             ncrna: None,
+            artifacts: None,
+            exogenous: None,
+            screen: Vec::new(),
         }
     }
 }
@@ -508,6 +637,10 @@ pub struct RunStats {
     /// (absent from merged runs, which align nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine_decision: Option<crate::align::select::EngineDecision>,
+    /// The engine of each reference aligned after the miRNAs' (artifacts,
+    /// ncRNAs, other species' miRNAs, screen references), and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_engines: Vec<crate::align::select::ReferenceEngine>,
     /// Worker threads.
     pub threads: usize,
     /// Wall-clock seconds of the whole run, up to the writing of stats.json.
@@ -603,6 +736,17 @@ pub struct Timings {
     /// ncRNA reference (preparing it included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncrna_align: Option<f64>,
+    /// With the artifact stage, the part of `align` spent on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_align: Option<f64>,
+    /// With the exogenous stage, the part of `align` spent on it (loading
+    /// and preparing the other species' miRNAs included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exogenous_align: Option<f64>,
+    /// With `--screen`, the part of `align` spent screening (loading and
+    /// preparing the references and their decoys included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_align: Option<f64>,
 }
 
 impl Timings {
@@ -617,7 +761,7 @@ impl Timings {
     ///
     /// ```
     /// use mirq::output::stats::Timings;
-    /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05, ncrna_align: None };
+    /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05, ..Timings::default() };
     /// assert_eq!(
     ///     t.summary(Some(551_000.4), false),
     ///     "read/trim/collapse 1.23 s, align 0.45 s (551,000 inserts/s), assign/count 0.10 s, write 0.05 s"

@@ -10,6 +10,7 @@
 //! a lost device is a typed [`Error::Gpu`], never a panic.
 
 mod prepared;
+mod screen;
 
 use std::num::NonZeroU64;
 use std::sync::mpsc;

@@ -1,0 +1,434 @@
+//! The references of the cascade beyond the run species' miRNAs, loaded
+//! once per run, and the alignment passes over them: artifacts (every
+//! insert), ncRNAs (the inserts an ncRNA could take), other species' miRNAs
+//! (the inserts still unassigned) and the screen references with their
+//! decoys (the inserts still unassigned that each one's length rule
+//! admits). See [`crate::count::origin`] for the rules.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::align::select::{Alignment, ReferenceEngine};
+use crate::align::{AlignParams, EncodedSlice, FlatHits, TargetSet};
+use crate::count::ncrna::{self, needs_ncrna, MirnaSide, NcrnaCall, Precedence};
+use crate::count::origin::{
+    artifact_call, exogenous_calls, ArtifactCall, ScreenRule, EXOGENOUS_MIN_LENGTH,
+    EXOGENOUS_MIN_READS,
+};
+use crate::error::{Error, Result};
+use crate::input::ncrna::NcrnaReference;
+use crate::input::reference::{Reference, FOREIGN_SPECIES};
+use crate::input::screen::ScreenReference;
+use crate::output::stats::{ArtifactSettings, ExogenousSettings, ScreenSettings};
+use crate::prep::collapse::InsertTable;
+use crate::prep::reads::is_low_complexity;
+use crate::runtime::Progress;
+
+/// Which artifact list the run uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ArtifactSource {
+    /// The list built into mirq ([`crate::input::artifacts`]).
+    #[default]
+    BuiltIn,
+    /// FASTA files (`--artifacts`).
+    Files(Vec<PathBuf>),
+    /// No artifact stage (`--no-artifacts`).
+    Off,
+}
+
+/// The most screen references a run takes (a decoy hit is one bit each).
+pub const MAX_SCREENS: usize = 32;
+
+/// One screen reference, ready: its targets, its decoy's and its rule.
+pub struct Screen {
+    /// The reference.
+    pub reference: ScreenReference,
+    /// Its records on both strands.
+    pub targets: TargetSet,
+    /// The reversed records on both strands.
+    pub decoy: TargetSet,
+    /// Which inserts it takes, with how many mismatches.
+    pub rule: ScreenRule,
+}
+
+impl Screen {
+    /// Loads `name=path` and prepares its targets.
+    pub fn load(name: &str, path: &std::path::Path, max_mismatches: u8) -> Result<Self> {
+        let reference = ScreenReference::load(name, path)?;
+        if reference.bases() == 0 {
+            return Err(Error::Reference {
+                path: path.to_path_buf(),
+                message: format!("--screen {name}: no bases in this reference"),
+            });
+        }
+        Ok(Self::prepared(reference, max_mismatches))
+    }
+
+    /// Loads the records of every file of `files` as one reference `name`
+    /// (a reference given as a directory records its files).
+    pub fn load_files(name: &str, files: &[PathBuf], max_mismatches: u8) -> Result<Self> {
+        let mut reference = ScreenReference {
+            name: name.to_string(),
+            ..ScreenReference::default()
+        };
+        for file in files {
+            let one = ScreenReference::load(name, file)?;
+            reference.files.extend(one.files);
+            reference.records.extend(one.records);
+        }
+        Ok(Self::prepared(reference, max_mismatches))
+    }
+
+    fn prepared(reference: ScreenReference, max_mismatches: u8) -> Self {
+        let targets = TargetSet::from_screen(&reference);
+        let decoy = TargetSet::from_screen(&reference.reversed());
+        let rule = ScreenRule::new(reference.bases(), max_mismatches);
+        Self {
+            reference,
+            targets,
+            decoy,
+            rule,
+        }
+    }
+
+    /// stats.json `settings.screen[]` of the reference.
+    pub fn settings(&self) -> ScreenSettings {
+        ScreenSettings {
+            name: self.reference.name.clone(),
+            files: self
+                .reference
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            records: self.reference.records.len(),
+            bases: self.reference.bases(),
+            min_length_exact: self.rule.min_length(0),
+            min_length_mismatch: self.rule.min_length(1),
+            fingerprint: self.reference.fingerprint(),
+        }
+    }
+}
+
+/// The references of the later stages.
+#[derive(Default)]
+pub struct LaterReferences {
+    /// The artifact list and its targets (both strands).
+    pub artifacts: Option<(NcrnaReference, TargetSet)>,
+    /// The ncRNA reference and its targets (both strands).
+    pub ncrna: Option<(NcrnaReference, TargetSet)>,
+    /// The other species' miRNAs and their targets.
+    pub foreign: Option<(Reference, TargetSet)>,
+    /// The screen references, in the order given.
+    pub screens: Vec<Screen>,
+}
+
+impl LaterReferences {
+    /// stats.json `settings.artifacts` of the list.
+    pub fn artifact_settings(&self, source: &ArtifactSource) -> Option<ArtifactSettings> {
+        let (reference, _) = self.artifacts.as_ref()?;
+        Some(ArtifactSettings {
+            source: match source {
+                ArtifactSource::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
+                _ => vec!["built-in".into()],
+            },
+            sequences: reference.features.len(),
+            fingerprint: reference.fingerprint(),
+        })
+    }
+
+    /// stats.json `settings.exogenous` of the other species' miRNAs.
+    pub fn exogenous_settings(&self) -> Option<ExogenousSettings> {
+        let (reference, _) = self.foreign.as_ref()?;
+        let mut species: Vec<String> = reference
+            .matures
+            .iter()
+            .map(|m| crate::input::reference::species_code(&m.name))
+            .collect();
+        species.sort_unstable();
+        species.dedup();
+        Some(ExogenousSettings {
+            species: species.len(),
+            matures: reference.matures.len(),
+            min_length: EXOGENOUS_MIN_LENGTH,
+            min_reads: EXOGENOUS_MIN_READS,
+            fingerprint: reference.fingerprint(),
+        })
+    }
+}
+
+/// The artifact list of `source`, all of its records in class `artifact`.
+pub fn load_artifacts(source: &ArtifactSource) -> Result<Option<(NcrnaReference, TargetSet)>> {
+    let reference = match source {
+        ArtifactSource::Off => return Ok(None),
+        ArtifactSource::BuiltIn => crate::input::artifacts::builtin(),
+        ArtifactSource::Files(files) => {
+            let mut r = NcrnaReference::load(files, crate::input::reference::ALL_SPECIES)?;
+            r.classes = vec!["artifact".into()];
+            for g in &mut r.groups {
+                g.class = 0;
+            }
+            r
+        }
+    };
+    let targets = TargetSet::from_ncrna(&reference);
+    Ok(Some((reference, targets)))
+}
+
+/// The other species' miRNAs in the run's files and their targets (None
+/// when the files hold no other species).
+pub fn load_foreign(
+    mature: &std::path::Path,
+    hairpin: Option<&std::path::Path>,
+    species: &str,
+    windows: (usize, usize),
+) -> Result<Option<(Reference, TargetSet)>> {
+    if species == crate::input::reference::ALL_SPECIES {
+        return Ok(None);
+    }
+    let Some(foreign) = Reference::load_foreign(mature, hairpin, species)? else {
+        return Ok(None);
+    };
+    debug_assert_eq!(foreign.species, FOREIGN_SPECIES);
+    let targets = TargetSet::build(&foreign, windows.0, windows.1);
+    Ok(Some((foreign, targets)))
+}
+
+/// Every later pass's hits, in table order (inserts not looked up have
+/// none), and what each pass cost.
+#[derive(Default)]
+pub struct LaterHits {
+    /// Artifact best hits.
+    pub artifact: Option<FlatHits>,
+    /// ncRNA best hits.
+    pub ncrna: Option<FlatHits>,
+    /// Other species' miRNA best hits (no mismatch, no added base).
+    pub exogenous: Option<FlatHits>,
+    /// Every screen reference's best hits, target ids numbered over all
+    /// screen references ([`crate::output::finish::screen_parts`]).
+    pub screen: Option<FlatHits>,
+    /// Per insert, the screen references (bit r) its decoy hits are on.
+    pub decoy: Option<Vec<u32>>,
+    /// Each reference's engine.
+    pub engines: Vec<ReferenceEngine>,
+    /// Seconds of the artifact, ncRNA, exogenous and screen passes.
+    pub elapsed: [Duration; 4],
+}
+
+/// What the passes need of the run.
+pub struct Passes<'a> {
+    /// The miRNA pass (its engine aligns the others).
+    pub alignment: &'a Alignment,
+    /// The miRNA targets.
+    pub mirna_targets: &'a TargetSet,
+    /// The unique inserts.
+    pub table: &'a InsertTable,
+    /// The run's alignment limits.
+    pub params: AlignParams,
+    /// `--ncrna-precedence`.
+    pub precedence: Precedence,
+    /// Inserts aligned per slice.
+    pub slice: usize,
+    /// Progress bars.
+    pub progress: &'a Progress,
+}
+
+impl Passes<'_> {
+    /// Runs every later pass the references call for.
+    pub fn run(&self, refs: &LaterReferences) -> Result<LaterHits> {
+        let mut out = LaterHits::default();
+        let n = self.table.len();
+        let mirna = &self.alignment.hits;
+        let started = Instant::now();
+        if let Some((_, targets)) = &refs.artifacts {
+            let all: Vec<usize> = (0..n).collect();
+            let (hits, engine) = self.align("artifacts", targets, &self.params, &all)?;
+            out.artifact = Some(hits);
+            out.engines.push(engine);
+        }
+        out.elapsed[0] = started.elapsed();
+        let artifact = |id: usize| match &out.artifact {
+            Some(a) => artifact_call(self.mirna_targets, mirna.get(id), a.get(id)),
+            None => ArtifactCall::None,
+        };
+        let artifacts: Vec<bool> = (0..n)
+            .map(|id| artifact(id) != ArtifactCall::None)
+            .collect();
+        let started = Instant::now();
+        if let Some((reference, targets)) = &refs.ncrna {
+            let candidates: Vec<usize> = (0..n)
+                .filter(|&id| !artifacts[id])
+                .filter(|&id| {
+                    let side = MirnaSide::of(self.mirna_targets, mirna.get(id));
+                    needs_ncrna(side, self.precedence)
+                })
+                .collect();
+            let (hits, engine) = self.align("ncrna", targets, &self.params, &candidates)?;
+            out.ncrna = Some(hits);
+            out.engines.push(engine);
+            let _ = reference;
+        }
+        out.elapsed[1] = started.elapsed();
+        // still unassigned: no artifact, no miRNA hit, no ncRNA call
+        let mut unassigned: Vec<bool> = (0..n)
+            .map(|id| !artifacts[id] && mirna.get(id).is_empty())
+            .collect();
+        if let (Some((reference, targets)), Some(hits)) = (&refs.ncrna, &out.ncrna) {
+            for (id, free) in unassigned.iter_mut().enumerate() {
+                if *free {
+                    let call = ncrna::call(
+                        reference,
+                        targets,
+                        MirnaSide::None,
+                        hits.get(id),
+                        self.precedence,
+                    );
+                    *free = call == NcrnaCall::None;
+                }
+            }
+        }
+        let started = Instant::now();
+        if let Some((_, targets)) = &refs.foreign {
+            let candidates: Vec<usize> = (0..n)
+                .filter(|&id| unassigned[id] && self.table.seq(id).len() >= EXOGENOUS_MIN_LENGTH)
+                .collect();
+            let exact = AlignParams {
+                max_mismatches: 0,
+                max_nontemplated: 0,
+            };
+            let (hits, engine) = self.align("exogenous", targets, &exact, &candidates)?;
+            let calls = exogenous_calls(targets, &hits);
+            for (id, free) in unassigned.iter_mut().enumerate() {
+                *free &= calls.of_insert[id] == 0;
+            }
+            out.exogenous = Some(hits);
+            out.engines.push(engine);
+        }
+        out.elapsed[2] = started.elapsed();
+        let started = Instant::now();
+        if !refs.screens.is_empty() {
+            self.screen(&refs.screens, &unassigned, &mut out)?;
+        }
+        out.elapsed[3] = started.elapsed();
+        Ok(out)
+    }
+
+    /// Aligns the inserts `ids` to `targets` with the run's engine; every
+    /// insert of the table gets its hits (none when not in `ids`).
+    fn align(
+        &self,
+        name: &str,
+        targets: &TargetSet,
+        params: &AlignParams,
+        ids: &[usize],
+    ) -> Result<(FlatHits, ReferenceEngine)> {
+        let bar = self
+            .progress
+            .stage(&format!("aligning to {name}"), ids.len() as u64);
+        let (found, engine) = self.alignment.align_reference(
+            name,
+            targets,
+            params,
+            ids.len(),
+            |i| {
+                if i % 4096 == 0 {
+                    bar.set_position(i as u64);
+                }
+                self.table.seq(ids[i])
+            },
+            self.slice,
+        )?;
+        bar.finish_and_clear();
+        Ok((spread(self.table.len(), ids, &found), engine))
+    }
+
+    /// Screens the inserts still unassigned against each reference (and
+    /// its decoy), each with the inserts its rule admits.
+    fn screen(&self, screens: &[Screen], unassigned: &[bool], out: &mut LaterHits) -> Result<()> {
+        let n = self.table.len();
+        let refs: Vec<&ScreenReference> = screens.iter().map(|s| &s.reference).collect();
+        let parts = crate::output::finish::screen_parts(&refs);
+        let mut per_ref: Vec<FlatHits> = Vec::with_capacity(screens.len());
+        let mut decoy = vec![0u32; n];
+        for (r, screen) in screens.iter().enumerate() {
+            let ids: Vec<usize> = (0..n)
+                .filter(|&id| unassigned[id])
+                .filter(|&id| {
+                    let seq = self.table.seq(id);
+                    screen.rule.mismatches(seq.len()).is_some() && !is_low_complexity(seq)
+                })
+                .collect();
+            let mismatches: Vec<u8> = ids
+                .iter()
+                .map(|&id| {
+                    screen
+                        .rule
+                        .mismatches(self.table.seq(id).len())
+                        .unwrap_or(0)
+                })
+                .collect();
+            let encoded = EncodedSlice::encode(ids.len(), |i| self.table.seq(ids[i]));
+            let views = encoded.views();
+            let bar = self
+                .progress
+                .spinner(&format!("screening {}", screen.reference.name));
+            let name = format!("screen:{}", screen.reference.name);
+            let (found, engine) =
+                self.alignment
+                    .screen_reference(&name, &screen.targets, &views, &mismatches)?;
+            out.engines.push(engine);
+            let decoy_name = format!("{name}:decoy");
+            let (decoy_found, engine) =
+                self.alignment
+                    .screen_reference(&decoy_name, &screen.decoy, &views, &mismatches)?;
+            out.engines.push(engine);
+            bar.finish_and_clear();
+            for (i, &id) in ids.iter().enumerate() {
+                if !decoy_found.get(i).is_empty() {
+                    decoy[id] |= 1 << r;
+                }
+            }
+            let mut shifted = FlatHits::default();
+            for i in 0..found.len() {
+                let hits: Vec<crate::align::Hit> = found
+                    .get(i)
+                    .iter()
+                    .map(|h| crate::align::Hit {
+                        target: h.target + parts[r].first,
+                        ..*h
+                    })
+                    .collect();
+                shifted.push(&hits);
+            }
+            per_ref.push(spread(n, &ids, &shifted));
+        }
+        let mut all = FlatHits::default();
+        let mut hits = Vec::new();
+        for id in 0..n {
+            hits.clear();
+            for r in &per_ref {
+                hits.extend_from_slice(r.get(id));
+            }
+            all.push(&hits);
+        }
+        out.screen = Some(all);
+        out.decoy = Some(decoy);
+        Ok(())
+    }
+}
+
+/// Every insert's hits: `found[j]` for insert `ids[j]`, none for the rest.
+fn spread(n: usize, ids: &[usize], found: &FlatHits) -> FlatHits {
+    let mut all = FlatHits::default();
+    let mut next = ids.iter().enumerate().peekable();
+    for id in 0..n {
+        match next.peek() {
+            Some(&(j, &c)) if c == id => {
+                all.push(found.get(j));
+                next.next();
+            }
+            _ => all.push(&[]),
+        }
+    }
+    all
+}

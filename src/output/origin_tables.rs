@@ -1,0 +1,182 @@
+//! The outputs of the artifact, exogenous and screen stages:
+//! - `exogenous_mirna_counts.tsv`: `mirna<TAB>species<TAB>samples…`, the
+//!   units (reads, or molecules with `--dedup`) on other species' mature
+//!   miRNAs, every foreign mature with some; a read on matures of k species
+//!   is 1/k on each.
+//! - `screen_counts.tsv`: `reference<TAB>sequence<TAB>samples…`, the units
+//!   on each record of each screen reference; each of an insert's k best
+//!   hits counts 1/k for its record.
+//! - per sample in stats.json: `artifact`, `exogenous` and `screen`, whose
+//!   reads leave `unassigned`.
+
+use std::collections::BTreeMap;
+
+use crate::count::origin::{OriginCounts, EXOGENOUS_MIN_READS};
+use crate::count::Counts;
+use crate::error::Result;
+use crate::input::reference::{species_code, Reference};
+use crate::output::finish::OriginRun;
+use crate::output::stats::{
+    RunStats, SampleArtifacts, SampleExogenous, SampleScreen, SpeciesReads,
+};
+use crate::output::{format_count, write_matrix, StagedOutputs};
+
+/// Exogenous miRNA table file name.
+pub const EXOGENOUS: &str = "exogenous_mirna_counts.tsv";
+/// Screen table file name.
+pub const SCREEN: &str = "screen_counts.tsv";
+
+impl OriginCounts {
+    /// Sample `s`'s units counted by the artifact, exogenous and screen
+    /// stages (out of the miRNA tables' unassigned).
+    pub fn elsewhere(&self, s: usize) -> u64 {
+        let artifact = self.artifact.get(s).map_or(0, |a| a.0);
+        let exogenous = self.exogenous_total.get(s).copied().unwrap_or(0);
+        let screen: u64 = self
+            .screen
+            .get(s)
+            .map_or(0, |refs| refs.iter().map(|u| u.units).sum());
+        artifact + exogenous + screen
+    }
+}
+
+/// Fills each sample's `artifact`, `exogenous` and `screen` figures (reads;
+/// the miRNAs of `mirnas` name the reads an artifact took from them) and
+/// takes those reads out of `unassigned`.
+pub fn record(
+    origin: &OriginRun,
+    mirnas: &Reference,
+    stats: &mut RunStats,
+    by_reads: &Counts,
+    reads: &OriginCounts,
+) {
+    for (s, st) in stats.samples.iter_mut().enumerate() {
+        if origin.artifacts.is_some() {
+            let mirna_lost = by_reads.artifact_lost_mature[s]
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0.0)
+                .map(|(m, &n)| (mirnas.matures[m].name.clone(), round3(n)))
+                .collect();
+            st.artifact = Some(SampleArtifacts {
+                reads: reads.artifact[s].0,
+                taken_from_mirna: reads.artifact[s].1,
+                mirna_lost,
+            });
+        }
+        if let Some((foreign, _, _)) = origin.foreign {
+            st.exogenous = Some(sample_exogenous(
+                foreign,
+                &reads.exogenous[s],
+                reads.exogenous_total[s],
+            ));
+        }
+        if let Some(run) = origin.screen {
+            st.screen = run
+                .references
+                .iter()
+                .zip(&reads.screen[s])
+                .map(|(r, u)| SampleScreen {
+                    reference: r.name.clone(),
+                    reads: u.units,
+                    repetitive: u.repetitive,
+                    overlap: u.overlap,
+                    decoy: u.decoy,
+                })
+                .collect();
+        }
+        st.unassigned = st.unassigned.saturating_sub(reads.elsewhere(s));
+    }
+}
+
+/// Rounds to three decimals, as the count tables print shares.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// One sample's exogenous figures from its units per foreign mature.
+fn sample_exogenous(foreign: &Reference, units: &[f64], total: u64) -> SampleExogenous {
+    let mut by_species: BTreeMap<String, f64> = BTreeMap::new();
+    for (m, &x) in units.iter().enumerate() {
+        if x > 0.0 {
+            *by_species
+                .entry(species_code(&foreign.matures[m].name))
+                .or_default() += x;
+        }
+    }
+    let mut species: Vec<SpeciesReads> = by_species
+        .iter()
+        .filter(|(_, &r)| r >= EXOGENOUS_MIN_READS)
+        .map(|(code, &r)| SpeciesReads {
+            species: code.clone(),
+            reads: round3(r),
+        })
+        .collect();
+    species.sort_by(|a, b| b.reads.total_cmp(&a.reads).then(a.species.cmp(&b.species)));
+    // (a sum of no f64 is -0.0)
+    let other = by_species
+        .values()
+        .filter(|&&r| r < EXOGENOUS_MIN_READS)
+        .fold(0.0, |a, &r| a + r);
+    SampleExogenous {
+        reads: total,
+        species,
+        other_species_reads: round3(other),
+    }
+}
+
+/// Writes the exogenous and screen tables of the stages that ran.
+pub fn write(
+    out: &StagedOutputs,
+    origin: &OriginRun,
+    samples: &[String],
+    counts: &OriginCounts,
+) -> Result<()> {
+    if let Some((foreign, _, _)) = origin.foreign {
+        let kept: Vec<usize> = (0..foreign.matures.len())
+            .filter(|&m| counts.exogenous.iter().any(|col| col[m] > 0.0))
+            .collect();
+        let rows: Vec<String> = kept
+            .iter()
+            .map(|&m| {
+                let name = &foreign.matures[m].name;
+                format!("{name}\t{}", species_code(name))
+            })
+            .collect();
+        let columns: Vec<Vec<f64>> = counts
+            .exogenous
+            .iter()
+            .map(|col| kept.iter().map(|&m| col[m]).collect())
+            .collect();
+        out.write(EXOGENOUS, |w| {
+            write_matrix(w, "mirna\tspecies", samples, &rows, &columns, format_count)
+        })?;
+    }
+    if let Some(run) = origin.screen {
+        let rows: Vec<String> = run
+            .references
+            .iter()
+            .flat_map(|r| {
+                r.records
+                    .iter()
+                    .map(move |rec| format!("{}\t{}", r.name, rec.name))
+            })
+            .collect();
+        let columns: Vec<Vec<f64>> = counts
+            .screen_records
+            .iter()
+            .map(|refs| refs.iter().flatten().copied().collect())
+            .collect();
+        out.write(SCREEN, |w| {
+            write_matrix(
+                w,
+                "reference\tsequence",
+                samples,
+                &rows,
+                &columns,
+                format_count,
+            )
+        })?;
+    }
+    Ok(())
+}
