@@ -15,6 +15,7 @@
 //! them by trying every offset of every target and is the oracle in tests.
 
 pub mod cpu;
+pub mod exact;
 pub mod gpu;
 pub mod index;
 pub mod scan;

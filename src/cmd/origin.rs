@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::align::exact::WindowStarts;
 use crate::align::select::{Alignment, ReferenceEngine};
 use crate::align::{AlignParams, EncodedSlice, FlatHits, TargetSet};
 use crate::count::ncrna::{self, needs_ncrna, MirnaSide, NcrnaCall, Precedence};
@@ -292,11 +293,7 @@ impl Passes<'_> {
             let candidates: Vec<usize> = (0..n)
                 .filter(|&id| unassigned[id] && self.table.seq(id).len() >= EXOGENOUS_MIN_LENGTH)
                 .collect();
-            let exact = AlignParams {
-                max_mismatches: 0,
-                max_nontemplated: 0,
-            };
-            let (hits, engine) = self.align("exogenous", targets, &exact, &candidates)?;
+            let (hits, engine) = self.exact_in_windows(targets, &candidates);
             let calls = exogenous_calls(targets, &hits);
             for (id, free) in unassigned.iter_mut().enumerate() {
                 *free &= calls.of_insert[id] == 0;
@@ -311,6 +308,26 @@ impl Passes<'_> {
         }
         out.elapsed[3] = started.elapsed();
         Ok(out)
+    }
+
+    /// The exact in-window placements of the inserts `ids` on the other
+    /// species' miRNAs ([`WindowStarts`]); every insert of the table gets
+    /// its hits (none when not in `ids`).
+    fn exact_in_windows(&self, targets: &TargetSet, ids: &[usize]) -> (FlatHits, ReferenceEngine) {
+        let started = Instant::now();
+        let index = WindowStarts::build(targets);
+        let encoded = EncodedSlice::encode(ids.len(), |i| self.table.seq(ids[i]));
+        let found = index.align(&encoded.views());
+        let engine = ReferenceEngine {
+            reference: "exogenous".into(),
+            engine: "cpu-exact".into(),
+            reason:
+                "exact matches in mature windows: the starts near mature starts keyed on the CPU"
+                    .into(),
+            inserts: ids.len() as u64,
+            seconds: crate::output::stats::Timings::seconds(started.elapsed()),
+        };
+        (spread(self.table.len(), ids, &found), engine)
     }
 
     /// Aligns the inserts `ids` to `targets` with the run's engine; every

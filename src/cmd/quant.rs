@@ -230,6 +230,9 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     warn_ambiguous(&reference);
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
     let later = load_later(opts)?;
+    if later.foreign.is_some() && later.ncrna.is_none() {
+        say("mirq: WARNING: without --ncrna, rRNA and tRNA fragments reach the search for other species' miRNAs: some of those reads may be host fragments, not exogenous miRNAs".to_string());
+    }
     // with --protocol auto, or samplesheet protocol/adapter columns, each
     // sample has its own trimming (the run's settings take the request's
     // until the samples say)

@@ -417,10 +417,11 @@ mod tests {
 
     #[test]
     fn lambda_matches_the_issue_figures_for_e_coli() {
-        // 9.9M positions on both strands, one mismatch
+        // 9.9M positions on both strands, one mismatch (the issue rounds
+        // 16 nt to 10.7%; 9.9e6 * 49 / 4^16 is 11.3%)
         let n = 9.9e6;
         let at = |len| expected_random_hits(n, len, 1);
-        assert!((at(16) - 0.107).abs() < 0.005, "{}", at(16));
+        assert!((at(16) - 0.113).abs() < 0.001, "{}", at(16));
         assert!((at(18) - 0.0079).abs() < 0.0005, "{}", at(18));
         assert!((at(20) - 0.00055).abs() < 0.00005, "{}", at(20));
     }

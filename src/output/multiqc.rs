@@ -387,10 +387,12 @@ pub fn insert_lengths(stats: &RunStats) -> String {
 }
 
 /// Composition categories: key, name, colour.
-pub const COMPOSITION_CATEGORIES: [(&str, &str, &str); 8] = [
+pub const COMPOSITION_CATEGORIES: [(&str, &str, &str); 10] = [
     ("mature_mirna", "Mature miRNA", "#2ca02c"),
     ("hairpin_only", "Hairpin only", "#98df8a"),
+    ("exogenous_mirna", "Other species' miRNA", "#996600"),
     ("unassigned", "Unassigned insert", "#7f7f7f"),
+    ("artifact", "Adapter/primer artifact", "#000000"),
     ("adapter_dimer", "Adapter dimer", "#d62728"),
     ("too_short", "Too short", "#ff9896"),
     ("too_long", "Too long", "#9467bd"),
@@ -429,15 +431,31 @@ impl Category {
     }
 }
 
-/// A run's composition categories: [`COMPOSITION_CATEGORIES`], and with
+/// Colours of the screen references' categories, in the order given.
+pub const SCREEN_COLOURS: [&str; 6] = [
+    "#ad494a", "#6b6ecf", "#b5cf6b", "#e7cb94", "#9c9ede", "#cedb9c",
+];
+
+/// A run's composition categories: [`COMPOSITION_CATEGORIES`]; with
+/// `--screen` (`screens`: the references' names) one per reference
+/// (`screen_<name>`, named `Screen: <name>`) after `exogenous_mirna`; with
 /// `--ncrna` (`classes`: the run's classes, in order) one per class
 /// (`ncrna_<class>`, named after the class) and [`NCRNA_ANTISENSE`] between
-/// `hairpin_only` and `unassigned`.
-pub fn composition_categories(classes: Option<&[String]>) -> Vec<Category> {
+/// `hairpin_only` and `exogenous_mirna`.
+pub fn composition_categories(classes: Option<&[String]>, screens: &[String]) -> Vec<Category> {
     let mut out: Vec<Category> = COMPOSITION_CATEGORIES
         .iter()
         .map(|(key, name, colour)| Category::new(key, name, colour))
         .collect();
+    let screen = screens.iter().enumerate().map(|(i, name)| {
+        let colour = SCREEN_COLOURS[i % SCREEN_COLOURS.len()];
+        Category::new(
+            &format!("screen_{name}"),
+            &format!("Screen: {name}"),
+            colour,
+        )
+    });
+    out.splice(3..3, screen);
     if let Some(classes) = classes {
         let (key, name, colour) = NCRNA_ANTISENSE;
         let ncrna = classes
@@ -454,13 +472,19 @@ pub fn composition_categories(classes: Option<&[String]>) -> Vec<Category> {
 }
 
 /// Reads of one sample by composition category, in
-/// [`composition_categories`] order for the same `classes`; they sum to the
-/// reads read.
-pub fn composition_counts(st: &SampleStats, classes: Option<&[String]>) -> Vec<u64> {
+/// [`composition_categories`] order for the same `classes` and `screens`;
+/// they sum to the reads read.
+pub fn composition_counts(
+    st: &SampleStats,
+    classes: Option<&[String]>,
+    screens: &[String],
+) -> Vec<u64> {
     let mut counts = vec![
         st.assigned_mature,
         st.hairpin_only,
+        st.exogenous.as_ref().map_or(0, |e| e.reads),
         st.unassigned,
+        st.artifact.as_ref().map_or(0, |a| a.reads),
         st.adapter_dimers,
         st.too_short.saturating_sub(st.adapter_dimers),
         st.too_long,
@@ -479,7 +503,25 @@ pub fn composition_counts(st: &SampleStats, classes: Option<&[String]>) -> Vec<u
         let ncrna = classes.iter().map(reads).chain([antisense]);
         counts.splice(2..2, ncrna);
     }
+    let screen = screens.iter().map(|name| {
+        st.screen
+            .iter()
+            .find(|s| &s.reference == name)
+            .map_or(0, |s| s.reads)
+    });
+    let at = counts.len() - COMPOSITION_CATEGORIES.len() + 3;
+    counts.splice(at..at, screen);
     counts
+}
+
+/// The run's screen references' names, in the order given.
+fn screen_names(stats: &RunStats) -> Vec<String> {
+    stats
+        .settings
+        .screen
+        .iter()
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// The run's ncRNA classes, with `--ncrna`.
@@ -494,14 +536,15 @@ fn ncrna_classes(stats: &RunStats) -> Option<&[String]> {
 /// their own plot.
 pub fn composition(stats: &RunStats) -> String {
     let classes = ncrna_classes(stats);
-    let categories = composition_categories(classes);
+    let screens = screen_names(stats);
+    let categories = composition_categories(classes, &screens);
     let data = stats
         .samples
         .iter()
         .map(|st| {
             let row = categories
                 .iter()
-                .zip(composition_counts(st, classes))
+                .zip(composition_counts(st, classes, &screens))
                 .map(|(c, n)| (c.key.clone(), n))
                 .collect();
             (st.sample.clone(), Ordered(row))
@@ -680,20 +723,29 @@ mod tests {
     #[test]
     fn composition_counts_sum_to_reads_and_match_categories() {
         let st = sample("a", Verdict::Pass);
-        let counts = composition_counts(&st, None);
+        let counts = composition_counts(&st, None, &[]);
         assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
         // the same classes, in the same order, as stats.json's fractions
         let fractions = crate::output::qc::composition(&st);
         let f = serde_json::to_value(&fractions).unwrap();
-        assert_eq!(composition_categories(None).len(), counts.len());
+        assert_eq!(composition_categories(None, &[]).len(), counts.len());
+        // the artifact and exogenous fractions are there when those stages ran
+        let optional = ["artifact", "exogenous_mirna"];
         for ((key, _, _), n) in COMPOSITION_CATEGORIES.iter().zip(counts) {
-            let frac = f[key].as_f64().unwrap_or_else(|| panic!("{key} in stats"));
+            let frac = match f[key].as_f64() {
+                Some(frac) => frac,
+                None if optional.contains(key) => 0.0,
+                None => panic!("{key} in stats"),
+            };
             assert!(
                 (frac - n as f64 / st.reads_in as f64).abs() < 1e-12,
                 "{key}"
             );
         }
-        assert_eq!(f.as_object().unwrap().len(), COMPOSITION_CATEGORIES.len());
+        assert_eq!(
+            f.as_object().unwrap().len(),
+            COMPOSITION_CATEGORIES.len() - optional.len()
+        );
         let v = parse(&composition(&run(Some("A"), vec![st])));
         assert_eq!(v["plot_type"], "bargraph");
         assert_eq!(v["id"], "mirq_composition");
@@ -736,7 +788,8 @@ mod tests {
         let stats = ncrna_run();
         let st = &stats.samples[0];
         let classes = ncrna_classes(&stats);
-        let categories = composition_categories(classes);
+        let screens = vec!["ecoli".to_string()];
+        let categories = composition_categories(classes, &screens);
         let keys: Vec<&str> = categories.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -747,7 +800,10 @@ mod tests {
                 "ncrna_YRNA",
                 "ncrna_rRNA",
                 "ncrna_antisense",
+                "exogenous_mirna",
+                "screen_ecoli",
                 "unassigned",
+                "artifact",
                 "adapter_dimer",
                 "too_short",
                 "too_long",
@@ -760,12 +816,15 @@ mod tests {
         assert_eq!(colours.len(), categories.len(), "colours repeat");
         // sixteen classes still take colours of their own
         let many: Vec<String> = (0..NCRNA_COLOURS.len()).map(|i| format!("c{i}")).collect();
-        let all = composition_categories(Some(&many));
+        let all = composition_categories(Some(&many), &[]);
         let colours: std::collections::HashSet<&str> =
             all.iter().map(|c| c.colour.as_str()).collect();
         assert_eq!(colours.len(), all.len(), "colours repeat");
-        let counts = composition_counts(st, classes);
-        assert_eq!(counts, [500, 30, 70, 0, 40, 10, 80, 50, 100, 20, 100, 0]);
+        let counts = composition_counts(st, classes, &screens);
+        assert_eq!(
+            counts,
+            [500, 30, 70, 0, 40, 10, 0, 0, 80, 0, 50, 100, 20, 100, 0]
+        );
         assert_eq!(counts.iter().sum::<u64>(), st.reads_in);
         // the same figures as stats.json's fractions
         let f = crate::output::qc::composition(st);
@@ -786,6 +845,7 @@ mod tests {
         let text = composition(&stats);
         let at: Vec<usize> = keys
             .iter()
+            .filter(|k| !k.starts_with("screen_"))
             .map(|k| text.find(&format!("\"{k}\": {{")).expect(k))
             .collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");

@@ -37,6 +37,9 @@ pub fn lines(stats: &RunStats, outdir: &Path, merge: bool) -> Vec<String> {
             if let Some(line) = ncrna_line(s) {
                 out.push(line);
             }
+            if let Some(line) = origin_line(s) {
+                out.push(line);
+            }
         }
         out.push(format!(
             "mirq: {} samples, {} unique inserts, engine {}, {:.2} s; tables in {}",
@@ -82,6 +85,49 @@ fn ncrna_line(s: &SampleStats) -> Option<String> {
         pct(s.unassigned),
         nc.taken_from_mirna
     ))
+}
+
+/// A sample's artifact, exogenous and screen reads as shares of its reads
+/// read (the species of the exogenous reads named, most first), when
+/// those stages ran.
+fn origin_line(s: &SampleStats) -> Option<String> {
+    let pct = |x: u64| 100.0 * x as f64 / s.reads_in.max(1) as f64;
+    let mut parts = Vec::new();
+    if let Some(a) = &s.artifact {
+        parts.push(format!(
+            "artifacts {:.1}% ({} taken from miRNAs)",
+            pct(a.reads),
+            a.taken_from_mirna
+        ));
+    }
+    if let Some(e) = &s.exogenous {
+        let species: Vec<String> = e
+            .species
+            .iter()
+            .take(4)
+            .map(|r| format!("{} {}", r.species, crate::output::format_count(r.reads)))
+            .collect();
+        let named = if species.is_empty() {
+            String::new()
+        } else {
+            let more = if e.species.len() > species.len() {
+                ", ..."
+            } else {
+                ""
+            };
+            format!(": {}{more}", species.join(", "))
+        };
+        parts.push(format!("other species' miRNAs {:.1}%{named}", pct(e.reads)));
+    }
+    for r in &s.screen {
+        parts.push(format!(
+            "screen {} {:.2}% (decoy {})",
+            r.reference,
+            pct(r.reads),
+            r.decoy
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("mirq: {}: {}", s.sample, parts.join("; ")))
 }
 
 /// `mirq.log`: the run's provenance, every line it said on stderr (and

@@ -135,6 +135,18 @@ impl ReportInput {
         self.samples.iter().map(|s| s.sample.clone()).collect()
     }
 
+    /// The run's screen references, in the order given.
+    pub fn screen_names(&self) -> Vec<String> {
+        self.stats["settings"]["screen"]
+            .as_array()
+            .map(|refs| {
+                refs.iter()
+                    .filter_map(|r| r["name"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The run's ncRNA classes, in its order (None: a run without
     /// `--ncrna`).
     pub fn ncrna_classes(&self) -> Option<Vec<String>> {

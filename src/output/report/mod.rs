@@ -380,10 +380,16 @@ fn composition(input: &ReportInput) -> Result<Figure> {
 /// classes, with `--ncrna`, after *Hairpin only*).
 fn composition_stacks(input: &ReportInput) -> Vec<Stack> {
     type Part = fn(&Composition) -> f64;
-    let parts: [(&str, RgbIndex, Part); 8] = [
+    let parts: [(&str, RgbIndex, Part); 10] = [
         ("Mature miRNA", RgbIndex::Okabe(2), |c| c.mature_mirna),
         ("Hairpin only", RgbIndex::Okabe(1), |c| c.hairpin_only),
+        ("Other species' miRNA", RgbIndex::Foreign, |c| {
+            c.exogenous_mirna.unwrap_or(0.0)
+        }),
         ("Unassigned insert", RgbIndex::Grey, |c| c.unassigned),
+        ("Adapter/primer artifact", RgbIndex::Okabe(7), |c| {
+            c.artifact.unwrap_or(0.0)
+        }),
         ("Too short", RgbIndex::Okabe(0), |c| c.too_short),
         ("Adapter dimer", RgbIndex::Okabe(5), |c| c.adapter_dimer),
         ("Too long", RgbIndex::Okabe(6), |c| c.too_long),
@@ -403,6 +409,24 @@ fn composition_stacks(input: &ReportInput) -> Vec<Stack> {
         .iter()
         .map(|(name, colour, part)| stack(name, colour.rgb(), part))
         .collect();
+    let screens: Vec<String> = input.screen_names();
+    let screen_share = |c: &Composition, name: &str| {
+        c.screen
+            .iter()
+            .find(|s| s.class == name)
+            .map_or(0.0, |s| s.fraction)
+    };
+    let screen: Vec<Stack> = screens
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let colour = figures::class_colour(i + SCREEN_COLOUR_OFFSET);
+            stack(&format!("Screen: {name}"), colour, &|c| {
+                screen_share(c, name)
+            })
+        })
+        .collect();
+    stacks.splice(3..3, screen);
     if let Some(classes) = input.ncrna_classes() {
         let share = |c: &Composition, class: &str| {
             c.ncrna
@@ -423,11 +447,16 @@ fn composition_stacks(input: &ReportInput) -> Vec<Stack> {
     stacks
 }
 
+/// Screen references take the class colours from this one on (after the
+/// usual ncRNA classes').
+const SCREEN_COLOUR_OFFSET: usize = 10;
+
 /// A colour of the palette, by name.
 #[derive(Clone, Copy)]
 enum RgbIndex {
     Okabe(usize),
     Grey,
+    Foreign,
 }
 
 impl RgbIndex {
@@ -435,6 +464,8 @@ impl RgbIndex {
         match self {
             Self::Okabe(i) => OKABE_ITO[i],
             Self::Grey => GREY,
+            // brown: near the miRNA greens, apart from every class colour
+            Self::Foreign => plotters::style::RGBColor(0x99, 0x66, 0x00),
         }
     }
 }
