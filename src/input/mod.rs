@@ -1,6 +1,7 @@
 //! Stage 1, input: FASTQ records as a stream, the samples of a run, and the
 //! miRBase-style reference of a species.
 
+pub mod artifacts;
 pub mod fastq;
 pub mod ncrna;
 pub mod reference;
