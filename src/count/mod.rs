@@ -4,9 +4,11 @@
 //! [`isomir`] and [`gff`] describe how it differs from its mature.
 
 pub mod assign;
+pub mod clades;
 pub mod gff;
 pub mod isomir;
 pub mod ncrna;
+pub mod species;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
