@@ -187,18 +187,16 @@ fn for_each_kmer(seq: &[u8], mut each: impl FnMut(u64)) {
     }
 }
 
-/// One FASTA file's records as (species code id, normalised sequence),
-/// codes interned in `codes`.
-fn read_by_species(path: &Path, codes: &mut Vec<String>) -> Result<Vec<(u16, Vec<u8>)>> {
+/// One FASTA file's species codes (by id) and records as (code id,
+/// normalised sequence).
+#[allow(clippy::type_complexity)]
+fn read_by_species(path: &Path) -> Result<(Vec<String>, Vec<(u16, Vec<u8>)>)> {
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
     })?;
-    let mut ids: FxHashMap<String, u16> = codes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.clone(), i as u16))
-        .collect();
+    let mut codes: Vec<String> = Vec::new();
+    let mut ids: FxHashMap<Vec<u8>, u16> = FxHashMap::default();
     let mut out = Vec::new();
     for_each_record(
         std::io::BufReader::new(file),
@@ -207,23 +205,32 @@ fn read_by_species(path: &Path, codes: &mut Vec<String>) -> Result<Vec<(u16, Vec
         |_, id, raw| {
             let name = id.split(|b| b.is_ascii_whitespace()).next().unwrap_or(id);
             let code = name.split(|&b| b == b'-').next().unwrap_or(name);
-            let code = String::from_utf8_lossy(code).to_ascii_lowercase();
-            let next = ids.len();
-            let sid = *ids.entry(code.clone()).or_insert_with(|| {
-                codes.push(code);
-                next as u16
-            });
-            if ids.len() > u16::MAX as usize {
-                return Err(Error::Reference {
-                    path: path.to_path_buf(),
-                    message: "more than 65,535 species codes".into(),
-                });
-            }
+            let lower;
+            let code = if code.iter().any(u8::is_ascii_uppercase) {
+                lower = code.to_ascii_lowercase();
+                &lower[..]
+            } else {
+                code
+            };
+            let sid = match ids.get(code) {
+                Some(&i) => i,
+                None => {
+                    if codes.len() >= u16::MAX as usize {
+                        return Err(Error::Reference {
+                            path: path.to_path_buf(),
+                            message: "more than 65,535 species codes".into(),
+                        });
+                    }
+                    codes.push(String::from_utf8_lossy(code).into_owned());
+                    ids.insert(code.to_vec(), (codes.len() - 1) as u16);
+                    (codes.len() - 1) as u16
+                }
+            };
             out.push((sid, normalize_dna(&raw)));
             Ok(())
         },
     )?;
-    Ok(out)
+    Ok((codes, out))
 }
 
 /// Compressed rows: `lists[i]` as `ids[at[i]..at[i + 1]]`, each sorted and
@@ -265,10 +272,36 @@ impl SpeciesPanel {
         if wanted.is_empty() || wanted.iter().any(|c| c == "all") {
             return Ok(None);
         }
-        let mut codes = Vec::new();
-        let matures = read_by_species(mature, &mut codes)?;
-        let hairpins = match hairpin {
-            Some(h) => read_by_species(h, &mut codes)?,
+        // the two files read side by side, hairpin codes then renumbered
+        let (matures, hairpins) = rayon::join(
+            || read_by_species(mature),
+            || hairpin.map(read_by_species).transpose(),
+        );
+        let (mut codes, matures) = matures?;
+        let hairpins = match hairpins? {
+            Some((hcodes, mut records)) => {
+                let mut ids: FxHashMap<String, u16> = codes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.clone(), i as u16))
+                    .collect();
+                let mut map = Vec::with_capacity(hcodes.len());
+                for c in hcodes {
+                    let next = codes.len();
+                    map.push(*ids.entry(c.clone()).or_insert_with(|| {
+                        codes.push(c);
+                        next as u16
+                    }));
+                }
+                if codes.len() > u16::MAX as usize {
+                    return Err(Error::Reference {
+                        path: mature.to_path_buf(),
+                        message: "more than 65,535 species codes".into(),
+                    });
+                }
+                records.iter_mut().for_each(|r| r.0 = map[r.0 as usize]);
+                records
+            }
             None => Vec::new(),
         };
         let is_given: Vec<bool> = codes.iter().map(|c| wanted.contains(c)).collect();
@@ -279,6 +312,7 @@ impl SpeciesPanel {
         }
         // the given species' 20-mers, anywhere in its matures and hairpins
         let mut given_kmers: FxHashSet<u64> = FxHashSet::default();
+        given_kmers.reserve(1 << 17);
         for (s, seq) in matures.iter().chain(&hairpins) {
             if is_given[*s as usize] {
                 for_each_kmer(seq, |k| {
@@ -312,25 +346,47 @@ impl SpeciesPanel {
                 other_lists[e as usize].push(*sid);
             }
         }
-        // which other species hold each given-species key somewhere
-        let mut shared: Vec<Vec<u16>> = vec![Vec::new(); given_keys as usize];
-        for (s, seq) in matures.iter().chain(&hairpins) {
-            if is_given[*s as usize] {
-                continue;
-            }
+        // which other species hold each given-species key somewhere: the
+        // given keys alone, behind a 2^20-bit filter (most 20-mers of the
+        // other species' sequences are none of them), sequences in parallel
+        let given_only: FxHashMap<u64, u32> = keys
+            .iter()
+            .filter(|(_, &e)| e & GIVEN != 0)
+            .map(|(&k, &e)| (k, e & !GIVEN))
+            .collect();
+        let slot = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44) as usize;
+        let mut filter = vec![0u64; (1 << 20) / 64];
+        for &k in given_only.keys() {
+            filter[slot(k) >> 6] |= 1 << (slot(k) & 63);
+        }
+        for (s, _) in matures.iter().chain(&hairpins) {
             let sid = &mut other_id[*s as usize];
-            if *sid == u16::MAX {
+            if !is_given[*s as usize] && *sid == u16::MAX {
                 *sid = others.len() as u16;
                 others.push(codes[*s as usize].clone());
             }
-            let sid = *sid;
-            for_each_kmer(seq, |k| {
-                if let Some(&e) = keys.get(&k) {
-                    if e & GIVEN != 0 {
-                        shared[(e & !GIVEN) as usize].push(sid);
+        }
+        let pairs: Vec<(u32, u16)> = matures
+            .par_iter()
+            .chain(hairpins.par_iter())
+            .with_min_len(1024)
+            .filter(|(s, _)| !is_given[*s as usize])
+            .flat_map_iter(|(s, seq)| {
+                let mut found = Vec::new();
+                for_each_kmer(seq, |k| {
+                    let h = slot(k);
+                    if filter[h >> 6] & (1 << (h & 63)) != 0 {
+                        if let Some(&e) = given_only.get(&k) {
+                            found.push((e, other_id[*s as usize]));
+                        }
                     }
-                }
-            });
+                });
+                found
+            })
+            .collect();
+        let mut shared: Vec<Vec<u16>> = vec![Vec::new(); given_keys as usize];
+        for (e, sid) in pairs {
+            shared[e as usize].push(sid);
         }
         let (other_at, other_ids) = compress(other_lists);
         let (shared_at, shared_ids) = compress(shared);
