@@ -622,12 +622,12 @@ mod tests {
         let p = panel("hsa").unwrap();
         let f = fit(&p, &[(LET7, 1000), (HSA_X, 300), (MMU_X, 3), (HSA_Y, 40)]);
         assert_eq!(f.verdict, SpeciesVerdict::Fits);
-        assert_eq!(f.species_reads, 300); // hsa-miR-y is in mmu's matures? no: its start is not
+        assert_eq!(f.species_reads, 300); // hsa-miR-y's start lies in mmu's miR-y
         assert!(f.warning("s").is_none());
         let f = fit(&p, &[(LET7, 1000), (HSA_X, 3)]);
         assert_eq!(f.verdict, SpeciesVerdict::TooFewReads);
         assert!(f.warning("s").is_none());
-        // with the hairpin left out, mmu's miR-y start looks like a difference
+        // mmu's miR-y start lies in hsa's hairpin: no evidence
         let f = fit(&p, &[(MMU_Y, 10)]);
         assert_eq!(f.other_species, None);
     }
