@@ -4,10 +4,12 @@
 //! [`isomir`] and [`gff`] describe how it differs from its mature.
 
 pub mod assign;
+pub mod clades;
 pub mod gff;
 pub mod isomir;
 pub mod ncrna;
 pub mod origin;
+pub mod species;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
