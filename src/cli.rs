@@ -174,6 +174,18 @@ pub struct QuantArgs {
     #[arg(long, help_heading = "Origin")]
     pub no_exogenous: bool,
 
+    /// Do not check whether the reads fit --species better than another
+    /// species of the reference files.
+    #[arg(long, help_heading = "Origin")]
+    pub no_species_fit: bool,
+
+    /// Clade-specific miRNA families (miRTrace's curated lists: one clade a
+    /// line, `CLADE<TAB>family numbers`), repeatable: counts reads per clade
+    /// into clade_counts.tsv and warns of clades outside the species'
+    /// lineage.
+    #[arg(long, value_name = "FILE", help_heading = "Origin")]
+    pub clades: Vec<PathBuf>,
+
     /// Screening reference NAME=PATH (a genome, phage, vector, spike-in set
     /// or transcriptome: FASTA or FASTA.gz, or a directory of them),
     /// repeatable, screened in the order given for the reads left

@@ -185,6 +185,8 @@ fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
             ArtifactSource::Files(args.artifacts)
         },
         exogenous: !args.no_exogenous,
+        species_fit: !args.no_species_fit,
+        clades: args.clades,
         screens: checked_screens(args.screen)?,
     })
 }

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
 use crate::cmd::origin::{load_artifacts, load_foreign, ArtifactSource, LaterReferences, Screen};
+use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
+use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
@@ -217,6 +219,8 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
                 }),
                 _ => None,
             },
+            species: later.species.as_ref(),
+            clades: later.clades.as_ref().map(|(p, _)| p),
         },
     };
     let progress = Progress::new(opts.progress);
@@ -445,11 +449,42 @@ fn load_later(
             format!("--screen {name} is given, but the runs had no screen reference of that name");
         return Err(invalid(&first.dir, message));
     }
+    let recorded = &first.run.reference;
+    let mature = opts
+        .mature
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&recorded.mature));
+    let hairpin = opts
+        .hairpin
+        .clone()
+        .or_else(|| recorded.hairpin.as_ref().map(PathBuf::from));
+    let species = if settings.species_fit {
+        SpeciesPanel::load(&mature, hairpin.as_deref(), &reference.species)?
+    } else {
+        None
+    };
+    let clades = match &settings.clades {
+        None => None,
+        Some(c) => {
+            let files: Vec<PathBuf> = c.files.iter().map(PathBuf::from).collect();
+            let panel = CladePanel::load(&files, &mature)?;
+            if panel.fingerprint() != c.fingerprint {
+                return Err(mismatch(
+                    "clade lists",
+                    &panel.fingerprint(),
+                    &c.fingerprint,
+                ));
+            }
+            Some((panel, files))
+        }
+    };
     Ok(LaterReferences {
         artifacts,
         ncrna: None,
         foreign,
         screens,
+        species,
+        clades,
     })
 }
 

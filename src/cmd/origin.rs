@@ -11,16 +11,18 @@ use std::time::{Duration, Instant};
 use crate::align::exact::WindowStarts;
 use crate::align::select::{Alignment, ReferenceEngine};
 use crate::align::{AlignParams, EncodedSlice, FlatHits, TargetSet};
+use crate::count::clades::CladePanel;
 use crate::count::ncrna::{self, needs_ncrna, MirnaSide, NcrnaCall, Precedence};
 use crate::count::origin::{
     artifact_call, exogenous_calls, ArtifactCall, ScreenRule, EXOGENOUS_MIN_LENGTH,
     EXOGENOUS_MIN_READS,
 };
+use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::{Reference, FOREIGN_SPECIES};
 use crate::input::screen::ScreenReference;
-use crate::output::stats::{ArtifactSettings, ExogenousSettings, ScreenSettings};
+use crate::output::stats::{ArtifactSettings, CladeSettings, ExogenousSettings, ScreenSettings};
 use crate::prep::collapse::InsertTable;
 use crate::prep::reads::is_low_complexity;
 use crate::runtime::Progress;
@@ -122,6 +124,10 @@ pub struct LaterReferences {
     pub foreign: Option<(Reference, TargetSet)>,
     /// The screen references, in the order given.
     pub screens: Vec<Screen>,
+    /// The species fit's panel (off with `--no-species-fit`).
+    pub species: Option<SpeciesPanel>,
+    /// The clade lists (`--clades`).
+    pub clades: Option<(CladePanel, Vec<PathBuf>)>,
 }
 
 impl LaterReferences {
@@ -135,6 +141,16 @@ impl LaterReferences {
             },
             sequences: reference.features.len(),
             fingerprint: reference.fingerprint(),
+        })
+    }
+
+    /// stats.json `settings.clades` of the clade lists.
+    pub fn clade_settings(&self) -> Option<CladeSettings> {
+        let (panel, files) = self.clades.as_ref()?;
+        Some(CladeSettings {
+            files: files.iter().map(|f| f.display().to_string()).collect(),
+            clades: panel.clades().to_vec(),
+            fingerprint: panel.fingerprint(),
         })
     }
 

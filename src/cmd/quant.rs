@@ -12,7 +12,9 @@ use crate::align::{AlignParams, TargetSet};
 use crate::cmd::origin::{
     load_artifacts, load_foreign, ArtifactSource, LaterReferences, Passes, Screen,
 };
+use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
+use crate::count::species::SpeciesPanel;
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
@@ -72,6 +74,11 @@ pub struct QuantOptions {
     pub exogenous: bool,
     /// Screen references (`--screen NAME=PATH`), in the order given.
     pub screens: Vec<(String, PathBuf)>,
+    /// Tell whether the reads fit the species (off with
+    /// `--no-species-fit`).
+    pub species_fit: bool,
+    /// Clade-specific miRNA family lists (`--clades`).
+    pub clades: Vec<PathBuf>,
 }
 
 /// Says on stderr which samples have no read, and what `--protocol auto`
@@ -270,6 +277,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     settings.artifacts = later.artifact_settings(&opts.artifacts);
     settings.exogenous = later.exogenous_settings();
     settings.screen = later.screens.iter().map(Screen::settings).collect();
+    settings.species_fit = later.species.is_some();
+    settings.clades = later.clade_settings();
     let molecules = molecules_of(settings.counting, collapsed.umi_keys);
     let mut stats = RunStats {
         settings,
@@ -334,6 +343,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
                 }),
                 _ => None,
             },
+            species: later.species.as_ref(),
+            clades: later.clades.as_ref().map(|(p, _)| p),
         },
     };
     let writing = progress.spinner("counting and writing");
@@ -411,11 +422,24 @@ fn load_later(opts: &QuantOptions) -> Result<LaterReferences> {
         .iter()
         .map(|(name, path)| Screen::load(name, path, opts.params.max_mismatches))
         .collect::<Result<_>>()?;
+    let species = if opts.species_fit {
+        SpeciesPanel::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?
+    } else {
+        None
+    };
+    let clades = if opts.clades.is_empty() {
+        None
+    } else {
+        let panel = CladePanel::load(&opts.clades, &opts.mature)?;
+        Some((panel, opts.clades.clone()))
+    };
     Ok(LaterReferences {
         artifacts: load_artifacts(&opts.artifacts)?,
         ncrna,
         foreign,
         screens,
+        species,
+        clades,
     })
 }
 

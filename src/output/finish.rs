@@ -8,11 +8,13 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::align::{FlatHits, TargetSet};
+use crate::count::clades::CladePanel;
 use crate::count::gff::Isomirs;
 use crate::count::ncrna::{self, NcrnaCalls, NcrnaCounts, Precedence};
 use crate::count::origin::{
     exogenous_calls, screen_calls, ArtifactCalls, OriginCalls, OriginCounts, ScreenPart,
 };
+use crate::count::species::SpeciesPanel;
 use crate::count::Taker;
 use crate::count::{classify, count, sample_molecules, Counts};
 use crate::error::Result;
@@ -70,6 +72,10 @@ pub struct OriginRun<'a> {
     /// The screen references, every insert's best hits on them and its
     /// decoy hits (bit r: reference r).
     pub screen: Option<ScreenRun<'a>>,
+    /// The species fit's panel of other species' mature starts.
+    pub species: Option<&'a SpeciesPanel>,
+    /// The clade lists (`--clades`).
+    pub clades: Option<&'a CladePanel>,
 }
 
 /// The screen stage of a run.
@@ -290,6 +296,7 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
     record_ncrna(data, stats, &by_reads, ncrna_reads.as_ref());
     let origin_reads = origin_calls.count(&table.counts);
     origin_tables::record(&data.origin, reference, stats, &by_reads, &origin_reads);
+    origin_tables::record_species(&data.origin, table, stats);
     let molecules: Option<Vec<Vec<(u32, u32)>>> =
         match std::mem::replace(&mut data.molecules, Molecules::None) {
             Molecules::None => None,
@@ -425,6 +432,7 @@ fn write_outputs(
             })?;
         }
         origin_tables::write(out, &data.origin, &samples, &counted.origin)?;
+        origin_tables::write_clades(out, stats, &samples)?;
         write_tables(out, reference, &samples, &counted.counts)
     };
     let ((a, b), (c, d)) = rayon::join(

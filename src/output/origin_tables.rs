@@ -6,8 +6,10 @@
 //! - `screen_counts.tsv`: `reference<TAB>sequence<TAB>samples…`, the units
 //!   on each record of each screen reference; each of an insert's k best
 //!   hits counts 1/k for its record.
+//! - `clade_counts.tsv` (with `--clades`): `clade<TAB>samples…`, the reads
+//!   on each clade's specific miRNA families (miRTrace's method).
 //! - per sample in stats.json: `artifact`, `exogenous` and `screen`, whose
-//!   reads leave `unassigned`.
+//!   reads leave `unassigned`; `species_fit` and `clades`.
 
 use std::collections::BTreeMap;
 
@@ -17,14 +19,18 @@ use crate::error::Result;
 use crate::input::reference::{species_code, Reference};
 use crate::output::finish::OriginRun;
 use crate::output::stats::{
-    RunStats, SampleArtifacts, SampleExogenous, SampleScreen, SpeciesReads,
+    CladeReads, RunStats, SampleArtifacts, SampleExogenous, SampleScreen, SpeciesReads,
 };
 use crate::output::{format_count, write_matrix, StagedOutputs};
+use crate::prep::collapse::InsertTable;
+use crate::runtime::say;
 
 /// Exogenous miRNA table file name.
 pub const EXOGENOUS: &str = "exogenous_mirna_counts.tsv";
 /// Screen table file name.
 pub const SCREEN: &str = "screen_counts.tsv";
+/// Clade table file name.
+pub const CLADES: &str = "clade_counts.tsv";
 
 impl OriginCounts {
     /// Sample `s`'s units counted by the artifact, exogenous and screen
@@ -87,6 +93,70 @@ pub fn record(
         }
         st.unassigned = st.unassigned.saturating_sub(reads.elsewhere(s));
     }
+}
+
+/// Fills each sample's species fit and clade reads (from all its inserts
+/// that passed QC, in reads) and says the warnings they call for.
+pub fn record_species(origin: &OriginRun, table: &InsertTable, stats: &mut RunStats) {
+    if let Some(panel) = origin.species {
+        for (st, fit) in stats.samples.iter_mut().zip(panel.fit_table(table)) {
+            if let Some(w) = fit.warning(&st.sample) {
+                say(format!("mirq: {w}"));
+            }
+            st.species_fit = Some(fit);
+        }
+    }
+    if let Some(panel) = origin.clades {
+        let species = stats.reference.species.clone();
+        for (st, counts) in stats.samples.iter_mut().zip(panel.count_table(table)) {
+            for w in panel.warnings(&species, &counts, st.reads_in) {
+                say(format!("mirq: WARNING: {}: {w}", st.sample));
+            }
+            st.clades = panel
+                .clades()
+                .iter()
+                .zip(counts)
+                .map(|(clade, reads)| CladeReads {
+                    clade: clade.clone(),
+                    reads,
+                })
+                .collect();
+        }
+    }
+}
+
+/// Writes `clade_counts.tsv` (`clade<TAB>samples…`: reads per clade) when
+/// the run counted clades.
+pub fn write_clades(out: &StagedOutputs, stats: &RunStats, samples: &[String]) -> Result<()> {
+    let Some(settings) = &stats.settings.clades else {
+        return Ok(());
+    };
+    let columns: Vec<Vec<f64>> = stats
+        .samples
+        .iter()
+        .map(|st| {
+            settings
+                .clades
+                .iter()
+                .map(|c| {
+                    st.clades
+                        .iter()
+                        .find(|r| &r.clade == c)
+                        .map_or(0.0, |r| r.reads as f64)
+                })
+                .collect()
+        })
+        .collect();
+    out.write(CLADES, |w| {
+        write_matrix(
+            w,
+            "clade",
+            samples,
+            &settings.clades,
+            &columns,
+            format_count,
+        )
+    })
 }
 
 /// Rounds to three decimals, as the count tables print shares.

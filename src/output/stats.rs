@@ -72,6 +72,14 @@ pub struct SampleStats {
     /// given (out of `unassigned`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub screen: Vec<SampleScreen>,
+    /// Whether the reads fit the species given or another one in the
+    /// reference files (see [`crate::count::species`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub species_fit: Option<crate::count::species::SpeciesFit>,
+    /// With `--clades`: reads on each clade's specific miRNA families
+    /// (miRTrace's method), in the files' order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clades: Vec<CladeReads>,
     /// Mature miRNAs with at least one read.
     pub mirnas_detected: u64,
     /// Quality control: composition, lengths, verdict.
@@ -295,6 +303,16 @@ pub struct SpeciesReads {
     pub reads: f64,
 }
 
+/// A sample's reads on one clade's specific miRNA families.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CladeReads {
+    /// Clade name (`primates`, `rodents`, `insects`).
+    pub clade: String,
+    /// Reads of at least 20 nt whose first 20 nt are those of one of the
+    /// clade's matures.
+    pub reads: u64,
+}
+
 /// A sample's reads on one screen reference.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SampleScreen {
@@ -428,6 +446,24 @@ pub struct RunSettings {
     /// The screen references (`--screen`), in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub screen: Vec<ScreenSettings>,
+    /// Whether the species fit ran (off with `--no-species-fit`, or when
+    /// the reference files hold no other species).
+    #[serde(default)]
+    pub species_fit: bool,
+    /// The clade lists (`--clades`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clades: Option<CladeSettings>,
+}
+
+/// The clade-specific miRNA family lists a run counted reads on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CladeSettings {
+    /// The files read (`--clades`).
+    pub files: Vec<String>,
+    /// The clades, in the files' order.
+    pub clades: Vec<String>,
+    /// Digest of the lists and the mature starts they name.
+    pub fingerprint: String,
 }
 
 /// The artifact list a run used.
@@ -528,6 +564,8 @@ impl RunSettings {
             artifacts: None,
             exogenous: None,
             screen: Vec::new(),
+            species_fit: false,
+            clades: None,
         }
     }
 }

@@ -105,7 +105,7 @@ fn origin_line(s: &SampleStats) -> Option<String> {
             .species
             .iter()
             .take(4)
-            .map(|r| format!("{} {}", r.species, crate::output::format_count(r.reads)))
+            .map(|r| format!("{} {:.0}", r.species, r.reads))
             .collect();
         let named = if species.is_empty() {
             String::new()
