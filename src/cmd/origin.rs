@@ -465,3 +465,28 @@ fn spread(n: usize, ids: &[usize], found: &FlatHits) -> FlatHits {
     }
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adapter_pieces_align_to_the_artifact_targets() {
+        use crate::align::{brute_force, AlignParams};
+        use crate::input::artifacts::builtin;
+        use crate::seq::encode;
+        use crate::seq::reverse_complement;
+        let ts = TargetSet::from_ncrna(&builtin());
+        let params = AlignParams::default();
+        // a 5' adapter piece that miRBase calls hsa-miR-3168 (one mismatch there)
+        let hits = brute_force(&ts, &encode(b"GAGTTCTACAGTCCGACGATC"), &params);
+        assert!(!hits.is_empty());
+        assert_eq!(hits[0].mismatches, 0);
+        // the reverse complement of RA3 (the RT primer's 3' part) is found too
+        let rc = reverse_complement(b"TGGAATTCTCGGGTGCCAAGG");
+        assert!(!brute_force(&ts, &encode(&rc), &params).is_empty());
+        // a miRNA is not
+        let mir16 = encode(b"TAGCAGCACGTAAATATTGGCG");
+        assert!(brute_force(&ts, &mir16, &params).is_empty());
+    }
+}
