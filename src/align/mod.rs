@@ -18,6 +18,7 @@ pub mod cpu;
 pub mod gpu;
 pub mod index;
 pub mod scan;
+pub mod screen;
 pub mod select;
 pub mod targets;
 

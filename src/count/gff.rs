@@ -443,6 +443,8 @@ fn insert_lines(
                     TargetKind::Mature(m) => (1u8, m as u32),
                     // ncRNA features are never miRNA calls
                     TargetKind::Feature { index, .. } => (2u8, index as u32),
+                    // nor are screen records
+                    TargetKind::Record { index, .. } => (3u8, index as u32),
                 };
                 (key, c.offset, c)
             })

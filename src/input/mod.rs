@@ -5,3 +5,4 @@ pub mod fastq;
 pub mod ncrna;
 pub mod reference;
 pub mod samples;
+pub mod screen;
