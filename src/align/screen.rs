@@ -324,8 +324,8 @@ impl Scan<'_> {
         let seq = &self.ts.text[target.text_start..target.text_start + target.len];
         let longest = self.tables.max_len().max(1);
         let (mut code, mut run) = (0u32, 0usize);
-        for pos in a.saturating_sub(longest - 1)..b {
-            let base = seq[pos];
+        let first = a.saturating_sub(longest - 1);
+        for (pos, &base) in (first..b).zip(&seq[first..b]) {
             if base >= N {
                 run = 0;
                 continue;
@@ -387,9 +387,11 @@ impl Scan<'_> {
 fn mismatches(r: &[u8], q: &[u8], l: usize, k: u32) -> Option<u32> {
     let mut mm = 0u32;
     if r.len() < l.next_multiple_of(8) {
-        for x in 0..l {
-            mm += u32::from(r[x] != q[x]);
-        }
+        mm = r[..l]
+            .iter()
+            .zip(&q[..l])
+            .map(|(a, b)| u32::from(a != b))
+            .sum();
         return (mm <= k).then_some(mm);
     }
     let mut x = 0;
