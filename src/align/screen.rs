@@ -41,6 +41,9 @@ pub(crate) const ENTRY_INSERT_SHIFT: u32 = 9;
 /// Reference positions a CPU task scans.
 const CHUNK_BASES: usize = 1 << 16;
 
+/// Positions whose seeds are looked up together.
+const BLOCK: usize = 256;
+
 /// Code of an insert N in the verifier's copy of the inserts: it differs
 /// from every reference code (0..=4), so an N always mismatches.
 const INSERT_N: u8 = 0xff;
@@ -86,11 +89,77 @@ impl SeedTable {
 }
 
 /// The seed tables of a batch of inserts, by increasing seed length, and
-/// their entries: `insert << 9 | rc << 8 | piece start`.
+/// their entries: `insert << 9 | rc << 8 | piece start`, each with its
+/// check (see [`check_of`]).
 #[derive(Debug)]
 pub(crate) struct SeedTables {
     pub tables: Vec<SeedTable>,
     pub entries: Vec<u32>,
+    pub checks: Vec<u64>,
+}
+
+/// A check's byte for an insert base it does not test.
+const ANY: u8 = 0xff;
+
+/// Bytes 0..7 of a check: the 7 bases of the insert next to a seed.
+const CHECK_BASES: u64 = 0x00ff_ffff_ffff_ffff;
+
+/// The check of a seed entry: the insert's 7 bases (as read on the sense
+/// strand, reverse-complemented for `rc` seeds) right after the seed
+/// (byte 7 bit 0 clear) or right before it (set), [`ANY`] where there is
+/// no base or an N; byte 7 also holds `k << 1`. A candidate whose
+/// reference bases there differ in more than k tested bases cannot be a
+/// hit: most random candidates are rejected without reading the insert.
+pub(crate) fn check_of(q: &[u8], k: u8, from: usize, s: usize, rc: bool) -> u64 {
+    let l = q.len();
+    // base x of the insert as read on the sense strand
+    let base = |x: usize| -> u8 {
+        let b = if rc {
+            let c = q[l - 1 - x];
+            if c >= N {
+                N
+            } else {
+                T - c
+            }
+        } else {
+            q[x]
+        };
+        if b >= N {
+            ANY
+        } else {
+            b
+        }
+    };
+    // the seed's first base in that reading
+    let f = if rc { l - from - s } else { from };
+    let after = (l - f - s).min(7);
+    let before = f.min(7);
+    let mut bytes = [ANY; 8];
+    if after == 7 || after >= before {
+        for (j, b) in bytes[..after].iter_mut().enumerate() {
+            *b = base(f + s + j);
+        }
+        bytes[7] = k << 1;
+    } else {
+        for (j, b) in bytes[7 - before..7].iter_mut().enumerate() {
+            *b = base(f - before + j);
+        }
+        bytes[7] = k << 1 | 1;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// Whether the reference bases `r` (8 codes, the last one ignored) where a
+/// check lies can hold the insert's: at most k of its tested bases differ.
+#[inline]
+fn passes(check: u64, r: u64) -> bool {
+    let bases = check & CHECK_BASES;
+    let any = ((bases & 0x0080_8080_8080_8080) >> 7) * 0xff;
+    let mut d = (r ^ bases) & !any & CHECK_BASES;
+    d |= d >> 4;
+    d |= d >> 2;
+    d |= d >> 1;
+    (d & 0x0101_0101_0101_0101).count_ones() <= (check >> 57) as u32
 }
 
 /// Seed length of an insert of `len` bases with `k` mismatches, seeds of at
@@ -105,35 +174,41 @@ impl SeedTables {
     /// their reverse complements. Pieces with an N have no seed (a hit
     /// mismatches there, so another piece matches exactly).
     pub(crate) fn build(inserts: &[&[u8]], mismatches: &[u8], max_seed: usize) -> Self {
-        let mut keys: Vec<Vec<(u32, u32)>> = vec![Vec::new(); max_seed + 1];
+        let mut keys: Vec<Vec<(u32, u32, u64)>> = vec![Vec::new(); max_seed + 1];
         for (i, (q, &k)) in inserts.iter().zip(mismatches).enumerate() {
-            let k = k as usize;
-            let piece = q.len() / (k + 1);
-            let s = seed_len(q.len(), k, max_seed);
-            for j in 0..=k {
+            let piece = q.len() / (k as usize + 1);
+            let s = seed_len(q.len(), k as usize, max_seed);
+            for j in 0..=k as usize {
                 let from = j * piece;
                 let bases = &q[from..from + s];
                 let entry = (i as u32) << ENTRY_INSERT_SHIFT | from as u32;
                 if let Some(code) = code_of(bases) {
-                    keys[s].push((code, entry));
+                    keys[s].push((code, entry, check_of(q, k, from, s, false)));
                 }
                 if let Some(code) = code_of_reverse_complement(bases) {
-                    keys[s].push((code, entry | ENTRY_RC));
+                    let check = check_of(q, k, from, s, true);
+                    keys[s].push((code, entry | ENTRY_RC, check));
                 }
             }
         }
-        let mut entries = vec![0u32; keys.iter().map(Vec::len).sum()];
+        let n = keys.iter().map(Vec::len).sum();
+        let mut entries = vec![0u32; n];
+        let mut checks = vec![0u64; n];
         let mut filled = 0;
         let mut tables = Vec::new();
         for (len, keys) in keys.iter().enumerate() {
             if keys.is_empty() {
                 continue;
             }
-            let table = SeedTable::build(len, keys, &mut entries[filled..], filled as u32);
+            let out = (&mut entries[filled..], &mut checks[filled..]);
+            tables.push(SeedTable::build(len, keys, out, filled as u32));
             filled += keys.len();
-            tables.push(table);
         }
-        Self { tables, entries }
+        Self {
+            tables,
+            entries,
+            checks,
+        }
     }
 
     /// Longest seed of any table (0 without tables).
@@ -143,11 +218,17 @@ impl SeedTables {
 }
 
 impl SeedTable {
-    /// The table of `keys` (code, entry) of seeds of `len` bases; writes the
-    /// entries, grouped by code, to `out` (which starts at entry `base`).
-    fn build(len: usize, keys: &[(u32, u32)], out: &mut [u32], base: u32) -> Self {
+    /// The table of `keys` (code, entry, check) of seeds of `len` bases;
+    /// writes the entries and checks, grouped by code, to `out` (which
+    /// starts at entry `base`).
+    fn build(
+        len: usize,
+        keys: &[(u32, u32, u64)],
+        out: (&mut [u32], &mut [u64]),
+        base: u32,
+    ) -> Self {
         let mut words = vec![RankWord::default(); (1usize << (2 * len)).div_ceil(64)];
-        for &(code, _) in keys {
+        for &(code, _, _) in keys {
             words[(code >> 6) as usize].bits |= 1u64 << (code & 63);
         }
         let mut distinct = 0u32;
@@ -160,16 +241,17 @@ impl SeedTable {
             (w.rank + (w.bits & ((1u64 << (code & 63)) - 1)).count_ones()) as usize
         };
         let mut fill = vec![0u32; distinct as usize + 1];
-        for &(code, _) in keys {
+        for &(code, _, _) in keys {
             fill[rank(code) + 1] += 1;
         }
         for d in 1..fill.len() {
             fill[d] += fill[d - 1];
         }
         let starts = fill.iter().map(|&e| base + e).collect();
-        for &(code, entry) in keys {
+        for &(code, entry, check) in keys {
             let d = rank(code);
-            out[fill[d] as usize] = entry;
+            out.0[fill[d] as usize] = entry;
+            out.1[fill[d] as usize] = check;
             fill[d] += 1;
         }
         Self {
@@ -252,8 +334,10 @@ pub fn screen_cpu(ts: &TargetSet, inserts: &[&[u8]], mismatches: &[u8]) -> FlatH
 
 /// [`screen_cpu`] for at most [`MAX_BATCH`] inserts.
 fn screen_batch(ts: &TargetSet, inserts: &[&[u8]], mismatches: &[u8]) -> FlatHits {
+    let started = std::time::Instant::now();
     let tables = SeedTables::build(inserts, mismatches, MAX_SEED);
     let padded = PaddedInserts::new(inserts, mismatches);
+    let built = started.elapsed();
     let scan = Scan {
         ts,
         tables: &tables,
@@ -276,35 +360,55 @@ fn screen_batch(ts: &TargetSet, inserts: &[&[u8]], mismatches: &[u8]) -> FlatHit
             out
         })
         .collect();
+    let scanned = started.elapsed();
     let parts: Vec<&[[u32; 4]]> = raw.iter().map(Vec::as_slice).collect();
-    gather(inserts, &parts)
+    let out = gather(inserts, &parts);
+    if std::env::var_os("MIRQ_SCREEN_PROFILE").is_some() {
+        let entries = tables.entries.len();
+        eprintln!(
+            "mirq: screen profile: {} inserts, {entries} seeds: tables {:.3} s, scan {:.3} s, gather {:.3} s",
+            inserts.len(),
+            built.as_secs_f64(),
+            (scanned - built).as_secs_f64(),
+            (started.elapsed() - scanned).as_secs_f64()
+        );
+    }
+    out
 }
 
-/// The inserts as the verifier reads them: each padded to a multiple of 8
-/// bases, N as [`INSERT_N`].
+/// The inserts as the verifier reads them, each in one record: length and
+/// mismatch limit (8 bytes), its codes, then its reverse complement's
+/// (each padded to a multiple of 8 bases, N as [`INSERT_N`]), so that a
+/// candidate reads one place in memory.
 struct PaddedInserts {
-    codes: Vec<u8>,
+    data: Vec<u8>,
     starts: Vec<u32>,
-    lens: Vec<u8>,
-    mismatches: Vec<u8>,
 }
 
 impl PaddedInserts {
     fn new(inserts: &[&[u8]], mismatches: &[u8]) -> Self {
-        let total: usize = inserts.iter().map(|q| q.len().next_multiple_of(8)).sum();
-        let mut codes = Vec::with_capacity(total);
+        let total: usize = inserts
+            .iter()
+            .map(|q| 8 + 2 * q.len().next_multiple_of(8))
+            .sum();
+        let mut data = Vec::with_capacity(total);
         let mut starts = Vec::with_capacity(inserts.len());
-        for q in inserts {
-            starts.push(codes.len() as u32);
-            codes.extend(q.iter().map(|&b| if b >= N { INSERT_N } else { b }));
-            codes.resize(codes.len().next_multiple_of(8), 0);
+        let code = |b: u8| if b >= N { INSERT_N } else { b };
+        for (q, &k) in inserts.iter().zip(mismatches) {
+            starts.push(data.len() as u32);
+            data.extend([q.len() as u8, k, 0, 0, 0, 0, 0, 0]);
+            let padded = data.len() + q.len().next_multiple_of(8);
+            data.extend(q.iter().map(|&b| code(b)));
+            data.resize(padded, 0);
+            let padded = data.len() + q.len().next_multiple_of(8);
+            data.extend(
+                q.iter()
+                    .rev()
+                    .map(|&b| if b >= N { INSERT_N } else { T - b }),
+            );
+            data.resize(padded, 0);
         }
-        Self {
-            codes,
-            starts,
-            lens: inserts.iter().map(|q| q.len() as u8).collect(),
-            mismatches: mismatches.to_vec(),
-        }
+        Self { data, starts }
     }
 }
 
@@ -318,63 +422,104 @@ struct Scan<'a> {
 impl Scan<'_> {
     /// Looks up every seed ending at a position in `a..b` of sense target
     /// `t` and verifies the candidates; appends (insert, target, offset,
-    /// mismatches) of the placements found.
+    /// mismatches) of the placements found. Positions go [`BLOCK`] at a
+    /// time: their codes first, then each table's bit tests over the block
+    /// (independent loads, which the processor overlaps), then the entries
+    /// of the codes found.
     fn chunk(&self, t: usize, a: usize, b: usize, out: &mut Vec<[u32; 4]>) {
         let target = &self.ts.targets[t];
         let seq = &self.ts.text[target.text_start..target.text_start + target.len];
         let longest = self.tables.max_len().max(1);
-        let (mut code, mut run) = (0u32, 0usize);
-        let first = a.saturating_sub(longest - 1);
-        for (pos, &base) in (first..b).zip(&seq[first..b]) {
+        let (mut code, mut run) = (0u32, 0u32);
+        let mut roll = |base: u8| {
             if base >= N {
                 run = 0;
-                continue;
+            } else {
+                code = code << 2 | base as u32;
+                run += 1;
             }
-            code = code << 2 | base as u32;
-            run += 1;
-            if pos < a {
-                continue;
+            (code, run)
+        };
+        for &base in &seq[a.saturating_sub(longest - 1)..a] {
+            roll(base);
+        }
+        let mut codes = [0u32; BLOCK];
+        let mut runs = [0u32; BLOCK];
+        let mut found = [0u16; BLOCK];
+        for lo in (a..b).step_by(BLOCK) {
+            let hi = (lo + BLOCK).min(b);
+            for (i, &base) in seq[lo..hi].iter().enumerate() {
+                (codes[i], runs[i]) = roll(base);
             }
             for table in &self.tables.tables {
-                if run < table.len {
-                    break;
+                let s = table.len as u32;
+                let mut n = 0;
+                for i in 0..hi - lo {
+                    let c = codes[i] & table.mask;
+                    let w = &table.words[(c >> 6) as usize];
+                    let present = (w.bits >> (c & 63)) & 1 != 0 && runs[i] >= s;
+                    found[n] = i as u16;
+                    n += usize::from(present);
                 }
-                let Some((lo, hi)) = table.lookup(code) else {
-                    continue;
-                };
-                let start = pos + 1 - table.len;
-                for &entry in &self.tables.entries[lo..hi] {
-                    self.candidate(t, start, table.len, entry, out);
+                for &i in &found[..n] {
+                    let (first, end) = table.lookup(codes[i as usize]).expect("a code found");
+                    let start = lo + i as usize + 1 - table.len;
+                    let entries = &self.tables.entries[first..end];
+                    let checks = &self.tables.checks[first..end];
+                    // the reference bases after and before the seed
+                    let after = seq.get(start + table.len..start + table.len + 8);
+                    let before = start.checked_sub(7).and_then(|b| seq.get(b..b + 8));
+                    let [after, before] = [after, before]
+                        .map(|r| r.map(|r| u64::from_le_bytes(r.try_into().expect("8 bases"))));
+                    for (&entry, &check) in entries.iter().zip(checks) {
+                        let r = if check >> 56 & 1 == 0 { after } else { before };
+                        if r.map_or(true, |r| passes(check, r)) {
+                            self.candidate(t, start, table.len, entry, out);
+                        }
+                    }
                 }
             }
         }
     }
 
     /// Verifies the placement a seed of `s` bases at `start` on sense target
-    /// `t` gives for `entry`.
+    /// `t` gives for `entry`. Placements on the antisense target are
+    /// compared as the insert's reverse complement on the sense one (the
+    /// same bases, near the scan in memory).
     #[inline]
     fn candidate(&self, t: usize, start: usize, s: usize, entry: u32, out: &mut Vec<[u32; 4]>) {
         let i = (entry >> ENTRY_INSERT_SHIFT) as usize;
         let from = (entry & 0xff) as usize;
         let len = self.ts.targets[t].len;
-        let l = self.inserts.lens[i] as usize;
-        let (on, at) = if entry & ENTRY_RC == 0 {
-            (t, start)
+        let record = &self.inserts.data[self.inserts.starts[i] as usize..];
+        let (l, k) = (record[0] as usize, record[1] as u32);
+        let codes = &record[8..];
+        // the placement's first position on the sense target, and the codes
+        // compared there
+        let (sense, q) = if entry & ENTRY_RC == 0 {
+            let Some(h) = start.checked_sub(from) else {
+                return;
+            };
+            (h, codes)
         } else {
-            // the seed at `start` on the sense target is its reverse
-            // complement's on the antisense one
-            (t + 1, len - start - s)
+            // the seed's reverse complement is the insert's piece on the
+            // antisense target, so the insert's reverse complement lies
+            // `from` bases past the seed's end less its length
+            let Some(h) = (start + s + from).checked_sub(l) else {
+                return;
+            };
+            (h, &codes[l.next_multiple_of(8)..])
         };
-        let Some(offset) = at.checked_sub(from) else {
-            return;
-        };
-        if offset + l > len {
+        if sense + l > len {
             return;
         }
-        let k = self.inserts.mismatches[i] as u32;
-        let q = &self.inserts.codes[self.inserts.starts[i] as usize..];
-        let r = &self.ts.text[self.ts.targets[on].text_start + offset..];
+        let r = &self.ts.text[self.ts.targets[t].text_start + sense..];
         if let Some(mm) = mismatches(r, q, l, k) {
+            let (on, offset) = if entry & ENTRY_RC == 0 {
+                (t, sense)
+            } else {
+                (t + 1, len - sense - l)
+            };
             out.push([i as u32, on as u32, offset as u32, mm]);
         }
     }
