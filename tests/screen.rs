@@ -70,7 +70,10 @@ fn screened_inserts(out: &Path) -> HashMap<String, bool> {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("##mirq-inserts 2"));
     let columns: Vec<&str> = lines.next().unwrap().split('\t').skip(1).collect();
-    let at = 2 + columns.iter().position(|c| *c == "screen").expect("a screen column");
+    let at = 2 + columns
+        .iter()
+        .position(|c| *c == "screen")
+        .expect("a screen column");
     lines
         .filter(|l| !l.starts_with('#'))
         .map(|l| {
@@ -90,7 +93,10 @@ fn fragments(fastq: &Path, truth: &Path) -> Vec<(String, usize, usize)> {
     {
         let line = line.unwrap();
         let f: Vec<&str> = line.split('\t').collect();
-        wanted.insert(f[0].to_string(), (f[4].parse().unwrap(), f[5].parse().unwrap()));
+        wanted.insert(
+            f[0].to_string(),
+            (f[4].parse().unwrap(), f[5].parse().unwrap()),
+        );
     }
     let mut text = String::new();
     flate2::read::MultiGzDecoder::new(std::fs::File::open(fastq).unwrap())
@@ -162,7 +168,10 @@ fn e_coli_fragments_are_found_and_nothing_else_is() {
     assert!(recall >= 0.98, "recall {recall}");
     let sample = &stats["samples"][0];
     let reads = sample["screen"][0]["reads"].as_u64().unwrap();
-    assert!(reads as usize >= found_admitted, "{reads} < {found_admitted}");
+    assert!(
+        reads as usize >= found_admitted,
+        "{reads} < {found_admitted}"
+    );
     // precision: the same run without the spike puts at most 0.1% of its
     // unassigned reads on E. coli
     let plain_out = dir.path().join("plain");

@@ -92,12 +92,12 @@ pub fn align_few(ts: &TargetSet, inserts: &[&[u8]], params: &AlignParams) -> Opt
     Some(hits)
 }
 
-/// Whether the targets come in strand pairs, as
-/// [`TargetSet::from_ncrna`] makes them: target `2i + 1` is target `2i`
+/// Whether the targets come in strand pairs, as [`TargetSet::from_ncrna`]
+/// and [`TargetSet::from_screen`] make them: target `2i + 1` is target `2i`
 /// reverse-complemented. Then only the sense targets are read, and the
 /// antisense ones are searched by the reverse complements of the seeds.
-fn strand_pairs(ts: &TargetSet) -> bool {
-    use super::TargetKind::Feature;
+pub(crate) fn strand_pairs(ts: &TargetSet) -> bool {
+    use super::TargetKind::{Feature, Record};
     ts.targets.len() % 2 == 0
         && ts.targets.chunks(2).all(|p| match (p[0].kind, p[1].kind) {
             (
@@ -106,6 +106,16 @@ fn strand_pairs(ts: &TargetSet) -> bool {
                     antisense: false,
                 },
                 Feature {
+                    index: b,
+                    antisense: true,
+                },
+            )
+            | (
+                Record {
+                    index: a,
+                    antisense: false,
+                },
+                Record {
                     index: b,
                     antisense: true,
                 },

@@ -5,6 +5,7 @@
 
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
+use crate::input::screen::ScreenReference;
 use crate::seq::{encode_base, WILDCARD};
 
 /// What a target is in the reference.
@@ -18,9 +19,9 @@ pub enum TargetKind {
     /// An ncRNA feature, by index into [`NcrnaReference::features`], on its
     /// own strand (sense) or reverse-complemented (antisense).
     Feature { index: usize, antisense: bool },
-    /// A screen reference's record, by index into
-    /// [`crate::input::screen::ScreenReference::records`], on its own strand
-    /// or reverse-complemented.
+    /// A screen reference record, by index into
+    /// [`ScreenReference::records`], on its own strand (sense) or
+    /// reverse-complemented (antisense).
     Record { index: usize, antisense: bool },
 }
 
@@ -131,17 +132,19 @@ impl TargetSet {
         set
     }
 
-    /// Packs a screen reference's records, each on both strands (record `i`
-    /// is targets `2i`, sense, and `2i + 1`, antisense), without pads or
-    /// windows.
-    pub fn from_screen(reference: &crate::input::screen::ScreenReference) -> Self {
+    /// Packs a screen reference as [`TargetSet::from_ncrna`] packs features:
+    /// record `i` is targets `2i` (sense) and `2i + 1` (its reverse
+    /// complement), without pads or windows.
+    pub fn from_screen(reference: &ScreenReference) -> Self {
         let mut set = Self {
             window_5p: 0,
             window_3p: 0,
-            text: Vec::with_capacity(2 * reference.bases()),
+            text: Vec::new(),
             targets: Vec::new(),
             windows: Vec::new(),
         };
+        let bases: usize = reference.records.iter().map(|r| r.seq.len()).sum();
+        set.text.reserve_exact(2 * bases);
         for (i, r) in reference.records.iter().enumerate() {
             let sense = TargetKind::Record {
                 index: i,

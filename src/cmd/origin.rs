@@ -70,10 +70,7 @@ impl Screen {
     /// Loads the records of every file of `files` as one reference `name`
     /// (a reference given as a directory records its files).
     pub fn load_files(name: &str, files: &[PathBuf], max_mismatches: u8) -> Result<Self> {
-        let mut reference = ScreenReference {
-            name: name.to_string(),
-            ..ScreenReference::default()
-        };
+        let mut reference = ScreenReference::from_records(name, Vec::new());
         for file in files {
             let one = ScreenReference::load(name, file)?;
             reference.files.extend(one.files);

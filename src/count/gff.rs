@@ -441,10 +441,10 @@ fn insert_lines(
                 let key = match targets.targets[c.target as usize].kind {
                     TargetKind::Hairpin(h) => (0u8, h as u32),
                     TargetKind::Mature(m) => (1u8, m as u32),
-                    // ncRNA features and screen records are never miRNA calls
-                    TargetKind::Feature { index, .. } | TargetKind::Record { index, .. } => {
-                        (2u8, index as u32)
-                    }
+                    // ncRNA features are never miRNA calls
+                    TargetKind::Feature { index, .. } => (2u8, index as u32),
+                    // nor are screen records
+                    TargetKind::Record { index, .. } => (3u8, index as u32),
                 };
                 (key, c.offset, c)
             })

@@ -84,7 +84,7 @@ impl NcrnaReference {
     /// for `species` (records whose header names another species are left
     /// out; `all` keeps every record).
     pub fn load(paths: &[PathBuf], species: &str) -> Result<Self> {
-        let files = fasta_files(paths)?;
+        let files = fasta_files(paths, "--ncrna")?;
         let mut by_class: Vec<(String, Vec<NamedSeq>)> = Vec::new();
         for file in &files {
             let class = class_of(file);
@@ -162,8 +162,9 @@ fn precedence_rank(class: &str) -> usize {
 }
 
 /// The FASTA files `paths` name: files as given, directories expanded to
-/// their FASTA files sorted by name.
-pub(crate) fn fasta_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// their FASTA files sorted by name; a directory without one is an error
+/// naming `option` (the command-line option that gave it).
+pub(crate) fn fasta_files(paths: &[PathBuf], option: &str) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|err| Error::Io {
@@ -186,7 +187,7 @@ pub(crate) fn fasta_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             return Err(Error::Reference {
                 path: path.clone(),
                 message: format!(
-                    "--ncrna: no FASTA file in this directory (expected names ending in {})",
+                    "{option}: no FASTA file in this directory (expected names ending in {})",
                     FASTA_ENDINGS.join(", ")
                 ),
             });

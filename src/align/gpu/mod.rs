@@ -164,6 +164,8 @@ pub struct GpuEngine {
     max_binding: u64,
     max_workgroups: u32,
     reruns: std::sync::atomic::AtomicU64,
+    /// The genome screen's kernels, built on its first call.
+    screen_kernels: std::sync::OnceLock<screen::ScreenKernels>,
 }
 
 /// Why an adapter cannot run the kernels, if it cannot.
@@ -257,6 +259,7 @@ impl GpuEngine {
             max_binding,
             max_workgroups: limits.max_compute_workgroups_per_dimension,
             reruns: std::sync::atomic::AtomicU64::new(0),
+            screen_kernels: std::sync::OnceLock::new(),
         })
     }
 

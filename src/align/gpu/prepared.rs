@@ -110,7 +110,7 @@ pub(crate) struct GpuPrepared<'a> {
 const PROBE_INSERTS: usize = 4096;
 
 /// Appends `bytes` to `words`, four to a word (little-endian), zero-padded.
-fn push_bytes(words: &mut Vec<u32>, bytes: &[u8]) {
+pub(super) fn push_bytes(words: &mut Vec<u32>, bytes: &[u8]) {
     for chunk in bytes.chunks(4) {
         let mut w = [0u8; 4];
         w[..chunk.len()].copy_from_slice(chunk);
@@ -541,7 +541,7 @@ enum Dispatch {
 
 /// Workgroups of 64 for `n` invocations, as an (x, y) grid with x at most
 /// `max_x` (the kernels number invocations row by row).
-fn grid(n: u64, max_x: u32) -> (u32, u32) {
+pub(super) fn grid(n: u64, max_x: u32) -> (u32, u32) {
     let groups = n.div_ceil(64);
     if groups == 0 {
         return (0, 0);
@@ -633,7 +633,7 @@ impl Prepared for GpuPrepared<'_> {
 
 impl GpuEngine {
     /// A storage buffer holding `bytes` (at least 16).
-    fn upload(&self, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+    pub(super) fn upload(&self, label: &str, bytes: &[u8]) -> wgpu::Buffer {
         let mut padded;
         let contents = if bytes.len() < 16 {
             padded = bytes.to_vec();
@@ -652,7 +652,7 @@ impl GpuEngine {
 
     /// A zeroed storage buffer of `bytes` (at least 32), readable back when
     /// `copy_out`.
-    fn scratch(&self, label: &str, bytes: u64, copy_out: bool) -> wgpu::Buffer {
+    pub(super) fn scratch(&self, label: &str, bytes: u64, copy_out: bool) -> wgpu::Buffer {
         let mut usage = wgpu::BufferUsages::STORAGE;
         if copy_out {
             usage |= wgpu::BufferUsages::COPY_SRC;
