@@ -85,6 +85,17 @@ pub struct BenchArgs {
     #[arg(long, requires = "mature", help_heading = "Reference")]
     pub species: Option<String>,
 
+    /// Screen reference (FASTA, FASTA.gz or a directory of them): measure
+    /// the genome screen of `mirq quant --screen` on each engine instead
+    /// (inserts: fragments of it and random ones, 17-40 nt).
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "mature",
+        help_heading = "Reference"
+    )]
+    pub screen: Option<PathBuf>,
+
     /// Distinct simulated inserts to align.
     #[arg(long, default_value_t = mirq::cmd::bench::DEFAULT_INSERTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub inserts: usize,

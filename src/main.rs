@@ -77,6 +77,9 @@ fn print_devices() {
 }
 
 fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(reference) = args.screen.clone() {
+        return run_bench_screen(reference, &args);
+    }
     let opts = mirq::cmd::bench::BenchOptions {
         reference: args.mature.map(|m| {
             let species = args.species.expect("clap requires --species with --mature");
@@ -108,6 +111,31 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
             })
             .collect();
         anyhow::bail!("hits differ from the first CPU run's: {}", wrong.join(", "));
+    }
+    Ok(())
+}
+
+/// `mirq bench --screen PATH`.
+fn run_bench_screen(reference: PathBuf, args: &BenchArgs) -> anyhow::Result<()> {
+    let opts = mirq::cmd::bench_screen::ScreenBenchOptions {
+        reference,
+        inserts: args.inserts,
+        mismatches: args.mismatches,
+        seed: args.seed,
+        threads: args.threads,
+    };
+    let report = mirq::cmd::bench_screen::run(&opts, &|line| eprintln!("mirq bench: {line}"))
+        .context("bench failed")?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        print!("{}", report.table());
+    }
+    if !report.all_agree() {
+        anyhow::bail!("a GPU engine's screen hits differ from the CPU engine's");
     }
     Ok(())
 }

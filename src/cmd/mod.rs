@@ -2,6 +2,7 @@
 //! subcommands.
 
 pub mod bench;
+pub mod bench_screen;
 pub mod merge;
 pub mod origin;
 pub mod quant;
