@@ -14,11 +14,13 @@
 #    + hairpin_hsa.fa, species hsa) and against every record of miRBase 21
 #    (hairpin_v21.fa + mature_v21.fa.gz, --species all); the CPU engine runs
 #    with 1 thread and all cores, the GPU engine on every adapter listed;
+#    then `mirq bench --screen` on the E. coli 536 genome (the genome screen
+#    of `mirq quant --screen`, 226,000 inserts; MIRQ_GPU_SCREEN_INSERTS);
 # 4. prints a summary: per reference, the CPU engine's inserts/s on all
 #    cores, each GPU's, and their ratio.
 #
 # OUT (default $TMPDIR/mirq-gpu-bench) gets devices.tsv, tests.log,
-# bench_hsa.json, bench_all.json, their stderr (bench_*.log) and
+# bench_hsa.json, bench_all.json, bench_screen.txt, their stderr (bench_*.log) and
 # summary.txt. Exits non-zero when a test fails or an engine's hits differ.
 # With lavapipe only it runs too, slowly: give fewer inserts.
 set -euo pipefail
@@ -54,11 +56,11 @@ else
     test_env=()
 fi
 
-echo "== cargo test --release --test gpu_oracle --test gpu_e2e"
+echo "== cargo test --release --test gpu_oracle --test gpu_e2e --test screen_oracle"
 status=0
 start=$(date +%s)
 if ! env "${test_env[@]}" CI=1 cargo test --release --manifest-path "$here/Cargo.toml" \
-    --test gpu_oracle --test gpu_e2e -- --nocapture >"$out/tests.log" 2>&1; then
+    --test gpu_oracle --test gpu_e2e --test screen_oracle -- --nocapture >"$out/tests.log" 2>&1; then
     status=1
 fi
 grep -v XDG_RUNTIME_DIR "$out/tests.log" |
@@ -78,6 +80,14 @@ bench() { # name, then mirq bench's reference arguments
 }
 bench hsa --mature "$mirbase/mature_v21.fa.gz" --hairpin "$mirbase/hairpin_hsa.fa" --species hsa
 bench all --mature "$mirbase/mature_v21.fa.gz" --hairpin "$mirbase/hairpin_v21.fa" --species all
+
+screen_inserts=${MIRQ_GPU_SCREEN_INSERTS:-226000}
+echo "== mirq bench --screen E. coli 536 --inserts $screen_inserts"
+rc=0
+"$mirq" bench --screen "$shared/data/screen/ecoli_536_NC_008253.fa.gz" --inserts "$screen_inserts" \
+    >"$out/bench_screen.txt" 2>"$out/bench_screen.log" || rc=$?
+cat "$out/bench_screen.txt"
+[ $rc = 0 ] || status=1
 
 echo "== summary"
 python3 - "$out/bench_hsa.json" "$out/bench_all.json" <<'PY' | tee "$out/summary.txt"
