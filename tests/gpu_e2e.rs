@@ -52,6 +52,12 @@ fn same_tables(name: &str, args: &[&std::ffi::OsStr], env: &[(&str, &str)]) {
     for f in ["ncrna_counts.tsv", "ncrna_features.tsv"] {
         assert_eq!(files.iter().any(|p| p == f), ncrna, "{name}: {f}");
     }
+    let screen = args.iter().any(|a| *a == "--screen");
+    assert_eq!(
+        files.iter().any(|p| p == "screen_counts.tsv"),
+        screen,
+        "{name}: screen_counts.tsv"
+    );
     for f in [
         "mature_counts.tsv",
         "mature_counts_unique.tsv",
@@ -249,6 +255,47 @@ fn ncrna_run_is_identical_on_both_engines() {
         "mirtrace_sample1 + compsra_sample01, --ncrna, GPU index",
         &args,
         &[("gpu", "MIRQ_NO_SCAN")],
+    );
+}
+
+/// The origin cascade: artifacts, other species' miRNAs (all of miRBase
+/// 21), clades, and two screen references (E. coli 536 and phage lambda,
+/// with their decoys) screened by each engine: every table the same, byte
+/// for byte.
+#[test]
+fn origin_run_with_screens_is_identical_on_both_engines() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !gpu_available() {
+        return;
+    }
+    let d = |rel: &str| shared.join("data").join(rel);
+    let ecoli = format!("ecoli={}", d("screen/ecoli_536_NC_008253.fa.gz").display());
+    let lambda = format!("lambda={}", d("screen/lambda_NC_001416.fa.gz").display());
+    let args: Vec<std::ffi::OsString> = vec![
+        d("fastq/mirtrace_sample1.fastq.gz").into(),
+        d("fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz").into(),
+        "--protocol".into(),
+        "auto".into(),
+        "--species".into(),
+        "hsa".into(),
+        "--mature".into(),
+        d("mirbase/mature_v21.fa.gz").into(),
+        "--hairpin".into(),
+        d("mirbase/hairpin_v21.fa").into(),
+        "--clades".into(),
+        d("mirbase/mirtrace_clades/animal_clades.txt").into(),
+        "--screen".into(),
+        ecoli.into(),
+        "--screen".into(),
+        lambda.into(),
+    ];
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    same_tables(
+        "mirtrace_sample1 + LCL, artifacts, exogenous, clades, screens",
+        &args,
+        &[],
     );
 }
 
