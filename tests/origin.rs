@@ -243,40 +243,37 @@ fn species_fit_accepts_every_run_of_its_own_species() {
     let Some(shared) = common::shared() else {
         return;
     };
+    let mut table = String::from("run\tas\tverdict\tspecies_reads\tother_species\tother_reads\n");
+    let mut wrong = Vec::new();
     let mut checked = 0;
-    eprintln!("run\tas\tverdict\tspecies_reads\tother_species\tother_reads");
     for b in BATCHES {
         let done = batch(&shared, b.key);
-        for run in b.runs {
-            if b.foreign.contains(run) {
-                continue;
-            }
+        for run in b.runs.iter().filter(|r| !b.foreign.contains(r)) {
             let fit = &done.sample(run)["species_fit"];
-            eprintln!(
-                "{run}\t{}\t{}\t{}\t{}\t{}",
-                b.species,
-                fit["verdict"],
-                fit["species_reads"],
-                fit["other_species"],
-                fit["other_reads"]
-            );
             let verdict = fit["verdict"].as_str().unwrap();
-            assert!(
-                matches!(verdict, "fits" | "too_few_reads"),
-                "{run} as {}: {fit}",
-                b.species
+            table += &format!(
+                "{run}\t{}\t{verdict}\t{}\t{}\t{}\n",
+                b.species, fit["species_reads"], fit["other_species"], fit["other_reads"]
             );
-            if b.species != "hsa" {
-                // the mouse and cow runs have plenty of their own evidence
-                assert_eq!(verdict, "fits", "{run} as {}: {fit}", b.species);
+            // the mouse and cow runs have plenty of their own evidence
+            let expected: &[&str] = match b.species {
+                "hsa" => &["fits", "too_few_reads"],
+                _ => &["fits"],
+            };
+            if !expected.contains(&verdict) {
+                wrong.push(format!("{run} as {}: {fit}", b.species));
             }
             for text in [&done.stderr, &done.log] {
                 let w = species_warnings(text, run);
-                assert!(w.is_empty(), "{run} as {}: {w:?}", b.species);
+                if !w.is_empty() {
+                    wrong.push(format!("{run} as {}: {w:?}", b.species));
+                }
             }
             checked += 1;
         }
     }
+    eprint!("species fit:\n{table}");
+    assert!(wrong.is_empty(), "{wrong:#?}");
     assert_eq!(checked, 16, "every shared run checked once in its species");
 }
 
@@ -363,33 +360,36 @@ fn artifacts_take_at_most_one_percent_of_the_mirna_reads_of_other_runs() {
     let Some(shared) = common::shared() else {
         return;
     };
-    eprintln!("run\tas\tassigned_mature\tartifact_reads\ttaken_from_mirna\tshare");
+    let mut table =
+        String::from("run\tas\tassigned_mature\tartifact_reads\ttaken_from_mirna\tshare\n");
+    let mut over = Vec::new();
     let mut checked = 0;
     for b in BATCHES {
         let done = batch(&shared, b.key);
-        for run in b
+        let runs = b
             .runs
             .iter()
-            .filter(|r| **r != EXCERPT && !b.foreign.contains(r))
-        {
+            .filter(|r| **r != EXCERPT && !b.foreign.contains(r));
+        for run in runs {
             let s = done.sample(run);
             let mature = u64_of(&s["assigned_mature"]);
             let a = &s["artifact"];
             let taken = u64_of(&a["taken_from_mirna"]);
             let share = taken as f64 / (mature + taken).max(1) as f64;
-            eprintln!(
-                "{run}\t{}\t{mature}\t{}\t{taken}\t{:.3}%",
+            table += &format!(
+                "{run}\t{}\t{mature}\t{}\t{taken}\t{:.3}%\n",
                 b.species,
                 a["reads"],
                 100.0 * share
             );
-            assert!(
-                share <= 0.01,
-                "{run}: {taken} of {mature} miRNA reads taken"
-            );
+            if share > 0.01 {
+                over.push(format!("{run}: {taken} of {} miRNA reads", mature + taken));
+            }
             checked += 1;
         }
     }
+    eprint!("artifact stage, reads taken from miRNAs:\n{table}");
+    assert!(over.is_empty(), "over 1%: {over:?}");
     assert_eq!(checked, 15, "every shared run but the excerpt");
 }
 
