@@ -57,7 +57,13 @@ pub struct Screen {
 impl Screen {
     /// Loads `name=path` and prepares its targets.
     pub fn load(name: &str, path: &std::path::Path, max_mismatches: u8) -> Result<Self> {
-        let reference = ScreenReference::load(name, path)?;
+        let reference = ScreenReference::load(name, path).map_err(|e| match e {
+            Error::Io { path, err } => Error::Reference {
+                message: format!("--screen {name}: {err}"),
+                path,
+            },
+            other => other,
+        })?;
         if reference.bases() == 0 {
             return Err(Error::Reference {
                 path: path.to_path_buf(),
