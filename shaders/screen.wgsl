@@ -31,7 +31,7 @@ struct Params {
     n_work: u32,        // work items (verify)
     hit_capacity: u32,
     codes_off: u32,     // word offset of the insert codes in `inserts`
-    pad0: u32,
+    checks_off: u32,    // word offset of the checks in `entries`
     pad1: u32,
 }
 
@@ -43,7 +43,9 @@ struct Params {
 // per table (seed length, word offset of its rank words, of its starts, 0) |
 // rank words (bits low, bits high, rank, 0) | starts
 @group(0) @binding(2) var<storage, read> tables: array<u32>;
-// insert << 9 | reverse complement << 8 | piece start
+// insert << 9 | reverse complement << 8 | piece start | each entry's check
+// (two words: the insert's 7 bases next to the seed on the sense strand,
+// 0xff for none; byte 7: before the seed (bit 0), k << 1)
 @group(0) @binding(3) var<storage, read> entries: array<u32>;
 // per insert (first code, length | k << 8) | codes (four a word)
 @group(0) @binding(4) var<storage, read> inserts: array<u32>;
@@ -130,11 +132,19 @@ fn scan(
     var pos = max(a, ps + back) - back;
     var code = 0u;
     var run = 0u;
+    // the text word read last (four bases)
+    var at = 0xffffffffu;
+    var word = 0u;
     loop {
         if pos >= b {
             break;
         }
-        let c = text_base(base + pos - ps);
+        let i = base + pos - ps;
+        if (i >> 2u) != at {
+            at = i >> 2u;
+            word = part[at];
+        }
+        let c = (word >> ((i & 3u) * 8u)) & 0xffu;
         if c >= 4u {
             run = 0u;
         } else {
@@ -146,6 +156,39 @@ fn scan(
         }
         pos += 1u;
     }
+}
+
+// Whether entry `j`'s check can hold where its seed lies (`start`, `s`
+// bases) in a slice: at most k of its tested bases differ from the
+// reference's (always, when the bases lie outside the slice).
+fn passes(j: u32, start: u32, s: u32, ps: u32, pe: u32, base: u32) -> bool {
+    let lo = entries[params.checks_off + 2u * j];
+    let hi = entries[params.checks_off + 2u * j + 1u];
+    let before = ((hi >> 24u) & 1u) != 0u;
+    let k = hi >> 25u;
+    var ws = start + s;
+    if before {
+        if start < ps + 7u {
+            return true;
+        }
+        ws = start - 7u;
+    }
+    if ws + 7u > pe {
+        return true;
+    }
+    var d = 0u;
+    for (var b = 0u; b < 7u; b += 1u) {
+        var c: u32;
+        if b < 4u {
+            c = (lo >> (8u * b)) & 0xffu;
+        } else {
+            c = (hi >> (8u * (b - 4u))) & 0xffu;
+        }
+        if c != 0xffu && c != text_base(base + ws + b - ps) {
+            d += 1u;
+        }
+    }
+    return d <= k;
 }
 
 @compute @workgroup_size(64)
@@ -171,6 +214,9 @@ fn verify(
     let start = w.y + 1u - s;
     for (var j = 0u; j < n; j += 1u) {
         let e = entries[w.z + j];
+        if !passes(w.z + j, start, s, ps, pe, base) {
+            continue;
+        }
         let q = e >> 9u;
         let piece_at = e & 0xffu;
         let rc = (e & 0x100u) != 0u;

@@ -190,6 +190,23 @@ fn gpu_in_tiny_parts_and_batches_equals_cpu() {
             assert_eq!(got.get(i), brute_force(&ts, &qs[i], &params).as_slice());
         }
     }
+    // every 60-mer of lambda's sense strand (and the antisense one's, every
+    // fifth): placements lying across every slice boundary
+    if let Some(lambda) = references.get(1) {
+        let ts = TargetSet::from_screen(lambda);
+        let mut qs = Vec::new();
+        for (t, step) in [(0, 1), (1, 5)] {
+            let target = &ts.targets[t];
+            let text = &ts.text[target.text_start..target.text_start + target.len];
+            qs.extend(text.windows(60).step_by(step).map(<[u8]>::to_vec));
+        }
+        let views: Vec<&[u8]> = qs.iter().map(Vec::as_slice).collect();
+        let ks = vec![0u8; views.len()];
+        let cpu = screen_cpu(&ts, &views, &ks);
+        let got = gpu.screen(&ts, &views, &ks).unwrap();
+        assert!(got == cpu, "every 60-mer");
+        assert!((0..cpu.len()).all(|i| !cpu.get(i).is_empty()));
+    }
     assert!(gpu.reruns() > 0, "tiny queues must have been rerun");
     // an empty call and one insert
     let ts = TargetSet::from_screen(&references[0]);

@@ -12,8 +12,13 @@
 //! number of inserts), the distinct codes' entry ranges, and the entries
 //! (insert, piece start, strand). The sense strand of the reference is then
 //! read once, in chunks (in parallel), with a rolling 2-bit code: every
-//! position looks its seeds up, every entry found gives a candidate
-//! placement, verified by comparing eight bases at a time. The GPU engine
+//! position looks its seeds up (a block of positions at a time), every
+//! entry found gives a candidate placement. Each entry carries a check (the
+//! insert's 7 bases beside the seed), compared with the reference there
+//! first: most random candidates end without reading the insert; the others
+//! are verified by comparing eight bases at a time (antisense placements as
+//! the insert's reverse complement on the sense strand). The placements
+//! are grouped by insert and the best kept. The GPU engine
 //! ([`crate::align::gpu::GpuEngine::screen`]) runs the same tables and scan.
 
 use rayon::prelude::*;

@@ -525,7 +525,7 @@ struct BatchBuffers {
 }
 
 /// `MIRQ_GPU_PROFILE` is set: time each kernel on stderr (diagnostics).
-fn profiling() -> bool {
+pub(super) fn profiling() -> bool {
     std::env::var_os("MIRQ_GPU_PROFILE").is_some()
 }
 

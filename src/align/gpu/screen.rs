@@ -46,7 +46,7 @@ struct Params {
     n_work: u32,
     hit_capacity: u32,
     codes_off: u32,
-    pad0: u32,
+    checks_off: u32,
     pad1: u32,
 }
 
@@ -240,6 +240,7 @@ struct Batch {
     n_tables: u32,
     max_seed: u32,
     codes_off: u32,
+    checks_off: u32,
 }
 
 /// The words of a batch's tables buffer: per table (seed length, rank
@@ -377,7 +378,10 @@ impl GpuEngine {
         let tables = SeedTables::build(inserts, mismatches, max_seed_for(self.max_binding));
         let words = table_words(&tables);
         let (codes, codes_off) = insert_words(inserts, mismatches);
-        let largest = (4 * words.len().max(tables.entries.len()).max(codes.len())) as u64;
+        let mut entries = tables.entries.clone();
+        let checks_off = entries.len() as u32;
+        entries.extend_from_slice(bytemuck::cast_slice(&tables.checks));
+        let largest = (4 * words.len().max(entries.len()).max(codes.len())) as u64;
         if largest > self.max_binding {
             if inserts.len() == 1 {
                 return Err(self.failed(
@@ -395,13 +399,23 @@ impl GpuEngine {
         }
         let batch = self.scoped("uploading a batch of inserts", || Batch {
             tables: self.upload("screen tables", bytemuck::cast_slice(&words)),
-            entries: self.upload("screen entries", bytemuck::cast_slice(&tables.entries)),
+            entries: self.upload("screen entries", bytemuck::cast_slice(&entries)),
             inserts: self.upload("screen inserts", bytemuck::cast_slice(&codes)),
             n_tables: tables.tables.len() as u32,
             max_seed: tables.max_len() as u32,
             codes_off,
+            checks_off,
         })?;
-        drop((words, codes, tables));
+        drop((words, codes, entries));
+        // a first guess of the queues: twice the random seed matches
+        let random: f64 = tables
+            .tables
+            .iter()
+            .map(|t| (t.starts.len() - 1) as f64 / 4f64.powi(t.len as i32))
+            .sum();
+        learned.work = learned.work.max(2.0 * SEGMENT as f64 * random);
+        learned.hits = learned.hits.max(0.5);
+        drop(tables);
         let mut raw: Vec<Vec<[u32; 4]>> = Vec::new();
         for part in parts {
             let all = 0..part.n_segments;
@@ -441,6 +455,7 @@ impl GpuEngine {
             n_tables: batch.n_tables,
             max_seed: batch.max_seed.max(1),
             codes_off: batch.codes_off,
+            checks_off: batch.checks_off,
             ..Params::default()
         };
         let estimate = |per: f64, of: u64| ((per * 1.25 * of as f64).ceil() as u64 + 256).min(max);
@@ -450,8 +465,15 @@ impl GpuEngine {
             let work = self.scoped("screening", || {
                 self.scratch("screen work", 16 * capacity, false)
             })?;
+            let started = std::time::Instant::now();
             let [queued, _] =
                 self.run_kernel(kernels, &kernels.scan, batch, part, &params, &work, None, n)?;
+            if super::prepared::profiling() {
+                eprintln!(
+                    "mirq: GPU profile: screen scan of {n} segments: {queued} work items for {capacity}, {:.1} ms",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
             let queued = queued as u64;
             if queued <= capacity {
                 break (work, queued);
@@ -473,6 +495,7 @@ impl GpuEngine {
             let hits = self.scoped("screening", || {
                 self.scratch("screen hits", 16 * capacity, true)
             })?;
+            let started = std::time::Instant::now();
             let [_, found] = self.run_kernel(
                 kernels,
                 &kernels.verify,
@@ -483,6 +506,12 @@ impl GpuEngine {
                 Some(&hits),
                 queued,
             )?;
+            if super::prepared::profiling() {
+                eprintln!(
+                    "mirq: GPU profile: screen verify of {queued} work items: {found} hits for {capacity}, {:.1} ms",
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
             let found = found as u64;
             if found <= capacity {
                 learned.hits = learned.hits.max(found as f64 / queued as f64);
