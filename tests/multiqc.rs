@@ -422,3 +422,176 @@ fn ncrna_categories_plotted(plot: &Value, stats: &Value) {
     }
     assert!(unassigned.expect("Unassigned insert") > last, "{cats:?}");
 }
+
+/// `mirq quant` of the runs of the origin tests into `runs`: `mouse` (a
+/// mouse run quantified as hsa, and a human one) with `--clades` (both
+/// miRTrace lists) and a lambda `--screen`; `lcl` (a human LCL run, EBV
+/// miRNAs among its reads) without them, named through a samplesheet (the
+/// file name's `_trimmed` would be cleaned off by MultiQC). Their stats.json.
+fn quant_origin_runs(shared: &Path, runs: &Path) -> (Value, Value) {
+    let data = shared.join("data");
+    let quant = |out: &str| {
+        common::Quant::mirbase(
+            shared,
+            "hsa",
+            "mature_v21.fa.gz",
+            Some("hairpin_v21.fa"),
+            &runs.join(out),
+        )
+        .args(["-t", "2", "--engine", "cpu"])
+    };
+    let clades = data.join("mirbase/mirtrace_clades");
+    quant("mouse")
+        .arg("--clades")
+        .arg(clades.join("animal_clades.txt"))
+        .arg("--clades")
+        .arg(clades.join("plant_clades.txt"))
+        .arg("--screen")
+        .arg(format!(
+            "lambda={}",
+            data.join("screen/lambda_NC_001416.fa.gz").display()
+        ))
+        .arg(data.join("fastq/trimgalore_smallRNA_100K.fastq.gz"))
+        .arg(data.join("fastq/mirtrace_sample1.fastq.gz"))
+        .run_ok();
+    let sheet = runs.join("lcl_samplesheet.csv");
+    std::fs::create_dir_all(runs).unwrap();
+    std::fs::write(
+        &sheet,
+        format!(
+            "sample,fastq_1\nLCL_NA19257,{}\n",
+            data.join("fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz")
+                .display()
+        ),
+    )
+    .unwrap();
+    quant("lcl")
+        .args(["--adapter", "none", "--samplesheet"])
+        .arg(&sheet)
+        .run_ok();
+    (
+        common::stats(&runs.join("mouse")),
+        common::stats(&runs.join("lcl")),
+    )
+}
+
+/// The origin cascade in MultiQC: General Statistics columns for % on
+/// artifacts, on other species' miRNAs and on the screen references (the
+/// run with `--screen` only), and the species fit as text (`other: mmu` for
+/// the mouse run quantified as hsa); an *Other species' miRNAs* section
+/// pooling the species of both runs (EBV in the LCL run), and a
+/// *Clade-specific miRNA families* section for the run with `--clades`.
+#[test]
+fn multiqc_shows_the_origin_columns_and_sections() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !multiqc_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let (mouse, lcl) = quant_origin_runs(&shared, &runs);
+    for f in [
+        "mirq_origin_general_stats_mqc.json",
+        "mirq_exogenous_mqc.json",
+    ] {
+        for out in ["mouse", "lcl"] {
+            assert!(
+                runs.join(out).join("multiqc").join(f).is_file(),
+                "{out}/{f}"
+            );
+        }
+    }
+    assert!(runs.join("mouse/multiqc/mirq_clades_mqc.json").is_file());
+    assert!(!runs.join("lcl/multiqc/mirq_clades_mqc.json").exists());
+
+    let report = dir.path().join("report");
+    common::run_ok(
+        Command::new("multiqc")
+            .args(["-q", "-f", "--no-version-check", "--no-ansi", "-o"])
+            .arg(&report)
+            .arg(&runs),
+    );
+    let mq = report.join("multiqc_data");
+    let gs = general_stats(&mq.join("multiqc_general_stats.txt"));
+    let fits = [
+        ("trimgalore_smallRNA_100K", "other: mmu"),
+        ("mirtrace_sample1", "fits"),
+        ("LCL_NA19257", "fits"),
+    ];
+    let samples: Vec<&Value> = mouse["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(lcl["samples"].as_array().unwrap())
+        .collect();
+    assert_eq!(samples.len(), fits.len());
+    for (st, (name, fit)) in samples.iter().zip(fits) {
+        assert_eq!(st["sample"], name);
+        let row = gs
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not in multiqc_general_stats.txt: {gs:?}"));
+        assert_eq!(row["species_fit"], fit, "{name}");
+        let reads = st["reads_in"].as_f64().unwrap();
+        for (col, part) in [
+            ("pct_artifact", &st["artifact"]["reads"]),
+            ("pct_exogenous", &st["exogenous"]["reads"]),
+        ] {
+            let pct: f64 = row[col].parse().unwrap();
+            let want = 100.0 * part.as_f64().unwrap() / reads;
+            assert!((pct - want).abs() < 0.01, "{name} {col}: {pct} vs {want}");
+        }
+        // a screen share for the run with --screen only (lambda: none)
+        let screen = row.get("pct_screen").filter(|v| !v.is_empty());
+        assert_eq!(screen.is_some(), name != "LCL_NA19257", "{name}: {row:?}");
+    }
+
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(mq.join("multiqc_data.json")).unwrap())
+            .unwrap();
+    let plots = &json["report_plot_data"];
+    assert_eq!(plots["mirq_exogenous_plot"]["plot_type"], "bar plot");
+    assert_eq!(plots["mirq_clades_plot"]["plot_type"], "bar plot");
+    let raw = &json["report_saved_raw_data"];
+    let exogenous = &raw["multiqc_mirq_exogenous_plot"];
+    // the species of both runs, pooled into one plot
+    assert!(exogenous["LCL_NA19257"]["ebv"].as_f64().unwrap() > 100.0);
+    assert!(
+        exogenous["trimgalore_smallRNA_100K"]["mmu"]
+            .as_f64()
+            .unwrap()
+            > 1000.0
+    );
+    for st in &samples {
+        let name = st["sample"].as_str().unwrap();
+        let total: f64 = exogenous[name]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} not in the other species plot"))
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        let want = st["exogenous"]["reads"].as_f64().unwrap();
+        assert!((total - want).abs() < 0.01, "{name}: {total} vs {want}");
+    }
+    let clades = &raw["multiqc_mirq_clades_plot"];
+    assert!(
+        clades["trimgalore_smallRNA_100K"]["rodents"]
+            .as_u64()
+            .unwrap()
+            > 100
+    );
+    assert!(clades.get("LCL_NA19257").is_none());
+
+    // the page: the columns and the sections
+    let html = std::fs::read_to_string(report.join("multiqc_report.html")).unwrap();
+    for text in [
+        "Species fit",
+        "% artifact",
+        "Other species' miRNAs",
+        "Clade-specific miRNA families",
+        "other: mmu",
+    ] {
+        assert!(html.contains(text), "{text} not in multiqc_report.html");
+    }
+}

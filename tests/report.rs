@@ -296,13 +296,17 @@ fn quant_compsra_ncrna(shared: &Path, out: &Path) {
         .run_ok();
 }
 
-/// The sum of a stats.json composition's fractions, ncRNA classes included.
+/// The sum of a stats.json composition's fractions, ncRNA classes, screen
+/// references, artifacts and other species' miRNAs included.
 fn composition_sum(c: &serde_json::Value) -> f64 {
-    let classes: f64 = c["ncrna"]
-        .as_array()
-        .unwrap()
+    let classes: f64 = ["ncrna", "screen"]
         .iter()
+        .flat_map(|key| c[key].as_array().into_iter().flatten())
         .map(|p| p["fraction"].as_f64().unwrap())
+        .sum();
+    let origin: f64 = ["artifact", "exogenous_mirna"]
+        .iter()
+        .filter_map(|key| c[key].as_f64())
         .sum();
     let rest: f64 = [
         "mature_mirna",
@@ -318,7 +322,7 @@ fn composition_sum(c: &serde_json::Value) -> f64 {
     .iter()
     .map(|key| c[key].as_f64().unwrap())
     .sum();
-    classes + rest
+    classes + origin + rest
 }
 
 /// With `--ncrna`, the composition bars show each class with reads (a
@@ -383,4 +387,125 @@ fn with_ncrna_the_report_shows_the_reads_on_ncrnas_by_class() {
     for id in NCRNA_FIGURES {
         assert!(!html.contains(id), "{id} without --ncrna");
     }
+}
+
+/// The figures of the origin cascade, each on the page of a run that has
+/// it: other species' miRNAs (a sample has some), clades (`--clades`).
+const ORIGIN_FIGURES: [&str; 2] = ["fig-exogenous", "fig-clades"];
+
+/// `mirq quant` against all of miRBase 21 as hsa into `out`.
+fn quant_mirbase21(shared: &Path, out: &Path) -> common::Quant {
+    common::Quant::mirbase(
+        shared,
+        "hsa",
+        "mature_v21.fa.gz",
+        Some("hairpin_v21.fa"),
+        out,
+    )
+    .args(["--engine", "cpu"])
+}
+
+/// A mouse run quantified as hsa (and a human one beside it), with
+/// `--clades` and a lambda `--screen`: the run summary has the artifact
+/// list, the other species searched, the screen reference and the clade
+/// lists; a warning line names the mouse sample; the sample table has the
+/// species fit and the shares; the other species and clade figures are
+/// drawn; `mirq report` rebuilds the page byte for byte. A human LCL run
+/// has EBV among other species' miRNAs, no warning and no clade figure.
+#[test]
+fn the_report_shows_where_the_reads_come_from() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let data = shared.join("data");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mouse");
+    let clades = data.join("mirbase/mirtrace_clades");
+    quant_mirbase21(&shared, &out)
+        .arg("--clades")
+        .arg(clades.join("animal_clades.txt"))
+        .arg("--clades")
+        .arg(clades.join("plant_clades.txt"))
+        .arg("--screen")
+        .arg(format!(
+            "lambda={}",
+            data.join("screen/lambda_NC_001416.fa.gz").display()
+        ))
+        .arg(data.join("fastq/trimgalore_smallRNA_100K.fastq.gz"))
+        .arg(data.join("fastq/mirtrace_sample1.fastq.gz"))
+        .run_ok();
+    let page = out.join("report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_self_contained(&html);
+    // two samples: no PCA
+    for id in FIGURES[..5].iter().chain(&ORIGIN_FIGURES) {
+        assert!(figure(&html, id).contains("<svg"), "{id} has no plot");
+    }
+    // the run summary
+    for row in [
+        "<tr><th>Artifacts</th><td>13 adapter/primer sequences (built-in)",
+        "<tr><th>Other species searched</th>",
+        "<tr><th>Species fit</th><td>on",
+        "<tr><th>Screen: lambda</th><td>1 record, 48,502 bases",
+        "shortest insert screened 14 nt with no mismatch, 17 nt with mismatches",
+        "<tr><th>Clades</th><td>14 clades: sponges, nematode",
+        "<tr><th>Clade lists</th>",
+    ] {
+        assert!(html.contains(row), "{row} not in the run summary");
+    }
+    assert!(html.contains(
+        "<p class=\"warning\">WARNING: trimgalore_smallRNA_100K: the reads fit mmu better than hsa"
+    ));
+    assert_eq!(html.matches("<p class=\"warning\">").count(), 1);
+    // the sample table
+    for head in [
+        "<th>Species fit</th>",
+        "<th>% artifact</th>",
+        "<th>% other species' miRNA</th>",
+        "<th>% screen</th>",
+    ] {
+        assert!(html.contains(head), "{head}");
+    }
+    let stats = common::stats(&out);
+    let mouse = &stats["samples"][0];
+    assert_eq!(mouse["species_fit"]["verdict"], "other_species");
+    assert!(html.contains("<span class=\"verdict FAIL\">other species: mmu</span>"));
+    assert!(html.contains("<span class=\"verdict PASS\">fits</span>"));
+    let pct =
+        100.0 * mouse["exogenous"]["reads"].as_f64().unwrap() / mouse["reads_in"].as_f64().unwrap();
+    assert!(
+        html.contains(&format!("{pct:.1} (mmu)</td>")),
+        "{pct:.1} (mmu)"
+    );
+    // the figures: mmu and rno among the species, rodents among the clades
+    let exogenous = figure(&html, "fig-exogenous");
+    for species in ["mmu", "rno", "other"] {
+        assert!(exogenous.contains(&svg_text(species)), "{species}");
+    }
+    assert!(exogenous.contains("<tr><td>trimgalore_smallRNA_100K</td>"));
+    let clade_figure = figure(&html, "fig-clades");
+    for clade in ["rodents", "primates", "Dicots"] {
+        assert!(clade_figure.contains(&svg_text(clade)), "{clade}");
+    }
+    assert!(clade_figure.contains(&svg_text("427")), "427 rodent reads");
+
+    std::fs::remove_file(&page).unwrap();
+    common::run_ok(common::mirq().arg("report").arg(&out));
+    assert!(
+        std::fs::read_to_string(&page).unwrap() == html,
+        "mirq report made another page"
+    );
+
+    let lcl = dir.path().join("lcl");
+    quant_mirbase21(&shared, &lcl)
+        .args(["--adapter", "none"])
+        .arg(data.join("fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz"))
+        .run_ok();
+    let html = std::fs::read_to_string(lcl.join("report.html")).unwrap();
+    assert!(figure(&html, "fig-exogenous").contains(&svg_text("ebv")));
+    assert!(!html.contains("fig-clades"));
+    assert!(!html.contains("<tr><th>Clades</th>"));
+    assert!(!html.contains("<th>% screen</th>"));
+    assert!(!html.contains("<p class=\"warning\">"));
+    assert!(html.contains("(ebv)</td>"));
 }

@@ -11,6 +11,14 @@
 //!   `--ncrna`): more General Statistics columns, namespace `mirq`: % of
 //!   reads counted for an ncRNA class, for tRNAs and for rRNAs. A file of
 //!   its own, so that the first file stays the same for runs without it.
+//! - `multiqc/mirq_origin_general_stats_mqc.json` (`generalstats`, when the
+//!   origin cascade ran: artifacts, other species' miRNAs, `--screen`, the
+//!   species fit): more General Statistics columns, namespace `mirq`
+//!   ([`ORIGIN_GENERAL_STATS_COLUMNS`]): % of reads on adapter/primer
+//!   artifacts, % on other species' miRNAs, % on the screen references (all
+//!   together, with `--screen` only) and the species fit as text (`fits`,
+//!   `mixed: mmu`, `other: mmu`, `too few reads`; green, orange, red). A
+//!   file of its own, as the ncRNA one.
 //! - `multiqc/mirq_insert_lengths_mqc.json` (`plot_type: linegraph`): reads
 //!   by insert length, one series per sample (the data of
 //!   `qc/<sample>.length.tsv`), each a list of `[length, reads]` pairs with
@@ -24,6 +32,18 @@
 //!   category per class of the run, in its order, and one for the reads on
 //!   ncRNAs antisense only, between *Hairpin only* and *Unassigned insert*;
 //!   the plot's ids are then `mirq_composition_ncrna` (see [`composition`]).
+//! - `multiqc/mirq_exogenous_mqc.json` (`bargraph`, only when a sample has
+//!   reads on other species' miRNAs): *Other species' miRNAs*, reads per
+//!   species per sample (species named with at least the run's minimum of
+//!   reads in a sample; the rest of a sample's such reads in one category,
+//!   `other (< 3 reads each)`). Reads on a miRNA of several species count a
+//!   share on each, so values can have decimals.
+//! - `multiqc/mirq_clades_mqc.json` (`bargraph`, with `--clades` only):
+//!   *Clade-specific miRNA families*, reads per clade per sample.
+//!
+//! The last two carry no `categories`: MultiQC then takes them from the
+//! data of every file (in the order first seen), so that runs with other
+//! species or clade lists pool into one plot.
 //!
 //! Ids are fixed and prefixed `mirq`; the plots are sections of one
 //! report module, `mirq`. Every file carries all its headers and categories
@@ -37,6 +57,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::Serialize as DeriveSerialize;
 use serde_json::{json, Value};
 
+use crate::count::species::{SpeciesFit, SpeciesVerdict};
 use crate::error::Result;
 use crate::output::stats::{RunStats, SampleStats};
 use crate::output::StagedOutputs;
@@ -50,15 +71,31 @@ pub const COMPOSITION: &str = "multiqc/mirq_composition_mqc.json";
 /// General Statistics columns of the ncRNA classes (with `--ncrna`).
 pub const NCRNA_GENERAL_STATS: &str = "multiqc/mirq_ncrna_general_stats_mqc.json";
 
+/// General Statistics columns of the origin cascade.
+pub const ORIGIN_GENERAL_STATS: &str = "multiqc/mirq_origin_general_stats_mqc.json";
+/// Other species' miRNAs bar plot (when a sample has reads on them).
+pub const EXOGENOUS: &str = "multiqc/mirq_exogenous_mqc.json";
+/// Clade-specific miRNA families bar plot (with `--clades`).
+pub const CLADES: &str = "multiqc/mirq_clades_mqc.json";
+
 /// Report module the plots belong to.
 const PARENT_ID: &str = "mirq";
 const PARENT_NAME: &str = "mirq";
 const PARENT_DESCRIPTION: &str =
-    "microRNA quantification: insert lengths and read composition per sample.";
+    "microRNA quantification: insert lengths, read composition and where the reads come from, per sample.";
 
-/// Stages the files through `out` (the ncRNA columns with `--ncrna` only).
+/// Stages the files through `out` (the ncRNA columns with `--ncrna` only,
+/// the origin ones, other species' miRNAs and clades when the run has
+/// them).
 pub fn write(out: &StagedOutputs, stats: &RunStats) -> Result<()> {
-    let ncrna = ncrna_general_stats(stats).map(|text| (NCRNA_GENERAL_STATS, text));
+    let ncrna = [
+        ncrna_general_stats(stats).map(|text| (NCRNA_GENERAL_STATS, text)),
+        origin_general_stats(stats).map(|text| (ORIGIN_GENERAL_STATS, text)),
+        exogenous(stats).map(|text| (EXOGENOUS, text)),
+        clades(stats).map(|text| (CLADES, text)),
+    ]
+    .into_iter()
+    .flatten();
     for (rel, text) in [
         (GENERAL_STATS, general_stats(stats)),
         (INSERT_LENGTHS, insert_lengths(stats)),
@@ -349,6 +386,198 @@ fn ncrna_general_stats_headers() -> Ordered<Value> {
             })
             .collect(),
     )
+}
+
+/// Origin General Statistics column keys, in table order.
+pub const ORIGIN_GENERAL_STATS_COLUMNS: [&str; 4] =
+    ["pct_artifact", "pct_exogenous", "pct_screen", "species_fit"];
+
+/// Whether the run has anything for the origin columns.
+fn has_origin(stats: &RunStats) -> bool {
+    let s = &stats.settings;
+    s.artifacts.is_some() || s.exogenous.is_some() || !s.screen.is_empty() || s.species_fit
+}
+
+/// The species fit as the General Statistics write it: `fits`,
+/// `mixed: mmu`, `other: mmu` or `too few reads`.
+pub fn species_fit_label(fit: &SpeciesFit) -> String {
+    let other = fit.other_species.as_deref().unwrap_or("?");
+    match fit.verdict {
+        SpeciesVerdict::Fits => "fits".into(),
+        SpeciesVerdict::Mixed => format!("mixed: {other}"),
+        SpeciesVerdict::OtherSpecies => format!("other: {other}"),
+        SpeciesVerdict::TooFewReads => "too few reads".into(),
+    }
+}
+
+/// The origin General Statistics file of a run whose origin cascade ran
+/// (none otherwise): % of reads on artifacts, on other species' miRNAs and
+/// on the screen references, and the species fit, each when its stage ran.
+pub fn origin_general_stats(stats: &RunStats) -> Option<String> {
+    if !has_origin(stats) {
+        return None;
+    }
+    let screen = !stats.settings.screen.is_empty();
+    let data = stats
+        .samples
+        .iter()
+        .map(|st| {
+            let mut row: Vec<(String, Value)> = Vec::new();
+            let mut add = |key: &str, reads: Option<u64>| {
+                if let Some(p) = reads.and_then(|r| percent(r, st.reads_in)) {
+                    row.push((key.into(), json!(p)));
+                }
+            };
+            add("pct_artifact", st.artifact.as_ref().map(|a| a.reads));
+            add("pct_exogenous", st.exogenous.as_ref().map(|e| e.reads));
+            let on_screen = st.screen.iter().map(|s| s.reads).sum();
+            add("pct_screen", screen.then_some(on_screen));
+            if let Some(fit) = &st.species_fit {
+                row.push(("species_fit".into(), json!(species_fit_label(fit))));
+            }
+            (st.sample.clone(), Ordered(row))
+        })
+        .collect();
+    let mut c = Content::new("mirq_origin_general_stats", "generalstats", Ordered(data));
+    c.namespace = Some("mirq");
+    c.headers = Some(origin_general_stats_headers());
+    Some(render(&c))
+}
+
+/// The origin General Statistics columns.
+fn origin_general_stats_headers() -> Ordered<Value> {
+    let pct = [
+        (
+            "% artifact",
+            "mirq: reads on adapter/primer artifacts (the kits' oligos and their concatemers), % of reads read",
+            "OrRd",
+        ),
+        (
+            "% other sp. miRNA",
+            "mirq: reads on other species' miRNAs (miRBase species other than --species: a virus, a contamination, a wrong --species), % of reads read",
+            "YlOrBr",
+        ),
+        (
+            "% screen",
+            "mirq: reads on the screen references (--screen, all together), % of reads read",
+            "Reds",
+        ),
+    ];
+    let mut columns: Vec<(String, Value)> = ORIGIN_GENERAL_STATS_COLUMNS
+        .iter()
+        .zip(pct)
+        .map(|(key, (title, description, scale))| {
+            (key.to_string(), pct_header(title, description, scale))
+        })
+        .collect();
+    columns.push((
+        "species_fit".to_string(),
+        json!({
+            "title": "Species fit",
+            "description": "mirq: do the reads fit --species? fits: yes; mixed: OTHER: another species' own miRNAs have at least a quarter of the reads of the given species' own ones (a mixed sample, or a virus with its host); other: OTHER: another species fits 4 times better (a wrong --species?); too few reads: too little evidence either way. Own miRNAs: reads whose first 20 nt are a mature start of one species and occur in no other's (stats.json, samples[].species_fit)",
+            "scale": false,
+            "cond_formatting_rules": {
+                "pass": [{"s_eq": "fits"}],
+                "warn": [{"s_contains": "mixed"}],
+                "fail": [{"s_contains": "other"}],
+            },
+        }),
+    ));
+    Ordered(columns)
+}
+
+/// The other species' miRNAs bar plot, when a sample has reads on them:
+/// reads per species (in the order of their reads in the run, most first),
+/// and the rest of each sample's reads on other species' miRNAs in one
+/// category.
+pub fn exogenous(stats: &RunStats) -> Option<String> {
+    let any = stats
+        .samples
+        .iter()
+        .any(|st| st.exogenous.as_ref().is_some_and(|e| e.reads > 0));
+    if !any {
+        return None;
+    }
+    let min = stats
+        .settings
+        .exogenous
+        .as_ref()
+        .map_or(3.0, |e| e.min_reads);
+    let rest = format!("other (< {min} reads each)");
+    let mut totals: Vec<(String, f64)> = Vec::new();
+    for e in stats.samples.iter().filter_map(|st| st.exogenous.as_ref()) {
+        for sp in &e.species {
+            match totals.iter_mut().find(|(s, _)| *s == sp.species) {
+                Some((_, n)) => *n += sp.reads,
+                None => totals.push((sp.species.clone(), sp.reads)),
+            }
+        }
+    }
+    totals.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let data = stats
+        .samples
+        .iter()
+        .filter_map(|st| {
+            let e = st.exogenous.as_ref()?;
+            let mut row: Vec<(String, Value)> = totals
+                .iter()
+                .filter_map(|(species, _)| {
+                    let sp = e.species.iter().find(|s| &s.species == species)?;
+                    Some((species.clone(), json!(sp.reads)))
+                })
+                .collect();
+            if e.other_species_reads > 0.0 {
+                row.push((rest.clone(), json!(e.other_species_reads)));
+            }
+            Some((st.sample.clone(), Ordered(row)))
+        })
+        .collect();
+    let mut c = Content::new("mirq_exogenous", "bargraph", Ordered(data)).section(
+        "Other species' miRNAs",
+        "Reads on miRNAs of miRBase species other than the one quantified (--species), by          species: a virus (ebv), a contamination, or a wrong --species. A species is named          in a sample with a few reads at least; the rest are together. A read on a miRNA          of several species counts a share on each.",
+    );
+    c.pconfig = Some(json!({
+        "id": "mirq_exogenous_plot",
+        "title": "mirq: other species' miRNAs",
+        "ylab": "Reads",
+        "cpswitch_counts_label": "Reads",
+    }));
+    Some(render(&c))
+}
+
+/// The clade-specific miRNA families bar plot, with `--clades`: reads per
+/// clade, in the lists' order.
+pub fn clades(stats: &RunStats) -> Option<String> {
+    let clades = &stats.settings.clades.as_ref()?.clades;
+    let data = stats
+        .samples
+        .iter()
+        .map(|st| {
+            let row = clades
+                .iter()
+                .map(|clade| {
+                    let reads = st
+                        .clades
+                        .iter()
+                        .find(|c| &c.clade == clade)
+                        .map_or(0, |c| c.reads);
+                    (clade.clone(), reads)
+                })
+                .collect();
+            (st.sample.clone(), Ordered(row))
+        })
+        .collect();
+    let mut c = Content::new("mirq_clades", "bargraph", Ordered(data)).section(
+        "Clade-specific miRNA families",
+        "Reads on miRNA families found in one clade only (--clades, miRTrace's lists):          which clades the sample's miRNAs come from. Reads of a clade the sample is not          from point to a contamination or a wrong --species.",
+    );
+    c.pconfig = Some(json!({
+        "id": "mirq_clades_plot",
+        "title": "mirq: clade-specific miRNA families",
+        "ylab": "Reads",
+        "cpswitch_counts_label": "Reads",
+    }));
+    Some(render(&c))
 }
 
 /// The insert length line plot: reads by insert length (0 = adapter
@@ -849,6 +1078,141 @@ mod tests {
             .map(|k| text.find(&format!("\"{k}\": {{")).expect(k))
             .collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    /// Sample `a` of [`sample`] with the origin cascade's figures: 20
+    /// artifact reads, 60 on other species' miRNAs (mmu 45.5, rno 12, 2.5
+    /// of others), 5 on a screen reference; the reads fit mmu.
+    fn origin_run() -> RunStats {
+        use crate::count::species::SpeciesFit;
+        use crate::output::stats::{
+            ArtifactSettings, CladeReads, CladeSettings, ExogenousSettings, SampleArtifacts,
+            SampleExogenous, SampleScreen, ScreenSettings, SpeciesReads,
+        };
+        let mut st = sample("a", Verdict::Pass);
+        st.unassigned = 115;
+        st.artifact = Some(SampleArtifacts {
+            reads: 20,
+            ..Default::default()
+        });
+        let species = |species: &str, reads| SpeciesReads {
+            species: species.into(),
+            reads,
+        };
+        st.exogenous = Some(SampleExogenous {
+            reads: 60,
+            species: vec![species("mmu", 45.5), species("rno", 12.0)],
+            other_species_reads: 2.5,
+        });
+        st.screen = vec![SampleScreen {
+            reference: "ecoli".into(),
+            reads: 5,
+            ..Default::default()
+        }];
+        st.species_fit = Some(SpeciesFit {
+            species: "hsa".into(),
+            reads_checked: 700,
+            species_reads: 2,
+            species_keys: 1,
+            other_species: Some("mmu".into()),
+            other_reads: 40,
+            other_keys: 9,
+            verdict: SpeciesVerdict::OtherSpecies,
+        });
+        st.clades = vec![CladeReads {
+            clade: "rodents".into(),
+            reads: 30,
+        }];
+        let mut stats = run(Some("A"), vec![st]);
+        let s = &mut stats.settings;
+        s.artifacts = Some(ArtifactSettings::default());
+        s.exogenous = Some(ExogenousSettings {
+            min_reads: 3.0,
+            ..Default::default()
+        });
+        s.screen = vec![ScreenSettings {
+            name: "ecoli".into(),
+            ..Default::default()
+        }];
+        s.species_fit = true;
+        s.clades = Some(CladeSettings {
+            clades: vec!["primates".into(), "rodents".into()],
+            ..Default::default()
+        });
+        stats
+    }
+
+    #[test]
+    fn origin_general_stats_give_the_shares_and_the_species_fit() {
+        let stats = origin_run();
+        let text = origin_general_stats(&stats).expect("the origin cascade ran");
+        let v = parse(&text);
+        assert_eq!(v["id"], "mirq_origin_general_stats");
+        assert_eq!(v["plot_type"], "generalstats");
+        assert_eq!(v["namespace"], "mirq");
+        let a = &v["data"]["a"];
+        assert_eq!(a["pct_artifact"], 2.0);
+        assert_eq!(a["pct_exogenous"], 6.0);
+        assert_eq!(a["pct_screen"], 0.5);
+        assert_eq!(a["species_fit"], "other: mmu");
+        let order: Vec<usize> = ORIGIN_GENERAL_STATS_COLUMNS
+            .iter()
+            .map(|c| text.find(&format!("\"{c}\": {{")).expect(c))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let rules = &v["headers"]["species_fit"]["cond_formatting_rules"];
+        assert_eq!(rules["pass"][0]["s_eq"], "fits");
+        // every label, and the rules colour each as it should
+        let mut fit = stats.samples[0].species_fit.clone().unwrap();
+        for (verdict, label) in [
+            (SpeciesVerdict::Fits, "fits"),
+            (SpeciesVerdict::Mixed, "mixed: mmu"),
+            (SpeciesVerdict::OtherSpecies, "other: mmu"),
+            (SpeciesVerdict::TooFewReads, "too few reads"),
+        ] {
+            fit.verdict = verdict;
+            assert_eq!(species_fit_label(&fit), label);
+        }
+        // without --screen no screen share; without the cascade no file
+        let mut stats = origin_run();
+        stats.settings.screen.clear();
+        let v = parse(&origin_general_stats(&stats).unwrap());
+        assert!(v["data"]["a"].get("pct_screen").is_none());
+        let plain = run(Some("A"), vec![sample("a", Verdict::Pass)]);
+        assert!(origin_general_stats(&plain).is_none());
+        assert!(exogenous(&plain).is_none());
+        assert!(clades(&plain).is_none());
+    }
+
+    #[test]
+    fn exogenous_and_clade_plots_have_every_read_and_no_categories() {
+        let stats = origin_run();
+        let text = exogenous(&stats).expect("reads on other species' miRNAs");
+        let v = parse(&text);
+        assert_eq!(v["id"], "mirq_exogenous");
+        assert_eq!(v["plot_type"], "bargraph");
+        assert_eq!(v["parent_id"], "mirq");
+        assert_eq!(v["pconfig"]["id"], "mirq_exogenous_plot");
+        // categories from the data, so that runs with other species pool
+        assert!(v.get("categories").is_none());
+        let a = v["data"]["a"].as_object().unwrap();
+        assert_eq!(a["mmu"], 45.5);
+        assert_eq!(a["other (< 3 reads each)"], 2.5);
+        let total: f64 = a.values().map(|x| x.as_f64().unwrap()).sum();
+        assert_eq!(total, 60.0);
+        assert!(text.find("\"mmu\"").unwrap() < text.find("\"rno\"").unwrap());
+        let v = parse(&clades(&stats).expect("--clades"));
+        assert_eq!(v["id"], "mirq_clades");
+        assert_eq!(v["pconfig"]["id"], "mirq_clades_plot");
+        assert!(v.get("categories").is_none());
+        assert_eq!(v["data"]["a"]["rodents"], 30);
+        assert_eq!(v["data"]["a"]["primates"], 0);
+        // no plot of other species' miRNAs when no sample has any
+        let mut none = origin_run();
+        if let Some(e) = &mut none.samples[0].exogenous {
+            *e = Default::default();
+        }
+        assert!(exogenous(&none).is_none());
     }
 
     #[test]

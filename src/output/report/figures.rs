@@ -233,6 +233,28 @@ pub fn stacked_bars(
     stacks: &[Stack],
     x_desc: &str,
 ) -> Result<String> {
+    stacked_bars_to(figure, samples, stacks, x_desc, 100.0)
+}
+
+/// [`stacked_bars`] on an x axis from 0 to `max` (%; labels with the
+/// decimals a small `max` needs).
+pub fn stacked_bars_to(
+    figure: &'static str,
+    samples: &[String],
+    stacks: &[Stack],
+    x_desc: &str,
+    max: f64,
+) -> Result<String> {
+    // plotters puts about ten labels on the axis: 0.5 apart up to 5
+    let decimals = if max >= 10.0 {
+        0
+    } else if max >= 1.0 {
+        1
+    } else if max >= 0.1 {
+        2
+    } else {
+        3
+    };
     let n = samples.len();
     let (row, px) = (row_height(n), row_font(n));
     let height = 30 + n as u32 * row + 60;
@@ -245,13 +267,13 @@ pub fn stacked_bars(
             .margin_right(24)
             .x_label_area_size(44)
             .y_label_area_size(label_room(samples, px))
-            .build_cartesian_2d(0f64..100f64, rows_axis(n))?;
+            .build_cartesian_2d(0f64..max, rows_axis(n))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_label_formatter(&|v| name_at(samples, *v))
             .y_label_style(font(px))
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_label_formatter(&|x| format!("{x:.decimals$}"))
             .x_label_style(font(12.0))
             .bold_line_style(GRID)
             .x_desc(x_desc)
@@ -261,7 +283,7 @@ pub fn stacked_bars(
         for stack in stacks {
             let bars: Vec<Rectangle<(f64, i32)>> = (0..n)
                 .map(|i| {
-                    let (x0, x1) = (left[i], (left[i] + stack.values[i]).min(100.0));
+                    let (x0, x1) = (left[i], (left[i] + stack.values[i]).min(max));
                     left[i] = x1;
                     let y = i as i32 * U;
                     Rectangle::new([(x0, y + 1), (x1, y + U - 1)], stack.colour.filled())

@@ -9,7 +9,13 @@
 //! sample–sample correlation and PCA of log CPM. A run with `--ncrna` has
 //! its reads on ncRNAs by class in the composition, and two figures more
 //! after it ([`NCRNA_FIGURE_IDS`]): the ncRNA classes per sample and the
-//! top 20 tRNA isoacceptors.
+//! top 20 tRNA isoacceptors. The origin cascade ([`origin`]) adds run
+//! summary lines (artifact list, other species searched, screen references,
+//! clade lists), a warning line per sample whose reads fit another species,
+//! sample table columns (species fit, % on artifacts, on other species'
+//! miRNAs, on the screen references) and up to two figures
+//! ([`ORIGIN_FIGURE_IDS`]): reads on other species' miRNAs by species (when
+//! a sample has any) and on clade-specific miRNA families (`--clades`).
 //!
 //! It is made from the files of the directory only (stats.json,
 //! mature_counts.tsv, isomirs.tsv, ncrna_features.tsv; the insert lengths
@@ -19,6 +25,7 @@
 mod data;
 pub mod figures;
 mod ncrna;
+mod origin;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,6 +40,7 @@ use crate::output::stats::{Composition, RunSettings, SampleStats};
 use crate::output::StagedOutputs;
 use figures::{Heatmap, Stack, DARK_GREY, GREY, OKABE_ITO};
 pub use ncrna::NCRNA_FIGURE_IDS;
+pub use origin::ORIGIN_FIGURE_IDS;
 use plotters::style::RGBColor;
 
 /// The report's file name in an output directory.
@@ -78,12 +86,14 @@ pub fn render(input: &ReportInput) -> Result<String> {
     let n = input.samples.len();
     let species = input.stats["reference"]["species"].as_str().unwrap_or("?");
     let ncrna = input.ncrna_classes();
+    let exogenous = origin::has_exogenous(input);
+    let clades = origin::clade_names(input);
     html.push_str(HEAD);
     let _ = write!(
         html,
         "<header><h1>mirq report</h1><p>{n} sample{} · species {} · mirq {}</p></header>\n\
          <nav><a href=\"#run\">Run</a> <a href=\"#samples\">Samples</a> \
-         <a href=\"#fig-composition\">Composition</a> {}<a href=\"#fig-lengths\">Lengths</a> \
+         <a href=\"#fig-composition\">Composition</a> {}{}{}<a href=\"#fig-lengths\">Lengths</a> \
          <a href=\"#fig-top-mirnas\">Top miRNAs</a> <a href=\"#fig-isomirs\">isomiRs</a> \
          <a href=\"#fig-correlation\">Correlation</a> <a href=\"#fig-pca\">PCA</a></nav>\n",
         if n == 1 { "" } else { "s" },
@@ -94,8 +104,18 @@ pub fn render(input: &ReportInput) -> Result<String> {
         } else {
             ""
         },
+        if exogenous {
+            "<a href=\"#fig-exogenous\">Other species</a> "
+        } else {
+            ""
+        },
+        if clades.is_some() {
+            "<a href=\"#fig-clades\">Clades</a> "
+        } else {
+            ""
+        },
     );
-    run_summary(&mut html, &input.stats);
+    run_summary(&mut html, &input.stats, &origin::warnings(&input.samples));
     let settings: RunSettings =
         serde_json::from_value(input.stats["settings"].clone()).unwrap_or_default();
     sample_table(&mut html, &input.samples, &settings);
@@ -104,6 +124,12 @@ pub fn render(input: &ReportInput) -> Result<String> {
     if let Some(classes) = &ncrna {
         figures.push((NCRNA_FIGURE_IDS[0], ncrna::classes(input, classes)?));
         figures.push((NCRNA_FIGURE_IDS[1], ncrna::trnas(input)?));
+    }
+    if exogenous {
+        figures.push((ORIGIN_FIGURE_IDS[0], origin::exogenous(input)?));
+    }
+    if let Some(clades) = &clades {
+        figures.push((ORIGIN_FIGURE_IDS[1], origin::clades(input, clades)?));
     }
     let rest = [
         lengths(input)?,
@@ -136,7 +162,7 @@ const HEAD: &str = r#"<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mirq report</title>
 <style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 24px 48px; color: #1a1a1a; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; margin: 0 auto; max-width: 1400px; padding: 0 24px 48px; color: #1a1a1a; }
 header h1 { margin: 24px 0 4px; font-size: 28px; }
 header p { margin: 0 0 12px; color: #555; }
 nav { position: sticky; top: 0; background: #fff; padding: 8px 0; border-bottom: 1px solid #ddd; z-index: 1; }
@@ -154,6 +180,10 @@ code { font-size: 13px; word-break: break-all; }
 .WARN { background: #fbe8c4; color: #6b4700; }
 .FAIL { background: #f6d2bf; color: #7a2e00; }
 .reasons { color: #444; font-size: 13px; }
+td.reasons { min-width: 12em; }
+table.samples th, table.samples td { padding: 4px 6px; }
+td .verdict { white-space: nowrap; }
+p.warning { margin: 8px 0; padding: 6px 10px; background: #fbe8c4; border-left: 4px solid #E69F00; color: #6b4700; font-size: 14px; }
 figure { margin: 28px 0; }
 figure h3 { margin: 0 0 4px; }
 figure svg { display: block; max-width: 100%; height: auto; }
@@ -192,8 +222,8 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// The run summary table.
-fn run_summary(html: &mut String, stats: &Value) {
+/// The run summary: a warning line each in `warnings`, then the table.
+fn run_summary(html: &mut String, stats: &Value, warnings: &[String]) {
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut add = |k: &str, v: String| rows.push((k.to_string(), esc(&v)));
     let mut version = text(&stats["mirq_version"]);
@@ -245,12 +275,19 @@ fn run_summary(html: &mut String, stats: &Value) {
     if let Value::Object(settings) = &stats["settings"] {
         let list: Vec<String> = settings
             .iter()
-            .filter(|(k, _)| *k != "ncrna")
+            .filter(|(k, _)| *k != "ncrna" && !origin::OWN_LINES.contains(&k.as_str()))
             .map(|(k, v)| format!("{k} {}", text(v)))
             .collect();
         add("Settings", list.join(" · "));
     }
-    html.push_str("<section id=\"run\"><h2>Run</h2>\n<table class=\"kv\">\n");
+    for (k, v) in origin::summary_rows(&stats["settings"]) {
+        add(&k, v);
+    }
+    html.push_str("<section id=\"run\"><h2>Run</h2>\n");
+    for w in warnings {
+        let _ = writeln!(html, "<p class=\"warning\">{}</p>", esc(w));
+    }
+    html.push_str("<table class=\"kv\">\n");
     for (k, v) in rows {
         let v = if k == "Command line" {
             format!("<code>{v}</code>")
@@ -314,11 +351,14 @@ fn protocol_cell(s: &SampleStats, settings: &RunSettings) -> String {
 
 /// The per-sample table.
 fn sample_table(html: &mut String, samples: &[SampleStats], settings: &RunSettings) {
-    html.push_str(
+    let origin = origin::Columns::of(settings);
+    let _ = write!(
+        html,
         "<section id=\"samples\"><h2>Samples</h2>\n<table class=\"samples\">\n<thead><tr>\
          <th>Sample</th><th>Protocol</th><th>Reads</th><th>% adapter</th><th>% dimers</th><th>% too short</th>\
-         <th>% on miRNAs</th><th>miRNAs detected</th><th>QC</th><th>Rules that fired</th>\
+         <th>% on miRNAs</th><th>miRNAs detected</th>{}<th>QC</th><th>Rules that fired</th>\
          </tr></thead>\n<tbody>\n",
+        origin.head()
     );
     for s in samples {
         let verdict = s.qc.verdict.map_or("?", |v| v.as_str());
@@ -330,7 +370,7 @@ fn sample_table(html: &mut String, samples: &[SampleStats], settings: &RunSettin
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{adapter}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>{}\
              <td><span class=\"verdict {verdict}\">{verdict}</span></td><td class=\"reasons\">{}</td></tr>",
             esc(&s.sample),
             esc(&protocol_cell(s, settings)),
@@ -339,13 +379,16 @@ fn sample_table(html: &mut String, samples: &[SampleStats], settings: &RunSettin
             pct(s.too_short.saturating_sub(s.adapter_dimers), s.reads_in),
             pct(s.assigned_mature, s.reads_in),
             thousands(s.mirnas_detected),
+            origin.cells(s),
             esc(&s.qc.reasons.join("; ")),
         );
     }
-    html.push_str(
+    let _ = write!(
+        html,
         "</tbody>\n</table>\n<p class=\"note\">% of the reads read. Too short: inserts under the \
-         minimum length, adapter dimers (empty inserts) not included. QC rules: the README, \
+         minimum length, adapter dimers (empty inserts) not included.{} QC rules: the README, \
          section QC.</p>\n</section>\n",
+        origin.note()
     );
 }
 
