@@ -393,11 +393,6 @@ pub const ORIGIN_GENERAL_STATS_COLUMNS: [&str; 4] =
     ["pct_artifact", "pct_exogenous", "pct_screen", "species_fit"];
 
 /// Whether the run has anything for the origin columns.
-fn has_origin(stats: &RunStats) -> bool {
-    let s = &stats.settings;
-    s.artifacts.is_some() || s.exogenous.is_some() || !s.screen.is_empty() || s.species_fit
-}
-
 /// The species fit as the General Statistics write it: `fits`,
 /// `mixed: mmu`, `other: mmu` or `too few reads`.
 pub fn species_fit_label(fit: &SpeciesFit) -> String {
@@ -414,9 +409,8 @@ pub fn species_fit_label(fit: &SpeciesFit) -> String {
 /// (none otherwise): % of reads on artifacts, on other species' miRNAs and
 /// on the screen references, and the species fit, each when its stage ran.
 pub fn origin_general_stats(stats: &RunStats) -> Option<String> {
-    if !has_origin(stats) {
-        return None;
-    }
+    // written by every run (pipelines declare it), its cells only where a
+    // stage ran: MultiQC drops empty columns
     let screen = !stats.settings.screen.is_empty();
     let data = stats
         .samples
@@ -1173,13 +1167,15 @@ mod tests {
             fit.verdict = verdict;
             assert_eq!(species_fit_label(&fit), label);
         }
-        // without --screen no screen share; without the cascade no file
+        // without --screen no screen share; without the cascade a file with
+        // no value
         let mut stats = origin_run();
         stats.settings.screen.clear();
         let v = parse(&origin_general_stats(&stats).unwrap());
         assert!(v["data"]["a"].get("pct_screen").is_none());
         let plain = run(Some("A"), vec![sample("a", Verdict::Pass)]);
-        assert!(origin_general_stats(&plain).is_none());
+        let v = parse(&origin_general_stats(&plain).expect("always written"));
+        assert_eq!(v["data"]["a"].as_object().map(|o| o.len()), Some(0));
         assert!(exogenous(&plain).is_none());
         assert!(clades(&plain).is_none());
     }

@@ -66,8 +66,10 @@ def merged_files(prefix):
 
 def multiqc_files(prefix):
     """The MultiQC custom content files of an output directory (the ncRNA
-    General Statistics columns only with an ncRNA reference)."""
-    sections = ["general_stats", "insert_lengths", "composition"]
+    General Statistics columns only with an ncRNA reference; the bar plots of
+    other species' miRNAs and clades, written when there is something to
+    show, are not declared)."""
+    sections = ["general_stats", "insert_lengths", "composition", "origin_general_stats"]
     if NCRNA:
         sections.append("ncrna_general_stats")
     return [f"{prefix}/multiqc/mirq_{section}_mqc.json" for section in sections]
