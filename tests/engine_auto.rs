@@ -115,3 +115,83 @@ fn calibrated_auto_records_both_speeds_and_counts_like_the_cpu() {
     }
     assert_eq!(common::stats(&cpu)["engine_decision"]["requested"], "cpu");
 }
+
+/// A screen reference under `--engine auto`: decided on its own, by
+/// measurement on the reference's first part when a (here: calibrated
+/// software) GPU is at hand, recorded in `reference_engines`, with the
+/// tables of a CPU run; without calibration it is the CPU, with the miRNA
+/// pass's reason.
+#[test]
+fn auto_decides_the_screen_engine_per_reference() {
+    if !software_adapter_only() {
+        return;
+    }
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = format!(
+        "lambda={}",
+        shared.join("data/screen/lambda_NC_001416.fa.gz").display()
+    );
+    let screen = |name: &str, engine: &str, calibrate: bool| -> PathBuf {
+        let out = dir.path().join(name);
+        let mut cmd = common::mirq();
+        if calibrate {
+            cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+        }
+        let d = demo();
+        common::run_ok(
+            cmd.args([
+                "quant",
+                "-q",
+                "-t",
+                "2",
+                "--species",
+                "hsa",
+                "--engine",
+                engine,
+            ])
+            .arg("--mature")
+            .arg(d.join("reference/mature.fa"))
+            .arg(d.join("reads/plasma_A.fastq.gz"))
+            .args(["--screen", &lambda, "-o"])
+            .arg(&out),
+        );
+        out
+    };
+    let engines = |out: &Path| -> Vec<(String, String, String)> {
+        common::stats(out)["reference_engines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let f = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (f("reference"), f("engine"), f("reason"))
+            })
+            .collect()
+    };
+    let calibrated = screen("calibrated", "auto", true);
+    let measured = engines(&calibrated);
+    let lambda_engine = measured
+        .iter()
+        .find(|(r, _, _)| r == "screen:lambda")
+        .expect("the screen reference's engine is recorded");
+    assert!(
+        lambda_engine.2.contains("on the first") && lambda_engine.2.contains("bases"),
+        "{lambda_engine:?}"
+    );
+    assert!(measured.iter().any(|(r, _, _)| r == "screen:lambda:decoy"));
+    let cpu = screen("cpu", "cpu", false);
+    for f in ["screen_counts.tsv", "inserts.tsv.gz", "mature_counts.tsv"] {
+        assert_eq!(
+            std::fs::read(calibrated.join(f)).unwrap(),
+            std::fs::read(cpu.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let plain = engines(&screen("plain", "auto", false));
+    let (_, engine, reason) = plain.iter().find(|(r, _, _)| r == "screen:lambda").unwrap();
+    assert_eq!(engine, "cpu");
+    assert!(reason.contains("software"), "{reason}");
+}
