@@ -69,7 +69,12 @@ def multiqc_files(prefix):
     General Statistics columns only with an ncRNA reference; the bar plots of
     other species' miRNAs and clades, written when there is something to
     show, are not declared)."""
-    sections = ["general_stats", "insert_lengths", "composition", "origin_general_stats"]
+    sections = [
+        "general_stats",
+        "insert_lengths",
+        "composition",
+        "origin_general_stats",
+    ]
     if NCRNA:
         sections.append("ncrna_general_stats")
     return [f"{prefix}/multiqc/mirq_{section}_mqc.json" for section in sections]
