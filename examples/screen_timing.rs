@@ -12,7 +12,6 @@
 //! agree, and prints seconds, inserts per second and hit counts. `--cpu`
 //! times the CPU engine only. The CPU time is the best of three calls.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
 
@@ -20,7 +19,6 @@ use mirq::align::gpu::GpuEngine;
 use mirq::align::screen::screen_cpu;
 use mirq::align::{FlatHits, TargetSet};
 use mirq::input::screen::ScreenReference;
-use mirq::rng::Rng;
 use mirq::seq::encode;
 
 fn main() {
@@ -102,37 +100,8 @@ fn report(engine: &str, secs: f64, hits: &FlatHits, n: usize) {
     );
 }
 
-/// `n` distinct inserts: half fragments of the reference, half random.
+/// `n` distinct inserts: half fragments of the reference, half random (the
+/// workload of `mirq bench --screen`).
 fn make_inserts(r: &ScreenReference, n: usize) -> Vec<Vec<u8>> {
-    let mut rng = Rng::new(2024);
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(n);
-    let records: Vec<&[u8]> = r
-        .records
-        .iter()
-        .map(|x| x.seq.as_slice())
-        .filter(|s| s.len() >= 40)
-        .collect();
-    while out.len() < n {
-        let len = 17 + rng.below(24);
-        let q = if out.len() % 2 == 0 && !records.is_empty() {
-            let s = records[rng.below(records.len())];
-            let at = rng.below(s.len() - len + 1);
-            let mut q = s[at..at + len].to_vec();
-            if rng.chance(0.5) {
-                q = mirq::seq::reverse_complement(&q);
-            }
-            for _ in 0..rng.below(3) {
-                let x = rng.below(len);
-                q[x] = b"ACGT"[rng.below(4)];
-            }
-            q
-        } else {
-            rng.bases(len)
-        };
-        if seen.insert(q.clone()) {
-            out.push(q);
-        }
-    }
-    out
+    mirq::cmd::bench_screen::workload(r, n, 2024)
 }

@@ -10,15 +10,16 @@ use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
-use crate::cmd::origin::{load_artifacts, load_foreign, ArtifactSource, LaterReferences, Screen};
+use crate::cmd::origin::{
+    load_artifacts, load_foreign, ArtifactSource, LaterHitsRef, LaterReferences, Screen,
+};
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
-use crate::input::screen::ScreenReference;
-use crate::output::finish::{finish, Molecules, NcrnaRun, OriginRun, RunData, ScreenRun};
+use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::inserts_file::{self, RunInserts};
 use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
 use crate::output::StagedOutputs;
@@ -175,7 +176,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         molecules,
     } = gathered;
     let [ncrna_hits, artifact_hits, exogenous_hits, screen_hits] = &later_hits.hits;
-    let screen_refs: Vec<&ScreenReference> = later.screens.iter().map(|s| &s.reference).collect();
+    let screen_refs = later.screen_refs();
     let table = InsertTable::from_parts(seqs, reads);
     let molecules = if dedup {
         Molecules::Counted(molecules)
@@ -200,28 +201,15 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
             }),
             _ => None,
         },
-        origin: OriginRun {
-            artifacts: later
-                .artifacts
-                .as_ref()
-                .zip(artifact_hits.as_ref())
-                .map(|((r, _), h)| (r, h)),
-            foreign: later
-                .foreign
-                .as_ref()
-                .zip(exogenous_hits.as_ref())
-                .map(|((r, t), h)| (r, t, h)),
-            screen: match (screen_hits, &later_hits.decoy) {
-                (Some(hits), Some(decoy)) => Some(ScreenRun {
-                    references: &screen_refs,
-                    hits,
-                    decoy,
-                }),
-                _ => None,
+        origin: later.origin_run(
+            LaterHitsRef {
+                artifact: artifact_hits.as_ref(),
+                exogenous: exogenous_hits.as_ref(),
+                screen: screen_hits.as_ref(),
+                decoy: later_hits.decoy.as_deref(),
             },
-            species: later.species.as_ref(),
-            clades: later.clades.as_ref().map(|(p, _)| p),
-        },
+            &screen_refs,
+        ),
     };
     let progress = Progress::new(opts.progress);
     let writing = progress.spinner("counting and writing");
@@ -332,9 +320,9 @@ fn check_compatible(recorded: &[Recorded]) -> Result<()> {
     Ok(())
 }
 
-/// The reference the runs used: the files given, else those the first
-/// directory recorded; its fingerprint must be the recorded one.
-fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
+/// The mature and hairpin FASTA of a merge: those given, else those the
+/// first directory recorded.
+fn reference_paths(opts: &MergeOptions, first: &Recorded) -> (PathBuf, Option<PathBuf>) {
     let recorded = &first.run.reference;
     let mature = opts
         .mature
@@ -344,6 +332,14 @@ fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
         .hairpin
         .clone()
         .or_else(|| recorded.hairpin.as_ref().map(PathBuf::from));
+    (mature, hairpin)
+}
+
+/// The reference the runs used: the files given, else those the first
+/// directory recorded; its fingerprint must be the recorded one.
+fn load_reference(opts: &MergeOptions, first: &Recorded) -> Result<Reference> {
+    let recorded = &first.run.reference;
+    let (mature, hairpin) = reference_paths(opts, first);
     let reference = Reference::load(&mature, hairpin.as_deref(), &recorded.species)?;
     if reference.fingerprint() != recorded.fingerprint {
         return Err(invalid(
@@ -400,15 +396,7 @@ fn load_later(
     let foreign = match &settings.exogenous {
         None => None,
         Some(e) => {
-            let recorded = &first.run.reference;
-            let mature = opts
-                .mature
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(&recorded.mature));
-            let hairpin = opts
-                .hairpin
-                .clone()
-                .or_else(|| recorded.hairpin.as_ref().map(PathBuf::from));
+            let (mature, hairpin) = reference_paths(opts, first);
             let windows = (settings.window_5p, settings.window_3p);
             let loaded = load_foreign(&mature, hairpin.as_deref(), &reference.species, windows)?;
             let got = loaded
@@ -449,15 +437,7 @@ fn load_later(
             format!("--screen {name} is given, but the runs had no screen reference of that name");
         return Err(invalid(&first.dir, message));
     }
-    let recorded = &first.run.reference;
-    let mature = opts
-        .mature
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&recorded.mature));
-    let hairpin = opts
-        .hairpin
-        .clone()
-        .or_else(|| recorded.hairpin.as_ref().map(PathBuf::from));
+    let (mature, hairpin) = reference_paths(opts, first);
     let species = if settings.species_fit {
         SpeciesPanel::load(&mature, hairpin.as_deref(), &reference.species)?
     } else {

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::{Reference, FOREIGN_SPECIES};
 use crate::input::screen::ScreenReference;
+use crate::output::finish::{OriginRun, ScreenRun};
 use crate::output::stats::{ArtifactSettings, CladeSettings, ExogenousSettings, ScreenSettings};
 use crate::prep::collapse::InsertTable;
 use crate::prep::reads::is_low_complexity;
@@ -174,6 +175,70 @@ impl LaterReferences {
             min_reads: EXOGENOUS_MIN_READS,
             fingerprint: reference.fingerprint(),
         })
+    }
+}
+
+impl LaterReferences {
+    /// The [`OriginRun`] of these references and the later passes' hits
+    /// (`screen_refs`: the screen references, in order).
+    pub fn origin_run<'a>(
+        &'a self,
+        hits: LaterHitsRef<'a>,
+        screen_refs: &'a [&'a ScreenReference],
+    ) -> OriginRun<'a> {
+        OriginRun {
+            artifacts: self
+                .artifacts
+                .as_ref()
+                .zip(hits.artifact)
+                .map(|((r, _), h)| (r, h)),
+            foreign: self
+                .foreign
+                .as_ref()
+                .zip(hits.exogenous)
+                .map(|((r, t), h)| (r, t, h)),
+            screen: match (hits.screen, hits.decoy) {
+                (Some(hits), Some(decoy)) => Some(ScreenRun {
+                    references: screen_refs,
+                    hits,
+                    decoy,
+                }),
+                _ => None,
+            },
+            species: self.species.as_ref(),
+            clades: self.clades.as_ref().map(|(p, _)| p),
+        }
+    }
+
+    /// The screen references, in order.
+    pub fn screen_refs(&self) -> Vec<&ScreenReference> {
+        self.screens.iter().map(|s| &s.reference).collect()
+    }
+}
+
+/// The later passes' hits, borrowed (from a run's passes or a merge's
+/// inserts files).
+#[derive(Clone, Copy, Default)]
+pub struct LaterHitsRef<'a> {
+    /// Artifact best hits.
+    pub artifact: Option<&'a FlatHits>,
+    /// Other species' miRNA best hits.
+    pub exogenous: Option<&'a FlatHits>,
+    /// Screen best hits.
+    pub screen: Option<&'a FlatHits>,
+    /// Screen decoy bits.
+    pub decoy: Option<&'a [u32]>,
+}
+
+impl LaterHits {
+    /// The hits, borrowed.
+    pub fn borrowed(&self) -> LaterHitsRef<'_> {
+        LaterHitsRef {
+            artifact: self.artifact.as_ref(),
+            exogenous: self.exogenous.as_ref(),
+            screen: self.screen.as_ref(),
+            decoy: self.decoy.as_deref(),
+        }
     }
 }
 

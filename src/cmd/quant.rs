@@ -19,8 +19,7 @@ use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
-use crate::input::screen::ScreenReference;
-use crate::output::finish::{finish, Molecules, NcrnaRun, OriginRun, RunData, ScreenRun};
+use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::stats::{
     Counting, NcrnaSettings, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming,
     Timings,
@@ -307,7 +306,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     // the miRNA alignment's speed: the later passes align other references
     stats.align_inserts_per_second =
         Timings::per_second(table.len(), align.saturating_sub(later_elapsed));
-    let screen_refs: Vec<&ScreenReference> = later.screens.iter().map(|s| &s.reference).collect();
+    let screen_refs = later.screen_refs();
     let data = RunData {
         reference: &reference,
         targets: &targets,
@@ -324,28 +323,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
             }),
             _ => None,
         },
-        origin: OriginRun {
-            artifacts: later
-                .artifacts
-                .as_ref()
-                .zip(later_hits.artifact.as_ref())
-                .map(|((r, _), h)| (r, h)),
-            foreign: later
-                .foreign
-                .as_ref()
-                .zip(later_hits.exogenous.as_ref())
-                .map(|((r, t), h)| (r, t, h)),
-            screen: match (&later_hits.screen, &later_hits.decoy) {
-                (Some(hits), Some(decoy)) => Some(ScreenRun {
-                    references: &screen_refs,
-                    hits,
-                    decoy,
-                }),
-                _ => None,
-            },
-            species: later.species.as_ref(),
-            clades: later.clades.as_ref().map(|(p, _)| p),
-        },
+        origin: later.origin_run(later_hits.borrowed(), &screen_refs),
     };
     let writing = progress.spinner("counting and writing");
     let stats = finish(out, data, stats, started);
