@@ -41,6 +41,10 @@ struct Setup {
     hairpin: PathBuf,
     /// The `ncrna` config: none unless a test sets it.
     ncrna: Vec<PathBuf>,
+    /// The `screen` config (name, path): none unless a test sets it.
+    screen: Vec<(String, PathBuf)>,
+    /// The `clades` config: none unless a test sets it.
+    clades: Vec<PathBuf>,
     outdir: PathBuf,
 }
 
@@ -63,6 +67,8 @@ fn setup(shared: &Path) -> Setup {
         mature: data.join("mirbase/mature_nfcore_test.fa"),
         hairpin: data.join("mirbase/hairpin_hsa.fa"),
         ncrna: vec![],
+        screen: vec![],
+        clades: vec![],
         outdir: work.join("results"),
         _tmp: tmp,
     }
@@ -95,6 +101,23 @@ fn snakemake(s: &Setup, extra: &[&str]) -> (bool, String) {
         .arg(config("hairpin", &s.hairpin))
         // a YAML list, as --config reads it
         .arg(format!("ncrna=[{}]", ncrna.join(",")))
+        // a YAML mapping and a list
+        .arg(format!(
+            "screen={{{}}}",
+            s.screen
+                .iter()
+                .map(|(n, p)| format!("{n}: {}", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .arg(format!(
+            "clades=[{}]",
+            s.clades
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
         .args(["species=hsa", "protocol=nextflex", "threads=2"])
         .arg(config("outdir", &s.outdir))
         .env("PATH", path)
@@ -124,12 +147,48 @@ fn joint_run(s: &Setup) -> PathBuf {
             .arg("--hairpin")
             .arg(&s.hairpin)
             .args(s.ncrna.iter().flat_map(|p| [Path::new("--ncrna"), p]))
+            .args(
+                s.screen
+                    .iter()
+                    .flat_map(|(n, p)| ["--screen".to_string(), format!("{n}={}", p.display())]),
+            )
+            .args(s.clades.iter().flat_map(|p| [Path::new("--clades"), p]))
             .arg("--samplesheet")
             .arg(&s.sheet)
             .arg("-o")
             .arg(&out),
     );
     out
+}
+
+/// With `screen` and `clades` in the config, every quant and the merge get
+/// them, the screen and clade tables are declared outputs, and the merge
+/// equals one joint run with the same options, byte for byte.
+#[test]
+fn snakemake_with_screen_and_clades_merges_to_the_joint_run() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !snakemake_available() {
+        return;
+    }
+    let mut s = setup(&shared);
+    s.screen = vec![(
+        "lambda".into(),
+        shared.join("data/screen/lambda_NC_001416.fa.gz"),
+    )];
+    s.clades = vec![shared.join("data/mirbase/mirtrace_clades/animal_clades.txt")];
+    let (ok, log) = snakemake(&s, &[]);
+    assert!(ok, "snakemake with screen and clades failed:\n{log}");
+    check_merged(&s);
+    for table in ["screen_counts.tsv", "clade_counts.tsv"] {
+        let text = std::fs::read_to_string(s.outdir.join("merged").join(table)).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(header.ends_with(&SAMPLES.join("\t")), "{table}: {header}");
+    }
+    let stats = common::stats(&s.outdir.join("merged"));
+    assert_eq!(stats["settings"]["screen"][0]["name"], "lambda");
+    assert_eq!(stats["settings"]["clades"]["clades"][7], "rodents");
 }
 
 #[test]

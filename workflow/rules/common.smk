@@ -16,6 +16,15 @@ HAIRPIN_ARG = f"--hairpin {shlex.quote(HAIRPIN)}" if HAIRPIN else ""
 # the quant runs recorded)
 NCRNA = config.get("ncrna") or []
 NCRNA_ARGS = " ".join(f"--ncrna {shlex.quote(path)}" for path in NCRNA)
+# screening references (name -> FASTA file or directory), screened in this
+# order by every quant and given to the merge again; clade lists
+SCREEN = config.get("screen") or {}
+SCREEN_INPUT = list(SCREEN.values())
+SCREEN_ARGS = " ".join(
+    f"--screen {shlex.quote(f'{name}={path}')}" for name, path in SCREEN.items()
+)
+CLADES = config.get("clades") or []
+CLADES_ARGS = " ".join(f"--clades {shlex.quote(path)}" for path in CLADES)
 TABLES = [
     "mature_counts.tsv",
     "mature_counts_int.tsv",
@@ -50,12 +59,18 @@ SAMPLES = read_samplesheet(config["samples"])
 def merged_files(prefix):
     """The files `mirq quant` and `mirq merge` write at the top of their
     output directory (isomirs.* only with a hairpin FASTA, ncrna_*.tsv only
-    with an ncRNA reference)."""
+    with an ncRNA reference, screen_counts.tsv with screen references,
+    clade_counts.tsv with clade lists; exogenous_mirna_counts.tsv, written
+    when the reference files hold other species, is not declared)."""
     files = [f"{prefix}/{table}" for table in TABLES]
     if HAIRPIN:
         files += [f"{prefix}/isomirs.gff3", f"{prefix}/isomirs.tsv"]
     if NCRNA:
         files += [f"{prefix}/ncrna_counts.tsv", f"{prefix}/ncrna_features.tsv"]
+    if SCREEN:
+        files.append(f"{prefix}/screen_counts.tsv")
+    if CLADES:
+        files.append(f"{prefix}/clade_counts.tsv")
     return files + [
         f"{prefix}/inserts.tsv.gz",
         f"{prefix}/stats.json",
@@ -66,9 +81,9 @@ def merged_files(prefix):
 
 def multiqc_files(prefix):
     """The MultiQC custom content files of an output directory (the ncRNA
-    General Statistics columns only with an ncRNA reference; the bar plots of
-    other species' miRNAs and clades, written when there is something to
-    show, are not declared)."""
+    General Statistics columns only with an ncRNA reference, the clade plot
+    with clade lists; the plot of other species' miRNAs, written when some
+    sample has reads on them, is not declared)."""
     sections = [
         "general_stats",
         "insert_lengths",
@@ -77,4 +92,6 @@ def multiqc_files(prefix):
     ]
     if NCRNA:
         sections.append("ncrna_general_stats")
+    if CLADES:
+        sections.append("clades")
     return [f"{prefix}/multiqc/mirq_{section}_mqc.json" for section in sections]
