@@ -340,7 +340,7 @@ impl Passes<'_> {
             .map(|id| artifact(id) != ArtifactCall::None)
             .collect();
         let started = Instant::now();
-        if let Some((reference, targets)) = &refs.ncrna {
+        if let Some((_, targets)) = &refs.ncrna {
             let candidates: Vec<usize> = (0..n)
                 .filter(|&id| !artifacts[id])
                 .filter(|&id| {
@@ -351,7 +351,6 @@ impl Passes<'_> {
             let (hits, engine) = self.align("ncrna", targets, &self.params, &candidates)?;
             out.ncrna = Some(hits);
             out.engines.push(engine);
-            let _ = reference;
         }
         out.elapsed[1] = started.elapsed();
         // still unassigned: no artifact, no miRNA hit, no ncRNA call
