@@ -19,3 +19,18 @@ pub fn thousands(x: u64) -> String {
     }
     out
 }
+
+/// Rounded to three decimals: the shares the count tables print, and
+/// seconds to the millisecond.
+///
+/// ```
+/// assert_eq!(mirq::numbers::round3(2.0 / 3.0), 0.667);
+/// ```
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Seconds of a duration, rounded to the millisecond (stats.json's timings).
+pub fn seconds(d: std::time::Duration) -> f64 {
+    round3(d.as_secs_f64())
+}

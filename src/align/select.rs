@@ -234,7 +234,7 @@ impl Alignment {
                 engine: engine.into(),
                 reason,
                 inserts: n as u64,
-                seconds: millis(started.elapsed()),
+                seconds: crate::numbers::seconds(started.elapsed()),
             },
         ))
     }
@@ -258,7 +258,7 @@ impl Alignment {
             engine: engine.into(),
             reason,
             inserts: inserts.len() as u64,
-            seconds: millis(started.elapsed()),
+            seconds: crate::numbers::seconds(started.elapsed()),
         };
         let cpu = || super::screen::screen_cpu(targets, inserts, mismatches);
         match (self.choice, self.gpu.as_ref().or(self.spare_gpu.as_ref())) {
@@ -291,11 +291,6 @@ impl Alignment {
             }
         }
     }
-}
-
-/// Seconds of `d`, rounded to the millisecond (as stats.json's timings).
-fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 /// Bases of a screen reference both engines screen under `--engine auto`

@@ -109,54 +109,42 @@ impl TargetSet {
     /// lies on real bases, and a read running up to `max_nontemplated` bases
     /// past a feature's 3' end takes them as non-templated.
     pub fn from_ncrna(reference: &NcrnaReference) -> Self {
-        let mut set = Self {
-            window_5p: 0,
-            window_3p: 0,
-            text: Vec::new(),
-            targets: Vec::new(),
-            windows: Vec::new(),
-        };
-        for (i, f) in reference.features.iter().enumerate() {
-            let sense = TargetKind::Feature {
-                index: i,
-                antisense: false,
-            };
-            set.push(&f.name, sense, &f.seq, Vec::new());
-            let antisense = TargetKind::Feature {
-                index: i,
-                antisense: true,
-            };
-            let rc = crate::seq::reverse_complement(&f.seq);
-            set.push(&f.name, antisense, &rc, Vec::new());
-        }
-        set
+        let features = reference.features.iter().map(|f| (&f.name, &f.seq[..]));
+        Self::strand_pairs(features, 0, |index, antisense| TargetKind::Feature {
+            index,
+            antisense,
+        })
     }
 
     /// Packs a screen reference as [`TargetSet::from_ncrna`] packs features:
     /// record `i` is targets `2i` (sense) and `2i + 1` (its reverse
     /// complement), without pads or windows.
     pub fn from_screen(reference: &ScreenReference) -> Self {
+        let records = reference.records.iter().map(|r| (&r.name, &r.seq[..]));
+        Self::strand_pairs(records, 2 * reference.bases(), |index, antisense| {
+            TargetKind::Record { index, antisense }
+        })
+    }
+
+    /// Sequence `i` of `seqs` as targets `2i` (its own strand) and `2i + 1`
+    /// (reverse-complemented), of the kind `kind(i, antisense)`, without
+    /// pads or windows; `bases` reserves the text.
+    fn strand_pairs<'a>(
+        seqs: impl Iterator<Item = (&'a String, &'a [u8])>,
+        bases: usize,
+        kind: impl Fn(usize, bool) -> TargetKind,
+    ) -> Self {
         let mut set = Self {
             window_5p: 0,
             window_3p: 0,
-            text: Vec::new(),
+            text: Vec::with_capacity(bases),
             targets: Vec::new(),
             windows: Vec::new(),
         };
-        let bases: usize = reference.records.iter().map(|r| r.seq.len()).sum();
-        set.text.reserve_exact(2 * bases);
-        for (i, r) in reference.records.iter().enumerate() {
-            let sense = TargetKind::Record {
-                index: i,
-                antisense: false,
-            };
-            set.push(&r.name, sense, &r.seq, Vec::new());
-            let antisense = TargetKind::Record {
-                index: i,
-                antisense: true,
-            };
-            let rc = crate::seq::reverse_complement(&r.seq);
-            set.push(&r.name, antisense, &rc, Vec::new());
+        for (i, (name, seq)) in seqs.enumerate() {
+            set.push(name, kind(i, false), seq, Vec::new());
+            let rc = crate::seq::reverse_complement(seq);
+            set.push(name, kind(i, true), &rc, Vec::new());
         }
         set
     }

@@ -208,8 +208,8 @@ impl Measurement {
             device_type: None,
             software: false,
             inserts,
-            prepare_seconds: round_ms(prepare),
-            seconds: round_ms(took),
+            prepare_seconds: crate::numbers::seconds(prepare),
+            seconds: crate::numbers::seconds(took),
             inserts_per_second: inserts_per_second(inserts, took),
             setup_seconds: None,
             reruns: None,
@@ -234,18 +234,14 @@ impl Measurement {
             device_type: Some(a.device_type.clone()),
             software: a.is_software(),
             inserts,
-            prepare_seconds: round_ms(prepare),
-            seconds: round_ms(took),
+            prepare_seconds: crate::numbers::seconds(prepare),
+            seconds: crate::numbers::seconds(took),
             inserts_per_second: inserts_per_second(inserts, took),
             setup_seconds: None,
             reruns: None,
             agree: false,
         }
     }
-}
-
-fn round_ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 /// The engine `--engine auto` would pick, and why.
@@ -635,7 +631,7 @@ fn time_gpu(
         let reruns = gpu.reruns();
         let (hits, took) = time_align(&*prepared, &views[..m])?;
         let mut measured = Measurement::gpu(&a, index, threads, m, prepare, took);
-        measured.setup_seconds = Some(round_ms(setup));
+        measured.setup_seconds = Some(crate::numbers::seconds(setup));
         measured.reruns = Some(gpu.reruns() - reruns);
         measured.agree = hits.len() == m && (0..m).all(|i| hits.get(i) == first.get(i));
         let note = (m < views.len()).then(|| {

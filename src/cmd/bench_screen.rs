@@ -133,7 +133,7 @@ pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<Sc
         |engine: &str, adapter: Option<String>, seconds: f64, hits: &FlatHits| ScreenMeasurement {
             engine: engine.into(),
             adapter,
-            seconds: (seconds * 1000.0).round() / 1000.0,
+            seconds: crate::numbers::round3(seconds),
             inserts_per_second: (views.len() as f64 / seconds.max(1e-9)).round(),
             agree: hits == &cpu_hits,
         };

@@ -15,6 +15,7 @@ use std::io::Write;
 use crate::count::ncrna::{NcrnaCounts, Part, PARTS};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
+use crate::numbers::round3;
 use crate::output::report::NcrnaGroups;
 use crate::output::stats::{ClassReads, SampleNcrna};
 use crate::output::{format_count, write_matrix};
@@ -128,9 +129,4 @@ pub fn sample_stats(
         mirna_lost,
         hairpin_lost: round3(lost_hairpin),
     }
-}
-
-/// Rounds to three decimals, as the count tables print shares.
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }

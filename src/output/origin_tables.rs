@@ -17,6 +17,7 @@ use crate::count::origin::{OriginCounts, EXOGENOUS_MIN_READS};
 use crate::count::Counts;
 use crate::error::Result;
 use crate::input::reference::{species_code, Reference};
+use crate::numbers::round3;
 use crate::output::finish::OriginRun;
 use crate::output::stats::{
     CladeReads, RunStats, SampleArtifacts, SampleExogenous, SampleScreen, SpeciesReads,
@@ -157,11 +158,6 @@ pub fn write_clades(out: &StagedOutputs, stats: &RunStats, samples: &[String]) -
             format_count,
         )
     })
-}
-
-/// Rounds to three decimals, as the count tables print shares.
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 /// One sample's exogenous figures from its units per foreign mature.

@@ -790,7 +790,7 @@ pub struct Timings {
 impl Timings {
     /// Seconds of a stage's duration, rounded to the millisecond.
     pub fn seconds(d: std::time::Duration) -> f64 {
-        (d.as_secs_f64() * 1000.0).round() / 1000.0
+        crate::numbers::seconds(d)
     }
 
     /// One line for stderr: `read/trim/collapse 1.23 s, align 0.45 s

@@ -387,13 +387,14 @@ fn shader_module(device: &wgpu::Device) -> wgpu::ShaderModule {
     module
 }
 
-/// The bind group layouts (group 0: everything but the dispatch arguments,
-/// group 1: those) and the five entry points of `shaders/align.wgsl`.
-fn build_kernels(
-    device: &wgpu::Device,
-) -> (wgpu::BindGroupLayout, wgpu::BindGroupLayout, Pipelines) {
-    let module = shader_module(device);
-    let entry = |binding: u32, ty: wgpu::BufferBindingType, min: u64| wgpu::BindGroupLayoutEntry {
+/// A compute-stage buffer binding of a bind group layout, `min` bytes at
+/// least (the kernels of `shaders/align.wgsl` and `shaders/screen.wgsl`).
+pub(super) fn buffer_entry(
+    binding: u32,
+    ty: wgpu::BufferBindingType,
+    min: u64,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
         ty: wgpu::BindingType::Buffer {
@@ -402,18 +403,26 @@ fn build_kernels(
             min_binding_size: NonZeroU64::new(min),
         },
         count: None,
-    };
+    }
+}
+
+/// The bind group layouts (group 0: everything but the dispatch arguments,
+/// group 1: those) and the five entry points of `shaders/align.wgsl`.
+fn build_kernels(
+    device: &wgpu::Device,
+) -> (wgpu::BindGroupLayout, wgpu::BindGroupLayout, Pipelines) {
+    let module = shader_module(device);
     let read = wgpu::BufferBindingType::Storage { read_only: true };
     let write = wgpu::BufferBindingType::Storage { read_only: false };
     let entries = [
-        entry(0, wgpu::BufferBindingType::Uniform, PARAMS_BYTES),
-        entry(1, read, 4),
-        entry(2, read, 16),
-        entry(3, read, 4),
-        entry(4, write, 16),
-        entry(5, write, 4),
-        entry(6, write, 8),
-        entry(7, write, 16),
+        buffer_entry(0, wgpu::BufferBindingType::Uniform, PARAMS_BYTES),
+        buffer_entry(1, read, 4),
+        buffer_entry(2, read, 16),
+        buffer_entry(3, read, 4),
+        buffer_entry(4, write, 16),
+        buffer_entry(5, write, 4),
+        buffer_entry(6, write, 8),
+        buffer_entry(7, write, 16),
     ];
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("align"),
@@ -421,7 +430,7 @@ fn build_kernels(
     });
     let args_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("dispatch args"),
-        entries: &[entry(0, write, 24)],
+        entries: &[buffer_entry(0, write, 24)],
     });
     let main_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some("align"),

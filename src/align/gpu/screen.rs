@@ -15,14 +15,13 @@
 //! overflow are rerun at the counted size, or over half the segments when
 //! that is over the binding.
 
-use std::num::NonZeroU64;
 use std::ops::Range;
 
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
 use super::prepared::grid;
-use super::GpuEngine;
+use super::{buffer_entry, GpuEngine};
 use crate::align::screen::{check_inputs, gather, SeedTables, MAX_BATCH, MAX_SEED};
 use crate::align::{FlatHits, TargetSet};
 use crate::error::{Error, GpuFailure, Result};
@@ -75,29 +74,19 @@ fn build_kernels(device: &wgpu::Device) -> ScreenKernels {
             checks,
         )
     };
-    let entry = |binding: u32, ty: wgpu::BufferBindingType, min: u64| wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: false,
-            min_binding_size: NonZeroU64::new(min),
-        },
-        count: None,
-    };
     let read = wgpu::BufferBindingType::Storage { read_only: true };
     let write = wgpu::BufferBindingType::Storage { read_only: false };
     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("screen"),
         entries: &[
-            entry(0, wgpu::BufferBindingType::Uniform, PARAMS_BYTES),
-            entry(1, read, 4),
-            entry(2, read, 4),
-            entry(3, read, 4),
-            entry(4, read, 4),
-            entry(5, write, 4),
-            entry(6, write, 16),
-            entry(7, write, 16),
+            buffer_entry(0, wgpu::BufferBindingType::Uniform, PARAMS_BYTES),
+            buffer_entry(1, read, 4),
+            buffer_entry(2, read, 4),
+            buffer_entry(3, read, 4),
+            buffer_entry(4, read, 4),
+            buffer_entry(5, write, 4),
+            buffer_entry(6, write, 16),
+            buffer_entry(7, write, 16),
         ],
     });
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
