@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
 use crate::cmd::origin::{
-    load_artifacts, load_foreign, ArtifactSource, LaterHitsRef, LaterReferences, Screen,
+    load_artifacts, load_foreign, ArtifactSource, LaterHitsRef, LaterReferences, Screen, BUILT_IN,
 };
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
@@ -379,7 +379,7 @@ fn load_later(
     let artifacts = match &settings.artifacts {
         None => None,
         Some(a) => {
-            let source = if a.source == ["built-in"] {
+            let source = if a.source == [BUILT_IN] {
                 ArtifactSource::BuiltIn
             } else {
                 ArtifactSource::Files(a.source.iter().map(PathBuf::from).collect())

@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use crate::align::exact::WindowStarts;
 use crate::align::select::{Alignment, ReferenceEngine};
-use crate::align::{AlignParams, EncodedSlice, FlatHits, TargetSet};
+use crate::align::{AlignParams, EncodedSlice, FlatHits, Hit, TargetSet};
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::{self, needs_ncrna, MirnaSide, NcrnaCall, Precedence};
 use crate::count::origin::{
-    artifact_call, exogenous_calls, ArtifactCall, ScreenRule, EXOGENOUS_MIN_LENGTH,
-    EXOGENOUS_MIN_READS,
+    exogenous_calls, ArtifactCalls, ScreenRule, EXOGENOUS_MIN_LENGTH, EXOGENOUS_MIN_READS,
 };
 use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
@@ -40,6 +39,9 @@ pub enum ArtifactSource {
     Off,
 }
 
+/// stats.json `settings.artifacts.source` of the built-in list.
+pub const BUILT_IN: &str = "built-in";
+
 /// The most screen references a run takes (a decoy hit is one bit each).
 pub const MAX_SCREENS: usize = 32;
 
@@ -58,44 +60,40 @@ pub struct Screen {
 impl Screen {
     /// Loads `name=path` and prepares its targets.
     pub fn load(name: &str, path: &std::path::Path, max_mismatches: u8) -> Result<Self> {
-        let reference = ScreenReference::load(name, path).map_err(|e| match e {
-            Error::Io { path, err } => Error::Reference {
-                message: format!("--screen {name}: {err}"),
-                path,
-            },
-            other => other,
-        })?;
-        if reference.bases() == 0 {
-            return Err(Error::Reference {
-                path: path.to_path_buf(),
-                message: format!("--screen {name}: no bases in this reference"),
-            });
-        }
-        Ok(Self::prepared(reference, max_mismatches))
+        Self::load_files(name, &[path.to_path_buf()], max_mismatches)
     }
 
-    /// Loads the records of every file of `files` as one reference `name`
-    /// (a reference given as a directory records its files).
-    pub fn load_files(name: &str, files: &[PathBuf], max_mismatches: u8) -> Result<Self> {
+    /// Loads the records of every path of `paths` (files or directories)
+    /// as one reference `name` (a merge gives the files a run recorded) and
+    /// prepares its targets, its decoy's and its rule.
+    pub fn load_files(name: &str, paths: &[PathBuf], max_mismatches: u8) -> Result<Self> {
         let mut reference = ScreenReference::from_records(name, Vec::new());
-        for file in files {
-            let one = ScreenReference::load(name, file)?;
+        for path in paths {
+            let one = ScreenReference::load(name, path).map_err(|e| match e {
+                Error::Io { path, err } => Error::Reference {
+                    message: format!("--screen {name}: {err}"),
+                    path,
+                },
+                other => other,
+            })?;
             reference.files.extend(one.files);
             reference.records.extend(one.records);
         }
-        Ok(Self::prepared(reference, max_mismatches))
-    }
-
-    fn prepared(reference: ScreenReference, max_mismatches: u8) -> Self {
+        if reference.bases() == 0 {
+            return Err(Error::Reference {
+                path: paths.first().cloned().unwrap_or_default(),
+                message: format!("--screen {name}: no bases in this reference"),
+            });
+        }
         let targets = TargetSet::from_screen(&reference);
         let decoy = TargetSet::from_screen(&reference.reversed());
         let rule = ScreenRule::new(reference.bases(), max_mismatches);
-        Self {
+        Ok(Self {
             reference,
             targets,
             decoy,
             rule,
-        }
+        })
     }
 
     /// stats.json `settings.screen[]` of the reference.
@@ -141,7 +139,7 @@ impl LaterReferences {
         Some(ArtifactSettings {
             source: match source {
                 ArtifactSource::Files(f) => f.iter().map(|p| p.display().to_string()).collect(),
-                _ => vec!["built-in".into()],
+                _ => vec![BUILT_IN.into()],
             },
             sequences: reference.features.len(),
             fingerprint: reference.fingerprint(),
@@ -176,9 +174,7 @@ impl LaterReferences {
             fingerprint: reference.fingerprint(),
         })
     }
-}
 
-impl LaterReferences {
     /// The [`OriginRun`] of these references and the later passes' hits
     /// (`screen_refs`: the screen references, in order).
     pub fn origin_run<'a>(
@@ -332,17 +328,15 @@ impl Passes<'_> {
             out.engines.push(engine);
         }
         out.elapsed[0] = started.elapsed();
-        let artifact = |id: usize| match &out.artifact {
-            Some(a) => artifact_call(self.mirna_targets, mirna.get(id), a.get(id)),
-            None => ArtifactCall::None,
-        };
-        let artifacts: Vec<bool> = (0..n)
-            .map(|id| artifact(id) != ArtifactCall::None)
-            .collect();
+        let artifact_calls = out
+            .artifact
+            .as_ref()
+            .map(|a| ArtifactCalls::build(self.mirna_targets, mirna, a));
+        let is_artifact = |id: usize| artifact_calls.as_ref().is_some_and(|a| a.is_artifact(id));
         let started = Instant::now();
         if let Some((_, targets)) = &refs.ncrna {
             let candidates: Vec<usize> = (0..n)
-                .filter(|&id| !artifacts[id])
+                .filter(|&id| !is_artifact(id))
                 .filter(|&id| {
                     let side = MirnaSide::of(self.mirna_targets, mirna.get(id));
                     needs_ncrna(side, self.precedence)
@@ -355,7 +349,7 @@ impl Passes<'_> {
         out.elapsed[1] = started.elapsed();
         // still unassigned: no artifact, no miRNA hit, no ncRNA call
         let mut unassigned: Vec<bool> = (0..n)
-            .map(|id| !artifacts[id] && mirna.get(id).is_empty())
+            .map(|id| !is_artifact(id) && mirna.get(id).is_empty())
             .collect();
         if let (Some((reference, targets)), Some(hits)) = (&refs.ncrna, &out.ncrna) {
             for (id, free) in unassigned.iter_mut().enumerate() {
@@ -448,25 +442,18 @@ impl Passes<'_> {
         let n = self.table.len();
         let refs: Vec<&ScreenReference> = screens.iter().map(|s| &s.reference).collect();
         let parts = crate::output::finish::screen_parts(&refs);
-        let mut per_ref: Vec<FlatHits> = Vec::with_capacity(screens.len());
+        // each insert's hits on every reference, target ids over them all
+        let mut per_insert: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut decoy = vec![0u32; n];
         for (r, screen) in screens.iter().enumerate() {
-            let ids: Vec<usize> = (0..n)
+            let (ids, mismatches): (Vec<usize>, Vec<u8>) = (0..n)
                 .filter(|&id| unassigned[id])
-                .filter(|&id| {
+                .filter_map(|id| {
                     let seq = self.table.seq(id);
-                    screen.rule.mismatches(seq.len()).is_some() && !is_low_complexity(seq)
+                    let k = screen.rule.mismatches(seq.len())?;
+                    (!is_low_complexity(seq)).then_some((id, k))
                 })
-                .collect();
-            let mismatches: Vec<u8> = ids
-                .iter()
-                .map(|&id| {
-                    screen
-                        .rule
-                        .mismatches(self.table.seq(id).len())
-                        .unwrap_or(0)
-                })
-                .collect();
+                .unzip();
             let encoded = EncodedSlice::encode(ids.len(), |i| self.table.seq(ids[i]));
             let views = encoded.views();
             let bar = self
@@ -487,29 +474,15 @@ impl Passes<'_> {
                 if !decoy_found.get(i).is_empty() {
                     decoy[id] |= 1 << r;
                 }
+                per_insert[id].extend(found.get(i).iter().map(|h| Hit {
+                    target: h.target + parts[r].first,
+                    ..*h
+                }));
             }
-            let mut shifted = FlatHits::default();
-            for i in 0..found.len() {
-                let hits: Vec<crate::align::Hit> = found
-                    .get(i)
-                    .iter()
-                    .map(|h| crate::align::Hit {
-                        target: h.target + parts[r].first,
-                        ..*h
-                    })
-                    .collect();
-                shifted.push(&hits);
-            }
-            per_ref.push(spread(n, &ids, &shifted));
         }
         let mut all = FlatHits::default();
-        let mut hits = Vec::new();
-        for id in 0..n {
-            hits.clear();
-            for r in &per_ref {
-                hits.extend_from_slice(r.get(id));
-            }
-            all.push(&hits);
+        for hits in &per_insert {
+            all.push(hits);
         }
         out.screen = Some(all);
         out.decoy = Some(decoy);
