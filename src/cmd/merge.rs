@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
 use crate::cmd::origin::{
-    load_artifacts, load_foreign, ArtifactSource, LaterHitsRef, LaterReferences, Screen, BUILT_IN,
+    foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterHitsRef,
+    LaterReferences, Screen, BUILT_IN,
 };
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
@@ -393,12 +394,14 @@ fn load_later(
             loaded
         }
     };
-    let foreign = match &settings.exogenous {
-        None => None,
-        Some(e) => {
-            let (mature, hairpin) = reference_paths(opts, first);
+    let (mature, hairpin) = reference_paths(opts, first);
+    // the mature and hairpin files' every record, read once for both
+    let needed = settings.exogenous.is_some() || settings.species_fit;
+    let all = read_all_species(&mature, hairpin.as_deref(), needed)?;
+    let foreign = match (&settings.exogenous, &all) {
+        (Some(e), Some(all)) => {
             let windows = (settings.window_5p, settings.window_3p);
-            let loaded = load_foreign(&mature, hairpin.as_deref(), &reference.species, windows)?;
+            let loaded = foreign_targets(all, &reference.species, windows);
             let got = loaded
                 .as_ref()
                 .map(|(r, _)| r.fingerprint())
@@ -408,6 +411,7 @@ fn load_later(
             }
             loaded
         }
+        _ => None,
     };
     let mut screens = Vec::new();
     for s in &settings.screen {
@@ -437,12 +441,10 @@ fn load_later(
             format!("--screen {name} is given, but the runs had no screen reference of that name");
         return Err(invalid(&first.dir, message));
     }
-    let (mature, hairpin) = reference_paths(opts, first);
-    let species = if settings.species_fit {
-        SpeciesPanel::load(&mature, hairpin.as_deref(), &reference.species)?
-    } else {
-        None
-    };
+    let species = all
+        .as_ref()
+        .filter(|_| settings.species_fit)
+        .and_then(|all| SpeciesPanel::from_all(all, &reference.species));
     let clades = match &settings.clades {
         None => None,
         Some(c) => {

@@ -19,7 +19,7 @@ use crate::count::origin::{
 use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
-use crate::input::reference::{Reference, FOREIGN_SPECIES};
+use crate::input::reference::{AllSpecies, Reference, FOREIGN_SPECIES};
 use crate::input::screen::ScreenReference;
 use crate::output::finish::{OriginRun, ScreenRun};
 use crate::output::stats::{ArtifactSettings, CladeSettings, ExogenousSettings, ScreenSettings};
@@ -256,23 +256,32 @@ pub fn load_artifacts(source: &ArtifactSource) -> Result<Option<(NcrnaReference,
     Ok(Some((reference, targets)))
 }
 
-/// The other species' miRNAs in the run's files and their targets (None
-/// when the files hold no other species).
-pub fn load_foreign(
-    mature: &std::path::Path,
-    hairpin: Option<&std::path::Path>,
+/// The other species' miRNAs of the run's files and their targets (None
+/// when the files hold no other species, or for species `all`).
+pub fn foreign_targets(
+    all: &AllSpecies,
     species: &str,
     windows: (usize, usize),
-) -> Result<Option<(Reference, TargetSet)>> {
+) -> Option<(Reference, TargetSet)> {
     if species == crate::input::reference::ALL_SPECIES {
-        return Ok(None);
+        return None;
     }
-    let Some(foreign) = Reference::load_foreign(mature, hairpin, species)? else {
-        return Ok(None);
-    };
+    let foreign = Reference::foreign_of(all, species)?;
     debug_assert_eq!(foreign.species, FOREIGN_SPECIES);
     let targets = TargetSet::build(&foreign, windows.0, windows.1);
-    Ok(Some((foreign, targets)))
+    Some((foreign, targets))
+}
+
+/// Every record of the run's mature and hairpin files, read once, when the
+/// exogenous stage or the species fit needs them.
+pub fn read_all_species(
+    mature: &std::path::Path,
+    hairpin: Option<&std::path::Path>,
+    needed: bool,
+) -> Result<Option<AllSpecies>> {
+    needed
+        .then(|| AllSpecies::read(mature, hairpin))
+        .transpose()
 }
 
 /// Every later pass's hits, in table order (inserts not looked up have

@@ -10,7 +10,8 @@ use crate::align::gpu::GpuEngine;
 use crate::align::select::{align_table, Alignment, EngineChoice};
 use crate::align::{AlignParams, TargetSet};
 use crate::cmd::origin::{
-    load_artifacts, load_foreign, ArtifactSource, LaterReferences, Passes, Screen,
+    foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterReferences, Passes,
+    Screen,
 };
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
@@ -385,26 +386,25 @@ fn load_later(opts: &QuantOptions) -> Result<LaterReferences> {
         let targets = TargetSet::from_ncrna(&reference);
         Some((reference, targets))
     };
-    let foreign = if opts.exogenous {
-        load_foreign(
-            &opts.mature,
-            opts.hairpin.as_deref(),
-            &opts.species,
-            (opts.window_5p, opts.window_3p),
-        )?
-    } else {
-        None
-    };
+    // the mature and hairpin files' every record, read once for both
+    let all = read_all_species(
+        &opts.mature,
+        opts.hairpin.as_deref(),
+        opts.exogenous || opts.species_fit,
+    )?;
+    let foreign = all
+        .as_ref()
+        .filter(|_| opts.exogenous)
+        .and_then(|all| foreign_targets(all, &opts.species, (opts.window_5p, opts.window_3p)));
     let screens = opts
         .screens
         .iter()
         .map(|(name, path)| Screen::load(name, path, opts.params.max_mismatches))
         .collect::<Result<_>>()?;
-    let species = if opts.species_fit {
-        SpeciesPanel::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?
-    } else {
-        None
-    };
+    let species = all
+        .as_ref()
+        .filter(|_| opts.species_fit)
+        .and_then(|all| SpeciesPanel::from_all(all, &opts.species));
     let clades = if opts.clades.is_empty() {
         None
     } else {

@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::input::reference::for_each_record;
+use crate::input::reference::{for_each_record, species_code, AllSpecies};
 use crate::numbers::thousands;
 use crate::prep::collapse::InsertTable;
 use crate::seq::{encode_base, normalize_dna};
@@ -233,6 +233,17 @@ fn read_by_species(path: &Path) -> Result<(Vec<String>, Vec<(u16, Vec<u8>)>)> {
     Ok((codes, out))
 }
 
+/// The codes of `species` (`hsa`, `hsa,ebv`), lower case; None for `all`
+/// or none.
+fn wanted_codes(species: &str) -> Option<Vec<String>> {
+    let wanted: Vec<String> = species
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    (!wanted.is_empty() && !wanted.iter().any(|c| c == "all")).then_some(wanted)
+}
+
 /// Compressed rows: `lists[i]` as `ids[at[i]..at[i + 1]]`, each sorted and
 /// deduplicated.
 fn compress(lists: Vec<Vec<u16>>) -> (Vec<u32>, Vec<u16>) {
@@ -264,14 +275,9 @@ impl SpeciesPanel {
     /// no other species to compare with, none of the given species, or
     /// species is `all`.
     pub fn load(mature: &Path, hairpin: Option<&Path>, species: &str) -> Result<Option<Self>> {
-        let wanted: Vec<String> = species
-            .split(',')
-            .map(|c| c.trim().to_ascii_lowercase())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if wanted.is_empty() || wanted.iter().any(|c| c == "all") {
+        let Some(wanted) = wanted_codes(species) else {
             return Ok(None);
-        }
+        };
         // the two files read side by side, hairpin codes then renumbered
         let (matures, hairpins) = rayon::join(
             || read_by_species(mature),
@@ -304,16 +310,59 @@ impl SpeciesPanel {
             }
             None => Vec::new(),
         };
+        let matures: Vec<(u16, &[u8])> = matures.iter().map(|(c, q)| (*c, &q[..])).collect();
+        let hairpins: Vec<(u16, &[u8])> = hairpins.iter().map(|(c, q)| (*c, &q[..])).collect();
+        Ok(Self::build(wanted, &codes, &matures, &hairpins))
+    }
+
+    /// [`SpeciesPanel::load`] from the files' records already read (the
+    /// run reads them once for this and for the other species' miRNAs).
+    pub fn from_all(all: &AllSpecies, species: &str) -> Option<Self> {
+        let wanted = wanted_codes(species)?;
+        let mut codes: Vec<String> = Vec::new();
+        let mut ids: FxHashMap<String, u16> = FxHashMap::default();
+        let mut code_of = |name: &str| -> Option<u16> {
+            let code = species_code(name);
+            if let Some(&i) = ids.get(&code) {
+                return Some(i);
+            }
+            let i = u16::try_from(codes.len()).ok()?;
+            codes.push(code.clone());
+            ids.insert(code, i);
+            Some(i)
+        };
+        let matures: Vec<(u16, &[u8])> = all
+            .matures
+            .iter()
+            .map(|r| Some((code_of(&r.name)?, &r.seq[..])))
+            .collect::<Option<_>>()?;
+        let hairpins: Vec<(u16, &[u8])> = all
+            .hairpins
+            .iter()
+            .map(|r| Some((code_of(&r.name)?, &r.seq[..])))
+            .collect::<Option<_>>()?;
+        Self::build(wanted, &codes, &matures, &hairpins)
+    }
+
+    /// The panel of the `wanted` species' codes from every record's species
+    /// (index into `codes`) and sequence; `None` when the records hold none
+    /// of the wanted species or no other one.
+    fn build(
+        wanted: Vec<String>,
+        codes: &[String],
+        matures: &[(u16, &[u8])],
+        hairpins: &[(u16, &[u8])],
+    ) -> Option<Self> {
         let is_given: Vec<bool> = codes.iter().map(|c| wanted.contains(c)).collect();
         if !matures.iter().any(|(s, _)| is_given[*s as usize])
             || matures.iter().all(|(s, _)| is_given[*s as usize])
         {
-            return Ok(None);
+            return None;
         }
         // the given species' 20-mers, anywhere in its matures and hairpins
         let mut given_kmers: FxHashSet<u64> = FxHashSet::default();
         given_kmers.reserve(1 << 17);
-        for (s, seq) in matures.iter().chain(&hairpins) {
+        for (s, seq) in matures.iter().chain(hairpins) {
             if is_given[*s as usize] {
                 for_each_kmer(seq, |k| {
                     given_kmers.insert(k);
@@ -326,7 +375,7 @@ impl SpeciesPanel {
         let mut keys: FxHashMap<u64, u32> = FxHashMap::default();
         let mut other_lists: Vec<Vec<u16>> = Vec::new();
         let mut given_keys = 0u32;
-        for (s, seq) in &matures {
+        for (s, seq) in matures {
             let Some(k) = key20(seq) else { continue };
             if is_given[*s as usize] {
                 keys.entry(k).or_insert_with(|| {
@@ -359,7 +408,7 @@ impl SpeciesPanel {
         for &k in given_only.keys() {
             filter[slot(k) >> 6] |= 1 << (slot(k) & 63);
         }
-        for (s, _) in matures.iter().chain(&hairpins) {
+        for (s, _) in matures.iter().chain(hairpins) {
             let sid = &mut other_id[*s as usize];
             if !is_given[*s as usize] && *sid == u16::MAX {
                 *sid = others.len() as u16;
@@ -390,7 +439,7 @@ impl SpeciesPanel {
         }
         let (other_at, other_ids) = compress(other_lists);
         let (shared_at, shared_ids) = compress(shared);
-        Ok(Some(Self {
+        Some(Self {
             given: wanted.join(","),
             species: others,
             keys,
@@ -398,7 +447,7 @@ impl SpeciesPanel {
             other_ids,
             shared_at,
             shared_ids,
-        }))
+        })
     }
 
     /// The given species' codes, host first, comma-separated.

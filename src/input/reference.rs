@@ -54,6 +54,28 @@ pub struct Reference {
     pub locations: Vec<Location>,
 }
 
+/// Every record of a run's mature and hairpin files, all species (read once
+/// for the other species' miRNAs and the species fit).
+#[derive(Debug, Clone, Default)]
+pub struct AllSpecies {
+    /// Matures, in file order, one per name.
+    pub matures: Vec<RefSeq>,
+    /// Hairpins, in file order, one per name (none without a hairpin file).
+    pub hairpins: Vec<RefSeq>,
+}
+
+impl AllSpecies {
+    /// Reads both files (side by side).
+    pub fn read(mature: &Path, hairpin: Option<&Path>) -> Result<Self> {
+        let (matures, hairpins) =
+            rayon::join(|| read_all(mature), || hairpin.map(read_all).transpose());
+        Ok(Self {
+            matures: matures?,
+            hairpins: hairpins?.unwrap_or_default(),
+        })
+    }
+}
+
 /// The species code of the other species' miRNAs ([`Reference::load_foreign`]).
 pub const FOREIGN_SPECIES: &str = "foreign";
 
@@ -95,32 +117,27 @@ impl Reference {
         Ok(Self::from_sequences(ALL_SPECIES, matures, hairpins))
     }
 
-    /// The other species' matures and hairpins in the same files: every
-    /// record whose species code is not among `species` (comma-separated),
-    /// as species `foreign`; None when the files hold no other species' matures.
-    pub fn load_foreign(
-        mature: &Path,
-        hairpin: Option<&Path>,
-        species: &str,
-    ) -> Result<Option<Self>> {
+    /// The other species' matures and hairpins of the files: every record
+    /// whose species code is not among `species` (comma-separated), as
+    /// species `foreign`; None when the files hold no other species' matures.
+    pub fn foreign_of(all: &AllSpecies, species: &str) -> Option<Self> {
         let own: Vec<String> = species
             .split(',')
             .map(|c| c.trim().to_ascii_lowercase())
             .collect();
-        let foreign = |r: &RefSeq| !own.contains(&species_code(&r.name));
-        let matures: Vec<RefSeq> = read_all(mature)?.into_iter().filter(foreign).collect();
-        if matures.is_empty() {
-            return Ok(None);
-        }
-        let hairpins = match hairpin {
-            Some(h) => read_all(h)?.into_iter().filter(foreign).collect(),
-            None => Vec::new(),
+        let foreign = |records: &[RefSeq]| -> Vec<RefSeq> {
+            records
+                .iter()
+                .filter(|r| !own.contains(&species_code(&r.name)))
+                .cloned()
+                .collect()
         };
-        Ok(Some(Self::from_sequences(
-            FOREIGN_SPECIES,
-            matures,
-            hairpins,
-        )))
+        let matures = foreign(&all.matures);
+        if matures.is_empty() {
+            return None;
+        }
+        let hairpins = foreign(&all.hairpins);
+        Some(Self::from_sequences(FOREIGN_SPECIES, matures, hairpins))
     }
 
     /// Loads matures and hairpins of one species from FASTA text in memory
