@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 use mirq::align::select::EngineChoice;
+use mirq::count::gff::GffCoordinates;
 use mirq::count::ncrna::Precedence;
 use mirq::prep::protocol::ProtocolChoice;
 use mirq::prep::umi::UmiSpec;
@@ -279,6 +281,12 @@ pub struct QuantArgs {
     #[arg(short = 'o', long, help_heading = "Output")]
     pub outdir: PathBuf,
 
+    /// Coordinates of isomirs.gff3: mirtop (0-based starts, as mirtop
+    /// writes them and its tools expect) or gff3 (1-based, GFF3 attributes,
+    /// precursor lines: for GFF3 readers such as pybedtools).
+    #[arg(long, default_value = "mirtop", value_parser = gff_coordinates(), help_heading = "Output")]
+    pub gff_coordinates: GffCoordinates,
+
     /// No progress bar or summary on stderr.
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
@@ -310,6 +318,11 @@ pub struct MergeArgs {
     /// directory recorded); must be the reference the runs used.
     #[arg(long, value_name = "NAME=PATH", value_parser = parse_screen, help_heading = "Reference")]
     pub screen: Vec<(String, PathBuf)>,
+
+    /// Coordinates of isomirs.gff3, as in quant [default: the first
+    /// directory's].
+    #[arg(long, value_parser = gff_coordinates())]
+    pub gff_coordinates: Option<GffCoordinates>,
 
     /// Worker threads.
     #[arg(short = 't', long, default_value_t = default_threads())]
@@ -359,6 +372,12 @@ fn parse_seed(s: &str) -> Result<u64, String> {
 
 fn parse_engine(s: &str) -> Result<EngineChoice, String> {
     s.parse().map_err(|e: mirq::Error| e.to_string())
+}
+
+/// `--gff-coordinates`: its values, listed in help and completions.
+fn gff_coordinates() -> impl clap::builder::TypedValueParser<Value = GffCoordinates> {
+    clap::builder::PossibleValuesParser::new(["mirtop", "gff3"])
+        .map(|s: String| GffCoordinates::from_name(&s).unwrap_or_default())
 }
 
 fn default_threads() -> usize {

@@ -156,6 +156,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
         outdir: args.outdir.clone(),
         threads: args.threads,
         progress: !args.quiet,
+        gff_coordinates: args.gff_coordinates,
     };
     let stats = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {
@@ -201,6 +202,7 @@ fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
         engine: args.engine,
         threads: args.threads,
         database: args.database,
+        gff_coordinates: args.gff_coordinates,
         outdir: args.outdir,
         progress: !args.quiet,
         ncrna: args.ncrna,

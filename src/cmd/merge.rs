@@ -15,6 +15,7 @@ use crate::cmd::origin::{
     LaterReferences, Screen, BUILT_IN,
 };
 use crate::count::clades::CladePanel;
+use crate::count::gff::GffCoordinates;
 use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
@@ -48,6 +49,9 @@ pub struct MergeOptions {
     /// Screen references (`--screen NAME=PATH`) overriding the files the
     /// runs recorded.
     pub screens: Vec<(String, PathBuf)>,
+    /// The form of isomirs.gff3's coordinates (default: the first
+    /// directory's).
+    pub gff_coordinates: Option<GffCoordinates>,
 }
 
 /// One input directory's recorded run.
@@ -112,9 +116,13 @@ fn differing_settings(a: &RunSettings, b: &RunSettings) -> Vec<String> {
 }
 
 /// A run's settings as compared: JSON, less the paths of the ncRNA,
-/// artifact and screen files (their fingerprints stay).
+/// artifact and screen files (their fingerprints stay) and the GFF's form
+/// (how a file is written, not what was counted).
 fn comparable(settings: &RunSettings) -> Value {
     let mut v = serde_json::to_value(settings).unwrap_or_default();
+    if let Some(v) = v.as_object_mut() {
+        v.remove("gff_coordinates");
+    }
     if let Some(ncrna) = v.get_mut("ncrna").and_then(Value::as_object_mut) {
         ncrna.remove("files");
     }
@@ -153,6 +161,9 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     let ncrna = load_ncrna(opts, &recorded[0])?;
     let later = load_later(opts, &recorded[0], &reference)?;
     let mut settings = recorded[0].run.settings.clone();
+    if let Some(form) = opts.gff_coordinates {
+        settings.gff_coordinates = form;
+    }
     let recorded = with_sample_trimming(recorded, &mut settings);
     let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
     let dedup = settings.counting == Counting::Molecules;

@@ -14,6 +14,7 @@ use crate::cmd::origin::{
     Screen,
 };
 use crate::count::clades::CladePanel;
+use crate::count::gff::GffCoordinates;
 use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::Result;
@@ -59,6 +60,8 @@ pub struct QuantOptions {
     /// Database named in isomirs.gff3 (None: `miRBase`, or `MirGeneDB` for
     /// MirGeneDB-style names).
     pub database: Option<String>,
+    /// The form of isomirs.gff3's coordinates.
+    pub gff_coordinates: GffCoordinates,
     /// Output directory.
     pub outdir: PathBuf,
     /// Show a progress bar on stderr (when it is a terminal).
@@ -452,6 +455,7 @@ fn run_settings(
         (opts.window_5p, opts.window_3p),
         database_of(opts, reference),
     );
+    settings.gff_coordinates = opts.gff_coordinates;
     // with `auto`, the run-level settings carry no UMI: the request says
     settings.counting = if opts.trim.dedup {
         Counting::Molecules

@@ -15,7 +15,19 @@
 //! - one line per (sequence, mature name); the Parent is the first
 //!   precursor in FASTA order that gives that name; Hits counts names.
 //!
-//! Sequences with N have no mirtop UID and get no line.
+//! No coordinate lies outside the precursor, and two departures keep every
+//! line one that mirtop's `counts` and `export` rebuild (README, *isomiRs*):
+//! - bases past the precursor's 3' end are non-templated additions (mirtop
+//!   pads precursors with N, so its rule makes them `iso_add3p`), never
+//!   SNVs, and the end is the precursor's last base;
+//! - a read that starts before the precursor gets no line (mirtop's Variant
+//!   and Cigar cannot place bases before it); `isomirs.tsv` still counts it;
+//! - where mirtop's `iso_3p` (from the raw end) would say more bases are
+//!   missing than the templated end lacks, which its export and counts
+//!   cannot rebuild, the templated shift is written.
+//!
+//! Sequences with N have no mirtop UID and get no line. Starts are 0-based
+//! as mirtop writes them, or 1-based with [`GffCoordinates::Gff3`].
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -60,8 +72,48 @@ pub fn uid(seq: &[u8]) -> Option<String> {
     Some(format!("iso-{}-{}", seq.len(), code))
 }
 
+/// How `isomirs.gff3` writes coordinates and attributes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GffCoordinates {
+    /// As mirtop 0.4 writes them, which its tools do arithmetic on: 0-based
+    /// starts, `Key value` attributes.
+    #[default]
+    Mirtop,
+    /// GFF3 proper, for GFF3 readers (pybedtools, genome browsers): a
+    /// `##gff-version 3` line, 1-based starts, `key=value` attributes.
+    Gff3,
+}
+
+impl GffCoordinates {
+    /// The name on the command line and in stats.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mirtop => "mirtop",
+            Self::Gff3 => "gff3",
+        }
+    }
+
+    /// The form named `name` (`mirtop`, `gff3`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Mirtop, Self::Gff3]
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The 0-based first and last precursor positions a GFF line gives for a
+/// read of `len` bases at `start` on a precursor of `precursor_len`: the
+/// end stops at the precursor's last base; None when the read starts before
+/// the precursor (it gets no line).
+pub fn span(start: i64, len: usize, precursor_len: usize) -> Option<(i64, i64)> {
+    let last = start + len as i64 - 1;
+    (start >= 0).then(|| (start, last.min(precursor_len as i64 - 1)))
+}
+
 /// mirtop's description of a read placed at `start` (0-based, may run past
-/// the precursor's end) on `precursor`, against the mature at `ms..=me`.
+/// either end of the precursor) on `precursor`, against the mature at
+/// `ms..=me`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirtopView {
     /// Variant tags joined by commas, or `NA`.
@@ -74,10 +126,11 @@ impl MirtopView {
     /// Applies mirtop's rules (see the module text).
     pub fn new(read: &[u8], precursor: &[u8], start: i64, ms: i64, me: i64) -> Self {
         let len = read.len();
+        let on_precursor = |i: usize| (0..precursor.len() as i64).contains(&(start + i as i64));
+        // off the precursor the reference is N, as in mirtop's padded copy
         let reference = |i: usize| {
-            let p = start + i as i64;
-            if p >= 0 && (p as usize) < precursor.len() {
-                precursor[p as usize]
+            if on_precursor(i) {
+                precursor[(start + i as i64) as usize]
             } else {
                 b'N'
             }
@@ -101,6 +154,12 @@ impl MirtopView {
                 }
             }
         }
+        // every base past the precursor's end is an addition (the rule
+        // above takes a suffix of the read; this one is longer)
+        let past_end = (start + len as i64 - precursor.len() as i64).clamp(0, len as i64) as usize;
+        if past_end > added.len() {
+            added = (len - past_end..len).rev().collect();
+        }
         let n = added.len() as i64;
         let mut tags: Vec<String> = Vec::new();
         if start < ms {
@@ -109,17 +168,22 @@ impl MirtopView {
             tags.push(format!("iso_5p:+{}", start - ms));
         }
         let raw_end = start + len as i64 - 1;
+        // t: the templated end's shift; mirtop counts iso_3p from the raw
+        // end (|t + n|), except that a count past |t| (a short templated end
+        // with more additions than twice its shortfall) is one its export
+        // and counts cannot rebuild the read from: |t| is written then
         let t = raw_end - n - me;
         if t > 0 {
-            tags.push(format!("iso_3p:+{}", (t + n).abs()));
+            tags.push(format!("iso_3p:+{}", t + n));
         } else if t < 0 && t + n != 0 {
-            tags.push(format!("iso_3p:-{}", (t + n).abs()));
+            tags.push(format!("iso_3p:-{}", (t + n).abs().min(t.abs())));
         }
         if n > 0 {
             tags.push(format!("iso_add3p:{n}"));
         }
         for (p, &m) in mismatch.iter().enumerate() {
-            if m && !added.contains(&p) {
+            // a base off the precursor is an addition or has no line: no SNV
+            if m && on_precursor(p) && !added.contains(&p) {
                 tags.push(snv_class(p).to_string());
             }
         }
@@ -154,6 +218,32 @@ fn push_matches(cigar: &mut String, run: usize) {
             let _ = write!(cigar, "{n}M");
         }
     }
+}
+
+/// `text` with the characters `plain` refuses percent-encoded (GFF3).
+fn escape(text: &str, plain: fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if plain(c) {
+            out.push(c);
+        } else {
+            let mut bytes = [0u8; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// Whether a GFF3 seqid may hold `c` unescaped.
+fn seqid_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ".:^*$@!+_?-|".contains(c)
+}
+
+/// Whether a GFF3 attribute value may hold `c` unescaped.
+fn value_char(c: char) -> bool {
+    !matches!(c, ';' | '=' | '&' | ',' | '%') && !c.is_control()
 }
 
 /// SNV class of a 0-based read position, as mirtop assigns it.
@@ -293,7 +383,7 @@ impl Isomirs {
         &self.expression[l.expression.0 as usize..l.expression.1 as usize]
     }
 
-    /// Writes `isomirs.gff3`.
+    /// Writes `isomirs.gff3` in the `coordinates` form.
     pub fn write_gff(
         &self,
         w: &mut impl Write,
@@ -301,6 +391,7 @@ impl Isomirs {
         table: &InsertTable,
         database: &str,
         samples: &[String],
+        coordinates: GffCoordinates,
     ) -> io::Result<()> {
         let lower = database.to_ascii_lowercase();
         let ontology = if lower.contains("mirbase") {
@@ -310,17 +401,31 @@ impl Isomirs {
         } else {
             "Custom."
         };
+        let gff3 = coordinates == GffCoordinates::Gff3;
+        if gff3 {
+            writeln!(w, "##gff-version 3")?;
+        }
         writeln!(w, "## mirGFF3. VERSION 1.2")?;
         writeln!(w, "## source-ontology: {database} {ontology}")?;
         writeln!(w, "## TOOLS: mirq {}", env!("CARGO_PKG_VERSION"))?;
         writeln!(w, "## COLDATA: {}", samples.join(","))?;
+        let (base, equals, separator) = if gff3 { (1, "=", ";") } else { (0, " ", "; ") };
         let mut buf = String::new();
+        let mut parent_written = None;
         for l in &self.lines {
-            buf.clear();
             let seq = std::str::from_utf8(table.seq(l.insert as usize)).unwrap_or_default();
-            let seqid = match l.seqid {
-                (0, h) => &reference.hairpins[h as usize].name,
-                (_, m) => &reference.matures[m as usize].name,
+            let (seqid, precursor_len, parent_kind) = match l.seqid {
+                (0, h) => {
+                    let h = &reference.hairpins[h as usize];
+                    (&h.name, h.seq.len(), "pre_miRNA")
+                }
+                (_, m) => {
+                    let m = &reference.matures[m as usize];
+                    (&m.name, m.seq.len(), "miRNA")
+                }
+            };
+            let Some((start, end)) = span(l.start, seq.len(), precursor_len) else {
+                continue;
             };
             let variant = self.variant(l);
             let kind = if variant == "NA" {
@@ -333,19 +438,47 @@ impl Isomirs {
                 counts[s as usize] = n;
             }
             let expression: Vec<String> = counts.iter().map(u32::to_string).collect();
+            let name = &reference.matures[l.mature as usize].name;
+            buf.clear();
+            let (column1, name, parent) = if gff3 {
+                let parent = escape(seqid, value_char);
+                // GFF3's Parent names a feature of the file: the precursor's
+                // line comes before its first read's
+                if parent_written != Some(l.seqid) {
+                    parent_written = Some(l.seqid);
+                    let _ = writeln!(
+                        buf,
+                        "{}\t{database}\t{parent_kind}\t1\t{precursor_len}\t.\t+\t.\tID={parent};Name={parent}",
+                        escape(seqid, seqid_char)
+                    );
+                }
+                (escape(seqid, seqid_char), escape(name, value_char), parent)
+            } else {
+                (seqid.clone(), name.clone(), seqid.clone())
+            };
+            let attributes = [
+                ("Read", seq),
+                ("UID", &uid(seq.as_bytes()).unwrap_or_default()),
+                ("Name", &name),
+                ("Parent", &parent),
+                ("Variant", variant),
+                ("Cigar", self.cigar(l)),
+                ("Expression", &expression.join(",")),
+                ("Filter", "Pass"),
+                ("Hits", &l.hits.to_string()),
+            ];
             let _ = write!(
                 buf,
-                "{seqid}\t{database}\t{kind}\t{}\t{}\t0\t+\t.\tRead {seq}; UID {}; Name {}; \
-                 Parent {seqid}; Variant {}; Cigar {}; Expression {}; Filter Pass; Hits {}",
-                l.start,
-                l.start + seq.len() as i64 - 1,
-                uid(seq.as_bytes()).unwrap_or_default(),
-                reference.matures[l.mature as usize].name,
-                variant,
-                self.cigar(l),
-                expression.join(","),
-                l.hits
+                "{column1}\t{database}\t{kind}\t{}\t{}\t0\t+\t.\t",
+                start + base,
+                end + base
             );
+            for (i, (key, value)) in attributes.iter().enumerate() {
+                if i > 0 {
+                    buf.push_str(separator);
+                }
+                let _ = write!(buf, "{key}{equals}{value}");
+            }
             buf.push('\n');
             w.write_all(buf.as_bytes())?;
         }
@@ -536,6 +669,82 @@ mod tests {
                 "{read}"
             );
         }
+    }
+
+    /// Reads that run past the precursor's 3' end (a MirGeneDB precursor
+    /// ends with its 3p mature): the bases past the end are additions.
+    #[test]
+    fn bases_past_the_end_are_additions() {
+        // the 3p mature is the precursor's last 22 bases, at 0..=21
+        let p = b"TATTGCACTTGTCCCGGCCTGT";
+        let view = |read: &str| {
+            let v = MirtopView::new(read.as_bytes(), p, 0, 0, 21);
+            (v.variant, v.cigar)
+        };
+        assert_eq!(
+            view("TATTGCACTTGTCCCGGCCTGTA"),
+            ("iso_add3p:1".into(), "22MA".into())
+        );
+        // more past the end than mirtop's five-base rule looks at
+        assert_eq!(
+            view("TATTGCACTTGTCCCGGCCTGTGCAGCT"),
+            ("iso_add3p:6".into(), "22MGCAGCT".into())
+        );
+        // a real SNV inside stays one; the end stops at the last base
+        assert_eq!(
+            view("TATTGCACTAGTCCCGGCCTGTAA"),
+            ("iso_add3p:2,iso_snv_central".into(), "9MA12MAA".into())
+        );
+        assert_eq!(span(0, 24, p.len()), Some((0, 21)));
+        assert_eq!(span(3, 19, p.len()), Some((3, 21)));
+    }
+
+    /// A read that starts before the precursor has no line; its base before
+    /// the precursor is not an SNV (isomirs.tsv counts it as iso_5p).
+    #[test]
+    fn bases_before_the_start_are_no_snv_and_no_line() {
+        let p = b"TGAGGTAGTAGGTTGTATAGTTTAGAATTACATCAAGGG";
+        let v = MirtopView::new(b"GTGAGGTAGTAGGTTGTATAGTT", p, -1, 0, 21);
+        assert_eq!(v.variant, "iso_5p:-1");
+        assert_eq!(span(-1, 23, p.len()), None);
+        assert_eq!(span(0, 22, p.len()), Some((0, 21)));
+    }
+
+    /// mirtop's iso_3p counts from the raw end; where that says more bases
+    /// are missing than the templated end lacks, the templated shortfall is
+    /// written (mirtop's export rebuilds the reference from iso_3p +
+    /// iso_add3p and must reach the read's last base).
+    #[test]
+    fn iso_3p_never_says_more_missing_than_the_templated_end() {
+        // hsa-mir-320a: miR-320a-3p at 0..=21, then AAT...
+        let p = b"AAAAGCTGGGTTGAGAGGGCGAAAATT";
+        let v = |read: &str| MirtopView::new(read.as_bytes(), p, 0, 0, 21).variant;
+        // templated end -1, additions TT: mirtop's -1 is the shortfall
+        assert_eq!(v("AAAAGCTGGGTTGAGAGGGCGTT"), "iso_3p:-1,iso_add3p:2");
+        // templated end -1, additions TTT: mirtop writes -2, the read has 24
+        // bases and its export's reference 23
+        assert_eq!(v("AAAAGCTGGGTTGAGAGGGCGTTT"), "iso_3p:-1,iso_add3p:3");
+        // templated end -4, additions TT: mirtop's -2 stands
+        assert_eq!(v("AAAAGCTGGGTTGAGAGGTT"), "iso_3p:-2,iso_add3p:2");
+    }
+
+    #[test]
+    fn gff3_escapes_and_names() {
+        assert_eq!(
+            escape("hsa-mir-1;a=b,c", value_char),
+            "hsa-mir-1%3Ba%3Db%2Cc"
+        );
+        assert_eq!(
+            escape("Hsa-Mir-92-P1a_pre", seqid_char),
+            "Hsa-Mir-92-P1a_pre"
+        );
+        assert_eq!(escape("a b", seqid_char), "a%20b");
+        assert_eq!(
+            GffCoordinates::from_name("GFF3"),
+            Some(GffCoordinates::Gff3)
+        );
+        assert_eq!(GffCoordinates::from_name("bed"), None);
+        assert_eq!(GffCoordinates::default().name(), "mirtop");
     }
 
     #[test]

@@ -391,7 +391,8 @@ fn write_outputs(
         let (gff, tsv) = rayon::join(
             || {
                 out.write("isomirs.gff3", |w| {
-                    isomirs.write_gff(w, reference, table, database, &samples)
+                    let form = stats.settings.gff_coordinates;
+                    isomirs.write_gff(w, reference, table, database, &samples, form)
                 })
             },
             || out.write("isomirs.tsv", |w| isomirs.write_tsv(w, reference, &samples)),

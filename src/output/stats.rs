@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::align::AlignParams;
+use crate::count::gff::GffCoordinates;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
 use crate::prep::detect::Detection;
@@ -424,6 +425,10 @@ pub struct RunSettings {
     pub counting: Counting,
     /// Reference database named in isomirs.gff3 (`miRBasev22`, `MirGeneDB2.1`).
     pub database: String,
+    /// The form of isomirs.gff3's coordinates (`mirtop`: 0-based starts;
+    /// `gff3`: 1-based, GFF3 attributes).
+    #[serde(default)]
+    pub gff_coordinates: GffCoordinates,
     /// 3' quality trimming cutoff (Phred), if any.
     pub quality_cutoff: Option<u8>,
     /// Mismatches allowed in alignments.
@@ -555,6 +560,7 @@ impl RunSettings {
                 Counting::Reads
             },
             database,
+            gff_coordinates: GffCoordinates::default(),
             quality_cutoff: trim.quality_cutoff,
             mismatches: params.max_mismatches,
             max_nontemplated: params.max_nontemplated,
