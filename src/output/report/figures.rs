@@ -754,11 +754,11 @@ mod tests {
 
     #[test]
     fn shares_print_one_way_zero_included() {
-        let printed: Vec<String> = [0.0, 0.01, 0.05, 3.14, 9.96, 45.3]
+        let printed: Vec<String> = [0.0, 0.01, 0.05, 3.31, 9.96, 45.3]
             .into_iter()
             .map(share_text)
             .collect();
-        assert_eq!(printed, ["0", "<0.1", "0.1", "3.1", "10", "45"]);
+        assert_eq!(printed, ["0", "<0.1", "0.1", "3.3", "10", "45"]);
     }
 
     #[test]
