@@ -127,7 +127,7 @@ pub fn top_mirnas(tables: &MirnaTables) -> String {
     c.pconfig = Some(json!({
         "id": "mirq_top_mirnas_plot",
         "title": "mirq: top miRNAs",
-        "ylab": "% of miRNA counts",
+        "ylab": "miRNA counts",
         "cpswitch_c_active": false,
         "cpswitch_counts_label": "Counts",
         "cpswitch_percent_label": "% of miRNA counts",
