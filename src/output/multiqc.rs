@@ -44,7 +44,7 @@
 //! - `multiqc/mirq_isomirs_mqc.json` (`bargraph`, runs with hairpins):
 //!   *isomiR classes*, reads per class per sample, mirtop's classes and
 //!   counting (isomirs.tsv summed over miRNAs); counts only (see
-//!   [`mirnas`]).
+//!   `mirnas`).
 //! - `multiqc/mirq_top_mirnas_mqc.json` (`bargraph`): *Top miRNAs*, the
 //!   counts of the 9 miRNAs with the largest mean share and of the other
 //!   miRNAs, per sample, shown as % of the sample's miRNA counts.

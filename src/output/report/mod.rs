@@ -7,7 +7,7 @@
 //! figures as inline SVG drawn with plotters ([`figures`]): read
 //! composition, insert lengths, the top 20 miRNAs, isomiR classes,
 //! sample–sample correlation and PCA of log CPM (on the miRNAs expressed
-//! in the samples compared, [`similarity`]). A run with `--ncrna` has
+//! in the samples compared, `similarity`). A run with `--ncrna` has
 //! its reads on ncRNAs by class in the composition, and two figures more
 //! after it ([`NCRNA_FIGURE_IDS`]): the ncRNA classes per sample and the
 //! top 20 tRNA isoacceptors. The origin cascade ([`origin`]) adds run
