@@ -35,7 +35,6 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, NcrnaGroups, Pca, ReportInput};
-pub use similarity::Expressed;
 
 use crate::error::{Error, Result};
 use crate::numbers::thousands;
