@@ -42,7 +42,8 @@ fn ncrna_args(shared: &Path) -> Vec<std::ffi::OsString> {
 }
 
 /// Every output but stats.json and report.html (whose timings and engine
-/// differ), byte for byte; the ncRNA tables too when `a` has them.
+/// differ), byte for byte, the MultiQC files included; the ncRNA tables too
+/// when `a` has them.
 fn assert_same_outputs(a: &Path, b: &Path) {
     let mut files = vec![
         "mature_counts.tsv".to_string(),
@@ -58,6 +59,12 @@ fn assert_same_outputs(a: &Path, b: &Path) {
         files.push("ncrna_counts.tsv".into());
         files.push("ncrna_features.tsv".into());
     }
+    // the MultiQC files, the isomiR classes and top miRNAs among them
+    let multiqc = common::files_under(&a.join("multiqc"));
+    for f in ["mirq_isomirs_mqc.json", "mirq_top_mirnas_mqc.json"] {
+        assert!(multiqc.iter().any(|m| m == f), "no multiqc/{f}");
+    }
+    files.extend(multiqc.into_iter().map(|f| format!("multiqc/{f}")));
     for r in RUNS {
         let name = r.trim_end_matches(".fastq.gz");
         files.push(format!("collapsed/{name}.fa"));

@@ -3,8 +3,10 @@
 //! length line plot and a read composition bar plot for every sample, also
 //! when the samples come from separate mirq runs (scatter/gather); in
 //! MultiQC's own plot data (what its page draws) the insert length x values
-//! are numbers in ascending order. With `--ncrna` the composition plot has
-//! the ncRNA classes, and its counts still sum to the reads read.
+//! are numbers in ascending order. The isomiR class and top miRNA sections
+//! give each sample's figures of isomirs.tsv and mature_counts.tsv. With
+//! `--ncrna` the composition plot has the ncRNA classes, and its counts
+//! still sum to the reads read.
 //!
 //! Needs `multiqc` on PATH (`pip install multiqc`; `.ci/run` installs it):
 //! outside CI the test skips with a message when it is missing, in CI
@@ -142,6 +144,8 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
             "mirq_general_stats_mqc.json",
             "mirq_insert_lengths_mqc.json",
             "mirq_composition_mqc.json",
+            "mirq_isomirs_mqc.json",
+            "mirq_top_mirnas_mqc.json",
         ] {
             assert!(
                 runs.join(out).join("multiqc").join(f).is_file(),
@@ -233,6 +237,114 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
         );
         let total: u64 = bars.values().map(|v| v.as_u64().unwrap()).sum();
         assert_eq!(total, st["reads_in"].as_u64().unwrap(), "{name}: {bars:?}");
+    }
+    mirna_sections_match_the_tables(&json, &report, &runs, &["nextflex", "trimmed"]);
+}
+
+/// A table's rows (first `keys` columns joined by a tab) → sample → value.
+fn table_by_sample(path: &Path, keys: usize) -> Vec<(String, BTreeMap<String, f64>)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let values = header[keys..]
+                .iter()
+                .zip(&f[keys..])
+                .map(|(s, v)| (s.to_string(), v.parse().unwrap()))
+                .collect();
+            (f[..keys].join("\t"), values)
+        })
+        .collect()
+}
+
+/// The *isomiR classes* and *Top miRNAs* sections, pooled from `outs`
+/// (run directories under `runs`): in MultiQC's data, each sample's reads
+/// per class are its run's isomirs.tsv summed by class (mirtop's class
+/// names); each sample's top miRNAs have their mature_counts.tsv counts and
+/// with *other miRNAs* sum to the sample's miRNA counts, the largest
+/// miRNA of the run named; both sections are on the page.
+fn mirna_sections_match_the_tables(json: &Value, report: &Path, runs: &Path, outs: &[&str]) {
+    let plots = &json["report_plot_data"];
+    assert_eq!(plots["mirq_isomirs_plot"]["plot_type"], "bar plot");
+    assert_eq!(plots["mirq_top_mirnas_plot"]["plot_type"], "bar plot");
+    let raw = &json["report_saved_raw_data"];
+    let isomirs = &raw["multiqc_mirq_isomirs_plot"];
+    let top = &raw["multiqc_mirq_top_mirnas_plot"];
+    let mut samples = 0;
+    for out in outs {
+        let dir = runs.join(out);
+        let mut classes: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        for (key, values) in table_by_sample(&dir.join("isomirs.tsv"), 2) {
+            let class = key.rsplit('\t').next().unwrap().to_string();
+            for (sample, v) in values {
+                *classes
+                    .entry(sample)
+                    .or_default()
+                    .entry(class.clone())
+                    .or_default() += v;
+            }
+        }
+        let counts = table_by_sample(&dir.join("mature_counts.tsv"), 1);
+        for (sample, by_class) in &classes {
+            samples += 1;
+            let bar = isomirs[sample]
+                .as_object()
+                .unwrap_or_else(|| panic!("{sample} not in the isomiR plot"));
+            for (class, reads) in by_class {
+                assert_eq!(bar[class].as_f64(), Some(*reads), "{sample} {class}");
+            }
+            for class in ["ref_miRNA", "iso_5p", "iso_3p", "iso_add3p", "iso_snv"] {
+                assert!(bar.contains_key(class), "{sample}: no {class}");
+            }
+            assert!(bar["ref_miRNA"].as_f64() > Some(0.0), "{sample}");
+
+            let bar = top[sample]
+                .as_object()
+                .unwrap_or_else(|| panic!("{sample} not in the top miRNA plot"));
+            assert_eq!(bar.len(), 10, "{sample}: 9 miRNAs and the others: {bar:?}");
+            let count = |mirna: &str| {
+                counts
+                    .iter()
+                    .find(|(m, _)| m == mirna)
+                    .map(|(_, v)| v[sample])
+                    .unwrap_or_else(|| panic!("{mirna} not in mature_counts.tsv"))
+            };
+            let total: f64 = counts.iter().map(|(_, v)| v[sample]).sum();
+            let plotted: f64 = bar.values().map(|v| v.as_f64().unwrap()).sum();
+            assert!(
+                (plotted - total).abs() < 0.01,
+                "{sample}: {plotted} vs {total}"
+            );
+            for (mirna, v) in bar.iter().filter(|(m, _)| *m != "other miRNAs") {
+                assert_eq!(v.as_f64(), Some(count(mirna)), "{sample} {mirna}");
+            }
+            // the miRNA with the largest mean share of the run is named
+            let share = |v: &BTreeMap<String, f64>| {
+                v.iter()
+                    .map(|(s, c)| {
+                        let total: f64 = counts.iter().map(|(_, col)| col[s]).sum();
+                        c / total
+                    })
+                    .sum::<f64>()
+            };
+            let (largest, _) = counts
+                .iter()
+                .max_by(|a, b| share(&a.1).total_cmp(&share(&b.1)))
+                .unwrap();
+            assert!(bar.contains_key(largest), "{sample}: {largest} not named");
+        }
+    }
+    assert!(samples >= 3, "{samples} samples");
+    let html = std::fs::read_to_string(report.join("multiqc_report.html")).unwrap();
+    for text in [
+        "isomiR classes",
+        "Top miRNAs",
+        "mirq_isomirs_plot",
+        "mirq_top_mirnas_plot",
+    ] {
+        assert!(html.contains(text), "{text} not in multiqc_report.html");
     }
 }
 

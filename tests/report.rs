@@ -2,11 +2,13 @@
 //! script, no link, nothing fetched), rebuilt byte for byte by `mirq report`,
 //! and, opened in headless Chromium with the network cut off, showing every
 //! sample and every figure on a page that is not blank; with `--ncrna`, the
-//! reads on ncRNAs by class.
+//! reads on ncRNAs by class. On the six COMPSRA runs its sample figures
+//! (correlation, PCA, the miRNAs they keep, the ncRNA classes, zero cells)
+//! give the numbers pandas and numpy compute from the run's files.
 //!
 //! The Chromium part needs `chromium` (Debian package; `.ci/run` installs
-//! it): outside CI it skips with a message when it is missing, in CI it
-//! fails.
+//! it), the pandas part `pandas` (`.ci/run` installs it): outside CI they
+//! skip with a message when missing, in CI they fail.
 
 mod common;
 
@@ -275,6 +277,12 @@ fn svg_text(name: &str) -> String {
 /// `mirq quant` of the COMPSRA samples with the [`NCRNA_CLASSES`] into
 /// `out`.
 fn quant_compsra_ncrna(shared: &Path, out: &Path) {
+    quant_ncrna(shared, out, &COMPSRA);
+}
+
+/// `mirq quant` of `samples` (COMPSRA runs) with the [`NCRNA_CLASSES`] into
+/// `out`.
+fn quant_ncrna(shared: &Path, out: &Path, samples: &[&str]) {
     let mut quant = common::Quant::mirbase(
         shared,
         "hsa",
@@ -289,7 +297,7 @@ fn quant_compsra_ncrna(shared: &Path, out: &Path) {
     }
     quant
         .args(
-            COMPSRA
+            samples
                 .iter()
                 .map(|s| shared.join(format!("data/fastq/{s}.fastq.gz"))),
         )
@@ -508,4 +516,221 @@ fn the_report_shows_where_the_reads_come_from() {
     assert!(!html.contains("<th>% screen</th>"));
     assert!(!html.contains("<p class=\"warning\">"));
     assert!(html.contains("(ebv)</td>"));
+}
+
+/// The six COMPSRA runs of `../shared`: the source's cases (01–03) and
+/// controls (07–09).
+const COMPSRA_SIX: [&str; 6] = [
+    "compsra_sample01",
+    "compsra_sample02",
+    "compsra_sample03",
+    "compsra_sample07",
+    "compsra_sample08",
+    "compsra_sample09",
+];
+
+/// What the report's sample figures should show, by pandas and numpy from
+/// the run's files (argv[1]: the output directory), as JSON: the miRNAs
+/// kept by the stated rule (>= 5 counts in every sample, >= 1 when fewer
+/// than 10 pass), the Pearson r of log2(CPM + 1) on them, PCA by SVD of
+/// the centred matrix (explained variance, scores), the zero cells of the
+/// top 20 miRNAs, and each sample's ncRNA classes as % of reads read
+/// (stats.json's composition, the denominator of the composition bars).
+const PANDAS: &str = r#"
+import json, sys
+import numpy as np, pandas as pd
+out = sys.argv[1]
+m = pd.read_csv(f"{out}/mature_counts.tsv", sep="\t", index_col=0)
+keep = (m >= 5).all(axis=1)
+min_count = 5
+if keep.sum() < 10:
+    keep, min_count = (m >= 1).all(axis=1), 1
+logs = np.log2(m / m.sum() * 1e6 + 1)[keep]
+r = logs.corr(method="pearson")
+x = (logs.T - logs.T.mean()).to_numpy()
+u, s, _ = np.linalg.svd(x, full_matrices=False)
+shares = m / m.sum() * 100
+top = shares.mean(axis=1).sort_values(ascending=False, kind="stable").index[:20]
+stats = json.load(open(f"{out}/stats.json"))
+ncrna = {
+    st["sample"]: {c["class"]: 100 * c["fraction"] for c in st["qc"]["composition"]["ncrna"]}
+    for st in stats["samples"]
+}
+json.dump({
+    "samples": list(m.columns),
+    "kept": int(keep.sum()),
+    "seen": int((m > 0).any(axis=1).sum()),
+    "min_count": min_count,
+    "r": r.to_numpy().tolist(),
+    "explained": (s[:2] ** 2 / (s ** 2).sum()).tolist(),
+    "scores": (u[:, :2] * s[:2]).tolist(),
+    "top_zero_cells": int((shares.loc[top] == 0).to_numpy().sum()),
+    "ncrna": ncrna,
+}, sys.stdout)
+"#;
+
+/// The rows of the HTML table after `summary` in `html`: each row's cells
+/// (`<th>` and `<td>` alike), each as its last piece of text (`1.9%` of
+/// `192<br><small>1.9%</small>`).
+fn table_after(html: &str, summary: &str) -> Vec<Vec<String>> {
+    let at = html
+        .find(summary)
+        .unwrap_or_else(|| panic!("no table {summary}"));
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    table
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<t")
+                .filter(|cell| ["d>", "d ", "h>", "h "].iter().any(|p| cell.starts_with(p)))
+                .map(|cell| {
+                    // after the opening tag, the text is outside tags in
+                    // the even pieces
+                    let inner = &cell[cell.find('>').unwrap() + 1..];
+                    inner
+                        .split(['<', '>'])
+                        .step_by(2)
+                        .filter(|t| !t.trim().is_empty())
+                        .last()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// On the six COMPSRA runs, the report's sample figures give pandas'
+/// numbers: the miRNAs kept by the rule (and the rule) under the
+/// correlation and PCA figures, every r, the explained variance and every
+/// sample's PC1 and PC2 (up to sign); r is coloured on a fixed scale from
+/// 0 to 1; with the rule, r spans about 0.52–0.98 and PC1 parts the
+/// source's cases (01–03) from its controls (07–09). The ncRNA class
+/// heatmap gives % of reads read, the composition's figures (tRNA of
+/// sample 01: 1.9%, not the 5.9% of its counted inserts), and a zero cell
+/// reads `0` in the top miRNAs.
+#[test]
+fn sample_figures_match_pandas_on_the_six_compsra_runs() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    if !common::tool_available(
+        "python3",
+        &["-c", "import numpy, pandas"],
+        "pip install pandas",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    quant_ncrna(&shared, &out, &COMPSRA_SIX);
+    let want: serde_json::Value = serde_json::from_str(&common::run_ok(
+        Command::new("python3").args(["-c", PANDAS]).arg(&out),
+    ))
+    .unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let n = COMPSRA_SIX.len();
+    assert_eq!(want["samples"].as_array().unwrap().len(), n);
+
+    // the rule and the miRNAs kept, under both figures
+    assert_eq!(want["min_count"], 5, "the strict rule holds on COMPSRA");
+    let kept = format!(
+        "≥ 5 counts in every sample compared (≥ 1 count when fewer than 10 miRNAs pass). \
+         {} miRNAs kept, of {} with a count in some sample",
+        want["kept"], want["seen"]
+    );
+    for id in ["fig-correlation", "fig-pca"] {
+        assert!(figure(&html, id).contains(&kept), "{id}: no {kept}");
+    }
+
+    // every r, to the table's three decimals
+    let correlation = figure(&html, "fig-correlation");
+    let rows = table_after(correlation, "r of every pair of samples");
+    assert_eq!(rows.len(), n + 1);
+    let mut off_diagonal = Vec::new();
+    for (a, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], COMPSRA_SIX[a]);
+        for b in 0..n {
+            let r: f64 = row[b + 1].parse().unwrap();
+            let pandas = want["r"][a][b].as_f64().unwrap();
+            assert!((r - pandas).abs() < 6e-4, "r {a},{b}: {r} vs {pandas}");
+            if a != b {
+                off_diagonal.push(r);
+            }
+        }
+    }
+    let lo = off_diagonal.iter().copied().fold(1.0, f64::min);
+    let hi = off_diagonal.iter().copied().fold(0.0, f64::max);
+    assert!(
+        (0.50..0.55).contains(&lo) && (0.97..0.99).contains(&hi),
+        "r {lo}–{hi}"
+    );
+    // the colour bar runs from 0 to 1 whatever the smallest r
+    for label in ["0.0", "1.0"] {
+        assert!(correlation.contains(&svg_text(label)), "colour bar {label}");
+    }
+
+    // PCA: explained variance on the axes, scores up to each axis' sign
+    let pca = figure(&html, "fig-pca");
+    for (k, axis) in ["PC1", "PC2"].iter().enumerate() {
+        let share = 100.0 * want["explained"][k].as_f64().unwrap();
+        let label = format!("{axis} ({share:.1}% of variance)");
+        assert!(pca.contains(&label), "no {label}");
+    }
+    let rows = table_after(pca, "PC1 and PC2 of every sample");
+    assert_eq!(rows.len(), n + 1);
+    let mut pc1 = Vec::new();
+    for k in 0..2 {
+        let sign = {
+            let ours: f64 = rows[1][k + 1].parse().unwrap();
+            ours.signum() * want["scores"][0][k].as_f64().unwrap().signum()
+        };
+        for (s, row) in rows[1..].iter().enumerate() {
+            assert_eq!(row[0], COMPSRA_SIX[s]);
+            let ours: f64 = row[k + 1].parse().unwrap();
+            let pandas = sign * want["scores"][s][k].as_f64().unwrap();
+            assert!(
+                (ours - pandas).abs() < 2e-3,
+                "PC{} {s}: {ours} vs {pandas}",
+                k + 1
+            );
+            if k == 0 {
+                pc1.push(ours);
+            }
+        }
+    }
+    let (cases, controls) = pc1.split_at(3);
+    let apart = cases
+        .iter()
+        .all(|&c| controls.iter().all(|&d| c.signum() != d.signum()));
+    assert!(apart, "PC1 does not part 01–03 from 07–09: {pc1:?}");
+
+    // ncRNA classes as % of reads read, as the composition bars
+    let ncrna = figure(&html, "fig-ncrna-classes");
+    assert!(ncrna.contains(&svg_text("% of reads")));
+    let rows = table_after(ncrna, "Reads of each class, per sample");
+    let head = &rows[0];
+    assert_eq!(head[1], "Reads");
+    for row in &rows[1..] {
+        let sample = &row[0];
+        for (class, cell) in head.iter().zip(row).skip(2) {
+            let Some(pct) = want["ncrna"][sample][class].as_f64() else {
+                continue;
+            };
+            let shown: f64 = cell.trim_end_matches('%').parse().unwrap();
+            let step = if pct < 9.95 { 0.05 } else { 0.5 };
+            assert!(
+                (shown - pct).abs() <= step + 1e-9,
+                "{sample} {class}: {shown} vs {pct}"
+            );
+        }
+    }
+    let trna = want["ncrna"]["compsra_sample01"]["tRNA"].as_f64().unwrap();
+    assert!((trna - 1.92).abs() < 0.01, "sample01 tRNA {trna}%");
+
+    // a zero share reads 0 (and the colour bar's 0 label once)
+    let zeros = want["top_zero_cells"].as_u64().unwrap() as usize;
+    assert!(zeros > 0);
+    let top = figure(&html, "fig-top-mirnas");
+    assert_eq!(top.matches(&svg_text("0")).count(), zeros + 1);
 }

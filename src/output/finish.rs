@@ -22,6 +22,7 @@ use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::screen::ScreenReference;
 use crate::output::inserts_file;
+use crate::output::multiqc;
 use crate::output::ncrna_tables;
 use crate::output::origin_tables;
 use crate::output::qc;
@@ -144,41 +145,34 @@ fn write_report(
     counted: &Counted,
     stats_json: &str,
 ) -> Result<()> {
-    let samples = counted.counts.mature.len();
-    let mirnas = data
-        .reference
-        .matures
-        .iter()
-        .map(|m| m.name.clone())
-        .collect();
-    let classes = counted.isomirs.as_ref().map(|isomirs| {
-        let rows = isomirs.class_rows(samples);
-        report::sum_classes(
-            rows.into_iter().map(|(_, class, reads)| (class, reads)),
-            samples,
-        )
-    });
     let ncrna_groups = data
         .ncrna
         .zip(counted.ncrna.as_ref())
         .map(|(run, nc)| ncrna_tables::groups(run.reference, nc));
     let input = ReportInput::from_run(
         stats_json,
-        mirnas,
+        mature_names(data.reference),
         &counted.counts.mature,
-        classes,
+        counted.isomir_classes.clone(),
         ncrna_groups,
     )?;
     report::write(out, &input)
 }
 
+/// The reference's mature miRNA names: the rows of the mature tables.
+fn mature_names(reference: &Reference) -> Vec<String> {
+    reference.matures.iter().map(|m| m.name.clone()).collect()
+}
+
 /// What the counting pass made: the count matrices, the molecules per
-/// insert (when deduplicating), the isomiR table (with hairpins) and the
-/// ncRNA counts (with `--ncrna`), in the tables' units.
+/// insert (when deduplicating), the isomiR table (with hairpins) and its
+/// classes summed over miRNAs (isomirs.tsv's, for the report and MultiQC),
+/// and the ncRNA counts (with `--ncrna`), in the tables' units.
 struct Counted {
     counts: Counts,
     molecules: Option<Vec<Vec<(u32, u32)>>>,
     isomirs: Option<Isomirs>,
+    isomir_classes: Option<Vec<(String, Vec<u64>)>>,
     ncrna: Option<NcrnaCounts>,
     origin: OriginCounts,
 }
@@ -329,10 +323,19 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
         let units = molecules.as_deref().unwrap_or(&table.counts);
         Isomirs::build(lines, units)
     });
+    let samples = counts.mature.len();
+    let isomir_classes = isomirs.as_ref().map(|isomirs| {
+        let rows = isomirs.class_rows(samples);
+        report::sum_classes(
+            rows.into_iter().map(|(_, class, reads)| (class, reads)),
+            samples,
+        )
+    });
     Counted {
         counts,
         molecules,
         isomirs,
+        isomir_classes,
         ncrna: ncrna_counts,
         origin: origin_counts,
     }
@@ -423,7 +426,14 @@ fn write_outputs(
         })
     };
     let tables = || -> Result<()> {
-        crate::output::multiqc::write(out, stats)?;
+        let mirnas = mature_names(reference);
+        let mirna_tables = multiqc::MirnaTables {
+            samples: &samples,
+            mirnas: &mirnas,
+            counts: &counted.counts.mature,
+            isomir_classes: counted.isomir_classes.as_deref(),
+        };
+        multiqc::write(out, stats, &mirna_tables)?;
         if let (Some(run), Some(nc)) = (&data.ncrna, &counted.ncrna) {
             out.write(ncrna_tables::FEATURES, |w| {
                 ncrna_tables::write_features(w, run.reference, &samples, nc)
@@ -468,7 +478,7 @@ fn write_tables(
     samples: &[String],
     counts: &Counts,
 ) -> Result<()> {
-    let mature_names: Vec<String> = reference.matures.iter().map(|m| m.name.clone()).collect();
+    let mature_names = mature_names(reference);
     let hairpin_names: Vec<String> = reference.hairpins.iter().map(|h| h.name.clone()).collect();
     let rpm: Vec<Vec<f64>> = counts
         .mature

@@ -41,9 +41,18 @@
 //! - `multiqc/mirq_clades_mqc.json` (`bargraph`, with `--clades` only):
 //!   *Clade-specific miRNA families*, reads per clade per sample.
 //!
-//! The last two carry no `categories`: MultiQC then takes them from the
-//! data of every file (in the order first seen), so that runs with other
-//! species or clade lists pool into one plot.
+//! - `multiqc/mirq_isomirs_mqc.json` (`bargraph`, runs with hairpins):
+//!   *isomiR classes*, reads per class per sample, mirtop's classes and
+//!   counting (isomirs.tsv summed over miRNAs); counts only (see
+//!   `mirnas`).
+//! - `multiqc/mirq_top_mirnas_mqc.json` (`bargraph`): *Top miRNAs*, the
+//!   counts of the 9 miRNAs with the largest mean share and of the other
+//!   miRNAs, per sample, shown as % of the sample's miRNA counts.
+//!
+//! The exogenous, clade and top miRNA plots carry no `categories`: MultiQC
+//! then takes them from the data of every file (in the order first seen),
+//! so that runs with other species, clade lists or top miRNAs pool into one
+//! plot.
 //!
 //! Ids are fixed and prefixed `mirq`; the plots are sections of one
 //! report module, `mirq`. Every file carries all its headers and categories
@@ -56,6 +65,10 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::Serialize as DeriveSerialize;
 use serde_json::{json, Value};
+
+mod mirnas;
+
+pub use mirnas::{MirnaTables, ISOMIRS, OTHER_MIRNAS, TOP_MIRNAS, TOP_MIRNA_COUNT};
 
 use crate::count::species::{SpeciesFit, SpeciesVerdict};
 use crate::error::Result;
@@ -82,13 +95,16 @@ pub const CLADES: &str = "multiqc/mirq_clades_mqc.json";
 const PARENT_ID: &str = "mirq";
 const PARENT_NAME: &str = "mirq";
 const PARENT_DESCRIPTION: &str =
-    "microRNA quantification: insert lengths, read composition and where the reads come from, per sample.";
+    "microRNA quantification: insert lengths, read composition, where the reads come from, isomiR classes and top miRNAs, per sample.";
 
 /// Stages the files through `out` (the ncRNA columns with `--ncrna` only,
 /// the origin ones, other species' miRNAs and clades when the run has
-/// them).
-pub fn write(out: &StagedOutputs, stats: &RunStats) -> Result<()> {
-    let ncrna = [
+/// them, the isomiR classes with hairpins).
+pub fn write(out: &StagedOutputs, stats: &RunStats, tables: &MirnaTables) -> Result<()> {
+    let optional = [
+        tables
+            .isomir_classes
+            .map(|classes| (ISOMIRS, mirnas::isomirs(tables.samples, classes))),
         ncrna_general_stats(stats).map(|text| (NCRNA_GENERAL_STATS, text)),
         origin_general_stats(stats).map(|text| (ORIGIN_GENERAL_STATS, text)),
         exogenous(stats).map(|text| (EXOGENOUS, text)),
@@ -100,9 +116,10 @@ pub fn write(out: &StagedOutputs, stats: &RunStats) -> Result<()> {
         (GENERAL_STATS, general_stats(stats)),
         (INSERT_LENGTHS, insert_lengths(stats)),
         (COMPOSITION, composition(stats)),
+        (TOP_MIRNAS, mirnas::top_mirnas(tables)),
     ]
     .into_iter()
-    .chain(ncrna)
+    .chain(optional)
     {
         out.write(rel, |w| {
             use std::io::Write;
@@ -141,6 +158,8 @@ struct Content<D> {
     section_name: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    helptext: Option<&'static str>,
     plot_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     namespace: Option<&'static str>,
@@ -162,6 +181,7 @@ impl<D> Content<D> {
             parent_description: None,
             section_name: None,
             description: None,
+            helptext: None,
             plot_type,
             namespace: None,
             headers: None,

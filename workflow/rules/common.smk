@@ -80,16 +80,20 @@ def merged_files(prefix):
 
 
 def multiqc_files(prefix):
-    """The MultiQC custom content files of an output directory (the ncRNA
-    General Statistics columns only with an ncRNA reference, the clade plot
-    with clade lists; the plot of other species' miRNAs, written when some
-    sample has reads on them, is not declared)."""
+    """The MultiQC custom content files of an output directory (the isomiR
+    classes only with a hairpin FASTA, the ncRNA General Statistics columns
+    only with an ncRNA reference, the clade plot with clade lists; the plot
+    of other species' miRNAs, written when some sample has reads on them, is
+    not declared)."""
     sections = [
         "general_stats",
         "insert_lengths",
         "composition",
+        "top_mirnas",
         "origin_general_stats",
     ]
+    if HAIRPIN:
+        sections.append("isomirs")
     if NCRNA:
         sections.append("ncrna_general_stats")
     if CLADES:

@@ -312,15 +312,12 @@ pub fn cpm(counts: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// log2(CPM + 1) of the miRNAs with a count in some sample, per sample.
-pub fn log_cpm(counts: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let cpm = cpm(counts);
-    let rows = counts.first().map_or(0, Vec::len);
-    let seen: Vec<usize> = (0..rows)
-        .filter(|&r| counts.iter().any(|col| col[r] > 0.0))
-        .collect();
-    cpm.iter()
-        .map(|col| seen.iter().map(|&r| (col[r] + 1.0).log2()).collect())
+/// log2(CPM + 1) of the miRNAs `rows`, per sample (CPM of the sample's
+/// counts over all miRNAs).
+pub fn log_cpm(counts: &[Vec<f64>], rows: &[usize]) -> Vec<Vec<f64>> {
+    cpm(counts)
+        .iter()
+        .map(|col| rows.iter().map(|&r| (col[r] + 1.0).log2()).collect())
         .collect()
 }
 
@@ -487,10 +484,11 @@ mod tests {
             "{r}"
         );
         assert!(pearson(&[1.0, 1.0], &[1.0, 2.0]).is_nan());
-        // the all-zero miRNA is left out; CPM of a 1:3 column
-        let l = log_cpm(&[vec![1.0, 0.0, 3.0], vec![2.0, 0.0, 2.0]]);
+        // the rows asked for, CPM of the whole column (1 of 4)
+        let l = log_cpm(&[vec![1.0, 0.0, 3.0], vec![2.0, 0.0, 2.0]], &[0, 2]);
         assert_eq!(l[0].len(), 2);
         assert!((l[0][0] - (250_000.0f64 + 1.0).log2()).abs() < 1e-9);
+        assert!((l[1][1] - (500_000.0f64 + 1.0).log2()).abs() < 1e-9);
     }
 
     #[test]

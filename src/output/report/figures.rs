@@ -352,8 +352,24 @@ pub fn lines(
     })
 }
 
+/// A share (%) in a heatmap cell, the same in every heatmap: `0` for none,
+/// `<0.1` for a share that would print as 0.0, one decimal under 10, none
+/// from 10 on.
+pub fn share_text(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v < 0.05 {
+        "<0.1".into()
+    } else if v < 9.95 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
 /// A heatmap: rows (samples) × columns, values coloured on viridis over
-/// `scale`; NaN cells grey.
+/// `scale` (a 0 takes the colour of the scale's low end in every heatmap);
+/// NaN cells (no value) grey and empty.
 pub struct Heatmap<'a> {
     /// Row names, top to bottom.
     pub rows: &'a [String],
@@ -557,6 +573,10 @@ pub fn scatter(
         (lo - pad)..(hi + pad)
     };
     let (xs, ys) = (span(|p| p.0), span(|p| p.1));
+    let (xd, yd) = (
+        axis_decimals(xs.end - xs.start),
+        axis_decimals(ys.end - ys.start),
+    );
     svg(figure, (WIDTH, 680), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(20)
@@ -565,8 +585,8 @@ pub fn scatter(
             .build_cartesian_2d(xs, ys)?;
         chart
             .configure_mesh()
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_label_formatter(&|x| format!("{x:.xd$}"))
+            .y_label_formatter(&|y| format!("{y:.yd$}"))
             .bold_line_style(GRID)
             .light_line_style(WHITE)
             .label_style(font(12.0))
@@ -589,6 +609,15 @@ pub fn scatter(
         }
         Ok(())
     })
+}
+
+/// Decimals that tell apart the labels of an axis spanning `span` (plotters
+/// puts about ten on it): none from 20 on, one from 2, and so on.
+fn axis_decimals(span: f64) -> usize {
+    if !(span.is_finite() && span > 0.0) {
+        return 0;
+    }
+    (-(span / 10.0).log10().floor()).max(0.0) as usize
 }
 
 /// Offsets from a point to its label's anchor, in order of preference:
@@ -712,6 +741,24 @@ mod tests {
         assert_eq!(legend_width(["x".repeat(200).as_str()]), LEGEND_MAX);
         let cut = fit(&"x".repeat(200), 100, 12.0);
         assert!(cut.ends_with('…') && text_width(&cut, 12.0) <= 100, "{cut}");
+    }
+
+    #[test]
+    fn axis_labels_have_the_decimals_their_span_needs() {
+        assert_eq!(axis_decimals(85.0), 0);
+        assert_eq!(axis_decimals(20.0), 0);
+        assert_eq!(axis_decimals(6.2), 1);
+        assert_eq!(axis_decimals(0.8), 2);
+        assert_eq!(axis_decimals(0.0), 0);
+    }
+
+    #[test]
+    fn shares_print_one_way_zero_included() {
+        let printed: Vec<String> = [0.0, 0.01, 0.05, 3.31, 9.96, 45.3]
+            .into_iter()
+            .map(share_text)
+            .collect();
+        assert_eq!(printed, ["0", "<0.1", "0.1", "3.3", "10", "45"]);
     }
 
     #[test]

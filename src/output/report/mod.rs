@@ -6,7 +6,8 @@
 //! samples with their QC verdicts and the rules behind them, and six
 //! figures as inline SVG drawn with plotters ([`figures`]): read
 //! composition, insert lengths, the top 20 miRNAs, isomiR classes,
-//! sample–sample correlation and PCA of log CPM. A run with `--ncrna` has
+//! sample–sample correlation and PCA of log CPM (on the miRNAs expressed
+//! in the samples compared, `similarity`). A run with `--ncrna` has
 //! its reads on ncRNAs by class in the composition, and two figures more
 //! after it ([`NCRNA_FIGURE_IDS`]): the ncRNA classes per sample and the
 //! top 20 tRNA isoacceptors. The origin cascade ([`origin`]) adds run
@@ -26,6 +27,7 @@ mod data;
 pub mod figures;
 mod ncrna;
 mod origin;
+mod similarity;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -135,8 +137,8 @@ pub fn render(input: &ReportInput) -> Result<String> {
         lengths(input)?,
         top_mirnas(input)?,
         isomirs(input)?,
-        correlation(input)?,
-        pca(input)?,
+        similarity::correlation(input)?,
+        similarity::pca(input)?,
     ];
     figures.extend(FIGURE_IDS[1..].iter().copied().zip(rest));
     for (id, (title, note, body)) in figures {
@@ -601,7 +603,7 @@ fn shares_heatmap(
         scale_desc,
         numeric_cols: false,
         x_desc: "",
-        cell_text: Some(share_text),
+        cell_text: Some(figures::share_text),
     }
     .draw(id)
 }
@@ -651,92 +653,10 @@ fn isomirs(input: &ReportInput) -> Result<Figure> {
         scale_desc: "% of miRNA counts",
         numeric_cols: false,
         x_desc: "",
-        cell_text: Some(one_decimal),
+        cell_text: Some(figures::share_text),
     }
     .draw("isomirs")?;
     Ok(("isomiR classes", note, Some(body)))
-}
-
-/// Sample–sample Pearson correlation of log CPM: a heatmap.
-fn correlation(input: &ReportInput) -> Result<Figure> {
-    let note = "Pearson correlation between samples of log2(CPM + 1) over the miRNAs counted in \
-                any sample."
-        .to_string();
-    let names = input.sample_names();
-    if names.len() < 2 {
-        return Ok(("Sample correlation", note + " It needs two samples.", None));
-    }
-    let logs = log_cpm(&input.counts);
-    let values: Vec<Vec<f64>> = logs
-        .iter()
-        .map(|a| logs.iter().map(|b| pearson(a, b)).collect())
-        .collect();
-    let lo = figures::finite(&values).fold(1.0, f64::min);
-    let lo = ((lo * 20.0).floor() / 20.0).min(0.95);
-    let body = Heatmap {
-        rows: &names,
-        cols: &names,
-        values: &values,
-        scale: (lo, 1.0),
-        scale_desc: "Pearson r",
-        numeric_cols: false,
-        x_desc: "",
-        cell_text: (names.len() <= 16).then_some(two_decimals as fn(f64) -> String),
-    }
-    .draw("correlation")?;
-    Ok(("Sample correlation", note, Some(body)))
-}
-
-/// A share in a cell: one decimal under 10, none above, nothing for 0.0.
-fn share_text(v: f64) -> String {
-    if v < 0.05 {
-        String::new()
-    } else if v < 9.95 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.0}")
-    }
-}
-
-fn one_decimal(v: f64) -> String {
-    format!("{v:.1}")
-}
-
-fn two_decimals(v: f64) -> String {
-    format!("{v:.2}")
-}
-
-/// PCA of log CPM: a labelled scatter plot.
-fn pca(input: &ReportInput) -> Result<Figure> {
-    let note = "Principal components of log2(CPM + 1), miRNAs centred across samples.".to_string();
-    let Some(pca) = Pca::of(&log_cpm(&input.counts)) else {
-        return Ok((
-            "PCA",
-            note + " It needs three samples with counts that differ.",
-            None,
-        ));
-    };
-    let note = note
-        + " A label that would cover another is left out: the table under the plot has every \
-           sample.";
-    let axes = (
-        format!("PC1 ({:.1}% of variance)", 100.0 * pca.explained.0),
-        format!("PC2 ({:.1}% of variance)", 100.0 * pca.explained.1),
-    );
-    let names = input.sample_names();
-    let mut body = figures::scatter("pca", &names, &pca.scores, (&axes.0, &axes.1))?;
-    // labels that would cover others are left out of the plot: every
-    // sample's place is in this table
-    body.push_str("<details><summary>PC1 and PC2 of every sample</summary>\n<table class=\"kv\">\n<tr><th>Sample</th><th>PC1</th><th>PC2</th></tr>\n");
-    for (name, (x, y)) in names.iter().zip(&pca.scores) {
-        let _ = writeln!(
-            body,
-            "<tr><td>{}</td><td>{x:.2}</td><td>{y:.2}</td></tr>",
-            esc(name)
-        );
-    }
-    body.push_str("</table>\n</details>\n");
-    Ok(("PCA", note, Some(body)))
 }
 
 #[cfg(test)]

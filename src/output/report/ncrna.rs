@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::{esc, shares_heatmap, top_shares, Figure, ReportInput};
 use crate::error::Result;
 use crate::numbers::thousands;
-use crate::output::report::figures::Heatmap;
+use crate::output::report::figures::{share_text, Heatmap};
 use crate::output::stats::SampleStats;
 
 /// Element ids of the ncRNA figures, in page order (after the composition).
@@ -22,13 +22,14 @@ fn class_reads(s: &SampleStats, class: &str) -> u64 {
         .map_or(0, |c| c.reads)
 }
 
-/// ncRNA classes per sample: a heatmap of % of the counted inserts, and a
-/// table of every sample's reads under it.
+/// ncRNA classes per sample: a heatmap of % of the reads read (the
+/// denominator of the composition bars and of MultiQC), and a table of
+/// every sample's reads under it.
 pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure> {
     let title = "ncRNA classes";
-    let mut note = "Reads counted for each ncRNA class (--ncrna), as % of the sample's counted \
-                    inserts (reads of a counted length): the reads that are not miRNAs, by \
-                    what they are."
+    let mut note = "Reads counted for each ncRNA class (--ncrna), as % of the sample's reads \
+                    read (as in the composition bars and in MultiQC): the reads that are not \
+                    miRNAs, by what they are."
         .to_string();
     let (seen, unseen): (Vec<&String>, Vec<&String>) = classes
         .iter()
@@ -45,7 +46,7 @@ pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure>
         .iter()
         .map(|s| {
             seen.iter()
-                .map(|c| match s.inserts {
+                .map(|c| match s.reads_in {
                     0 => f64::NAN,
                     n => 100.0 * class_reads(s, c) as f64 / n as f64,
                 })
@@ -59,28 +60,28 @@ pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure>
         cols: &cols,
         values: &values,
         scale: (0.0, max),
-        scale_desc: "% of counted inserts",
+        scale_desc: "% of reads",
         numeric_cols: false,
         x_desc: "",
-        cell_text: Some(cell_share),
+        cell_text: Some(share_text),
     }
     .draw("ncrna-classes")?;
     body.push_str(&reads_table(&input.samples, &seen));
     Ok((title, note, Some(body)))
 }
 
-/// `100 * part / whole` as [`cell_share`] prints it.
+/// `100 * part / whole` as the heatmap's cells print it.
 fn small_share(part: u64, whole: u64) -> String {
-    cell_share(100.0 * part as f64 / whole.max(1) as f64)
+    share_text(100.0 * part as f64 / whole.max(1) as f64)
 }
 
 /// Every sample's reads per class (`classes`: those with reads) and the
-/// reads on ncRNAs antisense only, each over its % of the counted inserts,
-/// in a table that opens on a click.
+/// reads on ncRNAs antisense only, each over its % of the reads read, in a
+/// table that opens on a click.
 fn reads_table(samples: &[SampleStats], classes: &[&String]) -> String {
     let mut html = String::from(
         "<details><summary>Reads of each class, per sample</summary>\n\
-         <table class=\"samples\">\n<thead><tr><th>Sample</th><th>Counted inserts</th>",
+         <table class=\"samples\">\n<thead><tr><th>Sample</th><th>Reads</th>",
     );
     for class in classes {
         // long names (compare_mirtrace_tRNAdb_tRNA) may break after a `_`
@@ -99,34 +100,24 @@ fn reads_table(samples: &[SampleStats], classes: &[&String]) -> String {
             html,
             "<tr><td>{}</td><td class=\"n\">{}</td>",
             esc(&s.sample),
-            thousands(s.inserts)
+            thousands(s.reads_in)
         );
         for class in classes {
-            html.push_str(&cell(class_reads(s, class), s.inserts));
+            html.push_str(&cell(class_reads(s, class), s.reads_in));
         }
         let (sense, antisense) = s
             .ncrna
             .as_ref()
             .map_or((0, 0), |n| (n.sense(), n.antisense()));
-        html.push_str(&cell(sense, s.inserts));
-        html.push_str(&cell(antisense, s.inserts));
+        html.push_str(&cell(sense, s.reads_in));
+        html.push_str(&cell(antisense, s.reads_in));
         html.push_str("</tr>\n");
     }
     html.push_str(
         "</tbody>\n</table>\n<p class=\"note\">Reads, and under them % of the sample's \
-         counted inserts.</p>\n</details>\n",
+         reads read.</p>\n</details>\n",
     );
     html
-}
-
-/// A share in a heatmap cell: one decimal, `<0.1` for a small one that is
-/// not 0.
-fn cell_share(v: f64) -> String {
-    if v > 0.0 && v < 0.05 {
-        "<0.1".into()
-    } else {
-        format!("{v:.1}")
-    }
 }
 
 /// The top 20 tRNA isoacceptors' shares of each sample's tRNA counts: a

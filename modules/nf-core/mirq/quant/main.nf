@@ -79,7 +79,7 @@ process MIRQ_QUANT {
     touch ${prefix}/isomirs.gff3
     touch ${prefix}/collapsed/${meta.id}.fa
     touch ${prefix}/qc/${meta.id}.length.tsv
-    for section in general_stats insert_lengths composition origin_general_stats; do
+    for section in general_stats insert_lengths composition top_mirnas isomirs origin_general_stats; do
         touch ${prefix}/multiqc/mirq_\${section}_mqc.json
     done
     echo | gzip > ${prefix}/inserts.tsv.gz
