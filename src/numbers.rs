@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn rates_read_as_people_write_them() {
-        assert_eq!(per_second(204_465.5611, "reads"), "204.5k reads/s");
+        assert_eq!(per_second(204_465.561_1, "reads"), "204.5k reads/s");
         assert_eq!(per_second(3_612_000.0, "inserts"), "3.6M inserts/s");
         assert_eq!(per_second(2.5e9, "inserts"), "2.5G inserts/s");
         assert_eq!(per_second(950.4, "inserts"), "950 inserts/s");
