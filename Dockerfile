@@ -9,6 +9,9 @@ WORKDIR /src
 COPY . .
 # the same build command as CI (.ci/run) and the README
 RUN cargo build --release --locked
+# the release profile has no debug info; the image has no symbols either;
+# the man pages: mirq.1 and one per subcommand (mirq-quant.1, ...)
+RUN strip target/release/mirq && target/release/mirq man --dir target/man1
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -16,6 +19,7 @@ RUN apt-get update \
         libvulkan1 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/release/mirq /usr/local/bin/mirq
+COPY --from=build /src/target/man1/ /usr/local/share/man/man1/
 # What the NVIDIA container toolkit mounts from the host driver: "graphics" is
 # the capability that carries the Vulkan driver (nvidia_icd.json and its
 # libraries); compute and utility (nvidia-smi) alone would leave wgpu no

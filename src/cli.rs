@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::builder::TypedValueParser as _;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use mirq::align::select::EngineChoice;
 use mirq::count::gff::GffCoordinates;
 use mirq::count::ncrna::Precedence;
-use mirq::prep::protocol::ProtocolChoice;
+use mirq::prep::protocol::{Protocol, ProtocolChoice};
 use mirq::prep::umi::UmiSpec;
 
 /// `mirq --version`: version, git commit and the GPU backends built in.
@@ -51,8 +51,34 @@ pub enum Command {
     /// bash)`; zsh: save it as `_mirq` on $fpath; fish: save it as
     /// ~/.config/fish/completions/mirq.fish).
     Completions(CompletionsArgs),
-    /// Print the man page (roff): `mirq man > mirq.1; man ./mirq.1`.
-    Man,
+    /// Print a man page (roff): mirq's own (`mirq man > mirq.1; man
+    /// ./mirq.1`) or a subcommand's (`mirq man quant`); with --dir, write
+    /// every page into a directory (mirq.1, mirq-quant.1, ...).
+    Man(ManArgs),
+}
+
+/// The subcommands' names, in [`Command`]'s order (`mirq man`'s values).
+pub const SUBCOMMANDS: [&str; 7] = [
+    "quant",
+    "merge",
+    "report",
+    "devices",
+    "bench",
+    "completions",
+    "man",
+];
+
+/// `mirq man` arguments.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Subcommand whose page to print [default: mirq's own page].
+    #[arg(conflicts_with = "dir", value_parser = PossibleValuesParser::new(SUBCOMMANDS))]
+    pub subcommand: Option<String>,
+
+    /// Write mirq.1 and one page per subcommand (mirq-quant.1, ...) into
+    /// DIR (created if missing), e.g. share/man/man1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `mirq report` arguments.
@@ -73,8 +99,8 @@ pub struct CompletionsArgs {
 /// `mirq bench` arguments.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Mature miRNA FASTA [default: the bundled demo reference, 61 human
-    /// miRNAs and their hairpins].
+    /// Mature miRNA FASTA [default: miRBase 21's human matures and hairpins
+    /// (2,588 and 1,881), built into mirq].
     #[arg(long, requires = "species", help_heading = "Reference")]
     pub mature: Option<PathBuf>,
 
@@ -118,10 +144,6 @@ pub struct BenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_ncrna_precedence(s: &str) -> Result<Precedence, String> {
-    Precedence::parse(s).ok_or_else(|| format!("'{s}': expected better or mirna"))
 }
 
 /// `mirq quant` arguments.
@@ -169,7 +191,7 @@ pub struct QuantArgs {
     /// Who gets a read on both a miRNA and an ncRNA: better (the ncRNA, when
     /// it explains the read with fewer mismatches plus non-templated bases)
     /// or mirna (the miRNA, always).
-    #[arg(long, default_value = "better", value_parser = parse_ncrna_precedence, requires = "ncrna", help_heading = "Reference")]
+    #[arg(long, default_value = "better", value_parser = precedence_values(), ignore_case = true, requires = "ncrna", help_heading = "Reference")]
     pub ncrna_precedence: Precedence,
 
     /// Adapter, primer and vector sequences (FASTA) for the artifact stage,
@@ -209,7 +231,7 @@ pub struct QuantArgs {
     /// Library protocol preset: illumina, qiaseq, nextflex, cats; or auto:
     /// detect the protocol and adapter from the first reads (says what it
     /// found and how sure it is on stderr and in stats.json).
-    #[arg(long, default_value = "illumina", value_parser = parse_protocol, help_heading = "Trimming")]
+    #[arg(long, default_value = "illumina", value_parser = protocol_values(), ignore_case = true, help_heading = "Trimming")]
     pub protocol: ProtocolChoice,
 
     /// 3' adapter overriding the protocol's (also a detected one); 'none' when
@@ -270,7 +292,7 @@ pub struct QuantArgs {
 
     /// Alignment engine: cpu, gpu (fails without a GPU adapter) or auto (a
     /// hardware GPU for large runs, else the CPU).
-    #[arg(long, default_value = "auto", value_parser = parse_engine, help_heading = "Performance")]
+    #[arg(long, default_value = "auto", value_parser = engine_values(), ignore_case = true, help_heading = "Performance")]
     pub engine: EngineChoice,
 
     /// Worker threads.
@@ -337,29 +359,38 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
+// Value parsers. clap prefixes a parser's error with "invalid value 'V' for
+// '--flag <FLAG>': ", so their messages say only what was expected.
+
 /// `NAME=PATH`: a name of letters, digits, `_`, `-` and `.`, and a path.
 fn parse_screen(s: &str) -> Result<(String, PathBuf), String> {
     let (name, path) = s
         .split_once('=')
-        .ok_or_else(|| format!("expected NAME=PATH (e.g. ecoli=ecoli.fa.gz), got '{s}'"))?;
+        .ok_or("expected NAME=PATH (e.g. ecoli=ecoli.fa.gz)")?;
     let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
     if name.is_empty() || !name.chars().all(ok) || name.starts_with('.') {
-        return Err(format!(
-            "screen name '{name}': use letters, digits, '_', '-' and '.' (it names rows and columns)"
-        ));
+        return Err(
+            "the NAME may hold letters, digits, '_', '-' and '.' (not first): it names rows and columns"
+                .into(),
+        );
     }
     if path.is_empty() {
-        return Err(format!("--screen {name}=: no path"));
+        return Err("no PATH after '='".into());
     }
     Ok((name.to_string(), PathBuf::from(path)))
 }
 
-fn parse_protocol(s: &str) -> Result<ProtocolChoice, String> {
-    s.parse().map_err(|e: mirq::Error| e.to_string())
+/// What a library parse error says beyond the value and the flag (which
+/// clap already names).
+fn reason(e: mirq::Error) -> String {
+    match e {
+        mirq::Error::InvalidValue { message, .. } => message,
+        other => other.to_string(),
+    }
 }
 
 fn parse_umi(s: &str) -> Result<UmiSpec, String> {
-    s.parse().map_err(|e: mirq::Error| e.to_string())
+    s.parse().map_err(reason)
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -367,19 +398,46 @@ fn parse_seed(s: &str) -> Result<u64, String> {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => s.parse(),
     }
-    .map_err(|e| format!("expected a number: {e}"))
+    .map_err(|e| format!("expected a decimal number or hexadecimal with 0x ({e})"))
 }
 
-fn parse_engine(s: &str) -> Result<EngineChoice, String> {
-    s.parse().map_err(|e: mirq::Error| e.to_string())
+/// `--protocol`: its values listed for clap (help, errors, completions),
+/// parsed into [`ProtocolChoice`].
+fn protocol_values() -> impl TypedValueParser<Value = ProtocolChoice> {
+    let names = std::iter::once("auto").chain(Protocol::ALL.map(Protocol::name));
+    PossibleValuesParser::new(names).try_map(|s| s.parse::<ProtocolChoice>())
+}
+
+/// `--engine`'s values, parsed into [`EngineChoice`].
+fn engine_values() -> impl TypedValueParser<Value = EngineChoice> {
+    PossibleValuesParser::new(["auto", "cpu", "gpu"]).try_map(|s| s.parse::<EngineChoice>())
+}
+
+/// `--ncrna-precedence`'s values, parsed into [`Precedence`].
+fn precedence_values() -> impl TypedValueParser<Value = Precedence> {
+    let names = [Precedence::Better, Precedence::Mirna].map(Precedence::name);
+    PossibleValuesParser::new(names).try_map(|s| Precedence::parse(&s).ok_or("not a precedence"))
 }
 
 /// `--gff-coordinates`: its values, listed in help and completions.
-fn gff_coordinates() -> impl clap::builder::TypedValueParser<Value = GffCoordinates> {
-    clap::builder::PossibleValuesParser::new(["mirtop", "gff3"])
+fn gff_coordinates() -> impl TypedValueParser<Value = GffCoordinates> {
+    PossibleValuesParser::new(["mirtop", "gff3"])
         .map(|s: String| GffCoordinates::from_name(&s).unwrap_or_default())
 }
 
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn man_knows_every_subcommand() {
+        let cmd = Cli::command();
+        let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+        assert_eq!(names, SUBCOMMANDS);
+    }
 }

@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use cli::{BenchArgs, Cli, Command, MergeArgs, QuantArgs, ReportArgs};
+use cli::{BenchArgs, Cli, Command, ManArgs, MergeArgs, QuantArgs, ReportArgs};
 use mirq::align::AlignParams;
 use mirq::cmd::origin::{ArtifactSource, MAX_SCREENS};
 use mirq::cmd::quant::{self, QuantOptions};
@@ -26,9 +26,7 @@ fn main() {
             clap_complete::generate(args.shell, &mut cmd, "mirq", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .context("writing the man page"),
+        Command::Man(args) => write_man(args),
         Command::Devices => {
             print_devices();
             Ok(())
@@ -54,6 +52,36 @@ fn quiet_vulkan_layers() {
     if std::env::var_os("NODEVICE_SELECT").is_none() {
         std::env::set_var("NODEVICE_SELECT", "1");
     }
+}
+
+/// `mirq man`: mirq's page or a subcommand's on stdout, or every page into
+/// `--dir` (mirq.1, mirq-quant.1, ...).
+fn write_man(args: ManArgs) -> anyhow::Result<()> {
+    // built as clap_mangen::generate_to builds it: pages named mirq-quant,
+    // ..., and no `help` subcommand
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let source = format!("mirq {}", env!("CARGO_PKG_VERSION"));
+    let page = |c: clap::Command| clap_mangen::Man::new(c).source(source.clone());
+    if let Some(dir) = args.dir {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for c in std::iter::once(cmd.clone()).chain(cmd.get_subcommands().cloned()) {
+            page(c)
+                .generate_to(&dir)
+                .with_context(|| format!("writing man pages into {}", dir.display()))?;
+        }
+        return Ok(());
+    }
+    let chosen = match args.subcommand {
+        None => cmd,
+        Some(name) => cmd
+            .find_subcommand(&name)
+            .cloned()
+            .with_context(|| format!("no subcommand '{name}'"))?,
+    };
+    page(chosen)
+        .render(&mut std::io::stdout())
+        .context("writing the man page")
 }
 
 fn print_devices() {

@@ -34,3 +34,43 @@ pub fn round3(x: f64) -> f64 {
 pub fn seconds(d: std::time::Duration) -> f64 {
     round3(d.as_secs_f64())
 }
+
+/// A rate as people read it: three significant figures at most, with k, M
+/// or G: `204.5k inserts/s`, `3.6M inserts/s`, `950 inserts/s`,
+/// `2.5 directories/s` (indicatif's `{per_sec}` prints `204,465.5611/s`).
+pub fn per_second(rate: f64, unit: &str) -> String {
+    let r = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
+    // the thresholds are where rounding would print 1000 of a unit
+    let number = if r < 9.95 {
+        format!("{r:.1}")
+    } else if r < 999.5 {
+        format!("{r:.0}")
+    } else if r < 999_950.0 {
+        format!("{:.1}k", r / 1e3)
+    } else if r < 999_950_000.0 {
+        format!("{:.1}M", r / 1e6)
+    } else {
+        format!("{:.1}G", r / 1e9)
+    };
+    format!("{number} {unit}/s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::per_second;
+
+    #[test]
+    fn rates_read_as_people_write_them() {
+        assert_eq!(per_second(204_465.561_1, "reads"), "204.5k reads/s");
+        assert_eq!(per_second(3_612_000.0, "inserts"), "3.6M inserts/s");
+        assert_eq!(per_second(2.5e9, "inserts"), "2.5G inserts/s");
+        assert_eq!(per_second(950.4, "inserts"), "950 inserts/s");
+        assert_eq!(per_second(2.54, "directories"), "2.5 directories/s");
+        assert_eq!(per_second(999.7, "inserts"), "1.0k inserts/s");
+        assert_eq!(per_second(999_960.0, "inserts"), "1.0M inserts/s");
+        assert_eq!(per_second(0.0, "inserts"), "0.0 inserts/s");
+        // indicatif's estimate before the first step
+        assert_eq!(per_second(f64::NAN, "inserts"), "0.0 inserts/s");
+        assert_eq!(per_second(f64::INFINITY, "inserts"), "0.0 inserts/s");
+    }
+}

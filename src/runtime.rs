@@ -10,9 +10,12 @@
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::fmt::Write;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 
 use crate::error::{Error, Result};
+use crate::numbers::per_second;
 
 /// Hands free heap pages back to the operating system (glibc's
 /// `malloc_trim`); does nothing with other C libraries.
@@ -60,14 +63,24 @@ impl Progress {
     }
 
     fn add(&self, bar: ProgressBar, template: &str) -> ProgressBar {
+        self.add_styled(bar, template, |style| style)
+    }
+
+    /// [`Progress::add`], with the style extended (e.g. by template keys of
+    /// its own).
+    fn add_styled(
+        &self,
+        bar: ProgressBar,
+        template: &str,
+        extend: impl FnOnce(ProgressStyle) -> ProgressStyle,
+    ) -> ProgressBar {
         let Some(bars) = &self.bars else {
             return ProgressBar::hidden();
         };
-        bar.set_style(
-            ProgressStyle::with_template(template)
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
+        let style = ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> ");
+        bar.set_style(extend(style));
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
         bars.add(bar)
     }
@@ -88,12 +101,19 @@ impl Progress {
         )
     }
 
-    /// A bar over `total` items of a stage (`aligning`: inserts).
-    pub fn stage(&self, what: &str, total: u64) -> ProgressBar {
+    /// A bar over `total` items of a stage, with their rate
+    /// (`aligning inserts`, unit `inserts`: `204.5k inserts/s`).
+    pub fn stage(&self, what: &str, unit: &str, total: u64) -> ProgressBar {
         let bar = ProgressBar::new(total).with_prefix(what.to_string());
-        self.add(
+        let unit = unit.to_string();
+        self.add_styled(
             bar,
-            "{spinner} {prefix:24!} [{bar:30}] {human_pos}/{human_len} ({per_sec}, ETA {eta})",
+            "{spinner} {prefix:24!} [{bar:30}] {human_pos}/{human_len} ({rate}, ETA {eta})",
+            |style| {
+                style.with_key("rate", move |state: &ProgressState, w: &mut dyn Write| {
+                    let _ = w.write_str(&per_second(state.per_sec(), &unit));
+                })
+            },
         )
     }
 

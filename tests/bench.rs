@@ -1,6 +1,6 @@
 //! `mirq bench`: engines timed on simulated inserts, on the bundled
-//! reference, on miRBase's human one and on every record of miRBase 21
-//! (`--species all`); the table, `--json`, preparation timed apart from
+//! reference (miRBase 21 human, the same as the files given) and on every
+//! record of miRBase 21 (`--species all`); the table, `--json`, preparation timed apart from
 //! alignment, agreement and the `--engine auto` line. A GPU row per adapter
 //! is checked when adapters exist (CI has lavapipe).
 
@@ -151,7 +151,12 @@ fn bundled_reference_table_lists_cpu_runs_and_the_auto_choice() {
             || auto.starts_with("--engine auto would pick gpu ("),
         "{out}"
     );
-    assert!(err.contains("mirq bench: reference hsa (bundled)"), "{err}");
+    assert!(
+        err.contains(
+            "mirq bench: reference hsa (bundled miRBase 21): 2,588 matures, 1,881 hairpins"
+        ),
+        "{err}"
+    );
     let adapters = adapters();
     if adapters > 0 {
         let gpu_rows: Vec<&&str> = lines.iter().filter(|l| l.starts_with("gpu ")).collect();
@@ -176,15 +181,18 @@ fn bundled_reference_json_report() {
     let (out, _) = bench(&[os("--inserts"), os("3000"), os("-t"), os("2"), os("--json")]);
     let report: Value = serde_json::from_str(&out).expect("stdout is one JSON object");
     check_report(&report, 3000, 2, adapters());
-    assert_eq!(report["reference"]["source"], "bundled");
+    assert_eq!(report["reference"]["source"], "bundled miRBase 21");
     assert_eq!(report["reference"]["species"], "hsa");
-    assert_eq!(report["reference"]["matures"], 61);
+    assert_eq!(report["reference"]["matures"], 2588);
+    assert_eq!(report["reference"]["hairpins"], 1881);
     assert_eq!(report["mismatches"], 1);
     assert_eq!(report["seed"], "0x5eed000000000042");
 }
 
+/// The human miRBase 21 files given: the same reference as the bundled one,
+/// which holds exactly their hsa records.
 #[test]
-fn human_mirbase_reference() {
+fn human_mirbase_reference_is_the_bundled_one() {
     let Some(shared) = common::shared() else {
         return;
     };
@@ -209,6 +217,41 @@ fn human_mirbase_reference() {
     assert_eq!(report["reference"]["matures"], 2588);
     assert_eq!(report["reference"]["hairpins"], 1881);
     assert_eq!(report["mismatches"], 2);
+
+    // the bundled files are the hsa records of miRBase 21, byte for byte
+    let gunzip = |path: std::path::PathBuf| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()),
+            &mut text,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        text
+    };
+    let hsa_records = |fasta: &str| {
+        let mut keep = false;
+        let mut out = String::new();
+        for line in fasta.split_inclusive('\n') {
+            if line.starts_with('>') {
+                keep = line.starts_with(">hsa-");
+            }
+            if keep {
+                out.push_str(line);
+            }
+        }
+        out
+    };
+    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/mirbase21_hsa");
+    let mature = gunzip(bundled.join("mature.fa.gz"));
+    assert_eq!(
+        mature,
+        hsa_records(&gunzip(mirbase.join("mature_v21.fa.gz")))
+    );
+    assert_eq!(mature.matches('>').count(), 2588);
+    let hairpin = gunzip(bundled.join("hairpin.fa.gz"));
+    let all_hairpins = std::fs::read_to_string(mirbase.join("hairpin_v21.fa")).unwrap();
+    assert_eq!(hairpin, hsa_records(&all_hairpins));
+    assert_eq!(hairpin.matches('>').count(), 1881);
 }
 
 /// `--species all`: every record of miRBase 21, all species in one reference.

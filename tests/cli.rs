@@ -110,6 +110,205 @@ fn completions_and_man_page() {
         .success());
 }
 
+/// The options that take one of a few words, and those words.
+const ENUM_OPTIONS: [(&str, &[&str]); 3] = [
+    (
+        "protocol",
+        &["auto", "illumina", "qiaseq", "nextflex", "cats"],
+    ),
+    ("engine", &["auto", "cpu", "gpu"]),
+    ("ncrna-precedence", &["better", "mirna"]),
+];
+
+/// Each shell's completion offers an enum option's words as its values
+/// (not file names): bash's `compgen -W`, zsh's `:NAME:(words)`, fish's
+/// `-a "word\t..."` (the help texts name the words too, so the value
+/// constructs are what is looked for).
+#[test]
+fn completions_offer_enum_values() {
+    let bash = common::run_ok(common::mirq().args(["completions", "bash"]));
+    let zsh = common::run_ok(common::mirq().args(["completions", "zsh"]));
+    let fish = common::run_ok(common::mirq().args(["completions", "fish"]));
+    for (flag, words) in ENUM_OPTIONS {
+        let bash_case = bash
+            .split_once(&format!("--{flag})"))
+            .and_then(|(_, rest)| rest.lines().nth(1))
+            .unwrap_or_else(|| panic!("bash: no --{flag} case"));
+        let listed = format!("compgen -W \"{}\"", words.join(" "));
+        assert!(bash_case.contains(&listed), "bash --{flag}: {bash_case}");
+
+        let zsh_values = format!(
+            ":{}:({})'",
+            flag.to_uppercase().replace('-', "_"),
+            words.join(" ")
+        );
+        assert!(
+            zsh.lines()
+                .any(|l| l.starts_with(&format!("'--{flag}=")) && l.contains(&zsh_values)),
+            "zsh --{flag} lacks {zsh_values}"
+        );
+
+        let fish_entry = fish
+            .split_once(&format!(" -l {flag} "))
+            .map(|(_, rest)| rest.split("\ncomplete ").next().unwrap())
+            .unwrap_or_else(|| panic!("fish: no -l {flag}"));
+        let (_, values) = fish_entry
+            .split_once(" -a \"")
+            .unwrap_or_else(|| panic!("fish --{flag}: no -a: {fish_entry}"));
+        let offered: Vec<&str> = values
+            .lines()
+            .map(|l| l.split("\\t").next().unwrap())
+            .collect();
+        assert_eq!(offered, words, "fish --{flag}: {fish_entry}");
+    }
+}
+
+/// The `--long` options `mirq SUB --help` lists.
+fn long_options(help: &str) -> Vec<String> {
+    help.lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .filter_map(|l| l.split_once("--"))
+        .map(|(_, rest)| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// `mirq man SUB` is SUB's page and documents every option `mirq SUB
+/// --help` lists; `mirq man --dir` writes the same pages as files
+/// (mirq.1, mirq-quant.1, ...).
+#[test]
+fn man_pages_document_every_subcommand_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    common::run_ok(common::mirq().arg("man").arg("--dir").arg(&pages));
+    let mut written: Vec<String> = std::fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    let subcommands = [
+        "bench",
+        "completions",
+        "devices",
+        "man",
+        "merge",
+        "quant",
+        "report",
+    ];
+    let mut expected: Vec<String> = subcommands.iter().map(|s| format!("mirq-{s}.1")).collect();
+    expected.push("mirq.1".into());
+    assert_eq!(written, expected);
+
+    for sub in subcommands {
+        let page = common::run_ok(common::mirq().args(["man", sub]));
+        assert!(page.contains(&format!(".TH mirq-{sub} 1")), "{page}");
+        assert_eq!(
+            std::fs::read_to_string(pages.join(format!("mirq-{sub}.1"))).unwrap(),
+            page,
+            "mirq man {sub} and mirq-{sub}.1 differ"
+        );
+        let help = common::run_ok(common::mirq().args([sub, "--help"]));
+        let options = long_options(&help);
+        assert!(options.contains(&"help".to_string()), "{help}");
+        for option in options {
+            let roff = format!("\\fB\\-\\-{}\\fR", option.replace('-', "\\-"));
+            assert!(page.contains(&roff), "mirq man {sub} lacks --{option}");
+        }
+    }
+    let quant = common::run_ok(common::mirq().args(["man", "quant"]));
+    for text in [
+        "\\fB\\-\\-mature\\fR",
+        "Mature miRNA FASTA",
+        "\\-\\-protocol",
+    ] {
+        assert!(quant.contains(text), "mirq man quant lacks {text}");
+    }
+    let bad = common::mirq().args(["man", "quantify"]).output().unwrap();
+    assert!(!bad.status.success());
+}
+
+/// A bad value is named once in clap's error: enum options list their
+/// words, the other parsers say what was expected without repeating the
+/// value or the flag.
+#[test]
+fn bad_values_are_named_once() {
+    let cases: [(&[&str], &str, &str); 6] = [
+        (
+            &["--protocol", "truseq"],
+            "truseq",
+            "[possible values: auto, illumina, qiaseq, nextflex, cats]",
+        ),
+        (
+            &["--engine", "fpga"],
+            "fpga",
+            "[possible values: auto, cpu, gpu]",
+        ),
+        (
+            &["--dedup", "--umi", "adapter+x"],
+            "adapter+x",
+            "the length must be 1 to 32",
+        ),
+        (
+            &["--dedup", "--umi", "5p:4,x"],
+            "5p:4,x",
+            "part 'x': expected adapter+N",
+        ),
+        (&["--screen", "ecoli"], "ecoli", "expected NAME=PATH"),
+        (
+            &["--screen", "e/coli=x.fa"],
+            "e/coli=x.fa",
+            "the NAME may hold letters",
+        ),
+    ];
+    for (args, value, expected) in cases {
+        let out = common::mirq()
+            .args([
+                "quant",
+                "r.fq",
+                "--mature",
+                "m.fa",
+                "--species",
+                "hsa",
+                "-o",
+                "o",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches(&format!("'{value}'")).count(), 1, "{err}");
+        assert_eq!(
+            err.matches(&format!("--{}", &args[args.len() - 2][2..]))
+                .count(),
+            1,
+            "{err}"
+        );
+        assert!(err.contains(expected), "{err}");
+    }
+    let out = common::mirq()
+        .args(["bench", "--seed", "0xzz"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("0xzz").count(), 1, "{err}");
+    assert!(
+        err.contains("expected a decimal number or hexadecimal with 0x"),
+        "{err}"
+    );
+    // the words are taken in any case, as before
+    let help = common::mirq()
+        .args(["quant", "--protocol", "QIAseq", "--engine", "CPU", "--help"])
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+}
+
 /// `quant --help` shows each option group as a heading line of its own
 /// (`Input:`), in this order, and nothing else as a heading.
 #[test]

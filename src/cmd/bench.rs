@@ -41,14 +41,17 @@ pub use crate::input::reference::ALL_SPECIES;
 
 /// Species of the bundled reference.
 pub const BUNDLED_SPECIES: &str = "hsa";
-const BUNDLED_MATURE: &[u8] = include_bytes!("../../demo/reference/mature.fa");
-const BUNDLED_HAIRPIN: &[u8] = include_bytes!("../../demo/reference/hairpin.fa");
+/// What the bundled reference is (`source` of the bench report).
+pub const BUNDLED_SOURCE: &str = "bundled miRBase 21";
+const BUNDLED_MATURE: &[u8] = include_bytes!("../../reference/mirbase21_hsa/mature.fa.gz");
+const BUNDLED_HAIRPIN: &[u8] = include_bytes!("../../reference/mirbase21_hsa/hairpin.fa.gz");
 
-/// The demo's reference (61 human miRNAs and their hairpins), built into the
-/// binary: `mirq bench` uses it when no reference is given.
+/// miRBase 21's human matures (2,588) and hairpins (1,881), built into the
+/// binary (gzip, 111 KB; `reference/mirbase21_hsa/`): `mirq bench` uses
+/// them when no reference is given, a whole species as in a real run.
 pub fn bundled_reference() -> Result<Reference> {
     Reference::from_fasta_bytes(
-        "bundled demo reference",
+        BUNDLED_SOURCE,
         BUNDLED_MATURE,
         Some(BUNDLED_HAIRPIN),
         BUNDLED_SPECIES,
@@ -130,7 +133,8 @@ pub fn software_cap(inserts: usize) -> usize {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     /// Mature FASTA, hairpin FASTA (optional) and species ([`ALL_SPECIES`]:
-    /// every record of the files); `None`: the bundled reference.
+    /// every record of the files); `None`: the bundled reference
+    /// ([`bundled_reference`]).
     pub reference: Option<(PathBuf, Option<PathBuf>, String)>,
     /// Distinct inserts in the workload.
     pub inserts: usize,
@@ -146,7 +150,7 @@ pub struct BenchOptions {
 /// The reference a bench ran on.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferenceSummary {
-    /// `bundled` or the mature FASTA's path.
+    /// [`BUNDLED_SOURCE`] or the mature FASTA's path.
     pub source: String,
     /// Species code (`all`: every record of the files).
     pub species: String,
@@ -518,7 +522,7 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
 /// their summary.
 fn bench_reference(opts: &BenchOptions) -> Result<(Reference, TargetSet, ReferenceSummary)> {
     let (reference, source) = match &opts.reference {
-        None => (bundled_reference()?, "bundled".to_string()),
+        None => (bundled_reference()?, BUNDLED_SOURCE.to_string()),
         Some((mature, hairpin, species)) => (
             // `all` is every record (Reference::load)
             Reference::load(mature, hairpin.as_deref(), species)?,
@@ -752,7 +756,9 @@ mod tests {
     #[test]
     fn workload_is_deterministic_distinct_and_from_the_reference() {
         let r = bundled_reference().unwrap();
-        assert_eq!((r.matures.len(), r.hairpins.len()), (61, 61));
+        assert_eq!((r.matures.len(), r.hairpins.len()), (2588, 1881));
+        // nearly every mature lies in its hairpin
+        assert!(r.locations.len() > 2500, "{} located", r.locations.len());
         let a = workload(&r, 2000, DEFAULT_SEED);
         assert_eq!(a, workload(&r, 2000, DEFAULT_SEED));
         assert_ne!(a, workload(&r, 2000, 7));
@@ -761,14 +767,9 @@ mod tests {
         assert_eq!(distinct.len(), 2000);
         assert!(a.iter().all(|s| s.len() >= 16));
         // most inserts hold a 12-nt piece of a hairpin
-        let from_reference = a
-            .iter()
-            .filter(|s| {
-                r.hairpins
-                    .iter()
-                    .any(|h| h.seq.windows(12).any(|w| w == &s[2..14]))
-            })
-            .count();
+        let pieces: std::collections::HashSet<&[u8]> =
+            r.hairpins.iter().flat_map(|h| h.seq.windows(12)).collect();
+        let from_reference = a.iter().filter(|s| pieces.contains(&s[2..14])).count();
         assert!(from_reference > 1400, "{from_reference} of 2000");
         // seed 0 works (xorshift would stay at 0)
         assert_eq!(workload(&r, 100, 0).len(), 100);
@@ -792,11 +793,11 @@ mod tests {
         ms.push(gpu("NVIDIA H200", false, 3_000_000.0));
         let report = BenchReport {
             reference: ReferenceSummary {
-                source: "bundled".into(),
+                source: BUNDLED_SOURCE.into(),
                 species: "hsa".into(),
-                matures: 61,
-                hairpins: 61,
-                targets: 61,
+                matures: 2588,
+                hairpins: 1881,
+                targets: 1881,
             },
             inserts: 1000,
             mismatches: 1,

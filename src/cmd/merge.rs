@@ -169,7 +169,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     let dedup = settings.counting == Counting::Molecules;
     let gathered = {
         let progress = Progress::new(opts.progress);
-        let bar = progress.stage("reading directories", recorded.len() as u64);
+        let bar = progress.stage("reading directories", "directories", recorded.len() as u64);
         let expected = [
             ncrna.is_some(),
             later.artifacts.is_some(),

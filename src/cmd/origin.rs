@@ -427,7 +427,7 @@ impl Passes<'_> {
     ) -> Result<(FlatHits, ReferenceEngine)> {
         let bar = self
             .progress
-            .stage(&format!("aligning to {name}"), ids.len() as u64);
+            .stage(&format!("aligning to {name}"), "inserts", ids.len() as u64);
         let (found, engine) = self.alignment.align_reference(
             name,
             targets,

@@ -358,7 +358,7 @@ fn align_with_progress(
     table: &InsertTable,
     progress: &Progress,
 ) -> Result<Alignment> {
-    let aligning = progress.stage("aligning inserts", table.len() as u64);
+    let aligning = progress.stage("aligning inserts", "inserts", table.len() as u64);
     let alignment = align_table(
         opts.engine,
         early,

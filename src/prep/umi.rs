@@ -118,6 +118,12 @@ impl FromStr for UmiSpec {
         let mut spec = Self::default();
         for part in s.split(',') {
             let part = part.trim().to_ascii_lowercase();
+            // the part is named only when it is not the whole value
+            let named = if s.contains(',') {
+                format!("part '{part}': ")
+            } else {
+                String::new()
+            };
             let (slot, n) = if let Some(n) = part.strip_prefix("adapter+") {
                 (&mut spec.after_adapter, n)
             } else if let Some(n) = part.strip_prefix("5p:") {
@@ -126,7 +132,7 @@ impl FromStr for UmiSpec {
                 (&mut spec.insert_3p, n)
             } else {
                 return Err(bad(format!(
-                    "unknown part '{part}': expected adapter+N, 5p:N, 3p:N (comma-separated), \
+                    "{named}expected adapter+N, 5p:N, 3p:N (comma-separated), \
                      qiaseq, nextflex or none"
                 )));
             };
@@ -134,7 +140,7 @@ impl FromStr for UmiSpec {
                 .parse()
                 .ok()
                 .filter(|&n| (1..=32).contains(&n))
-                .ok_or_else(|| bad(format!("'{part}': the length must be 1 to 32")))?;
+                .ok_or_else(|| bad(format!("{named}the length must be 1 to 32")))?;
             *slot = n;
         }
         Ok(spec)
@@ -370,7 +376,10 @@ mod tests {
         assert_eq!("5p:4,3p:4".parse::<UmiSpec>().unwrap(), UmiSpec::NEXTFLEX);
         assert_eq!(UmiSpec::QIASEQ.to_string(), "adapter+12");
         assert!("5p:0".parse::<UmiSpec>().is_err());
+        // the value is named once; a part only when it is not the whole value
         let e = "middle:3".parse::<UmiSpec>().unwrap_err().to_string();
-        assert!(e.contains("middle:3"), "{e}");
+        assert_eq!(e.matches("middle:3").count(), 1, "{e}");
+        let e = "5p:4,middle:3".parse::<UmiSpec>().unwrap_err().to_string();
+        assert!(e.contains("part 'middle:3': expected"), "{e}");
     }
 }
