@@ -58,6 +58,10 @@ pub enum Command {
 pub struct ReportArgs {
     /// Output directory of mirq quant or mirq merge.
     pub dir: PathBuf,
+
+    /// Nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `mirq completions` arguments.
@@ -116,6 +120,11 @@ pub struct BenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+
+    /// No progress lines on stderr (the table or JSON still goes to
+    /// stdout).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 fn parse_ncrna_precedence(s: &str) -> Result<Precedence, String> {
@@ -204,10 +213,12 @@ pub struct QuantArgs {
     #[arg(long, value_name = "NAME=PATH", value_parser = parse_screen, help_heading = "Origin")]
     pub screen: Vec<(String, PathBuf)>,
 
-    /// Library protocol preset: illumina, qiaseq, nextflex, cats; or auto:
-    /// detect the protocol and adapter from the first reads (says what it
-    /// found and how sure it is on stderr and in stats.json).
-    #[arg(long, default_value = "illumina", value_parser = parse_protocol, help_heading = "Trimming")]
+    /// Library protocol: auto (the default) detects each sample's protocol
+    /// and adapter from its first reads, and says what it found and how
+    /// sure it is (stderr, mirq.log, stats.json); no adapter found means
+    /// already-trimmed reads. A preset (illumina, qiaseq, nextflex, cats)
+    /// wins over detection; a warning says when the reads disagree with it.
+    #[arg(long, default_value = "auto", value_parser = parse_protocol, help_heading = "Trimming")]
     pub protocol: ProtocolChoice,
 
     /// 3' adapter overriding the protocol's (also a detected one); 'none' when
@@ -279,9 +290,17 @@ pub struct QuantArgs {
     #[arg(short = 'o', long, help_heading = "Output")]
     pub outdir: PathBuf,
 
-    /// No progress bar or summary on stderr.
+    /// Nothing on stderr but warnings and errors (no progress, detection,
+    /// engine or summary lines; mirq.log keeps them).
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+
+    /// Exit with status 3, after writing every output, when a sample gets a
+    /// warning: QC verdict FAIL, reads fitting another species (or two),
+    /// clade contamination, or reads disagreeing with an explicit protocol
+    /// or adapter. Errors exit with 1.
+    #[arg(long, help_heading = "Output")]
+    pub strict: bool,
 }
 
 /// `mirq merge` arguments.
@@ -319,9 +338,15 @@ pub struct MergeArgs {
     #[arg(short = 'o', long)]
     pub outdir: PathBuf,
 
-    /// No summary on stderr.
+    /// Nothing on stderr but warnings and errors (no progress or summary).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Exit with status 3, after writing every output, when a merged sample
+    /// gets a warning: QC verdict FAIL, reads fitting another species (or
+    /// two), clade contamination. Errors exit with 1.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `NAME=PATH`: a name of letters, digits, `_`, `-` and `.`, and a path.
