@@ -69,9 +69,15 @@ fn trimmed_runs_quantify_with_no_protocol_flag() {
         let err = stderr(&o);
         assert!(o.status.success(), "{run}: {err}");
         assert!(
-            quant(&shared, run, species, &none, &["--adapter", "none"])
-                .status
-                .success(),
+            quant(
+                &shared,
+                run,
+                species,
+                &none,
+                &["--protocol", "illumina", "--adapter", "none"]
+            )
+            .status
+            .success(),
             "{run} --adapter none"
         );
         let line = format!("mirq: {run}: adapter auto-detection: none: no 3' adapter");

@@ -108,7 +108,12 @@ fn lengths_and_verdicts_on_real_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &out)
-        .args(["--adapter", "TCGTATGCCGTCTTCTGCTTG"])
+        .args([
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "TCGTATGCCGTCTTCTGCTTG",
+        ])
         .arg(shared.join("data/fastq/excerpt_testdata_human.fastq.gz"))
         .arg(shared.join("data/fastq/mirtrace_sample1.fastq.gz"))
         .run_ok();
