@@ -159,8 +159,11 @@ fn fixed_cuts_equal_the_nextflex_preset() {
         std::fs::read(out.join("mature_counts.tsv")).unwrap()
     };
     let preset = run("preset", &["--protocol", "nextflex"]);
-    let cuts = run("cuts", &["--trim-5p", "4", "--trim-3p", "4"]);
-    let plain = run("plain", &[]);
+    let cuts = run(
+        "cuts",
+        &["--protocol", "illumina", "--trim-5p", "4", "--trim-3p", "4"],
+    );
+    let plain = run("plain", &["--protocol", "illumina"]);
     assert_eq!(preset, cuts);
     assert_ne!(preset, plain);
     // a quality cutoff is applied (these reads have low-quality tails)

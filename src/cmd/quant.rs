@@ -111,11 +111,12 @@ fn report_samples(
             .map(|a| format!("; --adapter {a} replaces the detected adapter"))
             .unwrap_or_default();
         match (&d.warning, d.confidence) {
-            // no adapter found: already-trimmed reads, information
+            // not sure: a warning
             (Some(w), Confidence::Low) => say(format!(
                 "mirq: WARNING: {}: {w} (adapter auto-detection: {}){given}",
                 s.sample, d.summary
             )),
+            // sure, or no adapter (already-trimmed reads): information
             _ => tell(
                 format!(
                     "mirq: {}: adapter auto-detection: {}{given}",
@@ -179,7 +180,7 @@ impl SampleTrims {
             .iter()
             .zip(&requests)
             .map(|(s, r)| given_trimming(s, r))
-            .collect();
+            .collect::<Result<_>>()?;
         let fixed = requests
             .iter()
             .map(|r| match r.protocol {
@@ -209,33 +210,34 @@ impl SampleTrims {
 /// What a sample's trimming was given explicitly: an adapter (`--adapter`
 /// or its samplesheet column) or a preset; None under `auto` without an
 /// adapter.
-fn given_trimming(sample: &Sample, request: &TrimRequest) -> Option<Given> {
+fn given_trimming(sample: &Sample, request: &TrimRequest) -> Result<Option<Given>> {
     let adapter_flag = match (&sample.adapter, &request.adapter) {
         (Some(a), _) => Some((format!("samplesheet adapter {a}"), true)),
         (None, Some(a)) => Some((format!("--adapter {a}"), false)),
         (None, None) => None,
     };
-    let (source, samplesheet) = match (adapter_flag, request.protocol) {
-        (Some(flag), _) => flag,
-        (None, ProtocolChoice::Auto) => return None,
-        (None, ProtocolChoice::Preset(p)) => match &sample.protocol {
-            Some(_) => (format!("samplesheet protocol {p}"), true),
-            None => (format!("--protocol {p}"), false),
+    let (protocol, (source, samplesheet)) = match (request.protocol, adapter_flag) {
+        (ProtocolChoice::Auto, None) => return Ok(None),
+        (ProtocolChoice::Auto, Some(flag)) => (Protocol::Illumina, flag),
+        (ProtocolChoice::Preset(p), Some(flag)) => (p, flag),
+        (ProtocolChoice::Preset(p), None) => match &sample.protocol {
+            Some(_) => (p, (format!("samplesheet protocol {p}"), true)),
+            None => (p, (format!("--protocol {p}"), false)),
         },
     };
-    let adapter = match request.adapter.as_deref() {
-        Some(a) if a.eq_ignore_ascii_case("none") => None,
-        Some(a) => Some(a.to_ascii_uppercase().replace('U', "T")),
-        None => match request.protocol {
-            ProtocolChoice::Preset(p) => Some(p.adapter().to_string()),
-            ProtocolChoice::Auto => None,
-        },
-    };
-    Some(Given {
+    // the adapter as trimming resolves it (the preset's, or the one given)
+    let adapter = TrimSettings::resolve(
+        protocol,
+        request.adapter.as_deref(),
+        request.min_length,
+        request.max_length,
+    )?
+    .adapter;
+    Ok(Some(Given {
         source,
         adapter,
         samplesheet,
-    })
+    }))
 }
 
 /// How sample `i`'s reads disagree with its explicit trimming: detection
