@@ -44,7 +44,7 @@ pub struct Detected {
 /// What the one pass over a sample learned besides its records.
 pub enum Streamed {
     /// `--protocol auto`: what was decided.
-    Detected(Detected),
+    Detected(Box<Detected>),
     /// A preset: the sample's first [`SAMPLE_READS`] sequences.
     Fixed(FirstReads),
 }
@@ -136,7 +136,7 @@ pub fn stream_prepared(
             d
         }
     };
-    Ok(Streamed::Detected(detected))
+    Ok(Streamed::Detected(Box::new(detected)))
 }
 
 /// The first reads of a sample, with their qualities, kept for replay.

@@ -121,7 +121,7 @@ pub fn trim_and_collapse(
     };
     progress.finish_and_clear();
     let (detected, first_reads) = match streamed {
-        Streamed::Detected(d) => (Some(d), None),
+        Streamed::Detected(d) => (Some(*d), None),
         Streamed::Fixed(first) => (None, Some(first)),
     };
     let dedup = chosen.get().is_some_and(|p| p.umi.is_some());
