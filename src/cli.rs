@@ -86,6 +86,10 @@ pub struct ManArgs {
 pub struct ReportArgs {
     /// Output directory of mirq quant or mirq merge.
     pub dir: PathBuf,
+
+    /// Nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `mirq completions` arguments.
@@ -144,6 +148,11 @@ pub struct BenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+
+    /// No progress lines on stderr (the table or JSON still goes to
+    /// stdout).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `mirq quant` arguments.
@@ -228,10 +237,12 @@ pub struct QuantArgs {
     #[arg(long, value_name = "NAME=PATH", value_parser = parse_screen, help_heading = "Origin")]
     pub screen: Vec<(String, PathBuf)>,
 
-    /// Library protocol preset: illumina, qiaseq, nextflex, cats; or auto:
-    /// detect the protocol and adapter from the first reads (says what it
-    /// found and how sure it is on stderr and in stats.json).
-    #[arg(long, default_value = "illumina", value_parser = protocol_values(), ignore_case = true, help_heading = "Trimming")]
+    /// Library protocol: auto (the default) detects each sample's protocol
+    /// and adapter from its first reads, and says what it found and how
+    /// sure it is (stderr, mirq.log, stats.json); no adapter found means
+    /// already-trimmed reads. A preset (illumina, qiaseq, nextflex, cats)
+    /// wins over detection; a warning says when the reads disagree with it.
+    #[arg(long, default_value = "auto", value_parser = protocol_values(), ignore_case = true, help_heading = "Trimming")]
     pub protocol: ProtocolChoice,
 
     /// 3' adapter overriding the protocol's (also a detected one); 'none' when
@@ -309,9 +320,17 @@ pub struct QuantArgs {
     #[arg(long, default_value = "mirtop", value_parser = gff_coordinates(), help_heading = "Output")]
     pub gff_coordinates: GffCoordinates,
 
-    /// No progress bar or summary on stderr.
+    /// Nothing on stderr but warnings and errors (no progress, detection,
+    /// engine or summary lines; mirq.log keeps them).
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+
+    /// Exit with status 3, after writing every output, when a sample gets a
+    /// warning: QC verdict FAIL, reads fitting another species (or two),
+    /// clade contamination, or reads disagreeing with an explicit protocol
+    /// or adapter. Errors exit with 1.
+    #[arg(long, help_heading = "Output")]
+    pub strict: bool,
 }
 
 /// `mirq merge` arguments.
@@ -354,9 +373,15 @@ pub struct MergeArgs {
     #[arg(short = 'o', long)]
     pub outdir: PathBuf,
 
-    /// No summary on stderr.
+    /// Nothing on stderr but warnings and errors (no progress or summary).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Exit with status 3, after writing every output, when a merged sample
+    /// gets a warning: QC verdict FAIL, reads fitting another species (or
+    /// two), clade contamination. Errors exit with 1.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 // Value parsers. clap prefixes a parser's error with "invalid value 'V' for

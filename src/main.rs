@@ -10,6 +10,7 @@ use mirq::align::AlignParams;
 use mirq::cmd::origin::{ArtifactSource, MAX_SCREENS};
 use mirq::cmd::quant::{self, QuantOptions};
 use mirq::input::samples;
+use mirq::output::concerns::{Outcome, STRICT_EXIT_CODE};
 use mirq::prep::protocol::TrimRequest;
 use std::path::PathBuf;
 
@@ -19,27 +20,48 @@ fn main() {
     let result = match cli.command {
         Command::Quant(args) => run_quant(*args),
         Command::Merge(args) => run_merge(args),
-        Command::Bench(args) => run_bench(args),
-        Command::Report(args) => run_report(args),
+        Command::Bench(args) => run_bench(args).map(|()| Finished::Clean),
+        Command::Report(args) => run_report(args).map(|()| Finished::Clean),
         Command::Completions(args) => {
             let mut cmd = Cli::command();
             clap_complete::generate(args.shell, &mut cmd, "mirq", &mut std::io::stdout());
-            Ok(())
+            Ok(Finished::Clean)
         }
-        Command::Man(args) => write_man(args),
+        Command::Man(args) => write_man(args).map(|()| Finished::Clean),
         Command::Devices => {
             print_devices();
-            Ok(())
+            Ok(Finished::Clean)
         }
     };
     let code = match result {
-        Ok(()) => 0,
+        Ok(Finished::Clean) => 0,
+        Ok(Finished::StrictWarnings) => STRICT_EXIT_CODE,
         Err(e) => {
             eprintln!("mirq: error: {e:#}");
             1
         }
     };
     mirq::align::gpu::exit_after_gpu(code)
+}
+
+/// How a command that wrote its outputs ended.
+enum Finished {
+    /// Exit 0.
+    Clean,
+    /// `--strict` with warnings about samples: [`STRICT_EXIT_CODE`].
+    StrictWarnings,
+}
+
+/// The end of a `mirq quant` or `mirq merge` run: with `--strict` and
+/// concerns, says so (also with `-q`) and asks for the strict exit status.
+fn finished(outcome: &Outcome, strict: bool) -> Finished {
+    match outcome.strict_line().filter(|_| strict) {
+        Some(line) => {
+            eprintln!("{line}");
+            Finished::StrictWarnings
+        }
+        None => Finished::Clean,
+    }
 }
 
 /// Mesa's implicit Vulkan layer `VK_LAYER_MESA_device_select` connects to
@@ -118,8 +140,13 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
         threads: args.threads,
         seed: args.seed,
     };
-    let report = mirq::cmd::bench::run(&opts, &|line| eprintln!("mirq bench: {line}"))
-        .context("bench failed")?;
+    let quiet = args.quiet;
+    let report = mirq::cmd::bench::run(&opts, &|line| {
+        if !quiet {
+            eprintln!("mirq bench: {line}")
+        }
+    })
+    .context("bench failed")?;
     if args.json {
         println!(
             "{}",
@@ -152,8 +179,13 @@ fn run_bench_screen(reference: PathBuf, args: &BenchArgs) -> anyhow::Result<()> 
         seed: args.seed,
         threads: args.threads,
     };
-    let report = mirq::cmd::bench_screen::run(&opts, &|line| eprintln!("mirq bench: {line}"))
-        .context("bench failed")?;
+    let quiet = args.quiet;
+    let report = mirq::cmd::bench_screen::run(&opts, &|line| {
+        if !quiet {
+            eprintln!("mirq bench: {line}")
+        }
+    })
+    .context("bench failed")?;
     if args.json {
         println!(
             "{}",
@@ -170,11 +202,13 @@ fn run_bench_screen(reference: PathBuf, args: &BenchArgs) -> anyhow::Result<()> 
 
 fn run_report(args: ReportArgs) -> anyhow::Result<()> {
     let path = mirq::cmd::report::run(&args.dir).context("report failed")?;
-    eprintln!("mirq: wrote {}", path.display());
+    if !args.quiet {
+        eprintln!("mirq: wrote {}", path.display());
+    }
     Ok(())
 }
 
-fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
+fn run_merge(args: MergeArgs) -> anyhow::Result<Finished> {
     let opts = mirq::cmd::merge::MergeOptions {
         dirs: args.dirs,
         mature: args.mature,
@@ -186,13 +220,13 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
         progress: !args.quiet,
         gff_coordinates: args.gff_coordinates,
     };
-    let stats = mirq::cmd::merge::run(&opts).context("merge failed")?;
+    let outcome = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {
-        for line in mirq::output::summary::lines(&stats, &args.outdir, true) {
+        for line in mirq::output::summary::lines(&outcome.stats, &args.outdir, true) {
             eprintln!("{line}");
         }
     }
-    Ok(())
+    Ok(finished(&outcome, args.strict))
 }
 
 /// The one place `mirq quant`'s arguments become [`QuantOptions`]; the
@@ -263,14 +297,14 @@ fn checked_screens(screens: Vec<(String, PathBuf)>) -> anyhow::Result<Vec<(Strin
     Ok(screens)
 }
 
-fn run_quant(args: QuantArgs) -> anyhow::Result<()> {
-    let quiet = args.quiet;
+fn run_quant(args: QuantArgs) -> anyhow::Result<Finished> {
+    let (quiet, strict) = (args.quiet, args.strict);
     let opts = quant_options(args)?;
-    let stats = quant::run(&opts).context("quantification failed")?;
+    let outcome = quant::run(&opts).context("quantification failed")?;
     if !quiet {
-        for line in mirq::output::summary::lines(&stats, &opts.outdir, false) {
+        for line in mirq::output::summary::lines(&outcome.stats, &opts.outdir, false) {
             eprintln!("{line}");
         }
     }
-    Ok(())
+    Ok(finished(&outcome, strict))
 }

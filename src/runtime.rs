@@ -144,6 +144,16 @@ pub fn say(line: String) {
     note(line);
 }
 
+/// Information, not a warning: said when `shown` (not `-q`), kept for
+/// `mirq.log` either way.
+pub fn tell(line: String, shown: bool) {
+    if shown {
+        say(line);
+    } else {
+        note(line);
+    }
+}
+
 /// Keeps `line` for `mirq.log` without saying it (what `-q` silences).
 pub fn note(line: String) {
     LOG.lock().expect("run log").push(line);

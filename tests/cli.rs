@@ -476,7 +476,14 @@ fn several_species_count_in_one_table() {
     let fastq = shared.join("data/fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz");
     let hairpin = Some("hairpin_v21.fa");
     common::Quant::mirbase(&shared, "hsa,ebv", "mature_v21.fa.gz", hairpin, &out)
-        .args(["--engine", "cpu", "--adapter", "none"])
+        .args([
+            "--engine",
+            "cpu",
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "none",
+        ])
         .arg(&fastq)
         .run_ok();
     let (_, rows) = common::read_table(&out.join("mature_counts.tsv"));

@@ -17,7 +17,8 @@ fn tiny_run_matches_golden_tables() {
     let d = |f: &str| common::test_data(&format!("tiny/{f}"));
     common::run_ok(
         common::mirq()
-            .args(["quant", "--species", "tst", "-t", "2", "-q", "--mature"])
+            .args(["quant", "--species", "tst", "-t", "2", "-q"])
+            .args(["--protocol", "illumina", "--mature"])
             .arg(d("mature.fa"))
             .arg("--hairpin")
             .arg(d("hairpin.fa"))
@@ -69,7 +70,8 @@ fn mature_only_mode_counts_the_same_tiny_mirnas() {
     let d = |f: &str| common::test_data(&format!("tiny/{f}"));
     common::run_ok(
         common::mirq()
-            .args(["quant", "--species", "tst", "-q", "--mature"])
+            .args(["quant", "--species", "tst", "-q"])
+            .args(["--protocol", "illumina", "--mature"])
             .arg(d("mature.fa"))
             .arg(d("tiny.fastq"))
             .arg("-o")

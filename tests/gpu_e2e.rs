@@ -326,6 +326,8 @@ fn real_runs_are_identical_on_both_engines() {
         "excerpt_testdata_human, with hairpins",
         &[
             os(&excerpt),
+            "--protocol".as_ref(),
+            "illumina".as_ref(),
             "--adapter".as_ref(),
             "TCGTATGCCGTCTTCTGCTTG".as_ref(),
             "--species".as_ref(),

@@ -279,7 +279,12 @@ fn differently_trimmed_runs_merge() {
     quant(&truseq, &["--protocol", "illumina"], &["mirtrace_sample1"]);
     quant(
         &v15,
-        &["--adapter", "ATCTCGTATGCCGTCTTCTGCTTG"],
+        &[
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "ATCTCGTATGCCGTCTTCTGCTTG",
+        ],
         &["mirtrace_sample3"],
     );
     let joint = dir.path().join("joint");

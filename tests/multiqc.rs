@@ -122,6 +122,8 @@ fn multiqc_reports_mirq_columns_and_plots_for_every_sample() {
             quant(
                 "trimmed",
                 &[
+                    "--protocol",
+                    "illumina",
                     "--adapter",
                     "none",
                     "--samplesheet",
@@ -578,7 +580,13 @@ fn quant_origin_runs(shared: &Path, runs: &Path) -> (Value, Value) {
     )
     .unwrap();
     quant("lcl")
-        .args(["--adapter", "none", "--samplesheet"])
+        .args([
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "none",
+            "--samplesheet",
+        ])
         .arg(&sheet)
         .run_ok();
     (

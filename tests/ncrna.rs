@@ -168,7 +168,12 @@ const COMPARISONS: &[Comparison] = &[
     },
     Comparison {
         run: "mirtrace_sample3",
-        args: &["--adapter", "ATCTCGTATGCCGTCTTCTGCTTG"],
+        args: &[
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "ATCTCGTATGCCGTCTTCTGCTTG",
+        ],
         bowtie: &[
             ("tRNA", 1107.0),
             ("rRNA", 320.0),

@@ -57,14 +57,24 @@ const BATCHES: &[Batch] = &[
     Batch {
         key: "sample3_hsa",
         species: "hsa",
-        args: &["--adapter", "ATCTCGTATGCCGTCTTCTGCTTG"],
+        args: &[
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "ATCTCGTATGCCGTCTTCTGCTTG",
+        ],
         runs: &["mirtrace_sample3"],
         foreign: &[],
     },
     Batch {
         key: "excerpt_hsa",
         species: "hsa",
-        args: &["--adapter", "TCGTATGCCGTCTTCTGCTTG"],
+        args: &[
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "TCGTATGCCGTCTTCTGCTTG",
+        ],
         runs: &[EXCERPT],
         foreign: &[],
     },
@@ -85,7 +95,7 @@ const BATCHES: &[Batch] = &[
     Batch {
         key: "trimmed_hsa",
         species: "hsa",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         runs: &[
             "encode_ENCSR569QVM_rep1_chr19_trimmed",
             "encode_ENCSR569QVM_rep2_chr19_trimmed",
@@ -110,7 +120,7 @@ const BATCHES: &[Batch] = &[
     Batch {
         key: "trimmed_bta",
         species: "bta",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         runs: &[
             "smallrnaseq_bovine_plasma_trimmed",
             "smallrnaseq_bovine_serum_trimmed",
@@ -345,7 +355,13 @@ fn artifacts_take_the_adapter_reads_counted_as_mir_3168() {
     let dir = tempfile::tempdir().unwrap();
     let off = dir.path().join("off");
     quant(&shared, "hsa", &off)
-        .args(["--adapter", "TCGTATGCCGTCTTCTGCTTG", "--no-artifacts"])
+        .args([
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "TCGTATGCCGTCTTCTGCTTG",
+            "--no-artifacts",
+        ])
         .arg(fastq(&shared, EXCERPT))
         .run_ok();
     let n = mature_count(&off, "hsa-miR-3168");
@@ -423,7 +439,7 @@ fn exogenous_ebv_mirnas_are_found_without_moving_the_human_counts() {
     let run = |name: &str, species: &str, extra: &[&str]| {
         let out = dir.path().join(name);
         quant(&shared, species, &out)
-            .args(["--adapter", "none"])
+            .args(["--protocol", "illumina", "--adapter", "none"])
             .args(extra)
             .arg(fastq(&shared, LCL))
             .run_ok();

@@ -108,7 +108,12 @@ fn lengths_and_verdicts_on_real_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     common::Quant::mirbase(&shared, "hsa", "mature_nfcore_test.fa", None, &out)
-        .args(["--adapter", "TCGTATGCCGTCTTCTGCTTG"])
+        .args([
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "TCGTATGCCGTCTTCTGCTTG",
+        ])
         .arg(shared.join("data/fastq/excerpt_testdata_human.fastq.gz"))
         .arg(shared.join("data/fastq/mirtrace_sample1.fastq.gz"))
         .run_ok();
@@ -154,8 +159,11 @@ fn fixed_cuts_equal_the_nextflex_preset() {
         std::fs::read(out.join("mature_counts.tsv")).unwrap()
     };
     let preset = run("preset", &["--protocol", "nextflex"]);
-    let cuts = run("cuts", &["--trim-5p", "4", "--trim-3p", "4"]);
-    let plain = run("plain", &[]);
+    let cuts = run(
+        "cuts",
+        &["--protocol", "illumina", "--trim-5p", "4", "--trim-3p", "4"],
+    );
+    let plain = run("plain", &["--protocol", "illumina"]);
     assert_eq!(preset, cuts);
     assert_ne!(preset, plain);
     // a quality cutoff is applied (these reads have low-quality tails)

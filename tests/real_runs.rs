@@ -37,7 +37,12 @@ const RUNS: &[Run] = &[
     Run {
         name: "mirtrace_sample3",
         species: "hsa",
-        args: &["--adapter", "ATCTCGTATGCCGTCTTCTGCTTG"],
+        args: &[
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "ATCTCGTATGCCGTCTTCTGCTTG",
+        ],
         replay: true,
     },
     Run {
@@ -49,7 +54,12 @@ const RUNS: &[Run] = &[
     Run {
         name: "excerpt_testdata_human",
         species: "hsa",
-        args: &["--adapter", "TCGTATGCCGTCTTCTGCTTG"],
+        args: &[
+            "--protocol",
+            "illumina",
+            "--adapter",
+            "TCGTATGCCGTCTTCTGCTTG",
+        ],
         replay: true,
     },
     Run {
@@ -97,31 +107,31 @@ const RUNS: &[Run] = &[
     Run {
         name: "encode_ENCSR569QVM_rep1_chr19_trimmed",
         species: "hsa",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         replay: false,
     },
     Run {
         name: "encode_ENCSR569QVM_rep2_chr19_trimmed",
         species: "hsa",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         replay: false,
     },
     Run {
         name: "isomirmap_LCL_NA19257_random10k_trimmed",
         species: "hsa",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         replay: true,
     },
     Run {
         name: "smallrnaseq_bovine_plasma_trimmed",
         species: "bta",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         replay: true,
     },
     Run {
         name: "smallrnaseq_bovine_serum_trimmed",
         species: "bta",
-        args: &["--adapter", "none"],
+        args: &["--protocol", "illumina", "--adapter", "none"],
         replay: true,
     },
 ];

@@ -506,7 +506,7 @@ fn the_report_shows_where_the_reads_come_from() {
 
     let lcl = dir.path().join("lcl");
     quant_mirbase21(&shared, &lcl)
-        .args(["--adapter", "none"])
+        .args(["--protocol", "illumina", "--adapter", "none"])
         .arg(data.join("fastq/isomirmap_LCL_NA19257_random10k_trimmed.fastq.gz"))
         .run_ok();
     let html = std::fs::read_to_string(lcl.join("report.html")).unwrap();

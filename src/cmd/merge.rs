@@ -21,6 +21,7 @@ use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
+use crate::output::concerns::Outcome;
 use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::inserts_file::{self, RunInserts};
 use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
@@ -137,8 +138,10 @@ fn comparable(settings: &RunSettings) -> Value {
     v
 }
 
-/// Runs the merge and writes the outputs.
-pub fn run(opts: &MergeOptions) -> Result<RunStats> {
+/// Runs the merge and writes the outputs; the merged QC verdicts and
+/// species fit are made anew, and their warnings are the outcome's
+/// concerns.
+pub fn run(opts: &MergeOptions) -> Result<Outcome> {
     let started = Instant::now();
     let head = RunStats::starting();
     crate::runtime::in_thread_pool(opts.threads, || run_in_pool(opts, started, head))
@@ -147,7 +150,7 @@ pub fn run(opts: &MergeOptions) -> Result<RunStats> {
 /// The merge itself. Its `read_trim_collapse` timing runs from `started`
 /// through the merged table (reading the directories and the references);
 /// `align` (and `ncrna_align`) is 0: the hits come from the directories.
-fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<RunStats> {
+fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<Outcome> {
     if opts.dirs.is_empty() {
         return Err(invalid(Path::new(""), "no directory to merge".into()));
     }
@@ -225,9 +228,9 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     };
     let progress = Progress::new(opts.progress);
     let writing = progress.spinner("counting and writing");
-    let stats = finish(out, data, stats, started);
+    let outcome = finish(out, data, stats, started, Vec::new());
     writing.finish_and_clear();
-    stats
+    outcome
 }
 
 /// The merged run's figures before counting: every directory's engine and

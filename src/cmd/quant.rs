@@ -21,17 +21,20 @@ use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
+use crate::output::concerns::{Concern, ConcernKind, Outcome};
 use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::stats::{
     Counting, NcrnaSettings, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming,
     Timings,
 };
 use crate::output::StagedOutputs;
+use crate::prep::check::{self, Given, Mismatch};
 use crate::prep::collapse::{InsertTable, SortedInserts};
+use crate::prep::detect::{detect, Confidence};
 use crate::prep::plan::PrepPlan;
 use crate::prep::protocol::{Protocol, ProtocolChoice, TrimRequest, TrimSettings};
 use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
-use crate::runtime::{in_thread_pool, release_free_memory, say, Progress};
+use crate::runtime::{in_thread_pool, release_free_memory, say, tell, Progress};
 
 /// Everything `mirq quant` needs.
 #[derive(Debug, Clone)]
@@ -64,7 +67,8 @@ pub struct QuantOptions {
     pub gff_coordinates: GffCoordinates,
     /// Output directory.
     pub outdir: PathBuf,
-    /// Show a progress bar on stderr (when it is a terminal).
+    /// Say what the run is doing: a progress bar on stderr (when it is a
+    /// terminal) and information lines; false with `-q` (warnings only).
     pub progress: bool,
     /// ncRNA reference files or directories (`--ncrna`); empty: none.
     pub ncrna: Vec<PathBuf>,
@@ -84,10 +88,15 @@ pub struct QuantOptions {
     pub clades: Vec<PathBuf>,
 }
 
-/// Says on stderr which samples have no read, and what `--protocol auto`
-/// decided for each sample (always: a low or no confidence answer is a
-/// warning).
-fn report_samples(samples: &[SampleStats]) {
+/// Says which samples have no read (a warning), what `--protocol auto`
+/// decided for each sample (one line: information, unless it is not sure),
+/// and the samples whose explicit protocol or adapter the reads disagree
+/// with (warnings, returned as concerns).
+fn report_samples(
+    samples: &[SampleStats],
+    mismatches: &[Option<Mismatch>],
+    shown: bool,
+) -> Vec<Concern> {
     for s in samples.iter().filter(|s| s.reads_in == 0) {
         say(format!(
             "mirq: WARNING: {}: no reads in {}: its columns are all zeros",
@@ -99,24 +108,44 @@ fn report_samples(samples: &[SampleStats]) {
         let Some(d) = s.trimming.as_ref().and_then(|t| t.detection.as_ref()) else {
             continue;
         };
-        say(format!(
-            "mirq: {}: adapter auto-detection: {}",
-            s.sample, d.summary
-        ));
-        if let Some(w) = &d.warning {
-            say(format!("mirq: {}: WARNING: {w}", s.sample));
-        }
-        if let Some(given) = &d.adapter_override {
-            say(format!(
-                "mirq: {}: --adapter {given} replaces the detected adapter",
-                s.sample
-            ));
+        let given = d
+            .adapter_override
+            .as_ref()
+            .map(|a| format!("; --adapter {a} replaces the detected adapter"))
+            .unwrap_or_default();
+        match (&d.warning, d.confidence) {
+            // not sure: a warning
+            (Some(w), Confidence::Low) => say(format!(
+                "mirq: WARNING: {}: {w} (adapter auto-detection: {}){given}",
+                s.sample, d.summary
+            )),
+            // sure, or no adapter (already-trimmed reads): information
+            _ => tell(
+                format!(
+                    "mirq: {}: adapter auto-detection: {}{given}",
+                    s.sample, d.summary
+                ),
+                shown,
+            ),
         }
     }
+    samples
+        .iter()
+        .zip(mismatches)
+        .filter_map(|(s, m)| {
+            let m = m.as_ref()?;
+            Some(Concern::said(
+                &s.sample,
+                ConcernKind::Trimming,
+                m.warning(&s.sample),
+            ))
+        })
+        .collect()
 }
 
-/// Runs the whole quantification and writes the outputs.
-pub fn run(opts: &QuantOptions) -> Result<RunStats> {
+/// Runs the whole quantification and writes the outputs; the warnings
+/// about samples (`--strict`'s concerns) come with the stats.
+pub fn run(opts: &QuantOptions) -> Result<Outcome> {
     let started = Instant::now();
     let head = RunStats::starting();
     in_thread_pool(opts.threads, || run_in_pool(opts, started, head))
@@ -128,14 +157,18 @@ struct Collapsed {
     samples: Vec<SampleStats>,
     /// Per sample, its (insert, UMI) keys when deduplicating.
     umi_keys: Vec<Option<SortedInserts>>,
+    /// Per sample, how its reads disagree with its explicit trimming.
+    mismatches: Vec<Option<Mismatch>>,
 }
 
 /// Each sample's trimming: its request (the run's, with the samplesheet's
-/// `protocol` and `adapter` for it) and, unless it is `auto`, the settings
-/// resolved from it.
+/// `protocol` and `adapter` for it), unless it is `auto` the settings
+/// resolved from it, and what was given explicitly (a preset or an
+/// adapter), to check against the reads.
 struct SampleTrims {
     requests: Vec<TrimRequest>,
     fixed: Vec<Option<(Protocol, TrimSettings, ReadPrep)>>,
+    given: Vec<Option<Given>>,
 }
 
 impl SampleTrims {
@@ -144,6 +177,12 @@ impl SampleTrims {
             .samples
             .iter()
             .map(|s| opts.trim.for_sample(s))
+            .collect::<Result<_>>()?;
+        let given = opts
+            .samples
+            .iter()
+            .zip(&requests)
+            .map(|(s, r)| given_trimming(s, r))
             .collect::<Result<_>>()?;
         let fixed = requests
             .iter()
@@ -156,7 +195,11 @@ impl SampleTrims {
                 }
             })
             .collect::<Result<_>>()?;
-        Ok(Self { requests, fixed })
+        Ok(Self {
+            requests,
+            fixed,
+            given,
+        })
     }
 
     fn plan(&self, i: usize) -> PrepPlan<'_> {
@@ -167,13 +210,61 @@ impl SampleTrims {
     }
 }
 
+/// What a sample's trimming was given explicitly: an adapter (`--adapter`
+/// or its samplesheet column) or a preset; None under `auto` without an
+/// adapter.
+fn given_trimming(sample: &Sample, request: &TrimRequest) -> Result<Option<Given>> {
+    let adapter_flag = match (&sample.adapter, &request.adapter) {
+        (Some(a), _) => Some((format!("samplesheet adapter {a}"), true)),
+        (None, Some(a)) => Some((format!("--adapter {a}"), false)),
+        (None, None) => None,
+    };
+    let (protocol, (source, samplesheet)) = match (request.protocol, adapter_flag) {
+        (ProtocolChoice::Auto, None) => return Ok(None),
+        (ProtocolChoice::Auto, Some(flag)) => (Protocol::Illumina, flag),
+        (ProtocolChoice::Preset(p), Some(flag)) => (p, flag),
+        (ProtocolChoice::Preset(p), None) => match &sample.protocol {
+            Some(_) => (p, (format!("samplesheet protocol {p}"), true)),
+            None => (p, (format!("--protocol {p}"), false)),
+        },
+    };
+    // the adapter as trimming resolves it (the preset's, or the one given)
+    let adapter = TrimSettings::resolve(
+        protocol,
+        request.adapter.as_deref(),
+        request.min_length,
+        request.max_length,
+    )?
+    .adapter;
+    Ok(Some(Given {
+        source,
+        adapter,
+        samplesheet,
+    }))
+}
+
+/// How sample `i`'s reads disagree with its explicit trimming: detection
+/// runs (on the first reads the pass kept, or reusing `auto`'s) only when
+/// the trimmer's counts call for it.
+fn mismatch_of(trims: &SampleTrims, i: usize, run: &CollapsedSample) -> Option<Mismatch> {
+    let given = trims.given[i].as_ref()?;
+    if !check::needs_detection(given, &run.counts) {
+        return None;
+    }
+    match (&run.detected, &run.first_reads) {
+        (Some(d), _) => check::check(given, &run.counts, &d.detection),
+        (None, Some(first)) => check::check(given, &run.counts, &detect(&first.sample())),
+        (None, None) => None,
+    }
+}
+
 /// Trims and collapses every sample (in parallel), then joins them.
 fn collapse_samples(
     opts: &QuantOptions,
     trims: &SampleTrims,
     progress: &Progress,
 ) -> Result<Collapsed> {
-    let runs: Vec<CollapsedSample> = opts
+    let runs: Vec<(CollapsedSample, Option<Mismatch>)> = opts
         .samples
         .par_iter()
         .enumerate()
@@ -186,12 +277,16 @@ fn collapse_samples(
                 .map(|m| m.len())
                 .sum();
             let bar = progress.reading(&s.name, size);
-            let run = trim_and_collapse(s, &trims.plan(i), &bar);
+            let mut run = trim_and_collapse(s, &trims.plan(i), &bar)?;
+            let mismatch = mismatch_of(trims, i, &run);
+            run.first_reads = None;
             // the sample's hash tables are gone: their pages go back
             release_free_memory();
-            run
+            Ok((run, mismatch))
         })
         .collect::<Result<_>>()?;
+    let (runs, mismatches): (Vec<CollapsedSample>, Vec<Option<Mismatch>>) =
+        runs.into_iter().unzip();
     let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
     let (samples, umi_keys) = opts
         .samples
@@ -219,6 +314,7 @@ fn collapse_samples(
         table,
         samples,
         umi_keys,
+        mismatches,
     })
 }
 
@@ -228,7 +324,7 @@ fn collapse_samples(
 /// reference, building its targets and `--protocol auto` detection; `align`
 /// is engine selection (also the early one of `--engine gpu`) plus
 /// [`align_table`]; [`finish`] times `assign_count` and `write`.
-fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<RunStats> {
+fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<Outcome> {
     // --engine gpu fails before any FASTQ is read when no adapter exists
     let early_started = Instant::now();
     let early = match opts.engine {
@@ -252,7 +348,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let collapsed = collapse_samples(opts, &trims, &progress);
     progress.clear();
     let mut collapsed = collapsed?;
-    report_samples(&collapsed.samples);
+    let concerns = report_samples(&collapsed.samples, &collapsed.mismatches, opts.progress);
     let table = &collapsed.table;
     let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
     let align_started = Instant::now();
@@ -269,8 +365,11 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let later_hits = passes.run(&later)?;
     let later_elapsed: Duration = later_hits.elapsed.iter().sum();
     let align = align_started.elapsed() + early_selection;
-    if let Some(note) = engine_note(opts, &alignment) {
-        say(format!("mirq: engine auto: {note}"));
+    // a GPU that failed is a warning; why auto chose, information
+    if let Some(w) = &alignment.warning {
+        say(format!("mirq: WARNING: engine auto: {w}"));
+    } else if let Some(note) = engine_note(opts, &alignment) {
+        tell(format!("mirq: engine auto: {note}"), opts.progress);
     }
     let mut settings = run_settings(opts, &reference, &mut collapsed.samples)?;
     settings.ncrna = later
@@ -330,9 +429,9 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         origin: later.origin_run(later_hits.borrowed(), &screen_refs),
     };
     let writing = progress.spinner("counting and writing");
-    let stats = finish(out, data, stats, started);
+    let outcome = finish(out, data, stats, started, concerns);
     writing.finish_and_clear();
-    stats
+    outcome
 }
 
 /// Where the molecule counts come from: each sample's (insert, UMI) keys

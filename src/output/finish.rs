@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::screen::ScreenReference;
+use crate::output::concerns::{self, Concern, Outcome};
 use crate::output::inserts_file;
 use crate::output::multiqc;
 use crate::output::ncrna_tables;
@@ -107,15 +108,19 @@ pub struct NcrnaRun<'a> {
 /// last), completing `stats` (whose samples carry their trimming figures,
 /// and whose timings those of the stages before): times `assign_count`
 /// (classifying, counting, QC verdicts, the isomiR table) and `write` (every
-/// file but stats.json, which records both).
+/// file but stats.json, which records both). `concerns` are those the run
+/// said before; the species, clade and QC FAIL warnings are said here,
+/// before `mirq.log` is written.
 pub fn finish(
     out: StagedOutputs,
     mut data: RunData,
     mut stats: RunStats,
     started: Instant,
-) -> Result<RunStats> {
+    mut concerns: Vec<Concern>,
+) -> Result<Outcome> {
     let assign_started = Instant::now();
-    let counted = assign_and_count(&mut data, &mut stats);
+    let counted = assign_and_count(&mut data, &mut stats, &mut concerns);
+    concerns.extend(concerns::qc_failures(&stats));
     stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
     let write_started = Instant::now();
     write_outputs(&out, &data, &stats, &counted)?;
@@ -132,7 +137,7 @@ pub fn finish(
         w.write_all(b"\n")
     })?;
     out.commit()?;
-    Ok(stats)
+    Ok(Outcome { stats, concerns })
 }
 
 /// Stages report.html, made from the figures the files hold (stats.json's
@@ -235,8 +240,13 @@ fn record_ncrna(
 }
 
 /// Classifies every insert once, counts reads (and molecules), and fills
-/// the samples' assignment figures and QC verdicts into `stats`.
-fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
+/// the samples' assignment figures and QC verdicts into `stats`; the species
+/// and clade warnings said go to `concerns`.
+fn assign_and_count(
+    data: &mut RunData,
+    stats: &mut RunStats,
+    concerns: &mut Vec<Concern>,
+) -> Counted {
     let RunData {
         reference,
         targets,
@@ -290,7 +300,7 @@ fn assign_and_count(data: &mut RunData, stats: &mut RunStats) -> Counted {
     record_ncrna(data, stats, &by_reads, ncrna_reads.as_ref());
     let origin_reads = origin_calls.count(&table.counts);
     origin_tables::record(&data.origin, reference, stats, &by_reads, &origin_reads);
-    origin_tables::record_species(&data.origin, table, stats);
+    concerns.extend(origin_tables::record_species(&data.origin, table, stats));
     let molecules: Option<Vec<Vec<(u32, u32)>>> =
         match std::mem::replace(&mut data.molecules, Molecules::None) {
             Molecules::None => None,

@@ -10,6 +10,7 @@
 //! rounded down and the reads lost go one each to the largest fractional
 //! parts, so every sample keeps its total ([`integer_counts`]).
 
+pub mod concerns;
 pub mod finish;
 pub mod inserts_file;
 pub mod multiqc;

@@ -18,13 +18,13 @@ use crate::count::Counts;
 use crate::error::Result;
 use crate::input::reference::{species_code, Reference};
 use crate::numbers::round3;
+use crate::output::concerns::{Concern, ConcernKind};
 use crate::output::finish::OriginRun;
 use crate::output::stats::{
     CladeReads, RunStats, SampleArtifacts, SampleExogenous, SampleScreen, SpeciesReads,
 };
 use crate::output::{format_count, write_matrix, StagedOutputs};
 use crate::prep::collapse::InsertTable;
-use crate::runtime::say;
 
 /// Exogenous miRNA table file name.
 pub const EXOGENOUS: &str = "exogenous_mirna_counts.tsv";
@@ -98,11 +98,16 @@ pub fn record(
 
 /// Fills each sample's species fit and clade reads (from all its inserts
 /// that passed QC, in reads) and says the warnings they call for.
-pub fn record_species(origin: &OriginRun, table: &InsertTable, stats: &mut RunStats) {
+pub fn record_species(
+    origin: &OriginRun,
+    table: &InsertTable,
+    stats: &mut RunStats,
+) -> Vec<Concern> {
+    let mut concerns = Vec::new();
     if let Some(panel) = origin.species {
         for (st, fit) in stats.samples.iter_mut().zip(panel.fit_table(table)) {
             if let Some(w) = fit.warning(&st.sample) {
-                say(format!("mirq: {w}"));
+                concerns.push(Concern::said(&st.sample, ConcernKind::SpeciesFit, w));
             }
             st.species_fit = Some(fit);
         }
@@ -111,7 +116,8 @@ pub fn record_species(origin: &OriginRun, table: &InsertTable, stats: &mut RunSt
         let species = stats.reference.species.clone();
         for (st, counts) in stats.samples.iter_mut().zip(panel.count_table(table)) {
             for w in panel.warnings(&species, &counts, st.reads_in) {
-                say(format!("mirq: WARNING: {}: {w}", st.sample));
+                let line = format!("WARNING: {}: {w}", st.sample);
+                concerns.push(Concern::said(&st.sample, ConcernKind::Clade, line));
             }
             st.clades = panel
                 .clades()
@@ -124,6 +130,7 @@ pub fn record_species(origin: &OriginRun, table: &InsertTable, stats: &mut RunSt
                 .collect();
         }
     }
+    concerns
 }
 
 /// Writes `clade_counts.tsv` (`clade<TAB>samples…`: reads per clade) when

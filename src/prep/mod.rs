@@ -1,6 +1,7 @@
 //! Stage 2, read preparation: from raw reads to collapsed unique inserts
 //! (protocol presets and their detection, adapter trimming, UMIs).
 
+pub mod check;
 pub mod collapse;
 pub mod detect;
 pub mod plan;

@@ -5,7 +5,10 @@
 //! its protocol and adapter ([`crate::prep::detect`]): they are kept, the
 //! decision is made, and they are replayed through the trimmer before the
 //! rest of the stream. Every input is read exactly once, so pipes, FIFOs
-//! and process substitution work with `--protocol auto` too.
+//! and process substitution work with `--protocol auto` too. With a preset
+//! the same first reads are kept (sequences only), so that the preset can
+//! be checked against them afterwards ([`crate::prep::check`]) without
+//! reading the input again.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::AtomicU64;
@@ -38,6 +41,39 @@ pub struct Detected {
     pub detection: Detection,
 }
 
+/// What the one pass over a sample learned besides its records.
+pub enum Streamed {
+    /// `--protocol auto`: what was decided.
+    Detected(Box<Detected>),
+    /// A preset: the sample's first [`SAMPLE_READS`] sequences.
+    Fixed(FirstReads),
+}
+
+/// The first [`SAMPLE_READS`] sequences of a sample, as read (a plain
+/// copy: made into a [`ReadSample`] only when the preset is checked).
+#[derive(Debug, Default)]
+pub struct FirstReads {
+    bases: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl FirstReads {
+    /// Keeps `seq` while fewer than [`SAMPLE_READS`] are kept.
+    #[inline]
+    fn keep(&mut self, seq: &[u8]) {
+        if self.ends.len() < SAMPLE_READS {
+            self.bases.extend_from_slice(seq);
+            self.ends.push(self.bases.len());
+        }
+    }
+
+    /// The kept reads, as detection takes them.
+    pub fn sample(&self) -> ReadSample {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        ReadSample::from_reads(starts.zip(&self.ends).map(|(a, &b)| &self.bases[a..b]))
+    }
+}
+
 /// Streams every record of `sample` to `sink` once its preparation is in
 /// `chosen` (set before the first record reaches `sink`); the bytes read
 /// from its files are added to `bytes`.
@@ -47,17 +83,19 @@ pub fn stream_prepared(
     chosen: &OnceLock<ReadPrep>,
     bytes: &AtomicU64,
     mut sink: impl FnMut(&[u8], &[u8]),
-) -> Result<Option<Detected>> {
+) -> Result<Streamed> {
     let request = match plan {
         PrepPlan::Fixed(prep) => {
             let _ = chosen.set((*prep).clone());
+            let mut first = FirstReads::default();
             for file in &sample.files {
                 fastq::for_each_record_counting(file, bytes, |seq, qual| {
+                    first.keep(seq);
                     sink(seq, qual);
                     ControlFlow::Continue(())
                 })?;
             }
-            return Ok(None);
+            return Ok(Streamed::Fixed(first));
         }
         PrepPlan::Detect(request) => request,
     };
@@ -90,11 +128,15 @@ pub fn stream_prepared(
             return Err(e);
         }
     }
-    if detected.is_none() {
-        detected = Some(decide(request, &kept, chosen)?);
-        kept.replay(&mut sink);
-    }
-    Ok(detected)
+    let detected = match detected {
+        Some(d) => d,
+        None => {
+            let d = decide(request, &kept, chosen)?;
+            kept.replay(&mut sink);
+            d
+        }
+    };
+    Ok(Streamed::Detected(Box::new(detected)))
 }
 
 /// The first reads of a sample, with their qualities, kept for replay.

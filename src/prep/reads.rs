@@ -11,7 +11,7 @@ use indicatif::ProgressBar;
 use crate::error::Result;
 use crate::input::samples::Sample;
 use crate::prep::collapse::{SampleInserts, SortedInserts};
-use crate::prep::plan::{stream_prepared, Detected, PrepPlan};
+use crate::prep::plan::{stream_prepared, Detected, FirstReads, PrepPlan, Streamed};
 use crate::prep::protocol::TrimSettings;
 use crate::prep::trim::{TrimOutcome, Trimmer};
 use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
@@ -31,6 +31,8 @@ pub struct CollapsedSample {
     pub umi_keys: Option<SortedInserts>,
     /// What `--protocol auto` decided for the sample.
     pub detected: Option<Detected>,
+    /// With a preset: the sample's first reads, to check the preset against.
+    pub first_reads: Option<FirstReads>,
 }
 
 /// What trimming made of a sample's reads (summed over workers).
@@ -112,12 +114,16 @@ pub fn trim_and_collapse(
         progress,
         bytes: AtomicU64::new(0),
     };
-    let (counts, quality, inserts, detected) = if workers <= 1 {
+    let (counts, quality, inserts, streamed) = if workers <= 1 {
         trim_serial(sample, &read)?
     } else {
         trim_parallel(sample, &read, workers)?
     };
     progress.finish_and_clear();
+    let (detected, first_reads) = match streamed {
+        Streamed::Detected(d) => (Some(*d), None),
+        Streamed::Fixed(first) => (None, Some(first)),
+    };
     let dedup = chosen.get().is_some_and(|p| p.umi.is_some());
     let (inserts, umi_keys) = if dedup {
         let keys = inserts.into_sorted();
@@ -137,6 +143,7 @@ pub fn trim_and_collapse(
         inserts,
         umi_keys,
         detected,
+        first_reads,
     })
 }
 
@@ -186,7 +193,7 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
     let mut scratch = Scratch::default();
     let mut since_tick = 0u64;
     let mut quality = QualitySum::default();
-    let detected = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
+    let streamed = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
         quality.add(qual);
         since_tick += 1;
         if since_tick == 1 << 16 {
@@ -199,11 +206,12 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
         prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
     })?;
     read.tick();
-    Ok((counts, quality, inserts, detected))
+    Ok((counts, quality, inserts, streamed))
 }
 
-/// A sample's trimming counts, qualities, inserts and detection.
-type Trimmed = (TrimCounts, QualitySum, SampleInserts, Option<Detected>);
+/// A sample's trimming counts, qualities, inserts, and its detection or
+/// first reads.
+type Trimmed = (TrimCounts, QualitySum, SampleInserts, Streamed);
 
 /// A batch of reads' sequences, concatenated, with each read's end, and
 /// their qualities when the trimmer uses them; reused.
@@ -285,7 +293,7 @@ fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed
             .collect();
         (parsed, results)
     });
-    let detected = parsed?;
+    let streamed = parsed?;
     // Sum into the largest table: the result is the same for any split.
     let mut results = results;
     results.sort_by_key(|(_, inserts)| std::cmp::Reverse(inserts.len()));
@@ -295,7 +303,7 @@ fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed
         counts.add(&other_counts);
         inserts.merge(&other);
     }
-    Ok((counts, quality, inserts, detected))
+    Ok((counts, quality, inserts, streamed))
 }
 
 /// A worker's reusable buffers: the normalised read and the key built
