@@ -103,8 +103,8 @@ pub struct CompletionsArgs {
 /// `mirq bench` arguments.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Mature miRNA FASTA [default: miRBase 21's human matures and hairpins
-    /// (2,588 and 1,881), built into mirq].
+    /// Mature miRNA FASTA of a real run (e.g. miRBase's mature.fa.gz with
+    /// --species hsa); needed unless --screen is given.
     #[arg(long, requires = "species", help_heading = "Reference")]
     pub mature: Option<PathBuf>,
 

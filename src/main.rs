@@ -130,11 +130,18 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(reference) = args.screen.clone() {
         return run_bench_screen(reference, &args);
     }
+    let Some(mature) = args.mature else {
+        anyhow::bail!(
+            "mirq bench needs the reference a real run aligns to: --mature mature.fa.gz \
+             --hairpin hairpin.fa.gz --species hsa (miRBase's files: \
+             https://www.mirbase.org/download/), or --screen GENOME.fa for the genome \
+             screen; the demo's 61 miRNAs (--mature demo/reference/mature.fa) say \
+             little about a real run"
+        );
+    };
+    let species = args.species.expect("clap requires --species with --mature");
     let opts = mirq::cmd::bench::BenchOptions {
-        reference: args.mature.map(|m| {
-            let species = args.species.expect("clap requires --species with --mature");
-            (m, args.hairpin, species)
-        }),
+        reference: (mature, args.hairpin, species),
         inserts: args.inserts,
         mismatches: args.mismatches,
         threads: args.threads,

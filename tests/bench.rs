@@ -1,8 +1,8 @@
-//! `mirq bench`: engines timed on simulated inserts, on the bundled
-//! reference (miRBase 21 human, the same as the files given) and on every
-//! record of miRBase 21 (`--species all`); the table, `--json`, preparation timed apart from
-//! alignment, agreement and the `--engine auto` line. A GPU row per adapter
-//! is checked when adapters exist (CI has lavapipe).
+//! `mirq bench`: engines timed on simulated inserts, on miRBase 21's human
+//! reference and on every record of miRBase 21 (`--species all`); the
+//! table, `--json`, preparation timed apart from alignment, agreement and the
+//! `--engine auto` line; no reference is an error that says what to give. A
+//! GPU row per adapter is checked when adapters exist (CI has lavapipe).
 
 mod common;
 
@@ -113,9 +113,42 @@ fn check_report(report: &Value, inserts: u64, threads: u64, adapters: usize) {
     }
 }
 
+/// `--mature mature_v21.fa.gz --hairpin hairpin_hsa.fa --species hsa`,
+/// then `rest`; None without the shared data.
+fn human_bench(rest: &[&str]) -> Option<(String, String)> {
+    let mirbase = common::shared()?.join("data/mirbase");
+    let mut args = vec![
+        os("--mature").to_owned(),
+        mirbase.join("mature_v21.fa.gz").into_os_string(),
+        os("--hairpin").to_owned(),
+        mirbase.join("hairpin_hsa.fa").into_os_string(),
+        os("--species").to_owned(),
+        os("hsa").to_owned(),
+    ];
+    args.extend(rest.iter().map(|a| os(a).to_owned()));
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    Some(bench(&args))
+}
+
 #[test]
-fn bundled_reference_table_lists_cpu_runs_and_the_auto_choice() {
-    let (out, err) = bench(&[os("--inserts"), os("3000"), os("-t"), os("2")]);
+fn no_reference_is_an_error_that_says_what_to_give() {
+    let out = common::mirq()
+        .args(["bench", "--inserts", "100"])
+        .output()
+        .expect("mirq runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["--mature", "--species hsa", "--screen", "mirbase.org"] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn human_reference_table_lists_cpu_runs_and_the_auto_choice() {
+    let Some((out, err)) = human_bench(&["--inserts", "3000", "-t", "2"]) else {
+        return;
+    };
     let lines: Vec<&str> = out.lines().collect();
     let header: Vec<&str> = lines[0].split_whitespace().collect();
     assert_eq!(
@@ -152,9 +185,8 @@ fn bundled_reference_table_lists_cpu_runs_and_the_auto_choice() {
         "{out}"
     );
     assert!(
-        err.contains(
-            "mirq bench: reference hsa (bundled miRBase 21): 2,588 matures, 1,881 hairpins"
-        ),
+        err.contains("mirq bench: reference hsa (")
+            && err.contains("mature_v21.fa.gz): 2,588 matures, 1,881 hairpins"),
         "{err}"
     );
     let adapters = adapters();
@@ -177,81 +209,31 @@ fn bundled_reference_table_lists_cpu_runs_and_the_auto_choice() {
 }
 
 #[test]
-fn bundled_reference_json_report() {
-    let (out, _) = bench(&[os("--inserts"), os("3000"), os("-t"), os("2"), os("--json")]);
+fn human_reference_json_report() {
+    let Some((out, _)) = human_bench(&[
+        "--inserts",
+        "3000",
+        "--mismatches",
+        "2",
+        "-t",
+        "2",
+        "--json",
+    ]) else {
+        return;
+    };
     let report: Value = serde_json::from_str(&out).expect("stdout is one JSON object");
     check_report(&report, 3000, 2, adapters());
-    assert_eq!(report["reference"]["source"], "bundled miRBase 21");
+    assert!(
+        report["reference"]["source"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("mature_v21.fa.gz")),
+        "{report}"
+    );
     assert_eq!(report["reference"]["species"], "hsa");
     assert_eq!(report["reference"]["matures"], 2588);
     assert_eq!(report["reference"]["hairpins"], 1881);
-    assert_eq!(report["mismatches"], 1);
-    assert_eq!(report["seed"], "0x5eed000000000042");
-}
-
-/// The human miRBase 21 files given: the same reference as the bundled one,
-/// which holds exactly their hsa records.
-#[test]
-fn human_mirbase_reference_is_the_bundled_one() {
-    let Some(shared) = common::shared() else {
-        return;
-    };
-    let mirbase = shared.join("data/mirbase");
-    let (out, _) = bench(&[
-        os("--mature"),
-        mirbase.join("mature_v21.fa.gz").as_os_str(),
-        os("--hairpin"),
-        mirbase.join("hairpin_hsa.fa").as_os_str(),
-        os("--species"),
-        os("hsa"),
-        os("--inserts"),
-        os("3000"),
-        os("--mismatches"),
-        os("2"),
-        os("-t"),
-        os("2"),
-        os("--json"),
-    ]);
-    let report: Value = serde_json::from_str(&out).unwrap();
-    check_report(&report, 3000, 2, adapters());
-    assert_eq!(report["reference"]["matures"], 2588);
-    assert_eq!(report["reference"]["hairpins"], 1881);
     assert_eq!(report["mismatches"], 2);
-
-    // the bundled files are the hsa records of miRBase 21, byte for byte
-    let gunzip = |path: std::path::PathBuf| {
-        let mut text = String::new();
-        std::io::Read::read_to_string(
-            &mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()),
-            &mut text,
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        text
-    };
-    let hsa_records = |fasta: &str| {
-        let mut keep = false;
-        let mut out = String::new();
-        for line in fasta.split_inclusive('\n') {
-            if line.starts_with('>') {
-                keep = line.starts_with(">hsa-");
-            }
-            if keep {
-                out.push_str(line);
-            }
-        }
-        out
-    };
-    let bundled = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/mirbase21_hsa");
-    let mature = gunzip(bundled.join("mature.fa.gz"));
-    assert_eq!(
-        mature,
-        hsa_records(&gunzip(mirbase.join("mature_v21.fa.gz")))
-    );
-    assert_eq!(mature.matches('>').count(), 2588);
-    let hairpin = gunzip(bundled.join("hairpin.fa.gz"));
-    let all_hairpins = std::fs::read_to_string(mirbase.join("hairpin_v21.fa")).unwrap();
-    assert_eq!(hairpin, hsa_records(&all_hairpins));
-    assert_eq!(hairpin.matches('>').count(), 1881);
+    assert_eq!(report["seed"], "0x5eed000000000042");
 }
 
 /// `--species all`: every record of miRBase 21, all species in one reference.
@@ -301,8 +283,21 @@ fn species_needs_a_reference() {
 #[cfg(target_os = "linux")]
 #[test]
 fn no_adapter_is_said_in_one_line() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/reference");
     let out = common::mirq()
-        .args(["bench", "--inserts", "500", "--seed", "7"])
+        .args([
+            "bench",
+            "--inserts",
+            "500",
+            "--seed",
+            "7",
+            "--species",
+            "hsa",
+        ])
+        .arg("--mature")
+        .arg(demo.join("mature.fa"))
+        .arg("--hairpin")
+        .arg(demo.join("hairpin.fa"))
         .env("WGPU_BACKEND", "metal")
         .output()
         .unwrap();

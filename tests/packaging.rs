@@ -97,12 +97,7 @@ fn licence_files_are_the_ones_the_recipe_ships() {
 
     let meta = read("packaging/bioconda/meta.yaml");
     assert!(meta.contains("  license: MIT\n"));
-    // the last: the terms of the miRBase data built in (mirq bench's default)
-    for f in [
-        "LICENSE",
-        "THIRDPARTY.yml",
-        "reference/mirbase21_hsa/README.md",
-    ] {
+    for f in ["LICENSE", "THIRDPARTY.yml"] {
         assert!(meta.contains(&format!("    - {f}\n")), "license_file {f}");
         assert!(repo().join(f).is_file(), "{f} missing");
     }

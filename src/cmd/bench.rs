@@ -39,25 +39,6 @@ pub const SOFTWARE_MAX_INSERTS: usize = 200_000;
 
 pub use crate::input::reference::ALL_SPECIES;
 
-/// Species of the bundled reference.
-pub const BUNDLED_SPECIES: &str = "hsa";
-/// What the bundled reference is (`source` of the bench report).
-pub const BUNDLED_SOURCE: &str = "bundled miRBase 21";
-const BUNDLED_MATURE: &[u8] = include_bytes!("../../reference/mirbase21_hsa/mature.fa.gz");
-const BUNDLED_HAIRPIN: &[u8] = include_bytes!("../../reference/mirbase21_hsa/hairpin.fa.gz");
-
-/// miRBase 21's human matures (2,588) and hairpins (1,881), built into the
-/// binary (gzip, 111 KB; `reference/mirbase21_hsa/`): `mirq bench` uses
-/// them when no reference is given, a whole species as in a real run.
-pub fn bundled_reference() -> Result<Reference> {
-    Reference::from_fasta_bytes(
-        BUNDLED_SOURCE,
-        BUNDLED_MATURE,
-        Some(BUNDLED_HAIRPIN),
-        BUNDLED_SPECIES,
-    )
-}
-
 /// `n` distinct inserts (ASCII, at least 16 nt) like a deep run's, the same
 /// for the same reference and `seed`: 80% isomiRs of located matures (5'
 /// shifts of ±1, 3' ends from 2 short to 2 long), 10% hairpin fragments
@@ -133,9 +114,8 @@ pub fn software_cap(inserts: usize) -> usize {
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
     /// Mature FASTA, hairpin FASTA (optional) and species ([`ALL_SPECIES`]:
-    /// every record of the files); `None`: the bundled reference
-    /// ([`bundled_reference`]).
-    pub reference: Option<(PathBuf, Option<PathBuf>, String)>,
+    /// every record of the files).
+    pub reference: (PathBuf, Option<PathBuf>, String),
     /// Distinct inserts in the workload.
     pub inserts: usize,
     /// Mismatches allowed.
@@ -150,7 +130,7 @@ pub struct BenchOptions {
 /// The reference a bench ran on.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReferenceSummary {
-    /// [`BUNDLED_SOURCE`] or the mature FASTA's path.
+    /// The mature FASTA's path.
     pub source: String,
     /// Species code (`all`: every record of the files).
     pub species: String,
@@ -518,17 +498,12 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
     })
 }
 
-/// The bench's reference (bundled, or the files given), its targets and
-/// their summary.
+/// The bench's reference (the files given), its targets and their summary.
 fn bench_reference(opts: &BenchOptions) -> Result<(Reference, TargetSet, ReferenceSummary)> {
-    let (reference, source) = match &opts.reference {
-        None => (bundled_reference()?, BUNDLED_SOURCE.to_string()),
-        Some((mature, hairpin, species)) => (
-            // `all` is every record (Reference::load)
-            Reference::load(mature, hairpin.as_deref(), species)?,
-            mature.display().to_string(),
-        ),
-    };
+    let (mature, hairpin, species) = &opts.reference;
+    // `all` is every record (Reference::load)
+    let reference = Reference::load(mature, hairpin.as_deref(), species)?;
+    let source = mature.display().to_string();
     let targets = TargetSet::build(&reference, 3, 5);
     let summary = ReferenceSummary {
         source,
@@ -753,12 +728,27 @@ mod tests {
         );
     }
 
+    /// The demo's 61 human miRNAs and their hairpins.
+    fn demo_reference() -> Reference {
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/reference");
+        Reference::load(
+            &demo.join("mature.fa"),
+            Some(&demo.join("hairpin.fa")),
+            "hsa",
+        )
+        .unwrap()
+    }
+
     #[test]
     fn workload_is_deterministic_distinct_and_from_the_reference() {
-        let r = bundled_reference().unwrap();
-        assert_eq!((r.matures.len(), r.hairpins.len()), (2588, 1881));
+        let r = demo_reference();
         // nearly every mature lies in its hairpin
-        assert!(r.locations.len() > 2500, "{} located", r.locations.len());
+        assert!(
+            r.locations.len() + 2 >= r.matures.len(),
+            "{} of {} located",
+            r.locations.len(),
+            r.matures.len()
+        );
         let a = workload(&r, 2000, DEFAULT_SEED);
         assert_eq!(a, workload(&r, 2000, DEFAULT_SEED));
         assert_ne!(a, workload(&r, 2000, 7));
@@ -777,7 +767,7 @@ mod tests {
 
     #[test]
     fn mature_only_references_make_a_workload_too() {
-        let r = Reference::from_sequences("hsa", bundled_reference().unwrap().matures, vec![]);
+        let r = Reference::from_sequences("hsa", demo_reference().matures, vec![]);
         assert_eq!(workload(&r, 300, DEFAULT_SEED).len(), 300);
     }
 
@@ -793,7 +783,7 @@ mod tests {
         ms.push(gpu("NVIDIA H200", false, 3_000_000.0));
         let report = BenchReport {
             reference: ReferenceSummary {
-                source: BUNDLED_SOURCE.into(),
+                source: "mature.fa.gz".into(),
                 species: "hsa".into(),
                 matures: 2588,
                 hairpins: 1881,
