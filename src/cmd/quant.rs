@@ -337,7 +337,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
     let later = load_later(opts)?;
     if later.foreign.is_some() && later.ncrna.is_none() {
-        say("mirq: WARNING: without --ncrna, rRNA and tRNA fragments reach the search for other species' miRNAs: some of those reads may be host fragments, not exogenous miRNAs".to_string());
+        // advice, not a problem of the data: information (silent with -q)
+        tell("mirq: note: without --ncrna, rRNA and tRNA fragments reach the search for other species' miRNAs: some of those reads may be host fragments, not exogenous miRNAs (give --ncrna to classify them first)".to_string(), opts.progress);
     }
     // with --protocol auto, or samplesheet protocol/adapter columns, each
     // sample has its own trimming (the run's settings take the request's
