@@ -98,9 +98,9 @@ pub fn stream_prepared(
 }
 
 /// The first reads of a sample, kept for detection and replay: their bases
-/// normalised once, as detection reads them (the trimmer normalises every
-/// read first, so replaying them normalised changes nothing), with their
-/// qualities.
+/// normalised once and scanned for the known adapters as they come
+/// ([`ReadSample::push`]; the trimmer normalises every read first, so
+/// replaying them normalised changes nothing), with their qualities.
 #[derive(Default)]
 struct Kept {
     reads: ReadSample,
