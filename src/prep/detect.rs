@@ -324,11 +324,20 @@ impl ReadSample {
     /// Adds one read.
     pub fn push(&mut self, read: &[u8]) {
         let start = self.bases.len();
-        self.bases
-            .extend(read.iter().map(|&b| crate::seq::normalize_base(b)));
-        self.ends.push(self.bases.len());
+        self.bases.resize(start + read.len(), 0);
+        // normalised and scanned in one pass
+        let scan = known_scan();
         let mut first = [NOT_FOUND; KNOWN_ADAPTERS.len()];
-        known_scan().scan(&self.bases[start..], &mut first);
+        let codes = read
+            .iter()
+            .zip(&mut self.bases[start..])
+            .map(|(&b, normal)| {
+                *normal = crate::seq::normalize_base(b);
+                crate::seq::encode_base(b)
+            });
+        scan.scan_codes(codes, &mut first);
+        scan.scan_other(&self.bases[start..], &mut first);
+        self.ends.push(self.bases.len());
         let mut nearest: Option<(u32, u32)> = None;
         for (c, &p) in first.iter().enumerate() {
             if p != NOT_FOUND {
@@ -452,14 +461,17 @@ mod work {
 }
 
 /// Finds the first occurrence of every candidate's seed in a read, in one
-/// pass over its [`SEED_LEN`]-mers: each 2-bit coded window is looked up in
-/// a bit filter, and only windows passing it are compared with the seeds.
-/// A seed that cannot be coded (shorter than [`SEED_LEN`], or not ACGT) is
-/// searched for with `memmem`.
+/// pass over its [`SEED_LEN`]-mers: each window, coded 3 bits a base
+/// (A, C, G, T 0 to 3; anything else, and the bases before the read, 4, so
+/// that no such window can match), is looked up in a bit filter, and only
+/// windows passing it are compared with the seeds. A seed that cannot be
+/// coded (shorter than [`SEED_LEN`], or not ACGT) is searched for with
+/// `memmem`.
 struct SeedScan {
     /// (seed code, candidate) for the coded seeds.
-    coded: Vec<(u32, usize)>,
-    /// Bit filter over [`SeedScan::hash`] of the coded seeds.
+    coded: Vec<(u64, usize)>,
+    /// Bit filter over the coded seeds' last bases ([`SeedScan::FILTER_BITS`]
+    /// bits of their code).
     filter: Vec<u64>,
     /// The other seeds' finders, by candidate.
     other: Vec<(usize, memmem::Finder<'static>)>,
@@ -467,6 +479,10 @@ struct SeedScan {
 
 impl SeedScan {
     const FILTER_BITS: u32 = 16;
+    /// Bits of a window's code.
+    const WINDOW: u64 = (1 << (3 * SEED_LEN)) - 1;
+    /// The code before a read's first base: bases coded 4.
+    const START: u64 = 0o4444_4444_4444;
 
     fn new(candidates: &[Candidate]) -> Self {
         let mut scan = Self {
@@ -475,59 +491,63 @@ impl SeedScan {
             other: Vec::new(),
         };
         for (c, candidate) in candidates.iter().enumerate() {
-            match code_of(candidate.seed()) {
-                Some(code) if candidate.seed().len() == SEED_LEN => {
-                    let h = Self::hash(code);
+            let seed = candidate.seed();
+            let code = seed.iter().try_fold(0u64, |code, &b| {
+                let x = crate::seq::encode_base(b);
+                (x < 4).then_some((code << 3) | x as u64)
+            });
+            match code {
+                Some(code) if seed.len() == SEED_LEN => {
+                    let h = Self::filter_index(code);
                     scan.filter[h / 64] |= 1 << (h % 64);
                     scan.coded.push((code, c));
                 }
-                _ => scan
-                    .other
-                    .push((c, memmem::Finder::new(candidate.seed()).into_owned())),
+                _ => scan.other.push((c, memmem::Finder::new(seed).into_owned())),
             }
         }
         scan
     }
 
-    /// The filter's bit for a code: its last 8 bases.
     #[inline]
-    fn hash(code: u32) -> usize {
+    fn filter_index(code: u64) -> usize {
         (code & ((1 << Self::FILTER_BITS) - 1)) as usize
     }
 
     /// Sets `first[c]` to the first position of candidate `c`'s seed in
     /// `read` (a normalised read), or [`NOT_FOUND`].
     fn scan(&self, read: &[u8], first: &mut [usize]) {
+        self.scan_codes(read.iter().map(|&b| crate::seq::encode_base(b)), first);
+        self.scan_other(read, first);
+    }
+
+    /// [`SeedScan::scan`] for the coded seeds, on a read's base codes
+    /// ([`crate::seq::encode_base`]).
+    #[inline]
+    fn scan_codes(&self, codes: impl Iterator<Item = u8>, first: &mut [usize]) {
         #[cfg(test)]
         work::add(&work::SEED_SCANS, 1);
         first.fill(NOT_FOUND);
-        let mask = (1u64 << (2 * SEED_LEN)) - 1;
-        // older bases shift out of the top unmasked (as in for_each_kmer)
-        let (mut rolling, mut valid) = (0u64, 0usize);
-        for (i, &b) in read.iter().enumerate() {
-            let x = crate::seq::encode_base(b) as u64;
-            if x >= 4 {
-                valid = 0;
+        // older bases shift out of the top
+        let mut rolling = Self::START;
+        for (i, x) in codes.enumerate() {
+            rolling = (rolling << 3) | x as u64;
+            let h = Self::filter_index(rolling);
+            if self.filter[h / 64] >> (h % 64) & 1 == 0 {
                 continue;
             }
-            rolling = (rolling << 2) | x;
-            valid += 1;
-            let code = (rolling & mask) as u32;
-            let h = Self::hash(code);
-            let maybe = self.filter[h / 64] >> (h % 64) & 1 != 0;
-            if !(maybe & (valid >= SEED_LEN)) {
-                continue;
-            }
+            let code = rolling & Self::WINDOW;
             for &(seed, c) in &self.coded {
                 if seed == code && first[c] == NOT_FOUND {
                     first[c] = i + 1 - SEED_LEN;
                 }
             }
         }
+    }
+
+    /// [`SeedScan::scan`] for the seeds that are not coded.
+    fn scan_other(&self, read: &[u8], first: &mut [usize]) {
         for (c, finder) in &self.other {
-            if let Some(p) = finder.find(read) {
-                first[*c] = p;
-            }
+            first[*c] = finder.find(read).unwrap_or(NOT_FOUND);
         }
     }
 }
