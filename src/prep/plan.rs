@@ -139,37 +139,34 @@ pub fn stream_prepared(
     Ok(Streamed::Detected(Box::new(detected)))
 }
 
-/// The first reads of a sample, with their qualities, kept for replay.
+/// The first reads of a sample, kept for detection and replay: their bases
+/// normalised once and scanned for the known adapters as they come
+/// ([`ReadSample::push`]; the trimmer normalises every read first, so
+/// replaying them normalised changes nothing), with their qualities.
 #[derive(Default)]
 struct Kept {
-    bases: Vec<u8>,
+    reads: ReadSample,
     quals: Vec<u8>,
-    ends: Vec<usize>,
 }
 
 impl Kept {
     fn push(&mut self, seq: &[u8], qual: &[u8]) {
-        self.bases.extend_from_slice(seq);
+        self.reads.push(seq);
         self.quals.extend_from_slice(qual);
-        self.ends.push(self.bases.len());
     }
 
     fn len(&self) -> usize {
-        self.ends.len()
+        self.reads.len()
     }
 
-    /// The kept records in order, as (sequence, qualities).
-    fn records(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(&self.ends)
-            .map(|(start, &end)| (&self.bases[start..end], &self.quals[start..end]))
-    }
-
-    /// Feeds the kept records to `sink` in order, and forgets them.
+    /// Feeds the kept records to `sink` in order, as (sequence, qualities),
+    /// and forgets them.
     fn replay(&mut self, sink: &mut impl FnMut(&[u8], &[u8])) {
-        for (seq, qual) in self.records() {
-            sink(seq, qual);
+        let mut start = 0;
+        for seq in self.reads.iter() {
+            let end = start + seq.len();
+            sink(seq, &self.quals[start..end]);
+            start = end;
         }
         *self = Kept::default();
     }
@@ -178,8 +175,7 @@ impl Kept {
 /// Detects on the kept reads, resolves the sample's settings and sets its
 /// preparation.
 fn decide(request: &TrimRequest, kept: &Kept, chosen: &OnceLock<ReadPrep>) -> Result<Detected> {
-    let reads = ReadSample::from_reads(kept.records().map(|(seq, _)| seq));
-    let mut detection = detect(&reads);
+    let mut detection = detect(&kept.reads);
     let (protocol, trim) = request.resolve(Some(&detection))?;
     if request.adapter.is_some() {
         detection.adapter_override = Some(trim.adapter.clone().unwrap_or_else(|| "none".into()));
