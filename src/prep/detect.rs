@@ -296,6 +296,10 @@ pub struct Detection {
     pub adapter_override: Option<String>,
 }
 
+/// A base code's letter, as [`crate::seq::normalize_base`] writes it
+/// (codes 0 to 4; the rest pads the table to a power of two).
+const NORMAL: [u8; 8] = *b"ACGTNNNN";
+
 /// Reads kept for detection: upper-case, U as T, other letters N. Each
 /// read is scanned for the known adapters' seeds as it is added (while a
 /// run keeps its first reads, the reading thread is mostly waiting for
@@ -332,8 +336,9 @@ impl ReadSample {
             .iter()
             .zip(&mut self.bases[start..])
             .map(|(&b, normal)| {
-                *normal = crate::seq::normalize_base(b);
-                crate::seq::encode_base(b)
+                let x = crate::seq::encode_base(b);
+                *normal = NORMAL[x as usize & 7];
+                x
             });
         scan.scan_codes(codes, &mut first);
         scan.scan_other(&self.bases[start..], &mut first);
@@ -472,13 +477,14 @@ struct SeedScan {
     coded: Vec<(u64, usize)>,
     /// Bit filter over the coded seeds' last bases ([`SeedScan::FILTER_BITS`]
     /// bits of their code).
-    filter: Vec<u64>,
+    filter: Box<[u64; SeedScan::FILTER_WORDS]>,
     /// The other seeds' finders, by candidate.
     other: Vec<(usize, memmem::Finder<'static>)>,
 }
 
 impl SeedScan {
     const FILTER_BITS: u32 = 16;
+    const FILTER_WORDS: usize = (1 << Self::FILTER_BITS) / 64;
     /// Bits of a window's code.
     const WINDOW: u64 = (1 << (3 * SEED_LEN)) - 1;
     /// The code before a read's first base: bases coded 4.
@@ -487,7 +493,7 @@ impl SeedScan {
     fn new(candidates: &[Candidate]) -> Self {
         let mut scan = Self {
             coded: Vec::new(),
-            filter: vec![0; (1 << Self::FILTER_BITS) / 64],
+            filter: Box::new([0; Self::FILTER_WORDS]),
             other: Vec::new(),
         };
         for (c, candidate) in candidates.iter().enumerate() {
