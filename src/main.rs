@@ -147,21 +147,9 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
         threads: args.threads,
         seed: args.seed,
     };
-    let quiet = args.quiet;
-    let report = mirq::cmd::bench::run(&opts, &|line| {
-        if !quiet {
-            eprintln!("mirq bench: {line}")
-        }
-    })
-    .context("bench failed")?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("report serializes")
-        );
-    } else {
-        print!("{}", report.table());
-    }
+    let report =
+        mirq::cmd::bench::run(&opts, &bench_progress(args.quiet)).context("bench failed")?;
+    print_report(&report, report.table(), args.json);
     if !report.all_agree() {
         let wrong: Vec<String> = report
             .engines
@@ -186,25 +174,34 @@ fn run_bench_screen(reference: PathBuf, args: &BenchArgs) -> anyhow::Result<()> 
         seed: args.seed,
         threads: args.threads,
     };
-    let quiet = args.quiet;
-    let report = mirq::cmd::bench_screen::run(&opts, &|line| {
-        if !quiet {
-            eprintln!("mirq bench: {line}")
-        }
-    })
-    .context("bench failed")?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("report serializes")
-        );
-    } else {
-        print!("{}", report.table());
-    }
+    let report =
+        mirq::cmd::bench_screen::run(&opts, &bench_progress(args.quiet)).context("bench failed")?;
+    print_report(&report, report.table(), args.json);
     if !report.all_agree() {
         anyhow::bail!("a GPU engine's screen hits differ from the CPU engine's");
     }
     Ok(())
+}
+
+/// `mirq bench`'s progress lines on stderr (none with `-q`).
+fn bench_progress(quiet: bool) -> impl Fn(&str) {
+    move |line| {
+        if !quiet {
+            eprintln!("mirq bench: {line}")
+        }
+    }
+}
+
+/// A bench report on stdout: its table, or one JSON object with `--json`.
+fn print_report(report: &impl serde::Serialize, table: String, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("report serializes")
+        );
+    } else {
+        print!("{table}");
+    }
 }
 
 fn run_report(args: ReportArgs) -> anyhow::Result<()> {

@@ -140,23 +140,6 @@ impl Reference {
         Some(Self::from_sequences(FOREIGN_SPECIES, matures, hairpins))
     }
 
-    /// Loads matures and hairpins of one species from FASTA text in memory
-    /// (plain or gzip, as files), e.g. a reference bundled into the binary;
-    /// `label` stands for the file name in error messages.
-    pub fn from_fasta_bytes(
-        label: &str,
-        mature: &[u8],
-        hairpin: Option<&[u8]>,
-        species: &str,
-    ) -> Result<Self> {
-        let matures = read_species_from(mature, Path::new(&format!("{label}/mature")), species)?;
-        let hairpins = match hairpin {
-            Some(h) => read_species_from(h, Path::new(&format!("{label}/hairpin")), species)?,
-            None => Vec::new(),
-        };
-        Ok(Self::from_sequences(species, matures, hairpins))
-    }
-
     /// Builds a reference from sequences already in memory.
     pub fn from_sequences(species: &str, matures: Vec<RefSeq>, hairpins: Vec<RefSeq>) -> Self {
         let locations = locate_matures(&matures, &hairpins);
