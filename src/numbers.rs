@@ -30,6 +30,16 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// A fraction as a percentage with one decimal, as the detection lines
+/// print it.
+///
+/// ```
+/// assert_eq!(mirq::numbers::percent(0.0234), "2.3%");
+/// ```
+pub fn percent(fraction: f64) -> String {
+    format!("{:.1}%", 100.0 * fraction)
+}
+
 /// Seconds of a duration, rounded to the millisecond (stats.json's timings).
 pub fn seconds(d: std::time::Duration) -> f64 {
     round3(d.as_secs_f64())

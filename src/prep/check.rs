@@ -17,7 +17,7 @@
 //!   look untrimmed) is a [`Mismatch`]. (Untrimmed reads no longer than
 //!   `--max-length` give counted inserts and are not looked into.)
 
-use crate::numbers::thousands;
+use crate::numbers::{percent, thousands};
 use crate::prep::detect::{Confidence, Detection, KNOWN_ADAPTERS, SEED_LEN};
 use crate::prep::reads::TrimCounts;
 
@@ -170,10 +170,6 @@ fn named(name: &str, sequence: &str) -> String {
     } else {
         format!("{name} {sequence}")
     }
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::input::fastq;
 use crate::input::samples::Sample;
-use crate::numbers::thousands;
+use crate::numbers::{percent, thousands};
 use crate::prep::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 
 /// Reads of each sample that `--protocol auto` decides on (all of them in
@@ -1428,10 +1428,6 @@ fn round4(x: f64) -> f64 {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
 }
 
 #[cfg(test)]
