@@ -76,6 +76,13 @@ pub enum Error {
         #[source]
         err: std::io::Error,
     },
+    /// Standard output could not be written (a closed pipe is not an
+    /// error: the command ends quietly).
+    #[error("cannot write to standard output")]
+    Stdout {
+        #[source]
+        err: std::io::Error,
+    },
 }
 
 /// What kind of GPU error ended a GPU step.

@@ -1,4 +1,5 @@
 //! What every command runs on: its thread pool, its progress bar on stderr,
+//! its messages ([`streams`]: stdout and stderr written without panicking),
 //! and returning freed heap memory to the operating system.
 //!
 //! A run frees large buffers between stages (each sample's hash table once it
@@ -6,6 +7,8 @@
 //! built). glibc's allocator keeps such memory in its arenas, where it still
 //! counts towards the process's resident memory: peak RSS would then be the
 //! sum of every stage's buffers rather than the largest stage's.
+
+pub mod streams;
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -138,9 +141,10 @@ pub const COMMIT: &str = env!("MIRQ_GIT_COMMIT");
 /// the body of `mirq.log`.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Says `line` on stderr and keeps it for `mirq.log`.
+/// Says `line` on stderr (while stderr can be written) and keeps it for
+/// `mirq.log`, control characters escaped in both.
 pub fn say(line: String) {
-    eprintln!("{line}");
+    streams::to_stderr(&line);
     note(line);
 }
 
@@ -154,8 +158,13 @@ pub fn tell(line: String, shown: bool) {
     }
 }
 
-/// Keeps `line` for `mirq.log` without saying it (what `-q` silences).
+/// Keeps `line` for `mirq.log` without saying it (what `-q` silences),
+/// control characters escaped.
 pub fn note(line: String) {
+    let line = match streams::escape_controls(&line) {
+        std::borrow::Cow::Borrowed(_) => line,
+        escaped => escaped.into_owned(),
+    };
     LOG.lock().expect("run log").push(line);
 }
 

@@ -370,13 +370,13 @@ fn screen_batch(ts: &TargetSet, inserts: &[&[u8]], mismatches: &[u8]) -> FlatHit
     let out = gather(inserts, &parts);
     if std::env::var_os("MIRQ_SCREEN_PROFILE").is_some() {
         let entries = tables.entries.len();
-        eprintln!(
+        crate::runtime::streams::to_stderr(&format!(
             "mirq: screen profile: {} inserts, {entries} seeds: tables {:.3} s, scan {:.3} s, gather {:.3} s",
             inserts.len(),
             built.as_secs_f64(),
             (scanned - built).as_secs_f64(),
             (started.elapsed() - scanned).as_secs_f64()
-        );
+        ));
     }
     out
 }

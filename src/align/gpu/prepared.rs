@@ -330,7 +330,9 @@ impl<'a> GpuPrepared<'a> {
             hits: head[2] as u64,
         };
         if profiling() {
-            eprintln!("mirq: GPU profile: {m} inserts, queued {needed:?} for {capacity:?}");
+            crate::runtime::streams::to_stderr(&format!(
+                "mirq: GPU profile: {m} inserts, queued {needed:?} for {capacity:?}"
+            ));
         }
         if needed.work_0 > capacity.work_0
             || needed.work_1 > capacity.work_1
@@ -504,10 +506,10 @@ impl<'a> GpuPrepared<'a> {
                     submission_index: None,
                     timeout: None,
                 });
-                eprintln!(
+                crate::runtime::streams::to_stderr(&format!(
                     "mirq: GPU profile: {m} inserts, step {step}: {:.1} ms",
                     started.elapsed().as_secs_f64() * 1e3
-                );
+                ));
             }
         }
         engine.queue.submit([encoder.finish()]);

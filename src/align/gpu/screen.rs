@@ -458,10 +458,10 @@ impl GpuEngine {
             let [queued, _] =
                 self.run_kernel(kernels, &kernels.scan, batch, part, &params, &work, None, n)?;
             if super::prepared::profiling() {
-                eprintln!(
+                crate::runtime::streams::to_stderr(&format!(
                     "mirq: GPU profile: screen scan of {n} segments: {queued} work items for {capacity}, {:.1} ms",
                     started.elapsed().as_secs_f64() * 1e3
-                );
+                ));
             }
             let queued = queued as u64;
             if queued <= capacity {
@@ -496,10 +496,10 @@ impl GpuEngine {
                 queued,
             )?;
             if super::prepared::profiling() {
-                eprintln!(
+                crate::runtime::streams::to_stderr(&format!(
                     "mirq: GPU profile: screen verify of {queued} work items: {found} hits for {capacity}, {:.1} ms",
                     started.elapsed().as_secs_f64() * 1e3
-                );
+                ));
             }
             let found = found as u64;
             if found <= capacity {
