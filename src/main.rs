@@ -12,6 +12,7 @@ use mirq::cmd::quant::{self, QuantOptions};
 use mirq::input::samples;
 use mirq::output::concerns::{Outcome, STRICT_EXIT_CODE};
 use mirq::prep::protocol::TrimRequest;
+use mirq::runtime::streams;
 use std::path::PathBuf;
 
 fn main() {
@@ -22,22 +23,15 @@ fn main() {
         Command::Merge(args) => run_merge(args),
         Command::Bench(args) => run_bench(args).map(|()| Finished::Clean),
         Command::Report(args) => run_report(args).map(|()| Finished::Clean),
-        Command::Completions(args) => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, "mirq", &mut std::io::stdout());
-            Ok(Finished::Clean)
-        }
+        Command::Completions(args) => write_completions(args.shell).map(|()| Finished::Clean),
         Command::Man(args) => write_man(args).map(|()| Finished::Clean),
-        Command::Devices => {
-            print_devices();
-            Ok(Finished::Clean)
-        }
+        Command::Devices => print_devices().map(|()| Finished::Clean),
     };
     let code = match result {
         Ok(Finished::Clean) => 0,
         Ok(Finished::StrictWarnings) => STRICT_EXIT_CODE,
         Err(e) => {
-            eprintln!("mirq: error: {e:#}");
+            streams::to_stderr(&format!("mirq: error: {e:#}"));
             1
         }
     };
@@ -57,7 +51,7 @@ enum Finished {
 fn finished(outcome: &Outcome, strict: bool) -> Finished {
     match outcome.strict_line().filter(|_| strict) {
         Some(line) => {
-            eprintln!("{line}");
+            streams::to_stderr(&line);
             Finished::StrictWarnings
         }
         None => Finished::Clean,
@@ -74,6 +68,14 @@ fn quiet_vulkan_layers() {
     if std::env::var_os("NODEVICE_SELECT").is_none() {
         std::env::set_var("NODEVICE_SELECT", "1");
     }
+}
+
+/// `mirq completions SHELL`: the script on stdout. clap_complete panics
+/// when its writer fails, so the script is made in memory first.
+fn write_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "mirq", &mut script);
+    Ok(streams::write_stdout(&script)?)
 }
 
 /// `mirq man`: mirq's page or a subcommand's on stdout, or every page into
@@ -101,32 +103,37 @@ fn write_man(args: ManArgs) -> anyhow::Result<()> {
             .cloned()
             .with_context(|| format!("no subcommand '{name}'"))?,
     };
+    let mut text = Vec::new();
     page(chosen)
-        .render(&mut std::io::stdout())
-        .context("writing the man page")
+        .render(&mut text)
+        .context("writing the man page")?;
+    Ok(streams::write_stdout(&text)?)
 }
 
-fn print_devices() {
-    let adapters = mirq::align::gpu::list_adapters();
+/// `mirq devices`: a table of the adapters wgpu sees on stdout.
+fn print_devices() -> anyhow::Result<()> {
+    let adapters = mirq::align::gpu::list_adapters()?;
     if adapters.is_empty() {
-        println!("no GPU adapter found: mirq quant runs on the CPU engine");
-        return;
+        streams::write_stdout(b"no GPU adapter found: mirq quant runs on the CPU engine\n")?;
+        return Ok(());
     }
-    println!("name\tbackend\ttype\tmax_storage_buffer_binding_size\tmax_buffer_size\tmax_workgroups_per_dimension");
+    let mut table = String::from("name\tbackend\ttype\tmax_storage_buffer_binding_size\tmax_buffer_size\tmax_workgroups_per_dimension\n");
     for a in adapters {
-        println!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
+        table.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
             a.name,
             a.backend,
             a.device_type,
             a.max_storage_buffer_binding_size,
             a.max_buffer_size,
             a.max_compute_workgroups_per_dimension
-        );
+        ));
     }
+    Ok(streams::write_stdout(table.as_bytes())?)
 }
 
 fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
+    mirq::align::gpu::backends()?;
     if let Some(reference) = args.screen.clone() {
         return run_bench_screen(reference, &args);
     }
@@ -149,7 +156,7 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     };
     let report =
         mirq::cmd::bench::run(&opts, &bench_progress(args.quiet)).context("bench failed")?;
-    print_report(&report, report.table(), args.json);
+    print_report(&report, report.table(), args.json)?;
     if !report.all_agree() {
         let wrong: Vec<String> = report
             .engines
@@ -176,7 +183,7 @@ fn run_bench_screen(reference: PathBuf, args: &BenchArgs) -> anyhow::Result<()> 
     };
     let report =
         mirq::cmd::bench_screen::run(&opts, &bench_progress(args.quiet)).context("bench failed")?;
-    print_report(&report, report.table(), args.json);
+    print_report(&report, report.table(), args.json)?;
     if !report.all_agree() {
         anyhow::bail!("a GPU engine's screen hits differ from the CPU engine's");
     }
@@ -187,27 +194,27 @@ fn run_bench_screen(reference: PathBuf, args: &BenchArgs) -> anyhow::Result<()> 
 fn bench_progress(quiet: bool) -> impl Fn(&str) {
     move |line| {
         if !quiet {
-            eprintln!("mirq bench: {line}")
+            streams::to_stderr(&format!("mirq bench: {line}"))
         }
     }
 }
 
 /// A bench report on stdout: its table, or one JSON object with `--json`.
-fn print_report(report: &impl serde::Serialize, table: String, json: bool) {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("report serializes")
-        );
+fn print_report(report: &impl serde::Serialize, table: String, json: bool) -> anyhow::Result<()> {
+    let text = if json {
+        let mut text = serde_json::to_string_pretty(report).context("bench report as JSON")?;
+        text.push('\n');
+        text
     } else {
-        print!("{table}");
-    }
+        table
+    };
+    Ok(streams::write_stdout(text.as_bytes())?)
 }
 
 fn run_report(args: ReportArgs) -> anyhow::Result<()> {
     let path = mirq::cmd::report::run(&args.dir).context("report failed")?;
     if !args.quiet {
-        eprintln!("mirq: wrote {}", path.display());
+        streams::to_stderr(&format!("mirq: wrote {}", path.display()));
     }
     Ok(())
 }
@@ -227,7 +234,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<Finished> {
     let outcome = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {
         for line in mirq::output::summary::lines(&outcome.stats, &args.outdir, true) {
-            eprintln!("{line}");
+            streams::to_stderr(&line);
         }
     }
     Ok(finished(&outcome, args.strict))
@@ -302,12 +309,14 @@ fn checked_screens(screens: Vec<(String, PathBuf)>) -> anyhow::Result<Vec<(Strin
 }
 
 fn run_quant(args: QuantArgs) -> anyhow::Result<Finished> {
+    // wgpu's own variable, checked before any work (also with --engine cpu)
+    mirq::align::gpu::backends()?;
     let (quiet, strict) = (args.quiet, args.strict);
     let opts = quant_options(args)?;
     let outcome = quant::run(&opts).context("quantification failed")?;
     if !quiet {
         for line in mirq::output::summary::lines(&outcome.stats, &opts.outdir, false) {
-            eprintln!("{line}");
+            streams::to_stderr(&line);
         }
     }
     Ok(finished(&outcome, strict))

@@ -436,6 +436,7 @@ impl BenchReport {
 
 /// Runs the bench; `info` gets progress lines (for stderr).
 pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchReport> {
+    crate::align::gpu::backends()?;
     let (reference, targets, summary) = bench_reference(opts)?;
     let n = opts.inserts.max(1);
     let params = AlignParams {
@@ -485,7 +486,7 @@ pub fn run(opts: &BenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<BenchRep
         threads,
         first: &first,
     };
-    measure_gpus(&workload, info, &mut engines, &mut notes);
+    measure_gpus(&workload, info, &mut engines, &mut notes)?;
     let auto = auto_choice(&engines);
     Ok(BenchReport {
         reference: summary,
@@ -526,14 +527,14 @@ struct Workload<'a> {
 }
 
 /// Times the GPU engine on every adapter; an adapter it cannot run on is a
-/// note, not an error.
+/// note, not an error (an unknown `WGPU_BACKEND` is).
 fn measure_gpus(
     w: &Workload,
     info: &(dyn Fn(&str) + Sync),
     engines: &mut Vec<Measurement>,
     notes: &mut Vec<String>,
-) {
-    let adapters = list_adapters();
+) -> Result<()> {
+    let adapters = list_adapters()?;
     let mut note = |n: String| {
         info(&n);
         notes.push(n);
@@ -557,6 +558,7 @@ fn measure_gpus(
             )),
         }
     }
+    Ok(())
 }
 
 /// Aligns `views` with a prepared reference in one call: the hits and the

@@ -108,6 +108,7 @@ impl ScreenBenchReport {
 
 /// Measures every engine on the workload.
 pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<ScreenBenchReport> {
+    crate::align::gpu::backends()?;
     let reference = ScreenReference::load("bench", &opts.reference)?;
     let rule = ScreenRule::new(reference.bases(), opts.mismatches);
     let (inserts, mismatches): (Vec<Vec<u8>>, Vec<u8>) =
@@ -139,7 +140,7 @@ pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<Sc
         };
     let mut engines = vec![measure("cpu", None, cpu, &cpu_hits)];
     let mut notes = Vec::new();
-    for (index, a) in list_adapters().iter().enumerate() {
+    for (index, a) in list_adapters()?.iter().enumerate() {
         info(&format!("gpu engine on adapter {index}, {}...", a.name));
         let timed = in_thread_pool(opts.threads, || {
             let gpu = GpuEngine::on_adapter(index)?;

@@ -9,6 +9,7 @@
 //! runs inside error scopes, so a validation error, an out-of-memory error or
 //! a lost device is a typed [`Error::Gpu`], never a panic.
 
+mod backends;
 mod prepared;
 mod screen;
 
@@ -19,6 +20,7 @@ use super::select::AdapterSummary;
 use super::{AlignParams, Engine, Prepared, TargetSet};
 use crate::error::{Error, GpuFailure, Result};
 
+pub use backends::backends;
 pub use prepared::MAX_INSERT_LEN;
 
 impl AdapterSummary {
@@ -64,16 +66,16 @@ pub fn exit_after_gpu(code: i32) -> ! {
 }
 
 /// A wgpu instance on the primary backends (Vulkan, Metal, DX12), or on
-/// those `WGPU_BACKEND` names. OpenGL is left out unless named: its EGL
-/// probe prints errors of its own on machines without a display, and a GPU
-/// that has GL on Linux has Vulkan too.
-fn instance() -> wgpu::Instance {
+/// those `WGPU_BACKEND` names ([`backends`]: an unknown name is an error).
+/// OpenGL is left out unless named: its EGL probe prints errors of its own
+/// on machines without a display, and a GPU that has GL on Linux has Vulkan
+/// too.
+fn instance() -> Result<wgpu::Instance> {
+    let backends = backends()?;
     TOUCHED.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
-    if std::env::var_os("WGPU_BACKEND").is_none() {
-        desc.backends = wgpu::Backends::PRIMARY;
-    }
-    wgpu::Instance::new(desc)
+    desc.backends = backends;
+    Ok(wgpu::Instance::new(desc))
 }
 
 /// The graphics backends this build of mirq can use (`vulkan, gl`).
@@ -94,12 +96,14 @@ pub fn backends_built_in() -> String {
 
 /// Every adapter wgpu sees on the primary backends, or on those
 /// `WGPU_BACKEND` names.
-pub fn list_adapters() -> Vec<AdapterSummary> {
-    let instance = instance();
-    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
-        .iter()
-        .map(AdapterSummary::of)
-        .collect()
+pub fn list_adapters() -> Result<Vec<AdapterSummary>> {
+    let instance = instance()?;
+    Ok(
+        pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+            .iter()
+            .map(AdapterSummary::of)
+            .collect(),
+    )
 }
 
 fn request_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter> {
@@ -132,7 +136,7 @@ impl PreferredAdapter {
 
 /// The adapter [`GpuEngine::new`] would take.
 pub fn preferred_adapter() -> Result<PreferredAdapter> {
-    let adapter = request_adapter(&instance())?;
+    let adapter = request_adapter(&instance()?)?;
     let summary = AdapterSummary::of(&adapter);
     Ok(PreferredAdapter { adapter, summary })
 }
@@ -203,7 +207,7 @@ impl GpuEngine {
 
     /// Builds the kernels on the `index`-th adapter of [`list_adapters`].
     pub fn on_adapter(index: usize) -> Result<Self> {
-        let instance = instance();
+        let instance = instance()?;
         let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
         let count = adapters.len();
         let adapter = adapters
@@ -239,7 +243,9 @@ impl GpuEngine {
         })?;
         // Errors outside a scope (none are expected) are logged, not a panic.
         device.on_uncaptured_error(std::sync::Arc::new(|e| {
-            eprintln!("mirq: GPU error outside an error scope: {e}");
+            crate::runtime::streams::to_stderr(&format!(
+                "mirq: GPU error outside an error scope: {e}"
+            ));
         }));
         let (layout, args_layout, pipelines) =
             scoped(&device, &summary.name, "building the kernels", || {
