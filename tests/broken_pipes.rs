@@ -154,6 +154,59 @@ fn quant_finishes_with_stderr_full() {
     assert_complete(&out, "stderr full");
 }
 
+/// `mirq merge` of the demo's runs quantified apart: it finishes with
+/// stderr closed or full and its `mirq.log` holds its closing lines.
+#[cfg(target_os = "linux")]
+#[test]
+fn merge_finishes_with_stderr_closed_or_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for sample in ["plasma_A", "plasma_B"] {
+        let out = dir.path().join(sample);
+        let o = common::mirq()
+            .args([
+                "quant",
+                "-q",
+                "-t",
+                "2",
+                "--engine",
+                "cpu",
+                "--species",
+                "hsa",
+            ])
+            .arg("--mature")
+            .arg(demo("reference/mature.fa"))
+            .arg("--hairpin")
+            .arg(demo("reference/hairpin.fa"))
+            .arg(demo(&format!("reads/{sample}.fastq.gz")))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .expect("mirq runs");
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        runs.push(out);
+    }
+    for (how, stderr) in [("closed", closed_pipe()), ("full", dev_full())] {
+        let merged = dir.path().join(format!("merged_{how}"));
+        let status = common::mirq()
+            .arg("merge")
+            .args(&runs)
+            .arg("-o")
+            .arg(&merged)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .status()
+            .expect("mirq runs");
+        assert_eq!(status.code(), Some(0), "stderr {how}");
+        assert!(merged.join("mature_counts.tsv").is_file(), "stderr {how}");
+        let log = std::fs::read_to_string(merged.join("mirq.log")).expect("mirq.log");
+        assert!(
+            log.contains("mirq: merged 2 samples") && log.contains("mirq: timings: "),
+            "stderr {how}: {log}"
+        );
+    }
+}
+
 /// A read id with an ANSI colour sequence, in a record the parser refuses
 /// (a quality byte below '!'): the message names the id with its ESC bytes
 /// escaped, so the terminal shows them instead of turning red.
