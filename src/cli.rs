@@ -164,8 +164,8 @@ pub struct QuantArgs {
 
     /// nf-core style samplesheet (CSV with columns sample,fastq_1); rows with
     /// the same sample are pooled as lanes; relative paths are taken from the
-    /// samplesheet's directory; sample names may not hold path separators,
-    /// white space or control characters; a file may be listed once.
+    /// samplesheet's directory; sample names may hold letters, digits, '_',
+    /// '-' and '.' (not first); a file may be listed once.
     #[arg(long, help_heading = "Input", conflicts_with = "fastq")]
     pub samplesheet: Option<PathBuf>,
 
@@ -180,8 +180,8 @@ pub struct QuantArgs {
 
     /// Database named in isomirs.gff3 (source column and source-ontology),
     /// e.g. miRBasev22 or MirGeneDB2.1 [default: miRBase, or MirGeneDB for
-    /// MirGeneDB-style names].
-    #[arg(long, help_heading = "Reference")]
+    /// MirGeneDB-style names]; letters, digits, '_', '-' and '.'.
+    #[arg(long, value_parser = parse_database, help_heading = "Reference")]
     pub database: Option<String>,
 
     /// Species code as in miRBase names (hsa, mmu, bta, ...); several
@@ -403,6 +403,12 @@ fn parse_screen(s: &str) -> Result<(String, PathBuf), String> {
         return Err("no PATH after '='".into());
     }
     Ok((name.to_string(), PathBuf::from(path)))
+}
+
+/// `--database`: a name of the tables' rule
+/// (`mirq::input::names::check_table_name`).
+fn parse_database(s: &str) -> Result<String, String> {
+    mirq::input::names::check_table_name(s).map(|()| s.to_string())
 }
 
 /// What a library parse error says beyond the value and the flag (which

@@ -19,7 +19,7 @@ use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
-use crate::input::reference::Reference;
+use crate::input::reference::{species_code, Reference, ShortRecord, ALL_SPECIES};
 use crate::input::samples::Sample;
 use crate::output::concerns::{Concern, ConcernKind, Outcome};
 use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
@@ -334,6 +334,9 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     let early_selection = early_started.elapsed();
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     warn_ambiguous(&reference);
+    if let Some(line) = ShortRecord::warning(&reference.short) {
+        say(line);
+    }
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
     let later = load_later(opts)?;
     if later.foreign.is_some() && later.ncrna.is_none() {
@@ -495,6 +498,20 @@ fn load_later(opts: &QuantOptions) -> Result<LaterReferences> {
         opts.hairpin.as_deref(),
         opts.exogenous || opts.species_fit,
     )?;
+    if let Some(all) = &all {
+        // the run's own species' short records were said with its reference
+        let own = |r: &&ShortRecord| {
+            opts.species == ALL_SPECIES
+                || opts
+                    .species
+                    .split(',')
+                    .any(|c| c.trim().eq_ignore_ascii_case(&species_code(&r.name)))
+        };
+        let others: Vec<ShortRecord> = all.short.iter().filter(|r| !own(r)).cloned().collect();
+        if let Some(line) = ShortRecord::warning(&others) {
+            say(line);
+        }
+    }
     let foreign = all
         .as_ref()
         .filter(|_| opts.exogenous)

@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod fastq;
+pub mod names;
 pub mod ncrna;
 pub mod reference;
 pub mod samples;

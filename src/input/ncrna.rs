@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::input::reference::{for_each_record, Digest};
+use crate::input::names::check_table_name;
+use crate::input::reference::{check_record_name, for_each_record, Digest};
 use crate::seq::normalize_dna;
 
 /// Classes in the order a read on several of them (at the same cost) goes
@@ -30,6 +31,14 @@ pub const PRECEDENCE: [&str; 8] = [
 /// Classes that lose to every other: unplaced miscellaneous RNAs, then
 /// adapter and primer artefacts.
 pub const LAST_CLASSES: [&str; 2] = ["misc_other", "artifact"];
+
+/// The row mirq adds to `ncrna_counts.tsv` (reads on ncRNAs antisense
+/// only; `ncrna_antisense` in the MultiQC composition): no class may be
+/// named so.
+pub const ANTISENSE_ROW: &str = "antisense";
+
+/// Class names mirq uses itself, refused as `--ncrna` classes (in any case).
+pub const RESERVED_CLASSES: [&str; 1] = [ANTISENSE_ROW];
 
 /// File name endings of FASTA files (a directory's other files are skipped).
 const FASTA_ENDINGS: [&str; 8] = [
@@ -88,6 +97,7 @@ impl NcrnaReference {
         let mut by_class: Vec<(String, Vec<NamedSeq>)> = Vec::new();
         for file in &files {
             let class = class_of(file);
+            check_class_name(file, &class)?;
             let records = read_class_file(file, species)?;
             match by_class.iter_mut().find(|(c, _)| *c == class) {
                 Some((_, all)) => all.extend(records),
@@ -224,6 +234,28 @@ pub fn class_of(path: &Path) -> String {
     class.to_string()
 }
 
+/// Refuses a class name (from `path`'s name) that is reserved or would
+/// break the tables ([`check_table_name`]).
+fn check_class_name(path: &Path, class: &str) -> Result<()> {
+    let why = if RESERVED_CLASSES
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(class))
+    {
+        format!("mirq writes an '{ANTISENSE_ROW}' row of its own (reads on ncRNAs antisense only): rename the file")
+    } else if let Err(why) = check_table_name(class) {
+        format!("{why}; rename the file")
+    } else {
+        return Ok(());
+    };
+    Err(Error::Reference {
+        path: path.to_path_buf(),
+        message: format!(
+            "--ncrna: the file names the class '{}', which is not allowed: {why}",
+            class.escape_debug()
+        ),
+    })
+}
+
 /// A feature's group: tRNAs by isoacceptor (`[mt-]tRNA-AA-ANTICODON`), the
 /// rest by name less a trailing `(...)` note (`5S_rRNA(rRNA)` → `5S_rRNA`).
 pub fn group_of(name: &str, is_trna: bool) -> String {
@@ -288,6 +320,7 @@ fn read_class_file(path: &Path, species: &str) -> Result<Vec<NamedSeq>> {
     let empty = "--ncrna: empty reference file";
     for_each_record(std::io::BufReader::new(file), path, empty, |n, id, raw| {
         let (name, code) = parse_header(&String::from_utf8_lossy(id));
+        check_record_name(path, n, &name)?;
         if let Some(code) = code {
             if !keep_all && !wanted.contains(&code) {
                 *other_species.entry(code).or_default() += 1;

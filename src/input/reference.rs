@@ -1,8 +1,9 @@
 //! miRBase-style references: mature and hairpin FASTA (plain or gzip, U or T
 //! alphabet), filtered by species code, with each mature sequence located in
-//! the hairpins that contain it.
+//! the hairpins that contain it. Records shorter than [`MIN_RECORD_LEN`]
+//! are left out and listed ([`ShortRecord`]); the commands say so.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use needletail::errors::ParseErrorKind;
 use needletail::parse_fastx_reader;
@@ -41,6 +42,54 @@ pub struct Location {
     pub start: usize,
 }
 
+/// Mature and hairpin records shorter than this are left out (and said):
+/// no miRNA is that short (miRBase 21 and 22's shortest mature has 15 nt),
+/// and it is the prefix by which matures are located in the hairpins.
+pub const MIN_RECORD_LEN: usize = 12;
+
+/// A record left out for being shorter than [`MIN_RECORD_LEN`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortRecord {
+    /// The file that holds it.
+    pub path: PathBuf,
+    /// Its record number in the file, 1-based.
+    pub record: usize,
+    /// Its name.
+    pub name: String,
+    /// Its length, in bases.
+    pub len: usize,
+}
+
+impl ShortRecord {
+    /// The warning for the records of one reference left out (None when
+    /// there is none): how many, in which files, the first few by name.
+    pub fn warning(short: &[ShortRecord]) -> Option<String> {
+        short.first()?;
+        let mut files: Vec<String> = short.iter().map(|r| r.path.display().to_string()).collect();
+        files.dedup();
+        let shown: Vec<String> = short
+            .iter()
+            .take(3)
+            .map(|r| {
+                format!(
+                    "record {} '{}', {} nt",
+                    r.record,
+                    r.name.escape_debug(),
+                    r.len
+                )
+            })
+            .collect();
+        Some(format!(
+            "mirq: WARNING: skipped {} reference record{} shorter than {MIN_RECORD_LEN} nt in {} ({}{}): no miRNA is that short",
+            short.len(),
+            if short.len() == 1 { "" } else { "s" },
+            if files.len() == 1 { files[0].clone() } else { files.join(", ") },
+            shown.join("; "),
+            if short.len() > shown.len() { "; ..." } else { "" },
+        ))
+    }
+}
+
 /// The species' matures and hairpins.
 #[derive(Debug, Clone, Default)]
 pub struct Reference {
@@ -52,6 +101,8 @@ pub struct Reference {
     pub hairpins: Vec<RefSeq>,
     /// Where each mature sits in the hairpins (a mature may sit in several).
     pub locations: Vec<Location>,
+    /// The files' records of the species left out as too short.
+    pub short: Vec<ShortRecord>,
 }
 
 /// Every record of a run's mature and hairpin files, all species (read once
@@ -62,6 +113,8 @@ pub struct AllSpecies {
     pub matures: Vec<RefSeq>,
     /// Hairpins, in file order, one per name (none without a hairpin file).
     pub hairpins: Vec<RefSeq>,
+    /// Records left out as too short.
+    pub short: Vec<ShortRecord>,
 }
 
 impl AllSpecies {
@@ -69,9 +122,13 @@ impl AllSpecies {
     pub fn read(mature: &Path, hairpin: Option<&Path>) -> Result<Self> {
         let (matures, hairpins) =
             rayon::join(|| read_all(mature), || hairpin.map(read_all).transpose());
+        let (matures, mut short) = matures?;
+        let (hairpins, short_hairpins) = hairpins?.unwrap_or_default();
+        short.extend(short_hairpins);
         Ok(Self {
-            matures: matures?,
-            hairpins: hairpins?.unwrap_or_default(),
+            matures,
+            hairpins,
+            short,
         })
     }
 }
@@ -95,26 +152,34 @@ impl Reference {
         if species == ALL_SPECIES {
             return Self::load_all(mature, hairpin);
         }
-        let matures = read_species(mature, species)?;
-        let hairpins = match hairpin {
+        let (matures, mut short) = read_species(mature, species)?;
+        let (hairpins, short_hairpins) = match hairpin {
             Some(h) => read_species(h, species)?,
-            None => Vec::new(),
+            None => Default::default(),
         };
+        short.extend(short_hairpins);
         check_shapes(mature, &matures, hairpin, &hairpins)?;
-        Ok(Self::from_sequences(species, matures, hairpins))
+        Ok(Self {
+            short,
+            ..Self::from_sequences(species, matures, hairpins)
+        })
     }
 
     /// Loads every record of the mature and (optional) hairpin files, all
     /// species together, as species `all`: the stress reference of
     /// `mirq bench --species all` (and `mirq quant --species all`).
     pub fn load_all(mature: &Path, hairpin: Option<&Path>) -> Result<Self> {
-        let matures = read_all(mature)?;
-        let hairpins = match hairpin {
+        let (matures, mut short) = read_all(mature)?;
+        let (hairpins, short_hairpins) = match hairpin {
             Some(h) => read_all(h)?,
-            None => Vec::new(),
+            None => Default::default(),
         };
+        short.extend(short_hairpins);
         check_shapes(mature, &matures, hairpin, &hairpins)?;
-        Ok(Self::from_sequences(ALL_SPECIES, matures, hairpins))
+        Ok(Self {
+            short,
+            ..Self::from_sequences(ALL_SPECIES, matures, hairpins)
+        })
     }
 
     /// The other species' matures and hairpins of the files: every record
@@ -148,6 +213,7 @@ impl Reference {
             matures,
             hairpins,
             locations,
+            short: Vec::new(),
         }
     }
 
@@ -198,9 +264,10 @@ impl Reference {
 
 /// Reads the records of `species` (name prefix `<species>-`, any case; a
 /// comma-separated list such as `hsa,ebv` for several) from a
-/// FASTA file. A name seen before with the same sequence is dropped; with
-/// another sequence it is an error.
-pub fn read_species(path: &Path, species: &str) -> Result<Vec<RefSeq>> {
+/// FASTA file, and those left out as shorter than [`MIN_RECORD_LEN`]. A
+/// name seen before with the same sequence is dropped; with another
+/// sequence it is an error; so is a name with a control character.
+pub fn read_species(path: &Path, species: &str) -> Result<Records> {
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
@@ -213,14 +280,14 @@ pub fn read_species_from(
     input: impl std::io::Read + Send,
     path: &Path,
     species: &str,
-) -> Result<Vec<RefSeq>> {
+) -> Result<Records> {
     read_records_from(input, path, Some(species))
 }
 
 /// Reads every record of a FASTA file, whatever its species (the
 /// all-species stress reference of `mirq bench --species all`). Names are
 /// unique as in [`read_species`].
-pub fn read_all(path: &Path) -> Result<Vec<RefSeq>> {
+pub fn read_all(path: &Path) -> Result<Records> {
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
         err,
@@ -233,7 +300,7 @@ fn read_records_from(
     input: impl std::io::Read + Send,
     path: &Path,
     species: Option<&str>,
-) -> Result<Vec<RefSeq>> {
+) -> Result<Records> {
     // `hsa,ebv`: every species listed
     let codes_wanted: Option<Vec<String>> = species.map(|s| {
         s.split(',')
@@ -242,6 +309,7 @@ fn read_records_from(
             .collect()
     });
     let mut kept = Vec::new();
+    let mut short = Vec::new();
     // name -> (record number, index in `kept`)
     let mut seen: FxHashMap<String, (usize, usize)> = FxHashMap::default();
     let mut codes: FxHashMap<String, usize> = FxHashMap::default();
@@ -250,6 +318,7 @@ fn read_records_from(
         records = n;
         let header = String::from_utf8_lossy(id);
         let name = header.split_whitespace().next().unwrap_or("").to_string();
+        check_record_name(path, n, &name)?;
         let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
         *codes.entry(code.clone()).or_default() += 1;
         let wanted = match &codes_wanted {
@@ -260,6 +329,15 @@ fn read_records_from(
             return Ok(());
         }
         let seq = normalize_dna(&raw);
+        if seq.len() < MIN_RECORD_LEN {
+            short.push(ShortRecord {
+                path: path.to_path_buf(),
+                record: n,
+                name,
+                len: seq.len(),
+            });
+            return Ok(());
+        }
         if let Some(&(first, at)) = seen.get(&name) {
             let same: &RefSeq = &kept[at];
             if same.seq != seq {
@@ -282,10 +360,38 @@ fn read_records_from(
             message: "no FASTA record".into(),
         });
     }
+    if kept.is_empty() && !short.is_empty() {
+        return Err(Error::Reference {
+            path: path.to_path_buf(),
+            message: format!(
+                "every record{} is shorter than {MIN_RECORD_LEN} nt",
+                species.map_or(String::new(), |s| format!(" of species '{s}'"))
+            ),
+        });
+    }
     if let Some(e) = species_missing(path, species, codes_wanted.as_deref(), &codes, &kept) {
         return Err(e);
     }
-    Ok(kept)
+    Ok((kept, short))
+}
+
+/// Records kept, and those left out as too short.
+pub type Records = (Vec<RefSeq>, Vec<ShortRecord>);
+
+/// Refuses a record name that would break the tables it names a row of:
+/// empty, or holding a control character.
+pub(crate) fn check_record_name(path: &Path, record: usize, name: &str) -> Result<()> {
+    let why = if name.is_empty() {
+        "has no name"
+    } else if name.chars().any(char::is_control) {
+        "has a control character in its name"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Reference {
+        path: path.to_path_buf(),
+        message: format!("record {record} ('{}') {why}", name.escape_debug()),
+    })
 }
 
 /// FNV-1a 64-bit digest of the bytes eaten, in order: the references'
@@ -408,8 +514,11 @@ fn check_shapes(
             ),
         ));
     }
-    if matures.iter().all(|r| r.seq.is_empty()) {
-        return Err(wrong(mature, "no mature miRNA has a sequence".into()));
+    if matures.is_empty() {
+        return Err(wrong(
+            mature,
+            format!("no mature miRNA of at least {MIN_RECORD_LEN} nt"),
+        ));
     }
     if let Some(path) = hairpin {
         let h = median(hairpins);
@@ -426,28 +535,30 @@ fn check_shapes(
 }
 
 /// Every exact occurrence of every mature in every hairpin, ordered by
-/// (hairpin, start, mature).
+/// (hairpin, start, mature). Matures are looked up by their first
+/// [`MIN_RECORD_LEN`] bases (all of a shorter one's), one table per prefix
+/// length: a short mature never widens the lookup of the others (a single
+/// 1-nt mature once made every hairpin position compare against a quarter
+/// of all matures, hours for all of miRBase).
 pub fn locate_matures(matures: &[RefSeq], hairpins: &[RefSeq]) -> Vec<Location> {
-    let k = matures
-        .iter()
-        .map(|m| m.seq.len())
-        .filter(|&l| l > 0)
-        .min()
-        .unwrap_or(0)
-        .min(12);
-    let mut out = Vec::new();
-    if k == 0 {
-        return out;
-    }
-    let mut by_prefix: FxHashMap<&[u8], Vec<usize>> = FxHashMap::default();
+    let mut by_prefix: Vec<FxHashMap<&[u8], Vec<usize>>> =
+        vec![FxHashMap::default(); MIN_RECORD_LEN + 1];
     for (i, m) in matures.iter().enumerate() {
-        if m.seq.len() >= k {
-            by_prefix.entry(&m.seq[..k]).or_default().push(i);
+        let k = m.seq.len().min(MIN_RECORD_LEN);
+        if k > 0 {
+            by_prefix[k].entry(&m.seq[..k]).or_default().push(i);
         }
     }
+    let lengths: Vec<usize> = (1..=MIN_RECORD_LEN)
+        .filter(|&k| !by_prefix[k].is_empty())
+        .collect();
+    let mut out = Vec::new();
     for (h, hp) in hairpins.iter().enumerate() {
-        for start in 0..hp.seq.len().saturating_sub(k - 1) {
-            if let Some(list) = by_prefix.get(&hp.seq[start..start + k]) {
+        for start in 0..hp.seq.len() {
+            for &k in lengths.iter().take_while(|&&k| start + k <= hp.seq.len()) {
+                let Some(list) = by_prefix[k].get(&hp.seq[start..start + k]) else {
+                    continue;
+                };
                 for &m in list {
                     if hp.seq[start..].starts_with(&matures[m].seq) {
                         out.push(Location {
@@ -459,6 +570,10 @@ pub fn locate_matures(matures: &[RefSeq], hairpins: &[RefSeq]) -> Vec<Location> 
                 }
             }
         }
+    }
+    // several prefix lengths at one start give their matures out of order
+    if lengths.len() > 1 {
+        out.sort_unstable_by_key(|l| (l.hairpin, l.start, l.mature));
     }
     out
 }
@@ -501,17 +616,61 @@ mod tests {
         assert!(r.unplaced_matures().is_empty());
     }
 
+    /// A 1-nt mature among others is located where it is, and the others
+    /// are located by their 12-nt prefix as without it.
+    #[test]
+    fn a_short_mature_does_not_change_the_others_locations() {
+        let long = seq("hsa-miR-16-5p", "TAGCAGCACGTAAATATTGGCG");
+        let h = vec![seq(
+            "hsa-mir-16-1",
+            "GTCAGCAGTGCCTTAGCAGCACGTAAATATTGGCGTTAAGATTC",
+        )];
+        let alone = locate_matures(std::slice::from_ref(&long), &h);
+        let with_short = locate_matures(&[seq("x-1", "A"), long.clone()], &h);
+        let long_hits: Vec<usize> = with_short
+            .iter()
+            .filter(|l| l.mature == 1)
+            .map(|l| l.start)
+            .collect();
+        assert_eq!(long_hits, alone.iter().map(|l| l.start).collect::<Vec<_>>());
+        let a_hits = with_short.iter().filter(|l| l.mature == 0).count();
+        assert_eq!(a_hits, h[0].seq.iter().filter(|&&b| b == b'A').count());
+        assert!(with_short
+            .windows(2)
+            .all(|w| (w[0].hairpin, w[0].start, w[0].mature)
+                < (w[1].hairpin, w[1].start, w[1].mature)));
+    }
+
+    #[test]
+    fn record_names_with_control_characters_are_refused() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, ">hsa-miR-1\u{1b}[31m x\nUGGAAUGUAAAGAAGUAUGUAU").unwrap();
+        let e = read_all(f.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("record 1") && e.contains("control character"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn species_filter_reads_u_alphabet_and_reports_unknown_codes() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(f, ">hsa-miR-1 MIMAT1 Homo sapiens\nuggaauguaaagaaguauguau\n>mmu-miR-1 MIMAT2\nUGGAAUGUAAAGAAGUAUGUAU\n>mmu-miR-2 x\nACGU").unwrap();
-        let hsa = read_species(f.path(), "hsa").unwrap();
+        let (hsa, _) = read_species(f.path(), "hsa").unwrap();
         assert_eq!(hsa.len(), 1);
         assert_eq!(hsa[0].seq, b"TGGAATGTAAAGAAGTATGTAT".to_vec());
-        let all = read_all(f.path()).unwrap();
+        let (all, short) = read_all(f.path()).unwrap();
+        assert_eq!(
+            short,
+            [ShortRecord {
+                path: f.path().to_path_buf(),
+                record: 3,
+                name: "mmu-miR-2".into(),
+                len: 4
+            }]
+        );
         let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["hsa-miR-1", "mmu-miR-1", "mmu-miR-2"]);
-        assert_eq!(all[2].seq, b"ACGT".to_vec());
+        assert_eq!(names, ["hsa-miR-1", "mmu-miR-1"]);
         let e = read_species(f.path(), "xyz").unwrap_err().to_string();
         assert!(
             e.contains("'xyz'") && e.contains("mmu") && e.contains("hsa"),

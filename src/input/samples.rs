@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::input::names::check_table_name;
 
 /// One sample: a name (a column of the count matrices) and its FASTQ files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,26 +44,13 @@ pub fn sample_name_from_path(path: &Path) -> String {
     stem.to_string()
 }
 
-/// Checks a sample name before any path is built from it: not empty, no
-/// path separator, not `.` or `..`, no white space or control character.
+/// Checks a sample name before any path or table row is built from it:
+/// the rule of [`check_table_name`] (letters, digits, `_`, `-` and `.`,
+/// not first), so that no name breaks a TSV column, the GFF3 sample list
+/// or a file name.
 pub fn validate_sample_name(name: &str) -> std::result::Result<(), String> {
-    let why = if name.is_empty() {
-        "it is empty"
-    } else if name.contains(['/', '\\']) {
-        "it holds a path separator (output files are named after samples)"
-    } else if name == "." || name == ".." {
-        "it names a directory"
-    } else if name.chars().any(char::is_whitespace) {
-        "it holds white space"
-    } else if name.chars().any(char::is_control) {
-        "it holds a control character"
-    } else {
-        return Ok(());
-    };
-    Err(format!(
-        "invalid sample name '{}': {why}",
-        name.escape_debug()
-    ))
+    check_table_name(name)
+        .map_err(|why| format!("invalid sample name '{}': {why}", name.escape_debug()))
 }
 
 /// One sample per file, in the given order. Two files with the same sample

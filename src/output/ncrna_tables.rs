@@ -13,7 +13,7 @@
 use std::io::Write;
 
 use crate::count::ncrna::{NcrnaCounts, Part, PARTS};
-use crate::input::ncrna::NcrnaReference;
+use crate::input::ncrna::{NcrnaReference, ANTISENSE_ROW};
 use crate::input::reference::Reference;
 use crate::numbers::round3;
 use crate::output::report::NcrnaGroups;
@@ -33,7 +33,7 @@ pub fn write_counts(
     counts: &NcrnaCounts,
 ) -> std::io::Result<()> {
     let mut rows = reference.classes.clone();
-    rows.push("antisense".into());
+    rows.push(ANTISENSE_ROW.into());
     let columns: Vec<Vec<f64>> = (0..samples.len())
         .map(|s| {
             let mut col: Vec<f64> = counts.sense[s].iter().map(|&n| n as f64).collect();
