@@ -20,9 +20,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(run.hits.len(), run.rows.len());
         assert_eq!(run.reads.len(), run.samples.len());
         for column in [&run.ncrna, &run.artifact, &run.exogenous, &run.screen] {
-            assert!(column.as_ref().map_or(true, |c| c.len() == run.rows.len()));
+            assert!(column.as_ref().is_none_or(|c| c.len() == run.rows.len()));
         }
-        assert!(run.decoy.as_ref().map_or(true, |d| d.len() == run.rows.len()));
+        assert!(run.decoy.as_ref().is_none_or(|d| d.len() == run.rows.len()));
         if let Some(m) = &run.molecules {
             assert_eq!(m.len(), run.samples.len());
         }

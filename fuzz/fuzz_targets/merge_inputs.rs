@@ -275,5 +275,8 @@ fuzz_target!(|data: &[u8]| {
         .chain(before.keys())
         .filter(|k| before.get(*k) != after.get(*k))
         .collect();
-    assert!(changed.is_empty(), "written outside the outdir: {changed:?}");
+    assert!(
+        changed.is_empty(),
+        "written outside the outdir: {changed:?}"
+    );
 });
