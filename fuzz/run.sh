@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-10}
 [ -d corpus ] || ./seed_corpus.sh
-targets=(fastq_reader read_prep adapter_search samplesheet reference_search inserts_file)
+targets=(fastq_reader read_prep adapter_search samplesheet reference_search inserts_file merge_inputs)
 cargo +nightly fuzz build --release
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"

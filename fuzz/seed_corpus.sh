@@ -44,5 +44,10 @@ for i in range(10):
     out("reference_search", f"ref{i}", bytes([i % 3, i % 4, 2, i % 2]) + body)
 out("inserts_file", "two_samples", b"##mirq-inserts 1\n#sequence\thits\ta\tb\nAC\t.\t1\t0\nTAGCAGCACG\t0:3:10:0:0:0\t2\t5\n")
 out("inserts_file", "dedup", b"##mirq-inserts 1\n#sequence\thits\ta\nAC\t.\t3/1\n")
+# merge_inputs: edits to two real runs' texts (see its documentation): none,
+# a sample renamed to a path in both files of a, a row of a's inserts deleted
+out("merge_inputs", "none", b"")
+out("merge_inputs", "rename_traversal", bytes([4, 0, 0, 0, 7]) + b"../../x")
+out("merge_inputs", "delete_row", bytes([9, 4, 0, 0, 0]))
 print("seed corpora in", os.path.abspath("corpus"))
 PY

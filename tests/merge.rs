@@ -227,10 +227,10 @@ fn mismatched_runs_are_refused() {
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
     refused(&[&a, &cut], "inserts.tsv.gz");
-    refused(
-        &[&a, dir.path()],
-        "not a finished mirq quant output directory",
-    );
+    // (a folder beside the outdir: one holding it is refused as an input)
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    refused(&[&a, &empty], "not a finished mirq quant output directory");
     // the same sequences from another file are fine (all species, hsa kept)
     let out = dir.path().join("same");
     let m = common::mirq()

@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
+use crate::cmd::merge_inputs;
 use crate::cmd::origin::{
     foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterHitsRef,
     LaterReferences, Screen, BUILT_IN,
@@ -85,8 +86,9 @@ fn read_recorded(dir: &Path) -> Result<Recorded> {
         path: path.clone(),
         message,
     };
-    let run = serde_json::from_str(&text)
+    let run: RecordedRun = serde_json::from_str(&text)
         .map_err(|e| parse(format!("{e} (not a stats.json of this mirq version?)")))?;
+    merge_inputs::check_recorded_samples(&path, &run.samples)?;
     Ok(Recorded {
         dir: dir.to_path_buf(),
         run,
@@ -154,6 +156,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     if opts.dirs.is_empty() {
         return Err(invalid(Path::new(""), "no directory to merge".into()));
     }
+    merge_inputs::check_outdir(&opts.dirs, &opts.outdir)?;
     let recorded: Vec<Recorded> = opts
         .dirs
         .iter()
@@ -173,13 +176,15 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     let gathered = {
         let progress = Progress::new(opts.progress);
         let bar = progress.stage("reading directories", "directories", recorded.len() as u64);
-        let expected = [
-            ncrna.is_some(),
-            later.artifacts.is_some(),
-            later.foreign.is_some(),
-            !later.screens.is_empty(),
+        let screens = later.screens.iter().map(|s| s.targets.targets.len());
+        let targets = [
+            Some(targets.targets.len()),
+            ncrna.as_ref().map(|n| n.targets.targets.len()),
+            later.artifacts.as_ref().map(|(_, t)| t.targets.len()),
+            later.foreign.as_ref().map(|(_, t)| t.targets.len()),
+            (!later.screens.is_empty()).then(|| screens.sum()),
         ];
-        let gathered = gather_inserts(&recorded, dedup, expected, &bar);
+        let gathered = gather_inserts(&recorded, dedup, targets, &bar);
         progress.clear();
         gathered?
     };
@@ -544,30 +549,23 @@ fn load_ncrna(opts: &MergeOptions, first: &Recorded) -> Result<Option<MergedNcrn
 }
 
 /// Every directory's inserts file, one at a time into the growing table, so
-/// that memory follows the unique inserts plus one directory.
-/// `expected`: whether the runs had `--ncrna`, the artifact stage, the
-/// exogenous stage and `--screen` (their files then have those columns).
+/// that memory follows the unique inserts plus one directory; each checked
+/// against its stats.json before it is taken in.
+/// `targets`: the number of miRNA targets, then of those of `--ncrna`, the
+/// artifact stage, the exogenous stage and `--screen` when the runs had them
+/// (their files then have those columns, with hits on those targets).
 fn gather_inserts(
     recorded: &[Recorded],
     dedup: bool,
-    expected: [bool; 4],
+    targets: [Option<usize>; 5],
     bar: &ProgressBar,
 ) -> Result<Gathered> {
     let mut gathered = Gathered::default();
+    let expected: [bool; 4] = std::array::from_fn(|c| targets[c + 1].is_some());
     for r in recorded {
-        let run = inserts_file::read(&r.dir.join(inserts_file::FILE_NAME))?;
-        let names: Vec<&str> = r.run.samples.iter().map(|s| s.sample.as_str()).collect();
-        if run.samples != names {
-            return Err(invalid(
-                &r.dir,
-                format!(
-                    "{} lists samples {:?}, stats.json {:?}",
-                    inserts_file::FILE_NAME,
-                    run.samples,
-                    names
-                ),
-            ));
-        }
+        let path = r.dir.join(inserts_file::FILE_NAME);
+        let run = inserts_file::read(&path)?;
+        merge_inputs::check_inserts_agree(&path, &r.run.samples, &run)?;
         if run.molecules.is_some() != dedup && !run.rows.is_empty() {
             return Err(invalid(
                 &r.dir,
@@ -598,6 +596,18 @@ fn gather_inserts(
                     inserts_file::FILE_NAME
                 );
                 return Err(invalid(&r.dir, message));
+            }
+        }
+        let columns = [
+            ("miRNA", Some(&run.hits)),
+            ("ncrna", run.ncrna.as_ref()),
+            ("artifact", run.artifact.as_ref()),
+            ("exogenous", run.exogenous.as_ref()),
+            ("screen", run.screen.as_ref()),
+        ];
+        for ((column, hits), n) in columns.into_iter().zip(targets) {
+            if let (Some(hits), Some(n)) = (hits, n) {
+                merge_inputs::check_hit_targets(&path, column, &run, hits, n)?;
             }
         }
         gathered.absorb(run);

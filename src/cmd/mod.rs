@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_screen;
 pub mod merge;
+pub mod merge_inputs;
 pub mod origin;
 pub mod quant;
 pub mod report;

@@ -17,9 +17,10 @@ use crate::count::origin::{
 use crate::count::species::SpeciesPanel;
 use crate::count::Taker;
 use crate::count::{classify, count, sample_molecules, Counts};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
+use crate::input::samples::validate_sample_name;
 use crate::input::screen::ScreenReference;
 use crate::output::concerns::{self, Concern, Outcome};
 use crate::output::inserts_file;
@@ -414,6 +415,13 @@ fn write_outputs(
     };
     let per_sample = || -> Result<()> {
         samples.par_iter().enumerate().try_for_each(|(s, name)| {
+            // the last guard before a sample name becomes a file name
+            // (quant and merge check names as they read them)
+            validate_sample_name(name).map_err(|message| Error::InvalidValue {
+                what: "sample name",
+                value: name.clone(),
+                message,
+            })?;
             out.write(&format!("collapsed/{name}.fa"), |w| {
                 write_collapsed(w, table, s)
             })?;

@@ -29,6 +29,7 @@ use flate2::Compression;
 
 use crate::align::{FlatHits, Hit};
 use crate::error::{Error, Result};
+use crate::input::samples::validate_sample_name;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 
 /// File name in the output directory.
@@ -323,7 +324,7 @@ impl RunInserts {
             }
             self.samples = names.split_off(named.len());
             self.reads = vec![Vec::new(); self.samples.len()];
-            return Ok(());
+            return self.check_samples();
         }
         let holds_hits = |row: &str| {
             row.split('\t')
@@ -336,6 +337,18 @@ impl RunInserts {
         }
         self.samples = names;
         self.reads = vec![Vec::new(); self.samples.len()];
+        self.check_samples()
+    }
+
+    /// The header's sample names, checked as quant checks its own (files
+    /// are named after them): valid, and each once.
+    fn check_samples(&self) -> std::result::Result<(), String> {
+        for (i, name) in self.samples.iter().enumerate() {
+            validate_sample_name(name)?;
+            if self.samples[..i].contains(name) {
+                return Err(format!("sample '{name}' is named twice"));
+            }
+        }
         Ok(())
     }
 
