@@ -255,7 +255,7 @@ fn inputs_and_foreign_files_inside_the_outdir_are_refused() {
     std::fs::copy(tiny("tiny.fastq"), &inside).unwrap();
     let before = snapshot(&out);
     for force in [&[][..], &["--force"][..]] {
-        let run = quant(&out, &[inside.clone()], force, &[]);
+        let run = quant(&out, std::slice::from_ref(&inside), force, &[]);
         fails_with(&run, "holds the run's input");
         assert_eq!(snapshot(&out), before);
     }

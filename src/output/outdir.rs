@@ -223,7 +223,10 @@ fn test_hook(step: &str) {
 
 /// Fails a named step with "permission denied" when `MIRQ_TEST_FAIL_AT`
 /// names it (`writable`, `exchange`, `remove_old`): the tests' way, as root,
-/// to reach what a user without write permission meets. Not for users.
+/// to reach what a user without write permission meets. The other hooks:
+/// `MIRQ_TEST_NO_EXCHANGE=1` takes the two-rename switch as where the file
+/// system has no exchange, `MIRQ_TEST_FREE_BYTES` stands in for the free
+/// space. Not for users.
 fn test_fault(step: &str) -> std::io::Result<()> {
     if std::env::var_os("MIRQ_TEST_FAIL_AT").is_some_and(|s| s == step) {
         return Err(std::io::Error::from_raw_os_error(libc::EACCES));
@@ -979,7 +982,7 @@ mod tests {
         fs::write(out.join("in/r.fq"), "@r").unwrap();
         let e = check_inputs(&out, &[out.join("in/r.fq")]).unwrap_err();
         assert!(e.contains("holds the run's input"), "{e}");
-        let e = check_inputs(&out.join("in/new"), &[out.clone()]).unwrap_err();
+        let e = check_inputs(&out.join("in/new"), std::slice::from_ref(&out)).unwrap_err();
         assert!(e.contains("lies inside"), "{e}");
         assert!(check_inputs(&out, &[PathBuf::from("/dev/null")]).is_ok());
     }
