@@ -296,8 +296,8 @@ fn inputs_and_foreign_files_inside_the_outdir_are_refused() {
     assert!(out.join("notes.txt").exists());
 }
 
-/// `mirq merge a b -o a` (or into a folder inside `a`) is refused before
-/// anything is read or written, even with --force.
+/// `mirq merge a b -o a` (or into the folder holding `a`) is refused
+/// before anything is read or written, even with --force.
 #[test]
 fn merge_into_one_of_its_inputs_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -307,7 +307,7 @@ fn merge_into_one_of_its_inputs_is_refused() {
     let before = snapshot(&a);
     for (out, what) in [
         (a.clone(), "is the run's input directory"),
-        (a.join("merged"), "lies inside"),
+        (dir.path().to_path_buf(), "holds the run's input"),
     ] {
         let run = common::mirq()
             .args(["merge", "-q", "--force", "-o"])

@@ -10,9 +10,8 @@
 //!   - `.`, `..` or any folder holding the current directory (give a
 //!     subdirectory); a mount point (its device differs from its parent's)
 //!     or `/`; a file; a dangling symlink;
-//!   - a directory holding one of the run's inputs (FASTQ, reference,
-//!     samplesheet, merge input), or lying inside an input directory, even
-//!     with `--force`;
+//!   - a directory that is, or holds, one of the run's inputs (FASTQ,
+//!     reference, samplesheet, merge input), even with `--force`;
 //!   - a directory holding files mirq did not write, unless `--force` (they
 //!     are then deleted with the earlier set);
 //!   - a directory, a folder in it, or its parent that this user cannot
@@ -528,9 +527,9 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-/// Refuses an output directory that holds one of the run's input files (by
-/// path, through symlinks, or by a hard link) or lies inside an input
-/// directory. Inputs that are not files or directories (pipes) are left
+/// Refuses an output directory that is one of the run's input directories
+/// or holds one of its inputs (by path, through symlinks, or a file by a
+/// hard link). Inputs that are not files or directories (pipes) are left
 /// out.
 fn check_inputs(target: &Path, inputs: &[PathBuf]) -> std::result::Result<(), String> {
     let dir = match fs::canonicalize(target) {
@@ -553,12 +552,6 @@ fn check_inputs(target: &Path, inputs: &[PathBuf]) -> std::result::Result<(), St
         if meta.is_dir() && dir == path {
             return Err(format!(
                 "is the run's input directory {}: give another --outdir",
-                input.display()
-            ));
-        }
-        if meta.is_dir() && dir.starts_with(&path) {
-            return Err(format!(
-                "lies inside the run's input directory {}: give an --outdir outside it",
                 input.display()
             ));
         }
@@ -982,8 +975,9 @@ mod tests {
         fs::write(out.join("in/r.fq"), "@r").unwrap();
         let e = check_inputs(&out, &[out.join("in/r.fq")]).unwrap_err();
         assert!(e.contains("holds the run's input"), "{e}");
-        let e = check_inputs(&out.join("in/new"), std::slice::from_ref(&out)).unwrap_err();
-        assert!(e.contains("lies inside"), "{e}");
+        let e = check_inputs(&out, std::slice::from_ref(&out)).unwrap_err();
+        assert!(e.contains("is the run's input directory"), "{e}");
+        assert!(check_inputs(&out.join("in/new"), &[out.join("in")]).is_ok());
         assert!(check_inputs(&out, &[PathBuf::from("/dev/null")]).is_ok());
     }
 }
