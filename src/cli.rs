@@ -325,6 +325,12 @@ pub struct QuantArgs {
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
 
+    /// Replace the output directory even when it holds files mirq did not
+    /// write (they are deleted with the earlier run's set). The run's own
+    /// inputs in it are refused all the same.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
+
     /// Exit with status 3, after writing every output, when a sample gets a
     /// warning: QC verdict FAIL, reads fitting another species (or two),
     /// clade contamination, or reads disagreeing with an explicit protocol
@@ -376,6 +382,12 @@ pub struct MergeArgs {
     /// Nothing on stderr but warnings and errors (no progress or summary).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Replace the output directory even when it holds files mirq did not
+    /// write (they are deleted with the earlier run's set). The run's own
+    /// inputs in it are refused all the same.
+    #[arg(long)]
+    pub force: bool,
 
     /// Exit with status 3, after writing every output, when a merged sample
     /// gets a warning: QC verdict FAIL, reads fitting another species (or

@@ -230,6 +230,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<Finished> {
         threads: args.threads,
         progress: !args.quiet,
         gff_coordinates: args.gff_coordinates,
+        force: args.force,
     };
     let outcome = mirq::cmd::merge::run(&opts).context("merge failed")?;
     if !args.quiet {
@@ -291,6 +292,8 @@ fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
         species_fit: !args.no_species_fit,
         clades: args.clades,
         screens: checked_screens(args.screen)?,
+        samplesheet: args.samplesheet,
+        force: args.force,
     })
 }
 

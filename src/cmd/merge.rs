@@ -54,6 +54,24 @@ pub struct MergeOptions {
     /// The form of isomirs.gff3's coordinates (default: the first
     /// directory's).
     pub gff_coordinates: Option<GffCoordinates>,
+    /// Replace an output directory holding files mirq did not write
+    /// (`--force`).
+    pub force: bool,
+}
+
+impl MergeOptions {
+    /// Every path the merge reads (the input directories and the references
+    /// given), for the output directory's checks.
+    fn inputs(&self) -> Vec<PathBuf> {
+        self.dirs
+            .iter()
+            .chain(&self.mature)
+            .chain(&self.hairpin)
+            .chain(&self.ncrna)
+            .chain(self.screens.iter().map(|(_, p)| p))
+            .cloned()
+            .collect()
+    }
 }
 
 /// One input directory's recorded run.
@@ -157,6 +175,8 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         return Err(invalid(Path::new(""), "no directory to merge".into()));
     }
     merge_inputs::check_outdir(&opts.dirs, &opts.outdir)?;
+    // the output directory is checked and locked before any work
+    let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
     let recorded: Vec<Recorded> = opts
         .dirs
         .iter()
@@ -204,7 +224,6 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
         Molecules::None
     };
     let stats = merged_stats(opts, recorded, settings, started, head);
-    let out = StagedOutputs::new(&opts.outdir)?;
     let data = RunData {
         reference: &reference,
         targets: &targets,

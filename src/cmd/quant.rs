@@ -86,6 +86,33 @@ pub struct QuantOptions {
     pub species_fit: bool,
     /// Clade-specific miRNA family lists (`--clades`).
     pub clades: Vec<PathBuf>,
+    /// The samplesheet, when one was given (an input the output directory
+    /// must not hold).
+    pub samplesheet: Option<PathBuf>,
+    /// Replace an output directory holding files mirq did not write
+    /// (`--force`).
+    pub force: bool,
+}
+
+impl QuantOptions {
+    /// Every path the run reads, for the output directory's checks.
+    fn inputs(&self) -> Vec<PathBuf> {
+        let files = self.samples.iter().flat_map(|s| s.files.iter());
+        let artifacts = match &self.artifacts {
+            ArtifactSource::Files(f) => f.as_slice(),
+            _ => &[],
+        };
+        files
+            .chain([&self.mature])
+            .chain(&self.hairpin)
+            .chain(&self.ncrna)
+            .chain(artifacts)
+            .chain(self.screens.iter().map(|(_, p)| p))
+            .chain(&self.clades)
+            .chain(&self.samplesheet)
+            .cloned()
+            .collect()
+    }
 }
 
 /// Says which samples have no read (a warning), what `--protocol auto`
@@ -325,6 +352,8 @@ fn collapse_samples(
 /// is engine selection (also the early one of `--engine gpu`) plus
 /// [`align_table`]; [`finish`] times `assign_count` and `write`.
 fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<Outcome> {
+    // the output directory is checked and locked before any work
+    let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
     // --engine gpu fails before any FASTQ is read when no adapter exists
     let early_started = Instant::now();
     let early = match opts.engine {
@@ -347,7 +376,6 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     // sample has its own trimming (the run's settings take the request's
     // until the samples say)
     let trims = SampleTrims::of(opts)?;
-    let out = StagedOutputs::new(&opts.outdir)?;
     let progress = Progress::new(opts.progress);
     let collapsed = collapse_samples(opts, &trims, &progress);
     progress.clear();

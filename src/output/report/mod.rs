@@ -77,9 +77,36 @@ pub fn rebuild(dir: &Path) -> Result<PathBuf> {
         path: path.clone(),
         err,
     };
-    std::fs::write(&tmp, html).map_err(err)?;
-    std::fs::rename(&tmp, &path).map_err(err)?;
+    let mut file = create_private(&tmp).map_err(err)?;
+    let written =
+        std::io::Write::write_all(&mut file, html.as_bytes()).and_then(|()| file.sync_all());
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
     Ok(path)
+}
+
+/// Creates `path` anew, never through a symlink (`O_EXCL`, `O_NOFOLLOW`):
+/// what is already there (a dead rebuild's file, or a planted link) is
+/// unlinked first, itself and not its target; the lock is held.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            open()
+        }
+        other => other,
+    }
 }
 
 /// The whole page.
