@@ -306,8 +306,9 @@ fn merge_into_one_of_its_inputs_is_refused() {
     ok(&quant(&b, &[tiny("second.fastq")], &[], &[]));
     let before = snapshot(&a);
     for (out, what) in [
-        (a.clone(), "is the run's input directory"),
-        (dir.path().to_path_buf(), "holds the run's input"),
+        // merge's own check (merge_inputs::check_outdir) comes first
+        (a.clone(), "is the input directory"),
+        (dir.path().to_path_buf(), "holds the input directory"),
     ] {
         let run = common::mirq()
             .args(["merge", "-q", "--force", "-o"])

@@ -19,6 +19,7 @@ use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
+use crate::input::preflight;
 use crate::input::reference::{species_code, Reference, ShortRecord, ALL_SPECIES};
 use crate::input::samples::Sample;
 use crate::output::concerns::{Concern, ConcernKind, Outcome};
@@ -361,6 +362,17 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         _ => None,
     };
     let early_selection = early_started.elapsed();
+    // every FASTQ looked at before any work: errors name the samplesheet line
+    let inputs = preflight::check_inputs(&opts.samples, opts.trim.quality_cutoff.is_some())?;
+    for file in &inputs.fasta {
+        tell(
+            format!(
+                "mirq: note: {}: FASTA reads, without qualities: mean quality is not available",
+                file.display()
+            ),
+            opts.progress,
+        );
+    }
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     warn_ambiguous(&reference);
     if let Some(line) = ShortRecord::warning(&reference.short) {

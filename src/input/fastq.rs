@@ -290,8 +290,122 @@ fn read_records(
     }
 }
 
+/// Records over which the quality encoding is judged (Phred+64 is refused).
+pub const ENCODING_READS: u64 = 10_000;
+
+/// The lowest and highest quality byte of the first [`ENCODING_READS`]
+/// records, to tell Phred+64 from Phred+33 as FastQC does.
+struct QualityRange {
+    min: u8,
+    max: u8,
+}
+
+impl QualityRange {
+    /// Phred+64 (Illumina 1.3 to 1.7): no quality byte below `@` (64, Q31
+    /// in Phred+33) and one above `J` (74, Q41, the Phred+33 ceiling of
+    /// Illumina instruments).
+    fn check(&self, path: &Path, records: u64) -> Result<()> {
+        if self.min >= b'@' && self.max > b'J' {
+            return Err(Error::Parse {
+                path: path.to_path_buf(),
+                message: format!(
+                    "qualities look Phred+64 (Illumina 1.3 to 1.7): in the first {records} record(s) the lowest quality byte is '{}' and the highest '{}'; mirq reads Phred+33 only: convert first, e.g. `seqtk seq -Q64 -V in.fastq > out.fastq`",
+                    self.min as char, self.max as char
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Where a record is, for messages: its number, first line and name (its
+/// control characters escaped).
+fn locate(records: u64, line: u64, id: &[u8]) -> String {
+    let id = String::from_utf8_lossy(id);
+    let id: String = id.chars().flat_map(char::escape_default).collect();
+    format!("record {} (line {line}, '{id}')", records + 1)
+}
+
+/// The FASTQ `+` line between a record's sequence and its qualities,
+/// without its line ends (`record.all()` holds both slices).
+fn plus_line<'a>(all: &'a [u8], seq: &[u8], qual: &[u8]) -> &'a [u8] {
+    let base = all.as_ptr() as usize;
+    let from = seq.as_ptr() as usize - base + seq.len();
+    let to = qual.as_ptr() as usize - base;
+    let line = all.get(from..to).unwrap_or_default();
+    let line = line.strip_prefix(b"\r").unwrap_or(line);
+    let line = line.strip_prefix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Checks one record as strictly as cutadapt 5.2 (dnaio) does, and its
+/// quality bytes beyond it: an ASCII header and sequence; a `+` line that is
+/// bare or repeats the header; quality bytes printable ASCII (`!`..=`~`,
+/// Phred+33). Returns the record's lowest and highest quality byte (`(255,
+/// 0)` when it has none).
+#[inline]
+fn check_record(
+    path: &Path,
+    record: &needletail::parser::SequenceRecord,
+    records: u64,
+) -> Result<(u8, u8)> {
+    let fail = |line: u64, what: String| Error::Parse {
+        path: path.to_path_buf(),
+        message: format!("{}: {what}", locate(records, line, record.id())),
+    };
+    let id = record.id();
+    let seq = record.raw_seq();
+    let Some(qual) = record.qual() else {
+        // FASTA: reads without qualities
+        if !id.is_ascii() || !seq.is_ascii() {
+            let line = record.start_line_number() + 1;
+            return Err(fail(
+                line,
+                "non-ASCII bytes in the record (cutadapt refuses them too)".into(),
+            ));
+        }
+        return Ok((u8::MAX, 0));
+    };
+    // FASTQ records are four lines each
+    let line = 4 * records + 1;
+    if !id.is_ascii() {
+        return Err(fail(
+            line,
+            "non-ASCII bytes in the header (cutadapt refuses them too)".into(),
+        ));
+    }
+    if !seq.is_ascii() {
+        return Err(fail(line + 1, "non-ASCII bytes in the sequence".into()));
+    }
+    let plus = plus_line(record.all(), seq, qual);
+    if plus.len() > 1 && &plus[1..] != id {
+        return Err(fail(
+            line + 2,
+            format!(
+                "the '+' line names '{}', not the header's '{}': it must be '+' alone or repeat the header",
+                String::from_utf8_lossy(&plus[1..]).escape_default(),
+                String::from_utf8_lossy(id).escape_default()
+            ),
+        ));
+    }
+    let (lo, hi) = qual
+        .iter()
+        .fold((u8::MAX, 0u8), |(lo, hi), &q| (lo.min(q), hi.max(q)));
+    if !qual.is_empty() && (lo < b'!' || hi > b'~') {
+        let q = if lo < b'!' { lo } else { hi };
+        return Err(fail(
+            line + 3,
+            format!("quality byte {q:#04x} is not printable ASCII ('!' to '~'): qualities must be Phred+33 text"),
+        ));
+    }
+    Ok((lo, hi))
+}
+
 /// Parses records into `visit` until the end, a break or an error,
-/// counting them in `records`.
+/// counting them in `records`. Every record is checked ([`check_record`]);
+/// the first [`ENCODING_READS`] records' qualities tell whether the file is
+/// Phred+64 (refused).
 fn parse_all(
     path: &Path,
     reader: impl Read + Send,
@@ -303,24 +417,29 @@ fn parse_all(
         Err(e) if e.kind == ParseErrorKind::EmptyFile => return Ok(()),
         Err(e) => return Err(parse_error(path, &e, 0)),
     };
+    let mut range = QualityRange {
+        min: u8::MAX,
+        max: 0,
+    };
     while let Some(record) = parser.next() {
         let record = record.map_err(|e| parse_error(path, &e, *records))?;
+        let (lo, hi) = check_record(path, &record, *records)?;
         let seq = record.raw_seq();
         let qual = record.qual().unwrap_or(&[]);
-        if let Some(&q) = qual.iter().find(|&&q| q < b'!') {
-            return Err(Error::Parse {
-                path: path.to_path_buf(),
-                message: format!(
-                    "record {} ({}): quality byte {q:#04x} is below '!': qualities must be Phred+33 text",
-                    *records + 1,
-                    String::from_utf8_lossy(record.id())
-                ),
-            });
-        }
         *records += 1;
+        if *records <= ENCODING_READS {
+            range.min = range.min.min(lo);
+            range.max = range.max.max(hi);
+            if *records == ENCODING_READS {
+                range.check(path, *records)?;
+            }
+        }
         if visit(seq, qual).is_break() {
             break;
         }
+    }
+    if *records < ENCODING_READS {
+        range.check(path, *records)?;
     }
     Ok(())
 }
@@ -510,5 +629,59 @@ mod tests {
         let err = collect(f.path()).unwrap_err().to_string();
         assert!(err.contains(&f.path().display().to_string()), "{err}");
         assert!(err.contains("corrupt"), "{err}");
+    }
+
+    #[test]
+    fn plus_line_may_repeat_the_header_with_either_line_end() {
+        for body in [
+            &b"@r1 x\nACGT\n+r1 x\nIIII\n"[..],
+            b"@r1 x\r\nACGT\r\n+r1 x\r\nIIII\r\n",
+            b"@r1\r\nACGT\r\n+\r\nIIII\r\n@r2\n\n+\n\n",
+        ] {
+            assert!(collect(write_tmp(body).path()).is_ok(), "{body:?}");
+        }
+        let err = collect(write_tmp(b"@r1\r\nACGT\r\n+r2\r\nIIII\r\n").path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'+' line names 'r2'") && err.contains("line 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn quality_bytes_must_be_printable_ascii() {
+        for (q, byte) in [
+            (&b"II I"[..], "0x20"),
+            (b"II\x7fI", "0x7f"),
+            (b"II\xffI", "0xff"),
+        ] {
+            let body = [&b"@r1\nACGT\n+\n"[..], q, b"\n"].concat();
+            let err = collect(write_tmp(&body).path()).unwrap_err().to_string();
+            assert!(err.contains(byte) && err.contains("line 4"), "{err}");
+        }
+    }
+
+    #[test]
+    fn escape_bytes_in_names_are_escaped_in_messages() {
+        let err = collect(write_tmp(b"@r\x1b[31m\nACGT\n+x\nIIII\n").path())
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains('\x1b') && err.contains("\\u{1b}"), "{err}");
+    }
+
+    #[test]
+    fn phred64_is_judged_on_the_first_records() {
+        let p64 = b"@r1\nACGT\n+\nBhhh\n";
+        let err = collect(write_tmp(p64).path()).unwrap_err().to_string();
+        assert!(err.contains("Phred+64"), "{err}");
+        // one low quality byte among the first records: Phred+33
+        let mut body = b"@r0\nACGT\n+\n#hhh\n".to_vec();
+        body.extend_from_slice(p64);
+        assert!(collect(write_tmp(&body).path()).is_ok());
+        // past the first ENCODING_READS records nothing more is judged
+        let mut body = many(ENCODING_READS as usize);
+        body.extend_from_slice(p64);
+        assert!(collect(write_tmp(&body).path()).is_ok());
     }
 }

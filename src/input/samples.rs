@@ -13,12 +13,29 @@ pub struct Sample {
     pub name: String,
     /// FASTQ files whose reads are pooled into this sample (lanes).
     pub files: Vec<PathBuf>,
+    /// Where each of `files` was named, for messages.
+    pub listed: Vec<Listed>,
     /// The samplesheet's `protocol` for this sample (a preset or `auto`),
     /// replacing `--protocol`; checked when trimming is resolved.
     pub protocol: Option<String>,
     /// The samplesheet's `adapter` for this sample (`none` for trimmed
     /// reads), replacing `--adapter`.
     pub adapter: Option<String>,
+}
+
+/// Where a FASTQ file was named: on the command line or on a samplesheet
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listed {
+    /// A positional argument of `mirq quant`.
+    Argument,
+    /// A samplesheet row.
+    Sheet {
+        /// The samplesheet.
+        path: PathBuf,
+        /// The row's line (1 is the header).
+        line: usize,
+    },
 }
 
 /// Sample name from a file name: the file name without `.fastq.gz`, `.fq.gz`,
@@ -83,6 +100,7 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
         samples.push(Sample {
             name,
             files: vec![path.clone()],
+            listed: vec![Listed::Argument],
             protocol: None,
             adapter: None,
         });
@@ -144,6 +162,10 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
             ));
         }
         seen.push((key, line));
+        let listed = Listed::Sheet {
+            path: path.to_path_buf(),
+            line: line as usize,
+        };
         match samples.iter_mut().find(|s| s.name == name) {
             Some(s) if (&s.protocol, &s.adapter) != (&protocol, &adapter) => {
                 return Err(err(
@@ -151,10 +173,14 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
                     format!("sample '{name}' has another protocol or adapter on an earlier line: lanes of a sample are trimmed alike"),
                 ));
             }
-            Some(s) => s.files.push(file),
+            Some(s) => {
+                s.files.push(file);
+                s.listed.push(listed);
+            }
             None => samples.push(Sample {
                 name: name.to_string(),
                 files: vec![file],
+                listed: vec![listed],
                 protocol,
                 adapter,
             }),
@@ -266,6 +292,15 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].name, "B");
         assert_eq!(s[0].files.len(), 2);
+        let lines: Vec<_> = s[0]
+            .listed
+            .iter()
+            .map(|l| match l {
+                Listed::Sheet { line, .. } => *line,
+                Listed::Argument => 0,
+            })
+            .collect();
+        assert_eq!(lines, vec![2, 4]);
         assert_eq!(s[1].name, "A");
     }
 

@@ -19,7 +19,8 @@
 //!   (exceRpt's bar for PASS is 100,000 reads assigned to the
 //!   transcriptome); under 20% of the counted inserts assigned to miRNAs;
 //!   adapter dimers over 20% of reads; low-complexity inserts over 10% of
-//!   counted inserts; mean base quality under 25.
+//!   counted inserts; mean base quality under 25 (not judged for reads without
+//!   qualities: FASTA input).
 //!
 //! No rule reads the ncRNA classes or the unassigned reads. With `--ncrna`,
 //! the reads an ncRNA takes from miRNAs (it explains them strictly better)
@@ -114,11 +115,8 @@ pub fn verdict(st: &SampleStats, has_adapter: bool) -> (Verdict, Vec<String>) {
             ));
         }
     }
-    if st.reads_in > 0 && st.qc.mean_quality < 25.0 {
-        warn.push(format!(
-            "mean base quality {:.1} (WARN below 25)",
-            st.qc.mean_quality
-        ));
+    if let Some(q) = st.qc.mean_quality.filter(|&q| st.reads_in > 0 && q < 25.0) {
+        warn.push(format!("mean base quality {q:.1} (WARN below 25)"));
     }
     let verdict = if !fail.is_empty() {
         Verdict::Fail
@@ -206,7 +204,7 @@ mod tests {
             assigned_mature: 600_000,
             ..Default::default()
         };
-        st.qc.mean_quality = 35.0;
+        st.qc.mean_quality = Some(35.0);
         assert_eq!(verdict(&st, true), (Verdict::Pass, vec![]));
         st.assigned_mature = 50_000;
         let (v, why) = verdict(&st, true);

@@ -182,8 +182,9 @@ impl SampleStats {
 /// Per-sample quality control, in the spirit of miRTrace and exceRpt.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SampleQc {
-    /// Mean base quality (Phred+33) over all bases of all reads.
-    pub mean_quality: f64,
+    /// Mean base quality (Phred+33) over all bases of all reads; null when
+    /// the reads have no qualities (FASTA input) or there is no read.
+    pub mean_quality: Option<f64>,
     /// Reads whose insert (after the length filter) is low complexity: its
     /// commonest base makes more than 90% of it, or one base runs over at
     /// least half of it.

@@ -15,8 +15,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
-use crate::input::fastq;
 use crate::input::samples::Sample;
+use crate::input::{fastq, preflight};
 use crate::prep::detect::{detect, Detection, ReadSample, SAMPLE_READS};
 use crate::prep::protocol::{Protocol, TrimRequest, TrimSettings};
 use crate::prep::reads::ReadPrep;
@@ -76,7 +76,9 @@ impl FirstReads {
 
 /// Streams every record of `sample` to `sink` once its preparation is in
 /// `chosen` (set before the first record reaches `sink`); the bytes read
-/// from its files are added to `bytes`.
+/// from its files are added to `bytes`. A record without qualities (FASTA)
+/// under `--quality-cutoff` is an error: the run's early check
+/// ([`crate::input::preflight`]) cannot see into pipes.
 pub fn stream_prepared(
     sample: &Sample,
     plan: &PrepPlan,
@@ -87,23 +89,37 @@ pub fn stream_prepared(
     let request = match plan {
         PrepPlan::Fixed(prep) => {
             let _ = chosen.set((*prep).clone());
+            let needs_qualities = prep.uses_quality();
             let mut first = FirstReads::default();
             for file in &sample.files {
+                let mut bare = false;
                 fastq::for_each_record_counting(file, bytes, |seq, qual| {
+                    if needs_qualities && qual.len() != seq.len() {
+                        bare = true;
+                        return ControlFlow::Break(());
+                    }
                     first.keep(seq);
                     sink(seq, qual);
                     ControlFlow::Continue(())
                 })?;
+                if bare {
+                    return Err(preflight::no_qualities(file));
+                }
             }
             return Ok(Streamed::Fixed(first));
         }
         PrepPlan::Detect(request) => request,
     };
+    let needs_qualities = request.quality_cutoff.is_some();
     let mut kept = Kept::default();
     let mut detected: Option<Detected> = None;
     let mut failed: Option<Error> = None;
     for file in &sample.files {
         fastq::for_each_record_counting(file, bytes, |seq, qual| {
+            if needs_qualities && qual.len() != seq.len() {
+                failed = Some(preflight::no_qualities(file));
+                return ControlFlow::Break(());
+            }
             if detected.is_some() {
                 sink(seq, qual);
                 return ControlFlow::Continue(());
@@ -142,17 +158,20 @@ pub fn stream_prepared(
 /// The first reads of a sample, kept for detection and replay: their bases
 /// normalised once and scanned for the known adapters as they come
 /// ([`ReadSample::push`]; the trimmer normalises every read first, so
-/// replaying them normalised changes nothing), with their qualities.
+/// replaying them normalised changes nothing), with their qualities (none
+/// for FASTA records, so each read's end in `quals` is kept).
 #[derive(Default)]
 struct Kept {
     reads: ReadSample,
     quals: Vec<u8>,
+    qual_ends: Vec<usize>,
 }
 
 impl Kept {
     fn push(&mut self, seq: &[u8], qual: &[u8]) {
         self.reads.push(seq);
         self.quals.extend_from_slice(qual);
+        self.qual_ends.push(self.quals.len());
     }
 
     fn len(&self) -> usize {
@@ -163,8 +182,7 @@ impl Kept {
     /// and forgets them.
     fn replay(&mut self, sink: &mut impl FnMut(&[u8], &[u8])) {
         let mut start = 0;
-        for seq in self.reads.iter() {
-            let end = start + seq.len();
+        for (seq, &end) in self.reads.iter().zip(&self.qual_ends) {
             sink(seq, &self.quals[start..end]);
             start = end;
         }

@@ -21,8 +21,9 @@ use crate::seq::normalize_base;
 pub struct CollapsedSample {
     /// What became of its reads.
     pub counts: TrimCounts,
-    /// Mean base quality (Phred+33) over all bases of all reads.
-    pub mean_quality: f64,
+    /// Mean base quality (Phred+33) over all bases of all reads; None when
+    /// no read had qualities (FASTA input, or no read).
+    pub mean_quality: Option<f64>,
     /// Reads whose insert is low complexity ([`is_low_complexity`]).
     pub low_complexity: u64,
     /// Its inserts with their reads, sorted.
@@ -237,12 +238,13 @@ impl QualitySum {
         self.bases += qual.len() as u64;
     }
 
-    fn mean(&self) -> f64 {
+    /// The mean over the bases that had qualities; None without any.
+    fn mean(&self) -> Option<f64> {
         if self.bases == 0 {
-            return 0.0;
+            return None;
         }
         let mean = self.sum as f64 / self.bases as f64 - 33.0;
-        (mean * 100.0).round() / 100.0
+        Some((mean * 100.0).round() / 100.0)
     }
 }
 
@@ -367,6 +369,11 @@ impl ReadPrep {
             trimmer,
             umi: trim.umi,
         }
+    }
+
+    /// Whether the trimmer reads qualities (`--quality-cutoff`).
+    pub fn uses_quality(&self) -> bool {
+        self.trimmer.uses_quality()
     }
 
     /// Normalises one read's bases (upper-case ACGT, U as T, anything else

@@ -1,0 +1,144 @@
+//! Every input FASTQ checked before any work starts, so that a missing,
+//! malformed or doubly listed file fails the run before the first sample is
+//! read, naming the samplesheet line that lists it.
+//!
+//! Regular files are opened and their first records parsed (up to
+//! [`fastq::ENCODING_READS`], which also tells Phred+64 apart), then closed:
+//! the run opens them again. Pipes, FIFOs, process substitutions
+//! (`<(zcat x)`, `/dev/fd/N`) and other non-regular files are only looked up
+//! (`stat`), never opened or read here: opening a FIFO waits for its writer,
+//! and bytes read here would be missing from the run, which reads every
+//! input exactly once. Their records are checked as the run reads them.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::input::fastq;
+use crate::input::samples::{Listed, Sample};
+
+/// What the look at the inputs learned.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Regular files whose records are FASTA (no qualities).
+    pub fasta: Vec<std::path::PathBuf>,
+}
+
+/// Checks every FASTQ file of `samples`: it exists, is not a directory, is
+/// listed once (by device and inode, so a symlink or hard link to another
+/// listed file is refused naming both), and, for regular files, its first
+/// records parse ([`fastq`]'s checks, Phred+64 included). With
+/// `needs_qualities` (`--quality-cutoff`), FASTA input is refused as
+/// cutadapt refuses it: no qualities are available.
+pub fn check_inputs(samples: &[Sample], needs_qualities: bool) -> Result<Inputs> {
+    let mut seen: Vec<((u64, u64), &Path, &Listed)> = Vec::new();
+    let mut inputs = Inputs::default();
+    for sample in samples {
+        for (file, listed) in sample.files.iter().zip(&sample.listed) {
+            let meta = std::fs::metadata(file).map_err(|err| {
+                in_context(
+                    listed,
+                    Error::Io {
+                        path: file.clone(),
+                        err,
+                    },
+                )
+            })?;
+            let key = (meta.dev(), meta.ino());
+            if let Some((_, first, first_listed)) = seen.iter().find(|(k, _, _)| *k == key) {
+                return Err(duplicate(file, listed, first, first_listed));
+            }
+            seen.push((key, file, listed));
+            if meta.is_dir() {
+                return Err(in_context(
+                    listed,
+                    Error::Parse {
+                        path: file.clone(),
+                        message: "is a directory, not a FASTQ file".into(),
+                    },
+                ));
+            }
+            if !meta.is_file() {
+                continue; // a stream: checked as the run reads it
+            }
+            let mut fasta = false;
+            let mut left = fastq::ENCODING_READS;
+            fastq::for_each_record_until(file, |seq, qual| {
+                fasta |= qual.len() != seq.len();
+                left -= 1;
+                if left == 0 {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            })
+            .map_err(|e| in_context(listed, e))?;
+            if fasta {
+                if needs_qualities {
+                    return Err(in_context(listed, no_qualities(file)));
+                }
+                inputs.fasta.push(file.clone());
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+/// The error for FASTA input under `--quality-cutoff` (cutadapt: "Cannot do
+/// quality trimming when no qualities are available").
+pub fn no_qualities(file: &Path) -> Error {
+    Error::Parse {
+        path: file.to_path_buf(),
+        message: "FASTA reads carry no qualities: --quality-cutoff cannot trim them (no qualities are available); give FASTQ or leave out --quality-cutoff".into(),
+    }
+}
+
+/// `err` about a file, said with the samplesheet line that lists the file.
+fn in_context(listed: &Listed, err: Error) -> Error {
+    match listed {
+        Listed::Argument => err,
+        Listed::Sheet { path, line } => Error::Samplesheet {
+            path: path.clone(),
+            line: *line,
+            message: with_sources(&err),
+        },
+    }
+}
+
+/// An error's message followed by those of its sources.
+fn with_sources(err: &Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The error for a file that is another listed file under another name.
+fn duplicate(file: &Path, listed: &Listed, first: &Path, first_listed: &Listed) -> Error {
+    let why = "a symlink or hard link to it, or the same path: each FASTQ file once";
+    match (listed, first_listed) {
+        (
+            Listed::Sheet { path, line },
+            Listed::Sheet {
+                line: first_line, ..
+            },
+        ) => Error::Samplesheet {
+            path: path.clone(),
+            line: *line,
+            message: format!(
+                "{} is the same file as {} on line {first_line} ({why})",
+                file.display(),
+                first.display()
+            ),
+        },
+        _ => Error::InvalidValue {
+            what: "input files",
+            value: file.display().to_string(),
+            message: format!("the same file as {} ({why})", first.display()),
+        },
+    }
+}
