@@ -302,7 +302,7 @@ fn bad_inputs_get_messages_that_say_what_is_wrong() {
     let (code, err) = quant(&low);
     assert_ne!(code, Some(0));
     assert!(
-        err.contains("record 2 (b)") && err.contains("below '!'"),
+        err.contains("record 2 (line 8, 'b')") && err.contains("not printable ASCII ('!' to '~')"),
         "{err}"
     );
     // an empty file is a sample with no reads, said on stderr

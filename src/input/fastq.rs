@@ -18,6 +18,7 @@ use needletail::errors::ParseErrorKind;
 use needletail::parse_fastx_reader;
 
 use crate::error::{Error, Result};
+use crate::runtime::streams::escape_controls;
 
 /// Size of the read buffer between the file and the decompressor.
 const IO_BUFFER: usize = 1 << 20;
@@ -322,7 +323,7 @@ impl QualityRange {
 /// control characters escaped).
 fn locate(records: u64, line: u64, id: &[u8]) -> String {
     let id = String::from_utf8_lossy(id);
-    let id: String = id.chars().flat_map(char::escape_default).collect();
+    let id = escape_controls(&id);
     format!("record {} (line {line}, '{id}')", records + 1)
 }
 
@@ -384,8 +385,8 @@ fn check_record(
             line + 2,
             format!(
                 "the '+' line names '{}', not the header's '{}': it must be '+' alone or repeat the header",
-                String::from_utf8_lossy(&plus[1..]).escape_default(),
-                String::from_utf8_lossy(id).escape_default()
+                escape_controls(&String::from_utf8_lossy(&plus[1..])),
+                escape_controls(&String::from_utf8_lossy(id))
             ),
         ));
     }
@@ -667,7 +668,7 @@ mod tests {
         let err = collect(write_tmp(b"@r\x1b[31m\nACGT\n+x\nIIII\n").path())
             .unwrap_err()
             .to_string();
-        assert!(!err.contains('\x1b') && err.contains("\\u{1b}"), "{err}");
+        assert!(!err.contains('\x1b') && err.contains("\\x1b"), "{err}");
     }
 
     #[test]
