@@ -404,13 +404,8 @@ fn parse_screen(s: &str) -> Result<(String, PathBuf), String> {
     let (name, path) = s
         .split_once('=')
         .ok_or("expected NAME=PATH (e.g. ecoli=ecoli.fa.gz)")?;
-    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-    if name.is_empty() || !name.chars().all(ok) || name.starts_with('.') {
-        return Err(
-            "the NAME may hold letters, digits, '_', '-' and '.' (not first): it names rows and columns"
-                .into(),
-        );
-    }
+    // the NAME names rows and columns: the tables' rule
+    mirq::input::names::check_table_name(name).map_err(|why| format!("the NAME: {why}"))?;
     if path.is_empty() {
         return Err("no PATH after '='".into());
     }

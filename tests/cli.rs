@@ -262,7 +262,7 @@ fn bad_values_are_named_once() {
         (
             &["--screen", "e/coli=x.fa"],
             "e/coli=x.fa",
-            "the NAME may hold letters",
+            "the NAME: it holds a path separator (output files are named after it): names may hold letters",
         ),
     ];
     for (args, value, expected) in cases {
@@ -555,6 +555,12 @@ fn samplesheet_protocol_and_adapter_columns_apply_per_sample() {
         stats["samples"][1]["trimming"]["adapter"],
         "ATCTCGTATGCCGTCTTCTGCTTG"
     );
+    // a readable FASTQ: the unknown protocol is what is wrong
+    std::fs::write(
+        dir.path().join("a.fq"),
+        "@r\nACGTACGTACGTACGTACGTAC\n+\nIIIIIIIIIIIIIIIIIIIIII\n",
+    )
+    .unwrap();
     std::fs::write(&sheet, "sample,fastq_1,protocol\nx,a.fq,smartseq\n").unwrap();
     let run = quant(&dir.path().join("bad"))
         .arg("--samplesheet")
