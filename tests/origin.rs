@@ -748,12 +748,20 @@ fn runs_with_screen_and_clades_merge_into_the_joint_run() {
     assert_eq!(clade_warnings(&log, "trimgalore_lambda").len(), 1, "{log}");
 }
 
-/// Runs `mirq quant` with `screen` arguments on a file that is no FASTQ:
-/// the error must come from the screen arguments, before the reads.
+/// Runs `mirq quant` with `screen` arguments on a FASTQ that breaks past
+/// the records the check before work parses (10,000): the error must come
+/// from the screen arguments, before the reads are read.
 fn bad_screen(shared: &Path, screen: &[std::ffi::OsString]) -> (Option<i32>, String, bool) {
     let dir = tempfile::tempdir().unwrap();
     let reads = dir.path().join("reads.fastq");
-    std::fs::write(&reads, "this is not a FASTQ file\n").unwrap();
+    let mut body = String::new();
+    for i in 0..10_001 {
+        body.push_str(&format!(
+            "@r{i}\nTGAGGTAGTAGGTTGTATAGTT\n+\nIIIIIIIIIIIIIIIIIIIIII\n"
+        ));
+    }
+    body.push_str("this is not a FASTQ record\n");
+    std::fs::write(&reads, body).unwrap();
     let out = dir.path().join("out");
     let o = quant(shared, "hsa", &out).args(screen).arg(&reads).output();
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
