@@ -65,8 +65,8 @@ pub struct AdapterFinder {
 /// A DP cell packed into one u64, so that the per-cell choice is a `min`:
 /// cost (bits 48..), the tie rank of the move that made it (bits 46..48:
 /// mismatch 0, adapter base left unaligned 1, extra read base 2; zero in a
-/// stored cell), the score biased by [`SCORE_BIAS`] (bits 32..48 less the
-/// rank) and the read position where the alignment starts (bits 0..32).
+/// stored cell), the score biased by [`SCORE_BIAS`] (bits 32..46) and the
+/// read position where the alignment starts (bits 0..32).
 type Cell = u64;
 const COST: u64 = 1 << 48;
 const RANK: u64 = 1 << 46;
@@ -180,9 +180,9 @@ impl AdapterFinder {
     /// Best adapter match in `read` (on the inserts' alphabet, upper-case
     /// ACGTN, as read preparation leaves every read), if any; always the same
     /// as [`Self::find_by_alignment`]. A read whose first exact adapter has no
-    /// piece of the adapter before it takes the exact search (no alignment
-    /// can start more than k bases before it, and it replaces those that
-    /// do). The others are aligned only in windows whose cells are the full
+    /// piece of the adapter before that piece's place in it takes the exact
+    /// search (no whole-adapter alignment can start more than k bases before
+    /// it, and it replaces those that do). The others are aligned only in windows whose cells are the full
     /// alignment's: from `m + k` columns before each column where the whole
     /// adapter may end next to an exact hit of one of its pieces (a
     /// whole-adapter alignment with at most k errors contains one of k + 1
