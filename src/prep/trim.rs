@@ -14,8 +14,9 @@
 //! cutadapt's order (whole-adapter ends left to right, then the partial ones
 //! at the read end, longest first) and one replaces the best so far when its
 //! score is higher and it starts at most half an adapter to the right of it
-//! or is longer. `N` in the adapter matches any read base; `N` in the read
-//! matches only an adapter `N`.
+//! or is longer (for the partial ends cutadapt compares the start of the
+//! last cell it filled, not theirs). `N` in the adapter matches any read
+//! base; `N` in the read matches only an adapter `N`.
 
 use memchr::memmem;
 
@@ -231,14 +232,18 @@ impl AdapterFinder {
             match current {
                 Some((clo, chi)) if lo <= chi => current = Some((clo, chi.max(hi))),
                 Some((clo, chi)) => {
-                    self.align_window(read, clo, chi, &mut best);
+                    if !self.align_window(read, clo, chi, &mut best) {
+                        return self.find_by_alignment(read);
+                    }
                     current = Some((lo, hi));
                 }
                 None => current = Some((lo, hi)),
             }
         }
         if let Some((clo, chi)) = current {
-            self.align_window(read, clo, chi, &mut best);
+            if !self.align_window(read, clo, chi, &mut best) {
+                return self.find_by_alignment(read);
+            }
         }
         best.map(to_match)
     }
@@ -284,8 +289,11 @@ impl AdapterFinder {
                 }
             }
         }
+        // cutadapt compares the partial ends' overlap with the origin left
+        // in its `origin` variable: that of the last cell it filled
+        let last_origin = origin_of(column[last_filled]);
         for i in (1..=last_filled).rev() {
-            self.offer(&mut best, column[i], i);
+            self.offer_from(&mut best, column[i], i, last_origin);
         }
         best.map(to_match)
     }
@@ -298,10 +306,15 @@ impl AdapterFinder {
     /// (Ukkonen): the rows below cost more than k, and the cells left from an
     /// earlier column there also cost more than k, so no cell that costs k
     /// or less changes.
-    fn align_window(&self, read: &[u8], lo: usize, hi: usize, best: &mut Best) {
+    ///
+    /// Returns false when the partial ends' choice depends on the origin
+    /// cutadapt compares them with (see [`Self::find_by_alignment`]): the
+    /// caller then aligns the whole read.
+    #[must_use]
+    fn align_window(&self, read: &[u8], lo: usize, hi: usize, best: &mut Best) -> bool {
         let m = self.codes.len();
         if m == 0 || hi <= lo {
-            return;
+            return true;
         }
         let k = self.whole_adapter_errors;
         let first_offered = if lo == 0 { 0 } else { lo + m + k };
@@ -334,9 +347,17 @@ impl AdapterFinder {
         }
         if hi == read.len() && hi >= first_offered {
             for i in (1..=last_filled).rev() {
-                self.offer(best, column[i], i);
+                let c = column[i];
+                if let Some((_, b_score, b_aligned, _)) = *best {
+                    let valid = cost_of(c) <= self.max_cost[i];
+                    if valid && score_of(c) > b_score && i <= b_aligned {
+                        return false;
+                    }
+                }
+                self.offer(best, c, i);
             }
         }
+        true
     }
 
     /// Offers the end cell `c` (with `aligned` adapter bases) as cutadapt
@@ -344,6 +365,11 @@ impl AdapterFinder {
     /// is higher and it starts at most `m / 2` bases right of it or aligns
     /// more adapter bases. Returns whether it did.
     fn offer(&self, best: &mut Best, c: Cell, aligned: usize) -> bool {
+        self.offer_from(best, c, aligned, origin_of(c))
+    }
+
+    /// [`Self::offer`] with the origin compared with the best's given.
+    fn offer_from(&self, best: &mut Best, c: Cell, aligned: usize, compared: usize) -> bool {
         let cost = cost_of(c);
         if cost > self.max_cost[aligned] {
             return false;
@@ -353,7 +379,7 @@ impl AdapterFinder {
             None => true,
             Some((b_origin, b_score, b_aligned, _)) => {
                 score > b_score
-                    && (origin <= b_origin + self.codes.len() / 2 || aligned > b_aligned)
+                    && (compared <= b_origin + self.codes.len() / 2 || aligned > b_aligned)
             }
         };
         if better {
@@ -734,6 +760,17 @@ mod tests {
         let read = b"GCATTGGTGGTTCAGTGGTAGAATTCTCGTATGCCGTCTTCTGCTTGAAA";
         assert_eq!(f.find(read).map(|m| m.start), Some(23));
         assert_eq!(f.find_by_alignment(read).map(|m| m.start), Some(23));
+    }
+
+    /// cutadapt 5.2 trims this read at base 9 (`-a A{15}`): a partial
+    /// adapter at the read end replaces an earlier whole one, as the origin
+    /// cutadapt compares is that of the last cell it filled.
+    #[test]
+    fn partial_end_compared_as_cutadapt_does() {
+        let f = AdapterFinder::new(b"AAAAAAAAAAAAAAA", 0.1, 3);
+        let read = b"GAAAAAAACAAAAAAAAAAAAAA";
+        assert_eq!(f.find(read).map(|m| m.start), Some(9));
+        assert_eq!(f.find_by_alignment(read).map(|m| m.start), Some(9));
     }
 
     /// The counterexample a hostile run found: a repetitive adapter whose
