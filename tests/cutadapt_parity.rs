@@ -5,6 +5,10 @@
 //! same base. mirq's `--min-length`/`--max-length` are cutadapt's `-m`/`-M`
 //! on that same length, so equal lengths mean equal filtering too.
 //!
+//! A second test does the same on seeded random reads carrying edited copies
+//! of adapters the shared runs lack: poly-A (CATS), one with `N`s, a
+//! repetitive one, where cutadapt's rarer choices show.
+//!
 //! Needs `cutadapt` 5.2: outside CI a missing one skips the test with a
 //! message; in CI (`.ci/run` installs it) it fails.
 
@@ -15,7 +19,8 @@ use std::process::{Command, Stdio};
 
 use mirq::input::fastq::for_each_record;
 use mirq::prep::protocol::{Protocol, TrimSettings, QIASEQ, TRUSEQ_SMALL_RNA};
-use mirq::prep::trim::TrimOutcome;
+use mirq::prep::trim::{AdapterFinder, TrimOutcome};
+use mirq::rng::Rng;
 
 const CUTADAPT_VERSION: &str = "5.2";
 
@@ -162,4 +167,109 @@ fn trimming_matches_cutadapt_read_by_read_on_shared_runs() {
         total.1,
         report.join("\n")
     );
+}
+
+/// Seeded random reads of `alphabet` holding 0 to 2 copies of `adapter`
+/// (its `N`s filled in) with up to 3 edits each, cut short after a copy.
+fn random_reads(rng: &mut Rng, adapter: &[u8], alphabet: &[u8], n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|_| {
+            let len = rng.below(60);
+            let mut read = rng.seq_from(len, alphabet);
+            for _ in 0..rng.below(3) {
+                let mut a: Vec<u8> = adapter
+                    .iter()
+                    .map(|&b| if b == b'N' { b"ACGT"[rng.below(4)] } else { b })
+                    .collect();
+                for _ in 0..rng.below(4) {
+                    let at = rng.below(a.len());
+                    match rng.below(3) {
+                        0 => a[at] = alphabet[rng.below(alphabet.len())],
+                        1 => a.insert(at, alphabet[rng.below(alphabet.len())]),
+                        _ if a.len() > 1 => {
+                            a.remove(at);
+                        }
+                        _ => {}
+                    }
+                }
+                let at = rng.below(read.len() + 1);
+                read.splice(at..at, a);
+                read.truncate(at + 3 + rng.below(50));
+            }
+            read
+        })
+        .collect()
+}
+
+#[test]
+fn trimming_matches_cutadapt_on_random_reads_with_rarer_adapters() {
+    if !cutadapt_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(0x5EED_CA7A);
+    let cases: [(&[u8], &[u8]); 3] = [
+        (b"AAAAAAAAAAAAAAA", b"AAAAAAACGTN"),
+        (b"TGGAATTCTCNNNNNCCAAGG", b"ACGTN"),
+        (b"GAAAAGAAAAAGAAAAAAAAAGAA", b"AAAAAAAG"),
+    ];
+    for (adapter, alphabet) in cases {
+        let reads = random_reads(&mut rng, adapter, alphabet, 4000);
+        let fastq = dir.path().join("reads.fastq");
+        let mut text = Vec::new();
+        for (i, r) in reads.iter().enumerate() {
+            text.extend_from_slice(format!("@r{i}\n").as_bytes());
+            text.extend_from_slice(r);
+            text.extend_from_slice(b"\n+\n");
+            text.extend(std::iter::repeat_n(b'I', r.len()));
+            text.push(b'\n');
+        }
+        std::fs::write(&fastq, text).unwrap();
+        let settings = TrimSettings::resolve(
+            Protocol::Illumina,
+            Some(std::str::from_utf8(adapter).unwrap()),
+            0,
+            usize::MAX,
+        )
+        .unwrap();
+        let adapter_text = settings.adapter.clone().unwrap();
+        let out = spawn_cutadapt(&fastq, &adapter_text, &settings)
+            .wait_with_output()
+            .expect("cutadapt runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<usize> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .step_by(2)
+            .map(str::len)
+            .collect();
+        let finder = AdapterFinder::new(
+            adapter_text.as_bytes(),
+            settings.max_error_rate,
+            settings.min_overlap,
+        );
+        assert_eq!(theirs.len(), reads.len());
+        let differ: Vec<String> = reads
+            .iter()
+            .zip(&theirs)
+            .filter_map(|(r, &want)| {
+                let got = finder.find(r).map_or(r.len(), |m| m.start);
+                (got != want)
+                    .then(|| format!("{} mirq {got} cutadapt {want}", String::from_utf8_lossy(r)))
+            })
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "adapter {}: {} of {} reads differ: {:?}",
+            adapter_text,
+            differ.len(),
+            reads.len(),
+            &differ[..differ.len().min(3)]
+        );
+    }
 }
