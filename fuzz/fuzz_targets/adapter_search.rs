@@ -1,6 +1,8 @@
-//! The adapter search's fast paths against the full alignment they stand
-//! for, for every adapter the command line accepts (3 to 200 letters of
-//! ACGTN, error rate 0.1, overlap 3), on reads of the inserts' alphabet.
+//! The adapter search's fast paths (exact hit, windows) against the full
+//! alignment they stand for, `find_by_alignment`, a line-for-line port of
+//! cutadapt 5.2's aligner, for every adapter the command line accepts (3 to
+//! 200 letters of ACGTN, error rate 0.1, overlap 3), on reads of the
+//! inserts' alphabet.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

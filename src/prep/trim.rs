@@ -1,20 +1,28 @@
-//! 3' adapter trimming with cutadapt semantics, protocol cuts and length filters.
+//! 3' adapter trimming as cutadapt 5.2 does it, protocol cuts and length
+//! filters.
 //!
-//! The adapter is aligned semi-globally to the read: the read prefix before the
-//! adapter is free, the adapter starts at its first base and may run past the
-//! read end (partial adapter). Errors (mismatches and indels) are allowed up to
-//! `floor(max_error_rate * aligned adapter length)`, with at least
-//! `min_overlap` adapter bases aligned. Among valid alignments the one with the
-//! most matches wins, then the one with fewest errors, then the leftmost
-//! (cutadapt's rule). `N` in the adapter matches any base; `N` in the read
-//! matches nothing.
+//! The adapter is aligned to the read as cutadapt aligns a regular 3'
+//! adapter (`-a`): the read prefix before the adapter is free, the adapter
+//! starts at its first base and may run past the read end (partial adapter).
+//! Each dynamic-programming cell keeps one alignment, chosen as cutadapt's
+//! `Aligner` chooses it: on a matching base the diagonal; otherwise the
+//! lowest cost, ties going to the mismatch, then to the adapter base left
+//! unaligned, then to the extra read base. Alignments carry a cost (errors)
+//! and a score (+1 match, -1 mismatch, -2 indel). An end cell is valid with
+//! at least `min_overlap` adapter bases and at most `max_error_rate` errors
+//! per aligned adapter base (`N`s not counted); the end cells are visited in
+//! cutadapt's order (whole-adapter ends left to right, then the partial ones
+//! at the read end, longest first) and one replaces the best so far when its
+//! score is higher and it starts at most half an adapter to the right of it
+//! or is longer (for the partial ends cutadapt compares the start of the
+//! last cell it filled, not theirs). `N` in the adapter matches any read
+//! base; `N` in the read matches only an adapter `N`.
 
 use memchr::memmem;
 
 use crate::seq::{encode_base, N};
 
-/// Longest adapter the aligner takes: its DP columns live on the stack and
-/// pack a match count below 256 into each cell.
+/// Longest adapter the aligner takes: its DP columns live on the stack.
 pub const MAX_ADAPTER_LEN: usize = 200;
 
 /// Where the adapter was found in a read.
@@ -22,8 +30,8 @@ pub const MAX_ADAPTER_LEN: usize = 200;
 pub struct AdapterMatch {
     /// Read position of the adapter's first base: the insert is `read[..start]`.
     pub start: usize,
-    /// Matching bases in the alignment.
-    pub matches: usize,
+    /// cutadapt's alignment score: +1 per match, -1 per mismatch, -2 per indel.
+    pub score: i32,
     /// Mismatches plus indels in the alignment.
     pub errors: usize,
 }
@@ -36,7 +44,7 @@ pub struct AdapterMatch {
 /// // miR-16-5p, then the adapter with one mismatch (C for G at its 4th base)
 /// let read = b"TAGCAGCACGTAAATATTGGCGTGGCATTCTCGGGTGCCAAGGAACTCC";
 /// let hit = finder.find(read).unwrap();
-/// assert_eq!((hit.start, hit.errors), (22, 1));
+/// assert_eq!((hit.start, hit.errors, hit.score), (22, 1, 19));
 /// ```
 #[derive(Debug, Clone)]
 pub struct AdapterFinder {
@@ -46,12 +54,63 @@ pub struct AdapterFinder {
     /// adapter) with their adapter offsets: a whole-adapter alignment with at
     /// most k errors contains one of them exactly.
     pieces: Vec<(usize, memmem::Finder<'static>)>,
-    /// Errors allowed when the whole adapter is aligned (k above).
+    /// Errors allowed when the whole adapter is aligned (k above, cutadapt's
+    /// `int(max_error_rate * len)`).
     whole_adapter_errors: usize,
     has_wildcards: bool,
-    max_error_rate: f64,
-    min_overlap: usize,
+    /// `max_cost[i]`: the most errors an alignment of the first `i` adapter
+    /// bases may have (-1: fewer than `min_overlap` bases, never valid).
+    max_cost: Vec<i32>,
 }
+
+/// A DP cell packed into one u64, so that the per-cell choice is a `min`:
+/// cost (bits 48..), the tie rank of the move that made it (bits 46..48:
+/// mismatch 0, adapter base left unaligned 1, extra read base 2; zero in a
+/// stored cell), the score biased by [`SCORE_BIAS`] (bits 32..46) and the
+/// read position where the alignment starts (bits 0..32).
+type Cell = u64;
+const COST: u64 = 1 << 48;
+const RANK: u64 = 1 << 46;
+const RANK_MASK: u64 = 3 << 46;
+const SCORE: u64 = 1 << 32;
+/// Scores lie within -2 * MAX_ADAPTER_LEN - 2 ..= MAX_ADAPTER_LEN: biased,
+/// they fit below the rank bits.
+const SCORE_BIAS: u64 = 1 << 12;
+
+fn cell(cost: u64, score: i64, origin: usize) -> Cell {
+    (cost * COST) | (((SCORE_BIAS as i64 + score) as u64) * SCORE) | origin as u64
+}
+
+fn cost_of(c: Cell) -> i32 {
+    (c >> 48) as i32
+}
+
+fn score_of(c: Cell) -> i32 {
+    ((c >> 32) & 0x3fff) as i32 - SCORE_BIAS as i32
+}
+
+fn origin_of(c: Cell) -> usize {
+    (c & 0xffff_ffff) as usize
+}
+
+/// The cell after `diag` (adapter base `i - 1` against read base `j - 1`),
+/// `up` (cell `i - 1` of the same column) and `left` (cell `i` of the
+/// previous column), as cutadapt's `Aligner.locate` fills it.
+#[inline(always)]
+fn next_cell(diag: Cell, up: Cell, left: Cell, equal: bool) -> Cell {
+    let mismatch = diag + COST - SCORE;
+    let deletion = up + COST + RANK - 2 * SCORE;
+    let insertion = left + COST + 2 * RANK - 2 * SCORE;
+    let best = mismatch.min(deletion).min(insertion) & !RANK_MASK;
+    if equal {
+        diag + SCORE
+    } else {
+        best
+    }
+}
+
+/// The best end cell so far: (origin, score, aligned adapter bases, cost).
+type Best = Option<(usize, i32, usize, i32)>;
 
 impl AdapterFinder {
     /// Adapter length.
@@ -64,18 +123,41 @@ impl AdapterFinder {
         self.codes.is_empty()
     }
 
-    /// A finder for `adapter` (ACGT/U/N letters).
+    /// A finder for `adapter` (ACGT/U/N letters) with cutadapt's `-e
+    /// max_error_rate -O min_overlap`.
     pub fn new(adapter: &[u8], max_error_rate: f64, min_overlap: usize) -> Self {
         let upper = crate::seq::normalize_dna(adapter);
         let codes: Vec<u8> = upper.iter().map(|&b| encode_base(b)).collect();
+        let m = codes.len();
         assert!(
-            codes.len() <= MAX_ADAPTER_LEN,
+            m <= MAX_ADAPTER_LEN,
             "adapter longer than {MAX_ADAPTER_LEN} bases"
         );
         let has_wildcards = codes.contains(&N);
-        let k = allowed_errors(max_error_rate, codes.len());
-        let piece = codes.len() / (k + 1);
-        let pieces = if piece == 0 {
+        // cutadapt caps the overlap at the adapter length
+        let min_overlap = min_overlap.max(1).min(m.max(1));
+        let mut wildcards = 0;
+        let max_cost = (0..=m)
+            .map(|i| {
+                if i > 0 && codes[i - 1] == N {
+                    wildcards += 1;
+                }
+                if i < min_overlap {
+                    return -1;
+                }
+                // cutadapt: cost <= effective length * rate, in doubles
+                let limit = (i - wildcards) as f64 * max_error_rate;
+                (0..=i as i32)
+                    .take_while(|&c| c as f64 <= limit)
+                    .last()
+                    .unwrap_or(-1)
+            })
+            .collect();
+        let k = (max_error_rate * m as f64) as usize;
+        let piece = m / (k + 1);
+        // the fast paths stand for the alignment while k <= m / 2 (an exact
+        // hit then replaces any alignment starting k or fewer bases before it)
+        let pieces = if piece == 0 || 2 * k > m {
             Vec::new()
         } else {
             (0..=k)
@@ -92,151 +174,225 @@ impl AdapterFinder {
             whole_adapter_errors: k,
             codes,
             has_wildcards,
-            max_error_rate,
-            min_overlap: min_overlap.max(1),
+            max_cost,
         }
     }
 
     /// Best adapter match in `read` (on the inserts' alphabet, upper-case
     /// ACGTN, as read preparation leaves every read), if any; always the same
-    /// as [`Self::find_by_alignment`]. Reads carrying the whole adapter without
-    /// error take an exact search. The others are aligned only in windows
-    /// that can hold a valid alignment: around exact hits of the adapter's
-    /// pieces (a whole-adapter alignment with at most k errors contains one
-    /// of k + 1 pieces exactly) and at the read end (partial adapters).
+    /// as [`Self::find_by_alignment`]. A read whose first exact adapter has no
+    /// piece of the adapter before that piece's place in it takes the exact
+    /// search (no whole-adapter alignment can start more than k bases before
+    /// it, and it replaces those that do). The others are aligned only in windows whose cells are the full
+    /// alignment's: from `m + k` columns before each column where the whole
+    /// adapter may end next to an exact hit of one of its pieces (a
+    /// whole-adapter alignment with at most k errors contains one of k + 1
+    /// pieces exactly), and before the read end (partial adapters).
     pub fn find(&self, read: &[u8]) -> Option<AdapterMatch> {
         let m = self.codes.len();
         if self.has_wildcards || m == 0 || self.pieces.is_empty() {
             return self.find_by_alignment(read);
         }
-        if let Some(start) = self.exact.find(read) {
-            return Some(AdapterMatch {
-                start,
-                matches: m,
-                errors: 0,
+        if let Some(p) = self.exact.find(read) {
+            let earlier = self.pieces.iter().any(|(offset, finder)| {
+                finder
+                    .find(&read[..p + offset + finder.needle().len() - 1])
+                    .is_some()
             });
+            if !earlier {
+                return Some(AdapterMatch {
+                    start: p,
+                    score: m as i32,
+                    errors: 0,
+                });
+            }
         }
         let n = read.len();
         let k = self.whole_adapter_errors;
         let mut windows: Vec<(usize, usize)> = Vec::with_capacity(4);
-        // partial adapters end at the read end, spanning at most m - 1 + k bases
-        windows.push((n.saturating_sub(m - 1 + k), n));
+        // partial adapters end at the read end
+        windows.push((n.saturating_sub(m + k), n));
         for (offset, finder) in &self.pieces {
             // every occurrence, overlapping ones too: in a repetitive read
             // the one a valid alignment holds may overlap an earlier one
             let mut from = 0;
             while let Some(at) = finder.find(&read[from..]) {
                 let r = from + at;
-                // the alignment starts within k of r - offset and spans at most m + k
-                let lo = (r as isize - *offset as isize - k as isize).max(0) as usize;
-                let hi = (r + m + 2 * k).saturating_sub(*offset).min(n);
+                // the whole adapter ends within k of r - offset + m
+                let lo = (r as isize - *offset as isize - 2 * k as isize).max(0) as usize;
+                let hi = (r + m + k).saturating_sub(*offset).min(n);
                 windows.push((lo, hi));
                 from = r + 1;
             }
         }
         windows.sort_unstable();
-        let mut best: Option<(u32, u32, u32)> = None;
+        let mut best = None;
         let mut current: Option<(usize, usize)> = None;
         for (lo, hi) in windows {
             match current {
                 Some((clo, chi)) if lo <= chi => current = Some((clo, chi.max(hi))),
                 Some((clo, chi)) => {
-                    self.align_window(read, clo, chi, &mut best);
+                    if !self.align_window(read, clo, chi, &mut best) {
+                        return self.find_by_alignment(read);
+                    }
                     current = Some((lo, hi));
                 }
                 None => current = Some((lo, hi)),
             }
         }
         if let Some((clo, chi)) = current {
-            self.align_window(read, clo, chi, &mut best);
-        }
-        best.map(to_match)
-    }
-
-    /// The full dynamic-programming search (the reference for [`Self::find`]).
-    pub fn find_by_alignment(&self, read: &[u8]) -> Option<AdapterMatch> {
-        let mut best = None;
-        self.align_window(read, 0, read.len(), &mut best);
-        best.map(to_match)
-    }
-
-    /// Aligns the adapter within `read[lo..hi]` (partial adapters only when
-    /// `hi` is the read end), folding the valid alignments into `best` as
-    /// (matches, errors, start).
-    fn align_window(&self, read: &[u8], lo: usize, hi: usize, best: &mut Option<(u32, u32, u32)>) {
-        let m = self.codes.len();
-        if m == 0 || hi <= lo {
-            return;
-        }
-        // One DP column over adapter prefixes. A cell packs (cost, 255 -
-        // matches, read start) into one u64, so that `min` prefers the lower
-        // cost, then more matches, then the leftmost start.
-        let cell =
-            |cost: u64, matches: u64, start: u64| (cost << 40) | ((255 - matches) << 32) | start;
-        let step = 1u64 << 40; // one more error
-        let matched = 1u64 << 32; // one more match
-        let mut columns = [[0u64; MAX_ADAPTER_LEN + 1]; 2];
-        let [col, next] = &mut columns;
-        let (mut col, mut next) = (&mut col[..=m], &mut next[..=m]);
-        for (i, c) in col.iter_mut().enumerate() {
-            *c = cell(i as u64, 0, lo as u64);
-        }
-        let n = read.len();
-        for j in lo + 1..=hi {
-            let r = encode_base(read[j - 1]);
-            next[0] = cell(0, 0, j as u64);
-            for i in 1..=m {
-                let a = self.codes[i - 1];
-                let diag = if a == N || (a == r && r < N) {
-                    col[i - 1] - matched
-                } else {
-                    col[i - 1] + step
-                };
-                next[i] = diag.min(next[i - 1] + step).min(col[i] + step);
+            if !self.align_window(read, clo, chi, &mut best) {
+                return self.find_by_alignment(read);
             }
-            // Whole adapter aligned, read continues (or ends) after it.
-            self.consider(best, next[m], m);
-            if j == n {
-                for (i, &c) in next.iter().enumerate().take(m).skip(1) {
-                    self.consider(best, c, i);
+        }
+        best.map(to_match)
+    }
+
+    /// cutadapt 5.2's `Aligner.locate` for a regular 3' adapter, line for
+    /// line (Ukkonen's cut-off included): the reference for [`Self::find`].
+    pub fn find_by_alignment(&self, read: &[u8]) -> Option<AdapterMatch> {
+        let m = self.codes.len();
+        let n = read.len();
+        if m == 0 {
+            return None;
+        }
+        let k = self.whole_adapter_errors;
+        let mut column = [0u64; MAX_ADAPTER_LEN + 1];
+        for (i, c) in column.iter_mut().enumerate().take(m + 1) {
+            *c = cell(i as u64, -2 * i as i64, 0);
+        }
+        let mut best: Best = None;
+        let mut last = m.min(k + 1);
+        let mut last_filled = 0;
+        for j in 1..=n {
+            let r = encode_base(read[j - 1]);
+            let mut diag = column[0];
+            column[0] = cell(0, 0, j);
+            for i in 1..=last {
+                let a = self.codes[i - 1];
+                let next = next_cell(diag, column[i - 1], column[i], a == N || a == r);
+                diag = column[i];
+                column[i] = next;
+            }
+            last_filled = last;
+            while last > 0 && cost_of(column[last]) > k as i32 {
+                last -= 1;
+            }
+            // cutadapt lets `last` reach -1 and adds one again: row 0 always
+            // costs 0, so it stops at 0 here
+            if last < m {
+                last += 1;
+            } else {
+                let exact = cost_of(column[m]) == 0;
+                if self.offer(&mut best, column[m], m) && exact {
+                    break;
                 }
             }
-            std::mem::swap(&mut col, &mut next);
         }
+        // cutadapt compares the partial ends' overlap with the origin left
+        // in its `origin` variable: that of the last cell it filled
+        let last_origin = origin_of(column[last_filled]);
+        for i in (1..=last_filled).rev() {
+            self.offer_from(&mut best, column[i], i, last_origin);
+        }
+        best.map(to_match)
     }
 
-    fn consider(&self, best: &mut Option<(u32, u32, u32)>, cell: u64, aligned: usize) {
-        let cost = (cell >> 40) as u32;
-        let matches = 255 - ((cell >> 32) & 0xff) as u32;
-        let start = cell as u32;
-        if aligned < self.min_overlap || matches == 0 {
-            return;
+    /// Aligns the adapter within `read[lo..hi]` and offers the end cells
+    /// that are the full alignment's: whole-adapter ends `m + k` or more
+    /// columns after `lo` (all of them when `lo` is 0), and, when `hi` is the
+    /// read end, the partial ends there. Like cutadapt it fills each column
+    /// only down to one row past the last cell with at most k errors
+    /// (Ukkonen): the rows below cost more than k, and the cells left from an
+    /// earlier column there also cost more than k, so no cell that costs k
+    /// or less changes.
+    ///
+    /// Returns false when the partial ends' choice depends on the origin
+    /// cutadapt compares them with (see [`Self::find_by_alignment`]): the
+    /// caller then aligns the whole read.
+    #[must_use]
+    fn align_window(&self, read: &[u8], lo: usize, hi: usize, best: &mut Best) -> bool {
+        let m = self.codes.len();
+        if m == 0 || hi <= lo {
+            return true;
         }
-        if cost > allowed_errors(self.max_error_rate, aligned) as u32 {
-            return;
+        let k = self.whole_adapter_errors;
+        let first_offered = if lo == 0 { 0 } else { lo + m + k };
+        let mut column = [0u64; MAX_ADAPTER_LEN + 1];
+        let column = &mut column[..=m];
+        for (i, c) in column.iter_mut().enumerate() {
+            *c = cell(i as u64, -2 * i as i64, lo);
         }
+        let mut last = m.min(k + 1);
+        let mut last_filled = last;
+        for j in lo + 1..=hi {
+            let r = encode_base(read[j - 1]);
+            let mut diag = column[0];
+            column[0] = cell(0, 0, j);
+            for i in 1..=last {
+                let a = self.codes[i - 1];
+                let next = next_cell(diag, column[i - 1], column[i], a == N || a == r);
+                diag = column[i];
+                column[i] = next;
+            }
+            last_filled = last;
+            while last > 0 && cost_of(column[last]) > k as i32 {
+                last -= 1;
+            }
+            if last < m {
+                last += 1;
+            } else if j >= first_offered {
+                self.offer(best, column[m], m);
+            }
+        }
+        if hi == read.len() && hi >= first_offered {
+            for i in (1..=last_filled).rev() {
+                let c = column[i];
+                if let Some((_, b_score, b_aligned, _)) = *best {
+                    let valid = cost_of(c) <= self.max_cost[i];
+                    if valid && score_of(c) > b_score && i <= b_aligned {
+                        return false;
+                    }
+                }
+                self.offer(best, c, i);
+            }
+        }
+        true
+    }
+
+    /// Offers the end cell `c` (with `aligned` adapter bases) as cutadapt
+    /// does: a valid one replaces the best so far if none, or if its score
+    /// is higher and it starts at most `m / 2` bases right of it or aligns
+    /// more adapter bases. Returns whether it did.
+    fn offer(&self, best: &mut Best, c: Cell, aligned: usize) -> bool {
+        self.offer_from(best, c, aligned, origin_of(c))
+    }
+
+    /// [`Self::offer`] with the origin compared with the best's given.
+    fn offer_from(&self, best: &mut Best, c: Cell, aligned: usize, compared: usize) -> bool {
+        let cost = cost_of(c);
+        if cost > self.max_cost[aligned] {
+            return false;
+        }
+        let (origin, score) = (origin_of(c), score_of(c));
         let better = match *best {
             None => true,
-            Some((bm, be, bs)) => {
-                (matches, std::cmp::Reverse(cost), std::cmp::Reverse(start))
-                    > (bm, std::cmp::Reverse(be), std::cmp::Reverse(bs))
+            Some((b_origin, b_score, b_aligned, _)) => {
+                score > b_score
+                    && (compared <= b_origin + self.codes.len() / 2 || aligned > b_aligned)
             }
         };
         if better {
-            *best = Some((matches, cost, start));
+            *best = Some((origin, score, aligned, cost));
         }
+        better
     }
 }
 
-/// Errors allowed when `aligned` adapter bases are aligned.
-fn allowed_errors(max_error_rate: f64, aligned: usize) -> usize {
-    (max_error_rate * aligned as f64 + 1e-9).floor() as usize
-}
-
-fn to_match((matches, errors, start): (u32, u32, u32)) -> AdapterMatch {
+fn to_match((start, score, _, errors): (usize, i32, usize, i32)) -> AdapterMatch {
     AdapterMatch {
-        start: start as usize,
-        matches: matches as usize,
+        start,
+        score,
         errors: errors as usize,
     }
 }
@@ -571,6 +727,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// cutadapt 5.2 trims these reads at these bases (`cutadapt -a TRUSEQ
+    /// -e 0.1 -O 3`): an earlier whole adapter with two mismatches beats a
+    /// later exact one more than half an adapter to its right, but an exact
+    /// one closer replaces it.
+    #[test]
+    fn earlier_adapter_with_errors_wins_as_in_cutadapt() {
+        let f = finder();
+        let two_mismatches = b"TGGAACTCTCGGATGCCAAGG";
+        let far: Vec<u8> = [
+            &b"ACGTACGTAC"[..],
+            two_mismatches,
+            b"CATCATCATCATCAT",
+            TRUSEQ,
+        ]
+        .concat();
+        let near: Vec<u8> = [&b"ACGTACGTAC"[..], &two_mismatches[..18], TRUSEQ].concat();
+        for (read, start) in [(&far, 10), (&near, 28)] {
+            assert_eq!(f.find(read).map(|m| m.start), Some(start));
+            assert_eq!(f.find_by_alignment(read).map(|m| m.start), Some(start));
+        }
+    }
+
+    /// A `mirtrace_sample3` read where cutadapt 5.2 takes a mismatch
+    /// (`TATCGTATG…` against `ATCTCGTATG…`) and mirq used to take an extra
+    /// read base: cutadapt keeps 23 bases, mirq kept 22.
+    #[test]
+    fn mismatch_before_indel_in_each_cell_as_in_cutadapt() {
+        let f = AdapterFinder::new(b"ATCTCGTATGCCGTCTTCTGCTTG", 0.1, 3);
+        let read = b"GCATTGGTGGTTCAGTGGTAGAATTCTCGTATGCCGTCTTCTGCTTGAAA";
+        assert_eq!(f.find(read).map(|m| m.start), Some(23));
+        assert_eq!(f.find_by_alignment(read).map(|m| m.start), Some(23));
+    }
+
+    /// cutadapt 5.2 trims this read at base 9 (`-a A{15}`): a partial
+    /// adapter at the read end replaces an earlier whole one, as the origin
+    /// cutadapt compares is that of the last cell it filled.
+    #[test]
+    fn partial_end_compared_as_cutadapt_does() {
+        let f = AdapterFinder::new(b"AAAAAAAAAAAAAAA", 0.1, 3);
+        let read = b"GAAAAAAACAAAAAAAAAAAAAA";
+        assert_eq!(f.find(read).map(|m| m.start), Some(9));
+        assert_eq!(f.find_by_alignment(read).map(|m| m.start), Some(9));
     }
 
     /// The counterexample a hostile run found: a repetitive adapter whose
