@@ -118,6 +118,8 @@ fn template() -> &'static Template {
                 database: None,
                 gff_coordinates: Default::default(),
                 outdir: out.clone(),
+                samplesheet: None,
+                force: false,
                 progress: false,
                 ncrna: Vec::new(),
                 ncrna_precedence: Default::default(),
@@ -267,6 +269,7 @@ fuzz_target!(|data: &[u8]| {
         progress: false,
         screens: Vec::new(),
         gff_coordinates: None,
+        force: false,
     });
     let mut after = BTreeMap::new();
     tree(&t.root, &mut after);

@@ -75,6 +75,7 @@ def merged_files(prefix):
         f"{prefix}/inserts.tsv.gz",
         f"{prefix}/stats.json",
         f"{prefix}/mirq.log",
+        f"{prefix}/mirq_outputs.txt",
         f"{prefix}/report.html",
     ]
 
