@@ -23,7 +23,7 @@ use mirq::align::AlignParams;
 use mirq::cmd::merge::{self, MergeOptions};
 use mirq::cmd::origin::ArtifactSource;
 use mirq::cmd::quant::{self, QuantOptions};
-use mirq::input::samples::Sample;
+use mirq::input::samples::{Listed, Sample};
 use mirq::prep::protocol::{ProtocolChoice, TrimRequest};
 
 /// Two hairpins with their 5p matures (miRBase).
@@ -90,6 +90,7 @@ fn template() -> &'static Template {
                 samples: vec![Sample {
                     name: format!("sample_{name}"),
                     files: vec![fq],
+                    listed: vec![Listed::Argument],
                     protocol: None,
                     adapter: None,
                 }],
