@@ -2,7 +2,7 @@
 //! current directory, a mount point, what this user cannot write, too little
 //! free space, files mirq did not write, and the run's inputs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
@@ -301,63 +301,98 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-/// Refuses an output directory that is one of the run's input directories
-/// or holds one of its inputs (by path, through symlinks, or a file by a
-/// hard link). Inputs that are not files or directories (pipes) are left
-/// out.
-pub(super) fn check_inputs(target: &Path, inputs: &[PathBuf]) -> std::result::Result<(), String> {
-    let dir = match fs::canonicalize(target) {
-        Ok(d) => d,
-        Err(_) => {
-            let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
-                return Ok(());
-            };
-            match fs::canonicalize(parent) {
-                Ok(p) => p.join(name),
-                Err(_) => return Ok(()),
-            }
-        }
+/// Refuses an output directory that is one of the run's inputs, holds one
+/// or lies inside an input directory (`mirq merge`'s), the paths compared
+/// after resolving symlinks, `.` and `..`; before anything is written.
+/// Inputs that are not files or directories (pipes) are left out.
+pub(super) fn check_input_paths(
+    target: &Path,
+    inputs: &[PathBuf],
+) -> std::result::Result<(), String> {
+    let Some(dir) = resolved(target) else {
+        return Ok(());
     };
-    let mut inodes = HashSet::new();
     for input in inputs {
         let (Ok(path), Ok(meta)) = (fs::canonicalize(input), fs::metadata(input)) else {
             continue;
         };
-        if meta.is_dir() && dir == path {
-            return Err(format!(
-                "is the run's input directory {}: give another --outdir",
-                input.display()
-            ));
-        }
         if !(meta.is_dir() || meta.is_file()) {
             continue;
         }
-        if path.starts_with(&dir) {
-            return Err(format!(
-                "holds the run's input {}: mirq replaces its output directory whole and would \
-                 delete it; give another --outdir",
-                input.display()
-            ));
-        }
-        if meta.is_file() {
-            inodes.insert((meta.dev(), meta.ino()));
+        let clash = if dir == path {
+            "is"
+        } else if path.starts_with(&dir) {
+            "holds"
+        } else if meta.is_dir() && dir.starts_with(&path) {
+            "lies inside"
+        } else {
+            continue;
+        };
+        return Err(clashes(clash, input, ""));
+    }
+    Ok(())
+}
+
+/// Refuses an output directory holding a hard link to one of the run's
+/// input files (after [`check_input_paths`], once what an interrupted run
+/// set aside is back).
+pub(super) fn check_hard_links(
+    target: &Path,
+    inputs: &[PathBuf],
+) -> std::result::Result<(), String> {
+    let Some(dir) = resolved(target).filter(|d| d.is_dir()) else {
+        return Ok(());
+    };
+    let mut inodes = HashMap::new();
+    for input in inputs {
+        if let Some(meta) = fs::metadata(input).ok().filter(|m| m.is_file()) {
+            inodes.insert((meta.dev(), meta.ino()), input);
         }
     }
-    if inodes.is_empty() || !dir.is_dir() {
+    if inodes.is_empty() {
         return Ok(());
     }
     for rel in files_under(&dir) {
         let Ok(m) = fs::symlink_metadata(dir.join(&rel)) else {
             continue;
         };
-        if inodes.contains(&(m.dev(), m.ino())) {
-            return Err(format!(
-                "holds the run's input file as {rel} (a hard link): mirq replaces its output \
-                 directory whole; give another --outdir"
-            ));
+        if let Some(input) = inodes.get(&(m.dev(), m.ino())) {
+            return Err(clashes("holds", input, &format!(" as {rel} (a hard link)")));
         }
     }
     Ok(())
+}
+
+/// The one message for an output directory that clashes with an input.
+fn clashes(how: &str, input: &Path, detail: &str) -> String {
+    format!(
+        "{how} the run's input {}{detail}: mirq replaces its output directory whole; give an \
+         --outdir apart from every input",
+        input.display()
+    )
+}
+
+/// `target` (absolute) with the longest part that exists resolved
+/// (symlinks, `..`) and the rest, not created yet, taken as written.
+fn resolved(target: &Path) -> Option<PathBuf> {
+    let mut rest = Vec::new();
+    let mut at = target;
+    loop {
+        if let Ok(mut out) = fs::canonicalize(at) {
+            for part in rest.iter().rev() {
+                match part {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::Normal(name) => out.push(name),
+                    _ => {}
+                }
+            }
+            return Some(out);
+        }
+        rest.push(at.components().next_back()?);
+        at = at.parent()?;
+    }
 }
 
 #[cfg(test)]
@@ -395,11 +430,18 @@ mod tests {
         assert!(check_not_mount_point(&out, dir.path()).is_ok());
         fs::create_dir_all(out.join("in")).unwrap();
         fs::write(out.join("in/r.fq"), "@r").unwrap();
-        let e = check_inputs(&out, &[out.join("in/r.fq")]).unwrap_err();
+        let e = check_input_paths(&out, &[out.join("in/r.fq")]).unwrap_err();
         assert!(e.contains("holds the run's input"), "{e}");
-        let e = check_inputs(&out, std::slice::from_ref(&out)).unwrap_err();
-        assert!(e.contains("is the run's input directory"), "{e}");
-        assert!(check_inputs(&out.join("in/new"), &[out.join("in")]).is_ok());
-        assert!(check_inputs(&out, &[PathBuf::from("/dev/null")]).is_ok());
+        let e = check_input_paths(&out, std::slice::from_ref(&out)).unwrap_err();
+        assert!(e.contains("is the run's input"), "{e}");
+        let e = check_input_paths(&out.join("in/new/deeper"), &[out.join("in")]).unwrap_err();
+        assert!(e.contains("lies inside the run's input"), "{e}");
+        let e = check_input_paths(&out.join("in/r.fq/x"), &[out.join("in/r.fq")]);
+        assert!(e.is_ok(), "only an input directory can hold the outdir");
+        assert!(check_input_paths(&out.join("beside"), &[out.join("in")]).is_ok());
+        fs::hard_link(out.join("in/r.fq"), dir.path().join("r.fq")).unwrap();
+        let e = check_hard_links(&out, &[dir.path().join("r.fq")]).unwrap_err();
+        assert!(e.contains("(a hard link)"), "{e}");
+        assert!(check_input_paths(&out, &[PathBuf::from("/dev/null")]).is_ok());
     }
 }

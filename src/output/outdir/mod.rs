@@ -11,7 +11,9 @@
 //!     subdirectory); a mount point (its device differs from its parent's)
 //!     or `/`; a file; a dangling symlink;
 //!   - a directory that is, or holds, one of the run's inputs (FASTQ,
-//!     reference, samplesheet, merge input), even with `--force`;
+//!     reference, samplesheet, merge input; a hard link to an input file
+//!     too), or lies inside an input directory (merge's), the paths
+//!     compared after resolving symlinks, `.` and `..`; even with `--force`;
 //!   - a directory holding files mirq did not write, unless `--force` (they
 //!     are then deleted with the earlier set);
 //!   - a directory, a folder in it, or its parent that this user cannot
@@ -69,8 +71,8 @@ use std::sync::Mutex;
 use crate::error::{Error, Result};
 
 use checks::{
-    check_free_space, check_inputs, check_not_cwd, check_not_mount_point, check_replaceable,
-    check_tree_writable, check_writable, resolve, split_outdir,
+    check_free_space, check_hard_links, check_input_paths, check_not_cwd, check_not_mount_point,
+    check_replaceable, check_tree_writable, check_writable, resolve, split_outdir,
 };
 pub use lock::OutdirLock;
 use switch::{recover, remove_leftovers, switch, sync_dir};
@@ -116,11 +118,12 @@ impl StagedOutputs {
         let (parent, name) = split_outdir(&target)?;
         check_not_cwd(&target).map_err(refuse)?;
         check_not_mount_point(&target, &parent).map_err(refuse)?;
+        check_input_paths(&target, inputs).map_err(refuse)?;
         fs::create_dir_all(&parent).map_err(io)?;
         check_writable(&parent).map_err(|e| refuse(format!("its folder {e}")))?;
         let lock = OutdirLock::acquire(&parent, &name, outdir)?;
         recover(&parent, &name, &target).map_err(refuse)?;
-        check_inputs(&target, inputs).map_err(refuse)?;
+        check_hard_links(&target, inputs).map_err(refuse)?;
         check_replaceable(&target, force).map_err(refuse)?;
         check_tree_writable(&target).map_err(refuse)?;
         check_free_space(&parent).map_err(refuse)?;
