@@ -214,27 +214,25 @@ fn merge_into_an_input_or_around_one_is_refused() {
     let runs = a.parent().unwrap().to_path_buf();
     std::os::unix::fs::symlink("a", runs.join("link")).unwrap();
     let before = tree(root.path());
-    for (out, clash) in [
-        ("a", "is the input directory a"),
-        ("./a/", "is the input directory a"),
-        ("b/../a", "is the input directory a"),
-        ("link", "is the input directory a"),
-        ("a/merged", "lies inside the input directory a"),
-        ("link/merged", "lies inside the input directory a"),
-        (".", "holds the input directory a"),
-        ("..", "holds the input directory a"),
+    let apart = "give an --outdir apart from every input";
+    let cwd = "is the current directory or holds it";
+    for (out, clash, why) in [
+        ("a", "is the run's input a", apart),
+        ("./a/", "is the run's input a", apart),
+        ("b/../a", "is the run's input a", apart),
+        ("link", "is the run's input a", apart),
+        ("a/merged", "lies inside the run's input a", apart),
+        ("link/merged", "lies inside the run's input a", apart),
+        // the current directory (holding the inputs) is refused first
+        (".", cwd, "give a subdirectory"),
+        ("..", cwd, "give a subdirectory"),
     ] {
         let m = merge(&runs, &["a", "b"], out);
-        assert_refused(
-            &m,
-            &[clash, "merge into a new directory"],
-            root.path(),
-            &before,
-        );
+        assert_refused(&m, &[clash, why], root.path(), &before);
     }
     // given through the symlink, the input is refused as an outdir too
     let m = merge(&runs, &["link", "b"], "a");
-    assert_refused(&m, &["is the input directory link"], root.path(), &before);
+    assert_refused(&m, &["is the run's input link"], root.path(), &before);
     // and a directory beside the inputs is fine
     let m = merge(&runs, &["a", "b"], "merged");
     assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));

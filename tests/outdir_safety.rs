@@ -296,7 +296,7 @@ fn inputs_and_foreign_files_inside_the_outdir_are_refused() {
     assert!(out.join("notes.txt").exists());
 }
 
-/// `mirq merge a b -o a` (or into the folder holding `a`) is refused
+/// `mirq merge a b -o a` (or into the folder holding `a`, or `a/merged`) is refused
 /// before anything is read or written, even with --force.
 #[test]
 fn merge_into_one_of_its_inputs_is_refused() {
@@ -306,9 +306,9 @@ fn merge_into_one_of_its_inputs_is_refused() {
     ok(&quant(&b, &[tiny("second.fastq")], &[], &[]));
     let before = snapshot(&a);
     for (out, what) in [
-        // merge's own check (merge_inputs::check_outdir) comes first
-        (a.clone(), "is the input directory"),
-        (dir.path().to_path_buf(), "holds the input directory"),
+        (a.clone(), "is the run's input"),
+        (dir.path().to_path_buf(), "holds the run's input"),
+        (a.join("merged"), "lies inside the run's input"),
     ] {
         let run = common::mirq()
             .args(["merge", "-q", "--force", "-o"])

@@ -174,8 +174,8 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     if opts.dirs.is_empty() {
         return Err(invalid(Path::new(""), "no directory to merge".into()));
     }
-    merge_inputs::check_outdir(&opts.dirs, &opts.outdir)?;
-    // the output directory is checked and locked before any work
+    // the output directory is checked (apart from every input) and locked
+    // before any work
     let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
     let recorded: Vec<Recorded> = opts
         .dirs

@@ -1,69 +1,16 @@
 //! What `mirq merge` checks of its inputs before any work, as directories
-//! from elsewhere are untrusted: the output directory apart from every
-//! input, sample names fit to name files with, and each directory's
-//! `stats.json` and `inserts.tsv.gz` telling the same story.
+//! from elsewhere are untrusted: sample names fit to name files with, and
+//! each directory's `stats.json` and `inserts.tsv.gz` telling the same
+//! story. (The output directory apart from every input is the output
+//! directory's own check, [`crate::output::outdir`].)
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use crate::align::FlatHits;
 use crate::error::{Error, Result};
 use crate::input::samples::validate_sample_name;
 use crate::output::inserts_file::RunInserts;
 use crate::output::stats::SampleStats;
-
-/// Refuses an output directory that is one of `dirs`, lies inside one or
-/// holds one, the paths compared after resolving symlinks, `.` and `..`.
-pub fn check_outdir(dirs: &[PathBuf], outdir: &Path) -> Result<()> {
-    let out = resolved(outdir);
-    for dir in dirs {
-        let input = resolved(dir);
-        let clash = if out == input {
-            "is"
-        } else if out.starts_with(&input) {
-            "lies inside"
-        } else if input.starts_with(&out) {
-            "holds"
-        } else {
-            continue;
-        };
-        return Err(Error::Outdir {
-            path: outdir.to_path_buf(),
-            message: format!(
-                "{clash} the input directory {}: merge into a new directory",
-                dir.display()
-            ),
-        });
-    }
-    Ok(())
-}
-
-/// `path` made absolute, with every part that exists resolved (symlinks,
-/// `..` through them) and the rest, which does not exist yet, taken as
-/// written.
-fn resolved(path: &Path) -> PathBuf {
-    let mut out = if path.is_absolute() {
-        PathBuf::new()
-    } else {
-        std::env::current_dir().unwrap_or_default()
-    };
-    for part in path.components() {
-        match part {
-            Component::Prefix(_) | Component::RootDir => out.push(part.as_os_str()),
-            Component::CurDir => {}
-            Component::ParentDir => match out.join("..").canonicalize() {
-                Ok(up) => out = up,
-                Err(_) => {
-                    out.pop();
-                }
-            },
-            Component::Normal(name) => {
-                let next = out.join(name);
-                out = next.canonicalize().unwrap_or(next);
-            }
-        }
-    }
-    out
-}
 
 /// Checks the sample names `stats_json` records with quant's rules (merge
 /// names files after them) and that their figures add up.
