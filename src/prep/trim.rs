@@ -93,6 +93,14 @@ fn origin_of(c: Cell) -> usize {
     (c & 0xffff_ffff) as usize
 }
 
+/// The column before the first read base of an alignment starting at read
+/// position `origin`: row i has skipped i adapter bases (cost i, score -2i).
+fn first_column(column: &mut [Cell], origin: usize) {
+    for (i, c) in column.iter_mut().enumerate() {
+        *c = cell(i as u64, -2 * i as i64, origin);
+    }
+}
+
 /// The cell after `diag` (adapter base `i - 1` against read base `j - 1`),
 /// `up` (cell `i - 1` of the same column) and `left` (cell `i` of the
 /// previous column), as cutadapt's `Aligner.locate` fills it.
@@ -258,26 +266,14 @@ impl AdapterFinder {
         }
         let k = self.whole_adapter_errors;
         let mut column = [0u64; MAX_ADAPTER_LEN + 1];
-        for (i, c) in column.iter_mut().enumerate().take(m + 1) {
-            *c = cell(i as u64, -2 * i as i64, 0);
-        }
+        let column = &mut column[..=m];
+        first_column(column, 0);
         let mut best: Best = None;
         let mut last = m.min(k + 1);
         let mut last_filled = 0;
         for j in 1..=n {
-            let r = encode_base(read[j - 1]);
-            let mut diag = column[0];
-            column[0] = cell(0, 0, j);
-            for i in 1..=last {
-                let a = self.codes[i - 1];
-                let next = next_cell(diag, column[i - 1], column[i], a == N || a == r);
-                diag = column[i];
-                column[i] = next;
-            }
             last_filled = last;
-            while last > 0 && cost_of(column[last]) > k as i32 {
-                last -= 1;
-            }
+            last = self.fill_column(column, read[j - 1], j, last);
             // cutadapt lets `last` reach -1 and adds one again: row 0 always
             // costs 0, so it stops at 0 here
             if last < m {
@@ -320,25 +316,12 @@ impl AdapterFinder {
         let first_offered = if lo == 0 { 0 } else { lo + m + k };
         let mut column = [0u64; MAX_ADAPTER_LEN + 1];
         let column = &mut column[..=m];
-        for (i, c) in column.iter_mut().enumerate() {
-            *c = cell(i as u64, -2 * i as i64, lo);
-        }
+        first_column(column, lo);
         let mut last = m.min(k + 1);
         let mut last_filled = last;
         for j in lo + 1..=hi {
-            let r = encode_base(read[j - 1]);
-            let mut diag = column[0];
-            column[0] = cell(0, 0, j);
-            for i in 1..=last {
-                let a = self.codes[i - 1];
-                let next = next_cell(diag, column[i - 1], column[i], a == N || a == r);
-                diag = column[i];
-                column[i] = next;
-            }
             last_filled = last;
-            while last > 0 && cost_of(column[last]) > k as i32 {
-                last -= 1;
-            }
+            last = self.fill_column(column, read[j - 1], j, last);
             if last < m {
                 last += 1;
             } else if j >= first_offered {
@@ -358,6 +341,28 @@ impl AdapterFinder {
             }
         }
         true
+    }
+
+    /// Fills the column of read position `j` (its base `base`) from the
+    /// previous one, rows 1 to `last` (Ukkonen's cut-off), and returns the
+    /// last row that costs at most k errors (0 when none does), as
+    /// cutadapt's `locate` does before it widens the band again.
+    #[inline(always)]
+    fn fill_column(&self, column: &mut [Cell], base: u8, j: usize, mut last: usize) -> usize {
+        let r = encode_base(base);
+        let mut diag = column[0];
+        column[0] = cell(0, 0, j);
+        for i in 1..=last {
+            let a = self.codes[i - 1];
+            let next = next_cell(diag, column[i - 1], column[i], a == N || a == r);
+            diag = column[i];
+            column[i] = next;
+        }
+        let k = self.whole_adapter_errors as i32;
+        while last > 0 && cost_of(column[last]) > k {
+            last -= 1;
+        }
+        last
     }
 
     /// Offers the end cell `c` (with `aligned` adapter bases) as cutadapt
