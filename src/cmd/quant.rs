@@ -20,7 +20,7 @@ use crate::count::species::SpeciesPanel;
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::preflight;
-use crate::input::reference::{species_code, Reference, ShortRecord, ALL_SPECIES};
+use crate::input::reference::{Reference, ShortRecord};
 use crate::input::samples::Sample;
 use crate::output::concerns::{Concern, ConcernKind, Outcome};
 use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
@@ -379,7 +379,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         say(line);
     }
     let targets = TargetSet::build(&reference, opts.window_5p, opts.window_3p);
-    let later = load_later(opts)?;
+    let later = load_later(opts, &reference.short)?;
     if later.foreign.is_some() && later.ncrna.is_none() {
         // advice, not a problem of the data: information (silent with -q)
         tell("mirq: note: without --ncrna, rRNA and tRNA fragments reach the search for other species' miRNAs: some of those reads may be host fragments, not exogenous miRNAs (give --ncrna to classify them first)".to_string(), opts.progress);
@@ -523,8 +523,9 @@ fn align_with_progress(
 
 /// The references of the stages after the miRNAs' (artifacts, ncRNAs,
 /// other species' miRNAs, screen references), loaded before any FASTQ is
-/// read so that a bad one fails the run at once.
-fn load_later(opts: &QuantOptions) -> Result<LaterReferences> {
+/// read so that a bad one fails the run at once. `said`: the short records
+/// already warned of with the run's own reference.
+fn load_later(opts: &QuantOptions, said: &[ShortRecord]) -> Result<LaterReferences> {
     let ncrna = if opts.ncrna.is_empty() {
         None
     } else {
@@ -540,14 +541,12 @@ fn load_later(opts: &QuantOptions) -> Result<LaterReferences> {
     )?;
     if let Some(all) = &all {
         // the run's own species' short records were said with its reference
-        let own = |r: &&ShortRecord| {
-            opts.species == ALL_SPECIES
-                || opts
-                    .species
-                    .split(',')
-                    .any(|c| c.trim().eq_ignore_ascii_case(&species_code(&r.name)))
-        };
-        let others: Vec<ShortRecord> = all.short.iter().filter(|r| !own(r)).cloned().collect();
+        let others: Vec<ShortRecord> = all
+            .short
+            .iter()
+            .filter(|r| !said.contains(r))
+            .cloned()
+            .collect();
         if let Some(line) = ShortRecord::warning(&others) {
             say(line);
         }
