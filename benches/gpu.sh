@@ -65,7 +65,7 @@ if ! env "${test_env[@]}" CI=1 cargo test --release --manifest-path "$here/Cargo
 fi
 grep -v XDG_RUNTIME_DIR "$out/tests.log" |
     grep -E '^test |^test result|GPU engine on|mismatches [0-9]:|all-species' || true
-echo "tests: $([ $status = 0 ] && echo passed || echo FAILED, see $out/tests.log) in $(($(date +%s) - start)) s"
+echo "tests: $([ $status = 0 ] && echo passed || echo FAILED, see "$out/tests.log") in $(($(date +%s) - start)) s"
 
 bench() { # name, then mirq bench's reference arguments
     local name=$1

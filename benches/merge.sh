@@ -11,6 +11,7 @@ set -euo pipefail
 samples=${1:-38}
 reads=${2:-1000000}
 threads=${3:-2}
+# shellcheck source=benches/variants_setup.sh
 source "$(dirname "$0")/variants_setup.sh"
 ref=(--mature "$shared/data/mirbase/mature_nfcore_test.fa" --hairpin "$shared/data/mirbase/hairpin_hsa.fa" --species hsa)
 dirs=()
