@@ -102,9 +102,11 @@ measure() {
         if [ -z "$best_c" ] || awk "BEGIN { exit !($c < $best_c) }"; then best_c=$c; fi
         if [ "$r" -gt "$best_r" ]; then best_r=$r; fi
     done
-    local ratio=""
-    [ -n "$iw" ] && ratio=$(awk "BEGIN { printf \"%.2f\", $best_w / $iw }")
-    printf '%s\t%d\t%d\t%d\t%s\t%s\t%.0f\t%s\t%s\t%s\n' "$name" "$#" "$(($# * reads))" "$t" \
+    local ratio="" total
+    [ -n "$iw" ] && ratio=$(awk "BEGIN { if ($iw > 0) printf \"%.2f\", $best_w / $iw }")
+    total=$(python3 -c "import json, sys; print(sum(s['reads_in'] for s in json.load(open(sys.argv[1]))['samples']))" \
+        "$work/scaling_out/stats.json")
+    printf '%s\t%d\t%d\t%d\t%s\t%s\t%.0f\t%s\t%s\t%s\n' "$name" "$#" "$total" "$t" \
         "$best_w" "$best_c" "$(awk "BEGIN { print $best_r / 1024 }")" "$iw" "$ic" "$ratio" >>"$tsv"
 }
 
@@ -119,7 +121,7 @@ for n in "${count_list[@]}"; do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "mirq $("$mirq" --version 2>/dev/null | head -n 1), $all cores (all threads = $all)," \
+echo "$("$mirq" --version 2>/dev/null | head -n 1), $all cores (all threads = $all)," \
     "best of $runs, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $load_before before, $load_after after"
 echo "threads rows: $base; samples rows: $dir/v01..; CPU = user + sys seconds"
 column -t -s $'\t' "$tsv"

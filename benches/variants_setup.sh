@@ -8,9 +8,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${MIRQ_SHARED:-$here/../shared}
 work=${MIRQ_BENCH_DIR:-${TMPDIR:-/tmp}/mirq-bench}
 base=${MIRQ_BASE:-$work/sim_2000000_s42.fastq.gz}
+mkdir -p "$work"
 if [ ! -s "$base" ]; then
     echo "making the 2,000,000-read simulated run (once)" >&2
-    mkdir -p "$work"
     python3 "$shared/tools/simulate_smallrna.py" --mature "$shared/data/mirbase/mature_nfcore_test.fa" \
         --species hsa --reads 2000000 --read-length 75 --seed 42 --out "${base%.fastq.gz}"
 fi
