@@ -11,16 +11,16 @@
 #
 # MIRQ_BIN=path/to/another/mirq measures that binary instead (before/after).
 # MIRQ_BASE=path/to/run.fastq.gz replays that run instead of the simulated one.
-# GZIP=1 feeds every sample gzip-compressed (`fastq_variants | gzip -1` in
+# GZIP_INPUT=1 feeds every sample gzip-compressed (`fastq_variants | gzip -1` in
 # the pipe, nothing stored), so mirq's peak RSS includes its decompression
 # buffers (issue 24). gzip then costs about as much CPU as mirq, on the same
-# cores: read the wall time of a GZIP=1 run as an upper bound, its peak RSS
+# cores: read the wall time of a GZIP_INPUT=1 run as an upper bound, its peak RSS
 # (mirq's own; the pipes' processes are not counted) as the figure.
 set -euo pipefail
 samples=${1:-38}
 reads=${2:-5000000}
 threads=${3:-2}
-gzip=${GZIP:-0}
+gzip=${GZIP_INPUT:-0} # not GZIP: gzip reads that variable as its own options
 # shellcheck source=benches/variants_setup.sh
 source "$(dirname "$0")/variants_setup.sh"
 compress=""
@@ -43,6 +43,8 @@ stats = json.load(open(sys.argv[1]))
 peak_kb, wall, samples, reads = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 fed = "gzip (gzip -1 in the pipe)" if sys.argv[6] == "1" else "plain FASTQ"
 per_sample = [s["unique_inserts"] for s in stats["samples"]]
+if min(s["reads_in"] for s in stats["samples"]) < reads:
+    sys.exit("a sample was read short: " + str([s["reads_in"] for s in stats["samples"]]))
 print(f"samples {samples} x {reads:,} reads = {samples * reads:,} reads, fed as {fed}; wall {wall}")
 print(f"distinct inserts per sample {min(per_sample):,}-{max(per_sample):,} "
       f"(sum {sum(per_sample):,}); unique across samples {stats['unique_inserts']:,}")

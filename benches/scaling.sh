@@ -6,9 +6,12 @@
 #   - samples: 1, 4 and 16 samples of 2M reads at -t THREADS, igzip -dc
 #     inflating all of them one after another.
 # The samples are distinct files made once from BASE by examples/
-# fastq_variants.rs (fresh substitutions, 0.3% per base, a seed per sample),
-# gzip-compressed (level 6) into the work folder and kept: 16 x 2M reads
-# take about 1 GB there (checked before writing).
+# fastq_variants.rs (fresh substitutions, 0.3% per base, a seed per sample)
+# with BASE's read names and qualities put back (fastq_variants writes
+# short names and constant qualities, which would compress to less than
+# half and inflate twice as fast as BASE: a floor too low), gzip-compressed
+# (level 6) into the work folder and kept: 16 x 2M reads take about 0.9 GB
+# there (checked before writing).
 #
 #   MIRQ_SHARED=/path/to/shared bash benches/scaling.sh [BASE.fastq.gz]
 #
@@ -53,10 +56,23 @@ samples=()
 for i in $(seq 1 "$most"); do
     samples+=("$dir/v$(printf '%02d' "$i").fastq.gz")
 done
+# FASTQ on stdin with the names and qualities of BASE's reads, in order
+# (BASE is read again from its start when the stream is longer)
+with_base_names() {
+    awk -v cmd="gzip -dc '$base'" '
+        NR % 4 == 1 {
+            if ((cmd | getline name) <= 0) { close(cmd); cmd | getline name }
+            cmd | getline seq; cmd | getline plus; cmd | getline qual
+            print name; next
+        }
+        NR % 4 == 3 { print "+"; next }
+        NR % 4 == 0 { if (length(qual) == length($0)) print qual; else print; next }
+        { print }'
+}
 missing=0
 for f in "${samples[@]}"; do [ -s "$f" ] || missing=$((missing + 1)); done
 if [ "$missing" -gt 0 ]; then
-    need_mb=$((missing * reads / 20000)) # about 50 MB per 1M reads at level 6
+    need_mb=$((missing * reads / 35000)) # about 28 MB per 1M reads at level 6
     free_mb=$(df -Pm "$dir" | awk 'NR == 2 { print $4 }')
     echo "making $missing sample files of $reads reads in $dir (about $need_mb MB; $free_mb MB free)" >&2
     if [ "$free_mb" -lt $((need_mb * 2)) ]; then
@@ -67,7 +83,8 @@ if [ "$missing" -gt 0 ]; then
     for f in "${samples[@]}"; do
         i=$((i + 1))
         [ -s "$f" ] && continue
-        ("$bin/examples/fastq_variants" "$base" "$reads" "$i" 0.003 | gzip -6 >"$f.part" && mv "$f.part" "$f") &
+        ("$bin/examples/fastq_variants" "$base" "$reads" "$i" 0.003 | with_base_names |
+            gzip -6 >"$f.part" && mv "$f.part" "$f") &
         if [ $((i % all)) = 0 ]; then wait; fi
     done
     wait
