@@ -2,7 +2,8 @@
 # Scaling of `mirq quant` (issue 24) in one run, each case next to ISA-L's
 # single-threaded `igzip -dc` of the same files (the inflate floor; Debian
 # package `isal`), with the ratio of the wall times:
-#   - threads: one 2M-read gzip FASTQ (BASE) at -t 1, 2 and all (`nproc`);
+#   - threads: one 2M-read gzip FASTQ (BASE) at -t 1, 2 and all (`nproc`;
+#     on a 2-core machine all = 2, and that row is printed once);
 #   - samples: 1, 4 and 16 samples of 2M reads at -t THREADS, igzip -dc
 #     inflating all of them one after another.
 # The samples are distinct files made once from BASE by examples/
