@@ -41,6 +41,10 @@ type RecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
 /// much of it is filled.
 type Chunk = (Vec<u8>, usize);
 
+/// The reading side's ends of the decompressing thread's channels: filled
+/// chunks (then an error, if one occurred) in, used chunks back.
+type ChunkEnds = (Receiver<io::Result<Chunk>>, Sender<Vec<u8>>);
+
 /// Reads every record of `path`, handing its sequence and quality to `visit`.
 /// Returns the number of records read. An empty file (or an empty compressed
 /// stream) holds zero records and is not an error.
@@ -121,7 +125,7 @@ fn start_decompressing<'scope>(
     path: &Path,
     file: File,
     bytes: &'scope AtomicU64,
-) -> Result<(Receiver<io::Result<Chunk>>, Sender<Vec<u8>>)> {
+) -> Result<ChunkEnds> {
     let (filled_tx, filled_rx) = sync_channel::<io::Result<Chunk>>(CHANNEL_DEPTH);
     let (empty_tx, empty_rx) = channel::<Vec<u8>>();
     std::thread::Builder::new()
