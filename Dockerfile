@@ -7,6 +7,11 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
+# ISA-L (gzip input) is built from source by isal-sys: nasm and autotools
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        nasm autoconf automake libtool make \
+    && rm -rf /var/lib/apt/lists/*
 # the same build command as CI (.ci/run) and the README
 RUN cargo build --release --locked
 # the release profile has no debug info; the image has no symbols either;

@@ -17,10 +17,11 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use needletail::errors::ParseErrorKind;
 use needletail::parse_fastx_reader;
 
+use super::gzip::GzipDecoder;
 use crate::error::{Error, Result};
 use crate::runtime::streams::escape_controls;
 
-/// Size of the read buffer between the file and the decompressor.
+/// Size of the read buffer between the file and the zstd decoder.
 const IO_BUFFER: usize = 1 << 20;
 
 /// Decompressed bytes per chunk sent to the parser.
@@ -39,6 +40,10 @@ type RecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
 /// A chunk of decompressed bytes: the buffer (always `CHUNK` long) and how
 /// much of it is filled.
 type Chunk = (Vec<u8>, usize);
+
+/// The reading side's ends of the decompressing thread's channels: filled
+/// chunks (then an error, if one occurred) in, used chunks back.
+type ChunkEnds = (Receiver<io::Result<Chunk>>, Sender<Vec<u8>>);
 
 /// Reads every record of `path`, handing its sequence and quality to `visit`.
 /// Returns the number of records read. An empty file (or an empty compressed
@@ -69,29 +74,9 @@ pub fn for_each_record_counting(
     bytes: &AtomicU64,
     mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
 ) -> Result<u64> {
-    if path.is_dir() {
-        return Err(Error::Parse {
-            path: path.to_path_buf(),
-            message: "is a directory, not a FASTQ file".into(),
-        });
-    }
-    let file = File::open(path).map_err(|err| Error::Io {
-        path: path.to_path_buf(),
-        err,
-    })?;
+    let file = open(path)?;
     std::thread::scope(|scope| {
-        let (filled_tx, filled_rx) = sync_channel::<io::Result<Chunk>>(CHANNEL_DEPTH);
-        let (empty_tx, empty_rx) = channel::<Vec<u8>>();
-        std::thread::Builder::new()
-            .name("mirq-decompress".into())
-            .spawn_scoped(scope, move || {
-                let counted = Counted { inner: file, bytes };
-                decompress(counted, &filled_tx, &empty_rx)
-            })
-            .map_err(|err| Error::Io {
-                path: path.to_path_buf(),
-                err,
-            })?;
+        let (filled_rx, empty_tx) = start_decompressing(scope, path, file, bytes)?;
         let mut reader = ChunkReader {
             filled: filled_rx,
             empty: empty_tx,
@@ -118,8 +103,71 @@ pub fn for_each_record_counting(
     })
 }
 
-/// The decompressing thread: sends `file`'s decompressed bytes in chunks,
-/// then an error if one occurred. Stops when the parser hangs up.
+/// Opens `path` for reading; a directory is an error of its own.
+fn open(path: &Path) -> Result<File> {
+    if path.is_dir() {
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            message: "is a directory, not a FASTQ file".into(),
+        });
+    }
+    File::open(path).map_err(|err| Error::Io {
+        path: path.to_path_buf(),
+        err,
+    })
+}
+
+/// Starts the decompressing thread on `file` in `scope`: it sends the
+/// decompressed bytes in chunks through the first channel (then an error if
+/// one occurred) and takes used chunks back through the second.
+fn start_decompressing<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    path: &Path,
+    file: File,
+    bytes: &'scope AtomicU64,
+) -> Result<ChunkEnds> {
+    let (filled_tx, filled_rx) = sync_channel::<io::Result<Chunk>>(CHANNEL_DEPTH);
+    let (empty_tx, empty_rx) = channel::<Vec<u8>>();
+    std::thread::Builder::new()
+        .name("mirq-decompress".into())
+        .spawn_scoped(scope, move || {
+            let counted = Counted { inner: file, bytes };
+            decompress(counted, &filled_tx, &empty_rx)
+        })
+        .map_err(|err| Error::Io {
+            path: path.to_path_buf(),
+            err,
+        })?;
+    Ok((filled_rx, empty_tx))
+}
+
+/// Decompresses `path` on the same thread, in the same chunks, as
+/// [`for_each_record`] does, and returns the number of decompressed bytes:
+/// the input stage's own throughput, without parsing.
+pub fn decompressed_bytes(path: &Path) -> Result<u64> {
+    let file = open(path)?;
+    let read = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        let (filled, empty) = start_decompressing(scope, path, file, &read)?;
+        let mut total = 0u64;
+        for chunk in filled {
+            match chunk {
+                Ok((buf, len)) => {
+                    total += len as u64;
+                    let _ = empty.send(buf);
+                }
+                Err(e) => {
+                    return Err(Error::Parse {
+                        path: path.to_path_buf(),
+                        message: format!("the data ends in an error after {total} bytes: {e}"),
+                    })
+                }
+            }
+        }
+        Ok(total)
+    })
+}
+
 /// A file that adds the bytes read from it to a counter.
 struct Counted<'a> {
     inner: File,
@@ -134,33 +182,38 @@ impl Read for Counted<'_> {
     }
 }
 
+/// The decompressing thread: sends `file`'s decompressed bytes in chunks,
+/// then an error if one occurred. Stops when the parser hangs up.
 fn decompress(file: Counted, filled: &SyncSender<io::Result<Chunk>>, empty: &Receiver<Vec<u8>>) {
     if let Err(e) = pump_file(file, filled, empty) {
         let _ = filled.send(Err(e));
     }
 }
 
+/// Recognises the format from the first bytes and pumps the decompressed
+/// bytes: gzip through ISA-L and plain text straight into the chunks (no
+/// buffer between), zstd through its own decoder.
 fn pump_file(
-    file: Counted,
+    mut file: Counted,
     filled: &SyncSender<io::Result<Chunk>>,
     empty: &Receiver<Vec<u8>>,
 ) -> io::Result<()> {
-    let mut input = BufReader::with_capacity(IO_BUFFER, file);
     let mut magic = [0u8; 4];
     let mut n = 0;
     while n < magic.len() {
-        match input.read(&mut magic[n..]) {
+        match file.read(&mut magic[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
+    let head = &magic[..n];
     for (prefix, format) in [
         (&b"BZh"[..], "bzip2"),
         (&[0xfd, b'7', b'z', b'X'][..], "xz"),
     ] {
-        if magic[..n].starts_with(prefix) {
+        if head.starts_with(prefix) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -169,13 +222,13 @@ fn pump_file(
             ));
         }
     }
-    let head = Cursor::new(magic[..n].to_vec()).chain(input);
-    if magic[..n].starts_with(&GZIP_MAGIC) {
-        pump(flate2::bufread::MultiGzDecoder::new(head), filled, empty)
-    } else if magic[..n] == ZSTD_MAGIC {
-        pump(zstd::Decoder::with_buffer(head)?, filled, empty)
+    if head.starts_with(&GZIP_MAGIC) {
+        pump(GzipDecoder::new(file, head), filled, empty)
+    } else if head == ZSTD_MAGIC {
+        let input = BufReader::with_capacity(IO_BUFFER, Cursor::new(head).chain(file));
+        pump(zstd::Decoder::with_buffer(input)?, filled, empty)
     } else {
-        pump(head, filled, empty)
+        pump(Cursor::new(head).chain(file), filled, empty)
     }
 }
 
@@ -520,6 +573,21 @@ mod tests {
         let f = write_tmp(&gz[..gz.len() / 2]);
         let err = collect(f.path()).unwrap_err().to_string();
         assert!(err.contains(&f.path().display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn decompressed_bytes_counts_what_the_reader_reads() {
+        let body = many(50_000);
+        let mut two = gzip(&body[..1000]);
+        two.extend(gzip(&body[1000..]));
+        for bytes in [body.clone(), gzip(&body), two] {
+            let f = write_tmp(&bytes);
+            assert_eq!(decompressed_bytes(f.path()).unwrap(), body.len() as u64);
+        }
+        let gz = gzip(&body);
+        let f = write_tmp(&gz[..gz.len() / 2]);
+        let err = decompressed_bytes(f.path()).unwrap_err().to_string();
+        assert!(err.contains("cut short"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod fastq;
+pub mod gzip;
 pub mod names;
 pub mod ncrna;
 pub mod preflight;
