@@ -470,8 +470,8 @@ impl Isomirs {
         &self.expression[l.expression.0 as usize..l.expression.1 as usize]
     }
 
-    /// The number of GFF lines (the reads written: those that start on
-    /// their precursor).
+    /// The number of lines (those of reads that start before their
+    /// precursor among them, which are not written).
     pub fn len(&self) -> usize {
         self.lines.len()
     }

@@ -19,6 +19,10 @@
 //! given), then `screen_decoy` (`.`, or the bits of the screen references
 //! the insert's decoy hits are on). Version 1 files (an `ncrna` column
 //! told from a sample of that name by the first row) are still read.
+//!
+//! The file is several gzip members (the header, then one per 16,384 rows,
+//! compressed in parallel), which gzip readers read as one stream; older
+//! files, one member, read the same.
 
 use std::io::{self, BufRead, Write};
 use std::ops::Range;
