@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs mirq on every shared real run (CPU engine, plus the GPU engine on a
 # few) into DEST, then, given a second DEST, compares the two sets byte by
-# byte (stats.json without its timings, start/end times and command line).
+# byte (stats.json without its timings, start/end times and command line;
+# a .gz file decompressed, so that its compression may change).
 # Used to show that a refactor changes no output:
 #   benches/identical.sh /tmp/before            # on the old commit
 #   benches/identical.sh /tmp/after /tmp/before  # on the new one: diff
@@ -65,6 +66,7 @@ if [ -n "$against" ]; then
         if [ ! -e "$dest/$rel" ]; then echo "missing: $rel"; status=1; continue; fi
         case "$rel" in
             *stats.json|*mirq_*.json) cmp -s <(normalise "$f") <(normalise "$dest/$rel") || { echo "differs: $rel"; status=1; } ;;
+            *.gz) cmp -s <(gzip -dc "$f") <(gzip -dc "$dest/$rel") || { echo "differs: $rel"; status=1; } ;;
             *) cmp -s "$f" "$dest/$rel" || { echo "differs: $rel"; status=1; } ;;
         esac
     done < <(find "$against" -type f | sort)

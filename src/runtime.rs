@@ -1,6 +1,7 @@
 //! What every command runs on: its thread pool, its progress bar on stderr,
 //! its messages ([`streams`]: stdout and stderr written without panicking),
-//! and returning freed heap memory to the operating system.
+//! long files made in parallel and written in order ([`ordered`]), and
+//! returning freed heap memory to the operating system.
 //!
 //! A run frees large buffers between stages (each sample's hash table once it
 //! is frozen, the per-sample insert lists once the cross-sample table is
@@ -8,6 +9,7 @@
 //! counts towards the process's resident memory: peak RSS would then be the
 //! sum of every stage's buffers rather than the largest stage's.
 
+pub mod ordered;
 pub mod streams;
 
 use std::io::IsTerminal;

@@ -48,28 +48,44 @@ const UID_ALPHABET: &[u8; 32] = b"BD0EF1HI2JK3LM4NO5PQ6RS7UV8WX9YZ";
 /// assert_eq!(mirq::count::gff::uid(b"TATTGCACTTGTCCCGGCCTGT").unwrap(), "iso-22-VY2ZSR67N");
 /// ```
 pub fn uid(seq: &[u8]) -> Option<String> {
-    let mut code = String::with_capacity(seq.len() / 2 + 2);
+    let mut out = Vec::with_capacity(seq.len() / 2 + 8);
+    push_uid(&mut out, seq).then(|| String::from_utf8(out).unwrap_or_default())
+}
+
+/// Appends [`uid`]'s code of `seq` to `out`; false (and `out` as it was)
+/// for bases other than ACGT.
+fn push_uid(out: &mut Vec<u8>, seq: &[u8]) -> bool {
+    let at = out.len();
+    out.extend_from_slice(b"iso-");
+    push_int(out, seq.len());
+    out.push(b'-');
     for chunk in seq.chunks(5) {
         let mut v = 0usize;
         for &b in chunk {
             // the table's own letters only: upper-case ACGT
             let code = crate::seq::encode_base(b);
             if code >= crate::seq::N || crate::seq::normalize_base(b) != b {
-                return None;
+                out.truncate(at);
+                return false;
             }
             v = v * 4 + code as usize;
         }
         if chunk.len() < 5 {
             v += [0, 0, 4, 20, 84][chunk.len()];
             if v < 32 {
-                code.push(UID_ALPHABET[v] as char);
+                out.push(UID_ALPHABET[v]);
                 continue;
             }
         }
-        code.push(UID_ALPHABET[v / 32] as char);
-        code.push(UID_ALPHABET[v % 32] as char);
+        out.push(UID_ALPHABET[v / 32]);
+        out.push(UID_ALPHABET[v % 32]);
     }
-    Some(format!("iso-{}-{}", seq.len(), code))
+    true
+}
+
+/// Appends an integer in decimal.
+fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// How `isomirs.gff3` writes coordinates and attributes.
@@ -125,115 +141,184 @@ pub struct MirtopView {
 impl MirtopView {
     /// Applies mirtop's rules (see the module text).
     pub fn new(read: &[u8], precursor: &[u8], start: i64, ms: i64, me: i64) -> Self {
-        let len = read.len();
-        let on_precursor = |i: usize| (0..precursor.len() as i64).contains(&(start + i as i64));
-        // off the precursor the reference is N, as in mirtop's padded copy
-        let reference = |i: usize| {
-            if on_precursor(i) {
-                precursor[(start + i as i64) as usize]
-            } else {
-                b'N'
-            }
-        };
-        let mismatch: Vec<bool> = (0..len).map(|i| read[i] != reference(i)).collect();
-        // non-templated 3' additions: mirtop's bam/filter.py:tune
-        let mut added = Vec::new();
-        if (len.saturating_sub(5)..len).any(|i| mismatch[i]) {
-            let mut in_run = false;
-            for i in (len.saturating_sub(5)..len).rev() {
-                if mismatch[i] {
-                    in_run = true;
-                    added.push(i);
-                } else if in_run {
-                    break;
-                } else if matches!(read[i], b'A' | b'T') {
-                    added.push(i);
-                } else {
-                    added.clear();
-                    break;
-                }
-            }
+        let mut text = Vec::new();
+        let d = describe(read, precursor, start, ms, me, &mut text);
+        let (variant, cigar) = text.split_at(d.variant_len);
+        Self {
+            variant: String::from_utf8_lossy(variant).into_owned(),
+            cigar: String::from_utf8_lossy(cigar).into_owned(),
         }
-        // every base past the precursor's end is an addition (the rule
-        // above takes a suffix of the read; this one is longer)
-        let past_end = (start + len as i64 - precursor.len() as i64).clamp(0, len as i64) as usize;
-        if past_end > added.len() {
-            added = (len - past_end..len).rev().collect();
-        }
-        let n = added.len() as i64;
-        let mut tags: Vec<String> = Vec::new();
-        if start < ms {
-            tags.push(format!("iso_5p:-{}", ms - start));
-        } else if start > ms {
-            tags.push(format!("iso_5p:+{}", start - ms));
-        }
-        let raw_end = start + len as i64 - 1;
-        // t: the templated end's shift; mirtop counts iso_3p from the raw
-        // end (|t + n|), except that a count past |t| (a short templated end
-        // with more additions than twice its shortfall) is one its export
-        // and counts cannot rebuild the read from: |t| is written then
-        let t = raw_end - n - me;
-        if t > 0 {
-            tags.push(format!("iso_3p:+{}", t + n));
-        } else if t < 0 && t + n != 0 {
-            tags.push(format!("iso_3p:-{}", (t + n).abs().min(t.abs())));
-        }
-        if n > 0 {
-            tags.push(format!("iso_add3p:{n}"));
-        }
-        for (p, &m) in mismatch.iter().enumerate() {
-            // a base off the precursor is an addition or has no line: no SNV
-            if m && on_precursor(p) && !added.contains(&p) {
-                tags.push(snv_class(p).to_string());
-            }
-        }
-        tags.sort_unstable();
-        tags.dedup();
-        let variant = if tags.is_empty() {
-            "NA".to_string()
-        } else {
-            tags.join(",")
-        };
-        let mut cigar = String::new();
-        let mut run = 0;
-        for (i, &m) in mismatch.iter().enumerate() {
-            if m {
-                push_matches(&mut cigar, run);
-                run = 0;
-                cigar.push(read[i] as char);
-            } else {
-                run += 1;
-            }
-        }
-        push_matches(&mut cigar, run);
-        Self { variant, cigar }
     }
 }
 
-fn push_matches(cigar: &mut String, run: usize) {
+/// What [`describe`] appended: the Variant's length (the Cigar follows it)
+/// and the classes of [`VARIANT_CLASSES`] the Variant has (bit c: class c).
+struct Described {
+    variant_len: usize,
+    classes: u16,
+}
+
+/// The SNV tags in the order they sort in (`iso_snv` is a prefix of the
+/// others), with their bits in [`VARIANT_CLASSES`].
+const SNV_TAGS: [(&str, u16); 5] = [
+    ("iso_snv", 1 << 8),
+    ("iso_snv_central", 1 << 6),
+    ("iso_snv_central_offset", 1 << 5),
+    ("iso_snv_central_supp", 1 << 7),
+    ("iso_snv_seed", 1 << 4),
+];
+
+/// Appends mirtop's Variant, then its Cigar, of a read placed at `start` on
+/// `precursor` against the mature at `ms..=me` (see [`MirtopView`]) to
+/// `text`, without allocating. The tags come in sorted order: `iso_3p`,
+/// `iso_5p`, `iso_add3p`, then the SNV classes as [`SNV_TAGS`] lists them.
+fn describe(
+    read: &[u8],
+    precursor: &[u8],
+    start: i64,
+    ms: i64,
+    me: i64,
+    text: &mut Vec<u8>,
+) -> Described {
+    let len = read.len();
+    let on_precursor = |i: usize| (0..precursor.len() as i64).contains(&(start + i as i64));
+    // off the precursor the reference is N, as in mirtop's padded copy
+    let mismatch = |i: usize| {
+        let reference = if on_precursor(i) {
+            precursor[(start + i as i64) as usize]
+        } else {
+            b'N'
+        };
+        read[i] != reference
+    };
+    // non-templated 3' additions: mirtop's bam/filter.py:tune; they are
+    // always the read's last `added` bases
+    let mut added = 0usize;
+    if (len.saturating_sub(5)..len).any(mismatch) {
+        let mut in_run = false;
+        for i in (len.saturating_sub(5)..len).rev() {
+            if mismatch(i) {
+                in_run = true;
+                added += 1;
+            } else if in_run {
+                break;
+            } else if matches!(read[i], b'A' | b'T') {
+                added += 1;
+            } else {
+                added = 0;
+                break;
+            }
+        }
+    }
+    // every base past the precursor's end is an addition (the rule
+    // above takes a suffix of the read; this one is longer)
+    let past_end = (start + len as i64 - precursor.len() as i64).clamp(0, len as i64) as usize;
+    added = added.max(past_end);
+    let n = added as i64;
+    let at = text.len();
+    let mut classes = 0u16;
+    let mut tag = |text: &mut Vec<u8>, name: &str, class: u16| {
+        if text.len() > at {
+            text.push(b',');
+        }
+        text.extend_from_slice(name.as_bytes());
+        classes |= class;
+    };
+    let raw_end = start + len as i64 - 1;
+    // t: the templated end's shift; mirtop counts iso_3p from the raw
+    // end (|t + n|), except that a count past |t| (a short templated end
+    // with more additions than twice its shortfall) is one its export
+    // and counts cannot rebuild the read from: |t| is written then
+    let t = raw_end - n - me;
+    if t > 0 {
+        tag(text, "iso_3p:+", 1 << 2);
+        push_int(text, t + n);
+    } else if t < 0 && t + n != 0 {
+        tag(text, "iso_3p:-", 1 << 2);
+        push_int(text, (t + n).abs().min(t.abs()));
+    }
+    if start < ms {
+        tag(text, "iso_5p:-", 1 << 1);
+        push_int(text, ms - start);
+    } else if start > ms {
+        tag(text, "iso_5p:+", 1 << 1);
+        push_int(text, start - ms);
+    }
+    if n > 0 {
+        tag(text, "iso_add3p:", 1 << 3);
+        push_int(text, n);
+    }
+    // a base off the precursor is an addition or has no line: no SNV
+    let mut snvs = 0u16;
+    for p in 0..len - added {
+        if mismatch(p) && on_precursor(p) {
+            snvs |= snv_bit(p);
+        }
+    }
+    for (name, bit) in SNV_TAGS {
+        if snvs & bit != 0 {
+            tag(text, name, bit);
+        }
+    }
+    if text.len() == at {
+        text.extend_from_slice(b"NA");
+        classes = 1;
+    }
+    let variant_len = text.len() - at;
+    let mut run = 0;
+    for (i, &b) in read.iter().enumerate() {
+        if mismatch(i) {
+            push_matches(text, run);
+            run = 0;
+            text.push(b);
+        } else {
+            run += 1;
+        }
+    }
+    push_matches(text, run);
+    Described {
+        variant_len,
+        classes,
+    }
+}
+
+/// The bit of [`snv_class`]`(p)` in [`VARIANT_CLASSES`].
+fn snv_bit(p: usize) -> u16 {
+    match p {
+        2..=7 => 1 << 4,
+        8 => 1 << 5,
+        9..=12 => 1 << 6,
+        13..=17 => 1 << 7,
+        _ => 1 << 8,
+    }
+}
+
+fn push_matches(cigar: &mut Vec<u8>, run: usize) {
     match run {
         0 => {}
-        1 => cigar.push('M'),
+        1 => cigar.push(b'M'),
         n => {
-            let _ = write!(cigar, "{n}M");
+            push_int(cigar, n);
+            cigar.push(b'M');
         }
     }
 }
 
-/// `text` with the characters `plain` refuses percent-encoded (GFF3).
-fn escape(text: &str, plain: fn(char) -> bool) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Appends `text` with the characters `plain` refuses percent-encoded
+/// (GFF3).
+fn push_escaped(out: &mut Vec<u8>, text: &str, plain: fn(char) -> bool) {
     for c in text.chars() {
+        let mut bytes = [0u8; 4];
+        let encoded = c.encode_utf8(&mut bytes).as_bytes();
         if plain(c) {
-            out.push(c);
+            out.extend_from_slice(encoded);
         } else {
-            let mut bytes = [0u8; 4];
-            for b in c.encode_utf8(&mut bytes).bytes() {
-                let _ = write!(out, "%{b:02X}");
+            for b in encoded {
+                out.push(b'%');
+                out.extend_from_slice(format!("{b:02X}").as_bytes());
             }
         }
     }
-    out
 }
 
 /// Whether a GFF3 seqid may hold `c` unescaped.
@@ -284,6 +369,8 @@ struct Line {
     text: u32,
     variant_len: u16,
     cigar_len: u16,
+    /// The classes of [`VARIANT_CLASSES`] its Variant has (bit c: class c).
+    classes: u16,
     /// This line's range of [`Isomirs::expression`].
     expression: (u32, u32),
 }
@@ -383,137 +470,193 @@ impl Isomirs {
         &self.expression[l.expression.0 as usize..l.expression.1 as usize]
     }
 
-    /// Writes `isomirs.gff3` in the `coordinates` form.
+    /// The number of lines (those of reads that start before their
+    /// precursor among them, which are not written).
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether there is no line.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Writes `isomirs.gff3` in the `coordinates` form, in one pass.
     pub fn write_gff(
         &self,
         w: &mut impl Write,
+        gff: &GffText,
         reference: &Reference,
         table: &InsertTable,
-        database: &str,
-        samples: &[String],
-        coordinates: GffCoordinates,
     ) -> io::Result<()> {
-        let lower = database.to_ascii_lowercase();
-        let ontology = if lower.contains("mirbase") {
-            "doi:10.25504/fairsharing.hmgte8"
-        } else if lower.contains("mirgenedb") {
-            "http://mirgenedb.org"
-        } else {
-            "Custom."
-        };
-        let gff3 = coordinates == GffCoordinates::Gff3;
-        if gff3 {
-            writeln!(w, "##gff-version 3")?;
+        w.write_all(&gff.header)?;
+        let mut buf = Vec::new();
+        for chunk in 0..self.lines.len().div_ceil(GFF_CHUNK) {
+            buf.clear();
+            let end = ((chunk + 1) * GFF_CHUNK).min(self.lines.len());
+            self.push_gff_lines(&mut buf, chunk * GFF_CHUNK..end, gff, reference, table);
+            w.write_all(&buf)?;
         }
-        writeln!(w, "## mirGFF3. VERSION 1.2")?;
-        writeln!(w, "## source-ontology: {database} {ontology}")?;
-        writeln!(w, "## TOOLS: mirq {}", env!("CARGO_PKG_VERSION"))?;
-        writeln!(w, "## COLDATA: {}", samples.join(","))?;
-        let (base, equals, separator) = if gff3 { (1, "=", ";") } else { (0, " ", "; ") };
-        let mut buf = String::new();
-        let mut parent_written = None;
-        for l in &self.lines {
-            let seq = std::str::from_utf8(table.seq(l.insert as usize)).unwrap_or_default();
-            let (seqid, precursor_len, parent_kind) = match l.seqid {
-                (0, h) => {
-                    let h = &reference.hairpins[h as usize];
-                    (&h.name, h.seq.len(), "pre_miRNA")
-                }
-                (_, m) => {
-                    let m = &reference.matures[m as usize];
-                    (&m.name, m.seq.len(), "miRNA")
-                }
-            };
+        Ok(())
+    }
+
+    /// Appends the GFF text of `lines` (a range of this table's lines,
+    /// which may start anywhere: the text does not depend on how the lines
+    /// are cut) to `buf`.
+    pub fn push_gff_lines(
+        &self,
+        buf: &mut Vec<u8>,
+        lines: std::ops::Range<usize>,
+        gff: &GffText,
+        reference: &Reference,
+        table: &InsertTable,
+    ) {
+        let gff3 = gff.coordinates == GffCoordinates::Gff3;
+        let (base, equals, separator): (i64, &[u8], &[u8]) = if gff3 {
+            (1, b"=", b";")
+        } else {
+            (0, b" ", b"; ")
+        };
+        let placed = |l: &Line| {
+            let len = table.seq(l.insert as usize).len();
+            span(l.start, len, self.precursor(reference, l).1)
+        };
+        // GFF3's Parent names a feature of the file: the precursor's line
+        // comes before its first read's (the one after another's read)
+        let mut parent_written = if gff3 {
+            let before = self.lines[..lines.start].iter().rev();
+            before
+                .filter(|l| placed(l).is_some())
+                .map(|l| l.seqid)
+                .next()
+        } else {
+            None
+        };
+        let database = gff.database.as_bytes();
+        for l in &self.lines[lines] {
+            let seq = table.seq(l.insert as usize);
+            let (seqid, precursor_len) = self.precursor(reference, l);
             let Some((start, end)) = span(l.start, seq.len(), precursor_len) else {
                 continue;
             };
             let variant = self.variant(l);
-            let kind = if variant == "NA" {
-                "ref_miRNA"
+            let kind: &[u8] = if variant == "NA" {
+                b"ref_miRNA"
             } else {
-                "isomiR"
+                b"isomiR"
             };
-            let mut counts = vec![0u32; samples.len()];
-            for &(s, n) in self.expression(l) {
-                counts[s as usize] = n;
-            }
-            let expression: Vec<String> = counts.iter().map(u32::to_string).collect();
             let name = &reference.matures[l.mature as usize].name;
-            buf.clear();
-            let (column1, name, parent) = if gff3 {
-                let parent = escape(seqid, value_char);
-                // GFF3's Parent names a feature of the file: the precursor's
-                // line comes before its first read's
+            let attribute = |buf: &mut Vec<u8>, key: &str| {
+                if key != "Read" {
+                    buf.extend_from_slice(separator);
+                }
+                buf.extend_from_slice(key.as_bytes());
+                buf.extend_from_slice(equals);
+            };
+            if gff3 {
                 if parent_written != Some(l.seqid) {
                     parent_written = Some(l.seqid);
-                    let _ = writeln!(
-                        buf,
-                        "{}\t{database}\t{parent_kind}\t1\t{precursor_len}\t.\t+\t.\tID={parent};Name={parent}",
-                        escape(seqid, seqid_char)
-                    );
+                    let parent_kind = if l.seqid.0 == 0 { "pre_miRNA" } else { "miRNA" };
+                    push_escaped(buf, seqid, seqid_char);
+                    buf.push(b'\t');
+                    buf.extend_from_slice(database);
+                    buf.push(b'\t');
+                    buf.extend_from_slice(parent_kind.as_bytes());
+                    buf.extend_from_slice(b"\t1\t");
+                    push_int(buf, precursor_len);
+                    buf.extend_from_slice(b"\t.\t+\t.\tID=");
+                    push_escaped(buf, seqid, value_char);
+                    buf.extend_from_slice(b";Name=");
+                    push_escaped(buf, seqid, value_char);
+                    buf.push(b'\n');
                 }
-                (escape(seqid, seqid_char), escape(name, value_char), parent)
+                push_escaped(buf, seqid, seqid_char);
             } else {
-                (seqid.clone(), name.clone(), seqid.clone())
-            };
-            let attributes = [
-                ("Read", seq),
-                ("UID", &uid(seq.as_bytes()).unwrap_or_default()),
-                ("Name", &name),
-                ("Parent", &parent),
-                ("Variant", variant),
-                ("Cigar", self.cigar(l)),
-                ("Expression", &expression.join(",")),
-                ("Filter", "Pass"),
-                ("Hits", &l.hits.to_string()),
-            ];
-            let _ = write!(
-                buf,
-                "{column1}\t{database}\t{kind}\t{}\t{}\t0\t+\t.\t",
-                start + base,
-                end + base
-            );
-            for (i, (key, value)) in attributes.iter().enumerate() {
-                if i > 0 {
-                    buf.push_str(separator);
-                }
-                let _ = write!(buf, "{key}{equals}{value}");
+                buf.extend_from_slice(seqid.as_bytes());
             }
-            buf.push('\n');
-            w.write_all(buf.as_bytes())?;
+            buf.push(b'\t');
+            buf.extend_from_slice(database);
+            buf.push(b'\t');
+            buf.extend_from_slice(kind);
+            buf.push(b'\t');
+            push_int(buf, start + base);
+            buf.push(b'\t');
+            push_int(buf, end + base);
+            buf.extend_from_slice(b"\t0\t+\t.\t");
+            attribute(buf, "Read");
+            buf.extend_from_slice(seq);
+            attribute(buf, "UID");
+            push_uid(buf, seq);
+            attribute(buf, "Name");
+            if gff3 {
+                push_escaped(buf, name, value_char);
+            } else {
+                buf.extend_from_slice(name.as_bytes());
+            }
+            attribute(buf, "Parent");
+            if gff3 {
+                push_escaped(buf, seqid, value_char);
+            } else {
+                buf.extend_from_slice(seqid.as_bytes());
+            }
+            attribute(buf, "Variant");
+            buf.extend_from_slice(variant.as_bytes());
+            attribute(buf, "Cigar");
+            buf.extend_from_slice(self.cigar(l).as_bytes());
+            attribute(buf, "Expression");
+            let mut expression = self.expression(l).iter().peekable();
+            for s in 0..gff.samples {
+                if s > 0 {
+                    buf.push(b',');
+                }
+                match expression.next_if(|&&(e, _)| e as usize == s) {
+                    Some(&(_, n)) => push_int(buf, n),
+                    None => buf.push(b'0'),
+                }
+            }
+            attribute(buf, "Filter");
+            buf.extend_from_slice(b"Pass");
+            attribute(buf, "Hits");
+            push_int(buf, l.hits);
+            buf.push(b'\n');
         }
-        Ok(())
+    }
+
+    /// A line's seqid (the precursor's or the mature's name) and length.
+    fn precursor<'r>(&self, reference: &'r Reference, l: &Line) -> (&'r str, usize) {
+        match l.seqid {
+            (0, h) => {
+                let h = &reference.hairpins[h as usize];
+                (&h.name, h.seq.len())
+            }
+            (_, m) => {
+                let m = &reference.matures[m as usize];
+                (&m.name, m.seq.len())
+            }
+        }
     }
 
     /// Per mature miRNA (by index, ascending) and variant class (in
     /// [`VARIANT_CLASSES`] order), the reads (or molecules) of its sequences
     /// with that class, per sample; a sequence counts once in each class its
     /// Variant has. Rows with no read are left out.
-    pub fn class_rows(&self, samples: usize) -> Vec<(u32, &'static str, Vec<u64>)> {
+    pub fn class_rows(&self, samples: usize) -> Vec<ClassRow> {
         let classes = VARIANT_CLASSES.len();
-        let mut totals: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+        let mut totals: rustc_hash::FxHashMap<u32, Vec<u64>> = Default::default();
         for l in &self.lines {
             let row = totals
                 .entry(l.mature)
                 .or_insert_with(|| vec![0; classes * samples]);
-            let variant = self.variant(l);
-            let tags: Vec<&str> = variant
-                .split(',')
-                .map(|t| t.split(':').next().unwrap_or(t))
-                .collect();
-            for (c, class) in VARIANT_CLASSES.iter().enumerate() {
-                let hit = if *class == "ref_miRNA" {
-                    variant == "NA"
-                } else {
-                    tags.contains(class)
-                };
-                if hit {
+            for c in 0..classes {
+                if l.classes & (1 << c) != 0 {
                     for &(s, n) in self.expression(l) {
                         row[c * samples + s as usize] += n as u64;
                     }
                 }
             }
         }
+        let mut totals: Vec<(u32, Vec<u64>)> = totals.into_iter().collect();
+        totals.sort_unstable_by_key(|&(m, _)| m);
         let mut out = Vec::new();
         for (m, row) in totals {
             for (c, class) in VARIANT_CLASSES.iter().enumerate() {
@@ -525,27 +668,87 @@ impl Isomirs {
         }
         out
     }
+}
 
-    /// Writes `isomirs.tsv`: the rows of [`Self::class_rows`], by miRNA name.
-    pub fn write_tsv(
-        &self,
-        w: &mut impl Write,
-        reference: &Reference,
-        samples: &[String],
-    ) -> io::Result<()> {
-        write!(w, "mirna\tvariant")?;
-        for s in samples {
-            write!(w, "\t{s}")?;
+/// One row of `isomirs.tsv`: a mature miRNA (by index), a variant class
+/// and each sample's reads (or molecules).
+pub type ClassRow = (u32, &'static str, Vec<u64>);
+
+/// Writes `isomirs.tsv`: the rows of [`Isomirs::class_rows`], by miRNA
+/// name.
+pub fn write_class_rows(
+    w: &mut impl Write,
+    reference: &Reference,
+    samples: &[String],
+    rows: &[ClassRow],
+) -> io::Result<()> {
+    let mut buf = Vec::from(&b"mirna\tvariant"[..]);
+    for s in samples {
+        buf.push(b'\t');
+        buf.extend_from_slice(s.as_bytes());
+    }
+    buf.push(b'\n');
+    for (m, class, cells) in rows {
+        buf.extend_from_slice(reference.matures[*m as usize].name.as_bytes());
+        buf.push(b'\t');
+        buf.extend_from_slice(class.as_bytes());
+        for &n in cells {
+            buf.push(b'\t');
+            push_int(&mut buf, n);
         }
-        writeln!(w)?;
-        for (m, class, cells) in self.class_rows(samples.len()) {
-            write!(w, "{}\t{class}", reference.matures[m as usize].name)?;
-            for n in cells {
-                write!(w, "\t{n}")?;
-            }
-            writeln!(w)?;
+        buf.push(b'\n');
+        if buf.len() > 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
         }
-        Ok(())
+    }
+    w.write_all(&buf)
+}
+
+/// GFF lines per chunk: the unit [`Isomirs::write_gff`] formats at a time
+/// (and a parallel writer may hand to each thread).
+pub const GFF_CHUNK: usize = 4096;
+
+/// What every line of a run's `isomirs.gff3` shares: its header, its
+/// database (column 2) and form, and the number of samples.
+pub struct GffText {
+    header: Vec<u8>,
+    database: String,
+    coordinates: GffCoordinates,
+    samples: usize,
+}
+
+impl GffText {
+    /// The header and shared columns for `database` (its name, as given),
+    /// `samples` (COLDATA) in the `coordinates` form.
+    pub fn new(database: &str, samples: &[String], coordinates: GffCoordinates) -> Self {
+        let lower = database.to_ascii_lowercase();
+        let ontology = if lower.contains("mirbase") {
+            "doi:10.25504/fairsharing.hmgte8"
+        } else if lower.contains("mirgenedb") {
+            "http://mirgenedb.org"
+        } else {
+            "Custom."
+        };
+        let mut header = String::new();
+        if coordinates == GffCoordinates::Gff3 {
+            header.push_str("##gff-version 3\n");
+        }
+        let _ = writeln!(header, "## mirGFF3. VERSION 1.2");
+        let _ = writeln!(header, "## source-ontology: {database} {ontology}");
+        let _ = writeln!(header, "## TOOLS: mirq {}", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(header, "## COLDATA: {}", samples.join(","));
+        Self {
+            header: header.into_bytes(),
+            database: database.to_string(),
+            coordinates,
+            samples: samples.len(),
+        }
+    }
+
+    /// The header lines.
+    pub fn header(&self) -> &[u8] {
+        &self.header
     }
 }
 
@@ -591,19 +794,18 @@ fn insert_lines(
         };
         let ms = offset as i64 + call.iso_5p as i64;
         let me = ms + reference.matures[m as usize].seq.len() as i64 - 1;
-        let view = MirtopView::new(seq, precursor, offset as i64, ms, me);
-        let at = out.text.len() as u32;
-        out.text.extend_from_slice(view.variant.as_bytes());
-        out.text.extend_from_slice(view.cigar.as_bytes());
+        let at = out.text.len();
+        let d = describe(seq, precursor, offset as i64, ms, me, &mut out.text);
         out.lines.push(Line {
             seqid,
             start: offset as i64,
             insert: id as u32,
             mature: m,
             hits: matures.len() as u32,
-            text: at,
-            variant_len: view.variant.len() as u16,
-            cigar_len: view.cigar.len() as u16,
+            text: at as u32,
+            variant_len: d.variant_len as u16,
+            cigar_len: (out.text.len() - at - d.variant_len) as u16,
+            classes: d.classes,
             expression: (0, 0),
         });
     }
@@ -612,6 +814,251 @@ fn insert_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Variant and Cigar as the first implementation made them (tags
+    /// as strings, sorted): the allocation-free [`describe`] must agree.
+    #[derive(Debug, PartialEq)]
+    struct OldView {
+        variant: String,
+        cigar: String,
+    }
+
+    impl OldView {
+        /// Applies mirtop's rules (see the module text).
+        fn new(read: &[u8], precursor: &[u8], start: i64, ms: i64, me: i64) -> Self {
+            let len = read.len();
+            let on_precursor = |i: usize| (0..precursor.len() as i64).contains(&(start + i as i64));
+            // off the precursor the reference is N, as in mirtop's padded copy
+            let reference = |i: usize| {
+                if on_precursor(i) {
+                    precursor[(start + i as i64) as usize]
+                } else {
+                    b'N'
+                }
+            };
+            let mismatch: Vec<bool> = (0..len).map(|i| read[i] != reference(i)).collect();
+            // non-templated 3' additions: mirtop's bam/filter.py:tune
+            let mut added = Vec::new();
+            if (len.saturating_sub(5)..len).any(|i| mismatch[i]) {
+                let mut in_run = false;
+                for i in (len.saturating_sub(5)..len).rev() {
+                    if mismatch[i] {
+                        in_run = true;
+                        added.push(i);
+                    } else if in_run {
+                        break;
+                    } else if matches!(read[i], b'A' | b'T') {
+                        added.push(i);
+                    } else {
+                        added.clear();
+                        break;
+                    }
+                }
+            }
+            // every base past the precursor's end is an addition (the rule
+            // above takes a suffix of the read; this one is longer)
+            let past_end =
+                (start + len as i64 - precursor.len() as i64).clamp(0, len as i64) as usize;
+            if past_end > added.len() {
+                added = (len - past_end..len).rev().collect();
+            }
+            let n = added.len() as i64;
+            let mut tags: Vec<String> = Vec::new();
+            if start < ms {
+                tags.push(format!("iso_5p:-{}", ms - start));
+            } else if start > ms {
+                tags.push(format!("iso_5p:+{}", start - ms));
+            }
+            let raw_end = start + len as i64 - 1;
+            // t: the templated end's shift; mirtop counts iso_3p from the raw
+            // end (|t + n|), except that a count past |t| (a short templated end
+            // with more additions than twice its shortfall) is one its export
+            // and counts cannot rebuild the read from: |t| is written then
+            let t = raw_end - n - me;
+            if t > 0 {
+                tags.push(format!("iso_3p:+{}", t + n));
+            } else if t < 0 && t + n != 0 {
+                tags.push(format!("iso_3p:-{}", (t + n).abs().min(t.abs())));
+            }
+            if n > 0 {
+                tags.push(format!("iso_add3p:{n}"));
+            }
+            for (p, &m) in mismatch.iter().enumerate() {
+                // a base off the precursor is an addition or has no line: no SNV
+                if m && on_precursor(p) && !added.contains(&p) {
+                    tags.push(snv_class(p).to_string());
+                }
+            }
+            tags.sort_unstable();
+            tags.dedup();
+            let variant = if tags.is_empty() {
+                "NA".to_string()
+            } else {
+                tags.join(",")
+            };
+            let mut cigar = String::new();
+            let mut run = 0;
+            for (i, &m) in mismatch.iter().enumerate() {
+                if m {
+                    push_matches(&mut cigar, run);
+                    run = 0;
+                    cigar.push(read[i] as char);
+                } else {
+                    run += 1;
+                }
+            }
+            push_matches(&mut cigar, run);
+            Self { variant, cigar }
+        }
+    }
+
+    fn push_matches(cigar: &mut String, run: usize) {
+        match run {
+            0 => {}
+            1 => cigar.push('M'),
+            n => {
+                let _ = write!(cigar, "{n}M");
+            }
+        }
+    }
+
+    #[test]
+    fn describe_agrees_with_the_sorted_tags_on_random_reads() {
+        let mut rng = crate::rng::Rng::new(24);
+        for _ in 0..20_000 {
+            let n = 20 + rng.below(60);
+            let precursor = rng.bases(n);
+            let len = 1 + rng.below(40);
+            let start = rng.below(precursor.len() + 10) as i64 - 5;
+            // the read: the precursor there, with mismatches and an A/T tail
+            let mut read: Vec<u8> = (0..len)
+                .map(|i| {
+                    let p = start + i as i64;
+                    if p >= 0 && (p as usize) < precursor.len() && !rng.chance(0.1) {
+                        precursor[p as usize]
+                    } else {
+                        b"ACGT"[rng.below(4)]
+                    }
+                })
+                .collect();
+            if rng.chance(0.3) {
+                let tail = rng.below(4).min(len);
+                for b in &mut read[len - tail..] {
+                    *b = b"AT"[rng.below(2)];
+                }
+            }
+            let ms = start + rng.below(7) as i64 - 3;
+            let me = ms + 18 + rng.below(6) as i64;
+            let old = OldView::new(&read, &precursor, start, ms, me);
+            let new = MirtopView::new(&read, &precursor, start, ms, me);
+            assert_eq!(
+                (&new.variant, &new.cigar),
+                (&old.variant, &old.cigar),
+                "{}",
+                String::from_utf8_lossy(&read)
+            );
+            // the classes bits are those class_rows used to parse back
+            let d = describe(&read, &precursor, start, ms, me, &mut Vec::new());
+            let tags: Vec<&str> = old
+                .variant
+                .split(',')
+                .map(|t| t.split(':').next().unwrap())
+                .collect();
+            for (c, class) in VARIANT_CLASSES.iter().enumerate() {
+                let has = if c == 0 {
+                    old.variant == "NA"
+                } else {
+                    tags.contains(class)
+                };
+                assert_eq!(d.classes & (1 << c) != 0, has, "{class} of {}", old.variant);
+            }
+        }
+    }
+
+    /// The GFF text does not depend on where the lines are cut for the
+    /// parallel writer: GFF3's parent lines come once per precursor
+    /// whatever the cut, and lines of reads before their precursor stay out.
+    #[test]
+    fn gff_text_does_not_depend_on_the_cut() {
+        use crate::input::reference::RefSeq;
+        use crate::prep::collapse::SampleInserts;
+        let reference = Reference::from_sequences(
+            "hsa",
+            vec![
+                RefSeq::new("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
+                RefSeq::new("hsa-miR-b", "AAACCGTTACCATTACTGAGTT"),
+            ],
+            vec![
+                RefSeq::new("hsa-mir-a;x", "GGTAGCTTATCAGACTGATGTTGACC"),
+                RefSeq::new("hsa-mir-b", "CAAACCGTTACCATTACTGAGTTCC"),
+            ],
+        );
+        let reads: [&[u8]; 4] = [
+            b"AAACCGTTACCATTACTGAGTT",
+            b"GTAGCTTATCAGACTGATGTTG",
+            b"TAGCTTATCAGACTGATGTTGA",
+            b"TAGCTTATCAGACTGATGTTGAA",
+        ];
+        let mut sample = SampleInserts::default();
+        for (i, r) in reads.iter().enumerate() {
+            sample.add_count(r, 1 + i as u32);
+        }
+        let sample = sample.into_sorted();
+        let table = InsertTable::build(&[&sample]);
+        // (insert, hairpin, start, mature): a read placed before its
+        // precursor (start -1) gets no line
+        let mut lines = IsomirLines::default();
+        for (id, h, start, m) in [
+            (0, 1, 1, 1),
+            (1, 0, 1, 0),
+            (2, 0, 2, 0),
+            (3, 0, 2, 0),
+            (3, 1, -1, 1),
+        ] {
+            let seq = table.seq(id);
+            let text = lines.text.len();
+            let precursor = &reference.hairpins[h as usize].seq;
+            let d = describe(seq, precursor, start, 2 - h as i64, 23, &mut lines.text);
+            lines.lines.push(Line {
+                seqid: (0, h),
+                start,
+                insert: id as u32,
+                mature: m,
+                hits: 1,
+                text: text as u32,
+                variant_len: d.variant_len as u16,
+                cigar_len: (lines.text.len() - text - d.variant_len) as u16,
+                classes: d.classes,
+                expression: (0, 0),
+            });
+        }
+        let isomirs = Isomirs::build(lines, &table.counts);
+        let samples = ["s1".to_string()];
+        for form in [GffCoordinates::Mirtop, GffCoordinates::Gff3] {
+            let text = GffText::new("miRBase v22", &samples, form);
+            let mut whole = Vec::new();
+            isomirs
+                .write_gff(&mut whole, &text, &reference, &table)
+                .unwrap();
+            let whole = String::from_utf8(whole).unwrap();
+            let body = &whole[text.header().len()..];
+            assert_eq!(
+                body.lines().count(),
+                if form == GffCoordinates::Gff3 { 6 } else { 4 }
+            );
+            assert_eq!(
+                body.matches("pre_miRNA").count(),
+                2 * usize::from(form == GffCoordinates::Gff3)
+            );
+            assert!(body.contains("hsa-mir-a;x\t") != (form == GffCoordinates::Gff3));
+            for cut in 0..=isomirs.len() {
+                let mut parts = Vec::new();
+                isomirs.push_gff_lines(&mut parts, 0..cut, &text, &reference, &table);
+                isomirs.push_gff_lines(&mut parts, cut..isomirs.len(), &text, &reference, &table);
+                assert_eq!(String::from_utf8(parts).unwrap(), body, "cut at {cut}");
+            }
+        }
+    }
 
     #[test]
     fn uids_match_mirtop() {
@@ -726,6 +1173,12 @@ mod tests {
         assert_eq!(v("AAAAGCTGGGTTGAGAGGGCGTTT"), "iso_3p:-1,iso_add3p:3");
         // templated end -4, additions TT: mirtop's -2 stands
         assert_eq!(v("AAAAGCTGGGTTGAGAGGTT"), "iso_3p:-2,iso_add3p:2");
+    }
+
+    fn escape(text: &str, plain: fn(char) -> bool) -> String {
+        let mut out = Vec::new();
+        push_escaped(&mut out, text, plain);
+        String::from_utf8(out).unwrap()
     }
 
     #[test]

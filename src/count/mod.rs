@@ -172,53 +172,91 @@ pub fn classify(
 
 /// Adds each sample's units (reads, or molecules when deduplicating) of
 /// every insert to the miRNAs and hairpins of its class, in insert order (so
-/// the sums do not depend on threads).
+/// the sums do not depend on threads; samples are counted in parallel).
 pub fn count(reference: &Reference, classes: &Classes, units: &[Vec<(u32, u32)>]) -> Counts {
-    let samples = units.len();
+    let samples: Vec<SampleCounts> = units
+        .par_iter()
+        .map(|u| count_sample(reference, classes, u))
+        .collect();
     let mut counts = Counts {
-        mature: vec![vec![0f64; reference.matures.len()]; samples],
-        mature_unique: vec![vec![0f64; reference.matures.len()]; samples],
-        hairpin: vec![vec![0f64; reference.hairpins.len()]; samples],
-        totals: vec![MoleculeStats::default(); samples],
-        lost_mature: vec![vec![0f64; reference.matures.len()]; samples],
-        lost_hairpin: vec![0f64; samples],
-        artifact_lost_mature: vec![vec![0f64; reference.matures.len()]; samples],
-        artifact_lost_hairpin: vec![0f64; samples],
+        mature: Vec::with_capacity(samples.len()),
+        mature_unique: Vec::with_capacity(samples.len()),
+        hairpin: Vec::with_capacity(samples.len()),
+        totals: Vec::with_capacity(samples.len()),
+        lost_mature: Vec::with_capacity(samples.len()),
+        lost_hairpin: Vec::with_capacity(samples.len()),
+        artifact_lost_mature: Vec::with_capacity(samples.len()),
+        artifact_lost_hairpin: Vec::with_capacity(samples.len()),
     };
-    for (s, sample_units) in units.iter().enumerate() {
-        let totals = &mut counts.totals[s];
-        for &(id, n) in sample_units {
-            if let Some(&(had, taker)) = classes.taken.get(&id) {
-                let (lost_mature, lost_hairpin) = match taker {
-                    Taker::Ncrna => (&mut counts.lost_mature[s], &mut counts.lost_hairpin[s]),
-                    Taker::Artifact => (
-                        &mut counts.artifact_lost_mature[s],
-                        &mut counts.artifact_lost_hairpin[s],
-                    ),
-                };
-                match &classes.classes[had as usize] {
-                    Assignment::Mature { matures, .. } => {
-                        let share = n as f64 / matures.len() as f64;
-                        for &m in matures {
-                            lost_mature[m as usize] += share;
-                        }
-                    }
-                    _ => *lost_hairpin += n as f64,
-                }
-            }
-            let class = &classes.classes[classes.of_insert[id as usize] as usize];
-            totals.total += n as u64;
-            add_units(
-                class,
-                n,
-                totals,
-                &mut counts.mature[s],
-                &mut counts.mature_unique[s],
-                &mut counts.hairpin[s],
-            );
-        }
+    for s in samples {
+        counts.mature.push(s.mature);
+        counts.mature_unique.push(s.mature_unique);
+        counts.hairpin.push(s.hairpin);
+        counts.totals.push(s.totals);
+        counts.lost_mature.push(s.lost.0);
+        counts.lost_hairpin.push(s.lost.1);
+        counts.artifact_lost_mature.push(s.artifact_lost.0);
+        counts.artifact_lost_hairpin.push(s.artifact_lost.1);
     }
     counts
+}
+
+/// One sample's columns of [`Counts`].
+struct SampleCounts {
+    totals: MoleculeStats,
+    mature: Vec<f64>,
+    mature_unique: Vec<f64>,
+    hairpin: Vec<f64>,
+    /// Per mature miRNA and hairpin-only: units an ncRNA took.
+    lost: (Vec<f64>, f64),
+    /// Per mature miRNA and hairpin-only: units the artifact stage took.
+    artifact_lost: (Vec<f64>, f64),
+}
+
+/// One sample's part of [`count`].
+fn count_sample(
+    reference: &Reference,
+    classes: &Classes,
+    sample_units: &[(u32, u32)],
+) -> SampleCounts {
+    let matures = reference.matures.len();
+    let mut c = SampleCounts {
+        totals: MoleculeStats::default(),
+        mature: vec![0f64; matures],
+        mature_unique: vec![0f64; matures],
+        hairpin: vec![0f64; reference.hairpins.len()],
+        lost: (vec![0f64; matures], 0.0),
+        artifact_lost: (vec![0f64; matures], 0.0),
+    };
+    let any_taken = !classes.taken.is_empty();
+    for &(id, n) in sample_units {
+        if let Some(&(had, taker)) = any_taken.then(|| classes.taken.get(&id)).flatten() {
+            let (lost_mature, lost_hairpin) = match taker {
+                Taker::Ncrna => (&mut c.lost.0, &mut c.lost.1),
+                Taker::Artifact => (&mut c.artifact_lost.0, &mut c.artifact_lost.1),
+            };
+            match &classes.classes[had as usize] {
+                Assignment::Mature { matures, .. } => {
+                    let share = n as f64 / matures.len() as f64;
+                    for &m in matures {
+                        lost_mature[m as usize] += share;
+                    }
+                }
+                _ => *lost_hairpin += n as f64,
+            }
+        }
+        let class = &classes.classes[classes.of_insert[id as usize] as usize];
+        c.totals.total += n as u64;
+        add_units(
+            class,
+            n,
+            &mut c.totals,
+            &mut c.mature,
+            &mut c.mature_unique,
+            &mut c.hairpin,
+        );
+    }
+    c
 }
 
 /// A UMI with the insert id it came with and its reads.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::align::{FlatHits, TargetSet};
 use crate::count::clades::CladePanel;
-use crate::count::gff::Isomirs;
+use crate::count::gff::{self, ClassRow, GffText, Isomirs, GFF_CHUNK};
 use crate::count::ncrna::{self, NcrnaCalls, NcrnaCounts, Precedence};
 use crate::count::origin::{
     exogenous_calls, screen_calls, ArtifactCalls, OriginCalls, OriginCounts, ScreenPart,
@@ -33,6 +33,7 @@ use crate::output::stats::{RunStats, Timings};
 use crate::output::summary;
 use crate::output::{format_count, format_rpm, write_matrix, StagedOutputs};
 use crate::prep::collapse::{InsertTable, SortedInserts};
+use crate::runtime::ordered::write_chunks;
 
 /// Where molecule counts come from, when reads are deduplicated by UMI.
 pub enum Molecules {
@@ -178,6 +179,8 @@ struct Counted {
     counts: Counts,
     molecules: Option<Vec<Vec<(u32, u32)>>>,
     isomirs: Option<Isomirs>,
+    /// isomirs.tsv's rows.
+    isomir_rows: Option<Vec<ClassRow>>,
     isomir_classes: Option<Vec<(String, Vec<u64>)>>,
     ncrna: Option<NcrnaCounts>,
     origin: OriginCounts,
@@ -335,10 +338,10 @@ fn assign_and_count(
         Isomirs::build(lines, units)
     });
     let samples = counts.mature.len();
-    let isomir_classes = isomirs.as_ref().map(|isomirs| {
-        let rows = isomirs.class_rows(samples);
+    let isomir_rows = isomirs.as_ref().map(|isomirs| isomirs.class_rows(samples));
+    let isomir_classes = isomir_rows.as_ref().map(|rows| {
         report::sum_classes(
-            rows.into_iter().map(|(_, class, reads)| (class, reads)),
+            rows.iter().map(|(_, class, reads)| (*class, reads.clone())),
             samples,
         )
     });
@@ -346,6 +349,7 @@ fn assign_and_count(
         counts,
         molecules,
         isomirs,
+        isomir_rows,
         isomir_classes,
         ncrna: ncrna_counts,
         origin: origin_counts,
@@ -398,18 +402,26 @@ fn write_outputs(
     let (reference, table) = (data.reference, data.table);
     let samples: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
     let gff = || -> Result<()> {
-        let Some(isomirs) = &counted.isomirs else {
+        let (Some(isomirs), Some(rows)) = (&counted.isomirs, &counted.isomir_rows) else {
             return Ok(());
         };
-        let database = &stats.settings.database;
+        let (database, form) = (&stats.settings.database, stats.settings.gff_coordinates);
+        let text = GffText::new(database, &samples, form);
         let (gff, tsv) = rayon::join(
             || {
                 out.write("isomirs.gff3", |w| {
-                    let form = stats.settings.gff_coordinates;
-                    isomirs.write_gff(w, reference, table, database, &samples, form)
+                    w.write_all(text.header())?;
+                    write_chunks(w, isomirs.len(), GFF_CHUNK, |lines, buf| {
+                        isomirs.push_gff_lines(buf, lines, &text, reference, table);
+                        Ok(())
+                    })
                 })
             },
-            || out.write("isomirs.tsv", |w| isomirs.write_tsv(w, reference, &samples)),
+            || {
+                out.write("isomirs.tsv", |w| {
+                    gff::write_class_rows(w, reference, &samples, rows)
+                })
+            },
         );
         gff.and(tsv)
     };
@@ -471,6 +483,9 @@ fn write_outputs(
     a.and(b).and(c).and(d)
 }
 
+/// Records per chunk of a collapsed FASTA, formatted in parallel.
+const COLLAPSED_CHUNK: usize = 16_384;
+
 /// One sample's collapsed FASTA (`>seq_<i>_x<reads>`, most abundant first,
 /// ties by sequence): the input miRDeep2, seqcluster and mirtop read.
 fn write_collapsed(
@@ -481,12 +496,20 @@ fn write_collapsed(
     let mut order: Vec<(u32, u32)> = table.counts[sample].clone();
     // ids are in sequence order, so a stable sort keeps ties by sequence
     order.sort_by_key(|&(_, reads)| std::cmp::Reverse(reads));
-    for (rank, (id, reads)) in order.into_iter().enumerate() {
-        writeln!(w, ">seq_{}_x{}", rank + 1, reads)?;
-        w.write_all(table.seq(id as usize))?;
-        w.write_all(b"\n")?;
-    }
-    Ok(())
+    write_chunks(w, order.len(), COLLAPSED_CHUNK, |ranks, buf| {
+        let mut number = itoa::Buffer::new();
+        for rank in ranks {
+            let (id, reads) = order[rank];
+            buf.extend_from_slice(b">seq_");
+            buf.extend_from_slice(number.format(rank + 1).as_bytes());
+            buf.extend_from_slice(b"_x");
+            buf.extend_from_slice(number.format(reads).as_bytes());
+            buf.push(b'\n');
+            buf.extend_from_slice(table.seq(id as usize));
+            buf.push(b'\n');
+        }
+        Ok(())
+    })
 }
 
 /// The count and RPM matrices.

@@ -19,8 +19,13 @@
 //! given), then `screen_decoy` (`.`, or the bits of the screen references
 //! the insert's decoy hits are on). Version 1 files (an `ncrna` column
 //! told from a sample of that name by the first row) are still read.
+//!
+//! The file is several gzip members (the header, then one per 16,384 rows,
+//! compressed in parallel), which gzip readers read as one stream; older
+//! files, one member, read the same.
 
 use std::io::{self, BufRead, Write};
+use std::ops::Range;
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -31,6 +36,7 @@ use crate::align::{FlatHits, Hit};
 use crate::error::{Error, Result};
 use crate::input::samples::validate_sample_name;
 use crate::prep::collapse::{InsertTable, SortedInserts};
+use crate::runtime::ordered::write_chunks;
 
 /// File name in the output directory.
 pub const FILE_NAME: &str = "inserts.tsv.gz";
@@ -75,28 +81,36 @@ impl HitColumns<'_> {
     }
 
     /// Appends insert `id`'s cells (each after a tab).
-    fn push_cells(&self, line: &mut String, id: usize) {
+    fn push_cells(&self, line: &mut Vec<u8>, id: usize) {
         for hits in [self.ncrna, self.artifact, self.exogenous]
             .into_iter()
             .flatten()
         {
-            line.push('\t');
+            line.push(b'\t');
             push_hits(line, hits.get(id));
         }
         if let Some((hits, decoy)) = self.screen {
-            line.push('\t');
+            line.push(b'\t');
             push_hits(line, hits.get(id));
-            line.push('\t');
+            line.push(b'\t');
             match decoy[id] {
-                0 => line.push('.'),
-                bits => line.push_str(&bits.to_string()),
+                0 => line.push(b'.'),
+                bits => push_int(line, bits),
             }
         }
     }
 }
 
-/// Writes the table (gzip, deterministic bytes); `columns`: the hits of
-/// the stages after the miRNAs' that ran.
+/// Rows per gzip member: each member is compressed on its own, in
+/// parallel, and the members follow each other in row order (a
+/// multi-member gzip file, which gzip, zcat, Python's gzip and
+/// `mirq merge` read as one stream). A fixed number, so that the bytes
+/// do not depend on the thread count.
+const ROWS_PER_MEMBER: usize = 16_384;
+
+/// Writes the table (gzip, deterministic bytes: the header, then one gzip
+/// member per [`ROWS_PER_MEMBER`] rows, compressed in parallel); `columns`:
+/// the hits of the stages after the miRNAs' that ran.
 pub fn write(
     w: &mut impl Write,
     samples: &[String],
@@ -105,58 +119,95 @@ pub fn write(
     columns: &HitColumns,
     molecules: Option<&[Vec<(u32, u32)>]>,
 ) -> io::Result<()> {
-    let mut gz = GzEncoder::new(w, Compression::fast());
-    writeln!(gz, "{MAGIC_2}")?;
+    let mut header = Vec::new();
+    writeln!(header, "{MAGIC_2}")?;
     let names = columns.names();
-    write!(gz, "{HIT_COLUMNS}")?;
+    write!(header, "{HIT_COLUMNS}")?;
     for n in &names {
-        write!(gz, "\t{n}")?;
+        write!(header, "\t{n}")?;
     }
-    writeln!(gz)?;
-    write!(gz, "#sequence\thits")?;
+    writeln!(header)?;
+    write!(header, "#sequence\thits")?;
     for n in &names {
-        write!(gz, "\t{n}")?;
+        write!(header, "\t{n}")?;
     }
     for s in samples {
-        write!(gz, "\t{s}")?;
+        write!(header, "\t{s}")?;
     }
-    writeln!(gz)?;
-    let mut reads_at = vec![0usize; samples.len()];
-    let mut mol_at = vec![0usize; samples.len()];
-    let mut line = String::new();
-    for id in 0..table.len() {
-        line.clear();
-        line.push_str(std::str::from_utf8(table.seq(id)).unwrap_or("N"));
-        line.push('\t');
-        push_hits(&mut line, hits.get(id));
-        columns.push_cells(&mut line, id);
-        for s in 0..samples.len() {
-            use std::fmt::Write as _;
-            let counts = &table.counts[s];
-            let reads = match counts.get(reads_at[s]) {
-                Some(&(i, n)) if i as usize == id => {
-                    reads_at[s] += 1;
-                    n
-                }
-                _ => 0,
-            };
-            let _ = write!(line, "\t{reads}");
+    writeln!(header)?;
+    w.write_all(&gzip(&header, Vec::new())?)?;
+    write_chunks(w, table.len(), ROWS_PER_MEMBER, |rows, member| {
+        let mut text = Vec::with_capacity(rows.len() * 64);
+        push_rows(
+            &mut text,
+            rows,
+            samples.len(),
+            table,
+            hits,
+            columns,
+            molecules,
+        );
+        gzip(&text, std::mem::take(member)).map(|bytes| *member = bytes)
+    })
+}
+
+/// `text` compressed as one gzip member (fastest level), appended to `out`.
+fn gzip(text: &[u8], out: Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut gz = GzEncoder::new(out, Compression::fast());
+    gz.write_all(text)?;
+    gz.finish()
+}
+
+/// Appends the rows of the inserts `ids` (one line each).
+fn push_rows(
+    line: &mut Vec<u8>,
+    ids: Range<usize>,
+    samples: usize,
+    table: &InsertTable,
+    hits: &FlatHits,
+    columns: &HitColumns,
+    molecules: Option<&[Vec<(u32, u32)>]>,
+) {
+    // each sample's first (id, count) pair at or after the first row
+    let first = |pairs: &[(u32, u32)]| pairs.partition_point(|&(i, _)| (i as usize) < ids.start);
+    let counts = &table.counts[..samples];
+    let mut reads_at: Vec<usize> = counts.iter().map(|c| first(c)).collect();
+    let mut mol_at: Vec<usize> = molecules
+        .map(|m| m.iter().map(|c| first(c)).collect())
+        .unwrap_or_default();
+    // the count of `id` in a sample's pairs, moving its cursor on
+    let take = |pairs: &[(u32, u32)], at: &mut usize, id: usize| match pairs.get(*at) {
+        Some(&(i, n)) if i as usize == id => {
+            *at += 1;
+            n
+        }
+        _ => 0,
+    };
+    for id in ids {
+        let seq = table.seq(id);
+        if std::str::from_utf8(seq).is_ok() {
+            line.extend_from_slice(seq);
+        } else {
+            line.push(b'N');
+        }
+        line.push(b'\t');
+        push_hits(line, hits.get(id));
+        columns.push_cells(line, id);
+        for (s, pairs) in counts.iter().enumerate() {
+            line.push(b'\t');
+            push_int(line, take(pairs, &mut reads_at[s], id));
             if let Some(m) = molecules {
-                let n = match m[s].get(mol_at[s]) {
-                    Some(&(i, n)) if i as usize == id => {
-                        mol_at[s] += 1;
-                        n
-                    }
-                    _ => 0,
-                };
-                let _ = write!(line, "/{n}");
+                line.push(b'/');
+                push_int(line, take(&m[s], &mut mol_at[s], id));
             }
         }
-        line.push('\n');
-        gz.write_all(line.as_bytes())?;
+        line.push(b'\n');
     }
-    gz.finish()?;
-    Ok(())
+}
+
+/// Appends an integer in decimal.
+fn push_int(line: &mut Vec<u8>, n: impl itoa::Integer) {
+    line.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// The header of the ncRNA hits column.
@@ -172,20 +223,25 @@ const DECOY_COLUMN: &str = "screen_decoy";
 
 /// Appends one insert's hits: `.` for none, else comma-separated
 /// `target:offset:templated:nontemplated:mismatches:wildcards`.
-fn push_hits(line: &mut String, hits: &[Hit]) {
-    use std::fmt::Write as _;
+fn push_hits(line: &mut Vec<u8>, hits: &[Hit]) {
     if hits.is_empty() {
-        line.push('.');
+        line.push(b'.');
     }
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
-            line.push(',');
+            line.push(b',');
         }
-        let _ = write!(
-            line,
-            "{}:{}:{}:{}:{}:{}",
-            hit.target, hit.offset, hit.templated, hit.nontemplated, hit.mismatches, hit.wildcards
-        );
+        push_int(line, hit.target);
+        line.push(b':');
+        push_int(line, hit.offset);
+        line.push(b':');
+        push_int(line, hit.templated);
+        line.push(b':');
+        push_int(line, hit.nontemplated);
+        line.push(b':');
+        push_int(line, hit.mismatches);
+        line.push(b':');
+        push_int(line, hit.wildcards);
     }
 }
 
@@ -536,6 +592,65 @@ mod tests {
         let targets: Vec<u32> = nc.get(1).iter().map(|h| h.target).collect();
         assert_eq!((targets, nc.get(1)[0].mismatches), (vec![4, 5], 1));
         assert_eq!(run.reads, [vec![(0, 1), (1, 2)], vec![(2, 1)]]);
+    }
+
+    /// A table longer than one gzip member is written as several, in
+    /// parallel, and reads back whole (rows, hits and counts, molecules
+    /// included), as gzip readers read it: one stream.
+    #[test]
+    fn members_concatenate_into_one_table() {
+        let mut rng = crate::rng::Rng::new(7);
+        let rows = 2 * ROWS_PER_MEMBER + 5;
+        let (mut a, mut b) = (SampleInserts::default(), SampleInserts::default());
+        while a.len() + b.len() < rows + 100 {
+            let n = 18 + rng.below(8);
+            let seq = rng.bases(n);
+            if rng.chance(0.5) {
+                a.add_count(&seq, 1 + rng.below(9) as u32);
+            } else {
+                b.add_count(&seq, 1 + rng.below(9) as u32);
+            }
+        }
+        let (a, b) = (a.into_sorted(), b.into_sorted());
+        let table = InsertTable::build(&[&a, &b]);
+        assert!(table.len() > 2 * ROWS_PER_MEMBER);
+        let mut hits = FlatHits::default();
+        for id in 0..table.len() {
+            let h = parse_hits(&format!("{}:{}:20:0:0:0", id % 7, id % 3)).unwrap();
+            hits.push(if id % 2 == 0 { &h } else { &[] });
+        }
+        let molecules: Vec<Vec<(u32, u32)>> = table
+            .counts
+            .iter()
+            .map(|c| c.iter().map(|&(i, _)| (i, 1)).collect())
+            .collect();
+        let samples = ["a".to_string(), "b".to_string()];
+        let mut bytes = Vec::new();
+        let columns = HitColumns::default();
+        write(
+            &mut bytes,
+            &samples,
+            &table,
+            &hits,
+            &columns,
+            Some(&molecules),
+        )
+        .unwrap();
+        let mut text = String::new();
+        io::Read::read_to_string(&mut MultiGzDecoder::new(&bytes[..]), &mut text).unwrap();
+        assert_eq!(text.lines().count(), 3 + table.len());
+        assert!(text.ends_with('\n'));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, &bytes).unwrap();
+        let run = read(&path).unwrap();
+        assert_eq!(run.rows.len(), table.len());
+        assert_eq!(run.reads, table.counts);
+        assert_eq!(run.molecules.as_ref(), Some(&molecules));
+        for id in [0, 1, ROWS_PER_MEMBER - 1, ROWS_PER_MEMBER, table.len() - 1] {
+            assert_eq!(run.rows.seq(id), table.seq(id));
+            assert_eq!(run.hits.get(id), hits.get(id), "row {id}");
+        }
     }
 
     #[test]
