@@ -954,6 +954,99 @@ mod tests {
         assert!(!err.contains('\x1b') && err.contains("\\x1b"), "{err}");
     }
 
+    /// A reader over `bytes` cut into chunks of `size` bytes.
+    fn chunked(bytes: &[u8], size: usize) -> ChunkReader {
+        let (filled_tx, filled_rx) = sync_channel(bytes.len() / size + 1);
+        for piece in bytes.chunks(size) {
+            filled_tx.send(Ok((piece.to_vec(), piece.len()))).unwrap();
+        }
+        let mut reader = ChunkReader {
+            filled: filled_rx,
+            empty: channel().0,
+            chunk: None,
+            len: 0,
+            pos: 0,
+            done: false,
+            failed: None,
+        };
+        reader.fill().unwrap();
+        reader
+    }
+
+    /// Sequences, qualities and the count or error of one parse.
+    type Parsed = (Vec<(Vec<u8>, Vec<u8>)>, std::result::Result<u64, String>);
+
+    fn parse_with(bytes: &[u8], size: usize, own: bool, stop: usize) -> Parsed {
+        let path = Path::new("x.fq");
+        let mut seen = Vec::new();
+        let mut visit = |s: &[u8], q: &[u8]| {
+            seen.push((s.to_vec(), q.to_vec()));
+            if seen.len() == stop {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let mut reader = chunked(bytes, size);
+        let mut records = 0;
+        let result = if own {
+            let mut fastq = FastqChunks {
+                path,
+                visit: &mut visit,
+                records: 0,
+                range: QualityRange {
+                    min: u8::MAX,
+                    max: 0,
+                },
+                tail: Vec::new(),
+            };
+            let r = fastq.run(&mut reader).and_then(|()| {
+                if fastq.records < ENCODING_READS {
+                    fastq.range.check(path, fastq.records)?;
+                }
+                Ok(())
+            });
+            records = fastq.records;
+            r
+        } else {
+            parse_all(path, &mut reader, &mut visit, &mut records)
+        };
+        (seen, result.map(|()| records).map_err(|e| e.to_string()))
+    }
+
+    /// The chunk parser against needletail (with mirq's checks on top):
+    /// every prefix of well-formed and malformed files, in chunks of 1 to
+    /// 64 bytes and whole, gives the same records, count and error.
+    #[test]
+    fn chunk_parser_agrees_with_needletail_on_every_prefix() {
+        let files: [&[u8]; 12] = [
+            b"@r1 a\nACGT\n+\nIIII\n@r2\nGGA\n+r2\nII#\n@r3\n\n+\n\n",
+            b"@r1\r\nACGT\r\n+r1\r\nIIII\r\n@r2\r\nGG\r\n+\r\nII\r\n\r\n\n",
+            b"@r1\nACGT\n+\nIIII\n\n\n\n\n",
+            b"@r1\nACGT\nIIII\n@r2\nACGT\n+\nIIII\n",
+            b"@r1\nACGT\n+\nIII\n",
+            b"@r1\nACGT\n+\nIIII\nr2\nAC\n+\nII\n",
+            b"@r1\nACGT\n+r2\nIIII\n",
+            b"@r\xc3\xa91\nACGT\n+\nIIII\n",
+            b"@r1\nAC\xc3\xa9\n+\nIIII\n",
+            b"@r1\nACGT\n+\nII \x7f\n@r2\nA\n+\nI\n",
+            b"@r1\nACGT\n+\nhhhh\n@r2\nA\n+\nB\n",
+            b"@r1 x y\nACGT\n+\nIIIII\n",
+        ];
+        for file in files {
+            for cut in 2..=file.len() {
+                let bytes = &file[..cut];
+                for size in (1..=9).chain([16, 64, bytes.len()]) {
+                    for stop in [0, 1] {
+                        let own = parse_with(bytes, size, true, stop);
+                        let needle = parse_with(bytes, size, false, stop);
+                        assert_eq!(own, needle, "{:?} in chunks of {size}", String::from_utf8_lossy(bytes));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn phred64_is_judged_on_the_first_records() {
         let p64 = b"@r1\nACGT\n+\nBhhh\n";

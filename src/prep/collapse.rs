@@ -459,7 +459,7 @@ mod tests {
         let keys: Vec<Vec<u8>> = [
             "", "A", "AA", "AAN", "AC", "ACGTN", "acgt", "T", "TTTT", "TN",
             &long, &format!("{long}A"), &format!("{long}N"), &long[..31],
-            &format!("{}T", &long[..31]), "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
+            &format!("{}A", &long[..31]), "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
             "\u{1}X", "CCCC",
         ]
         .iter()
@@ -485,10 +485,11 @@ mod tests {
     fn merging_worker_tables_equals_one_table() {
         let reads: Vec<&[u8]> = vec![b"AC", b"GT", b"AC", b"TT", b"GT", b"AC"];
         let mut one = SampleInserts::default();
-        reads.iter().for_each(|r| one.add(r));
+        let new: Vec<bool> = reads.iter().map(|r| one.add(r)).collect();
+        assert_eq!(new, [true, true, false, true, false, false]);
         let (mut a, mut b) = (SampleInserts::default(), SampleInserts::default());
-        reads[..3].iter().for_each(|r| a.add(r));
-        reads[3..].iter().for_each(|r| b.add(r));
+        reads[..3].iter().for_each(|r| _ = a.add(r));
+        reads[3..].iter().for_each(|r| _ = b.add(r));
         a.merge(&b);
         assert_eq!(a.reads(), 6);
         assert_eq!(a.into_sorted(), one.into_sorted());
