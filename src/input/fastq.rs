@@ -264,7 +264,9 @@ impl ChunkReader {
     /// The current chunk's unread bytes (empty before the first fill or at
     /// the end).
     fn unread(&self) -> &[u8] {
-        self.chunk.as_deref().map_or(&[], |c| &c[self.pos..self.len])
+        self.chunk
+            .as_deref()
+            .map_or(&[], |c| &c[self.pos..self.len])
     }
 
     /// Marks the current chunk read.
@@ -1040,7 +1042,12 @@ mod tests {
                     for stop in [0, 1] {
                         let own = parse_with(bytes, size, true, stop);
                         let needle = parse_with(bytes, size, false, stop);
-                        assert_eq!(own, needle, "{:?} in chunks of {size}", String::from_utf8_lossy(bytes));
+                        assert_eq!(
+                            own,
+                            needle,
+                            "{:?} in chunks of {size}",
+                            String::from_utf8_lossy(bytes)
+                        );
                     }
                 }
             }

@@ -186,7 +186,8 @@ impl SampleInserts {
 
     /// Adds every sequence and count of `other`.
     pub fn merge(&mut self, other: &SampleInserts) {
-        self.packed.reserve(other.packed.len(), |s| hash_packed(s.bases, s.len));
+        self.packed
+            .reserve(other.packed.len(), |s| hash_packed(s.bases, s.len));
         for s in &other.packed {
             self.add_packed(s.bases, s.len, s.count);
         }
@@ -457,10 +458,24 @@ mod tests {
     fn packed_and_other_keys_sort_as_bytes() {
         let long = "ACGT".repeat(8);
         let keys: Vec<Vec<u8>> = [
-            "", "A", "AA", "AAN", "AC", "ACGTN", "acgt", "T", "TTTT", "TN",
-            &long, &format!("{long}A"), &format!("{long}N"), &long[..31],
-            &format!("{}A", &long[..31]), "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
-            "\u{1}X", "CCCC",
+            "",
+            "A",
+            "AA",
+            "AAN",
+            "AC",
+            "ACGTN",
+            "acgt",
+            "T",
+            "TTTT",
+            "TN",
+            &long,
+            &format!("{long}A"),
+            &format!("{long}N"),
+            &long[..31],
+            &format!("{}A", &long[..31]),
+            "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
+            "\u{1}X",
+            "CCCC",
         ]
         .iter()
         .map(|k| k.as_bytes().to_vec())
