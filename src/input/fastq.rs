@@ -14,8 +14,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
-use needletail::errors::ParseErrorKind;
+use needletail::errors::{ErrorPosition, ParseError, ParseErrorKind};
 use needletail::parse_fastx_reader;
+use needletail::parser::Format;
 
 use super::gzip::GzipDecoder;
 use crate::error::{Error, Result};
@@ -312,6 +313,21 @@ impl ChunkReader {
     }
 }
 
+impl ChunkReader {
+    /// The current chunk's unread bytes (empty before the first fill or at
+    /// the end).
+    fn unread(&self) -> &[u8] {
+        self.chunk
+            .as_deref()
+            .map_or(&[], |c| &c[self.pos..self.len])
+    }
+
+    /// Marks the current chunk read.
+    fn consume_all(&mut self) {
+        self.pos = self.len;
+    }
+}
+
 impl Read for ChunkReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() || !self.fill()? {
@@ -331,7 +347,31 @@ fn read_records(
     visit: &mut RecordVisitor<'_>,
 ) -> Result<u64> {
     let mut records = 0u64;
-    let parsed = parse_all(path, &mut *reader, visit, &mut records);
+    let unread = reader.unread();
+    // FASTQ (two bytes at least, as needletail wants) is parsed here; FASTA
+    // and anything else goes through needletail
+    let parsed = if unread.len() >= 2 && unread[0] == b'@' {
+        let mut fastq = FastqChunks {
+            path,
+            visit,
+            records: 0,
+            range: QualityRange {
+                min: u8::MAX,
+                max: 0,
+            },
+            tail: Vec::new(),
+        };
+        let parsed = fastq.run(reader).and_then(|()| {
+            if fastq.records < ENCODING_READS {
+                fastq.range.check(path, fastq.records)?;
+            }
+            Ok(())
+        });
+        records = fastq.records;
+        parsed
+    } else {
+        parse_all(path, &mut *reader, visit, &mut records)
+    };
     // a failed stream explains a record cut short better than the parser
     match reader.failed.take() {
         Some(e) => Err(Error::Parse {
@@ -423,37 +463,282 @@ fn check_record(
     };
     // FASTQ records are four lines each
     let line = 4 * records + 1;
-    if !id.is_ascii() {
+    let fields = Fields {
+        id,
+        seq,
+        plus: plus_line(record.all(), seq, qual),
+        qual,
+    };
+    check_fields(path, &fields, records, line)?;
+    Ok(quality_range(qual))
+}
+
+/// Where one FASTQ record's lines lie in a buffer, as needletail finds
+/// them: the header's first byte, the first byte of the sequence, `+` and
+/// quality lines, and the quality line's end (its `\n`, or the buffer's end
+/// for a last line without one).
+#[derive(Clone, Copy)]
+struct Lines {
+    start: usize,
+    seq: usize,
+    sep: usize,
+    qual: usize,
+    end: usize,
+}
+
+/// One record's fields, without line ends (a final `\r` dropped).
+struct Fields<'a> {
+    id: &'a [u8],
+    seq: &'a [u8],
+    plus: &'a [u8],
+    qual: &'a [u8],
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+impl Lines {
+    /// The record's fields after needletail's own checks, in its order and
+    /// with its errors: a header starting with `@`, a `+` line, as many
+    /// qualities as bases. `line` is the record's first line.
+    #[inline]
+    fn fields<'a>(&self, buf: &'a [u8], line: u64) -> std::result::Result<Fields<'a>, ParseError> {
+        let first = buf[self.start];
+        if first != b'@' {
+            return Err(ParseError::new_invalid_start(
+                first,
+                self.position(buf, line, 0, false),
+                Format::Fastq,
+            ));
+        }
+        let sep = buf[self.sep];
+        if sep != b'+' {
+            return Err(ParseError::new_invalid_separator(
+                sep,
+                self.position(buf, line, 2, true),
+            ));
+        }
+        let seq = trim_cr(&buf[self.seq..self.sep - 1]);
+        let qual = trim_cr(&buf[self.qual..self.end]);
+        if seq.len() != qual.len() {
+            return Err(ParseError::new_unequal_length(
+                seq.len(),
+                qual.len(),
+                self.position(buf, line, 0, true),
+            ));
+        }
+        Ok(Fields {
+            id: trim_cr(&buf[self.start + 1..self.seq - 1]),
+            seq,
+            plus: trim_cr(&buf[self.sep..self.qual - 1]),
+            qual,
+        })
+    }
+
+    /// needletail's position of an error: the line, and with `named` the
+    /// record's name up to its first space.
+    fn position(&self, buf: &[u8], line: u64, offset: u64, named: bool) -> ErrorPosition {
+        let id = (named && self.seq - self.start > 1).then(|| {
+            let id = trim_cr(&buf[self.start + 1..self.seq - 1]);
+            let id = id.split(|&b| b == b' ').next().unwrap_or_default();
+            String::from_utf8_lossy(id).into_owned()
+        });
+        ErrorPosition {
+            line: line + offset,
+            id,
+        }
+    }
+}
+
+/// Checks one FASTQ record as strictly as cutadapt 5.2 (dnaio) does, and
+/// its quality bytes beyond it: an ASCII header and sequence; a `+` line
+/// that is bare or repeats the header; quality bytes printable ASCII
+/// (`!`..=`~`, Phred+33). `line` is the record's first line.
+#[inline]
+fn check_fields(path: &Path, f: &Fields, records: u64, line: u64) -> Result<()> {
+    let fail = |line: u64, what: String| Error::Parse {
+        path: path.to_path_buf(),
+        message: format!("{}: {what}", locate(records, line, f.id)),
+    };
+    if !f.id.is_ascii() {
         return Err(fail(
             line,
             "non-ASCII bytes in the header (cutadapt refuses them too)".into(),
         ));
     }
-    if !seq.is_ascii() {
+    if !f.seq.is_ascii() {
         return Err(fail(line + 1, "non-ASCII bytes in the sequence".into()));
     }
-    let plus = plus_line(record.all(), seq, qual);
-    if plus.len() > 1 && &plus[1..] != id {
+    if f.plus.len() > 1 && &f.plus[1..] != f.id {
         return Err(fail(
             line + 2,
             format!(
                 "the '+' line names '{}', not the header's '{}': it must be '+' alone or repeat the header",
-                escape_controls(&String::from_utf8_lossy(&plus[1..])),
-                escape_controls(&String::from_utf8_lossy(id))
+                escape_controls(&String::from_utf8_lossy(&f.plus[1..])),
+                escape_controls(&String::from_utf8_lossy(f.id))
             ),
         ));
     }
-    let (lo, hi) = qual
+    // one pass the compiler vectorises; the offending byte only on failure
+    let printable = f
+        .qual
         .iter()
-        .fold((u8::MAX, 0u8), |(lo, hi), &q| (lo.min(q), hi.max(q)));
-    if !qual.is_empty() && (lo < b'!' || hi > b'~') {
+        .fold(true, |ok, &q| ok & (q.wrapping_sub(b'!') <= b'~' - b'!'));
+    if !printable {
+        let (lo, hi) = quality_range(f.qual);
         let q = if lo < b'!' { lo } else { hi };
         return Err(fail(
             line + 3,
             format!("quality byte {q:#04x} is not printable ASCII ('!' to '~'): qualities must be Phred+33 text"),
         ));
     }
-    Ok((lo, hi))
+    Ok(())
+}
+
+/// The lowest and highest byte of `qual` (`(255, 0)` when empty).
+fn quality_range(qual: &[u8]) -> (u8, u8) {
+    qual.iter()
+        .fold((u8::MAX, 0u8), |(lo, hi), &q| (lo.min(q), hi.max(q)))
+}
+
+/// What became of a FASTQ record handed on.
+enum Next {
+    More,
+    Stop,
+}
+
+/// Parses FASTQ records straight from the decompressed chunks (no copy but
+/// for a record that straddles two chunks), with needletail's record rules
+/// and errors and [`check_fields`]'s checks: the fast path of
+/// [`read_records`] for a stream that starts with `@`.
+struct FastqChunks<'v, 'a> {
+    path: &'v Path,
+    visit: &'v mut RecordVisitor<'a>,
+    records: u64,
+    range: QualityRange,
+    /// An incomplete record's bytes carried over from earlier chunks.
+    tail: Vec<u8>,
+}
+
+impl FastqChunks<'_, '_> {
+    /// Checks and hands on one record.
+    #[inline]
+    fn record(&mut self, buf: &[u8], lines: Lines) -> Result<Next> {
+        let line = 4 * self.records + 1;
+        let f = lines
+            .fields(buf, line)
+            .map_err(|e| parse_error(self.path, &e, self.records))?;
+        check_fields(self.path, &f, self.records, line)?;
+        self.records += 1;
+        if self.records <= ENCODING_READS {
+            let (lo, hi) = quality_range(f.qual);
+            self.range.min = self.range.min.min(lo);
+            self.range.max = self.range.max.max(hi);
+            if self.records == ENCODING_READS {
+                self.range.check(self.path, self.records)?;
+            }
+        }
+        Ok(match (self.visit)(f.seq, f.qual) {
+            ControlFlow::Continue(()) => Next::More,
+            ControlFlow::Break(()) => Next::Stop,
+        })
+    }
+
+    /// Every record of the stream until its end or a break.
+    fn run(&mut self, reader: &mut ChunkReader) -> Result<()> {
+        loop {
+            let chunk = reader.unread();
+            let mut at = 0;
+            if !self.tail.is_empty() {
+                // the record begun in earlier chunks ends at the line end
+                // that makes its fourth
+                let have = memchr::memchr_iter(b'\n', &self.tail).count();
+                match memchr::memchr_iter(b'\n', chunk).nth(3 - have) {
+                    Some(p) => {
+                        let mut tail = std::mem::take(&mut self.tail);
+                        tail.extend_from_slice(&chunk[..=p]);
+                        let lines = find_lines(&tail, 0).expect("four line ends");
+                        let next = self.record(&tail, lines)?;
+                        tail.clear();
+                        self.tail = tail;
+                        if let Next::Stop = next {
+                            return Ok(());
+                        }
+                        at = p + 1;
+                    }
+                    None => {
+                        self.tail.extend_from_slice(chunk);
+                        at = chunk.len();
+                    }
+                }
+            }
+            while at < chunk.len() {
+                let Some(lines) = find_lines(chunk, at) else {
+                    self.tail.extend_from_slice(&chunk[at..]);
+                    break;
+                };
+                if let Next::Stop = self.record(chunk, lines)? {
+                    return Ok(());
+                }
+                at = lines.end + 1;
+            }
+            reader.consume_all();
+            if !reader.fill().unwrap_or(false) {
+                return self.end();
+            }
+        }
+    }
+
+    /// The stream's end, as needletail takes it: a last record whose
+    /// quality line lacks its line end is a record; blank lines are
+    /// allowed; anything else is a record cut short.
+    fn end(&mut self) -> Result<()> {
+        let tail = std::mem::take(&mut self.tail);
+        let ends: Vec<usize> = memchr::memchr_iter(b'\n', &tail).collect();
+        if let [seq, sep, qual] = ends[..] {
+            let lines = Lines {
+                start: 0,
+                seq: seq + 1,
+                sep: sep + 1,
+                qual: qual + 1,
+                end: tail.len(),
+            };
+            self.record(&tail, lines)?;
+            return Ok(());
+        }
+        if tail.split(|&b| b == b'\n').all(|l| trim_cr(l).is_empty()) {
+            return Ok(());
+        }
+        let found = ends.len() as u64;
+        let lines = Lines {
+            start: 0,
+            seq: ends.first().map_or(0, |&e| e + 1),
+            sep: 0,
+            qual: 0,
+            end: 0,
+        };
+        let position = lines.position(&tail, 4 * self.records + 1, found, found > 0);
+        let e = ParseError::new_unexpected_end(position, Format::Fastq);
+        Err(parse_error(self.path, &e, self.records))
+    }
+}
+
+/// The record whose header starts at `buf[start]`, when its four line ends
+/// are in `buf`.
+#[inline]
+fn find_lines(buf: &[u8], start: usize) -> Option<Lines> {
+    let seq = start + memchr::memchr(b'\n', &buf[start..])? + 1;
+    let sep = seq + memchr::memchr(b'\n', &buf[seq..])? + 1;
+    let qual = sep + memchr::memchr(b'\n', &buf[sep..])? + 1;
+    let end = qual + memchr::memchr(b'\n', &buf[qual..])?;
+    Some(Lines {
+        start,
+        seq,
+        sep,
+        qual,
+        end,
+    })
 }
 
 /// Parses records into `visit` until the end, a break or an error,
@@ -737,6 +1022,104 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!err.contains('\x1b') && err.contains("\\x1b"), "{err}");
+    }
+
+    /// A reader over `bytes` cut into chunks of `size` bytes.
+    fn chunked(bytes: &[u8], size: usize) -> ChunkReader {
+        let (filled_tx, filled_rx) = sync_channel(bytes.len() / size + 1);
+        for piece in bytes.chunks(size) {
+            filled_tx.send(Ok((piece.to_vec(), piece.len()))).unwrap();
+        }
+        let mut reader = ChunkReader {
+            filled: filled_rx,
+            empty: channel().0,
+            chunk: None,
+            len: 0,
+            pos: 0,
+            done: false,
+            failed: None,
+        };
+        reader.fill().unwrap();
+        reader
+    }
+
+    /// Sequences, qualities and the count or error of one parse.
+    type Parsed = (Vec<(Vec<u8>, Vec<u8>)>, std::result::Result<u64, String>);
+
+    fn parse_with(bytes: &[u8], size: usize, own: bool, stop: usize) -> Parsed {
+        let path = Path::new("x.fq");
+        let mut seen = Vec::new();
+        let mut visit = |s: &[u8], q: &[u8]| {
+            seen.push((s.to_vec(), q.to_vec()));
+            if seen.len() == stop {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let mut reader = chunked(bytes, size);
+        let mut records = 0;
+        let result = if own {
+            let mut fastq = FastqChunks {
+                path,
+                visit: &mut visit,
+                records: 0,
+                range: QualityRange {
+                    min: u8::MAX,
+                    max: 0,
+                },
+                tail: Vec::new(),
+            };
+            let r = fastq.run(&mut reader).and_then(|()| {
+                if fastq.records < ENCODING_READS {
+                    fastq.range.check(path, fastq.records)?;
+                }
+                Ok(())
+            });
+            records = fastq.records;
+            r
+        } else {
+            parse_all(path, &mut reader, &mut visit, &mut records)
+        };
+        (seen, result.map(|()| records).map_err(|e| e.to_string()))
+    }
+
+    /// The chunk parser against needletail (with mirq's checks on top):
+    /// every prefix of well-formed and malformed files, in chunks of 1 to
+    /// 64 bytes and whole, gives the same records, count and error.
+    #[test]
+    fn chunk_parser_agrees_with_needletail_on_every_prefix() {
+        let files: [&[u8]; 12] = [
+            b"@r1 a\nACGT\n+\nIIII\n@r2\nGGA\n+r2\nII#\n@r3\n\n+\n\n",
+            b"@r1\r\nACGT\r\n+r1\r\nIIII\r\n@r2\r\nGG\r\n+\r\nII\r\n\r\n\n",
+            b"@r1\nACGT\n+\nIIII\n\n\n\n\n",
+            b"@r1\nACGT\nIIII\n@r2\nACGT\n+\nIIII\n",
+            b"@r1\nACGT\n+\nIII\n",
+            b"@r1\nACGT\n+\nIIII\nr2\nAC\n+\nII\n",
+            b"@r1\nACGT\n+r2\nIIII\n",
+            b"@r\xc3\xa91\nACGT\n+\nIIII\n",
+            b"@r1\nAC\xc3\xa9\n+\nIIII\n",
+            b"@r1\nACGT\n+\nII \x7f\n@r2\nA\n+\nI\n",
+            b"@r1\nACGT\n+\nhhhh\n@r2\nA\n+\nB\n",
+            b"@r1 x y\nACGT\n+\nIIIII\n",
+        ];
+        for file in files {
+            for cut in 2..=file.len() {
+                let bytes = &file[..cut];
+                for size in (1..=9).chain([16, 64, bytes.len()]) {
+                    for stop in [0, 1] {
+                        let own = parse_with(bytes, size, true, stop);
+                        let needle = parse_with(bytes, size, false, stop);
+                        assert_eq!(
+                            own,
+                            needle,
+                            "{:?} in chunks of {size}",
+                            String::from_utf8_lossy(bytes)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

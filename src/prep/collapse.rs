@@ -3,8 +3,9 @@
 //! ids are deterministic).
 //!
 //! Memory follows distinct sequences, not reads, and is kept small per
-//! distinct sequence: the bases live in one arena per table and the hash
-//! table holds 12-byte slots ([`SampleInserts`]); a finished sample is frozen
+//! distinct sequence: inserts of up to 32 ACGT bases are packed two bits a
+//! base into 16-byte slots of the hash table, others live in an arena beside
+//! a table of 12-byte slots ([`SampleInserts`]); a finished sample is frozen
 //! into a sorted arena ([`SortedInserts`], bases plus 8 bytes), and the
 //! cross-sample table is a k-way merge of those ([`InsertTable`]), never a
 //! hash map over every sample's sequences.
@@ -24,10 +25,80 @@ struct Slot {
     count: u32,
 }
 
+/// One distinct sequence of at most [`PACKED_MAX`] upper-case ACGT bases,
+/// held in the hash table itself: two bits a base, the first base in the
+/// highest bits ([`pack`]).
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    bases: u64,
+    len: u32,
+    count: u32,
+}
+
+/// Longest sequence a [`Packed`] key holds.
+const PACKED_MAX: usize = 32;
+
+/// The 2-bit code of `A`, `C`, `G` and `T` (in their byte order, so that
+/// packed keys sort as their bytes do); every other byte, `N` and lower case
+/// included, is [`NOT_PACKED`].
+static PACK: [u8; 256] = {
+    let mut t = [NOT_PACKED; 256];
+    t[b'A' as usize] = 0;
+    t[b'C' as usize] = 1;
+    t[b'G' as usize] = 2;
+    t[b'T' as usize] = 3;
+    t
+};
+const NOT_PACKED: u8 = 0x80;
+
+/// `seq` packed two bits a base, left-aligned (the first base in bits 62
+/// and 63, unused low bits zero): for keys of ACGT only, comparing
+/// `(bases, len)` orders them as comparing their bytes does (a prefix, padded
+/// with A's, ties with the longer key and sorts first by length). None for
+/// a longer key or one with any other byte.
+#[inline]
+fn pack(seq: &[u8]) -> Option<u64> {
+    if seq.len() > PACKED_MAX {
+        return None;
+    }
+    let mut bases = 0u64;
+    let mut bad = 0u8;
+    for &b in seq {
+        let code = PACK[b as usize];
+        bad |= code;
+        bases = (bases << 2) | (code & 3) as u64;
+    }
+    if bad & NOT_PACKED != 0 {
+        return None;
+    }
+    // `seq.len()` may be 32: shift in two steps
+    Some(bases << (PACKED_MAX - seq.len()) << (PACKED_MAX - seq.len()))
+}
+
+/// Writes the `len` bases of a packed key into `out`.
+fn unpack(bases: u64, len: usize, out: &mut [u8; PACKED_MAX]) -> &[u8] {
+    for (i, b) in out[..len].iter_mut().enumerate() {
+        *b = b"ACGT"[((bases >> (62 - 2 * i)) & 3) as usize];
+    }
+    &out[..len]
+}
+
+/// The hash of a packed key: a folded 64 x 64-bit multiply, whose high and
+/// low bits (the table's tag and bucket) both depend on every key bit.
+#[inline]
+fn hash_packed(bases: u64, len: u32) -> u64 {
+    let x = bases ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let m = (x as u128).wrapping_mul(0xa076_1d64_78bd_642f);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
 /// Distinct inserts (or any byte keys) of one sample with their read counts,
-/// while reads are being added.
+/// while reads are being added. Keys of up to 32 upper-case ACGT bases (most
+/// inserts) live packed in one table; any other key (an `N`, a longer
+/// insert, a UMI key) in a second one, its bytes in an arena.
 #[derive(Default)]
 pub struct SampleInserts {
+    packed: HashTable<Packed>,
     bases: Vec<u8>,
     slots: HashTable<Slot>,
 }
@@ -36,6 +107,7 @@ impl std::fmt::Debug for SampleInserts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SampleInserts")
             .field("distinct", &self.len())
+            .field("packed", &self.packed.len())
             .field("bases", &self.bases.len())
             .finish()
     }
@@ -47,24 +119,54 @@ fn hash_of(seq: &[u8]) -> u64 {
 
 impl SampleInserts {
     /// Counts one read's insert; stores its bases only for a new sequence.
+    /// Returns whether the sequence is new to this table.
     #[inline]
-    pub fn add(&mut self, insert: &[u8]) {
-        self.add_count(insert, 1);
+    pub fn add(&mut self, insert: &[u8]) -> bool {
+        self.add_count(insert, 1)
     }
 
-    /// Adds `n` reads of one insert.
+    /// Adds `n` reads of one insert; returns whether it is new to this
+    /// table.
     ///
     /// # Panics
     /// When one sample's distinct sequences exceed 4 GiB of bases.
-    pub fn add_count(&mut self, insert: &[u8], n: u32) {
+    #[inline]
+    pub fn add_count(&mut self, insert: &[u8], n: u32) -> bool {
+        match pack(insert) {
+            Some(bases) => self.add_packed(bases, insert.len() as u32, n),
+            None => self.add_bytes(insert, n),
+        }
+    }
+
+    #[inline]
+    fn add_packed(&mut self, bases: u64, len: u32, n: u32) -> bool {
+        let hash = hash_packed(bases, len);
+        if let Some(slot) = self
+            .packed
+            .find_mut(hash, |s| s.bases == bases && s.len == len)
+        {
+            slot.count += n;
+            return false;
+        }
+        let slot = Packed {
+            bases,
+            len,
+            count: n,
+        };
+        self.packed
+            .insert_unique(hash, slot, |s| hash_packed(s.bases, s.len));
+        true
+    }
+
+    fn add_bytes(&mut self, insert: &[u8], n: u32) -> bool {
         let hash = hash_of(insert);
-        let Self { bases, slots } = self;
+        let Self { bases, slots, .. } = self;
         let found = slots.find_mut(hash, |s| {
             &bases[s.start as usize..(s.start + s.len) as usize] == insert
         });
         if let Some(slot) = found {
             slot.count += n;
-            return;
+            return false;
         }
         let start = u32::try_from(bases.len())
             .ok()
@@ -79,54 +181,70 @@ impl SampleInserts {
         slots.insert_unique(hash, slot, |s| {
             hash_of(&bases[s.start as usize..(s.start + s.len) as usize])
         });
+        true
     }
 
     /// Adds every sequence and count of `other`.
     pub fn merge(&mut self, other: &SampleInserts) {
-        for (seq, n) in other.iter() {
-            self.add_count(seq, n);
+        self.packed
+            .reserve(other.packed.len(), |s| hash_packed(s.bases, s.len));
+        for s in &other.packed {
+            self.add_packed(s.bases, s.len, s.count);
+        }
+        for s in &other.slots {
+            let seq = &other.bases[s.start as usize..(s.start + s.len) as usize];
+            self.add_bytes(seq, s.count);
         }
     }
 
     /// Number of distinct inserts.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.packed.len() + self.slots.len()
     }
 
     /// Whether no insert was counted.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
     }
 
     /// Reads counted.
     pub fn reads(&self) -> u64 {
-        self.slots.iter().map(|s| s.count as u64).sum()
-    }
-
-    /// Iterates over (insert, count) in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> {
-        self.slots.iter().map(|s| {
-            (
-                &self.bases[s.start as usize..(s.start + s.len) as usize],
-                s.count,
-            )
-        })
+        let packed: u64 = self.packed.iter().map(|s| s.count as u64).sum();
+        packed + self.slots.iter().map(|s| s.count as u64).sum::<u64>()
     }
 
     /// Freezes the counts into a table sorted by sequence, releasing the
-    /// hash table.
+    /// hash tables: each table sorted on its own (packed keys by their
+    /// words), then the two merged.
     pub fn into_sorted(self) -> SortedInserts {
-        let Self { bases, slots } = self;
-        let mut order: Vec<Slot> = slots.into_iter().collect();
+        let Self {
+            packed,
+            bases,
+            slots,
+        } = self;
+        let mut short: Vec<Packed> = packed.into_iter().collect();
+        short.sort_unstable_by_key(|s| (s.bases, s.len));
+        let mut other: Vec<Slot> = slots.into_iter().collect();
         let seq = |s: &Slot| &bases[s.start as usize..(s.start + s.len) as usize];
-        order.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        other.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        let total = short.len() + other.len();
+        let packed_bases: usize = short.iter().map(|s| s.len as usize).sum();
         let mut sorted = SortedInserts {
-            bases: Vec::with_capacity(bases.len()),
-            ends: Vec::with_capacity(order.len()),
-            counts: Vec::with_capacity(order.len()),
+            bases: Vec::with_capacity(packed_bases + bases.len()),
+            ends: Vec::with_capacity(total),
+            counts: Vec::with_capacity(total),
         };
-        for s in &order {
-            sorted.push(seq(s), s.count);
+        let mut buf = [0u8; PACKED_MAX];
+        let mut rest = other.iter().peekable();
+        for s in &short {
+            let key = unpack(s.bases, s.len as usize, &mut buf);
+            while let Some(o) = rest.next_if(|o| seq(o) < key) {
+                sorted.push(seq(o), o.count);
+            }
+            sorted.push(key, s.count);
+        }
+        for o in rest {
+            sorted.push(seq(o), o.count);
         }
         sorted
     }
@@ -334,14 +452,59 @@ mod tests {
         }
     }
 
+    /// Packed (ACGT, up to 32 nt) and arena keys side by side: sorted as
+    /// their bytes, whatever table holds them, and `add` tells new keys.
+    #[test]
+    fn packed_and_other_keys_sort_as_bytes() {
+        let long = "ACGT".repeat(8);
+        let keys: Vec<Vec<u8>> = [
+            "",
+            "A",
+            "AA",
+            "AAN",
+            "AC",
+            "ACGTN",
+            "acgt",
+            "T",
+            "TTTT",
+            "TN",
+            &long,
+            &format!("{long}A"),
+            &format!("{long}N"),
+            &long[..31],
+            &format!("{}A", &long[..31]),
+            "GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG",
+            "\u{1}X",
+            "CCCC",
+        ]
+        .iter()
+        .map(|k| k.as_bytes().to_vec())
+        .collect();
+        let mut s = SampleInserts::default();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(s.add_count(k, i as u32 + 1), "{k:?} new");
+            assert!(!s.add(k), "{k:?} seen");
+        }
+        assert_eq!(s.len(), keys.len());
+        let mut expected: Vec<(&[u8], u32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_slice(), i as u32 + 2))
+            .collect();
+        expected.sort_unstable();
+        let sorted = s.into_sorted();
+        assert_eq!(sorted.iter().collect::<Vec<_>>(), expected);
+    }
+
     #[test]
     fn merging_worker_tables_equals_one_table() {
         let reads: Vec<&[u8]> = vec![b"AC", b"GT", b"AC", b"TT", b"GT", b"AC"];
         let mut one = SampleInserts::default();
-        reads.iter().for_each(|r| one.add(r));
+        let new: Vec<bool> = reads.iter().map(|r| one.add(r)).collect();
+        assert_eq!(new, [true, true, false, true, false, false]);
         let (mut a, mut b) = (SampleInserts::default(), SampleInserts::default());
-        reads[..3].iter().for_each(|r| a.add(r));
-        reads[3..].iter().for_each(|r| b.add(r));
+        reads[..3].iter().for_each(|r| _ = a.add(r));
+        reads[3..].iter().for_each(|r| _ = b.add(r));
         a.merge(&b);
         assert_eq!(a.reads(), 6);
         assert_eq!(a.into_sorted(), one.into_sorted());

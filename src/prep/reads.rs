@@ -154,6 +154,30 @@ pub fn is_low_complexity(insert: &[u8]) -> bool {
     if insert.is_empty() {
         return false;
     }
+    // inserts are upper-case ACGTN: five counters
+    let mut small = [0usize; 5];
+    let (mut run, mut longest) = (0usize, 0usize);
+    let mut prev = None;
+    for &b in insert {
+        let i = match b {
+            b'A' => 0,
+            b'C' => 1,
+            b'G' => 2,
+            b'T' => 3,
+            b'N' => 4,
+            _ => return is_low_complexity_bytes(insert),
+        };
+        small[i] += 1;
+        run = if prev == Some(b) { run + 1 } else { 1 };
+        prev = Some(b);
+        longest = longest.max(run);
+    }
+    let commonest = small.iter().copied().max().unwrap_or(0);
+    commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
+}
+
+/// [`is_low_complexity`] over any bytes.
+fn is_low_complexity_bytes(insert: &[u8]) -> bool {
     let mut counts = [0usize; 256];
     let (mut run, mut longest) = (0usize, 0usize);
     for (i, &b) in insert.iter().enumerate() {
@@ -417,15 +441,18 @@ impl ReadPrep {
             }
             TrimOutcome::Insert { start, end } => {
                 counts.length(end - start);
+                let Some(umi) = &self.umi else {
+                    counts.inserts += 1;
+                    inserts.add(&seq[start..end]);
+                    return;
+                };
                 buf.clear();
                 buf.extend_from_slice(&seq[start..end]);
-                if let Some(umi) = &self.umi {
-                    buf.push(UmiKey::SEPARATOR);
-                    let adapter_start = end + self.trimmer.cut_3p();
-                    if !umi.extract(seq, adapter_start, self.trimmer.adapter_len(), buf) {
-                        counts.umi_missing += 1;
-                        return;
-                    }
+                buf.push(UmiKey::SEPARATOR);
+                let adapter_start = end + self.trimmer.cut_3p();
+                if !umi.extract(seq, adapter_start, self.trimmer.adapter_len(), buf) {
+                    counts.umi_missing += 1;
+                    return;
                 }
                 counts.inserts += 1;
                 inserts.add(buf);
@@ -445,5 +472,9 @@ mod tests {
         assert!(!is_low_complexity(b"TAGCTTATCAGACTGATGTTGA")); // miR-21
         assert!(!is_low_complexity(b"AAAAAAAAACGTCGTCGTCG")); // run 9 of 20
         assert!(!is_low_complexity(b""));
+        // any bytes, as the five-letter count
+        assert!(is_low_complexity(b"xxxxxxxxxxxxxxxxxxxA"));
+        assert!(!is_low_complexity(b"xyxyxyxyxyxyxyxyxyxA"));
+        assert!(is_low_complexity(b"NNNNNNNNNNACGTACGTAC"));
     }
 }
