@@ -13,6 +13,7 @@ use crate::input::samples::Sample;
 use crate::prep::collapse::{SampleInserts, SortedInserts};
 use crate::prep::plan::{stream_prepared, Detected, FirstReads, PrepPlan, Streamed};
 use crate::prep::protocol::TrimSettings;
+use crate::prep::sink::{InsertSink, NewInserts};
 use crate::prep::trim::{TrimOutcome, Trimmer};
 use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
 use crate::seq::normalize_base;
@@ -101,11 +102,13 @@ const TRIM_BATCH: usize = 8192;
 /// hands batches of reads to as many trimming workers as the pool has
 /// threads; each worker collapses into its own table, and the tables and
 /// counts are summed at the end, so the result does not depend on how reads
-/// were spread over workers.
+/// were spread over workers. With a `sink`, each worker hands it the
+/// inserts new to its own table after each batch (on one thread, none).
 pub fn trim_and_collapse(
     sample: &Sample,
     plan: &PrepPlan,
     progress: &ProgressBar,
+    sink: Option<&dyn InsertSink>,
 ) -> Result<CollapsedSample> {
     let workers = rayon::current_num_threads();
     let chosen = OnceLock::new();
@@ -118,7 +121,7 @@ pub fn trim_and_collapse(
     let (counts, quality, inserts, streamed) = if workers <= 1 {
         trim_serial(sample, &read)?
     } else {
-        trim_parallel(sample, &read, workers)?
+        trim_parallel(sample, &read, workers, sink)?
     };
     progress.finish_and_clear();
     let (detected, first_reads) = match streamed {
@@ -249,7 +252,12 @@ impl QualitySum {
 }
 
 /// Parses on the calling thread, trims and collapses on `workers` threads.
-fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed> {
+fn trim_parallel(
+    sample: &Sample,
+    read: &Read,
+    workers: usize,
+    sink: Option<&dyn InsertSink>,
+) -> Result<Trimmed> {
     let Read { plan, chosen, .. } = *read;
     let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
     let mut quality = QualitySum::default();
@@ -259,7 +267,7 @@ fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
-                scope.spawn(move || trim_batches(chosen, &full_rx, &empty_tx))
+                scope.spawn(move || trim_batches(chosen, &full_rx, &empty_tx, sink))
             })
             .collect();
         drop(empty_tx);
@@ -320,16 +328,19 @@ struct Scratch {
 type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 
 /// A trimming worker: takes full batches until the queue closes, trims
-/// and collapses their reads with the sample's chosen preparation, and
-/// hands each emptied batch back.
+/// and collapses their reads with the sample's chosen preparation, hands
+/// each emptied batch back, and the inserts it made new to the worker's
+/// table to `sink`.
 fn trim_batches(
     chosen: &OnceLock<ReadPrep>,
     full: &BatchQueue,
     empty: &Sender<ReadBatch>,
+    sink: Option<&dyn InsertSink>,
 ) -> (TrimCounts, SampleInserts) {
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
     let mut scratch = Scratch::default();
+    let mut fresh = NewInserts::default();
     loop {
         let next = full.lock().expect("batch queue").recv();
         let Ok(mut batch) = next else { break };
@@ -340,8 +351,16 @@ fn trim_batches(
         for &end in &batch.ends {
             let seq = &batch.bases[start..end];
             let qual = batch.quals.get(start..end).unwrap_or_default();
+            let known = inserts.len();
             prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
+            // the sink's hook: a key new to the table is the one just built
+            if sink.is_some() && inserts.len() > known {
+                fresh.push_key(&scratch.key);
+            }
             start = end;
+        }
+        if let Some(sink) = sink.filter(|_| !fresh.is_empty()) {
+            sink.take(std::mem::take(&mut fresh));
         }
         batch.bases.clear();
         batch.quals.clear();
