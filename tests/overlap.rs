@@ -113,7 +113,7 @@ fn overlapped_alignment_writes_what_aligning_after_reading_writes() {
     // a larger sample: many batches, most inserts aligned while reading
     if let Some(shared) = common::shared() {
         let prefix = dir.path().join("sim");
-        let extra = ["--reads", "60000", "--seed", "24"];
+        let extra = ["--reads", "20000", "--seed", "24"];
         args.push(common::simulate(
             &shared, &mature, &hairpin, &extra, &prefix,
         ));
