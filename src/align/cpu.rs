@@ -43,20 +43,7 @@ const TASK_INSERTS: usize = 1024;
 
 impl Prepared for CpuPrepared<'_> {
     fn align_into(&self, inserts: &[&[u8]], out: &mut FlatHits) -> Result<()> {
-        let parts: Vec<FlatHits> = inserts
-            .par_chunks(TASK_INSERTS)
-            .map(|chunk| {
-                let mut part = FlatHits::default();
-                let mut scratch = Scratch::default();
-                for insert in chunk {
-                    self.searcher
-                        .search_into(insert, &self.params, &mut scratch);
-                    part.push(&scratch.hits);
-                }
-                part
-            })
-            .collect();
-        out.append_all(&parts);
+        self.searcher.align_into(inserts, &self.params, out);
         Ok(())
     }
 }
@@ -151,6 +138,24 @@ impl<'a> Searcher<'a> {
         let mut scratch = Scratch::default();
         self.search_into(insert, params, &mut scratch);
         scratch.hits
+    }
+
+    /// Appends the best hits of each insert (base codes), in input order,
+    /// to `out`: in parallel, in the current thread pool.
+    pub fn align_into(&self, inserts: &[&[u8]], params: &AlignParams, out: &mut FlatHits) {
+        let parts: Vec<FlatHits> = inserts
+            .par_chunks(TASK_INSERTS)
+            .map(|chunk| {
+                let mut part = FlatHits::default();
+                let mut scratch = Scratch::default();
+                for insert in chunk {
+                    self.search_into(insert, params, &mut scratch);
+                    part.push(&scratch.hits);
+                }
+                part
+            })
+            .collect();
+        out.append_all(&parts);
     }
 
     /// Best hits of one insert (base codes) into `scratch.hits`.

@@ -21,6 +21,7 @@ pub mod index;
 pub mod scan;
 pub mod screen;
 pub mod select;
+pub mod stream;
 pub mod targets;
 
 pub use targets::{TargetKind, TargetSet, Window};

@@ -362,6 +362,93 @@ pub fn gpu_engine() -> Result<GpuEngine> {
     })
 }
 
+/// The engine a run's `--engine` gives, decided before any insert is
+/// aligned: [`plan_engine`].
+pub enum EnginePlan {
+    /// The CPU engine aligns: why, the GPU adapter considered, and a
+    /// warning (a GPU that could not start under `auto`).
+    Cpu {
+        /// Why, in words (stats.json `engine_decision.reason`).
+        reason: String,
+        /// The GPU adapter considered, if any.
+        adapter: Option<String>,
+        /// A warning to show.
+        warning: Option<String>,
+    },
+    /// `--engine gpu`: this engine aligns.
+    Gpu(GpuEngine),
+    /// `--engine auto` with a (hardware) GPU started: both engines align the
+    /// table's first inserts, the faster aligns the rest.
+    Calibrate(GpuEngine),
+}
+
+/// Decides the engine `choice` gives (`gpu`: the engine given, made before
+/// the FASTQ was read): under `auto`, probes the preferred GPU adapter.
+pub fn plan_engine(choice: EngineChoice, gpu: Option<GpuEngine>) -> Result<EnginePlan> {
+    let cpu = |reason: String, adapter: Option<String>, warning: Option<String>| {
+        Ok(EnginePlan::Cpu {
+            reason,
+            adapter,
+            warning,
+        })
+    };
+    match choice {
+        EngineChoice::Cpu => cpu("--engine cpu".into(), None, None),
+        EngineChoice::Gpu => Ok(EnginePlan::Gpu(match gpu {
+            Some(g) => g,
+            None => gpu_engine()?,
+        })),
+        EngineChoice::Auto => {
+            let preferred = match preferred_adapter() {
+                Err(e) => return cpu(format!("{e}: using the CPU engine"), None, None),
+                Ok(a) => a,
+            };
+            let adapter = preferred.summary().clone();
+            // MIRQ_AUTO_CALIBRATE_SOFTWARE=1 calibrates on a software
+            // adapter too (tests use it to run the calibration on lavapipe)
+            let calibrate_software = std::env::var_os("MIRQ_AUTO_CALIBRATE_SOFTWARE").is_some();
+            if adapter.is_software() && !calibrate_software {
+                let reason = format!(
+                    "the only GPU adapter, {}, is software: software adapters are never chosen",
+                    adapter.name
+                );
+                return cpu(reason, Some(adapter.name), None);
+            }
+            match GpuEngine::on_preferred(preferred) {
+                Ok(g) => Ok(EnginePlan::Calibrate(g)),
+                Err(e) => {
+                    let w = format!(
+                        "GPU {} could not start ({e}); the CPU engine aligns",
+                        adapter.name
+                    );
+                    cpu(w.clone(), Some(adapter.name), Some(w))
+                }
+            }
+        }
+    }
+}
+
+/// The [`Alignment`] of hits the CPU engine found under `plan`'s
+/// [`EnginePlan::Cpu`] decision (`choice`: `--engine` as given).
+pub fn cpu_alignment(
+    choice: EngineChoice,
+    hits: FlatHits,
+    reason: String,
+    adapter: Option<String>,
+    warning: Option<String>,
+) -> Alignment {
+    Alignment {
+        hits,
+        engine: "cpu",
+        adapter: None,
+        decision: EngineDecision::new(choice, "cpu", reason, adapter),
+        warning,
+        gpu: None,
+        spare_gpu: None,
+        choice,
+    }
+}
+
 /// Aligns the `n` inserts of a table (`insert(i)`, ASCII bases), `slice` at a
 /// time, with the engine `choice` gives (`gpu`: the engine given, made
 /// before the FASTQ was read).
@@ -374,29 +461,34 @@ pub fn align_table<'a>(
     insert: impl Fn(usize) -> &'a [u8] + Sync,
     slice: usize,
 ) -> Result<Alignment> {
+    let plan = plan_engine(choice, gpu)?;
+    align_planned(choice, plan, targets, params, n, insert, slice)
+}
+
+/// [`align_table`] with the engine already decided.
+pub fn align_planned<'a>(
+    choice: EngineChoice,
+    plan: EnginePlan,
+    targets: &TargetSet,
+    params: &AlignParams,
+    n: usize,
+    insert: impl Fn(usize) -> &'a [u8] + Sync,
+    slice: usize,
+) -> Result<Alignment> {
     let decision = |chosen: &str, reason: String, adapter: Option<String>| {
         EngineDecision::new(choice, chosen, reason, adapter)
     };
-    let on_cpu = |reason: String, adapter: Option<String>, warning: Option<String>| {
-        let prepared = CpuEngine.prepare(targets, params)?;
-        Ok(Alignment {
-            hits: super::align_all(prepared.as_ref(), n, &insert, slice)?,
-            engine: "cpu",
-            adapter: None,
-            decision: decision("cpu", reason, adapter),
+    match plan {
+        EnginePlan::Cpu {
+            reason,
+            adapter,
             warning,
-            gpu: None,
-            spare_gpu: None,
-            choice,
-        })
-    };
-    match choice {
-        EngineChoice::Cpu => on_cpu("--engine cpu".into(), None, None),
-        EngineChoice::Gpu => {
-            let gpu = match gpu {
-                Some(g) => g,
-                None => gpu_engine()?,
-            };
+        } => {
+            let prepared = CpuEngine.prepare(targets, params)?;
+            let hits = super::align_all(prepared.as_ref(), n, &insert, slice)?;
+            Ok(cpu_alignment(choice, hits, reason, adapter, warning))
+        }
+        EnginePlan::Gpu(gpu) => {
             let hits = {
                 let prepared = gpu.prepare(targets, params)?;
                 super::align_all(prepared.as_ref(), n, &insert, slice)?
@@ -413,32 +505,7 @@ pub fn align_table<'a>(
                 choice,
             })
         }
-        EngineChoice::Auto => {
-            let preferred = match preferred_adapter() {
-                Err(e) => return on_cpu(format!("{e}: using the CPU engine"), None, None),
-                Ok(a) => a,
-            };
-            let adapter = preferred.summary().clone();
-            // MIRQ_AUTO_CALIBRATE_SOFTWARE=1 calibrates on a software
-            // adapter too (tests use it to run the calibration on lavapipe)
-            let calibrate_software = std::env::var_os("MIRQ_AUTO_CALIBRATE_SOFTWARE").is_some();
-            if adapter.is_software() && !calibrate_software {
-                let reason = format!(
-                    "the only GPU adapter, {}, is software: software adapters are never chosen",
-                    adapter.name
-                );
-                return on_cpu(reason, Some(adapter.name), None);
-            }
-            let gpu = match GpuEngine::on_preferred(preferred) {
-                Ok(g) => g,
-                Err(e) => {
-                    let w = format!(
-                        "GPU {} could not start ({e}); the CPU engine aligns",
-                        adapter.name
-                    );
-                    return on_cpu(w.clone(), Some(adapter.name), Some(w));
-                }
-            };
+        EnginePlan::Calibrate(gpu) => {
             let mut alignment =
                 calibrate_and_align(&gpu, targets, params, n, &insert, slice, decision)?;
             if alignment.engine == "gpu" {

@@ -25,7 +25,7 @@ use crate::input::reference::Reference;
 use crate::output::concerns::Outcome;
 use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::inserts_file::{self, RunInserts};
-use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Timings};
+use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Spans, Timings};
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::runtime::Progress;
@@ -282,6 +282,16 @@ fn merged_stats(
         timings: Timings {
             read_trim_collapse: Timings::seconds(started.elapsed()),
             ncrna_align: settings.ncrna.as_ref().map(|_| 0.0),
+            // a merge aligns nothing: its align span is empty, where
+            // reading ends
+            spans: Some({
+                let read = Timings::span(started, started);
+                Spans {
+                    read_trim_collapse: read,
+                    align: [read[1]; 2],
+                    ..Spans::default()
+                }
+            }),
             ..Timings::default()
         },
         reference,

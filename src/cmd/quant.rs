@@ -2,12 +2,17 @@
 //! assignment → count matrices and stats.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::align::gpu::GpuEngine;
-use crate::align::select::{align_table, Alignment, EngineChoice};
+use crate::align::select::{
+    align_planned, cpu_alignment, plan_engine, Alignment, EngineChoice, EnginePlan,
+};
+use crate::align::stream::StreamAligner;
 use crate::align::{AlignParams, TargetSet};
 use crate::cmd::origin::{
     foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterReferences, Passes,
@@ -26,7 +31,7 @@ use crate::output::concerns::{Concern, ConcernKind, Outcome};
 use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::stats::{
     Counting, NcrnaSettings, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming,
-    Timings,
+    Spans, Timings,
 };
 use crate::output::StagedOutputs;
 use crate::prep::check::{self, Given, Mismatch};
@@ -35,6 +40,7 @@ use crate::prep::detect::{detect, Confidence};
 use crate::prep::plan::PrepPlan;
 use crate::prep::protocol::{Protocol, ProtocolChoice, TrimRequest, TrimSettings};
 use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
+use crate::prep::sink::{InsertSink, NewInserts};
 use crate::runtime::{in_thread_pool, release_free_memory, say, tell, Progress};
 
 /// Everything `mirq quant` needs.
@@ -286,11 +292,13 @@ fn mismatch_of(trims: &SampleTrims, i: usize, run: &CollapsedSample) -> Option<M
     }
 }
 
-/// Trims and collapses every sample (in parallel), then joins them.
+/// Trims and collapses every sample (in parallel), then joins them; the
+/// trimming workers hand the inserts new to them to `sink`.
 fn collapse_samples(
     opts: &QuantOptions,
     trims: &SampleTrims,
     progress: &Progress,
+    sink: Option<&dyn InsertSink>,
 ) -> Result<Collapsed> {
     let runs: Vec<(CollapsedSample, Option<Mismatch>)> = opts
         .samples
@@ -305,7 +313,7 @@ fn collapse_samples(
                 .map(|m| m.len())
                 .sum();
             let bar = progress.reading(&s.name, size);
-            let mut run = trim_and_collapse(s, &trims.plan(i), &bar)?;
+            let mut run = trim_and_collapse(s, &trims.plan(i), &bar, sink)?;
             let mismatch = mismatch_of(trims, i, &run);
             run.first_reads = None;
             // the sample's hash tables are gone: their pages go back
@@ -346,12 +354,14 @@ fn collapse_samples(
     })
 }
 
-/// The run itself. Its stage timings (stats.json `timings`):
-/// `read_trim_collapse` runs from `started` (before the thread pool was
-/// made) through [`InsertTable::build`], so it includes loading the
-/// reference, building its targets and `--protocol auto` detection; `align`
-/// is engine selection (also the early one of `--engine gpu`) plus
-/// [`align_table`]; [`finish`] times `assign_count` and `write`.
+/// The run itself. Its stage timings (stats.json `timings`, see
+/// [`Timings`]): `read_trim_collapse` runs from `started` (before the thread
+/// pool was made) through [`InsertTable::build`], so it includes loading the
+/// reference, building its targets and `--protocol auto` detection (but not
+/// the early start of `--engine gpu`); `align` is the busy time of engine
+/// selection (also the early one of `--engine gpu`), the miRNA pass (partly
+/// while reading: [`collapse_and_stream`]) and the later passes; [`finish`]
+/// times `assign_count` and `write`.
 fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<Outcome> {
     // the output directory is checked and locked before any work
     let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
@@ -389,14 +399,20 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     // until the samples say)
     let trims = SampleTrims::of(opts)?;
     let progress = Progress::new(opts.progress);
-    let collapsed = collapse_samples(opts, &trims, &progress);
+    let (collapsed, pass) = collapse_and_stream(opts, &trims, &targets, early, &progress);
     progress.clear();
     let mut collapsed = collapsed?;
     let concerns = report_samples(&collapsed.samples, &collapsed.mismatches, opts.progress);
     let table = &collapsed.table;
-    let read_trim_collapse = started.elapsed().saturating_sub(early_selection);
-    let align_started = Instant::now();
-    let alignment = align_with_progress(opts, early, &targets, table, &progress)?;
+    let read_end = started.elapsed();
+    let read_trim_collapse = read_end.saturating_sub(early_selection);
+    let (alignment, mirna_busy, align_from) =
+        align_mirnas(opts, pass?, &targets, table, &progress)?;
+    let align_from = match opts.engine {
+        EngineChoice::Gpu => early_started.min(align_from),
+        _ => align_from,
+    };
+    let later_started = Instant::now();
     let passes = Passes {
         alignment: &alignment,
         mirna_targets: &targets,
@@ -408,7 +424,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     };
     let later_hits = passes.run(&later)?;
     let later_elapsed: Duration = later_hits.elapsed.iter().sum();
-    let align = align_started.elapsed() + early_selection;
+    let align = mirna_busy + later_started.elapsed() + early_selection;
+    let align_span = Timings::span(started, align_from);
     // a GPU that failed is a warning; why auto chose, information
     if let Some(w) = &alignment.warning {
         say(format!("mirq: WARNING: engine auto: {w}"));
@@ -449,6 +466,11 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         .is_some()
         .then(|| Timings::seconds(exogenous_s));
     stats.timings.screen_align = (!later.screens.is_empty()).then(|| Timings::seconds(screen_s));
+    stats.timings.spans = Some(Spans {
+        read_trim_collapse: [0.0, Timings::seconds(read_end)],
+        align: align_span,
+        ..Spans::default()
+    });
     stats.reference_engines = later_hits.engines.clone();
     // the miRNA alignment's speed: the later passes align other references
     stats.align_inserts_per_second =
@@ -492,19 +514,144 @@ fn molecules_of(counting: Counting, umi_keys: Vec<Option<SortedInserts>>) -> Mol
     }
 }
 
-/// Aligns the table with the engine `opts` choose, a bar on `progress`
-/// counting the inserts.
+/// The miRNA pass as reading leaves it.
+enum MirnaPass<'t> {
+    /// To run after reading (one thread, `--engine gpu`), with the engine
+    /// given early.
+    After(Option<GpuEngine>),
+    /// Planned while reading (`--engine auto` calibrating a GPU): to run
+    /// after reading; `from`: when planning started, `busy`: how long it
+    /// took.
+    Planned {
+        plan: EnginePlan,
+        from: Instant,
+        busy: Duration,
+    },
+    /// Under way with the CPU engine since `from`, with the inserts read so
+    /// far (`planning`: the time the engine's choice took; `why`: its
+    /// reason, adapter considered and warning).
+    Streamed {
+        aligner: StreamAligner<'t>,
+        why: (String, Option<String>, Option<String>),
+        from: Instant,
+        planning: Duration,
+    },
+}
+
+/// Trims and collapses every sample; with [`STREAM_MIN_THREADS`] threads or
+/// more and no `--engine gpu`, the miRNA pass starts beside reading, on a
+/// thread of its own ([`stream_mirnas`]), fed the inserts new to each
+/// trimming worker. With fewer, reading keeps the cores busy: the table is
+/// aligned after.
+fn collapse_and_stream<'t>(
+    opts: &QuantOptions,
+    trims: &SampleTrims,
+    targets: &'t TargetSet,
+    early: Option<GpuEngine>,
+    progress: &Progress,
+) -> (Result<Collapsed>, Result<MirnaPass<'t>>) {
+    if rayon::current_num_threads() < STREAM_MIN_THREADS || opts.engine == EngineChoice::Gpu {
+        let collapsed = collapse_samples(opts, trims, progress, None);
+        return (collapsed, Ok(MirnaPass::After(early)));
+    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = channel::<NewInserts>();
+        let done = &done;
+        let aligner = scope.spawn(move || stream_mirnas(opts, targets, rx, done));
+        let collapsed = collapse_samples(opts, trims, progress, Some(&tx));
+        // the aligner takes what is left, unaligned, and stops: the pool
+        // aligns it
+        done.store(true, Ordering::Relaxed);
+        drop(tx);
+        let pass = aligner.join().expect("aligning thread panicked");
+        (collapsed, pass)
+    })
+}
+
+/// The miRNA pass while reading: plans the engine and, when it is the CPU
+/// engine, aligns the inserts as they come until reading is `done`;
+/// otherwise (a GPU to calibrate) leaves the table to after reading.
+fn stream_mirnas<'t>(
+    opts: &QuantOptions,
+    targets: &'t TargetSet,
+    inserts: std::sync::mpsc::Receiver<NewInserts>,
+    done: &AtomicBool,
+) -> Result<MirnaPass<'t>> {
+    let from = Instant::now();
+    let plan = plan_engine(opts.engine, None)?;
+    let EnginePlan::Cpu {
+        reason,
+        adapter,
+        warning,
+    } = plan
+    else {
+        // the workers' sends fail, unheard, once `inserts` is dropped
+        return Ok(MirnaPass::Planned {
+            plan,
+            from,
+            busy: from.elapsed(),
+        });
+    };
+    let planning = from.elapsed();
+    let mut aligner = StreamAligner::new(targets, &opts.params);
+    aligner.take_all(inserts, done);
+    Ok(MirnaPass::Streamed {
+        aligner,
+        why: (reason, adapter, warning),
+        from,
+        planning,
+    })
+}
+
+/// Completes the miRNA pass once the table is built: its alignment, the
+/// seconds it was busy, and when it started.
+fn align_mirnas(
+    opts: &QuantOptions,
+    pass: MirnaPass,
+    targets: &TargetSet,
+    table: &InsertTable,
+    progress: &Progress,
+) -> Result<(Alignment, Duration, Instant)> {
+    let now = Instant::now();
+    match pass {
+        MirnaPass::After(early) => {
+            let plan = plan_engine(opts.engine, early)?;
+            let alignment = align_with_progress(opts, plan, targets, table, progress)?;
+            Ok((alignment, now.elapsed(), now))
+        }
+        MirnaPass::Planned { plan, from, busy } => {
+            let alignment = align_with_progress(opts, plan, targets, table, progress)?;
+            Ok((alignment, busy + now.elapsed(), from))
+        }
+        MirnaPass::Streamed {
+            aligner,
+            why: (reason, adapter, warning),
+            from,
+            planning,
+        } => {
+            let placing = progress.spinner("aligning inserts");
+            let (hits, busy) = aligner.place(table.len(), |i| table.seq(i), ALIGN_SLICE);
+            placing.finish_and_clear();
+            let alignment = cpu_alignment(opts.engine, hits, reason, adapter, warning);
+            Ok((alignment, planning + busy, from))
+        }
+    }
+}
+
+/// Aligns the table with the engine planned, a bar on `progress` counting
+/// the inserts.
 fn align_with_progress(
     opts: &QuantOptions,
-    early: Option<GpuEngine>,
+    plan: EnginePlan,
     targets: &TargetSet,
     table: &InsertTable,
     progress: &Progress,
 ) -> Result<Alignment> {
     let aligning = progress.stage("aligning inserts", "inserts", table.len() as u64);
-    let alignment = align_table(
+    let alignment = align_planned(
         opts.engine,
-        early,
+        plan,
         targets,
         &opts.params,
         table.len(),
@@ -694,6 +841,13 @@ fn default_database(reference: &Reference) -> &'static str {
         _ => "miRBase",
     }
 }
+
+/// Threads from which the miRNA pass aligns while reading goes on. With two,
+/// reading (inflating, parsing, two trimming workers) keeps both cores busy
+/// already: aligning beside it saves no wall time, and keeping each insert
+/// once more and placing the hits costs CPU (measured on two cores: 9-12%
+/// more CPU seconds, wall no shorter).
+const STREAM_MIN_THREADS: usize = 3;
 
 /// Unique inserts aligned per slice of the table, so that base codes and
 /// per-insert hit vectors exist for one slice at a time.

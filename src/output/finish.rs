@@ -124,9 +124,11 @@ pub fn finish(
     let counted = assign_and_count(&mut data, &mut stats, &mut concerns);
     concerns.extend(concerns::qc_failures(&stats));
     stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
+    stats.timings.spans_mut().assign_count = Timings::span(started, assign_started);
     let write_started = Instant::now();
     write_outputs(&out, &data, &stats, &counted)?;
     stats.timings.write = Timings::seconds(write_started.elapsed());
+    stats.timings.spans_mut().write = Timings::span(started, write_started);
     stats.elapsed_seconds = Timings::seconds(started.elapsed());
     stats.finished = crate::output::stats::utc_now();
     let closing = summary::lines(&stats, out.outdir(), data.merge);

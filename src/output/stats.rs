@@ -690,8 +690,8 @@ pub struct RunStats {
     pub threads: usize,
     /// Wall-clock seconds of the whole run, up to the writing of stats.json.
     pub elapsed_seconds: f64,
-    /// Wall-clock seconds per stage (they sum to at most
-    /// `elapsed_seconds`, up to rounding).
+    /// Seconds each stage was at work, and when it ran ([`Timings`]:
+    /// stages may overlap).
     pub timings: Timings,
     /// Unique inserts aligned to the miRNA reference per second of the `align`
     /// stage (its ncRNA part left out); null when
@@ -753,10 +753,20 @@ impl RecordedRun {
     }
 }
 
-/// Wall-clock seconds of a run's stages, each rounded to the millisecond.
-/// The stages do not overlap; what lies between them (building the summary)
-/// is in no stage, so they sum to at most the run's `elapsed_seconds`
-/// (up to rounding).
+/// A run's stages, in seconds rounded to the millisecond: each stage's
+/// *busy* seconds (the wall-clock seconds during which its work was under
+/// way, whatever the threads it kept busy) and its [`Spans`] (from the
+/// run's start to its first and to its last moment of work).
+///
+/// Stages may overlap: `mirq quant` aligns inserts while reads are still
+/// being read (from 3 threads, with the CPU engine), so `align`
+/// runs within `read_trim_collapse`'s span and the stages may sum to more
+/// than `elapsed_seconds`. Each stage's busy seconds are at most its span's
+/// length and every span ends by `elapsed_seconds` (up to rounding);
+/// `align` ends after `read_trim_collapse` (hits are placed in the table
+/// once it is built), `assign_count` starts after `align` ends and `write`
+/// after `assign_count`. Files written by versions before the spans (whose
+/// stages did not overlap) have no `spans`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// `mirq quant`: from the start of the run through the table of unique
@@ -767,9 +777,12 @@ pub struct Timings {
     /// tables.
     pub read_trim_collapse: f64,
     /// Choosing and starting the engine (for `--engine gpu`, before any
-    /// FASTQ is read) and aligning every unique insert (with `--ncrna`, to
-    /// the ncRNA reference too: `ncrna_align`); 0 for `mirq merge`, which
-    /// takes the hits from its directories.
+    /// FASTQ is read), preparing the reference and aligning every unique
+    /// insert (while reading, the time of each slice aligned, reading going
+    /// on beside it; after reading, the rest and placing the hits in table
+    /// order), then the later references (with `--ncrna`, the ncRNA one:
+    /// `ncrna_align`); 0 for `mirq merge`, which takes the hits from its
+    /// directories.
     pub align: f64,
     /// Classifying hits, assigning and counting reads (and molecules), QC
     /// verdicts and building the isomiR table.
@@ -792,6 +805,24 @@ pub struct Timings {
     /// preparing the references and their decoys included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_align: Option<f64>,
+    /// When each stage ran; absent from older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spans: Option<Spans>,
+}
+
+/// Per stage, `[start, end]`: seconds from the run's start to the stage's
+/// first and to its last moment of work (a stage that did nothing, such as
+/// a merge's `align`, starts and ends where the stage before it ended).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spans {
+    /// Reading, trimming and collapsing (`mirq merge`: reading and merging).
+    pub read_trim_collapse: [f64; 2],
+    /// Aligning.
+    pub align: [f64; 2],
+    /// Assigning and counting.
+    pub assign_count: [f64; 2],
+    /// Writing.
+    pub write: [f64; 2],
 }
 
 impl Timings {
@@ -800,18 +831,37 @@ impl Timings {
         crate::numbers::seconds(d)
     }
 
+    /// The span from `from` until now, in a run started at `run`.
+    pub fn span(run: std::time::Instant, from: std::time::Instant) -> [f64; 2] {
+        [
+            Self::seconds(from.saturating_duration_since(run)),
+            Self::seconds(run.elapsed()),
+        ]
+    }
+
+    /// The spans, made on first use.
+    pub fn spans_mut(&mut self) -> &mut Spans {
+        self.spans.get_or_insert_with(Spans::default)
+    }
+
     /// One line for stderr: `read/trim/collapse 1.23 s, align 0.45 s
-    /// (551,000 inserts/s), assign/count 0.10 s, write 0.05 s`; a merge's
+    /// (551,000 inserts/s), assign/count 0.10 s, write 0.05 s` (the busy
+    /// times; `begun while reading` beside the rate when `align`'s span
+    /// starts before reading ended); a merge's
     /// (`merge`) names its first stage `read/merge` and has no align stage.
     ///
     /// ```
-    /// use mirq::output::stats::Timings;
+    /// use mirq::output::stats::{Spans, Timings};
     /// let t = Timings { read_trim_collapse: 1.234, align: 0.45, assign_count: 0.1, write: 0.05, ..Timings::default() };
     /// assert_eq!(
     ///     t.summary(Some(551_000.4), false),
     ///     "read/trim/collapse 1.23 s, align 0.45 s (551,000 inserts/s), assign/count 0.10 s, write 0.05 s"
     /// );
     /// assert_eq!(t.summary(None, true), "read/merge 1.23 s, assign/count 0.10 s, write 0.05 s");
+    /// // aligning began while reading went on
+    /// let spans = Spans { read_trim_collapse: [0.0, 1.234], align: [0.01, 1.3], ..Spans::default() };
+    /// let t = Timings { spans: Some(spans), ..t };
+    /// assert!(t.summary(Some(551_000.0), false).contains("align 0.45 s (551,000 inserts/s, begun while reading)"));
     /// ```
     pub fn summary(&self, align_inserts_per_second: Option<f64>, merge: bool) -> String {
         let mut parts = Vec::with_capacity(4);
@@ -823,13 +873,17 @@ impl Timings {
                 self.read_trim_collapse
             ));
             let rate = align_inserts_per_second
-                .map(|r| {
-                    format!(
-                        " ({} inserts/s)",
-                        crate::numbers::thousands(r.round() as u64)
-                    )
-                })
-                .unwrap_or_default();
+                .map(|r| format!("{} inserts/s", crate::numbers::thousands(r.round() as u64)));
+            let early = self
+                .spans
+                .filter(|s| s.align[0] < s.read_trim_collapse[1])
+                .map(|_| "begun while reading".to_string());
+            let notes: Vec<String> = rate.into_iter().chain(early).collect();
+            let rate = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            };
             let ncrna = self
                 .ncrna_align
                 .map(|n| format!(", of which ncRNA {n:.2} s"))

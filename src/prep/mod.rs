@@ -7,5 +7,6 @@ pub mod detect;
 pub mod plan;
 pub mod protocol;
 pub mod reads;
+pub mod sink;
 pub mod trim;
 pub mod umi;

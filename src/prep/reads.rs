@@ -13,6 +13,7 @@ use crate::input::samples::Sample;
 use crate::prep::collapse::{SampleInserts, SortedInserts};
 use crate::prep::plan::{stream_prepared, Detected, FirstReads, PrepPlan, Streamed};
 use crate::prep::protocol::TrimSettings;
+use crate::prep::sink::{InsertSink, NewInserts};
 use crate::prep::trim::{TrimOutcome, Trimmer};
 use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
 use crate::seq::normalize_base;
@@ -101,11 +102,13 @@ const TRIM_BATCH: usize = 8192;
 /// hands batches of reads to as many trimming workers as the pool has
 /// threads; each worker collapses into its own table, and the tables and
 /// counts are summed at the end, so the result does not depend on how reads
-/// were spread over workers.
+/// were spread over workers. With a `sink`, each worker hands it the
+/// inserts new to its own table after each batch (on one thread, none).
 pub fn trim_and_collapse(
     sample: &Sample,
     plan: &PrepPlan,
     progress: &ProgressBar,
+    sink: Option<&dyn InsertSink>,
 ) -> Result<CollapsedSample> {
     let workers = rayon::current_num_threads();
     let chosen = OnceLock::new();
@@ -118,7 +121,7 @@ pub fn trim_and_collapse(
     let (counts, quality, inserts, streamed) = if workers <= 1 {
         trim_serial(sample, &read)?
     } else {
-        trim_parallel(sample, &read, workers)?
+        trim_parallel(sample, &read, workers, sink)?
     };
     progress.finish_and_clear();
     let (detected, first_reads) = match streamed {
@@ -273,7 +276,12 @@ impl QualitySum {
 }
 
 /// Parses on the calling thread, trims and collapses on `workers` threads.
-fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed> {
+fn trim_parallel(
+    sample: &Sample,
+    read: &Read,
+    workers: usize,
+    sink: Option<&dyn InsertSink>,
+) -> Result<Trimmed> {
     let Read { plan, chosen, .. } = *read;
     let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
     let mut quality = QualitySum::default();
@@ -283,7 +291,7 @@ fn trim_parallel(sample: &Sample, read: &Read, workers: usize) -> Result<Trimmed
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
-                scope.spawn(move || trim_batches(chosen, &full_rx, &empty_tx))
+                scope.spawn(move || trim_batches(chosen, &full_rx, &empty_tx, sink))
             })
             .collect();
         drop(empty_tx);
@@ -344,16 +352,19 @@ struct Scratch {
 type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 
 /// A trimming worker: takes full batches until the queue closes, trims
-/// and collapses their reads with the sample's chosen preparation, and
-/// hands each emptied batch back.
+/// and collapses their reads with the sample's chosen preparation, hands
+/// each emptied batch back, and the inserts it made new to the worker's
+/// table to `sink`.
 fn trim_batches(
     chosen: &OnceLock<ReadPrep>,
     full: &BatchQueue,
     empty: &Sender<ReadBatch>,
+    sink: Option<&dyn InsertSink>,
 ) -> (TrimCounts, SampleInserts) {
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
     let mut scratch = Scratch::default();
+    let mut fresh = NewInserts::default();
     loop {
         let next = full.lock().expect("batch queue").recv();
         let Ok(mut batch) = next else { break };
@@ -364,8 +375,15 @@ fn trim_batches(
         for &end in &batch.ends {
             let seq = &batch.bases[start..end];
             let qual = batch.quals.get(start..end).unwrap_or_default();
-            prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
+            let new_key = prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
+            // the sink's hook: the keys new to this worker's table
+            if let (Some(key), Some(_)) = (new_key, sink) {
+                fresh.push_key(key);
+            }
             start = end;
+        }
+        if let Some(sink) = sink.filter(|_| !fresh.is_empty()) {
+            sink.take(std::mem::take(&mut fresh));
         }
         batch.bases.clear();
         batch.quals.clear();
@@ -403,16 +421,17 @@ impl ReadPrep {
     /// Normalises one read's bases (upper-case ACGT, U as T, anything else
     /// N) before any adapter, UMI or insert logic sees them, trims it,
     /// counts its outcome and collapses its insert, followed by its UMI when
-    /// deduplicating (a [`UmiKey`]).
+    /// deduplicating (a [`UmiKey`]). Returns the key when it was new to
+    /// `inserts`.
     #[inline]
-    fn read(
+    fn read<'s>(
         &self,
         raw: &[u8],
         qual: &[u8],
         counts: &mut TrimCounts,
         inserts: &mut SampleInserts,
-        scratch: &mut Scratch,
-    ) {
+        scratch: &'s mut Scratch,
+    ) -> Option<&'s [u8]> {
         let Scratch { read, key: buf } = scratch;
         read.clear();
         read.extend(raw.iter().map(|&b| normalize_base(b)));
@@ -427,24 +446,29 @@ impl ReadPrep {
             counts.adapter_found += 1;
         }
         match outcome {
-            TrimOutcome::NoAdapter => counts.no_adapter += 1,
+            TrimOutcome::NoAdapter => {
+                counts.no_adapter += 1;
+                None
+            }
             TrimOutcome::TooShort(len) => {
                 counts.length(len);
                 counts.too_short += 1;
                 if len == 0 {
                     counts.adapter_dimers += 1;
                 }
+                None
             }
             TrimOutcome::TooLong(len) => {
                 counts.length(len);
                 counts.too_long += 1;
+                None
             }
             TrimOutcome::Insert { start, end } => {
                 counts.length(end - start);
                 let Some(umi) = &self.umi else {
                     counts.inserts += 1;
-                    inserts.add(&seq[start..end]);
-                    return;
+                    let insert = &read[start..end];
+                    return inserts.add(insert).then_some(insert);
                 };
                 buf.clear();
                 buf.extend_from_slice(&seq[start..end]);
@@ -452,10 +476,10 @@ impl ReadPrep {
                 let adapter_start = end + self.trimmer.cut_3p();
                 if !umi.extract(seq, adapter_start, self.trimmer.adapter_len(), buf) {
                     counts.umi_missing += 1;
-                    return;
+                    return None;
                 }
                 counts.inserts += 1;
-                inserts.add(buf);
+                inserts.add(buf).then_some(&buf[..])
             }
         }
     }

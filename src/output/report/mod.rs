@@ -345,12 +345,18 @@ fn ncrna_reference(ncrna: &Value) -> Option<(String, String)> {
     Some((reference, text(&ncrna["files"])))
 }
 
-/// `read_trim_collapse 1.2 · align 0.3 · …`.
+/// `read_trim_collapse 1.2 (0–1.2) · align 0.3 (0.05–1.5) · …`: each
+/// stage's busy seconds, with its span (start–end, seconds from the run's
+/// start) when stats.json has `spans` (older files have none).
 fn timings(t: &Value) -> String {
     match t {
         Value::Object(m) => m
             .iter()
-            .map(|(k, v)| format!("{k} {}", text(v)))
+            .filter(|(k, _)| *k != "spans")
+            .map(|(k, v)| match t["spans"][k].as_array().map(Vec::as_slice) {
+                Some([start, end]) => format!("{k} {} ({}–{})", text(v), text(start), text(end)),
+                _ => format!("{k} {}", text(v)),
+            })
             .collect::<Vec<_>>()
             .join(" · "),
         v => text(v),
@@ -689,6 +695,21 @@ fn isomirs(input: &ReportInput) -> Result<Figure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timings_show_spans_when_recorded() {
+        let new = serde_json::json!({
+            "read_trim_collapse": 1.2, "align": 0.5, "artifact_align": 0.1,
+            "spans": { "read_trim_collapse": [0.0, 1.2], "align": [0.05, 1.4] }
+        });
+        assert_eq!(
+            timings(&new),
+            "align 0.5 (0.05–1.4) · artifact_align 0.1 · read_trim_collapse 1.2 (0.0–1.2)"
+        );
+        // an older stats.json: no spans
+        let old = serde_json::json!({ "read_trim_collapse": 1.2, "align": 0.3 });
+        assert_eq!(timings(&old), "align 0.3 · read_trim_collapse 1.2");
+    }
 
     #[test]
     fn text_is_escaped() {
