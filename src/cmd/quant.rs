@@ -550,6 +550,22 @@ fn collapse_and_stream<'t>(
     early: Option<GpuEngine>,
     progress: &Progress,
 ) -> (Result<Collapsed>, Result<MirnaPass<'t>>) {
+    if opts.engine == EngineChoice::Auto && rayon::current_num_threads() < STREAM_MIN_THREADS {
+        // auto's adapter probe (loading the GPU driver) runs beside reading
+        return std::thread::scope(|scope| {
+            let planning = scope.spawn(|| {
+                let from = Instant::now();
+                plan_engine(opts.engine, None).map(|plan| MirnaPass::Planned {
+                    plan,
+                    from,
+                    busy: from.elapsed(),
+                })
+            });
+            let collapsed = collapse_samples(opts, trims, progress, None);
+            let pass = planning.join().expect("engine planning thread panicked");
+            (collapsed, pass)
+        });
+    }
     if rayon::current_num_threads() < STREAM_MIN_THREADS || opts.engine == EngineChoice::Gpu {
         let collapsed = collapse_samples(opts, trims, progress, None);
         return (collapsed, Ok(MirnaPass::After(early)));
