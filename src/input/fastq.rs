@@ -351,24 +351,7 @@ fn read_records(
     // FASTQ (two bytes at least, as needletail wants) is parsed here; FASTA
     // and anything else goes through needletail
     let parsed = if unread.len() >= 2 && unread[0] == b'@' {
-        let mut fastq = FastqChunks {
-            path,
-            visit,
-            records: 0,
-            range: QualityRange {
-                min: u8::MAX,
-                max: 0,
-            },
-            tail: Vec::new(),
-        };
-        let parsed = fastq.run(reader).and_then(|()| {
-            if fastq.records < ENCODING_READS {
-                fastq.range.check(path, fastq.records)?;
-            }
-            Ok(())
-        });
-        records = fastq.records;
-        parsed
+        parse_fastq(path, reader, visit, &mut records)
     } else {
         parse_all(path, &mut *reader, visit, &mut records)
     };
@@ -395,6 +378,37 @@ struct QualityRange {
 }
 
 impl QualityRange {
+    fn new() -> Self {
+        Self {
+            min: u8::MAX,
+            max: 0,
+        }
+    }
+
+    /// Takes the qualities of record number `records` (from 1) while it is
+    /// one of the first [`ENCODING_READS`], and checks them at the last.
+    #[inline]
+    fn observe(&mut self, path: &Path, records: u64, qual: &[u8]) -> Result<()> {
+        if records <= ENCODING_READS {
+            let (lo, hi) = quality_range(qual);
+            self.min = self.min.min(lo);
+            self.max = self.max.max(hi);
+            if records == ENCODING_READS {
+                self.check(path, records)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// At the end of a stream of `records` records: the check, if
+    /// [`QualityRange::observe`] has not made it.
+    fn finish(&self, path: &Path, records: u64) -> Result<()> {
+        if records < ENCODING_READS {
+            self.check(path, records)?;
+        }
+        Ok(())
+    }
+
     /// Phred+64 (Illumina 1.3 to 1.7): no quality byte below `@` (64, Q31
     /// in Phred+33) and one above `J` (74, Q41, the Phred+33 ceiling of
     /// Illumina instruments).
@@ -436,14 +450,13 @@ fn plus_line<'a>(all: &'a [u8], seq: &[u8], qual: &[u8]) -> &'a [u8] {
 /// Checks one record as strictly as cutadapt 5.2 (dnaio) does, and its
 /// quality bytes beyond it: an ASCII header and sequence; a `+` line that is
 /// bare or repeats the header; quality bytes printable ASCII (`!`..=`~`,
-/// Phred+33). Returns the record's lowest and highest quality byte (`(255,
-/// 0)` when it has none).
+/// Phred+33).
 #[inline]
 fn check_record(
     path: &Path,
     record: &needletail::parser::SequenceRecord,
     records: u64,
-) -> Result<(u8, u8)> {
+) -> Result<()> {
     let fail = |line: u64, what: String| Error::Parse {
         path: path.to_path_buf(),
         message: format!("{}: {what}", locate(records, line, record.id())),
@@ -459,7 +472,7 @@ fn check_record(
                 "non-ASCII bytes in the record (cutadapt refuses them too)".into(),
             ));
         }
-        return Ok((u8::MAX, 0));
+        return Ok(());
     };
     // FASTQ records are four lines each
     let line = 4 * records + 1;
@@ -469,8 +482,7 @@ fn check_record(
         plus: plus_line(record.all(), seq, qual),
         qual,
     };
-    check_fields(path, &fields, records, line)?;
-    Ok(quality_range(qual))
+    check_fields(path, &fields, records, line)
 }
 
 /// Where one FASTQ record's lines lie in a buffer, as needletail finds
@@ -631,14 +643,7 @@ impl FastqChunks<'_, '_> {
             .map_err(|e| parse_error(self.path, &e, self.records))?;
         check_fields(self.path, &f, self.records, line)?;
         self.records += 1;
-        if self.records <= ENCODING_READS {
-            let (lo, hi) = quality_range(f.qual);
-            self.range.min = self.range.min.min(lo);
-            self.range.max = self.range.max.max(hi);
-            if self.records == ENCODING_READS {
-                self.range.check(self.path, self.records)?;
-            }
-        }
+        self.range.observe(self.path, self.records, f.qual)?;
         Ok(match (self.visit)(f.seq, f.qual) {
             ControlFlow::Continue(()) => Next::More,
             ControlFlow::Break(()) => Next::Stop,
@@ -756,31 +761,40 @@ fn parse_all(
         Err(e) if e.kind == ParseErrorKind::EmptyFile => return Ok(()),
         Err(e) => return Err(parse_error(path, &e, 0)),
     };
-    let mut range = QualityRange {
-        min: u8::MAX,
-        max: 0,
-    };
+    let mut range = QualityRange::new();
     while let Some(record) = parser.next() {
         let record = record.map_err(|e| parse_error(path, &e, *records))?;
-        let (lo, hi) = check_record(path, &record, *records)?;
+        check_record(path, &record, *records)?;
         let seq = record.raw_seq();
         let qual = record.qual().unwrap_or(&[]);
         *records += 1;
-        if *records <= ENCODING_READS {
-            range.min = range.min.min(lo);
-            range.max = range.max.max(hi);
-            if *records == ENCODING_READS {
-                range.check(path, *records)?;
-            }
-        }
+        range.observe(path, *records, qual)?;
         if visit(seq, qual).is_break() {
             break;
         }
     }
-    if *records < ENCODING_READS {
-        range.check(path, *records)?;
-    }
-    Ok(())
+    range.finish(path, *records)
+}
+
+/// [`parse_all`] for a stream that starts with `@`, through
+/// [`FastqChunks`]: the same records, checks and errors.
+fn parse_fastq(
+    path: &Path,
+    reader: &mut ChunkReader,
+    visit: &mut RecordVisitor<'_>,
+    records: &mut u64,
+) -> Result<()> {
+    let mut fastq = FastqChunks {
+        path,
+        visit,
+        records: 0,
+        range: QualityRange::new(),
+        tail: Vec::new(),
+    };
+    let parsed = fastq.run(reader);
+    *records = fastq.records;
+    parsed?;
+    fastq.range.finish(path, fastq.records)
 }
 
 fn parse_error(path: &Path, e: &needletail::errors::ParseError, records: u64) -> Error {
@@ -1060,24 +1074,7 @@ mod tests {
         let mut reader = chunked(bytes, size);
         let mut records = 0;
         let result = if own {
-            let mut fastq = FastqChunks {
-                path,
-                visit: &mut visit,
-                records: 0,
-                range: QualityRange {
-                    min: u8::MAX,
-                    max: 0,
-                },
-                tail: Vec::new(),
-            };
-            let r = fastq.run(&mut reader).and_then(|()| {
-                if fastq.records < ENCODING_READS {
-                    fastq.range.check(path, fastq.records)?;
-                }
-                Ok(())
-            });
-            records = fastq.records;
-            r
+            parse_fastq(path, &mut reader, &mut visit, &mut records)
         } else {
             parse_all(path, &mut reader, &mut visit, &mut records)
         };
