@@ -1,4 +1,16 @@
-//! Numbers as people read them on stderr and in reports.
+//! Numbers as people read them on stderr, in reports and in output files.
+
+/// Appends an integer in decimal to a line being built.
+///
+/// ```
+/// let mut line = b"x".to_vec();
+/// mirq::numbers::push_decimal(&mut line, 1234u32);
+/// assert_eq!(line, b"x1234");
+/// ```
+#[inline]
+pub fn push_decimal(line: &mut Vec<u8>, n: impl itoa::Integer) {
+    line.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
 
 /// A count with thousands separators.
 ///

@@ -37,7 +37,9 @@ use rayon::prelude::*;
 use crate::align::{TargetKind, TargetSet};
 use crate::count::assign::Assignment;
 use crate::input::reference::Reference;
+use crate::numbers::push_decimal;
 use crate::prep::collapse::InsertTable;
+use crate::runtime::ordered::write_chunks;
 
 /// mirtop's UID alphabet (MINTplates-style license plates).
 const UID_ALPHABET: &[u8; 32] = b"BD0EF1HI2JK3LM4NO5PQ6RS7UV8WX9YZ";
@@ -57,7 +59,7 @@ pub fn uid(seq: &[u8]) -> Option<String> {
 fn push_uid(out: &mut Vec<u8>, seq: &[u8]) -> bool {
     let at = out.len();
     out.extend_from_slice(b"iso-");
-    push_int(out, seq.len());
+    push_decimal(out, seq.len());
     out.push(b'-');
     for chunk in seq.chunks(5) {
         let mut v = 0usize;
@@ -81,11 +83,6 @@ fn push_uid(out: &mut Vec<u8>, seq: &[u8]) -> bool {
         out.push(UID_ALPHABET[v % 32]);
     }
     true
-}
-
-/// Appends an integer in decimal.
-fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// How `isomirs.gff3` writes coordinates and attributes.
@@ -232,21 +229,21 @@ fn describe(
     let t = raw_end - n - me;
     if t > 0 {
         tag(text, "iso_3p:+", 1 << 2);
-        push_int(text, t + n);
+        push_decimal(text, t + n);
     } else if t < 0 && t + n != 0 {
         tag(text, "iso_3p:-", 1 << 2);
-        push_int(text, (t + n).abs().min(t.abs()));
+        push_decimal(text, (t + n).abs().min(t.abs()));
     }
     if start < ms {
         tag(text, "iso_5p:-", 1 << 1);
-        push_int(text, ms - start);
+        push_decimal(text, ms - start);
     } else if start > ms {
         tag(text, "iso_5p:+", 1 << 1);
-        push_int(text, start - ms);
+        push_decimal(text, start - ms);
     }
     if n > 0 {
         tag(text, "iso_add3p:", 1 << 3);
-        push_int(text, n);
+        push_decimal(text, n);
     }
     // a base off the precursor is an addition or has no line: no SNV
     let mut snvs = 0u16;
@@ -298,7 +295,7 @@ fn push_matches(cigar: &mut Vec<u8>, run: usize) {
         0 => {}
         1 => cigar.push(b'M'),
         n => {
-            push_int(cigar, n);
+            push_decimal(cigar, n);
             cigar.push(b'M');
         }
     }
@@ -481,7 +478,8 @@ impl Isomirs {
         self.lines.is_empty()
     }
 
-    /// Writes `isomirs.gff3` in the `coordinates` form, in one pass.
+    /// Writes `isomirs.gff3` in `gff`'s form: its lines made in chunks of
+    /// [`GFF_CHUNK`] on the pool, written in order.
     pub fn write_gff(
         &self,
         w: &mut impl Write,
@@ -490,20 +488,16 @@ impl Isomirs {
         table: &InsertTable,
     ) -> io::Result<()> {
         w.write_all(&gff.header)?;
-        let mut buf = Vec::new();
-        for chunk in 0..self.lines.len().div_ceil(GFF_CHUNK) {
-            buf.clear();
-            let end = ((chunk + 1) * GFF_CHUNK).min(self.lines.len());
-            self.push_gff_lines(&mut buf, chunk * GFF_CHUNK..end, gff, reference, table);
-            w.write_all(&buf)?;
-        }
-        Ok(())
+        write_chunks(w, self.lines.len(), GFF_CHUNK, |lines, buf| {
+            self.push_gff_lines(buf, lines, gff, reference, table);
+            Ok(())
+        })
     }
 
     /// Appends the GFF text of `lines` (a range of this table's lines,
     /// which may start anywhere: the text does not depend on how the lines
     /// are cut) to `buf`.
-    pub fn push_gff_lines(
+    fn push_gff_lines(
         &self,
         buf: &mut Vec<u8>,
         lines: std::ops::Range<usize>,
@@ -563,7 +557,7 @@ impl Isomirs {
                     buf.push(b'\t');
                     buf.extend_from_slice(parent_kind.as_bytes());
                     buf.extend_from_slice(b"\t1\t");
-                    push_int(buf, precursor_len);
+                    push_decimal(buf, precursor_len);
                     buf.extend_from_slice(b"\t.\t+\t.\tID=");
                     push_escaped(buf, seqid, value_char);
                     buf.extend_from_slice(b";Name=");
@@ -579,9 +573,9 @@ impl Isomirs {
             buf.push(b'\t');
             buf.extend_from_slice(kind);
             buf.push(b'\t');
-            push_int(buf, start + base);
+            push_decimal(buf, start + base);
             buf.push(b'\t');
-            push_int(buf, end + base);
+            push_decimal(buf, end + base);
             buf.extend_from_slice(b"\t0\t+\t.\t");
             attribute(buf, "Read");
             buf.extend_from_slice(seq);
@@ -610,14 +604,14 @@ impl Isomirs {
                     buf.push(b',');
                 }
                 match expression.next_if(|&&(e, _)| e as usize == s) {
-                    Some(&(_, n)) => push_int(buf, n),
+                    Some(&(_, n)) => push_decimal(buf, n),
                     None => buf.push(b'0'),
                 }
             }
             attribute(buf, "Filter");
             buf.extend_from_slice(b"Pass");
             attribute(buf, "Hits");
-            push_int(buf, l.hits);
+            push_decimal(buf, l.hits);
             buf.push(b'\n');
         }
     }
@@ -694,7 +688,7 @@ pub fn write_class_rows(
         buf.extend_from_slice(class.as_bytes());
         for &n in cells {
             buf.push(b'\t');
-            push_int(&mut buf, n);
+            push_decimal(&mut buf, n);
         }
         buf.push(b'\n');
         if buf.len() > 1 << 16 {
@@ -706,8 +700,8 @@ pub fn write_class_rows(
 }
 
 /// GFF lines per chunk: the unit [`Isomirs::write_gff`] formats at a time
-/// (and a parallel writer may hand to each thread).
-pub const GFF_CHUNK: usize = 4096;
+/// on each thread.
+const GFF_CHUNK: usize = 4096;
 
 /// What every line of a run's `isomirs.gff3` shares: its header, its
 /// database (column 2) and form, and the number of samples.
@@ -744,11 +738,6 @@ impl GffText {
             coordinates,
             samples: samples.len(),
         }
-    }
-
-    /// The header lines.
-    pub fn header(&self) -> &[u8] {
-        &self.header
     }
 }
 
@@ -1041,7 +1030,7 @@ mod tests {
                 .write_gff(&mut whole, &text, &reference, &table)
                 .unwrap();
             let whole = String::from_utf8(whole).unwrap();
-            let body = &whole[text.header().len()..];
+            let body = &whole[text.header.len()..];
             assert_eq!(
                 body.lines().count(),
                 if form == GffCoordinates::Gff3 { 6 } else { 4 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::align::{FlatHits, TargetSet};
 use crate::count::clades::CladePanel;
-use crate::count::gff::{self, ClassRow, GffText, Isomirs, GFF_CHUNK};
+use crate::count::gff::{self, ClassRow, GffText, Isomirs};
 use crate::count::ncrna::{self, NcrnaCalls, NcrnaCounts, Precedence};
 use crate::count::origin::{
     exogenous_calls, screen_calls, ArtifactCalls, OriginCalls, OriginCounts, ScreenPart,
@@ -22,6 +22,7 @@ use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::input::samples::validate_sample_name;
 use crate::input::screen::ScreenReference;
+use crate::numbers::push_decimal;
 use crate::output::concerns::{self, Concern, Outcome};
 use crate::output::inserts_file;
 use crate::output::multiqc;
@@ -412,11 +413,7 @@ fn write_outputs(
         let (gff, tsv) = rayon::join(
             || {
                 out.write("isomirs.gff3", |w| {
-                    w.write_all(text.header())?;
-                    write_chunks(w, isomirs.len(), GFF_CHUNK, |lines, buf| {
-                        isomirs.push_gff_lines(buf, lines, &text, reference, table);
-                        Ok(())
-                    })
+                    isomirs.write_gff(w, &text, reference, table)
                 })
             },
             || {
@@ -499,13 +496,12 @@ fn write_collapsed(
     // ids are in sequence order, so a stable sort keeps ties by sequence
     order.sort_by_key(|&(_, reads)| std::cmp::Reverse(reads));
     write_chunks(w, order.len(), COLLAPSED_CHUNK, |ranks, buf| {
-        let mut number = itoa::Buffer::new();
         for rank in ranks {
             let (id, reads) = order[rank];
             buf.extend_from_slice(b">seq_");
-            buf.extend_from_slice(number.format(rank + 1).as_bytes());
+            push_decimal(buf, rank + 1);
             buf.extend_from_slice(b"_x");
-            buf.extend_from_slice(number.format(reads).as_bytes());
+            push_decimal(buf, reads);
             buf.push(b'\n');
             buf.extend_from_slice(table.seq(id as usize));
             buf.push(b'\n');

@@ -35,6 +35,7 @@ use flate2::Compression;
 use crate::align::{FlatHits, Hit};
 use crate::error::{Error, Result};
 use crate::input::samples::validate_sample_name;
+use crate::numbers::push_decimal;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::runtime::ordered::write_chunks;
 
@@ -95,7 +96,7 @@ impl HitColumns<'_> {
             line.push(b'\t');
             match decoy[id] {
                 0 => line.push(b'.'),
-                bits => push_int(line, bits),
+                bits => push_decimal(line, bits),
             }
         }
     }
@@ -195,19 +196,14 @@ fn push_rows(
         columns.push_cells(line, id);
         for (s, pairs) in counts.iter().enumerate() {
             line.push(b'\t');
-            push_int(line, take(pairs, &mut reads_at[s], id));
+            push_decimal(line, take(pairs, &mut reads_at[s], id));
             if let Some(m) = molecules {
                 line.push(b'/');
-                push_int(line, take(&m[s], &mut mol_at[s], id));
+                push_decimal(line, take(&m[s], &mut mol_at[s], id));
             }
         }
         line.push(b'\n');
     }
-}
-
-/// Appends an integer in decimal.
-fn push_int(line: &mut Vec<u8>, n: impl itoa::Integer) {
-    line.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// The header of the ncRNA hits column.
@@ -231,17 +227,17 @@ fn push_hits(line: &mut Vec<u8>, hits: &[Hit]) {
         if i > 0 {
             line.push(b',');
         }
-        push_int(line, hit.target);
+        push_decimal(line, hit.target);
         line.push(b':');
-        push_int(line, hit.offset);
+        push_decimal(line, hit.offset);
         line.push(b':');
-        push_int(line, hit.templated);
+        push_decimal(line, hit.templated);
         line.push(b':');
-        push_int(line, hit.nontemplated);
+        push_decimal(line, hit.nontemplated);
         line.push(b':');
-        push_int(line, hit.mismatches);
+        push_decimal(line, hit.mismatches);
         line.push(b':');
-        push_int(line, hit.wildcards);
+        push_decimal(line, hit.wildcards);
     }
 }
 
