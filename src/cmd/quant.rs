@@ -553,14 +553,7 @@ fn collapse_and_stream<'t>(
     if opts.engine == EngineChoice::Auto && rayon::current_num_threads() < STREAM_MIN_THREADS {
         // auto's adapter probe (loading the GPU driver) runs beside reading
         return std::thread::scope(|scope| {
-            let planning = scope.spawn(|| {
-                let from = Instant::now();
-                plan_engine(opts.engine, None).map(|plan| MirnaPass::Planned {
-                    plan,
-                    from,
-                    busy: from.elapsed(),
-                })
-            });
+            let planning = scope.spawn(|| plan_mirnas(opts.engine));
             let collapsed = collapse_samples(opts, trims, progress, None);
             let pass = planning.join().expect("engine planning thread panicked");
             (collapsed, pass)
@@ -594,22 +587,20 @@ fn stream_mirnas<'t>(
     inserts: std::sync::mpsc::Receiver<NewInserts>,
     done: &AtomicBool,
 ) -> Result<MirnaPass<'t>> {
-    let from = Instant::now();
-    let plan = plan_engine(opts.engine, None)?;
-    let EnginePlan::Cpu {
-        reason,
-        adapter,
-        warning,
-    } = plan
-    else {
-        // the workers' sends fail, unheard, once `inserts` is dropped
-        return Ok(MirnaPass::Planned {
-            plan,
+    let (reason, adapter, warning, from, planning) = match plan_mirnas(opts.engine)? {
+        MirnaPass::Planned {
+            plan:
+                EnginePlan::Cpu {
+                    reason,
+                    adapter,
+                    warning,
+                },
             from,
-            busy: from.elapsed(),
-        });
+            busy,
+        } => (reason, adapter, warning, from, busy),
+        // the workers' sends fail, unheard, once `inserts` is dropped
+        other => return Ok(other),
     };
-    let planning = from.elapsed();
     let mut aligner = StreamAligner::new(targets, &opts.params);
     aligner.take_all(inserts, done);
     Ok(MirnaPass::Streamed {
@@ -617,6 +608,18 @@ fn stream_mirnas<'t>(
         why: (reason, adapter, warning),
         from,
         planning,
+    })
+}
+
+/// Plans the miRNA pass's engine while reading goes on: the pass, planned,
+/// with when planning started and how long it took.
+fn plan_mirnas<'t>(engine: EngineChoice) -> Result<MirnaPass<'t>> {
+    let from = Instant::now();
+    let plan = plan_engine(engine, None)?;
+    Ok(MirnaPass::Planned {
+        plan,
+        from,
+        busy: from.elapsed(),
     })
 }
 
