@@ -4,8 +4,9 @@
 //! once, in the order it first came, and aligns them on its own thread (the
 //! trimming workers keep the pool's cores busy) until reading ends; once
 //! the insert table is built, the rest are aligned in parallel and every
-//! insert's hits placed at its table index. Alignment is per insert, so the hits are those of aligning the
-//! table after reading, whatever the order inserts came in.
+//! insert's hits placed at its table index. Alignment is per insert, so the
+//! hits are those of aligning the table after reading, whatever the order
+//! inserts came in.
 
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,32 +44,31 @@ impl Seen {
     }
 
     fn seq(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bases[start..self.ends[i]]
+        nth(&self.bases, &self.ends, i)
     }
 
     /// The index of `insert`, added when new.
     fn index_of(&mut self, insert: &[u8]) -> usize {
         let hash = FxBuildHasher.hash_one(insert);
         let Self { bases, ends, index } = self;
-        let seq = |i: u32| {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            &bases[start..ends[i]]
-        };
-        if let Some(&i) = index.find(hash, |&i| seq(i) == insert) {
+        if let Some(&i) = index.find(hash, |&i| nth(bases, ends, i as usize) == insert) {
             return i as usize;
         }
         let i = u32::try_from(ends.len()).expect("at most 2^32 distinct inserts");
         bases.extend_from_slice(insert);
         ends.push(bases.len());
         index.insert_unique(hash, i, |&j| {
-            let j = j as usize;
-            let start = if j == 0 { 0 } else { ends[j - 1] };
-            FxBuildHasher.hash_one(&bases[start..ends[j]])
+            FxBuildHasher.hash_one(nth(bases, ends, j as usize))
         });
         i as usize
     }
+}
+
+/// The `i`th of the inserts concatenated in `bases`, each ending at its
+/// entry of `ends`.
+fn nth<'b>(bases: &'b [u8], ends: &[usize], i: usize) -> &'b [u8] {
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &bases[start..ends[i]]
 }
 
 /// The CPU engine aligning inserts as they come: every insert seen, the
