@@ -759,8 +759,9 @@ impl RecordedRun {
 /// run's start to its first and to its last moment of work).
 ///
 /// Stages may overlap: `mirq quant` aligns inserts while reads are still
-/// being read (from 3 threads, with the CPU engine), so `align`
-/// runs within `read_trim_collapse`'s span and the stages may sum to more
+/// being read (from 3 threads, with the CPU engine), and `--engine auto`
+/// probes the GPU adapter beside reading, so `align` starts within
+/// `read_trim_collapse`'s span and the stages may sum to more
 /// than `elapsed_seconds`. Each stage's busy seconds are at most its span's
 /// length and every span ends by `elapsed_seconds` (up to rounding);
 /// `align` ends after `read_trim_collapse` (hits are placed in the table
