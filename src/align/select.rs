@@ -450,22 +450,7 @@ pub fn cpu_alignment(
 }
 
 /// Aligns the `n` inserts of a table (`insert(i)`, ASCII bases), `slice` at a
-/// time, with the engine `choice` gives (`gpu`: the engine given, made
-/// before the FASTQ was read).
-pub fn align_table<'a>(
-    choice: EngineChoice,
-    gpu: Option<GpuEngine>,
-    targets: &TargetSet,
-    params: &AlignParams,
-    n: usize,
-    insert: impl Fn(usize) -> &'a [u8] + Sync,
-    slice: usize,
-) -> Result<Alignment> {
-    let plan = plan_engine(choice, gpu)?;
-    align_planned(choice, plan, targets, params, n, insert, slice)
-}
-
-/// [`align_table`] with the engine already decided.
+/// time, with the engine [`plan_engine`] decided for `choice`.
 pub fn align_planned<'a>(
     choice: EngineChoice,
     plan: EnginePlan,
