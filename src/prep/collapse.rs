@@ -3,9 +3,10 @@
 //! ids are deterministic).
 //!
 //! Memory follows distinct sequences, not reads, and is kept small per
-//! distinct sequence: inserts of up to 32 ACGT bases are packed two bits a
-//! base into 16-byte slots of the hash table, others live in an arena beside
-//! a table of 12-byte slots ([`SampleInserts`]); a finished sample is frozen
+//! distinct sequence: inserts of up to 31 ACGT bases are packed two bits a
+//! base into 12-byte slots of an open-addressing table ([`PackedTable`]),
+//! others live in an arena beside a hash table of 12-byte slots
+//! ([`SampleInserts`]); a finished sample is frozen
 //! into a sorted arena ([`SortedInserts`], bases plus 8 bytes), and the
 //! cross-sample table is a k-way merge of those ([`InsertTable`]), never a
 //! hash map over every sample's sequences.
@@ -25,18 +26,9 @@ struct Slot {
     count: u32,
 }
 
-/// One distinct sequence of at most [`PACKED_MAX`] upper-case ACGT bases,
-/// held in the hash table itself: two bits a base, the first base in the
-/// highest bits ([`pack`]).
-#[derive(Debug, Clone, Copy)]
-struct Packed {
-    bases: u64,
-    len: u32,
-    count: u32,
-}
-
-/// Longest sequence a [`Packed`] key holds.
-const PACKED_MAX: usize = 32;
+/// Longest sequence a packed key holds: 31 bases, so that a key's two bits
+/// a base and its end marker fit one word ([`pack`]).
+const PACKED_MAX: usize = 31;
 
 /// The 2-bit code of `A`, `C`, `G` and `T` (in their byte order, so that
 /// packed keys sort as their bytes do); every other byte, `N` and lower case
@@ -51,11 +43,11 @@ static PACK: [u8; 256] = {
 };
 const NOT_PACKED: u8 = 0x80;
 
-/// `seq` packed two bits a base, left-aligned (the first base in bits 62
-/// and 63, unused low bits zero): for keys of ACGT only, comparing
-/// `(bases, len)` orders them as comparing their bytes does (a prefix, padded
-/// with A's, ties with the longer key and sorts first by length). None for
-/// a longer key or one with any other byte.
+/// `seq` packed into one nonzero word: two bits a base, the first base in
+/// bits 62 and 63, then a single 1 bit (the end marker) and zeros. The bases
+/// are the word without its lowest set bit ([`packed_bases`]), the length
+/// follows from the marker's place ([`packed_len`]). None for a key longer
+/// than [`PACKED_MAX`] or with any byte but `ACGT`.
 #[inline]
 fn pack(seq: &[u8]) -> Option<u64> {
     if seq.len() > PACKED_MAX {
@@ -71,43 +63,188 @@ fn pack(seq: &[u8]) -> Option<u64> {
     if bad & NOT_PACKED != 0 {
         return None;
     }
-    // `seq.len()` may be 32: shift in two steps
-    Some(bases << (PACKED_MAX - seq.len()) << (PACKED_MAX - seq.len()))
+    Some(((bases << 1) | 1) << (63 - 2 * seq.len()))
 }
 
-/// Writes the `len` bases of a packed key into `out`.
-fn unpack(bases: u64, len: usize, out: &mut [u8; PACKED_MAX]) -> &[u8] {
+/// A packed key's bases, left-aligned, the unused low bits zero: for keys
+/// of ACGT only, comparing `(bases, len)` orders them as comparing their
+/// bytes does (a prefix, padded with A's, ties with the longer key and sorts
+/// first by length).
+#[inline]
+fn packed_bases(key: u64) -> u64 {
+    key & key.wrapping_sub(1)
+}
+
+/// A packed key's length in bases.
+#[inline]
+fn packed_len(key: u64) -> usize {
+    (63 - key.trailing_zeros() as usize) / 2
+}
+
+/// Writes the bases of a packed key into `out`.
+fn unpack(key: u64, out: &mut [u8; PACKED_MAX]) -> &[u8] {
+    let len = packed_len(key);
     for (i, b) in out[..len].iter_mut().enumerate() {
-        *b = b"ACGT"[((bases >> (62 - 2 * i)) & 3) as usize];
+        *b = b"ACGT"[((key >> (62 - 2 * i)) & 3) as usize];
     }
     &out[..len]
 }
 
-/// The hash of a packed key: a folded 64 x 64-bit multiply, whose high and
-/// low bits (the table's tag and bucket) both depend on every key bit.
+/// The hash of a packed key: a folded 64 x 64-bit multiply, whose high bits
+/// (the table's bucket) depend on every key bit.
 #[inline]
-fn hash_packed(bases: u64, len: u32) -> u64 {
-    let x = bases ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let m = (x as u128).wrapping_mul(0xa076_1d64_78bd_642f);
+fn hash_packed(key: u64) -> u64 {
+    let m = (key as u128).wrapping_mul(0xa076_1d64_78bd_642f);
     (m as u64) ^ ((m >> 64) as u64)
 }
 
+/// One packed key and its reads: 12 bytes (4-byte aligned), the key word
+/// zero in an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, packed(4))]
+struct Entry {
+    key: u64,
+    count: u32,
+}
+
+/// Packed keys with their counts: open addressing with linear probing over
+/// a power-of-two number of slots, the key and its count in one slot (a
+/// lookup touches one cache line, seldom two), at most three quarters full.
+#[derive(Debug, Default)]
+struct PackedTable {
+    /// Empty, or a power of two of slots.
+    slots: Vec<Entry>,
+    len: usize,
+}
+
+/// Slots of a table's first allocation.
+const PACKED_MIN_SLOTS: usize = 64;
+
+impl PackedTable {
+    /// The slot where a search for `key` starts: the hash's high bits.
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        // `slots.len()` is a power of two of at least PACKED_MIN_SLOTS here
+        (hash_packed(key) >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    /// Adds `n` reads of `key` (nonzero); returns whether it is new.
+    #[inline]
+    fn add(&mut self, key: u64, n: u32) -> bool {
+        self.reserve(1);
+        self.add_from(self.home(key), key, n)
+    }
+
+    /// [`Self::add`] with the key's home slot known and room for it
+    /// reserved.
+    #[inline]
+    fn add_from(&mut self, home: usize, key: u64, n: u32) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut i = home;
+        loop {
+            let slot = &mut self.slots[i];
+            let k = slot.key;
+            if k == key {
+                slot.count += n;
+                return false;
+            }
+            if k == 0 {
+                *slot = Entry { key, count: n };
+                self.len += 1;
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Asks the processor to fetch slot `i` into its cache ahead of use (on
+    /// x86-64; elsewhere nothing).
+    #[inline]
+    fn prefetch(&self, i: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let slot = std::ptr::from_ref(&self.slots[i]).cast();
+            // SAFETY: SSE is part of every x86-64 processor, and a prefetch
+            // only hints the cache (it reads nothing and cannot fault); the
+            // address is that of a live slot anyway.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(slot) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
+    }
+
+    /// The first empty slot from `key`'s home on (the key not in the table).
+    #[inline]
+    fn vacant(&self, key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key != 0 {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    /// Doubles the slots (or makes the first ones) and moves every entry;
+    /// taken in slot order, they land in the new slots nearly in order too.
+    #[cold]
+    fn grow(&mut self) {
+        let slots = (2 * self.slots.len()).max(PACKED_MIN_SLOTS);
+        let old = std::mem::replace(&mut self.slots, vec![Entry::default(); slots]);
+        for e in old.into_iter().filter(|e| e.key != 0) {
+            let i = self.vacant(e.key);
+            self.slots[i] = e;
+        }
+    }
+
+    /// Makes room for `more` further keys without growing.
+    #[inline]
+    fn reserve(&mut self, more: usize) {
+        while (self.len + more) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+    }
+
+    /// The entries, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.slots.iter().copied().filter(|e| e.key != 0)
+    }
+
+    /// The entries sorted as their sequences' bytes, in the table's own
+    /// allocation.
+    fn into_sorted(self) -> Vec<Entry> {
+        let mut entries = self.slots;
+        entries.retain(|e| e.key != 0);
+        // same bases: the shorter key has the higher marker, the larger word
+        entries.sort_unstable_by_key(|e| (packed_bases(e.key), Reverse(e.key)));
+        entries
+    }
+}
+
 /// Distinct inserts (or any byte keys) of one sample with their read counts,
-/// while reads are being added. Keys of up to 32 upper-case ACGT bases (most
+/// while reads are being added. Keys of up to 31 upper-case ACGT bases (most
 /// inserts) live packed in one table; any other key (an `N`, a longer
 /// insert, a UMI key) in a second one, its bytes in an arena.
 #[derive(Default)]
 pub struct SampleInserts {
-    packed: HashTable<Packed>,
+    packed: PackedTable,
     bases: Vec<u8>,
     slots: HashTable<Slot>,
+    /// Keys [`Self::add_later`] holds, not counted yet: packed, or 0 for the
+    /// next of `later_bytes` (ending at the next of `later_ends`).
+    later: Vec<u64>,
+    later_bytes: Vec<u8>,
+    later_ends: Vec<usize>,
 }
+
+/// Keys [`SampleInserts::add_later`] holds before counting them together.
+const LATER: usize = 32;
 
 impl std::fmt::Debug for SampleInserts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SampleInserts")
             .field("distinct", &self.len())
-            .field("packed", &self.packed.len())
+            .field("packed", &self.packed.len)
             .field("bases", &self.bases.len())
             .finish()
     }
@@ -133,29 +270,9 @@ impl SampleInserts {
     #[inline]
     pub fn add_count(&mut self, insert: &[u8], n: u32) -> bool {
         match pack(insert) {
-            Some(bases) => self.add_packed(bases, insert.len() as u32, n),
+            Some(key) => self.packed.add(key, n),
             None => self.add_bytes(insert, n),
         }
-    }
-
-    #[inline]
-    fn add_packed(&mut self, bases: u64, len: u32, n: u32) -> bool {
-        let hash = hash_packed(bases, len);
-        if let Some(slot) = self
-            .packed
-            .find_mut(hash, |s| s.bases == bases && s.len == len)
-        {
-            slot.count += n;
-            return false;
-        }
-        let slot = Packed {
-            bases,
-            len,
-            count: n,
-        };
-        self.packed
-            .insert_unique(hash, slot, |s| hash_packed(s.bases, s.len));
-        true
     }
 
     fn add_bytes(&mut self, insert: &[u8], n: u32) -> bool {
@@ -184,22 +301,94 @@ impl SampleInserts {
         true
     }
 
+    /// Counts one read's insert like [`Self::add`], but later: keys wait
+    /// until [`LATER`] of them are held, then are counted together, their
+    /// table slots fetched from memory side by side instead of one after
+    /// another ([`Self::flush`] counts the rest). `on_new` gets each key new
+    /// to the table, in the order of the calls.
+    #[inline]
+    pub fn add_later(&mut self, insert: &[u8], on_new: impl FnMut(&[u8])) {
+        match pack(insert) {
+            Some(key) => self.later.push(key),
+            None => {
+                self.later.push(0);
+                self.later_bytes.extend_from_slice(insert);
+                self.later_ends.push(self.later_bytes.len());
+            }
+        }
+        if self.later.len() >= LATER {
+            self.flush(on_new);
+        }
+    }
+
+    /// Counts the keys [`Self::add_later`] holds, handing each one new to
+    /// the table to `on_new`, in the order they came.
+    pub fn flush(&mut self, mut on_new: impl FnMut(&[u8])) {
+        let mut later = std::mem::take(&mut self.later);
+        let bytes = std::mem::take(&mut self.later_bytes);
+        let ends = std::mem::take(&mut self.later_ends);
+        self.packed.reserve(later.len());
+        let mut others = ends.iter();
+        let mut start = 0;
+        let mut buf = [0u8; PACKED_MAX];
+        for chunk in later.chunks(LATER) {
+            let mut homes = [0usize; LATER];
+            for (home, &key) in homes.iter_mut().zip(chunk) {
+                if key != 0 {
+                    *home = self.packed.home(key);
+                    self.packed.prefetch(*home);
+                }
+            }
+            for (&home, &key) in homes.iter().zip(chunk) {
+                if key != 0 {
+                    if self.packed.add_from(home, key, 1) {
+                        on_new(unpack(key, &mut buf));
+                    }
+                    continue;
+                }
+                let end = *others.next().expect("an end for each unpacked key");
+                let insert = &bytes[start..end];
+                start = end;
+                if self.add_bytes(insert, 1) {
+                    on_new(insert);
+                }
+            }
+        }
+        later.clear();
+        self.later = later;
+        self.later_bytes = bytes;
+        self.later_bytes.clear();
+        self.later_ends = ends;
+        self.later_ends.clear();
+    }
+
     /// Adds every sequence and count of `other`.
     pub fn merge(&mut self, other: &SampleInserts) {
-        self.packed
-            .reserve(other.packed.len(), |s| hash_packed(s.bases, s.len));
-        for s in &other.packed {
-            self.add_packed(s.bases, s.len, s.count);
+        self.packed.reserve(other.packed.len);
+        for e in other.packed.iter() {
+            self.packed.add(e.key, e.count);
         }
         for s in &other.slots {
             let seq = &other.bases[s.start as usize..(s.start + s.len) as usize];
             self.add_bytes(seq, s.count);
         }
+        let mut ends = other.later_ends.iter();
+        let mut start = 0;
+        for &key in &other.later {
+            if key != 0 {
+                self.packed.add(key, 1);
+                continue;
+            }
+            let end = *ends.next().expect("an end for each unpacked key");
+            self.add_bytes(&other.later_bytes[start..end], 1);
+            start = end;
+        }
     }
 
-    /// Number of distinct inserts.
+    /// Number of distinct inserts (of those counted: not the keys
+    /// [`Self::add_later`] holds).
     pub fn len(&self) -> usize {
-        self.packed.len() + self.slots.len()
+        self.packed.len + self.slots.len()
     }
 
     /// Whether no insert was counted.
@@ -207,28 +396,30 @@ impl SampleInserts {
         self.len() == 0
     }
 
-    /// Reads counted.
+    /// Reads counted or held by [`Self::add_later`].
     pub fn reads(&self) -> u64 {
-        let packed: u64 = self.packed.iter().map(|s| s.count as u64).sum();
-        packed + self.slots.iter().map(|s| s.count as u64).sum::<u64>()
+        let packed: u64 = self.packed.iter().map(|e| e.count as u64).sum();
+        let held = self.later.len() as u64;
+        packed + held + self.slots.iter().map(|s| s.count as u64).sum::<u64>()
     }
 
     /// Freezes the counts into a table sorted by sequence, releasing the
     /// hash tables: each table sorted on its own (packed keys by their
     /// words), then the two merged.
-    pub fn into_sorted(self) -> SortedInserts {
+    pub fn into_sorted(mut self) -> SortedInserts {
+        self.flush(|_| {});
         let Self {
             packed,
             bases,
             slots,
+            ..
         } = self;
-        let mut short: Vec<Packed> = packed.into_iter().collect();
-        short.sort_unstable_by_key(|s| (s.bases, s.len));
+        let short = packed.into_sorted();
         let mut other: Vec<Slot> = slots.into_iter().collect();
         let seq = |s: &Slot| &bases[s.start as usize..(s.start + s.len) as usize];
         other.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
         let total = short.len() + other.len();
-        let packed_bases: usize = short.iter().map(|s| s.len as usize).sum();
+        let packed_bases: usize = short.iter().map(|e| packed_len(e.key)).sum();
         let mut sorted = SortedInserts {
             bases: Vec::with_capacity(packed_bases + bases.len()),
             ends: Vec::with_capacity(total),
@@ -236,12 +427,12 @@ impl SampleInserts {
         };
         let mut buf = [0u8; PACKED_MAX];
         let mut rest = other.iter().peekable();
-        for s in &short {
-            let key = unpack(s.bases, s.len as usize, &mut buf);
+        for e in &short {
+            let key = unpack(e.key, &mut buf);
             while let Some(o) = rest.next_if(|o| seq(o) < key) {
                 sorted.push(seq(o), o.count);
             }
-            sorted.push(key, s.count);
+            sorted.push(key, e.count);
         }
         for o in rest {
             sorted.push(seq(o), o.count);
@@ -383,6 +574,7 @@ impl InsertTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn collapse(reads: &[&[u8]]) -> SortedInserts {
         let mut s = SampleInserts::default();
@@ -508,5 +700,132 @@ mod tests {
         a.merge(&b);
         assert_eq!(a.reads(), 6);
         assert_eq!(a.into_sorted(), one.into_sorted());
+    }
+
+    /// Random keys that keep hitting each other (short lengths from a small
+    /// pool), of every length up to past the packed limit, some with an `N`.
+    fn random_keys(seed: u64, n: usize) -> Vec<Vec<u8>> {
+        let mut rng = crate::rng::Rng::new(seed);
+        let pool: Vec<Vec<u8>> = (0..n / 4)
+            .map(|_| {
+                let len = match rng.below(10) {
+                    0 => 33 + rng.below(8),
+                    1 => rng.below(4),
+                    2 => 30 + rng.below(3),
+                    _ => 18 + rng.below(8),
+                };
+                let alphabet: &[u8] = if rng.chance(0.05) { b"ACGTN" } else { b"ACGT" };
+                rng.seq_from(len, alphabet)
+            })
+            .collect();
+        (0..n)
+            .map(|_| pool[rng.below(pool.len())].clone())
+            .collect()
+    }
+
+    /// Counts, `add`'s answers, `len`, `reads` and the sorted table against
+    /// a HashMap over the same keys, through many growths of the table.
+    #[test]
+    fn sample_inserts_match_a_hash_map_model() {
+        let keys = random_keys(7, 40_000);
+        let mut model: HashMap<&[u8], u32> = HashMap::new();
+        let mut s = SampleInserts::default();
+        for (i, k) in keys.iter().enumerate() {
+            let n = 1 + (i % 3) as u32;
+            let new = !model.contains_key(k.as_slice());
+            *model.entry(k).or_default() += n;
+            assert_eq!(s.add_count(k, n), new, "{k:?}");
+        }
+        assert_eq!(s.len(), model.len());
+        assert_eq!(s.reads(), model.values().map(|&n| n as u64).sum::<u64>());
+        assert!(s.packed.len > 1000 && !s.slots.is_empty(), "{s:?}");
+        let mut expected: Vec<(&[u8], u32)> = model.into_iter().collect();
+        expected.sort_unstable();
+        assert_eq!(s.into_sorted().iter().collect::<Vec<_>>(), expected);
+    }
+
+    /// `add_later` (flushed at odd points, or left to `into_sorted` and
+    /// `merge`) hands out the same new keys in the same order as `add`, and
+    /// ends with the same table.
+    #[test]
+    fn adding_later_matches_adding_now() {
+        let keys = random_keys(5, 20_000);
+        let mut now = SampleInserts::default();
+        let firsts: Vec<&[u8]> = keys
+            .iter()
+            .filter(|k| now.add(k))
+            .map(Vec::as_slice)
+            .collect();
+        let mut later = SampleInserts::default();
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            later.add_later(k, |new| seen.push(new.to_vec()));
+            if i % 1000 == 999 {
+                later.flush(|new| seen.push(new.to_vec()));
+            }
+        }
+        later.flush(|new| seen.push(new.to_vec()));
+        assert_eq!(seen, firsts);
+        assert_eq!(later.reads(), keys.len() as u64);
+        // keys still held count in merge and into_sorted
+        let mut held = SampleInserts::default();
+        keys[..LATER - 1]
+            .iter()
+            .for_each(|k| held.add_later(k, |_| {}));
+        assert_eq!(held.reads(), LATER as u64 - 1);
+        let mut other = SampleInserts::default();
+        keys[LATER - 1..]
+            .iter()
+            .for_each(|k| other.add_later(k, |_| {}));
+        held.merge(&other);
+        assert_eq!(held.into_sorted(), now.into_sorted());
+        assert_eq!(later.into_sorted().reads(), keys.len() as u64);
+    }
+
+    /// Merging tables (each grown on its own) equals adding all keys to one.
+    #[test]
+    fn merged_tables_match_one_table() {
+        let keys = random_keys(11, 30_000);
+        let mut one = SampleInserts::default();
+        let mut parts: Vec<SampleInserts> = (0..3).map(|_| SampleInserts::default()).collect();
+        for (i, k) in keys.iter().enumerate() {
+            one.add(k);
+            // uneven parts: the merged-into table is the smallest
+            parts[(i * i) % 7 % 3].add(k);
+        }
+        let mut parts = parts.into_iter();
+        let mut merged = parts.next().unwrap();
+        parts.for_each(|p| merged.merge(&p));
+        assert_eq!(merged.len(), one.len());
+        assert_eq!(merged.reads(), keys.len() as u64);
+        assert_eq!(merged.into_sorted(), one.into_sorted());
+    }
+
+    /// Packing keeps the bases and length and orders keys as their bytes.
+    #[test]
+    fn packed_keys_round_trip_and_sort_as_bytes() {
+        let mut rng = crate::rng::Rng::new(3);
+        let mut keys: Vec<Vec<u8>> = (0..2000)
+            .map(|_| {
+                let len = rng.below(PACKED_MAX + 1);
+                let alphabet: &[u8] = if rng.chance(0.5) { b"AC" } else { b"ACGT" };
+                rng.seq_from(len, alphabet)
+            })
+            .collect();
+        keys.push(Vec::new());
+        let mut buf = [0; PACKED_MAX];
+        for k in &keys {
+            let key = pack(k).unwrap();
+            assert_ne!(key, 0);
+            assert_eq!(unpack(key, &mut buf), k.as_slice());
+        }
+        let mut by_key = keys.clone();
+        by_key.sort_by_key(|k| {
+            let key = pack(k).unwrap();
+            (packed_bases(key), Reverse(key))
+        });
+        keys.sort();
+        assert_eq!(by_key, keys);
+        assert!(pack(&[b'A'; PACKED_MAX + 1]).is_none() && pack(b"ACN").is_none());
     }
 }

@@ -231,8 +231,11 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
         let prep = chosen
             .get()
             .expect("preparation chosen before the first read");
-        prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
+        if let Some(key) = prep.read(seq, qual, &mut counts, &mut scratch) {
+            inserts.add_later(key, |_| {});
+        }
     })?;
+    inserts.flush(|_| {});
     read.tick();
     Ok((counts, quality, inserts, streamed))
 }
@@ -371,17 +374,22 @@ fn trim_batches(
         let prep = chosen
             .get()
             .expect("preparation chosen before the first batch");
+        // the sink's hook: the keys new to this worker's table
+        let mut on_new = |key: &[u8]| {
+            if sink.is_some() {
+                fresh.push_key(key);
+            }
+        };
         let mut start = 0;
         for &end in &batch.ends {
             let seq = &batch.bases[start..end];
             let qual = batch.quals.get(start..end).unwrap_or_default();
-            let new_key = prep.read(seq, qual, &mut counts, &mut inserts, &mut scratch);
-            // the sink's hook: the keys new to this worker's table
-            if let (Some(key), Some(_)) = (new_key, sink) {
-                fresh.push_key(key);
+            if let Some(key) = prep.read(seq, qual, &mut counts, &mut scratch) {
+                inserts.add_later(key, &mut on_new);
             }
             start = end;
         }
+        inserts.flush(&mut on_new);
         if let Some(sink) = sink.filter(|_| !fresh.is_empty()) {
             sink.take(std::mem::take(&mut fresh));
         }
@@ -419,17 +427,15 @@ impl ReadPrep {
     }
 
     /// Normalises one read's bases (upper-case ACGT, U as T, anything else
-    /// N) before any adapter, UMI or insert logic sees them, trims it,
-    /// counts its outcome and collapses its insert, followed by its UMI when
-    /// deduplicating (a [`UmiKey`]). Returns the key when it was new to
-    /// `inserts`.
+    /// N) before any adapter, UMI or insert logic sees them, trims it and
+    /// counts its outcome. Returns the key to collapse: its insert, followed
+    /// by its UMI when deduplicating (a [`UmiKey`]).
     #[inline]
     fn read<'s>(
         &self,
         raw: &[u8],
         qual: &[u8],
         counts: &mut TrimCounts,
-        inserts: &mut SampleInserts,
         scratch: &'s mut Scratch,
     ) -> Option<&'s [u8]> {
         let Scratch { read, key: buf } = scratch;
@@ -467,8 +473,7 @@ impl ReadPrep {
                 counts.length(end - start);
                 let Some(umi) = &self.umi else {
                     counts.inserts += 1;
-                    let insert = &read[start..end];
-                    return inserts.add(insert).then_some(insert);
+                    return Some(&read[start..end]);
                 };
                 buf.clear();
                 buf.extend_from_slice(&seq[start..end]);
@@ -479,7 +484,7 @@ impl ReadPrep {
                     return None;
                 }
                 counts.inserts += 1;
-                inserts.add(buf).then_some(&buf[..])
+                Some(&buf[..])
             }
         }
     }
