@@ -4,10 +4,10 @@
 //!
 //! Memory follows distinct sequences, not reads, and is kept small per
 //! distinct sequence: inserts of up to 31 ACGT bases are packed two bits a
-//! base into 12-byte slots of an open-addressing table ([`PackedTable`]),
-//! others live in an arena beside a hash table of 12-byte slots
-//! ([`SampleInserts`]); a finished sample is frozen
-//! into a sorted arena ([`SortedInserts`], bases plus 8 bytes), and the
+//! base into the 12-byte slots of an open-addressing table, others live in an
+//! arena beside a hash table of 12-byte slots ([`SampleInserts`]); a finished
+//! sample is frozen into a sorted arena ([`SortedInserts`], bases plus 8
+//! bytes), and the
 //! cross-sample table is a k-way merge of those ([`InsertTable`]), never a
 //! hash map over every sample's sequences.
 
