@@ -7,9 +7,8 @@
 //! base into the 12-byte slots of an open-addressing table, others live in an
 //! arena beside a hash table of 12-byte slots ([`SampleInserts`]); a finished
 //! sample is frozen into a sorted arena ([`SortedInserts`], bases plus 8
-//! bytes), and the
-//! cross-sample table is a k-way merge of those ([`InsertTable`]), never a
-//! hash map over every sample's sequences.
+//! bytes), and the cross-sample table is a k-way merge of those
+//! ([`InsertTable`]), never a hash map over every sample's sequences.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
