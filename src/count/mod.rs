@@ -431,9 +431,9 @@ mod tests {
     use super::*;
     use crate::align::cpu::CpuEngine;
     use crate::align::{align_all, AlignParams, Engine};
+    use crate::count::gff::Isomirs;
     use crate::input::reference::RefSeq;
     use crate::prep::collapse::SampleInserts;
-    use crate::count::gff::Isomirs;
     use crate::prep::umi::inserts_of_keys;
 
     /// Over several chunks, classes are numbered in order of first
