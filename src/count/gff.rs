@@ -54,6 +54,12 @@ pub fn uid(seq: &[u8]) -> Option<String> {
     push_uid(&mut out, seq).then(|| String::from_utf8(out).unwrap_or_default())
 }
 
+/// Whether `seq` has a [`uid`] (its bases are all upper-case ACGT), without
+/// making it.
+fn has_uid(seq: &[u8]) -> bool {
+    seq.iter().all(|b| matches!(b, b'A' | b'C' | b'G' | b'T'))
+}
+
 /// Appends [`uid`]'s code of `seq` to `out`; false (and `out` as it was)
 /// for bases other than ACGT.
 fn push_uid(out: &mut Vec<u8>, seq: &[u8]) -> bool {
@@ -404,6 +410,13 @@ impl IsomirLines {
         insert_lines(reference, targets, id, seq, assignment, self);
     }
 
+    /// Makes room for the lines of `others` (to be appended).
+    pub fn reserve<'a>(&mut self, others: impl Iterator<Item = &'a IsomirLines>) {
+        let (lines, text) = others.fold((0, 0), |(l, t), o| (l + o.lines.len(), t + o.text.len()));
+        self.lines.reserve(lines);
+        self.text.reserve(text);
+    }
+
     /// Appends `other`'s lines (of later inserts).
     pub fn append(&mut self, other: IsomirLines) {
         let base = self.text.len() as u32;
@@ -751,7 +764,7 @@ fn insert_lines(
     assignment: &Assignment,
     out: &mut IsomirLines,
 ) {
-    if uid(seq).is_none() {
+    if !has_uid(seq) {
         return;
     }
     let Assignment::Mature { matures, calls } = assignment else {
@@ -1047,6 +1060,22 @@ mod tests {
                 assert_eq!(String::from_utf8(parts).unwrap(), body, "cut at {cut}");
             }
         }
+    }
+
+    #[test]
+    fn has_uid_says_whether_there_is_one() {
+        let mut rng = crate::rng::Rng::new(7);
+        for _ in 0..2000 {
+            let len = 1 + rng.below(30);
+            let seq: Vec<u8> = (0..len)
+                .map(|_| {
+                    // mostly ACGT, sometimes a letter without a code
+                    b"ACGTACGTACGTACGTACGTNacgtU.-"[rng.below(28)]
+                })
+                .collect();
+            assert_eq!(has_uid(&seq), uid(&seq).is_some(), "{seq:?}");
+        }
+        assert!(has_uid(b"ACGT") && !has_uid(b"ACGU") && !has_uid(b"acgt"));
     }
 
     #[test]

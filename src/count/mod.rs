@@ -21,7 +21,7 @@ use crate::count::gff::IsomirLines;
 use crate::input::reference::Reference;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::umi::{directional_molecules, UmiCount, UmiKey};
-use crate::seq::encode;
+use crate::seq::encode_base;
 
 /// A sample's molecules (with `--dedup`), by what they count for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,8 +87,83 @@ pub struct Classes {
 const CLASSIFY_CHUNK: usize = 4096;
 
 /// What an insert counts for: mature miRNAs (true) or hairpins (false), by
-/// index; None when unassigned.
-type ClassKey = Option<(bool, Vec<u32>)>;
+/// index.
+type ClassKey = (bool, Vec<u32>);
+
+/// What `a` counts for; None when unassigned.
+fn class_key(a: Assignment) -> Option<ClassKey> {
+    match a {
+        Assignment::Unassigned => None,
+        Assignment::Mature { matures, .. } => Some((true, matures)),
+        Assignment::Hairpin { hairpins } => Some((false, hairpins)),
+    }
+}
+
+/// One chunk of [`classify`]'s inserts, its classes numbered within it (in
+/// order of first appearance, 1 onwards; 0 is "unassigned"), so that no
+/// insert holds an allocation of its own until the chunks are joined.
+#[derive(Default)]
+struct ChunkClasses {
+    /// Per insert of the chunk, its class in the chunk (also for inserts
+    /// another stage takes).
+    of_insert: Vec<u32>,
+    /// The chunk's classes: class `k` is `keys[k - 1]`.
+    keys: Vec<ClassKey>,
+    /// Inserts another stage takes (their id), with the stage.
+    taken: Vec<(u32, Taker)>,
+    /// Its inserts' isomiR lines.
+    lines: IsomirLines,
+}
+
+impl ChunkClasses {
+    /// Classifies inserts `ids`; `lines`: with their isomiR lines.
+    fn of(
+        reference: &Reference,
+        targets: &TargetSet,
+        (table, hits): (&InsertTable, &FlatHits),
+        ids: std::ops::Range<usize>,
+        lines: bool,
+        taken_by: &(dyn Fn(usize) -> Option<Taker> + Sync),
+    ) -> Self {
+        let mut chunk = Self {
+            of_insert: Vec::with_capacity(ids.len()),
+            ..Self::default()
+        };
+        let mut local: FxHashMap<ClassKey, u32> = FxHashMap::default();
+        let mut codes = Vec::new();
+        for id in ids {
+            let insert_hits = hits.get(id);
+            if insert_hits.is_empty() {
+                // no hit: unassigned, taken by no stage, no line
+                chunk.of_insert.push(0);
+                continue;
+            }
+            let seq = table.seq(id);
+            codes.clear();
+            codes.extend(seq.iter().map(|&b| encode_base(b)));
+            let a = assign(targets, &codes, insert_hits);
+            if !matches!(a, Assignment::Unassigned) {
+                match taken_by(id) {
+                    Some(taker) => chunk.taken.push((id as u32, taker)),
+                    None if lines => chunk.lines.push_insert(reference, targets, id, seq, &a),
+                    None => {}
+                }
+            }
+            let class = match class_key(a) {
+                None => 0,
+                Some(key) => {
+                    let next = chunk.keys.len() as u32 + 1;
+                    *local.entry(key).or_insert_with_key(|key| {
+                        chunk.keys.push(key.clone());
+                        next
+                    })
+                }
+            };
+            chunk.of_insert.push(class);
+        }
+        chunk
+    }
+}
 
 /// Assigns every unique insert once, from its best hits: records its class
 /// and, with `lines`, its isomiR lines (the assignment's calls go there, not
@@ -103,63 +178,58 @@ pub fn classify(
     lines: bool,
     taken_by: &(dyn Fn(usize) -> Option<Taker> + Sync),
 ) -> (Classes, Option<IsomirLines>) {
-    let taken = |id: usize| taken_by(id).is_some();
     let n = table.len();
-    let chunks: Vec<(Vec<ClassKey>, IsomirLines)> = (0..n.div_ceil(CLASSIFY_CHUNK))
+    let chunks: Vec<ChunkClasses> = (0..n.div_ceil(CLASSIFY_CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut keys = Vec::with_capacity(CLASSIFY_CHUNK);
-            let mut chunk_lines = IsomirLines::default();
-            for id in c * CLASSIFY_CHUNK..((c + 1) * CLASSIFY_CHUNK).min(n) {
-                let seq = table.seq(id);
-                let a = assign(targets, &encode(seq), hits.get(id));
-                if lines && !taken(id) {
-                    chunk_lines.push_insert(reference, targets, id, seq, &a);
-                }
-                keys.push(match a {
-                    Assignment::Unassigned => None,
-                    Assignment::Mature { matures, .. } => Some((true, matures)),
-                    Assignment::Hairpin { hairpins } => Some((false, hairpins)),
-                });
-            }
-            (keys, chunk_lines)
+            let ids = c * CLASSIFY_CHUNK..((c + 1) * CLASSIFY_CHUNK).min(n);
+            ChunkClasses::of(reference, targets, (table, hits), ids, lines, taken_by)
         })
         .collect();
+    // classes numbered in order of first appearance over all inserts: each
+    // chunk's, in its order, after those of the chunks before
     let mut classes = vec![Assignment::Unassigned];
-    let mut ids: FxHashMap<(bool, Vec<u32>), u32> = FxHashMap::default();
+    let mut ids: FxHashMap<ClassKey, u32> = FxHashMap::default();
     let mut of_insert = Vec::with_capacity(n);
     let mut taken_from = FxHashMap::default();
-    let mut all_lines = lines.then(IsomirLines::default);
-    for (keys, chunk_lines) in chunks {
+    let mut all_lines = lines.then(|| {
+        let mut all = IsomirLines::default();
+        all.reserve(chunks.iter().map(|c| &c.lines));
+        all
+    });
+    for chunk in chunks {
+        let ChunkClasses {
+            of_insert: local,
+            keys,
+            taken,
+            lines: chunk_lines,
+        } = chunk;
         if let Some(all) = &mut all_lines {
             all.append(chunk_lines);
         }
-        for key in keys {
-            let id = of_insert.len();
-            let Some(key) = key else {
-                of_insert.push(0);
-                continue;
-            };
-            let next = classes.len() as u32;
-            let class = *ids.entry(key).or_insert_with_key(|(mature, features)| {
-                classes.push(if *mature {
-                    Assignment::Mature {
-                        matures: features.clone(),
-                        calls: Vec::new(),
-                    }
-                } else {
-                    Assignment::Hairpin {
-                        hairpins: features.clone(),
-                    }
-                });
-                next
-            });
-            if let Some(taker) = taken_by(id) {
-                taken_from.insert(id as u32, (class, taker));
-                of_insert.push(0);
-            } else {
-                of_insert.push(class);
-            }
+        let global: Vec<u32> = std::iter::once(0)
+            .chain(keys.into_iter().map(|key| {
+                let next = classes.len() as u32;
+                *ids.entry(key).or_insert_with_key(|(mature, features)| {
+                    classes.push(if *mature {
+                        Assignment::Mature {
+                            matures: features.clone(),
+                            calls: Vec::new(),
+                        }
+                    } else {
+                        Assignment::Hairpin {
+                            hairpins: features.clone(),
+                        }
+                    });
+                    next
+                })
+            }))
+            .collect();
+        of_insert.extend(local.iter().map(|&k| global[k as usize]));
+        for (id, taker) in taken {
+            let at = &mut of_insert[id as usize];
+            taken_from.insert(id, (*at, taker));
+            *at = 0;
         }
     }
     let classes = Classes {
@@ -361,9 +431,118 @@ mod tests {
     use super::*;
     use crate::align::cpu::CpuEngine;
     use crate::align::{align_all, AlignParams, Engine};
+    use crate::count::gff::Isomirs;
     use crate::input::reference::RefSeq;
     use crate::prep::collapse::SampleInserts;
     use crate::prep::umi::inserts_of_keys;
+
+    /// Over several chunks, classes are numbered in order of first
+    /// appearance over all inserts, taken inserts keep the class they had
+    /// (unassigned ones are not taken) and have no isomiR line: as one
+    /// serial pass over the inserts has it.
+    #[test]
+    fn classes_follow_insert_order_across_chunks() {
+        let seq = |name: &str, s: &str| RefSeq::new(name, s);
+        let reference = Reference::from_sequences(
+            "hsa",
+            vec![
+                seq("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
+                seq("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
+                seq("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
+                seq("hsa-miR-d", "TGAGGTAGTAGGTTGTATAGTT"),
+            ],
+            vec![seq(
+                "hsa-mir-c",
+                "GGCTAAACCGTTACCATTACTGAGTTTAGTAATGGTAACGGTTTAGCC",
+            )],
+        );
+        let targets = TargetSet::build(&reference, 3, 5);
+        let mut rng = crate::rng::Rng::new(11);
+        let bases = b"ACGT";
+        let mut sample = SampleInserts::default();
+        while sample.len() < 3 * CLASSIFY_CHUNK {
+            let m = &reference.matures[rng.below(4)].seq;
+            let mut read: Vec<u8> = if rng.chance(0.3) {
+                let len = 18 + rng.below(6);
+                rng.bases(len)
+            } else {
+                m[rng.below(2)..m.len() - rng.below(3)].to_vec()
+            };
+            for _ in 0..rng.below(3) {
+                read.push(bases[rng.below(4)]);
+            }
+            if rng.chance(0.3) {
+                let at = rng.below(read.len());
+                read[at] = bases[rng.below(4)];
+            }
+            sample.add(&read);
+        }
+        let sorted = sample.into_sorted();
+        let table = InsertTable::build(&[&sorted]);
+        let prepared = CpuEngine
+            .prepare(&targets, &AlignParams::default())
+            .unwrap();
+        let hits = align_all(prepared.as_ref(), table.len(), |i| table.seq(i), 512).unwrap();
+        let taken_by = |id: usize| match id % 7 {
+            0 => Some(Taker::Artifact),
+            3 => Some(Taker::Ncrna),
+            _ => None,
+        };
+        let (classes, lines) = classify(&reference, &targets, &table, &hits, true, &taken_by);
+        // one serial pass
+        let mut want = Classes {
+            of_insert: Vec::new(),
+            classes: vec![Assignment::Unassigned],
+            taken: FxHashMap::default(),
+        };
+        let mut want_lines = IsomirLines::default();
+        for id in 0..table.len() {
+            let a = assign(&targets, &crate::seq::encode(table.seq(id)), hits.get(id));
+            if taken_by(id).is_none() {
+                want_lines.push_insert(&reference, &targets, id, table.seq(id), &a);
+            }
+            let Some(key) = class_key(a) else {
+                want.of_insert.push(0);
+                continue;
+            };
+            let class = match want.classes.iter().position(|c| match c {
+                Assignment::Mature { matures, .. } => key.0 && *matures == key.1,
+                Assignment::Hairpin { hairpins } => !key.0 && *hairpins == key.1,
+                Assignment::Unassigned => false,
+            }) {
+                Some(c) => c as u32,
+                None => {
+                    want.classes.push(match key {
+                        (true, matures) => Assignment::Mature {
+                            matures,
+                            calls: Vec::new(),
+                        },
+                        (false, hairpins) => Assignment::Hairpin { hairpins },
+                    });
+                    want.classes.len() as u32 - 1
+                }
+            };
+            match taken_by(id) {
+                Some(taker) => {
+                    want.taken.insert(id as u32, (class, taker));
+                    want.of_insert.push(0);
+                }
+                None => want.of_insert.push(class),
+            }
+        }
+        assert!(want.classes.len() > 3, "several classes");
+        assert!(want.taken.len() > 100, "many taken inserts");
+        assert!(want.of_insert.iter().filter(|&&c| c == 0).count() > 100);
+        assert_eq!(classes, want);
+        let (lines, want_lines) = (lines.unwrap(), want_lines);
+        let units = [table.counts[0].clone()];
+        let (got, want) = (
+            Isomirs::build(lines, &units),
+            Isomirs::build(want_lines, &units),
+        );
+        assert!(got.len() > 100);
+        assert_eq!(got.class_rows(1), want.class_rows(1));
+    }
 
     /// Aligning slice by slice gives the same classes and sums as one slice.
     #[test]

@@ -123,6 +123,9 @@ pub fn finish(
 ) -> Result<Outcome> {
     let assign_started = Instant::now();
     let counted = assign_and_count(&mut data, &mut stats, &mut concerns);
+    // classifying's many short-lived allocations are freed: their pages go
+    // back before the writers' buffers come (peak RSS of large runs)
+    crate::runtime::release_free_memory();
     concerns.extend(concerns::qc_failures(&stats));
     stats.timings.assign_count = Timings::seconds(assign_started.elapsed());
     stats.timings.spans_mut().assign_count = Timings::span(started, assign_started);
