@@ -249,11 +249,28 @@ impl AdapterFinder {
             }
         }
         if let Some((clo, chi)) = current {
-            if !self.align_window(read, clo, chi, &mut best) {
+            if !self.read_end_cannot_win(clo, &best)
+                && !self.align_window(read, clo, chi, &mut best)
+            {
                 return self.find_by_alignment(read);
             }
         }
         best.map(to_match)
+    }
+
+    /// Whether the last window, `read[lo..]`, cannot change `best`, a whole
+    /// adapter found in the windows before it, so that it need not be
+    /// aligned. An end replaces a whole adapter only with its start (for
+    /// the partial ends, cutadapt's compared origin) at most `m / 2` bases
+    /// right of the best's. Every cell of the window starts at `lo` or
+    /// later; the partial ends are compared with the origin of the last
+    /// cell cutadapt fills in the read's last column, which aligns at most
+    /// m adapter bases with at most k + 1 errors (its diagonal cost at most
+    /// k, Ukkonen's band), so starts at `n - m - k - 1` or later, and `lo`
+    /// is at most `n - m - k`.
+    fn read_end_cannot_win(&self, lo: usize, best: &Best) -> bool {
+        let m = self.codes.len();
+        matches!(*best, Some((origin, _, aligned, _)) if aligned == m && lo > origin + m / 2 + 1)
     }
 
     /// cutadapt 5.2's `Aligner.locate` for a regular 3' adapter, line for
@@ -776,6 +793,69 @@ mod tests {
         let read = b"GAAAAAAACAAAAAAAAAAAAAA";
         assert_eq!(f.find(read).map(|m| m.start), Some(9));
         assert_eq!(f.find_by_alignment(read).map(|m| m.start), Some(9));
+    }
+
+    /// A whole adapter with two mismatches early in the read, then a
+    /// 20-base partial adapter at the read end, which scores more: cutadapt
+    /// keeps the early one (the partial end starts more than half an
+    /// adapter to its right and aligns fewer bases), and the windowed search
+    /// does not align the read end at all.
+    #[test]
+    fn a_better_partial_adapter_far_right_of_a_whole_one_loses() {
+        let f = finder();
+        let two_mismatches = b"TGGAACTCTCGGATGCCAAGG";
+        let read: Vec<u8> = [
+            &b"ACGTACGTAC"[..],
+            two_mismatches,
+            b"CATCATCATCATCATCATCA",
+            &TRUSEQ[..20],
+        ]
+        .concat();
+        assert_eq!(f.find_by_alignment(&read).map(|m| m.start), Some(10));
+        assert_eq!(f.find(&read), f.find_by_alignment(&read));
+        assert!(f.read_end_cannot_win(read.len() - 23, &Some((10, 17, 21, 2))));
+        assert!(f.read_end_cannot_win(22, &Some((10, 17, 21, 2))));
+        assert!(!f.read_end_cannot_win(21, &Some((10, 17, 21, 2))));
+        assert!(!f.read_end_cannot_win(60, &Some((10, 17, 20, 2))));
+    }
+
+    /// Reads with `N`s (which match no adapter base) and planted adapters
+    /// with substitutions, indels and `N`s, some followed by a partial
+    /// adapter at the read end: the windowed search equals the alignment.
+    #[test]
+    fn windowed_search_equals_alignment_on_reads_with_ns() {
+        let mut rng = crate::rng::Rng::new(0x0005_EED0_F4E5);
+        for (adapter, rate) in [(TRUSEQ, 0.1), (&b"AACTGTAGGCACCATCAAT"[..], 0.15)] {
+            let f = AdapterFinder::new(adapter, rate, 3);
+            for _ in 0..20_000 {
+                let len = rng.below(40);
+                let mut read = rng.seq_from(len, b"ACGTACGTACGTN");
+                let mut a = adapter.to_vec();
+                for _ in 0..rng.below(4) {
+                    let at = rng.below(a.len());
+                    match rng.below(4) {
+                        0 => a[at] = b"ACGTN"[rng.below(5)],
+                        1 => a.insert(at, b"ACGTN"[rng.below(5)]),
+                        2 => a[at] = b'N',
+                        _ => {
+                            a.remove(at);
+                        }
+                    }
+                }
+                read.extend_from_slice(&a);
+                let tail = rng.below(30);
+                read.extend(rng.seq_from(tail, b"ACGTN"));
+                if rng.below(2) == 0 {
+                    read.extend_from_slice(&adapter[..3 + rng.below(adapter.len() - 3)]);
+                }
+                assert_eq!(
+                    f.find(&read),
+                    f.find_by_alignment(&read),
+                    "{}",
+                    String::from_utf8_lossy(&read)
+                );
+            }
+        }
     }
 
     /// The counterexample a hostile run found: a repetitive adapter whose
