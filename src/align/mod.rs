@@ -352,6 +352,126 @@ pub fn verify(
         return None;
     }
     let tmax = (params.max_nontemplated as usize).min(l - 1);
+    let m = l.min((hi - offset) as usize);
+    if m < l - tmax {
+        // too few target bases left for the fewest templated bases allowed
+        return None;
+    }
+    let start = ts.targets[target].text_start as i64 + offset as i64;
+    let text = usize::try_from(start)
+        .ok()
+        .and_then(|s| ts.text.get(s..s + m));
+    match text.map(|text| verify_plain(text, insert, l - tmax, params.max_mismatches)) {
+        Some(Plain::Hit {
+            templated,
+            mismatches,
+        }) => Some(Hit {
+            target: target as u32,
+            offset,
+            templated: templated as u16,
+            nontemplated: (l - templated) as u8,
+            mismatches: mismatches as u8,
+            wildcards: 0,
+        }),
+        Some(Plain::NoHit) => None,
+        Some(Plain::Special) | None => verify_slow(ts, target, offset, insert, params),
+    }
+}
+
+/// What [`verify_plain`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Plain {
+    /// The best placement: bases templated, mismatches among them.
+    Hit { templated: usize, mismatches: u32 },
+    /// No valid placement.
+    NoHit,
+    /// The target bases hold an N or a pad: not decided here.
+    Special,
+}
+
+/// Bytes of a word whose code is N or above (any bit above the low two).
+const SPECIAL_BITS: u64 = 0xFCFC_FCFC_FCFC_FCFC;
+
+/// The high bit of every byte of `x` that is not zero.
+#[inline]
+fn nonzero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    ((x & LOW7).wrapping_add(LOW7) | x) & !LOW7
+}
+
+/// Eight bytes from `s` at `i` (at most its length), zeros past its end,
+/// little-endian.
+#[inline]
+fn word(s: &[u8], i: usize) -> u64 {
+    let rest = &s[i.min(s.len())..];
+    if let Some(b) = rest.first_chunk::<8>() {
+        return u64::from_le_bytes(*b);
+    }
+    let mut b = [0u8; 8];
+    b[..rest.len()].copy_from_slice(rest);
+    u64::from_le_bytes(b)
+}
+
+/// [`verify`] where every target base compared (`text`, at most as long as
+/// `insert`) is a real base, eight bases a word: then no base is free, the
+/// first `min_templated` bases must hold at most `k` mismatches, and the best
+/// placement templates them and every base after them up to the next
+/// mismatch (or the end of `text`). [`Plain::Special`] when `text` holds an
+/// N or a pad, which [`verify_slow`] then handles.
+#[inline]
+fn verify_plain(text: &[u8], insert: &[u8], min_templated: usize, k: u8) -> Plain {
+    let m = text.len();
+    let mut mismatches = 0u32;
+    let mut i = 0;
+    while i < m {
+        let r = word(text, i);
+        if r & SPECIAL_BITS != 0 {
+            return Plain::Special;
+        }
+        // text past its end reads as zeros on both sides: no mismatch there
+        let diff = nonzero_bytes(r ^ word(&insert[..m], i));
+        // bytes before min_templated count; the first mismatch after them
+        // ends the placement
+        let before = min_templated.saturating_sub(i).min(8);
+        let low = if before == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * before)) - 1
+        };
+        mismatches += (diff & low).count_ones();
+        if mismatches > k as u32 {
+            return Plain::NoHit;
+        }
+        let after = diff & !low;
+        if after != 0 {
+            let templated = i + after.trailing_zeros() as usize / 8;
+            return Plain::Hit {
+                templated,
+                mismatches,
+            };
+        }
+        i += 8;
+    }
+    Plain::Hit {
+        templated: m,
+        mismatches,
+    }
+}
+
+/// [`verify`] base by base: pads, windows and Ns.
+fn verify_slow(
+    ts: &TargetSet,
+    target: usize,
+    offset: i32,
+    insert: &[u8],
+    params: &AlignParams,
+) -> Option<Hit> {
+    let l = insert.len();
+    let (lo, hi) = ts.span(target);
+    if l == 0 || offset < lo || offset >= hi {
+        return None;
+    }
+    let tmax = (params.max_nontemplated as usize).min(l - 1);
     let mut mismatches = 0u32;
     let mut wildcards = 0u32;
     let mut best: Option<Hit> = None;
@@ -534,5 +654,87 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(brute_force(&ts, &read, &p)[0].mismatches, 2);
+    }
+
+    /// [`verify`] (eight bases a word where the target bases are real)
+    /// equals [`verify_slow`] (base by base) at every offset of random
+    /// targets with Ns, placed and unplaced matures (wildcard pads, windows),
+    /// for random inserts of 1 to 40 bases with Ns, most of them cut from a
+    /// target with a few changes, under every limit.
+    #[test]
+    fn word_verify_equals_base_by_base_verify() {
+        let mut rng = crate::rng::Rng::new(0xA11C_E5ED);
+        /// `n` random bases, one in `n_rate` an N.
+        fn seq(rng: &mut crate::rng::Rng, n: usize, n_rate: usize) -> Vec<u8> {
+            (0..n)
+                .map(|_| match rng.below(n_rate) {
+                    0 => b'N',
+                    r => b"ACGT"[r % 4],
+                })
+                .collect()
+        }
+        let mut matures = Vec::new();
+        let mut hairpins = Vec::new();
+        for i in 0..12 {
+            let n = 16 + rng.below(10);
+            let m = seq(&mut rng, n, 60);
+            matures.push(RefSeq::new(&format!("hsa-miR-{i}"), m.clone()));
+            if i % 3 != 0 {
+                // placed in a hairpin; the others are unplaced, padded
+                let n = rng.below(15);
+                let mut h = seq(&mut rng, n, 40);
+                h.extend_from_slice(&m);
+                let n = 1 + rng.below(40);
+                h.extend(seq(&mut rng, n, 40));
+                hairpins.push(RefSeq::new(&format!("hsa-mir-{i}"), h));
+            }
+        }
+        let ts = TargetSet::build(&Reference::from_sequences("hsa", matures, hairpins), 3, 5);
+        let (mut fast_hits, mut checked) = (0, 0);
+        for _ in 0..300 {
+            let insert: Vec<u8> = if rng.below(4) == 0 {
+                let n = 1 + rng.below(40);
+                seq(&mut rng, n, 30)
+            } else {
+                let t = &ts.targets[rng.below(ts.targets.len())];
+                let text = &ts.text[t.text_start..t.text_start + t.len];
+                let from = rng.below(t.len);
+                let mut s: Vec<u8> = text[from..(from + 1 + rng.below(40)).min(t.len)]
+                    .iter()
+                    .map(|&c| b"ACGTN"[c as usize])
+                    .collect();
+                let n = rng.below(4);
+                s.extend(seq(&mut rng, n, 30));
+                for _ in 0..rng.below(4) {
+                    let i = rng.below(s.len());
+                    s[i] = b"ACGTN"[rng.below(5)];
+                }
+                s
+            };
+            let insert = encode(&insert);
+            for max_mismatches in 0..=2 {
+                for max_nontemplated in 0..=3 {
+                    let params = AlignParams {
+                        max_mismatches,
+                        max_nontemplated,
+                    };
+                    for t in 0..ts.targets.len() {
+                        let (lo, hi) = ts.span(t);
+                        for offset in lo - 2..hi + 2 {
+                            let fast = verify(&ts, t, offset, &insert, &params);
+                            let slow = verify_slow(&ts, t, offset, &insert, &params);
+                            assert_eq!(fast, slow, "insert {insert:?} target {t} offset {offset}");
+                            checked += 1;
+                            fast_hits += usize::from(fast.is_some_and(|h| h.wildcards == 0));
+                        }
+                    }
+                }
+            }
+        }
+        // both paths ran, and the word path often found a hit
+        assert!(
+            checked > 100_000 && fast_hits > 1000,
+            "{checked} {fast_hits}"
+        );
     }
 }
