@@ -68,6 +68,8 @@ pub struct Searcher<'a> {
     edge_windows: Vec<(u32, Window)>,
     /// Per target, the starts of its edge windows (empty for most hairpins).
     edge_starts: Vec<Vec<i32>>,
+    /// Per target, its real bases.
+    lens: Vec<i32>,
 }
 
 impl<'a> Searcher<'a> {
@@ -89,6 +91,7 @@ impl<'a> Searcher<'a> {
             edge_index,
             edge_windows,
             edge_starts,
+            lens: ts.targets.iter().map(|t| t.len as i32).collect(),
         }
     }
 
@@ -168,44 +171,57 @@ impl<'a> Searcher<'a> {
         }
         let ts = self.ts;
         let cands = &mut scratch.candidates;
+        let k = params.max_mismatches as usize;
+        let plan = self.plan(l, params);
+        let Some(piece) = plan.real_piece else {
+            // Exact first: a perfect hit (no mismatch, nothing free)
+            // contains the insert's first bases exactly, and no hit ranks
+            // better; else every offset.
+            let exact_len = l.min(MAX_SEED);
+            self.index
+                .for_each_occurrence(&insert[..exact_len], |t, p| cands.push((t, p)));
+            self.verify_all(cands, insert, params, &mut scratch.hits);
+            if !scratch.hits.iter().any(|h| h.rank() == (0, 0)) {
+                scratch.hits = brute_force(ts, insert, params);
+            }
+            keep_best(&mut scratch.hits);
+            return;
+        };
 
-        // 1. Exact: a perfect hit (no mismatch, nothing free) contains the
-        //    insert's first bases exactly, and no hit ranks better.
-        let exact_len = l.min(MAX_SEED);
-        self.index
-            .for_each_occurrence(&insert[..exact_len], |t, p| cands.push((t, p)));
+        // 1. Hits on real bases only: at most k mismatches in the first
+        //    l - tmax bases, so one of k + 1 pieces of them is exact. A
+        //    perfect hit (no mismatch, nothing free) contains the first
+        //    piece exactly, and no hit ranks better: once the first piece's
+        //    candidates hold one, they hold all.
+        let index = &self.index;
+        let region = 0..l - plan.tmax;
+        self.seed(index, insert, &region, piece, k, 0..1, cands, |_, _| true);
         self.verify_all(cands, insert, params, &mut scratch.hits);
         if scratch.hits.iter().any(|h| h.rank() == (0, 0)) {
             keep_best(&mut scratch.hits);
             return;
         }
-
-        // 2. Hits on real bases only: at most k mismatches in the first
-        //    l - tmax bases, so one of k + 1 pieces of them is exact.
-        let k = params.max_mismatches as usize;
-        let plan = self.plan(l, params);
-        let Some(piece) = plan.real_piece else {
-            scratch.hits = brute_force(ts, insert, params);
-            return;
-        };
-        let index = &self.index;
-        self.seed(index, insert, 0..l - plan.tmax, piece, k, cands, |_, _| {
+        self.seed(index, insert, &region, piece, k, 1..k + 1, cands, |_, _| {
             true
         });
 
-        // 3. Hits covering wildcard pads lie near an edge window; their
-        //    bases in the plan's edge region are real.
+        // 2. Hits covering wildcard pads lie near an edge window; their
+        //    bases in the plan's edge region are real. An offset whose
+        //    first l - tmax bases lie on real bases is the first stage's:
+        //    a valid hit there has at most k mismatches in them.
         if !self.edge_windows.is_empty() {
             let w5 = ts.window_5p;
+            let real = region.end as i32;
             match plan.edge_piece {
                 Some(piece) => {
                     let near_edge = |t: u32, o: i32| {
-                        self.edge_starts[t as usize]
-                            .iter()
-                            .any(|&start| (start - o).unsigned_abs() as usize <= w5)
+                        (o < 0 || o + real > self.lens[t as usize])
+                            && self.edge_starts[t as usize]
+                                .iter()
+                                .any(|&start| (start - o).unsigned_abs() as usize <= w5)
                     };
-                    let index = &self.edge_index;
-                    self.seed(index, insert, plan.edge_region, piece, k, cands, near_edge);
+                    let (index, region) = (&self.edge_index, &plan.edge_region);
+                    self.seed(index, insert, region, piece, k, 0..k + 1, cands, near_edge);
                 }
                 None => cands.extend(self.edge_offsets()),
             }
@@ -214,21 +230,22 @@ impl<'a> Searcher<'a> {
         keep_best(&mut scratch.hits);
     }
 
-    /// Adds the offsets where one of `k + 1` pieces (`piece` bases, the last
-    /// one up to the region's end) of `region` occurs exactly in `index` and
-    /// `keep` agrees.
+    /// Adds the offsets where one of `pieces` of the `k + 1` pieces of
+    /// `region` (`piece` bases, the last one up to the region's end) occurs
+    /// exactly in `index` and `keep` agrees.
     #[allow(clippy::too_many_arguments)]
     fn seed(
         &self,
         index: &SeedIndex,
         insert: &[u8],
-        region: std::ops::Range<usize>,
+        region: &std::ops::Range<usize>,
         piece: usize,
         k: usize,
+        pieces: std::ops::Range<usize>,
         out: &mut Vec<(u32, i32)>,
         keep: impl Fn(u32, i32) -> bool,
     ) {
-        for p in 0..=k {
+        for p in pieces {
             let start = region.start + p * piece;
             let end = if p == k { region.end } else { start + piece };
             let seed = &insert[start..end.min(start + MAX_SEED)];
@@ -328,7 +345,9 @@ mod tests {
         let cut5 = rng.below(3).min(m.len());
         let cut3 = rng.below(4).min(m.len() - cut5);
         s.extend_from_slice(&m[cut5..m.len() - cut3]);
-        s.extend(rng.seq_len(0, 4));
+        // up to 7 bases on: past a mature's end, a hit may cover up to
+        // window_3p pads with more than max_nontemplated bases
+        s.extend(rng.seq_len(0, 8));
         for _ in 0..rng.below(3) {
             if !s.is_empty() {
                 let i = rng.below(s.len());
@@ -350,7 +369,7 @@ mod tests {
                     max_mismatches: mm,
                     max_nontemplated: 3,
                 };
-                for i in 0..400 {
+                for i in 0..1000 {
                     let read = if i % 10 == 0 {
                         rng.seq_len(0, 40)
                     } else {

@@ -336,6 +336,10 @@ fn piece_len(n: usize, k: usize, indexed: usize, exhaustive: usize) -> Option<us
 }
 
 /// The best placement of `insert` at `offset` on `target`, if any is valid.
+///
+/// The bases every placement templates (all but the last `max_nontemplated`)
+/// are compared eight a word; the few after them, where the placements
+/// differ, one by one.
 pub fn verify(
     ts: &TargetSet,
     target: usize,
@@ -344,11 +348,118 @@ pub fn verify(
     params: &AlignParams,
 ) -> Option<Hit> {
     let l = insert.len();
-    if l == 0 {
+    let (lo, hi) = ts.span(target);
+    if l == 0 || offset < lo || offset >= hi {
         return None;
     }
+    let tmax = (params.max_nontemplated as usize).min(l - 1);
+    let k = params.max_mismatches as u32;
+    // target bases the insert can cover, and the fewest it templates
+    let m = l.min((hi - offset) as usize);
+    let min_templated = l - tmax;
+    if m < min_templated {
+        return None;
+    }
+    let start = usize::try_from(ts.targets[target].text_start as i64 + offset as i64).ok()?;
+    // the span lies inside the padded text
+    let text = ts.text.get(start..start + m)?;
+    let (mut mismatches, mut wildcards) =
+        count_differences(&text[..min_templated], &insert[..min_templated], k)?;
+    let mut best: Option<Hit> = None;
+    for templated in min_templated..=m {
+        if templated > min_templated {
+            let (r, q) = (text[templated - 1], insert[templated - 1]);
+            if r == WILDCARD {
+                wildcards += 1;
+            } else if r >= N || r != q {
+                mismatches += 1;
+                if mismatches > k {
+                    break;
+                }
+            }
+        }
+        if wildcards > 0 && !ts.in_any_window(target, offset, offset + templated as i32) {
+            continue;
+        }
+        let hit = Hit {
+            target: target as u32,
+            offset,
+            templated: templated as u16,
+            nontemplated: (l - templated) as u8,
+            mismatches: mismatches as u8,
+            wildcards: wildcards as u8,
+        };
+        // later placements template more: on a tie of rank, the later wins
+        if best.map_or(true, |b| hit.rank() <= b.rank()) {
+            best = Some(hit);
+        }
+    }
+    best
+}
+
+/// Every byte's high bit.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// One in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of every byte of `x` that is not zero.
+#[inline]
+fn nonzero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = !HIGH_BITS;
+    ((x & LOW7).wrapping_add(LOW7) | x) & HIGH_BITS
+}
+
+/// Eight bytes from `s` at `i` (at most its length), zeros past its end,
+/// little-endian.
+#[inline]
+fn word(s: &[u8], i: usize) -> u64 {
+    let rest = &s[i.min(s.len())..];
+    if let Some(b) = rest.first_chunk::<8>() {
+        return u64::from_le_bytes(*b);
+    }
+    let mut b = [0u8; 8];
+    b[..rest.len()].copy_from_slice(rest);
+    u64::from_le_bytes(b)
+}
+
+/// Mismatches and wildcards of `insert` against the target bases `text`
+/// (as long), eight bases a word: a wildcard target base is free, an N on
+/// either side a mismatch. None once mismatches pass `k`.
+#[inline]
+fn count_differences(text: &[u8], insert: &[u8], k: u32) -> Option<(u32, u32)> {
+    let (mut mismatches, mut wildcards) = (0, 0);
+    for i in (0..text.len()).step_by(8) {
+        // past the end both read as zeros (A): neither mismatch nor wildcard
+        let (r, q) = (word(text, i), word(insert, i));
+        let mut differ = nonzero_bytes(r ^ q);
+        if r & !(3 * ONES) != 0 {
+            // an N or a pad: an N always differs, a pad is free
+            let wild = !nonzero_bytes(r ^ (WILDCARD as u64 * ONES)) & HIGH_BITS;
+            let n = !nonzero_bytes(r ^ (N as u64 * ONES)) & HIGH_BITS;
+            differ = (differ | n) & !wild;
+            wildcards += wild.count_ones();
+        }
+        mismatches += differ.count_ones();
+        if mismatches > k {
+            return None;
+        }
+    }
+    Some((mismatches, wildcards))
+}
+
+/// [`verify`] base by base: the oracle of its word comparisons.
+#[cfg(test)]
+fn verify_slow(
+    ts: &TargetSet,
+    target: usize,
+    offset: i32,
+    insert: &[u8],
+    params: &AlignParams,
+) -> Option<Hit> {
+    let l = insert.len();
     let (lo, hi) = ts.span(target);
-    if offset < lo || offset >= hi {
+    if l == 0 || offset < lo || offset >= hi {
         return None;
     }
     let tmax = (params.max_nontemplated as usize).min(l - 1);
@@ -534,5 +645,97 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(brute_force(&ts, &read, &p)[0].mismatches, 2);
+    }
+
+    /// [`verify`] (eight bases a word) equals [`verify_slow`] (base by
+    /// base) at every offset (and a few outside the span) of random
+    /// targets with Ns, placed and unplaced matures (wildcard pads, windows),
+    /// for random inserts of 1 to 40 bases with Ns, most of them cut from a
+    /// target with a few changes, under every limit.
+    #[test]
+    fn word_verify_equals_base_by_base_verify() {
+        let mut rng = crate::rng::Rng::new(0xA11C_E5ED);
+        /// `n` random bases, one in `n_rate` an N.
+        fn seq(rng: &mut crate::rng::Rng, n: usize, n_rate: usize) -> Vec<u8> {
+            (0..n)
+                .map(|_| match rng.below(n_rate) {
+                    0 => b'N',
+                    r => b"ACGT"[r % 4],
+                })
+                .collect()
+        }
+        let mut matures = Vec::new();
+        let mut hairpins = Vec::new();
+        for i in 0..12 {
+            let n = 16 + rng.below(10);
+            let m = seq(&mut rng, n, 60);
+            matures.push(RefSeq::new(&format!("hsa-miR-{i}"), m.clone()));
+            if i % 3 != 0 {
+                // placed in a hairpin; the others are unplaced, padded
+                let n = rng.below(15);
+                let mut h = seq(&mut rng, n, 40);
+                h.extend_from_slice(&m);
+                let n = 1 + rng.below(40);
+                h.extend(seq(&mut rng, n, 40));
+                hairpins.push(RefSeq::new(&format!("hsa-mir-{i}"), h));
+            }
+        }
+        let ts = TargetSet::build(&Reference::from_sequences("hsa", matures, hairpins), 3, 5);
+        let (mut checked, mut hits, mut padded) = (0, 0, 0);
+        for _ in 0..300 {
+            let insert: Vec<u8> = if rng.below(4) == 0 {
+                let n = 1 + rng.below(40);
+                seq(&mut rng, n, 30)
+            } else {
+                let t = &ts.targets[rng.below(ts.targets.len())];
+                let text = &ts.text[t.text_start..t.text_start + t.len];
+                // often from the start, 0 to 2 bases before it (on a pad
+                // of an unplaced mature)
+                let from = if rng.below(2) == 0 {
+                    0
+                } else {
+                    rng.below(t.len)
+                };
+                let n = rng.below(3);
+                let mut s = seq(&mut rng, n, 30);
+                s.extend(
+                    text[from..(from + 1 + rng.below(40)).min(t.len)]
+                        .iter()
+                        .map(|&c| b"ACGTN"[c as usize]),
+                );
+                let n = rng.below(4);
+                s.extend(seq(&mut rng, n, 30));
+                for _ in 0..rng.below(4) {
+                    let i = rng.below(s.len());
+                    s[i] = b"ACGTN"[rng.below(5)];
+                }
+                s
+            };
+            let insert = encode(&insert);
+            for max_mismatches in 0..=2 {
+                for max_nontemplated in 0..=3 {
+                    let params = AlignParams {
+                        max_mismatches,
+                        max_nontemplated,
+                    };
+                    for t in 0..ts.targets.len() {
+                        let (lo, hi) = ts.span(t);
+                        for offset in lo - 2..hi + 2 {
+                            let fast = verify(&ts, t, offset, &insert, &params);
+                            let slow = verify_slow(&ts, t, offset, &insert, &params);
+                            assert_eq!(fast, slow, "insert {insert:?} target {t} offset {offset}");
+                            checked += 1;
+                            hits += usize::from(fast.is_some());
+                            padded += usize::from(fast.is_some_and(|h| h.wildcards > 0));
+                        }
+                    }
+                }
+            }
+        }
+        // many placements compared, hits found, some of them on pads
+        assert!(
+            checked > 100_000 && hits > 1000 && padded > 100,
+            "{checked} {hits} {padded}"
+        );
     }
 }
