@@ -6,9 +6,9 @@
 //! `cargo bench --bench engines -- [--inserts N] [--gpu-inserts M] [--hairpin FA --mature FA]`
 //!
 //! Defaults: 1,000,000 inserts for the CPU engine and all of them for the GPU
-//! engine on a hardware adapter, 2,000 on a software one (lavapipe scans
-//! every target offset on CPU cores: minutes per thousand inserts). The
-//! references default to `../shared/data/mirbase/`.
+//! engine on a hardware adapter, 2,000 on a software one (lavapipe runs the
+//! same seed-and-extend kernels as vector code on the CPU cores, far slower
+//! than the CPU engine). The references default to `../shared/data/mirbase/`.
 
 use std::path::PathBuf;
 use std::time::Instant;

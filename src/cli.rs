@@ -301,8 +301,9 @@ pub struct QuantArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=5), help_heading = "Alignment")]
     pub max_nontemplated: u8,
 
-    /// Alignment engine: cpu, gpu (fails without a GPU adapter) or auto (a
-    /// hardware GPU for large runs, else the CPU).
+    /// Alignment engine: cpu, gpu (fails without a GPU adapter) or auto (with
+    /// a hardware GPU, both engines align the first inserts and the faster
+    /// one aligns the rest; else the CPU).
     #[arg(long, default_value = "auto", value_parser = engine_values(), ignore_case = true, help_heading = "Performance")]
     pub engine: EngineChoice,
 

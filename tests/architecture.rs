@@ -93,3 +93,83 @@ fn the_checker_sees_an_upward_import() {
     assert!(rank("output") > rank("prep"));
     assert_eq!(rank("seq"), Some(0));
 }
+
+/// The README's Layout row of each stage folder (the text after
+/// "| `folder/` |" up to the line's end).
+fn layout_rows(readme: &str) -> Vec<(String, String)> {
+    let start = readme.find("\n## Layout").expect("a Layout section");
+    readme[start..]
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("| `")?;
+            let (folder, row) = rest.split_once("/` |")?;
+            Some((folder.to_string(), row.to_string()))
+        })
+        .collect()
+}
+
+/// What a stage's Layout row is missing: every file and folder directly in
+/// `src/<stage>/` is named in backticks (`name`, `name.rs` or `name/`, a
+/// `mod.rs` by its folder), and every file one folder deeper by `name`,
+/// `name.rs` or `folder/name.rs`.
+fn unnamed_in_layout(src: &Path, stage: &str, row: &str) -> Vec<String> {
+    let named = |forms: &[String]| forms.iter().any(|f| row.contains(&format!("`{f}`")));
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(src.join(stage)).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            if !named(&[format!("{name}/"), name.clone()]) {
+                missing.push(format!("{stage}/{name}/"));
+            }
+            for inner in std::fs::read_dir(&path).unwrap() {
+                let inner = inner.unwrap().path();
+                let file = inner.file_stem().unwrap().to_string_lossy().to_string();
+                let forms = [
+                    file.clone(),
+                    format!("{file}.rs"),
+                    format!("{name}/{file}.rs"),
+                ];
+                if file != "mod" && !named(&forms) {
+                    missing.push(format!("{stage}/{name}/{file}.rs"));
+                }
+            }
+        } else if name != "mod" && !named(&[name.clone(), format!("{name}.rs")]) {
+            missing.push(format!("{stage}/{name}.rs"));
+        }
+    }
+    missing
+}
+
+/// The README's Layout table names every module of every stage, so it
+/// cannot fall behind the tree.
+#[test]
+fn readme_layout_names_every_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let rows = layout_rows(&readme);
+    let folders: Vec<&str> = rows.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        folders, STAGES,
+        "the Layout table's rows are the stages, in order"
+    );
+    let src = root.join("src");
+    let missing: Vec<String> = rows
+        .iter()
+        .flat_map(|(stage, row)| unnamed_in_layout(&src, stage, row))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's Layout table does not name:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_layout_check_sees_a_missing_module() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let missing = unnamed_in_layout(&src, "prep", "the trimming (`trim`)");
+    assert!(missing.contains(&"prep/collapse.rs".to_string()));
+    assert!(!missing.contains(&"prep/trim.rs".to_string()));
+    assert!(!missing.contains(&"prep/mod.rs".to_string()));
+}
