@@ -12,8 +12,11 @@
 //! adapter exactly, how many a match, and the full alignment's time for
 //! scale.
 
+mod common;
+
 use std::ops::ControlFlow;
 
+use common::thread_cpu_seconds;
 use mirq::input::fastq::for_each_record_until;
 use mirq::prep::trim::AdapterFinder;
 
@@ -67,17 +70,4 @@ fn main() {
         "{} reads, {exact} with the exact adapter, {found} with a match: find {find:.1} ns/read, full alignment {full:.1} ns/read",
         reads.len()
     );
-}
-
-/// The calling thread's CPU seconds (less inflated than wall time on a
-/// busy machine).
-fn thread_cpu_seconds() -> f64 {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec into `t`, which outlives
-    // the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }

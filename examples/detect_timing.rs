@@ -16,10 +16,13 @@
 //! `--json`, the whole `Detection` follows on a line of its own (to compare
 //! two builds' calls).
 
+mod common;
+
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use common::thread_cpu_seconds;
 use mirq::input::fastq::for_each_record_until;
 use mirq::input::samples::sample_name_from_path;
 use mirq::prep::detect::{detect, ReadSample, SAMPLE_READS};
@@ -83,16 +86,4 @@ fn main() {
             println!("{}", serde_json::to_string(&d).expect("json"));
         }
     }
-}
-
-/// CPU seconds the calling thread has used.
-fn thread_cpu_seconds() -> f64 {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec into `t`, which outlives
-    // the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
