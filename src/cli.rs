@@ -6,8 +6,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use mirq::align::select::EngineChoice;
-use mirq::count::gff::GffCoordinates;
 use mirq::count::ncrna::Precedence;
+use mirq::output::isomirs::GffCoordinates;
 use mirq::prep::protocol::{Protocol, ProtocolChoice};
 use mirq::prep::umi::UmiSpec;
 

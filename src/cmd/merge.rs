@@ -10,21 +10,21 @@ use indicatif::ProgressBar;
 use serde_json::Value;
 
 use crate::align::{FlatHits, TargetSet};
+use crate::cmd::count_and_write::{self, Molecules, NcrnaRun, RunData};
 use crate::cmd::merge_inputs;
 use crate::cmd::origin::{
     foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterHitsRef,
     LaterReferences, Screen, BUILT_IN,
 };
 use crate::count::clades::CladePanel;
-use crate::count::gff::GffCoordinates;
 use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
 use crate::output::concerns::Outcome;
-use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
 use crate::output::inserts_file::{self, RunInserts};
+use crate::output::isomirs::GffCoordinates;
 use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Spans, Timings};
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
@@ -252,7 +252,7 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     };
     let progress = Progress::new(opts.progress);
     let writing = progress.spinner("counting and writing");
-    let outcome = finish(out, data, stats, started, Vec::new());
+    let outcome = count_and_write::run(out, data, stats, started, Vec::new());
     writing.finish_and_clear();
     outcome
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_screen;
+pub mod count_and_write;
 pub mod merge;
 pub mod merge_inputs;
 pub mod origin;

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::{AllSpecies, Reference, FOREIGN_SPECIES};
 use crate::input::screen::ScreenReference;
-use crate::output::finish::{OriginRun, ScreenRun};
+use crate::output::origin_tables::{OriginRun, ScreenRun};
 use crate::output::stats::{ArtifactSettings, CladeSettings, ExogenousSettings, ScreenSettings};
 use crate::prep::collapse::InsertTable;
 use crate::prep::reads::is_low_complexity;
@@ -295,7 +295,7 @@ pub struct LaterHits {
     /// Other species' miRNA best hits (no mismatch, no added base).
     pub exogenous: Option<FlatHits>,
     /// Every screen reference's best hits, target ids numbered over all
-    /// screen references ([`crate::output::finish::screen_parts`]).
+    /// screen references ([`crate::cmd::count_and_write::screen_parts`]).
     pub screen: Option<FlatHits>,
     /// Per insert, the screen references (bit r) its decoy hits are on.
     pub decoy: Option<Vec<u32>>,
@@ -450,7 +450,7 @@ impl Passes<'_> {
     fn screen(&self, screens: &[Screen], unassigned: &[bool], out: &mut LaterHits) -> Result<()> {
         let n = self.table.len();
         let refs: Vec<&ScreenReference> = screens.iter().map(|s| &s.reference).collect();
-        let parts = crate::output::finish::screen_parts(&refs);
+        let parts = crate::cmd::count_and_write::screen_parts(&refs);
         // each insert's hits on every reference, target ids over them all
         let mut per_insert: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut decoy = vec![0u32; n];

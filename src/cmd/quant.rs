@@ -14,12 +14,12 @@ use crate::align::select::{
 };
 use crate::align::stream::StreamAligner;
 use crate::align::{AlignParams, TargetSet};
+use crate::cmd::count_and_write::{self, Molecules, NcrnaRun, RunData};
 use crate::cmd::origin::{
     foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterReferences, Passes,
     Screen,
 };
 use crate::count::clades::CladePanel;
-use crate::count::gff::GffCoordinates;
 use crate::count::ncrna::Precedence;
 use crate::count::species::SpeciesPanel;
 use crate::error::Result;
@@ -28,7 +28,7 @@ use crate::input::preflight;
 use crate::input::reference::{Reference, ShortRecord};
 use crate::input::samples::Sample;
 use crate::output::concerns::{Concern, ConcernKind, Outcome};
-use crate::output::finish::{finish, Molecules, NcrnaRun, RunData};
+use crate::output::isomirs::GffCoordinates;
 use crate::output::stats::{
     Counting, NcrnaSettings, ReferenceStats, RunSettings, RunStats, SampleStats, SampleTrimming,
     Spans, Timings,
@@ -495,7 +495,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         origin: later.origin_run(later_hits.borrowed(), &screen_refs),
     };
     let writing = progress.spinner("counting and writing");
-    let outcome = finish(out, data, stats, started, concerns);
+    let outcome = count_and_write::run(out, data, stats, started, concerns);
     writing.finish_and_clear();
     outcome
 }

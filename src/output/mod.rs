@@ -11,14 +11,15 @@
 //! parts, so every sample keeps its total ([`integer_counts`]).
 
 pub mod concerns;
-pub mod finish;
 pub mod inserts_file;
+pub mod isomirs;
 pub mod multiqc;
 pub mod ncrna_tables;
 pub mod origin_tables;
 pub mod outdir;
 pub mod qc;
 pub mod report;
+pub mod run_files;
 pub mod stats;
 pub mod summary;
 

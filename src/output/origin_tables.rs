@@ -13,18 +13,51 @@
 
 use std::collections::BTreeMap;
 
+use crate::align::{FlatHits, TargetSet};
+use crate::count::clades::CladePanel;
 use crate::count::origin::{OriginCounts, EXOGENOUS_MIN_READS};
+use crate::count::species::SpeciesPanel;
 use crate::count::Counts;
 use crate::error::Result;
+use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::{species_code, Reference};
+use crate::input::screen::ScreenReference;
 use crate::numbers::round3;
 use crate::output::concerns::{Concern, ConcernKind};
-use crate::output::finish::OriginRun;
 use crate::output::stats::{
     CladeReads, RunStats, SampleArtifacts, SampleExogenous, SampleScreen, SpeciesReads,
 };
 use crate::output::{format_count, write_matrix, StagedOutputs};
 use crate::prep::collapse::InsertTable;
+
+/// What the artifact, exogenous and screen stages that ran add to a run:
+/// what the counting pass calls the inserts from and these tables name.
+#[derive(Clone, Copy, Default)]
+pub struct OriginRun<'a> {
+    /// The artifact list and every insert's best hits on it.
+    pub artifacts: Option<(&'a NcrnaReference, &'a FlatHits)>,
+    /// The other species' miRNAs, their targets and every insert's best
+    /// hits on them (none for inserts not looked up).
+    pub foreign: Option<(&'a Reference, &'a TargetSet, &'a FlatHits)>,
+    /// The screen references, every insert's best hits on them and its
+    /// decoy hits (bit r: reference r).
+    pub screen: Option<ScreenRun<'a>>,
+    /// The species fit's panel of other species' mature starts.
+    pub species: Option<&'a SpeciesPanel>,
+    /// The clade lists (`--clades`).
+    pub clades: Option<&'a CladePanel>,
+}
+
+/// The screen stage of a run.
+#[derive(Clone, Copy)]
+pub struct ScreenRun<'a> {
+    /// The references, in the order given.
+    pub references: &'a [&'a ScreenReference],
+    /// Every insert's best hits (targets numbered over all references).
+    pub hits: &'a FlatHits,
+    /// Per insert, the references (bit r) its decoy hits are on.
+    pub decoy: &'a [u32],
+}
 
 /// Exogenous miRNA table file name.
 pub const EXOGENOUS: &str = "exogenous_mirna_counts.tsv";

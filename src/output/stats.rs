@@ -5,9 +5,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::align::AlignParams;
-use crate::count::gff::GffCoordinates;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
+use crate::output::isomirs::GffCoordinates;
 use crate::prep::detect::Detection;
 use crate::prep::protocol::{Protocol, TrimSettings};
 use crate::prep::reads::CollapsedSample;
