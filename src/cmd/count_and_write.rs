@@ -1,6 +1,6 @@
 //! The second half of a run, shared by `mirq quant` and `mirq merge`: from
 //! the unique-insert table and every insert's best hits to assignments,
-//! counts and QC verdicts ([`assign_and_count`]), then the output files
+//! counts and QC verdicts (`assign_and_count`), then the output files
 //! ([`crate::output::run_files`]), mirq.log, report.html and stats.json.
 
 use std::io::Write;
