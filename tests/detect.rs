@@ -7,11 +7,12 @@
 mod common;
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mirq::input::samples::samples_from_paths;
-use mirq::prep::detect::{self, Confidence, Detection};
+use mirq::input::fastq;
+use mirq::prep::detect::{self, Confidence, Detection, ReadSample};
 use mirq::prep::protocol::Protocol;
 
 const TRUSEQ: Option<&str> = Some("TGGAATTCTCGGGTGCCAAGG");
@@ -67,8 +68,20 @@ const RUNS: &[(&str, Protocol, Option<&str>)] = &[
     ("smallrnaseq_bovine_serum_trimmed", Protocol::Illumina, None),
 ];
 
+/// Detection on a file's first [`detect::SAMPLE_READS`] reads, as
+/// `--protocol auto` decides on a sample.
 fn detect_file(path: &Path) -> Detection {
-    detect::detect_sample(&samples_from_paths(&[path.to_path_buf()]).unwrap()[0]).unwrap()
+    let mut first = ReadSample::default();
+    fastq::for_each_record_until(path, |seq, _| {
+        first.push(seq);
+        if first.len() >= detect::SAMPLE_READS {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    detect::detect(&first)
 }
 
 fn line(name: &str, d: &Detection) -> String {

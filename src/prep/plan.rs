@@ -194,7 +194,7 @@ impl Kept {
 /// preparation.
 fn decide(request: &TrimRequest, kept: &Kept, chosen: &OnceLock<ReadPrep>) -> Result<Detected> {
     let mut detection = detect(&kept.reads);
-    let (protocol, trim) = request.resolve(Some(&detection))?;
+    let (protocol, trim) = request.resolve(Some(&detection.chosen()))?;
     if request.adapter.is_some() {
         detection.adapter_override = Some(trim.adapter.clone().unwrap_or_else(|| "none".into()));
     }

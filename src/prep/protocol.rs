@@ -6,7 +6,6 @@ use std::str::FromStr;
 
 use crate::error::Error;
 use crate::input::samples::Sample;
-use crate::prep::detect::Detection;
 use crate::prep::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
 use crate::prep::umi::UmiSpec;
 
@@ -16,6 +15,16 @@ pub const TRUSEQ_SMALL_RNA: &str = "TGGAATTCTCGGGTGCCAAGG";
 pub const QIASEQ: &str = "AACTGTAGGCACCATCAAT";
 /// CATS: the insert is followed by a poly-A tail.
 pub const POLY_A: &str = "AAAAAAAAAAAAAAA";
+
+/// What `--protocol auto` decided for a sample, as trimming takes it (the
+/// whole decision, and why, is [`crate::prep::detect::Detection`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectedProtocol {
+    /// The preset whose cuts apply.
+    pub protocol: Protocol,
+    /// The 3' adapter to trim; None: reads are taken as trimmed inserts.
+    pub adapter: Option<String>,
+}
 
 /// A library preparation protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,7 +229,10 @@ impl TrimRequest {
     /// The protocol and trimming settings: a preset's, or with `auto` those
     /// `detected` (its adapter, unless `--adapter` was given, and its cuts);
     /// explicit cuts, the quality cutoff and `--dedup` apply on top.
-    pub fn resolve(&self, detected: Option<&Detection>) -> Result<(Protocol, TrimSettings), Error> {
+    pub fn resolve(
+        &self,
+        detected: Option<&DetectedProtocol>,
+    ) -> Result<(Protocol, TrimSettings), Error> {
         let protocol = match (self.protocol, detected) {
             (ProtocolChoice::Preset(p), _) => p,
             (ProtocolChoice::Auto, Some(d)) => d.protocol,

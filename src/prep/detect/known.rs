@@ -1,0 +1,469 @@
+//! Known adapters and the reads' votes.
+//!
+//! A candidate is *found* in a read when its first [`SEED_LEN`] bases occur
+//! there exactly. Each read votes for the candidate found nearest its 5' end
+//! (nearest the insert): on QIAseq reads the TruSeq universal adapter
+//! follows the QIAseq adapter and its UMI, and the Illumina v1.0 adapter
+//! sits inside the v1.5 one, three bases later.
+//!
+//! Each read is scanned once for all known adapters' seeds as it is added
+//! to the sample ([`ReadSample::push`], while a run keeps its first reads),
+//! its 12-mers coded and looked up in a bit filter ([`SeedScan`]); it is
+//! scanned again only for de novo candidates, when there are any.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use memchr::memmem;
+use serde::{Deserialize, Serialize};
+
+use crate::prep::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
+
+/// Bases of a candidate that must occur exactly for it to count as found.
+pub const SEED_LEN: usize = 12;
+
+/// A 3' adapter mirq knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownAdapter {
+    /// Name, as reported.
+    pub name: &'static str,
+    /// Sequence trimmed when it is chosen.
+    pub sequence: &'static str,
+    /// The preset whose cuts apply (before the insert-end test).
+    pub protocol: Protocol,
+}
+
+/// Adapters scored by `--protocol auto`, nearest the insert first when two
+/// start at the same read position.
+pub const KNOWN_ADAPTERS: [KnownAdapter; 8] = [
+    KnownAdapter {
+        name: "TruSeq small RNA",
+        sequence: TRUSEQ_SMALL_RNA,
+        protocol: Protocol::Illumina,
+    },
+    KnownAdapter {
+        name: "QIAseq miRNA",
+        sequence: QIASEQ,
+        protocol: Protocol::Qiaseq,
+    },
+    // Illumina small RNA v1.5 is "ATC" + v1.0: reads with it vote for v1.5
+    // (nearer the insert), reads without the ATC for v1.0.
+    KnownAdapter {
+        name: "Illumina small RNA v1.5",
+        sequence: "ATCTCGTATGCCGTCTTCTGCTTG",
+        protocol: Protocol::Illumina,
+    },
+    KnownAdapter {
+        name: "Illumina small RNA v1.0",
+        sequence: "TCGTATGCCGTCTTCTGCTTG",
+        protocol: Protocol::Illumina,
+    },
+    // TruSeq universal / read 1 adapter, as NEBNext small RNA libraries read
+    // into it; also after the UMI on QIAseq reads.
+    KnownAdapter {
+        name: "TruSeq universal",
+        sequence: "AGATCGGAAGAGCACACGTCT",
+        protocol: Protocol::Illumina,
+    },
+    KnownAdapter {
+        name: "CATS poly-A",
+        sequence: POLY_A,
+        protocol: Protocol::Cats,
+    },
+    KnownAdapter {
+        name: "SOLiD small RNA",
+        sequence: "CGCCTTGGCCGTACAGCAG",
+        protocol: Protocol::Illumina,
+    },
+    // Ion Torrent: Torrent Suite's default forward 3' adapter "Ion P1B"
+    // (github.com/iontorrent/TS, rundb three-prime adapter defaults), the
+    // one its basecaller trims from Ion small RNA runs.
+    KnownAdapter {
+        name: "Ion Torrent P1B",
+        sequence: "ATCACCGACTGCCCATAGAGAGGCTGAGAC",
+        protocol: Protocol::Illumina,
+    },
+];
+
+/// Where a candidate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// [`KNOWN_ADAPTERS`].
+    Known,
+    /// Over-represented sequence at variable positions in the reads.
+    DeNovo,
+}
+
+/// A base code's letter, as [`crate::seq::normalize_base`] writes it
+/// (codes 0 to 4; the rest pads the table to a power of two).
+const NORMAL: [u8; 8] = *b"ACGTNNNN";
+
+/// Reads kept for detection: upper-case, U as T, other letters N. Each
+/// read is scanned for the known adapters' seeds as it is added (while a
+/// run keeps its first reads, the reading thread is mostly waiting for
+/// decompressed input).
+#[derive(Debug, Clone, Default)]
+pub struct ReadSample {
+    bases: Vec<u8>,
+    ends: Vec<usize>,
+    /// Per known adapter, the reads its seed is found in.
+    known_found: [usize; KNOWN_ADAPTERS.len()],
+    /// Per read, the known adapter whose seed is nearest its start, and
+    /// where (on a tie, the earlier adapter).
+    known_nearest: Vec<Option<(u32, u32)>>,
+}
+
+impl ReadSample {
+    /// A sample of the given reads.
+    pub fn from_reads<'a>(reads: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut s = Self::default();
+        for r in reads {
+            s.push(r);
+        }
+        s
+    }
+
+    /// Adds one read.
+    pub fn push(&mut self, read: &[u8]) {
+        let start = self.bases.len();
+        self.bases.resize(start + read.len(), 0);
+        // normalised and scanned in one pass
+        let scan = known_scan();
+        let mut first = [NOT_FOUND; KNOWN_ADAPTERS.len()];
+        let codes = read
+            .iter()
+            .zip(&mut self.bases[start..])
+            .map(|(&b, normal)| {
+                let x = crate::seq::encode_base(b);
+                *normal = NORMAL[x as usize & 7];
+                x
+            });
+        scan.scan_codes(codes, &mut first);
+        scan.scan_other(&self.bases[start..], &mut first);
+        self.ends.push(self.bases.len());
+        let mut nearest: Option<(u32, u32)> = None;
+        for (c, &p) in first.iter().enumerate() {
+            if p != NOT_FOUND {
+                self.known_found[c] += 1;
+                if nearest.map_or(true, |(_, np)| p < np as usize) {
+                    nearest = Some((c as u32, p as u32));
+                }
+            }
+        }
+        self.known_nearest.push(nearest);
+    }
+
+    /// Appends another sample's reads.
+    pub fn extend(&mut self, other: &ReadSample) {
+        let offset = self.bases.len();
+        self.bases.extend_from_slice(&other.bases);
+        self.ends.extend(other.ends.iter().map(|e| e + offset));
+        for (a, b) in self.known_found.iter_mut().zip(other.known_found) {
+            *a += b;
+        }
+        self.known_nearest.extend_from_slice(&other.known_nearest);
+    }
+
+    /// Number of reads.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is no read.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Read `i`.
+    pub fn read(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bases[start..self.ends[i]]
+    }
+
+    /// The reads in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(|i| self.read(i))
+    }
+}
+
+/// A candidate adapter being scored.
+#[derive(Debug, Clone)]
+pub(super) struct Candidate {
+    pub(super) name: String,
+    pub(super) sequence: Vec<u8>,
+    pub(super) origin: Origin,
+    pub(super) protocol: Protocol,
+}
+
+impl Candidate {
+    pub(super) fn seed(&self) -> &[u8] {
+        &self.sequence[..self.sequence.len().min(SEED_LEN)]
+    }
+}
+
+/// Per candidate: reads found in, votes, vote positions; per read: the vote.
+pub(super) struct Votes<'a> {
+    /// Per candidate, reads it is found in.
+    pub(super) found: Vec<usize>,
+    /// Per candidate, reads it is the nearest candidate in.
+    pub(super) votes: Vec<usize>,
+    /// Per candidate, votes by read position.
+    pub(super) positions: Vec<Vec<usize>>,
+    /// Per read: (candidate, position) of the nearest candidate.
+    pub(super) nearest: Cow<'a, [Option<(u32, u32)>]>,
+}
+
+/// No seed in the read.
+const NOT_FOUND: usize = usize::MAX;
+
+/// Work counters for the tests that bound detection's cost (the seed
+/// scans here; the de novo k-mer passes and growth in `de_novo`).
+#[cfg(test)]
+pub(super) mod work {
+    use std::cell::Cell;
+    use std::thread::LocalKey;
+
+    thread_local! {
+        /// Reads scanned for candidate seeds.
+        pub static SEED_SCANS: Cell<usize> = const { Cell::new(0) };
+        /// Passes over the de novo reads.
+        pub static KMER_PASSES: Cell<usize> = const { Cell::new(0) };
+        /// Growth profile cells filled: offsets times occurrences.
+        pub static PROFILE_CELLS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub fn add(counter: &'static LocalKey<Cell<usize>>, n: usize) {
+        counter.with(|c| c.set(c.get() + n));
+    }
+
+    pub fn take(counter: &'static LocalKey<Cell<usize>>) -> usize {
+        counter.with(|c| c.replace(0))
+    }
+}
+
+/// Finds the first occurrence of every candidate's seed in a read, in one
+/// pass over its [`SEED_LEN`]-mers: each window, coded 3 bits a base
+/// (A, C, G, T 0 to 3; anything else, and the bases before the read, 4, so
+/// that no such window can match), is looked up in a bit filter, and only
+/// windows passing it are compared with the seeds. A seed that cannot be
+/// coded (shorter than [`SEED_LEN`], or not ACGT) is searched for with
+/// `memmem`.
+struct SeedScan {
+    /// (seed code, candidate) for the coded seeds.
+    coded: Vec<(u64, usize)>,
+    /// Bit filter over the coded seeds' last bases ([`SeedScan::FILTER_BITS`]
+    /// bits of their code).
+    filter: Box<[u64; SeedScan::FILTER_WORDS]>,
+    /// The other seeds' finders, by candidate.
+    other: Vec<(usize, memmem::Finder<'static>)>,
+}
+
+impl SeedScan {
+    const FILTER_BITS: u32 = 16;
+    const FILTER_WORDS: usize = (1 << Self::FILTER_BITS) / 64;
+    /// Bits of a window's code.
+    const WINDOW: u64 = (1 << (3 * SEED_LEN)) - 1;
+    /// The code before a read's first base: bases coded 4.
+    const START: u64 = 0o4444_4444_4444;
+
+    fn new(candidates: &[Candidate]) -> Self {
+        let mut scan = Self {
+            coded: Vec::new(),
+            filter: Box::new([0; Self::FILTER_WORDS]),
+            other: Vec::new(),
+        };
+        for (c, candidate) in candidates.iter().enumerate() {
+            let seed = candidate.seed();
+            let code = seed.iter().try_fold(0u64, |code, &b| {
+                let x = crate::seq::encode_base(b);
+                (x < 4).then_some((code << 3) | x as u64)
+            });
+            match code {
+                Some(code) if seed.len() == SEED_LEN => {
+                    let h = Self::filter_index(code);
+                    scan.filter[h / 64] |= 1 << (h % 64);
+                    scan.coded.push((code, c));
+                }
+                _ => scan.other.push((c, memmem::Finder::new(seed).into_owned())),
+            }
+        }
+        scan
+    }
+
+    #[inline]
+    fn filter_index(code: u64) -> usize {
+        (code & ((1 << Self::FILTER_BITS) - 1)) as usize
+    }
+
+    /// Sets `first[c]` to the first position of candidate `c`'s seed in
+    /// `read` (a normalised read), or [`NOT_FOUND`].
+    fn scan(&self, read: &[u8], first: &mut [usize]) {
+        self.scan_codes(read.iter().map(|&b| crate::seq::encode_base(b)), first);
+        self.scan_other(read, first);
+    }
+
+    /// [`SeedScan::scan`] for the coded seeds, on a read's base codes
+    /// ([`crate::seq::encode_base`]).
+    #[inline]
+    fn scan_codes(&self, codes: impl Iterator<Item = u8>, first: &mut [usize]) {
+        #[cfg(test)]
+        work::add(&work::SEED_SCANS, 1);
+        first.fill(NOT_FOUND);
+        // older bases shift out of the top
+        let mut rolling = Self::START;
+        for (i, x) in codes.enumerate() {
+            rolling = (rolling << 3) | x as u64;
+            let h = Self::filter_index(rolling);
+            if self.filter[h / 64] >> (h % 64) & 1 == 0 {
+                continue;
+            }
+            let code = rolling & Self::WINDOW;
+            for &(seed, c) in &self.coded {
+                if seed == code && first[c] == NOT_FOUND {
+                    first[c] = i + 1 - SEED_LEN;
+                }
+            }
+        }
+    }
+
+    /// [`SeedScan::scan`] for the seeds that are not coded.
+    fn scan_other(&self, read: &[u8], first: &mut [usize]) {
+        for (c, finder) in &self.other {
+            first[*c] = finder.find(read).unwrap_or(NOT_FOUND);
+        }
+    }
+}
+
+/// The votes of the sample's reads: for the known adapters (the first
+/// candidates), as the sample found them when the reads were added; the de
+/// novo candidates, if any, are searched for now, and win a read where they
+/// are nearer its start than the known adapter.
+pub(super) fn vote<'a>(sample: &'a ReadSample, candidates: &[Candidate]) -> Votes<'a> {
+    let known = KNOWN_ADAPTERS.len();
+    debug_assert!(candidates
+        .iter()
+        .zip(&KNOWN_ADAPTERS)
+        .all(|(c, k)| c.sequence == k.sequence.as_bytes()));
+    let mut v = Votes {
+        found: vec![0; candidates.len()],
+        votes: vec![0; candidates.len()],
+        positions: vec![Vec::new(); candidates.len()],
+        nearest: Cow::Borrowed(&sample.known_nearest),
+    };
+    v.found[..known].copy_from_slice(&sample.known_found);
+    let de_novo = &candidates[known..];
+    if !de_novo.is_empty() {
+        let scan = SeedScan::new(de_novo);
+        let mut first = vec![NOT_FOUND; de_novo.len()];
+        let mut nearest = Vec::with_capacity(sample.len());
+        for (read, &known_nearest) in sample.iter().zip(&sample.known_nearest) {
+            scan.scan(read, &mut first);
+            // nearest the read start; on a tie, the earlier candidate
+            let mut best = known_nearest;
+            for (j, &p) in first.iter().enumerate() {
+                if p != NOT_FOUND {
+                    v.found[known + j] += 1;
+                    if best.map_or(true, |(_, bp)| p < bp as usize) {
+                        best = Some(((known + j) as u32, p as u32));
+                    }
+                }
+            }
+            nearest.push(best);
+        }
+        v.nearest = Cow::Owned(nearest);
+    }
+    for &(c, p) in v.nearest.iter().flatten() {
+        let (c, p) = (c as usize, p as usize);
+        v.votes[c] += 1;
+        let at = &mut v.positions[c];
+        if at.len() <= p {
+            at.resize(p + 1, 0);
+        }
+        at[p] += 1;
+    }
+    v
+}
+
+/// The known adapters as candidates.
+pub(super) fn candidates() -> Vec<Candidate> {
+    KNOWN_ADAPTERS
+        .iter()
+        .map(|k| Candidate {
+            name: k.name.to_string(),
+            sequence: k.sequence.as_bytes().to_vec(),
+            origin: Origin::Known,
+            protocol: k.protocol,
+        })
+        .collect()
+}
+
+/// The scan for the known adapters' seeds, made once.
+fn known_scan() -> &'static SeedScan {
+    static SCAN: OnceLock<SeedScan> = OnceLock::new();
+    SCAN.get_or_init(|| SeedScan::new(&candidates()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::rng::Rng;
+
+    #[test]
+    fn read_sample_normalises_bases() {
+        let s = ReadSample::from_reads([&b"acgu"[..], b"NRTT", b""]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.read(0), b"ACGT");
+        assert_eq!(s.read(1), b"NNTT");
+        assert_eq!(s.read(2), b"");
+    }
+
+    #[test]
+    fn one_scan_finds_every_seed_where_memmem_finds_it() {
+        let mut rng = Rng::new(21);
+        let mut candidates = candidates();
+        for sequence in [rng.bases(25), b"ACGTTGCA".to_vec()] {
+            // a de novo seed, and one too short to be coded
+            candidates.push(Candidate {
+                name: "de novo".into(),
+                sequence,
+                origin: Origin::DeNovo,
+                protocol: Protocol::Illumina,
+            });
+        }
+        let scan = SeedScan::new(&candidates);
+        assert_eq!((scan.coded.len(), scan.other.len()), (9, 1));
+        let mut first = vec![0; candidates.len()];
+        let mut found = vec![0; candidates.len()];
+        for _ in 0..5000 {
+            // random bases, seeds planted (overlapping, twice, cut by an N)
+            let len = rng.below(90);
+            let mut read = rng.bases(len);
+            for _ in 0..rng.below(4) {
+                let seed = candidates[rng.below(candidates.len())].seed();
+                let at = rng.below(read.len() + 1);
+                read.splice(at..at, seed.iter().copied());
+            }
+            for _ in 0..rng.below(3) {
+                if !read.is_empty() {
+                    let at = rng.below(read.len());
+                    read[at] = b'N';
+                }
+            }
+            scan.scan(&read, &mut first);
+            for (c, candidate) in candidates.iter().enumerate() {
+                let want = memmem::find(&read, candidate.seed()).unwrap_or(NOT_FOUND);
+                assert_eq!(
+                    first[c],
+                    want,
+                    "{} in {}",
+                    candidate.name,
+                    String::from_utf8_lossy(&read)
+                );
+                found[c] += usize::from(want != NOT_FOUND);
+            }
+        }
+        assert!(found.iter().all(|&f| f > 100), "{found:?}");
+    }
+}
