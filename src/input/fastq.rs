@@ -1286,15 +1286,19 @@ mod tests {
             .for_each(|s, _| seqs.push(s.to_vec()))
             .unwrap();
         assert_eq!((n, seqs), (2, vec![b"ACGT".to_vec(), b"GGA".to_vec()]));
+        let at = |record, line, id: &str| {
+            Some(Position {
+                record,
+                line,
+                id: Some(id.into()),
+            })
+        };
         let bad = b"@r1\nACGT\n+\nIIII\n@r2 x\nACGT\n+\nIII\n";
         let e = Reader::new(&bad[..]).for_each(|_, _| {}).unwrap_err();
-        assert_eq!(e.kind, FastqErrorKind::Malformed);
-        let position = Position {
-            record: 2,
-            line: 5,
-            id: Some("r2".into()),
-        };
-        assert_eq!(e.position, Some(position));
+        assert_eq!(
+            (e.kind, e.position.clone()),
+            (FastqErrorKind::Malformed, at(2, 5, "r2"))
+        );
         assert_eq!(e.name, Path::new(STREAM_NAME));
         assert!(
             e.to_string()
@@ -1307,13 +1311,10 @@ mod tests {
             .named("lane1.fq")
             .for_each(|_, _| {})
             .unwrap_err();
-        assert_eq!(e.kind, FastqErrorKind::Refused);
-        let position = Position {
-            record: 2,
-            line: 7,
-            id: Some("r2 x".into()),
-        };
-        assert_eq!(e.position, Some(position));
+        assert_eq!(
+            (e.kind, e.position.clone()),
+            (FastqErrorKind::Refused, at(2, 7, "r2 x"))
+        );
         assert!(
             e.to_string()
                 .starts_with("lane1.fq: record 2 (line 7, 'r2 x')"),
