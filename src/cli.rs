@@ -416,7 +416,9 @@ fn parse_screen(s: &str) -> Result<(String, PathBuf), String> {
 /// `--database`: a name of the tables' rule
 /// (`mirq::input::names::check_table_name`).
 fn parse_database(s: &str) -> Result<String, String> {
-    mirq::input::names::check_table_name(s).map(|()| s.to_string())
+    mirq::input::names::check_table_name(s)
+        .map(|()| s.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// What a library parse error says beyond the value and the flag (which

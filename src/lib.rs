@@ -14,8 +14,9 @@
 //!    stages joined.
 //!
 //! Under them all: [`seq`] (the one base alphabet), [`error`], [`runtime`]
-//! (thread pool, progress, memory), [`numbers`] (numbers for people) and
-//! [`rng`] (the one random generator of the bench workload and the tests).
+//! (thread pool, progress, memory), [`numbers`] (numbers for people),
+//! [`rng`] (the one random generator of the bench workload and the tests) and
+//! [`tuning`] (the run-time `MIRQ_*` switches, read once).
 
 pub mod align;
 pub mod cmd;
@@ -28,5 +29,6 @@ pub mod prep;
 pub mod rng;
 pub mod runtime;
 pub mod seq;
+pub mod tuning;
 
 pub use error::{Error, Result};

@@ -17,6 +17,8 @@ use std::path::PathBuf;
 
 fn main() {
     quiet_vulkan_layers();
+    // the run-time MIRQ_* switches, read once (README: Environment)
+    mirq::tuning::Tuning::from_env().install();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Quant(args) => run_quant(*args),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Stages in pipeline order, then the foundation every stage may use.
 const STAGES: [&str; 6] = ["input", "prep", "align", "count", "output", "cmd"];
-const FOUNDATION: [&str; 5] = ["seq", "error", "runtime", "numbers", "rng"];
+const FOUNDATION: [&str; 6] = ["seq", "error", "runtime", "numbers", "rng", "tuning"];
 
 /// The rank of a top-level module: foundation 0, stages 1.. in order.
 fn rank(module: &str) -> Option<usize> {

@@ -244,14 +244,25 @@ fn control_characters_of_a_read_id_are_escaped() {
 }
 
 /// `WGPU_BACKEND` is wgpu's variable; an unknown name is refused with the
-/// accepted ones, by `devices` and by `quant` before any work.
+/// accepted ones, by `devices`, by `bench` and by `quant` before any work
+/// (`quant --engine cpu` too: it is checked at start-up, not when a GPU is
+/// first looked for).
 #[test]
 fn an_unknown_wgpu_backend_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut devices = common::mirq();
     devices.arg("devices");
-    for (name, mut cmd) in [("devices", devices), ("quant", demo_quant(&out))] {
+    let mut bench = common::mirq();
+    bench
+        .args(["bench", "--inserts", "300", "--seed", "7", "-t", "1"])
+        .args(["--species", "hsa", "--mature"])
+        .arg(demo("reference/mature.fa"));
+    for (name, mut cmd) in [
+        ("devices", devices),
+        ("bench", bench),
+        ("quant", demo_quant(&out)),
+    ] {
         let o = cmd
             .env("WGPU_BACKEND", "vulkan,bogus")
             .output()

@@ -368,7 +368,7 @@ fn screen_batch(ts: &TargetSet, inserts: &[&[u8]], mismatches: &[u8]) -> FlatHit
     let scanned = started.elapsed();
     let parts: Vec<&[[u32; 4]]> = raw.iter().map(Vec::as_slice).collect();
     let out = gather(inserts, &parts);
-    if std::env::var_os("MIRQ_SCREEN_PROFILE").is_some() {
+    if crate::tuning::Tuning::current().screen_profile {
         let entries = tables.entries.len();
         crate::runtime::streams::to_stderr(&format!(
             "mirq: screen profile: {} inserts, {entries} seeds: tables {:.3} s, scan {:.3} s, gather {:.3} s",

@@ -199,7 +199,7 @@ impl Alignment {
 /// Whether [`Alignment::align_another`] tries the scan for `n` inserts on
 /// `targets`.
 fn scans(targets: &TargetSet, n: usize) -> bool {
-    std::env::var_os("MIRQ_NO_SCAN").is_none()
+    !crate::tuning::Tuning::current().no_scan
         && targets.window_5p == 0
         && targets.window_3p == 0
         && super::scan::worthwhile(targets.text.len(), n)
@@ -406,7 +406,7 @@ pub fn plan_engine(choice: EngineChoice, gpu: Option<GpuEngine>) -> Result<Engin
             let adapter = preferred.summary().clone();
             // MIRQ_AUTO_CALIBRATE_SOFTWARE=1 calibrates on a software
             // adapter too (tests use it to run the calibration on lavapipe)
-            let calibrate_software = std::env::var_os("MIRQ_AUTO_CALIBRATE_SOFTWARE").is_some();
+            let calibrate_software = crate::tuning::Tuning::current().calibrate_software;
             if adapter.is_software() && !calibrate_software {
                 let reason = format!(
                     "the only GPU adapter, {}, is software: software adapters are never chosen",

@@ -1,16 +1,23 @@
 //! Streaming FASTQ input: plain, gzip or zstd (detected from the first bytes,
 //! never from the file name), one record at a time, in bounded memory.
 //!
+//! [`Reader`] reads records from any [`Read`]; [`open`] and the
+//! `for_each_record*` functions put a file under it, named by its path in
+//! messages. Errors are [`FastqError`]s that keep the source's name and,
+//! where one is at fault, the record's number, line and name
+//! ([`Position`]); at the file functions they become the crate's
+//! [`Error`].
+//!
 //! Reading and decompression run on a thread of their own: it fills reusable
 //! byte chunks and sends them through a bounded channel to the calling
 //! thread, which parses records from them. At most `CHANNEL_DEPTH + 2`
-//! chunks of `CHUNK` bytes exist per file, and they are recycled, so no
+//! chunks of `CHUNK` bytes exist per stream, and they are recycled, so no
 //! memory is allocated per read.
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
@@ -34,6 +41,9 @@ const CHANNEL_DEPTH: usize = 4;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
+/// The name messages give a [`Reader`] that reads no named file.
+pub const STREAM_NAME: &str = "<stream>";
+
 /// What the parser hands each record's sequence and quality to; `Break`
 /// stops reading.
 type RecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
@@ -46,14 +56,189 @@ type Chunk = (Vec<u8>, usize);
 /// chunks (then an error, if one occurred) in, used chunks back.
 type ChunkEnds = (Receiver<io::Result<Chunk>>, Sender<Vec<u8>>);
 
+/// Where in a stream a record at fault lies, as needletail's
+/// `ErrorPosition` tells it, with the record's number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// The record's number, from 1.
+    pub record: u64,
+    /// The line at fault, from 1.
+    pub line: u64,
+    /// The record's name, where it has one.
+    pub id: Option<String>,
+}
+
+/// What kind of fault ended reading a FASTQ stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FastqErrorKind {
+    /// A record breaks FASTQ's layout (no `@`, no `+` line, unequal lengths).
+    Malformed,
+    /// The stream ends inside a record.
+    Truncated,
+    /// A record is well formed but refused by mirq's checks (non-ASCII
+    /// bytes, a `+` line naming another record, unprintable qualities).
+    Refused,
+    /// The qualities are Phred+64.
+    Phred64,
+    /// The bytes cannot be read or decompressed (corrupt, cut short, an
+    /// unsupported compression, a read error).
+    Unreadable,
+}
+
+/// A FASTQ stream that cannot be read: the source's name (a file's path,
+/// or [`STREAM_NAME`]), the kind of fault, the record at fault where there
+/// is one, and the message shown to the user.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {message}", .name.display())]
+pub struct FastqError {
+    /// The file's path, or [`STREAM_NAME`].
+    pub name: PathBuf,
+    /// What went wrong.
+    pub kind: FastqErrorKind,
+    /// The record at fault, when one is.
+    pub position: Option<Position>,
+    /// What went wrong, in words (without the name).
+    pub message: String,
+}
+
+impl FastqError {
+    fn new(name: &Path, kind: FastqErrorKind, position: Option<Position>, message: String) -> Self {
+        Self {
+            name: name.to_path_buf(),
+            kind,
+            position,
+            message,
+        }
+    }
+}
+
+impl From<FastqError> for Error {
+    fn from(e: FastqError) -> Self {
+        Error::Parse {
+            path: e.name,
+            message: e.message,
+        }
+    }
+}
+
+/// Result of the reader's inner steps.
+type Parsed<T = ()> = std::result::Result<T, FastqError>;
+
+/// A FASTQ (or FASTA) reader over any bytes: plain, gzip or zstd, told
+/// apart by the first bytes. The bytes are read and decompressed on a
+/// thread of its own while the calling thread parses.
+pub struct Reader<R> {
+    source: R,
+    name: PathBuf,
+}
+
+impl<R: Read + Send> Reader<R> {
+    /// A reader of `source`, called [`STREAM_NAME`] in messages.
+    pub fn new(source: R) -> Self {
+        Self {
+            source,
+            name: PathBuf::from(STREAM_NAME),
+        }
+    }
+
+    /// The same reader, called `name` (a file's path) in messages.
+    pub fn named(self, name: impl Into<PathBuf>) -> Self {
+        Self {
+            name: name.into(),
+            ..self
+        }
+    }
+
+    /// Reads every record, handing its sequence and quality to `visit`.
+    /// Returns the number of records read. An empty stream (or an empty
+    /// compressed stream) holds zero records and is not an error.
+    pub fn for_each(self, mut visit: impl FnMut(&[u8], &[u8])) -> Parsed<u64> {
+        self.for_each_until(|seq, qual| {
+            visit(seq, qual);
+            ControlFlow::Continue(())
+        })
+    }
+
+    /// Like [`Reader::for_each`], but stops after the record for which
+    /// `visit` returns `ControlFlow::Break`: the rest of the stream is
+    /// neither read nor checked. Returns the number of records visited (the
+    /// breaking one included).
+    pub fn for_each_until(
+        self,
+        mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Parsed<u64> {
+        let name = self.name.as_path();
+        std::thread::scope(|scope| {
+            let (filled_rx, empty_tx) = start_decompressing(scope, name, self.source)?;
+            let mut reader = ChunkReader {
+                filled: filled_rx,
+                empty: empty_tx,
+                chunk: None,
+                len: 0,
+                pos: 0,
+                done: false,
+                failed: None,
+            };
+            // An empty stream is an empty sample; an error before the first
+            // byte is reported here (needletail would take it for an empty
+            // file).
+            match reader.fill() {
+                Ok(true) => read_records(name, &mut reader, &mut visit),
+                _ => match reader.failed.take() {
+                    None => Ok(0),
+                    Some(e) => Err(unreadable(
+                        name,
+                        format!("cannot be read (corrupt or not FASTQ?): {e}"),
+                    )),
+                },
+            }
+            // Dropping the reader ends the decompressing thread early on an
+            // error; the scope joins it (and passes on a panic).
+        })
+    }
+
+    /// Decompresses the stream on the same thread, in the same chunks, as
+    /// [`Reader::for_each`] does, and returns the number of decompressed
+    /// bytes: the input stage's own throughput, without parsing.
+    pub fn decompressed_bytes(self) -> Parsed<u64> {
+        let name = self.name.as_path();
+        std::thread::scope(|scope| {
+            let (filled, empty) = start_decompressing(scope, name, self.source)?;
+            let mut total = 0u64;
+            for chunk in filled {
+                match chunk {
+                    Ok((buf, len)) => {
+                        total += len as u64;
+                        let _ = empty.send(buf);
+                    }
+                    Err(e) => {
+                        return Err(unreadable(
+                            name,
+                            format!("the data ends in an error after {total} bytes: {e}"),
+                        ))
+                    }
+                }
+            }
+            Ok(total)
+        })
+    }
+}
+
+/// An error of the bytes themselves, at no record.
+fn unreadable(name: &Path, message: String) -> FastqError {
+    FastqError::new(name, FastqErrorKind::Unreadable, None, message)
+}
+
+/// Opens `path` for reading: a [`Reader`] of the file, named by its path.
+pub fn open(path: &Path) -> Result<Reader<File>> {
+    Ok(Reader::new(open_file(path)?).named(path))
+}
+
 /// Reads every record of `path`, handing its sequence and quality to `visit`.
 /// Returns the number of records read. An empty file (or an empty compressed
 /// stream) holds zero records and is not an error.
-pub fn for_each_record(path: &Path, mut visit: impl FnMut(&[u8], &[u8])) -> Result<u64> {
-    for_each_record_until(path, |seq, qual| {
-        visit(seq, qual);
-        ControlFlow::Continue(())
-    })
+pub fn for_each_record(path: &Path, visit: impl FnMut(&[u8], &[u8])) -> Result<u64> {
+    Ok(open(path)?.for_each(visit)?)
 }
 
 /// Like [`for_each_record`], but stops after the record for which `visit`
@@ -64,7 +249,7 @@ pub fn for_each_record_until(
     path: &Path,
     visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
 ) -> Result<u64> {
-    for_each_record_counting(path, &AtomicU64::new(0), visit)
+    Ok(open(path)?.for_each_until(visit)?)
 }
 
 /// Like [`for_each_record_until`], adding the bytes read from the file (as
@@ -73,39 +258,22 @@ pub fn for_each_record_until(
 pub fn for_each_record_counting(
     path: &Path,
     bytes: &AtomicU64,
-    mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
 ) -> Result<u64> {
-    let file = open(path)?;
-    std::thread::scope(|scope| {
-        let (filled_rx, empty_tx) = start_decompressing(scope, path, file, bytes)?;
-        let mut reader = ChunkReader {
-            filled: filled_rx,
-            empty: empty_tx,
-            chunk: None,
-            len: 0,
-            pos: 0,
-            done: false,
-            failed: None,
-        };
-        // An empty stream is an empty sample; an error before the first byte
-        // is reported here (needletail would take it for an empty file).
-        match reader.fill() {
-            Ok(true) => read_records(path, &mut reader, &mut visit),
-            _ => match reader.failed.take() {
-                None => Ok(0),
-                Some(e) => Err(Error::Parse {
-                    path: path.to_path_buf(),
-                    message: format!("cannot be read (corrupt or not FASTQ?): {e}"),
-                }),
-            },
-        }
-        // Dropping the reader ends the decompressing thread early on an error;
-        // the scope joins it (and passes on a panic).
-    })
+    let counted = Counted {
+        inner: open_file(path)?,
+        bytes,
+    };
+    Ok(Reader::new(counted).named(path).for_each_until(visit)?)
+}
+
+/// Decompresses `path` as [`Reader::decompressed_bytes`] does.
+pub fn decompressed_bytes(path: &Path) -> Result<u64> {
+    Ok(open(path)?.decompressed_bytes()?)
 }
 
 /// Opens `path` for reading; a directory is an error of its own.
-fn open(path: &Path) -> Result<File> {
+fn open_file(path: &Path) -> Result<File> {
     if path.is_dir() {
         return Err(Error::Parse {
             path: path.to_path_buf(),
@@ -118,64 +286,30 @@ fn open(path: &Path) -> Result<File> {
     })
 }
 
-/// Starts the decompressing thread on `file` in `scope`: it sends the
+/// Starts the decompressing thread on `source` in `scope`: it sends the
 /// decompressed bytes in chunks through the first channel (then an error if
 /// one occurred) and takes used chunks back through the second.
 fn start_decompressing<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
-    path: &Path,
-    file: File,
-    bytes: &'scope AtomicU64,
-) -> Result<ChunkEnds> {
+    name: &Path,
+    source: impl Read + Send + 'scope,
+) -> Parsed<ChunkEnds> {
     let (filled_tx, filled_rx) = sync_channel::<io::Result<Chunk>>(CHANNEL_DEPTH);
     let (empty_tx, empty_rx) = channel::<Vec<u8>>();
     std::thread::Builder::new()
         .name("mirq-decompress".into())
-        .spawn_scoped(scope, move || {
-            let counted = Counted { inner: file, bytes };
-            decompress(counted, &filled_tx, &empty_rx)
-        })
-        .map_err(|err| Error::Io {
-            path: path.to_path_buf(),
-            err,
-        })?;
+        .spawn_scoped(scope, move || decompress(source, &filled_tx, &empty_rx))
+        .map_err(|e| unreadable(name, format!("cannot start the reading thread: {e}")))?;
     Ok((filled_rx, empty_tx))
 }
 
-/// Decompresses `path` on the same thread, in the same chunks, as
-/// [`for_each_record`] does, and returns the number of decompressed bytes:
-/// the input stage's own throughput, without parsing.
-pub fn decompressed_bytes(path: &Path) -> Result<u64> {
-    let file = open(path)?;
-    let read = AtomicU64::new(0);
-    std::thread::scope(|scope| {
-        let (filled, empty) = start_decompressing(scope, path, file, &read)?;
-        let mut total = 0u64;
-        for chunk in filled {
-            match chunk {
-                Ok((buf, len)) => {
-                    total += len as u64;
-                    let _ = empty.send(buf);
-                }
-                Err(e) => {
-                    return Err(Error::Parse {
-                        path: path.to_path_buf(),
-                        message: format!("the data ends in an error after {total} bytes: {e}"),
-                    })
-                }
-            }
-        }
-        Ok(total)
-    })
-}
-
-/// A file that adds the bytes read from it to a counter.
-struct Counted<'a> {
-    inner: File,
+/// A source that adds the bytes read from it to a counter.
+struct Counted<'a, R> {
+    inner: R,
     bytes: &'a AtomicU64,
 }
 
-impl Read for Counted<'_> {
+impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
@@ -183,10 +317,14 @@ impl Read for Counted<'_> {
     }
 }
 
-/// The decompressing thread: sends `file`'s decompressed bytes in chunks,
+/// The decompressing thread: sends `source`'s decompressed bytes in chunks,
 /// then an error if one occurred. Stops when the parser hangs up.
-fn decompress(file: Counted, filled: &SyncSender<io::Result<Chunk>>, empty: &Receiver<Vec<u8>>) {
-    if let Err(e) = pump_file(file, filled, empty) {
+fn decompress(
+    source: impl Read,
+    filled: &SyncSender<io::Result<Chunk>>,
+    empty: &Receiver<Vec<u8>>,
+) {
+    if let Err(e) = pump_source(source, filled, empty) {
         let _ = filled.send(Err(e));
     }
 }
@@ -194,8 +332,8 @@ fn decompress(file: Counted, filled: &SyncSender<io::Result<Chunk>>, empty: &Rec
 /// Recognises the format from the first bytes and pumps the decompressed
 /// bytes: gzip through ISA-L and plain text straight into the chunks (no
 /// buffer between), zstd through its own decoder.
-fn pump_file(
-    mut file: Counted,
+fn pump_source(
+    mut file: impl Read,
     filled: &SyncSender<io::Result<Chunk>>,
     empty: &Receiver<Vec<u8>>,
 ) -> io::Result<()> {
@@ -342,27 +480,27 @@ impl Read for ChunkReader {
 }
 
 fn read_records(
-    path: &Path,
+    name: &Path,
     reader: &mut ChunkReader,
     visit: &mut RecordVisitor<'_>,
-) -> Result<u64> {
+) -> Parsed<u64> {
     let mut records = 0u64;
     let unread = reader.unread();
     // FASTQ (two bytes at least, as needletail wants) is parsed here; FASTA
     // and anything else goes through needletail
     let parsed = if unread.len() >= 2 && unread[0] == b'@' {
-        parse_fastq(path, reader, visit, &mut records)
+        parse_fastq(name, reader, visit, &mut records)
     } else {
-        parse_all(path, &mut *reader, visit, &mut records)
+        parse_all(name, &mut *reader, visit, &mut records)
     };
     // a failed stream explains a record cut short better than the parser
     match reader.failed.take() {
-        Some(e) => Err(Error::Parse {
-            path: path.to_path_buf(),
-            message: format!(
+        Some(e) => Err(unreadable(
+            name,
+            format!(
                 "the data ends in an error after record {records} (every record before it was read): {e}: a truncated or corrupt file, or trailing bytes that are not compressed data?"
             ),
-        }),
+        )),
         None => parsed.map(|_| records),
     }
 }
@@ -388,13 +526,13 @@ impl QualityRange {
     /// Takes the qualities of record number `records` (from 1) while it is
     /// one of the first [`ENCODING_READS`], and checks them at the last.
     #[inline]
-    fn observe(&mut self, path: &Path, records: u64, qual: &[u8]) -> Result<()> {
+    fn observe(&mut self, name: &Path, records: u64, qual: &[u8]) -> Parsed {
         if records <= ENCODING_READS {
             let (lo, hi) = quality_range(qual);
             self.min = self.min.min(lo);
             self.max = self.max.max(hi);
             if records == ENCODING_READS {
-                self.check(path, records)?;
+                self.check(name, records)?;
             }
         }
         Ok(())
@@ -402,9 +540,9 @@ impl QualityRange {
 
     /// At the end of a stream of `records` records: the check, if
     /// [`QualityRange::observe`] has not made it.
-    fn finish(&self, path: &Path, records: u64) -> Result<()> {
+    fn finish(&self, name: &Path, records: u64) -> Parsed {
         if records < ENCODING_READS {
-            self.check(path, records)?;
+            self.check(name, records)?;
         }
         Ok(())
     }
@@ -412,26 +550,38 @@ impl QualityRange {
     /// Phred+64 (Illumina 1.3 to 1.7): no quality byte below `@` (64, Q31
     /// in Phred+33) and one above `J` (74, Q41, the Phred+33 ceiling of
     /// Illumina instruments).
-    fn check(&self, path: &Path, records: u64) -> Result<()> {
+    fn check(&self, name: &Path, records: u64) -> Parsed {
         if self.min >= b'@' && self.max > b'J' {
-            return Err(Error::Parse {
-                path: path.to_path_buf(),
-                message: format!(
+            return Err(FastqError::new(
+                name,
+                FastqErrorKind::Phred64,
+                None,
+                format!(
                     "qualities look Phred+64 (Illumina 1.3 to 1.7): in the first {records} record(s) the lowest quality byte is '{}' and the highest '{}'; mirq reads Phred+33 only: convert first, e.g. `seqtk seq -Q64 -V in.fastq > out.fastq`",
                     self.min as char, self.max as char
                 ),
-            });
+            ));
         }
         Ok(())
     }
 }
 
-/// Where a record is, for messages: its number, first line and name (its
-/// control characters escaped).
-fn locate(records: u64, line: u64, id: &[u8]) -> String {
-    let id = String::from_utf8_lossy(id);
-    let id = escape_controls(&id);
-    format!("record {} (line {line}, '{id}')", records + 1)
+/// A record refused by mirq's checks: the one after the first `records`,
+/// its name `id`, at `line`, for the reason `what`. The message says where
+/// the record is (its number, line and name, control characters escaped).
+fn refused(name: &Path, records: u64, line: u64, id: &[u8], what: String) -> FastqError {
+    let id = String::from_utf8_lossy(id).into_owned();
+    let message = format!(
+        "record {} (line {line}, '{}'): {what}",
+        records + 1,
+        escape_controls(&id)
+    );
+    let position = Position {
+        record: records + 1,
+        line,
+        id: Some(id),
+    };
+    FastqError::new(name, FastqErrorKind::Refused, Some(position), message)
 }
 
 /// The FASTQ `+` line between a record's sequence and its qualities,
@@ -452,15 +602,8 @@ fn plus_line<'a>(all: &'a [u8], seq: &[u8], qual: &[u8]) -> &'a [u8] {
 /// bare or repeats the header; quality bytes printable ASCII (`!`..=`~`,
 /// Phred+33).
 #[inline]
-fn check_record(
-    path: &Path,
-    record: &needletail::parser::SequenceRecord,
-    records: u64,
-) -> Result<()> {
-    let fail = |line: u64, what: String| Error::Parse {
-        path: path.to_path_buf(),
-        message: format!("{}: {what}", locate(records, line, record.id())),
-    };
+fn check_record(name: &Path, record: &needletail::parser::SequenceRecord, records: u64) -> Parsed {
+    let fail = |line: u64, what: String| refused(name, records, line, record.id(), what);
     let id = record.id();
     let seq = record.raw_seq();
     let Some(qual) = record.qual() else {
@@ -482,7 +625,7 @@ fn check_record(
         plus: plus_line(record.all(), seq, qual),
         qual,
     };
-    check_fields(path, &fields, records, line)
+    check_fields(name, &fields, records, line)
 }
 
 /// Where one FASTQ record's lines lie in a buffer, as needletail finds
@@ -568,11 +711,8 @@ impl Lines {
 /// that is bare or repeats the header; quality bytes printable ASCII
 /// (`!`..=`~`, Phred+33). `line` is the record's first line.
 #[inline]
-fn check_fields(path: &Path, f: &Fields, records: u64, line: u64) -> Result<()> {
-    let fail = |line: u64, what: String| Error::Parse {
-        path: path.to_path_buf(),
-        message: format!("{}: {what}", locate(records, line, f.id)),
-    };
+fn check_fields(name: &Path, f: &Fields, records: u64, line: u64) -> Parsed {
+    let fail = |line: u64, what: String| refused(name, records, line, f.id, what);
     if !f.id.is_ascii() {
         return Err(fail(
             line,
@@ -625,7 +765,7 @@ enum Next {
 /// and errors and [`check_fields`]'s checks: the fast path of
 /// [`read_records`] for a stream that starts with `@`.
 struct FastqChunks<'v, 'a> {
-    path: &'v Path,
+    name: &'v Path,
     visit: &'v mut RecordVisitor<'a>,
     records: u64,
     range: QualityRange,
@@ -636,14 +776,14 @@ struct FastqChunks<'v, 'a> {
 impl FastqChunks<'_, '_> {
     /// Checks and hands on one record.
     #[inline]
-    fn record(&mut self, buf: &[u8], lines: Lines) -> Result<Next> {
+    fn record(&mut self, buf: &[u8], lines: Lines) -> Parsed<Next> {
         let line = 4 * self.records + 1;
         let f = lines
             .fields(buf, line)
-            .map_err(|e| parse_error(self.path, &e, self.records))?;
-        check_fields(self.path, &f, self.records, line)?;
+            .map_err(|e| parse_error(self.name, &e, self.records))?;
+        check_fields(self.name, &f, self.records, line)?;
         self.records += 1;
-        self.range.observe(self.path, self.records, f.qual)?;
+        self.range.observe(self.name, self.records, f.qual)?;
         Ok(match (self.visit)(f.seq, f.qual) {
             ControlFlow::Continue(()) => Next::More,
             ControlFlow::Break(()) => Next::Stop,
@@ -651,7 +791,7 @@ impl FastqChunks<'_, '_> {
     }
 
     /// Every record of the stream until its end or a break.
-    fn run(&mut self, reader: &mut ChunkReader) -> Result<()> {
+    fn run(&mut self, reader: &mut ChunkReader) -> Parsed {
         loop {
             let chunk = reader.unread();
             let mut at = 0;
@@ -698,7 +838,7 @@ impl FastqChunks<'_, '_> {
     /// The stream's end, as needletail takes it: a last record whose
     /// quality line lacks its line end is a record; blank lines are
     /// allowed; anything else is a record cut short.
-    fn end(&mut self) -> Result<()> {
+    fn end(&mut self) -> Parsed {
         let tail = std::mem::take(&mut self.tail);
         let ends: Vec<usize> = memchr::memchr_iter(b'\n', &tail).collect();
         if let [seq, sep, qual] = ends[..] {
@@ -725,7 +865,7 @@ impl FastqChunks<'_, '_> {
         };
         let position = lines.position(&tail, 4 * self.records + 1, found, found > 0);
         let e = ParseError::new_unexpected_end(position, Format::Fastq);
-        Err(parse_error(self.path, &e, self.records))
+        Err(parse_error(self.name, &e, self.records))
     }
 }
 
@@ -751,41 +891,41 @@ fn find_lines(buf: &[u8], start: usize) -> Option<Lines> {
 /// the first [`ENCODING_READS`] records' qualities tell whether the file is
 /// Phred+64 (refused).
 fn parse_all(
-    path: &Path,
+    name: &Path,
     reader: impl Read + Send,
     visit: &mut RecordVisitor<'_>,
     records: &mut u64,
-) -> Result<()> {
+) -> Parsed {
     let mut parser = match parse_fastx_reader(reader) {
         Ok(p) => p,
         Err(e) if e.kind == ParseErrorKind::EmptyFile => return Ok(()),
-        Err(e) => return Err(parse_error(path, &e, 0)),
+        Err(e) => return Err(parse_error(name, &e, 0)),
     };
     let mut range = QualityRange::new();
     while let Some(record) = parser.next() {
-        let record = record.map_err(|e| parse_error(path, &e, *records))?;
-        check_record(path, &record, *records)?;
+        let record = record.map_err(|e| parse_error(name, &e, *records))?;
+        check_record(name, &record, *records)?;
         let seq = record.raw_seq();
         let qual = record.qual().unwrap_or(&[]);
         *records += 1;
-        range.observe(path, *records, qual)?;
+        range.observe(name, *records, qual)?;
         if visit(seq, qual).is_break() {
             break;
         }
     }
-    range.finish(path, *records)
+    range.finish(name, *records)
 }
 
 /// [`parse_all`] for a stream that starts with `@`, through
 /// [`FastqChunks`]: the same records, checks and errors.
 fn parse_fastq(
-    path: &Path,
+    name: &Path,
     reader: &mut ChunkReader,
     visit: &mut RecordVisitor<'_>,
     records: &mut u64,
-) -> Result<()> {
+) -> Parsed {
     let mut fastq = FastqChunks {
-        path,
+        name,
         visit,
         records: 0,
         range: QualityRange::new(),
@@ -794,29 +934,46 @@ fn parse_fastq(
     let parsed = fastq.run(reader);
     *records = fastq.records;
     parsed?;
-    fastq.range.finish(path, fastq.records)
+    fastq.range.finish(name, fastq.records)
 }
 
-fn parse_error(path: &Path, e: &needletail::errors::ParseError, records: u64) -> Error {
-    let message = match e.kind {
-        ParseErrorKind::Io => format!(
-            "read error after record {records} (truncated or corrupt file?): {}",
-            e.msg
+/// needletail's error `e` after the first `records` records, with its
+/// position and the record's number.
+fn parse_error(name: &Path, e: &ParseError, records: u64) -> FastqError {
+    let (kind, message) = match e.kind {
+        ParseErrorKind::Io => (
+            FastqErrorKind::Unreadable,
+            format!(
+                "read error after record {records} (truncated or corrupt file?): {}",
+                e.msg
+            ),
         ),
-        ParseErrorKind::UnexpectedEnd => format!(
-            "file ends inside a record (after record {records}, {}): truncated FASTQ",
-            e.position
+        ParseErrorKind::UnexpectedEnd => (
+            FastqErrorKind::Truncated,
+            format!(
+                "file ends inside a record (after record {records}, {}): truncated FASTQ",
+                e.position
+            ),
         ),
-        ParseErrorKind::UnequalLengths => format!("malformed FASTQ record: {e}"),
-        ParseErrorKind::InvalidSeparator => {
-            format!("malformed FASTQ record (missing '+' line): {e}")
-        }
-        _ => format!("not a valid FASTQ file: {e}"),
+        ParseErrorKind::UnequalLengths => (
+            FastqErrorKind::Malformed,
+            format!("malformed FASTQ record: {e}"),
+        ),
+        ParseErrorKind::InvalidSeparator => (
+            FastqErrorKind::Malformed,
+            format!("malformed FASTQ record (missing '+' line): {e}"),
+        ),
+        _ => (
+            FastqErrorKind::Malformed,
+            format!("not a valid FASTQ file: {e}"),
+        ),
     };
-    Error::Parse {
-        path: path.to_path_buf(),
-        message,
-    }
+    let position = (e.kind != ParseErrorKind::Io).then(|| Position {
+        record: records + 1,
+        line: e.position.line,
+        id: e.position.id.clone(),
+    });
+    FastqError::new(name, kind, position, message)
 }
 
 #[cfg(test)]
@@ -1117,6 +1274,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Any `Read` is a source: in-memory bytes, plain or compressed, give
+    /// the records, and an error keeps the stream's name and the record's
+    /// number, line and name.
+    #[test]
+    fn a_reader_over_bytes_reads_records_and_places_errors() {
+        let mut seqs = Vec::new();
+        let n = Reader::new(&gzip(TWO)[..])
+            .for_each(|s, _| seqs.push(s.to_vec()))
+            .unwrap();
+        assert_eq!((n, seqs), (2, vec![b"ACGT".to_vec(), b"GGA".to_vec()]));
+        let at = |record, line, id: &str| {
+            Some(Position {
+                record,
+                line,
+                id: Some(id.into()),
+            })
+        };
+        let bad = b"@r1\nACGT\n+\nIIII\n@r2 x\nACGT\n+\nIII\n";
+        let e = Reader::new(&bad[..]).for_each(|_, _| {}).unwrap_err();
+        assert_eq!(
+            (e.kind, e.position.clone()),
+            (FastqErrorKind::Malformed, at(2, 5, "r2"))
+        );
+        assert_eq!(e.name, Path::new(STREAM_NAME));
+        assert!(
+            e.to_string()
+                .starts_with("<stream>: malformed FASTQ record"),
+            "{e}"
+        );
+        // mirq's own checks: the header in full, named as given
+        let refused = b"@r1\nACGT\n+\nIIII\n@r2 x\nACGT\n+r3\nIIII\n";
+        let e = Reader::new(&refused[..])
+            .named("lane1.fq")
+            .for_each(|_, _| {})
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.position.clone()),
+            (FastqErrorKind::Refused, at(2, 7, "r2 x"))
+        );
+        assert!(
+            e.to_string()
+                .starts_with("lane1.fq: record 2 (line 7, 'r2 x')"),
+            "{e}"
+        );
+        // a stream cut short: no record at fault
+        let gz = gzip(&many(1000));
+        let e = Reader::new(&gz[..gz.len() / 2])
+            .for_each(|_, _| {})
+            .unwrap_err();
+        assert_eq!((e.kind, e.position), (FastqErrorKind::Unreadable, None));
     }
 
     #[test]

@@ -14,26 +14,47 @@ fn allowed(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
 }
 
+/// Why a name cannot be a table name; shown as the reason, then what is
+/// allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadName {
+    #[error("it is empty: names may hold {ALLOWED}")]
+    Empty,
+    #[error(
+        "it holds a path separator (output files are named after it): names may hold {ALLOWED}"
+    )]
+    PathSeparator,
+    #[error("it names a directory: names may hold {ALLOWED}")]
+    Directory,
+    #[error("it holds white space: names may hold {ALLOWED}")]
+    WhiteSpace,
+    #[error("it holds a control character: names may hold {ALLOWED}")]
+    Control,
+    #[error("it holds '{0}': names may hold {ALLOWED}")]
+    Character(char),
+    #[error("it starts with '.': names may hold {ALLOWED}")]
+    LeadingDot,
+}
+
 /// Checks a table name; the error says why, then what is allowed.
-pub fn check_table_name(name: &str) -> Result<(), String> {
-    let why = if name.is_empty() {
-        "it is empty".to_string()
+pub fn check_table_name(name: &str) -> Result<(), BadName> {
+    Err(if name.is_empty() {
+        BadName::Empty
     } else if name.contains(['/', '\\']) {
-        "it holds a path separator (output files are named after it)".to_string()
+        BadName::PathSeparator
     } else if name == "." || name == ".." {
-        "it names a directory".to_string()
+        BadName::Directory
     } else if name.chars().any(char::is_whitespace) {
-        "it holds white space".to_string()
+        BadName::WhiteSpace
     } else if name.chars().any(char::is_control) {
-        "it holds a control character".to_string()
+        BadName::Control
     } else if let Some(c) = name.chars().find(|&c| !allowed(c)) {
-        format!("it holds '{c}'")
+        BadName::Character(c)
     } else if name.starts_with('.') {
-        "it starts with '.'".to_string()
+        BadName::LeadingDot
     } else {
         return Ok(());
-    };
-    Err(format!("{why}: names may hold {ALLOWED}"))
+    })
 }
 
 #[cfg(test)]
@@ -65,7 +86,7 @@ mod tests {
             (".hidden", "starts with '.'"),
             ("../x", "path separator"),
         ] {
-            let e = check_table_name(bad).unwrap_err();
+            let e = check_table_name(bad).unwrap_err().to_string();
             assert!(e.contains(why) && e.contains(ALLOWED), "{bad:?}: {e}");
         }
     }

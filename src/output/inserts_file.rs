@@ -270,11 +270,56 @@ pub struct RunInserts {
     columns: Vec<String>,
 }
 
+/// What is wrong with a line of an inserts file (shown after its number).
+#[derive(Debug, thiserror::Error)]
+enum BadLine {
+    #[error("read error (truncated file?): {0}")]
+    Read(std::io::Error),
+    #[error("expected '{MAGIC}' or '{MAGIC_2}' (not a mirq inserts file)")]
+    NotInserts,
+    #[error("empty file")]
+    Empty,
+    #[error("expected the '{HIT_COLUMNS}' line")]
+    NoHitColumns,
+    #[error("unknown hit column '{0}'")]
+    UnknownHitColumn(String),
+    #[error("expected the '#sequence<TAB>hits' header")]
+    NoHeader,
+    #[error("the header's columns after 'hits' are not those of '{HIT_COLUMNS}'")]
+    HeaderColumns,
+    #[error("{0}")]
+    SampleName(String),
+    #[error("sample '{0}' is named twice")]
+    SampleTwice(String),
+    #[error("rows are not sorted by sequence")]
+    Unsorted,
+    #[error("no {0} column")]
+    NoColumn(&'static str),
+    #[error("bad screen_decoy '{0}'")]
+    Decoy(String),
+    #[error("bad count '{0}'")]
+    Count(String),
+    #[error("molecule counts in some cells only")]
+    SomeMolecules,
+    #[error("{columns} count columns for {samples} samples")]
+    Columns { columns: usize, samples: usize },
+    #[error("bad hit '{hit}': no {field} field")]
+    HitField { hit: String, field: &'static str },
+    #[error("bad hit '{hit}': {field} '{value}' is not a number in range")]
+    HitNumber {
+        hit: String,
+        field: &'static str,
+        value: String,
+    },
+    #[error("bad hit '{hit}': more than {} fields", HIT_FIELDS.len())]
+    HitFields { hit: String },
+}
+
 /// Reads `path` (written by [`write`]).
 pub fn read(path: &Path) -> Result<RunInserts> {
-    let bad = |line: usize, message: String| Error::Parse {
+    let bad = |line: usize, what: BadLine| Error::Parse {
         path: path.to_path_buf(),
-        message: format!("line {line}: {message}"),
+        message: format!("line {line}: {what}"),
     };
     let file = std::fs::File::open(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
@@ -288,15 +333,10 @@ pub fn read(path: &Path) -> Result<RunInserts> {
     let (mut version, mut header_read, mut header_line) = (1, false, 2);
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
-        let line = line.map_err(|e| bad(n, format!("read error (truncated file?): {e}")))?;
+        let line = line.map_err(|e| bad(n, BadLine::Read(e)))?;
         match n {
             1 if line == MAGIC_2 => version = 2,
-            1 if line != MAGIC => {
-                return Err(bad(
-                    1,
-                    format!("expected '{MAGIC}' or '{MAGIC_2}' (not a mirq inserts file)"),
-                ))
-            }
+            1 if line != MAGIC => return Err(bad(1, BadLine::NotInserts)),
             1 => {}
             2 if version == 2 => run.read_hit_columns(&line).map_err(|m| bad(2, m))?,
             _ if header.is_none() && !header_read => {
@@ -317,17 +357,17 @@ pub fn read(path: &Path) -> Result<RunInserts> {
         run.read_header(&h, None).map_err(|m| bad(header_line, m))?;
     }
     if run.samples.is_empty() && run.rows.is_empty() {
-        return Err(bad(0, "empty file".into()));
+        return Err(bad(0, BadLine::Empty));
     }
     Ok(run)
 }
 
 impl RunInserts {
     /// The `##hit-columns[<TAB>name]...` line of version 2.
-    fn read_hit_columns(&mut self, line: &str) -> std::result::Result<(), String> {
+    fn read_hit_columns(&mut self, line: &str) -> std::result::Result<(), BadLine> {
         let mut fields = line.split('\t');
         if fields.next() != Some(HIT_COLUMNS) {
-            return Err(format!("expected the '{HIT_COLUMNS}' line"));
+            return Err(BadLine::NoHitColumns);
         }
         let known = [
             NCRNA_COLUMN,
@@ -338,7 +378,7 @@ impl RunInserts {
         ];
         for name in fields {
             if !known.contains(&name) {
-                return Err(format!("unknown hit column '{name}'"));
+                return Err(BadLine::UnknownHitColumn(name.to_string()));
             }
             match name {
                 NCRNA_COLUMN => self.ncrna = Some(FlatHits::default()),
@@ -361,18 +401,16 @@ impl RunInserts {
         &mut self,
         line: &str,
         first_row: Option<&str>,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<(), BadLine> {
         let mut fields = line.split('\t');
         if fields.next() != Some("#sequence") || fields.next() != Some("hits") {
-            return Err("expected the '#sequence<TAB>hits' header".into());
+            return Err(BadLine::NoHeader);
         }
         let mut names: Vec<String> = fields.map(String::from).collect();
         if !self.columns.is_empty() {
             let named: Vec<&String> = self.columns.iter().filter(|c| !c.is_empty()).collect();
             if names.len() < named.len() || names.iter().zip(&named).any(|(a, b)| a != *b) {
-                return Err(format!(
-                    "the header's columns after 'hits' are not those of '{HIT_COLUMNS}'"
-                ));
+                return Err(BadLine::HeaderColumns);
             }
             self.samples = names.split_off(named.len());
             self.reads = vec![Vec::new(); self.samples.len()];
@@ -394,11 +432,11 @@ impl RunInserts {
 
     /// The header's sample names, checked as quant checks its own (files
     /// are named after them): valid, and each once.
-    fn check_samples(&self) -> std::result::Result<(), String> {
+    fn check_samples(&self) -> std::result::Result<(), BadLine> {
         for (i, name) in self.samples.iter().enumerate() {
-            validate_sample_name(name)?;
+            validate_sample_name(name).map_err(BadLine::SampleName)?;
             if self.samples[..i].contains(name) {
-                return Err(format!("sample '{name}' is named twice"));
+                return Err(BadLine::SampleTwice(name.clone()));
             }
         }
         Ok(())
@@ -406,13 +444,13 @@ impl RunInserts {
 
     /// One insert's row: its sequence, hits and per-sample counts (the
     /// first row says whether every cell carries `reads/molecules`).
-    fn read_row(&mut self, line: &str) -> std::result::Result<(), String> {
+    fn read_row(&mut self, line: &str) -> std::result::Result<(), BadLine> {
         let mut fields = line.split('\t');
         let seq = fields.next().unwrap_or_default().as_bytes();
         if !self.rows.is_empty() && self.rows.seq(self.rows.len() - 1) >= seq {
-            return Err("rows are not sorted by sequence".into());
+            return Err(BadLine::Unsorted);
         }
-        let hits = parse_hits(fields.next().ok_or("no hits column")?)?;
+        let hits = parse_hits(fields.next().ok_or(BadLine::NoColumn("hits"))?)?;
         for (column, name) in [
             (&mut self.ncrna, NCRNA_COLUMN),
             (&mut self.artifact, ARTIFACT_COLUMN),
@@ -420,17 +458,15 @@ impl RunInserts {
             (&mut self.screen, SCREEN_COLUMN),
         ] {
             if let Some(column) = column {
-                let field = fields.next().ok_or(format!("no {name} column"))?;
+                let field = fields.next().ok_or(BadLine::NoColumn(name))?;
                 column.push(&parse_hits(field)?);
             }
         }
         if let Some(decoy) = &mut self.decoy {
-            let field = fields.next().ok_or("no screen_decoy column")?;
+            let field = fields.next().ok_or(BadLine::NoColumn(DECOY_COLUMN))?;
             decoy.push(match field {
                 "." => 0,
-                bits => bits
-                    .parse()
-                    .map_err(|_| format!("bad screen_decoy '{bits}'"))?,
+                bits => bits.parse().map_err(|_| BadLine::Decoy(bits.to_string()))?,
             });
         }
         self.rows.push(seq, 0);
@@ -446,13 +482,16 @@ impl RunInserts {
                 Some((r, m)) => (r, Some(m)),
                 None => (cell, None),
             };
-            let parse = |v: &str| v.parse::<u32>().map_err(|_| format!("bad count '{cell}'"));
+            let parse = |v: &str| {
+                v.parse::<u32>()
+                    .map_err(|_| BadLine::Count(cell.to_string()))
+            };
             let reads = parse(reads)?;
             if row == 0 && s == 0 && molecules.is_some() {
                 self.molecules = Some(vec![Vec::new(); self.samples.len()]);
             }
             if molecules.is_some() != self.molecules.is_some() {
-                return Err("molecule counts in some cells only".into());
+                return Err(BadLine::SomeMolecules);
             }
             if reads > 0 {
                 self.reads[s].push((row as u32, reads));
@@ -465,10 +504,10 @@ impl RunInserts {
             }
         }
         if columns != self.samples.len() {
-            return Err(format!(
-                "{columns} count columns for {} samples",
-                self.samples.len()
-            ));
+            return Err(BadLine::Columns {
+                columns,
+                samples: self.samples.len(),
+            });
         }
         Ok(())
     }
@@ -485,7 +524,7 @@ const HIT_FIELDS: [&str; 6] = [
 ];
 
 /// Parses a hits field: `.`, or comma-separated hits.
-fn parse_hits(field: &str) -> std::result::Result<Vec<Hit>, String> {
+fn parse_hits(field: &str) -> std::result::Result<Vec<Hit>, BadLine> {
     if field == "." {
         return Ok(Vec::new());
     }
@@ -493,17 +532,18 @@ fn parse_hits(field: &str) -> std::result::Result<Vec<Hit>, String> {
 }
 
 /// Parses one hit; the error names the field that is missing or malformed.
-fn parse_hit(s: &str) -> std::result::Result<Hit, String> {
+fn parse_hit(s: &str) -> std::result::Result<Hit, BadLine> {
     let mut f = s.split(':');
-    let mut field = |i: usize| -> std::result::Result<&str, String> {
-        f.next()
-            .ok_or_else(|| format!("bad hit '{s}': no {} field", HIT_FIELDS[i]))
+    let mut field = |i: usize| -> std::result::Result<&str, BadLine> {
+        f.next().ok_or_else(|| BadLine::HitField {
+            hit: s.to_string(),
+            field: HIT_FIELDS[i],
+        })
     };
-    let bad = |i: usize, v: &str| {
-        format!(
-            "bad hit '{s}': {} '{v}' is not a number in range",
-            HIT_FIELDS[i]
-        )
+    let bad = |i: usize, v: &str| BadLine::HitNumber {
+        hit: s.to_string(),
+        field: HIT_FIELDS[i],
+        value: v.to_string(),
     };
     let (t, o, tp, nt, mm, wc) = (
         field(0)?,
@@ -523,10 +563,7 @@ fn parse_hit(s: &str) -> std::result::Result<Hit, String> {
     };
     match f.next() {
         None => Ok(hit),
-        Some(_) => Err(format!(
-            "bad hit '{s}': more than {} fields",
-            HIT_FIELDS.len()
-        )),
+        Some(_) => Err(BadLine::HitFields { hit: s.to_string() }),
     }
 }
 
@@ -663,7 +700,7 @@ mod tests {
             ),
             (7, -2, 22, 1, 0, 2)
         );
-        let err = |s: &str| parse_hit(s).unwrap_err();
+        let err = |s: &str| parse_hit(s).unwrap_err().to_string();
         assert!(err("7:-2:22:1:0").contains("no wildcards field"));
         assert!(err("7:-2:x:1:0:2").contains("templated 'x'"));
         assert!(err("7:-2:22:1:300:2").contains("mismatches '300'"));

@@ -29,42 +29,53 @@ const ACCEPTED: &str = "wgpu's variable takes a comma-separated list of vulkan (
     metal (mtl), dx12 (d3d12), gl (gles, opengl), webgpu, noop; unset, mirq uses \
     vulkan, metal and dx12";
 
+/// Why a `WGPU_BACKEND` value is refused, then what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadBackend {
+    #[error("not UTF-8; {ACCEPTED}")]
+    NotUtf8,
+    #[error("'{0}' is not a backend; {ACCEPTED}")]
+    Unknown(String),
+    #[error("it names no backend; {ACCEPTED}")]
+    Empty,
+}
+
 /// `WGPU_BACKEND` as read at the first call: the backends it names (the
 /// primary ones, Vulkan, Metal and DX12, when it is unset), or the error
 /// ([`Error::InvalidValue`]) naming its value. Every later call gives the
 /// same answer.
 pub fn backends() -> Result<wgpu::Backends> {
-    static CHOSEN: OnceLock<std::result::Result<wgpu::Backends, (String, String)>> =
+    static CHOSEN: OnceLock<std::result::Result<wgpu::Backends, (String, BadBackend)>> =
         OnceLock::new();
     CHOSEN
         .get_or_init(|| parse(std::env::var_os("WGPU_BACKEND").as_deref()))
         .clone()
-        .map_err(|(value, message)| Error::InvalidValue {
+        .map_err(|(value, why)| Error::InvalidValue {
             what: "WGPU_BACKEND",
             value,
-            message,
+            message: why.to_string(),
         })
 }
 
 /// The backends a `WGPU_BACKEND` value names, or (value, why not).
-fn parse(value: Option<&OsStr>) -> std::result::Result<wgpu::Backends, (String, String)> {
+fn parse(value: Option<&OsStr>) -> std::result::Result<wgpu::Backends, (String, BadBackend)> {
     let Some(value) = value else {
         return Ok(wgpu::Backends::PRIMARY);
     };
     let shown = value.to_string_lossy().into_owned();
     let Some(text) = value.to_str() else {
-        return Err((shown, format!("not UTF-8; {ACCEPTED}")));
+        return Err((shown, BadBackend::NotUtf8));
     };
     let mut chosen = wgpu::Backends::empty();
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let lower = name.to_lowercase();
         match NAMES.iter().find(|(known, _)| *known == lower) {
             Some((_, backend)) => chosen |= *backend,
-            None => return Err((shown, format!("'{name}' is not a backend; {ACCEPTED}"))),
+            None => return Err((shown, BadBackend::Unknown(name.to_string()))),
         }
     }
     if chosen.is_empty() {
-        return Err((shown, format!("it names no backend; {ACCEPTED}")));
+        return Err((shown, BadBackend::Empty));
     }
     Ok(chosen)
 }
@@ -74,7 +85,7 @@ mod tests {
     use super::*;
 
     fn parsed(value: &str) -> std::result::Result<wgpu::Backends, String> {
-        parse(Some(OsStr::new(value))).map_err(|(_, why)| why)
+        parse(Some(OsStr::new(value))).map_err(|(_, why)| why.to_string())
     }
 
     #[test]

@@ -526,9 +526,10 @@ struct BatchBuffers {
     args_group: wgpu::BindGroup,
 }
 
-/// `MIRQ_GPU_PROFILE` is set: time each kernel on stderr (diagnostics).
+/// `MIRQ_GPU_PROFILE` ([`crate::tuning::Tuning::gpu_profile`]): time each
+/// kernel on stderr (diagnostics).
 pub(super) fn profiling() -> bool {
-    std::env::var_os("MIRQ_GPU_PROFILE").is_some()
+    crate::tuning::Tuning::current().gpu_profile
 }
 
 /// How a kernel is dispatched.

@@ -7,8 +7,10 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
+use super::refusal::Refusal;
 use super::switch::asides;
-use super::{test_fault, MANIFEST, MIN_FREE_BYTES};
+use super::test_hooks::{free_bytes_stand_in, test_fault};
+use super::{MANIFEST, MIN_FREE_BYTES};
 use crate::error::{Error, Result};
 
 /// `outdir` made absolute, `dir/.` as `dir`, and a symlink (a chain of them)
@@ -86,16 +88,12 @@ pub(super) fn split_outdir(outdir: &Path) -> Result<(PathBuf, String)> {
 
 /// The current directory, or a folder holding it, would be moved away
 /// under the shell (`-o .`, `-o ..`).
-pub(super) fn check_not_cwd(target: &Path) -> std::result::Result<(), String> {
+pub(super) fn check_not_cwd(target: &Path) -> std::result::Result<(), Refusal> {
     let (Ok(cwd), Ok(dir)) = (std::env::current_dir(), fs::canonicalize(target)) else {
         return Ok(());
     };
     if cwd.starts_with(&dir) {
-        return Err(
-            "is the current directory or holds it: mirq replaces its output directory whole; \
-             give a subdirectory, e.g. -o results"
-                .into(),
-        );
+        return Err(Refusal::CurrentDir);
     }
     Ok(())
 }
@@ -104,32 +102,20 @@ pub(super) fn check_not_cwd(target: &Path) -> std::result::Result<(), String> {
 pub(super) fn check_not_mount_point(
     target: &Path,
     parent: &Path,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), Refusal> {
     let (Ok(dir), Ok(up)) = (fs::metadata(target), fs::metadata(parent)) else {
         return Ok(());
     };
     if dir.is_dir() && (dir.dev() != up.dev() || dir.ino() == up.ino()) {
-        return Err(
-            "is a mount point: mirq replaces its output directory whole, which a mount point \
-             cannot be; give a subdirectory of it"
-                .into(),
-        );
+        return Err(Refusal::MountPoint);
     }
     Ok(())
 }
 
 /// `dir` must be writable and searchable by this user (the effective ids;
 /// a read-only file system fails too).
-pub(super) fn check_writable(dir: &Path) -> std::result::Result<(), String> {
+pub(super) fn check_writable(dir: &Path) -> std::result::Result<(), Refusal> {
     use std::os::unix::ffi::OsStrExt;
-    let says = |e: std::io::Error| {
-        format!(
-            "{} is not writable ({e}): mirq replaces its output directory whole, which needs \
-             write permission on it, the folders in it and its parent; fix the permissions or \
-             give another --outdir",
-            dir.display()
-        )
-    };
     let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
         return Ok(());
     };
@@ -143,27 +129,32 @@ pub(super) fn check_writable(dir: &Path) -> std::result::Result<(), String> {
         )
     };
     if rc != 0 {
-        return Err(says(std::io::Error::last_os_error()));
+        return Err(Refusal::NotWritable {
+            dir: dir.to_path_buf(),
+            err: std::io::Error::last_os_error(),
+        });
     }
     Ok(())
 }
 
 /// The output directory and every folder in it must be writable: deleting
 /// the earlier set, and moving a directory (its `..`), need it.
-pub(super) fn check_tree_writable(target: &Path) -> std::result::Result<(), String> {
+pub(super) fn check_tree_writable(target: &Path) -> std::result::Result<(), Refusal> {
     let Ok(meta) = fs::symlink_metadata(target) else {
         return Ok(());
     };
     if !meta.is_dir() {
         return Ok(());
     }
-    let whole = |e: String| format!("holds a folder that is not writable: {e}");
-    if let Err(e) = test_fault("writable") {
-        return Err(whole(format!("{} is not writable ({e})", target.display())));
+    if let Err(err) = test_fault("writable") {
+        return Err(Refusal::InnerFault {
+            dir: target.to_path_buf(),
+            err,
+        });
     }
     let mut dirs = vec![target.to_path_buf()];
     while let Some(dir) = dirs.pop() {
-        check_writable(&dir).map_err(whole)?;
+        check_writable(&dir).map_err(|r| Refusal::Inner(Box::new(r)))?;
         for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 dirs.push(e.path());
@@ -173,21 +164,15 @@ pub(super) fn check_tree_writable(target: &Path) -> std::result::Result<(), Stri
     Ok(())
 }
 
-/// Less than [`MIN_FREE_BYTES`] free for this user is refused
-/// (`MIRQ_TEST_FREE_BYTES` stands in for the file system's answer in the
-/// tests; not for users).
-pub(super) fn check_free_space(parent: &Path) -> std::result::Result<(), String> {
-    let free = match std::env::var("MIRQ_TEST_FREE_BYTES") {
-        Ok(v) => v.parse().ok(),
-        Err(_) => free_bytes(parent),
-    };
+/// Less than [`MIN_FREE_BYTES`] free for this user is refused (a test hook,
+/// [`free_bytes_stand_in`], may stand in for the file system's answer).
+pub(super) fn check_free_space(parent: &Path) -> std::result::Result<(), Refusal> {
+    let free = free_bytes_stand_in().unwrap_or_else(|| free_bytes(parent));
     match free {
-        Some(free) if free < MIN_FREE_BYTES => Err(format!(
-            "its file system has {} KiB free, less than the {} MiB a run needs at least: free \
-             some space or give another --outdir",
-            free >> 10,
-            MIN_FREE_BYTES >> 20
-        )),
+        Some(free) if free < MIN_FREE_BYTES => Err(Refusal::LowSpace {
+            free,
+            needed: MIN_FREE_BYTES,
+        }),
         _ => Ok(()),
     }
 }
@@ -207,26 +192,19 @@ fn free_bytes(dir: &Path) -> Option<u64> {
 
 /// An existing output directory may be replaced when it is a directory that
 /// is empty (of files) or that only mirq wrote, or with `force`.
-pub(super) fn check_replaceable(target: &Path, force: bool) -> std::result::Result<(), String> {
+pub(super) fn check_replaceable(target: &Path, force: bool) -> std::result::Result<(), Refusal> {
     let meta = match fs::symlink_metadata(target) {
         Ok(m) => m,
         Err(_) => return Ok(()),
     };
     if !meta.is_dir() {
-        return Err("is a file, not a directory: give a new or empty directory".into());
+        return Err(Refusal::NotADirectory);
     }
     let foreign = foreign_files(target);
     if foreign.is_empty() || force {
         return Ok(());
     }
-    let shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
-    Err(format!(
-        "holds files mirq did not write ({}{}): mirq replaces its output directory whole and \
-         would delete them; move them out, give a new or empty directory, or pass --force to \
-         replace it anyway",
-        shown.join(", "),
-        if foreign.len() > 3 { ", …" } else { "" }
-    ))
+    Err(Refusal::ForeignFiles { files: foreign })
 }
 
 /// The files under `dir` (relative paths) that no mirq run wrote: those its
@@ -308,7 +286,7 @@ fn files_under(dir: &Path) -> Vec<String> {
 pub(super) fn check_input_paths(
     target: &Path,
     inputs: &[PathBuf],
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), Refusal> {
     let Some(dir) = resolved(target) else {
         return Ok(());
     };
@@ -328,7 +306,10 @@ pub(super) fn check_input_paths(
         } else {
             continue;
         };
-        return Err(clashes(clash, input, ""));
+        return Err(Refusal::Input {
+            how: clash,
+            input: input.clone(),
+        });
     }
     Ok(())
 }
@@ -339,7 +320,7 @@ pub(super) fn check_input_paths(
 pub(super) fn check_hard_links(
     target: &Path,
     inputs: &[PathBuf],
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), Refusal> {
     let Some(dir) = resolved(target).filter(|d| d.is_dir()) else {
         return Ok(());
     };
@@ -357,19 +338,13 @@ pub(super) fn check_hard_links(
             continue;
         };
         if let Some(input) = inodes.get(&(m.dev(), m.ino())) {
-            return Err(clashes("holds", input, &format!(" as {rel} (a hard link)")));
+            return Err(Refusal::HardLink {
+                input: input.to_path_buf(),
+                rel,
+            });
         }
     }
     Ok(())
-}
-
-/// The one message for an output directory that clashes with an input.
-fn clashes(how: &str, input: &Path, detail: &str) -> String {
-    format!(
-        "{how} the run's input {}{detail}: mirq replaces its output directory whole; give an \
-         --outdir apart from every input",
-        input.display()
-    )
 }
 
 /// `target` (absolute) with the longest part that exists resolved
@@ -430,17 +405,25 @@ mod tests {
         assert!(check_not_mount_point(&out, dir.path()).is_ok());
         fs::create_dir_all(out.join("in")).unwrap();
         fs::write(out.join("in/r.fq"), "@r").unwrap();
-        let e = check_input_paths(&out, &[out.join("in/r.fq")]).unwrap_err();
+        let e = check_input_paths(&out, &[out.join("in/r.fq")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("holds the run's input"), "{e}");
-        let e = check_input_paths(&out, std::slice::from_ref(&out)).unwrap_err();
+        let e = check_input_paths(&out, std::slice::from_ref(&out))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is the run's input"), "{e}");
-        let e = check_input_paths(&out.join("in/new/deeper"), &[out.join("in")]).unwrap_err();
+        let e = check_input_paths(&out.join("in/new/deeper"), &[out.join("in")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("lies inside the run's input"), "{e}");
         let e = check_input_paths(&out.join("in/r.fq/x"), &[out.join("in/r.fq")]);
         assert!(e.is_ok(), "only an input directory can hold the outdir");
         assert!(check_input_paths(&out.join("beside"), &[out.join("in")]).is_ok());
         fs::hard_link(out.join("in/r.fq"), dir.path().join("r.fq")).unwrap();
-        let e = check_hard_links(&out, &[dir.path().join("r.fq")]).unwrap_err();
+        let e = check_hard_links(&out, &[dir.path().join("r.fq")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("(a hard link)"), "{e}");
         assert!(check_input_paths(&out, &[PathBuf::from("/dev/null")]).is_ok());
     }

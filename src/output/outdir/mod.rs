@@ -51,17 +51,19 @@
 //!   run died between the two renames, and deletes it otherwise. It then
 //!   removes what dead runs staged.
 //!
-//! The `MIRQ_TEST_*` environment variables ([`test_hook`], [`test_fault`])
-//! are the tests' way to kill a run or fail a step; not for users.
+//! The `MIRQ_TEST_*` environment variables ([`test_hooks`]) are the tests'
+//! way to kill a run or fail a step; not for users.
 //!
 //! The files: [`checks`] resolves the output directory and refuses it before
-//! work, [`switch`] puts a staged set in its place (and recovers what an
+//! work (each refusal a [`refusal::Refusal`]), [`switch`] puts a staged set in its place (and recovers what an
 //! interrupted switch left), [`lock`] holds a run's lock; this file ties
 //! them into [`StagedOutputs`].
 
 mod checks;
 mod lock;
+mod refusal;
 mod switch;
+mod test_hooks;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -75,7 +77,9 @@ use checks::{
     check_replaceable, check_tree_writable, check_writable, resolve, split_outdir,
 };
 pub use lock::OutdirLock;
+use refusal::Refusal;
 use switch::{recover, remove_leftovers, switch, sync_dir};
+use test_hooks::{test_fault, test_hook};
 
 /// The list of the files a run wrote, written last into its output
 /// directory.
@@ -106,9 +110,9 @@ impl StagedOutputs {
     /// not write), locks it, restores or clears what interrupted runs left
     /// and creates the staging folder beside it.
     pub fn new(outdir: &Path, inputs: &[PathBuf], force: bool) -> Result<Self> {
-        let refuse = |message: String| Error::Outdir {
+        let refuse = |refusal: Refusal| Error::Outdir {
             path: outdir.to_path_buf(),
-            message,
+            message: refusal.to_string(),
         };
         let io = |err| Error::Write {
             path: outdir.to_path_buf(),
@@ -120,7 +124,7 @@ impl StagedOutputs {
         check_not_mount_point(&target, &parent).map_err(refuse)?;
         check_input_paths(&target, inputs).map_err(refuse)?;
         fs::create_dir_all(&parent).map_err(io)?;
-        check_writable(&parent).map_err(|e| refuse(format!("its folder {e}")))?;
+        check_writable(&parent).map_err(|r| refuse(Refusal::Parent(Box::new(r))))?;
         let lock = OutdirLock::acquire(&parent, &name, outdir)?;
         recover(&parent, &name, &target).map_err(refuse)?;
         check_hard_links(&target, inputs).map_err(refuse)?;
@@ -223,31 +227,6 @@ impl Drop for StagedOutputs {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
-}
-
-/// Ends the process as a kill would, at a named step of [`StagedOutputs::commit`],
-/// when `MIRQ_TEST_KILL_AT` names it (`staged`, `set_aside`, `switched`):
-/// the tests' way to check that every step leaves one complete set. Not for
-/// users.
-fn test_hook(step: &str) {
-    if std::env::var_os("MIRQ_TEST_KILL_AT").is_some_and(|s| s == step) {
-        // SAFETY: _exit ends the process at once, as SIGKILL would: no
-        // destructor, no flush, the kernel releases the lock.
-        unsafe { libc::_exit(137) }
-    }
-}
-
-/// Fails a named step with "permission denied" when `MIRQ_TEST_FAIL_AT`
-/// names it (`writable`, `exchange`, `remove_old`): the tests' way, as root,
-/// to reach what a user without write permission meets. The other hooks:
-/// `MIRQ_TEST_NO_EXCHANGE=1` takes the two-rename switch as where the file
-/// system has no exchange, `MIRQ_TEST_FREE_BYTES` stands in for the free
-/// space. Not for users.
-fn test_fault(step: &str) -> std::io::Result<()> {
-    if std::env::var_os("MIRQ_TEST_FAIL_AT").is_some_and(|s| s == step) {
-        return Err(std::io::Error::from_raw_os_error(libc::EACCES));
-    }
-    Ok(())
 }
 
 /// Takes the lock of an existing output directory, as a run does, for a

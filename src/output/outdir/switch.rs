@@ -6,7 +6,8 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use super::{test_fault, test_hook};
+use super::refusal::Refusal;
+use super::test_hooks::{no_exchange, test_fault, test_hook};
 
 /// The folders an interrupted fallback switch set aside for output
 /// directory `name`: `.<name>.mirq-old-<pid>`, and the
@@ -36,19 +37,20 @@ pub(super) fn asides(parent: &Path, name: &str) -> Vec<PathBuf> {
 /// missing and a folder set aside by an interrupted fallback switch holds
 /// the committed set, renames it back; set-aside folders are deleted only
 /// while the output directory exists.
-pub(super) fn recover(parent: &Path, name: &str, target: &Path) -> std::result::Result<(), String> {
+pub(super) fn recover(
+    parent: &Path,
+    name: &str,
+    target: &Path,
+) -> std::result::Result<(), Refusal> {
     let found = asides(parent, name);
     let mut rest = found.as_slice();
     if fs::symlink_metadata(target).is_err() {
         let Some((first, others)) = found.split_first() else {
             return Ok(());
         };
-        fs::rename(first, target).map_err(|e| {
-            format!(
-                "an interrupted run left the earlier results in {} and they cannot be moved \
-                 back ({e}); rename that folder to the output directory by hand",
-                first.display()
-            )
+        fs::rename(first, target).map_err(|err| Refusal::Unrecoverable {
+            aside: first.clone(),
+            err,
         })?;
         let _ = sync_dir(parent);
         crate::runtime::say(format!(
@@ -92,9 +94,7 @@ pub(super) fn sync_dir(dir: &Path) -> std::io::Result<()> {
 /// (`staging` after an exchange, `aside` after the fallback).
 pub(super) fn switch(staging: &Path, target: &Path, aside: &Path) -> std::io::Result<PathBuf> {
     test_fault("exchange")?;
-    if std::env::var_os("MIRQ_TEST_NO_EXCHANGE").is_some_and(|v| v == "1")
-        || !exchange(staging, target)?
-    {
+    if no_exchange() || !exchange(staging, target)? {
         switch_by_renames(staging, target, aside)?;
         return Ok(aside.to_path_buf());
     }
