@@ -72,9 +72,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::input::fastq;
+use crate::input::library::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 use crate::input::samples::Sample;
 use crate::numbers::{percent, thousands};
-use crate::prep::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 
 /// Reads of each sample that `--protocol auto` decides on (all of them in
 /// a smaller sample).
@@ -391,7 +391,7 @@ impl ReadSample {
 /// The first `n` reads of a sample (its files in order).
 pub fn first_reads(sample: &Sample, n: usize) -> Result<ReadSample> {
     let mut taken = ReadSample::default();
-    for file in &sample.files {
+    for file in sample.files.iter().map(|f| &f.path) {
         if taken.len() >= n {
             break;
         }
