@@ -10,9 +10,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use mirq::input::library::Protocol;
 use mirq::input::samples::samples_from_paths;
 use mirq::prep::detect::{self, Confidence, Detection};
-use mirq::prep::protocol::Protocol;
 
 const TRUSEQ: Option<&str> = Some("TGGAATTCTCGGGTGCCAAGG");
 
