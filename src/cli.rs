@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand};
 
 use mirq::align::select::EngineChoice;
 use mirq::count::ncrna::Precedence;
+use mirq::input::library::{AdapterChoice, Protocol, ProtocolChoice};
 use mirq::output::isomirs::GffCoordinates;
-use mirq::prep::protocol::{Protocol, ProtocolChoice};
 use mirq::prep::umi::UmiSpec;
 
 /// `mirq --version`: version, git commit and the GPU backends built in.
@@ -247,8 +247,8 @@ pub struct QuantArgs {
 
     /// 3' adapter overriding the protocol's (also a detected one); 'none' when
     /// reads are already trimmed.
-    #[arg(long, help_heading = "Trimming")]
-    pub adapter: Option<String>,
+    #[arg(long, value_parser = parse_adapter, help_heading = "Trimming")]
+    pub adapter: Option<AdapterChoice>,
 
     /// Count molecules: reads with the same locus and UMI (within one
     /// mismatch of a much more abundant UMI, UMI-tools' directional rule)
@@ -431,6 +431,11 @@ fn reason(e: mirq::Error) -> String {
 }
 
 fn parse_umi(s: &str) -> Result<UmiSpec, String> {
+    s.parse().map_err(reason)
+}
+
+/// `--adapter`: a sequence (checked and made upper-case DNA) or `none`.
+fn parse_adapter(s: &str) -> Result<AdapterChoice, String> {
     s.parse().map_err(reason)
 }
 

@@ -11,7 +11,7 @@ use mirq::cmd::origin::{ArtifactSource, MAX_SCREENS};
 use mirq::cmd::quant::{self, QuantOptions};
 use mirq::input::samples;
 use mirq::output::concerns::{Outcome, STRICT_EXIT_CODE};
-use mirq::prep::protocol::TrimRequest;
+use mirq::prep::protocol::{TrimPlan, TrimRequest};
 use mirq::runtime::streams;
 use std::path::PathBuf;
 
@@ -243,15 +243,15 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<Finished> {
     Ok(finished(&outcome, args.strict))
 }
 
-/// The one place `mirq quant`'s arguments become [`QuantOptions`]; the
-/// trimming asked for is checked here and resolved when the run starts
-/// ([`TrimRequest::resolve`]).
+/// The one place `mirq quant`'s arguments become [`QuantOptions`]; each
+/// sample's trimming is planned here, from the flags and the samplesheet
+/// ([`TrimPlan`]; with `--protocol auto` resolved on its first reads).
 fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
     let samples = match &args.samplesheet {
         Some(sheet) => samples::read_samplesheet(sheet)?,
         None => samples::samples_from_paths(&args.fastq)?,
     };
-    let trim = TrimRequest {
+    let request = TrimRequest {
         protocol: args.protocol,
         adapter: args.adapter,
         cut_5p: args.trim_5p.map(usize::from),
@@ -262,7 +262,7 @@ fn quant_options(args: QuantArgs) -> anyhow::Result<QuantOptions> {
         dedup: args.dedup,
         umi: args.umi,
     };
-    trim.validate()?;
+    let trim = TrimPlan::new(request, &samples)?;
     Ok(QuantOptions {
         samples,
         mature: args.mature,

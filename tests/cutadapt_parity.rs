@@ -18,7 +18,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use mirq::input::fastq::for_each_record;
-use mirq::prep::protocol::{Protocol, TrimSettings, QIASEQ, TRUSEQ_SMALL_RNA};
+use mirq::input::library::{AdapterChoice, Protocol, QIASEQ, TRUSEQ_SMALL_RNA};
+use mirq::prep::protocol::TrimSettings;
 use mirq::prep::trim::{AdapterFinder, TrimOutcome};
 use mirq::rng::Rng;
 
@@ -113,7 +114,8 @@ fn trimming_matches_cutadapt_read_by_read_on_shared_runs() {
     let settings: Vec<TrimSettings> = RUNS
         .iter()
         .map(|(_, adapter)| {
-            TrimSettings::resolve(Protocol::Illumina, Some(adapter), 0, usize::MAX).unwrap()
+            let adapter: AdapterChoice = adapter.parse().unwrap();
+            TrimSettings::resolve(Protocol::Illumina, Some(&adapter), 0, usize::MAX).unwrap()
         })
         .collect();
     let fastqs: Vec<_> = RUNS
@@ -225,13 +227,9 @@ fn trimming_matches_cutadapt_on_random_reads_with_rarer_adapters() {
             text.push(b'\n');
         }
         std::fs::write(&fastq, text).unwrap();
-        let settings = TrimSettings::resolve(
-            Protocol::Illumina,
-            Some(std::str::from_utf8(adapter).unwrap()),
-            0,
-            usize::MAX,
-        )
-        .unwrap();
+        let adapter: AdapterChoice = std::str::from_utf8(adapter).unwrap().parse().unwrap();
+        let settings =
+            TrimSettings::resolve(Protocol::Illumina, Some(&adapter), 0, usize::MAX).unwrap();
         let adapter_text = settings.adapter.clone().unwrap();
         let out = spawn_cutadapt(&fastq, &adapter_text, &settings)
             .wait_with_output()

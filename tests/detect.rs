@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mirq::input::fastq;
+use mirq::input::library::Protocol;
 use mirq::prep::detect::{self, Confidence, Detection, ReadSample};
-use mirq::prep::protocol::Protocol;
 
 const TRUSEQ: Option<&str> = Some("TGGAATTCTCGGGTGCCAAGG");
 

@@ -23,8 +23,9 @@ use mirq::align::AlignParams;
 use mirq::cmd::merge::{self, MergeOptions};
 use mirq::cmd::origin::ArtifactSource;
 use mirq::cmd::quant::{self, QuantOptions};
-use mirq::input::samples::{Listed, Sample};
-use mirq::prep::protocol::{ProtocolChoice, TrimRequest};
+use mirq::input::library::ProtocolChoice;
+use mirq::input::samples::{Listed, Sample, SampleFile};
+use mirq::prep::protocol::{TrimPlan, TrimRequest};
 
 /// Two hairpins with their 5p matures (miRBase).
 const HAIRPINS: [(&str, &str, &str, &str); 2] = [
@@ -86,28 +87,32 @@ fn template() -> &'static Template {
             let fq = refs.join(format!("{name}.fastq"));
             std::fs::write(&fq, fastq).unwrap();
             let out = scratch.join(name);
-            quant::run(&QuantOptions {
-                samples: vec![Sample {
-                    name: format!("sample_{name}"),
-                    files: vec![fq],
-                    listed: vec![Listed::Argument],
-                    protocol: None,
-                    adapter: None,
+            let samples = vec![Sample {
+                name: format!("sample_{name}"),
+                files: vec![SampleFile {
+                    path: fq,
+                    listed: Listed::Argument,
                 }],
+                protocol: None,
+                adapter: None,
+            }];
+            let request = TrimRequest {
+                protocol: "illumina".parse::<ProtocolChoice>().unwrap(),
+                adapter: None,
+                cut_5p: None,
+                cut_3p: None,
+                min_length: 16,
+                max_length: 40,
+                quality_cutoff: None,
+                dedup: false,
+                umi: None,
+            };
+            quant::run(&QuantOptions {
+                trim: TrimPlan::new(request, &samples).unwrap(),
+                samples,
                 mature: refs.join("mature.fa"),
                 hairpin: Some(refs.join("hairpin.fa")),
                 species: "hsa".into(),
-                trim: TrimRequest {
-                    protocol: "illumina".parse::<ProtocolChoice>().unwrap(),
-                    adapter: None,
-                    cut_5p: None,
-                    cut_3p: None,
-                    min_length: 16,
-                    max_length: 40,
-                    quality_cutoff: None,
-                    dedup: false,
-                    umi: None,
-                },
                 params: AlignParams {
                     max_mismatches: 1,
                     max_nontemplated: 3,

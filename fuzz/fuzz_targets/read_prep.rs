@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mirq::prep::protocol::{Protocol, TrimSettings};
+use mirq::input::library::Protocol;
+use mirq::prep::protocol::TrimSettings;
 use mirq::prep::trim::TrimOutcome;
 use mirq::seq::normalize_base;
 

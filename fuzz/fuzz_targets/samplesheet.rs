@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         for s in &samples {
             assert!(validate_sample_name(&s.name).is_ok(), "{:?}", s.name);
             assert!(!s.files.is_empty());
-            files.extend(s.files.iter().cloned());
+            files.extend(s.files.iter().map(|f| f.path.clone()));
         }
         let n = files.len();
         files.sort();

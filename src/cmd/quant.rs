@@ -34,12 +34,11 @@ use crate::output::stats::{
     Spans, Timings,
 };
 use crate::output::StagedOutputs;
-use crate::prep::check::{self, Given, Mismatch};
+use crate::prep::check::{self, Mismatch};
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::prep::detect::{detect, Confidence};
-use crate::prep::plan::PrepPlan;
-use crate::prep::protocol::{Protocol, ProtocolChoice, TrimRequest, TrimSettings};
-use crate::prep::reads::{trim_and_collapse, CollapsedSample, ReadPrep};
+use crate::prep::protocol::{PrepPlan, SampleTrim, TrimPlan};
+use crate::prep::reads::{trim_and_collapse, CollapsedSample};
 use crate::prep::sink::{InsertSink, NewInserts};
 use crate::runtime::{in_thread_pool, release_free_memory, say, tell, Progress};
 
@@ -54,9 +53,9 @@ pub struct QuantOptions {
     pub hairpin: Option<PathBuf>,
     /// Species code.
     pub species: String,
-    /// Trimming as asked; resolved (with `--protocol auto`, from the first
-    /// reads) when the run starts.
-    pub trim: TrimRequest,
+    /// Trimming: as asked, and each sample's plan (with `--protocol auto`,
+    /// resolved on the sample's first reads).
+    pub trim: TrimPlan,
     /// Alignment limits.
     pub params: AlignParams,
     /// 5' window around a mature start.
@@ -104,7 +103,10 @@ pub struct QuantOptions {
 impl QuantOptions {
     /// Every path the run reads, for the output directory's checks.
     fn inputs(&self) -> Vec<PathBuf> {
-        let files = self.samples.iter().flat_map(|s| s.files.iter());
+        let files = self
+            .samples
+            .iter()
+            .flat_map(|s| s.files.iter().map(|f| &f.path));
         let artifacts = match &self.artifacts {
             ArtifactSource::Files(f) => f.as_slice(),
             _ => &[],
@@ -195,93 +197,11 @@ struct Collapsed {
     mismatches: Vec<Option<Mismatch>>,
 }
 
-/// Each sample's trimming: its request (the run's, with the samplesheet's
-/// `protocol` and `adapter` for it), unless it is `auto` the settings
-/// resolved from it, and what was given explicitly (a preset or an
-/// adapter), to check against the reads.
-struct SampleTrims {
-    requests: Vec<TrimRequest>,
-    fixed: Vec<Option<(Protocol, TrimSettings, ReadPrep)>>,
-    given: Vec<Option<Given>>,
-}
-
-impl SampleTrims {
-    fn of(opts: &QuantOptions) -> Result<Self> {
-        let requests: Vec<TrimRequest> = opts
-            .samples
-            .iter()
-            .map(|s| opts.trim.for_sample(s))
-            .collect::<Result<_>>()?;
-        let given = opts
-            .samples
-            .iter()
-            .zip(&requests)
-            .map(|(s, r)| given_trimming(s, r))
-            .collect::<Result<_>>()?;
-        let fixed = requests
-            .iter()
-            .map(|r| match r.protocol {
-                ProtocolChoice::Auto => Ok(None),
-                ProtocolChoice::Preset(_) => {
-                    let (protocol, trim) = r.resolve(None)?;
-                    let prep = ReadPrep::new(&trim);
-                    Ok(Some((protocol, trim, prep)))
-                }
-            })
-            .collect::<Result<_>>()?;
-        Ok(Self {
-            requests,
-            fixed,
-            given,
-        })
-    }
-
-    fn plan(&self, i: usize) -> PrepPlan<'_> {
-        match &self.fixed[i] {
-            Some((_, _, prep)) => PrepPlan::Fixed(prep),
-            None => PrepPlan::Detect(&self.requests[i]),
-        }
-    }
-}
-
-/// What a sample's trimming was given explicitly: an adapter (`--adapter`
-/// or its samplesheet column) or a preset; None under `auto` without an
-/// adapter.
-fn given_trimming(sample: &Sample, request: &TrimRequest) -> Result<Option<Given>> {
-    let adapter_flag = match (&sample.adapter, &request.adapter) {
-        (Some(a), _) => Some((format!("samplesheet adapter {a}"), true)),
-        (None, Some(a)) => Some((format!("--adapter {a}"), false)),
-        (None, None) => None,
-    };
-    let (protocol, (source, samplesheet)) = match (request.protocol, adapter_flag) {
-        (ProtocolChoice::Auto, None) => return Ok(None),
-        (ProtocolChoice::Auto, Some(flag)) => (Protocol::Illumina, flag),
-        (ProtocolChoice::Preset(p), Some(flag)) => (p, flag),
-        (ProtocolChoice::Preset(p), None) => match &sample.protocol {
-            Some(_) => (p, (format!("samplesheet protocol {p}"), true)),
-            None => (p, (format!("--protocol {p}"), false)),
-        },
-    };
-    // the adapter as trimming resolves it (the preset's, or the one given)
-    let adapter = TrimSettings::resolve(
-        protocol,
-        request.adapter.as_deref(),
-        request.min_length,
-        request.max_length,
-    )?
-    .adapter;
-    Ok(Some(Given {
-        source,
-        adapter,
-        samplesheet,
-    }))
-}
-
-/// How sample `i`'s reads disagree with its explicit trimming: detection
+/// How a sample's reads disagree with its explicit trimming: detection
 /// runs (on the first reads the pass kept, or reusing `auto`'s) only when
 /// the trimmer's counts call for it.
-fn mismatch_of(trims: &SampleTrims, i: usize, run: &CollapsedSample) -> Option<Mismatch> {
-    let given = trims.given[i].as_ref()?;
+fn mismatch_of(trim: &SampleTrim, run: &CollapsedSample) -> Option<Mismatch> {
+    let given = trim.given.as_ref()?;
     if !check::needs_detection(given, &run.counts) {
         return None;
     }
@@ -296,25 +216,24 @@ fn mismatch_of(trims: &SampleTrims, i: usize, run: &CollapsedSample) -> Option<M
 /// trimming workers hand the inserts new to them to `sink`.
 fn collapse_samples(
     opts: &QuantOptions,
-    trims: &SampleTrims,
     progress: &Progress,
     sink: Option<&dyn InsertSink>,
 ) -> Result<Collapsed> {
     let runs: Vec<(CollapsedSample, Option<Mismatch>)> = opts
         .samples
         .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
+        .zip(&opts.trim.samples)
+        .map(|(s, trim)| {
             let size = s
                 .files
                 .iter()
-                .filter_map(|f| f.metadata().ok())
+                .filter_map(|f| f.path.metadata().ok())
                 .filter(|m| m.is_file())
                 .map(|m| m.len())
                 .sum();
             let bar = progress.reading(&s.name, size);
-            let mut run = trim_and_collapse(s, &trims.plan(i), &bar, sink)?;
-            let mismatch = mismatch_of(trims, i, &run);
+            let mut run = trim_and_collapse(s, &trim.prep, &bar, sink)?;
+            let mismatch = mismatch_of(trim, &run);
             run.first_reads = None;
             // the sample's hash tables are gone: their pages go back
             release_free_memory();
@@ -328,17 +247,17 @@ fn collapse_samples(
         .samples
         .iter()
         .zip(runs)
-        .zip(&trims.fixed)
-        .map(|((sample, run), fixed)| {
+        .zip(&opts.trim.samples)
+        .map(|((sample, run), trim)| {
             let mut stats = SampleStats::from_collapsed(sample, &run);
-            stats.trimming = match (run.detected, fixed) {
+            stats.trimming = match (run.detected, &trim.prep) {
                 (Some(d), _) => Some(SampleTrimming::new(
                     d.protocol.name(),
                     &d.trim,
                     Some(d.detection),
                 )),
-                (None, Some((p, t, _))) if TrimRequest::overridden_by(sample) => {
-                    Some(SampleTrimming::new(p.name(), t, None))
+                (None, PrepPlan::Fixed { protocol, trim: t }) if trim.own => {
+                    Some(SampleTrimming::new(protocol.name(), t, None))
                 }
                 _ => None,
             };
@@ -373,7 +292,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     };
     let early_selection = early_started.elapsed();
     // every FASTQ looked at before any work: errors name the samplesheet line
-    let inputs = preflight::check_inputs(&opts.samples, opts.trim.quality_cutoff.is_some())?;
+    let quality = opts.trim.request.quality_cutoff.is_some();
+    let inputs = preflight::check_inputs(&opts.samples, quality)?;
     for file in &inputs.fasta {
         tell(
             format!(
@@ -394,12 +314,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         // advice, not a problem of the data: information (silent with -q)
         tell("mirq: note: without --ncrna, rRNA and tRNA fragments reach the search for other species' miRNAs: some of those reads may be host fragments, not exogenous miRNAs (give --ncrna to classify them first)".to_string(), opts.progress);
     }
-    // with --protocol auto, or samplesheet protocol/adapter columns, each
-    // sample has its own trimming (the run's settings take the request's
-    // until the samples say)
-    let trims = SampleTrims::of(opts)?;
     let progress = Progress::new(opts.progress);
-    let (collapsed, pass) = collapse_and_stream(opts, &trims, &targets, early, &progress);
+    let (collapsed, pass) = collapse_and_stream(opts, &targets, early, &progress);
     progress.clear();
     let mut collapsed = collapsed?;
     let concerns = report_samples(&collapsed.samples, &collapsed.mismatches, opts.progress);
@@ -432,7 +348,7 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     } else if let Some(note) = engine_note(opts, &alignment) {
         tell(format!("mirq: engine auto: {note}"), opts.progress);
     }
-    let mut settings = run_settings(opts, &reference, &mut collapsed.samples)?;
+    let mut settings = run_settings(opts, &reference, &mut collapsed.samples);
     settings.ncrna = later
         .ncrna
         .as_ref()
@@ -545,7 +461,6 @@ enum MirnaPass<'t> {
 /// aligned after.
 fn collapse_and_stream<'t>(
     opts: &QuantOptions,
-    trims: &SampleTrims,
     targets: &'t TargetSet,
     early: Option<GpuEngine>,
     progress: &Progress,
@@ -554,13 +469,13 @@ fn collapse_and_stream<'t>(
         // auto's adapter probe (loading the GPU driver) runs beside reading
         return std::thread::scope(|scope| {
             let planning = scope.spawn(|| plan_mirnas(opts.engine));
-            let collapsed = collapse_samples(opts, trims, progress, None);
+            let collapsed = collapse_samples(opts, progress, None);
             let pass = planning.join().expect("engine planning thread panicked");
             (collapsed, pass)
         });
     }
     if rayon::current_num_threads() < STREAM_MIN_THREADS || opts.engine == EngineChoice::Gpu {
-        let collapsed = collapse_samples(opts, trims, progress, None);
+        let collapsed = collapse_samples(opts, progress, None);
         return (collapsed, Ok(MirnaPass::After(early)));
     }
     let done = AtomicBool::new(false);
@@ -568,7 +483,7 @@ fn collapse_and_stream<'t>(
         let (tx, rx) = channel::<NewInserts>();
         let done = &done;
         let aligner = scope.spawn(move || stream_mirnas(opts, targets, rx, done));
-        let collapsed = collapse_samples(opts, trims, progress, Some(&tx));
+        let collapsed = collapse_samples(opts, progress, Some(&tx));
         // the aligner takes what is left, unaligned, and stops: the pool
         // aligns it
         done.store(true, Ordering::Relaxed);
@@ -768,18 +683,18 @@ fn run_settings(
     opts: &QuantOptions,
     reference: &Reference,
     samples: &mut [SampleStats],
-) -> Result<RunSettings> {
-    let (protocol, trim) = opts.trim.resolve_for_run()?;
+) -> RunSettings {
+    let (protocol, trim) = &opts.trim.run;
     let mut settings = RunSettings::new(
-        protocol,
-        &trim,
+        *protocol,
+        trim,
         &opts.params,
         (opts.window_5p, opts.window_3p),
         database_of(opts, reference),
     );
     settings.gff_coordinates = opts.gff_coordinates;
     // with `auto`, the run-level settings carry no UMI: the request says
-    settings.counting = if opts.trim.dedup {
+    settings.counting = if opts.trim.request.dedup {
         Counting::Molecules
     } else {
         Counting::Reads
@@ -790,7 +705,7 @@ fn run_settings(
         }
         settings.trimming_of(samples);
     }
-    Ok(settings)
+    settings
 }
 
 /// The run-level figures of the engine and the first two stages on top of

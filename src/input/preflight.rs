@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::input::fastq;
-use crate::input::samples::{Listed, Sample};
+use crate::input::samples::{Listed, Sample, SampleFile};
 
 /// What the look at the inputs learned.
 #[derive(Debug, Default)]
@@ -34,7 +34,7 @@ pub fn check_inputs(samples: &[Sample], needs_qualities: bool) -> Result<Inputs>
     let mut seen: Vec<((u64, u64), &Path, &Listed)> = Vec::new();
     let mut inputs = Inputs::default();
     for sample in samples {
-        for (file, listed) in sample.files.iter().zip(&sample.listed) {
+        for SampleFile { path: file, listed } in &sample.files {
             let meta = std::fs::metadata(file).map_err(|err| {
                 in_context(
                     listed,

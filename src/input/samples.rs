@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::input::library::{AdapterChoice, ProtocolChoice};
 use crate::input::names::check_table_name;
 
 /// One sample: a name (a column of the count matrices) and its FASTQ files.
@@ -12,15 +13,23 @@ pub struct Sample {
     /// Column name in the output tables.
     pub name: String,
     /// FASTQ files whose reads are pooled into this sample (lanes).
-    pub files: Vec<PathBuf>,
-    /// Where each of `files` was named, for messages.
-    pub listed: Vec<Listed>,
+    pub files: Vec<SampleFile>,
     /// The samplesheet's `protocol` for this sample (a preset or `auto`),
-    /// replacing `--protocol`; checked when trimming is resolved.
-    pub protocol: Option<String>,
+    /// replacing `--protocol`.
+    pub protocol: Option<ProtocolChoice>,
     /// The samplesheet's `adapter` for this sample (`none` for trimmed
     /// reads), replacing `--adapter`.
-    pub adapter: Option<String>,
+    pub adapter: Option<AdapterChoice>,
+}
+
+/// One FASTQ file of a sample, and where it was named (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleFile {
+    /// The file, as named (relative to the samplesheet's directory when
+    /// the samplesheet named it so).
+    pub path: PathBuf,
+    /// Where it was named.
+    pub listed: Listed,
 }
 
 /// Where a FASTQ file was named: on the command line or on a samplesheet
@@ -93,14 +102,16 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
                 value: path.display().to_string(),
                 message: format!(
                     "sample name '{name}' is also that of {}; use --samplesheet to name samples or pool lanes",
-                    prev.files[0].display()
+                    prev.files[0].path.display()
                 ),
             });
         }
         samples.push(Sample {
             name,
-            files: vec![path.clone()],
-            listed: vec![Listed::Argument],
+            files: vec![SampleFile {
+                path: path.clone(),
+                listed: Listed::Argument,
+            }],
             protocol: None,
             adapter: None,
         });
@@ -114,8 +125,10 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
 /// `--protocol` and `--adapter`); rows with the same sample are merged (lanes), samples keep the
 /// order of their first row. Relative FASTQ paths are taken from the
 /// samplesheet's directory (as nf-core pipelines do), never from the working
-/// directory. A file listed twice (in one sample or two) is an error naming
-/// both lines.
+/// directory. A file listed twice (in one sample or two), under any name
+/// (compared as canonical paths: `./a.fq`, `x/../a.fq` and a symlink to
+/// `a.fq` are `a.fq`), is an error naming both lines. The `protocol` and
+/// `adapter` cells are parsed here, an error naming the line and column.
 pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
     let text = std::fs::read_to_string(path).map_err(|err| Error::Io {
         path: path.to_path_buf(),
@@ -138,7 +151,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
     let rows = SheetColumns::of(&header).map_err(|m| err(1, m))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut samples: Vec<Sample> = Vec::new();
-    let mut seen: Vec<(PathBuf, u64)> = Vec::new();
+    let mut seen = ListedFiles::default();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -149,38 +162,27 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
             continue;
         }
         let (name, fq) = rows.read(&record).map_err(|m| err(line, m))?;
-        let (protocol, adapter) = rows.trimming(&record);
+        let (protocol, adapter) = rows.trimming(&record, name).map_err(|m| err(line, m))?;
         let file = base.join(fq);
-        let key = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
-        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-            return Err(err(
-                line,
-                format!(
-                    "{} is also listed on line {first}: each FASTQ file once",
-                    file.display()
-                ),
-            ));
-        }
-        seen.push((key, line));
-        let listed = Listed::Sheet {
-            path: path.to_path_buf(),
-            line: line as usize,
+        seen.add(&file, line).map_err(|m| err(line, m))?;
+        let file = SampleFile {
+            path: file,
+            listed: Listed::Sheet {
+                path: path.to_path_buf(),
+                line: line as usize,
+            },
         };
         match samples.iter_mut().find(|s| s.name == name) {
-            Some(s) if (&s.protocol, &s.adapter) != (&protocol, &adapter) => {
+            Some(s) if (s.protocol, &s.adapter) != (protocol, &adapter) => {
                 return Err(err(
                     line,
                     format!("sample '{name}' has another protocol or adapter on an earlier line: lanes of a sample are trimmed alike"),
                 ));
             }
-            Some(s) => {
-                s.files.push(file);
-                s.listed.push(listed);
-            }
+            Some(s) => s.files.push(file),
             None => samples.push(Sample {
                 name: name.to_string(),
                 files: vec![file],
-                listed: vec![listed],
                 protocol,
                 adapter,
             }),
@@ -190,6 +192,33 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         return Err(err(1, "samplesheet lists no sample".into()));
     }
     Ok(samples)
+}
+
+/// The FASTQ files a samplesheet listed so far, by canonical path (the
+/// path as written when it cannot be resolved, e.g. a missing file), with
+/// their lines and paths as written.
+#[derive(Default)]
+struct ListedFiles(Vec<(PathBuf, u64, PathBuf)>);
+
+impl ListedFiles {
+    /// Adds `file`, listed on `line`; an error naming both lines when an
+    /// earlier line listed the same file.
+    fn add(&mut self, file: &Path, line: u64) -> std::result::Result<(), String> {
+        let key = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        if let Some((_, first, written)) = self.0.iter().find(|(k, _, _)| *k == key) {
+            let named = if written == file {
+                String::new()
+            } else {
+                format!(" as {}", written.display())
+            };
+            return Err(format!(
+                "{} is also listed on line {first}{named}: each FASTQ file once",
+                file.display()
+            ));
+        }
+        self.0.push((key, line, file.to_path_buf()));
+        Ok(())
+    }
 }
 
 /// Where a samplesheet's columns are.
@@ -226,10 +255,16 @@ impl SheetColumns {
         })
     }
 
-    /// A row's optional `protocol` and `adapter` (empty cells: not given).
-    fn trimming(&self, record: &csv::StringRecord) -> (Option<String>, Option<String>) {
-        let cell = |c: Option<usize>| c.map(|c| record[c].to_string()).filter(|v| !v.is_empty());
-        (cell(self.protocol), cell(self.adapter))
+    /// A row's optional `protocol` and `adapter`, parsed (empty cells: not
+    /// given); an error names the column, the value and the sample `name`.
+    fn trimming(
+        &self,
+        record: &csv::StringRecord,
+        name: &str,
+    ) -> std::result::Result<(Option<ProtocolChoice>, Option<AdapterChoice>), String> {
+        let protocol = parse_cell(record, self.protocol, "protocol", name)?;
+        let adapter = parse_cell(record, self.adapter, "adapter", name)?;
+        Ok((protocol, adapter))
     }
 
     /// A row's sample name (validated) and FASTQ path.
@@ -259,6 +294,26 @@ impl SheetColumns {
         }
         Ok((name, fq))
     }
+}
+
+/// The value of a row's optional cell in `column` (at `at`), parsed; None
+/// when the column or the value is missing.
+fn parse_cell<T: std::str::FromStr<Err = Error>>(
+    record: &csv::StringRecord,
+    at: Option<usize>,
+    column: &str,
+    sample: &str,
+) -> std::result::Result<Option<T>, String> {
+    let Some(value) = at.map(|c| &record[c]).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    value.parse().map(Some).map_err(|e| {
+        let why = match e {
+            Error::InvalidValue { message, .. } => message,
+            other => other.to_string(),
+        };
+        format!("column {column}: invalid value '{value}' for sample {sample}: {why}")
+    })
 }
 
 #[cfg(test)]
@@ -293,10 +348,10 @@ mod tests {
         assert_eq!(s[0].name, "B");
         assert_eq!(s[0].files.len(), 2);
         let lines: Vec<_> = s[0]
-            .listed
+            .files
             .iter()
-            .map(|l| match l {
-                Listed::Sheet { line, .. } => *line,
+            .map(|f| match f.listed {
+                Listed::Sheet { line, .. } => line,
                 Listed::Argument => 0,
             })
             .collect();
@@ -328,7 +383,7 @@ mod tests {
         let (dir, s) = sheet("\u{feff}sample,fastq_1\r\n\"A\",\"a, lane 1.fq\"\r\n");
         let s = s.unwrap();
         assert_eq!(s[0].name, "A");
-        assert_eq!(s[0].files, vec![dir.path().join("a, lane 1.fq")]);
+        assert_eq!(s[0].files[0].path, dir.path().join("a, lane 1.fq"));
     }
 
     /// Relative paths are the samplesheet's directory's, whatever the
@@ -336,7 +391,7 @@ mod tests {
     #[test]
     fn relative_paths_resolve_against_the_samplesheet() {
         let (dir, s) = sheet("sample,fastq_1\nA,Cargo.toml\n");
-        assert_eq!(s.unwrap()[0].files, vec![dir.path().join("Cargo.toml")]);
+        assert_eq!(s.unwrap()[0].files[0].path, dir.path().join("Cargo.toml"));
     }
 
     #[test]
@@ -365,6 +420,69 @@ mod tests {
         assert!(e.contains("line 4") && e.contains("line 2"), "{e}");
         let (_dir, r) = sheet("sample,fastq_1\nA,a.fq\nA,./a.fq\n");
         assert!(r.unwrap_err().contains("line 2"));
+    }
+
+    /// The same file under another relative path, or through a symlink,
+    /// is the same file: refused, naming both lines and both paths.
+    #[test]
+    fn a_file_named_twice_by_other_paths_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.fq"), "@r\nACGT\n+\nIIII\n").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("a.fq", dir.path().join("link.fq")).unwrap();
+        let sheet = dir.path().join("s.csv");
+        for other in ["sub/../a.fq", "link.fq"] {
+            std::fs::write(&sheet, format!("sample,fastq_1\nA,a.fq\nB,{other}\n")).unwrap();
+            let e = read_samplesheet(&sheet).unwrap_err().to_string();
+            assert!(
+                e.contains("line 3")
+                    && e.contains("also listed on line 2 as ")
+                    && e.contains(other)
+                    && e.contains("a.fq:"),
+                "{other}: {e}"
+            );
+        }
+        // a different file of the same name elsewhere is not the same
+        std::fs::write(dir.path().join("sub/a.fq"), "@r\nACGT\n+\nIIII\n").unwrap();
+        std::fs::write(&sheet, "sample,fastq_1\nA,a.fq\nB,sub/a.fq\n").unwrap();
+        assert_eq!(read_samplesheet(&sheet).unwrap().len(), 2);
+    }
+
+    /// The `protocol` and `adapter` cells are parsed as the sheet is read:
+    /// typed values, or an error naming the line, column, value and sample.
+    #[test]
+    fn trimming_cells_are_parsed_with_the_sheet() {
+        let (_dir, s) = sheet(
+            "sample,fastq_1,protocol,adapter\nA,a.fq,QIAseq,\nB,b.fq,,acgu\nC,c.fq,auto,NONE\n",
+        );
+        let s = s.unwrap();
+        let cells: Vec<_> = s.iter().map(|s| (s.protocol, s.adapter.clone())).collect();
+        assert_eq!(
+            cells,
+            vec![
+                (Some("qiaseq".parse().unwrap()), None),
+                (None, Some("ACGT".parse().unwrap())),
+                (Some(ProtocolChoice::Auto), Some(AdapterChoice::None)),
+            ]
+        );
+        let (_dir, r) = sheet("sample,fastq_1,protocol\nA,a.fq,\nx,b.fq,smartseq\n");
+        let e = r.unwrap_err();
+        assert!(
+            e.contains("line 3")
+                && e.contains("column protocol")
+                && e.contains("'smartseq'")
+                && e.contains("sample x"),
+            "{e}"
+        );
+        let (_dir, r) = sheet("sample,fastq_1,adapter\nx,a.fq,ACXT\n");
+        let e = r.unwrap_err();
+        assert!(
+            e.contains("line 2") && e.contains("column adapter") && e.contains("ACGTUN"),
+            "{e}"
+        );
+        // lanes alike once parsed: the same adapter, written otherwise
+        let (_dir, s) = sheet("sample,fastq_1,adapter\nA,a1.fq,acgt\nA,a2.fq,ACGT\n");
+        assert_eq!(s.unwrap()[0].files.len(), 2);
     }
 
     /// Non-UTF-8 file names would give lossy, colliding sample names: refused.

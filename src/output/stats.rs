@@ -5,11 +5,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::align::AlignParams;
+use crate::input::library::Protocol;
 use crate::input::reference::Reference;
 use crate::input::samples::Sample;
 use crate::output::isomirs::GffCoordinates;
 use crate::prep::detect::Detection;
-use crate::prep::protocol::{Protocol, TrimSettings};
+use crate::prep::protocol::TrimSettings;
 use crate::prep::reads::CollapsedSample;
 
 pub use crate::count::MoleculeStats;
@@ -97,7 +98,7 @@ impl SampleStats {
             files: sample
                 .files
                 .iter()
-                .map(|f| f.display().to_string())
+                .map(|f| f.path.display().to_string())
                 .collect(),
             reads_in: c.reads_in,
             adapter_found: c.adapter_found,

@@ -19,20 +19,8 @@
 
 use crate::numbers::{percent, thousands};
 use crate::prep::detect::{Confidence, Detection, KNOWN_ADAPTERS, SEED_LEN};
+use crate::prep::protocol::Given;
 use crate::prep::reads::TrimCounts;
-
-/// The explicit trimming of one sample.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Given {
-    /// Where it was given, as the user wrote it (`--protocol illumina`,
-    /// `--adapter none`, `samplesheet protocol qiaseq`).
-    pub source: String,
-    /// The adapter trimmed; None for `--adapter none`.
-    pub adapter: Option<String>,
-    /// Given in the samplesheet (its columns are what to change), not on
-    /// the command line.
-    pub samplesheet: bool,
-}
 
 /// Whether the trimmer's counts call for detection: the adapter in under
 /// half of the reads, or (without an adapter) a counted insert from under
@@ -175,8 +163,8 @@ fn named(name: &str, sequence: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::library::TRUSEQ_SMALL_RNA;
     use crate::prep::detect::{detect, ReadSample};
-    use crate::prep::protocol::TRUSEQ_SMALL_RNA;
     use crate::rng::Rng;
 
     /// `n` random inserts of 18-26 nt, followed by `adapter` and filler up
@@ -248,7 +236,7 @@ mod tests {
 
     #[test]
     fn another_adapter_and_untrimmed_reads_are_mismatches() {
-        let qiaseq = crate::prep::protocol::QIASEQ;
+        let qiaseq = crate::input::library::QIASEQ;
         let d = detect(&reads(2000, Some(qiaseq), 9));
         let m = check(&illumina(), &counts(2000, 10, 100), &d).expect("a mismatch");
         assert_eq!(m.found, Found::OtherAdapter);

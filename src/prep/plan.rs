@@ -1,4 +1,4 @@
-//! How a sample's reads are prepared, and the one pass that reads them.
+//! The one pass that reads a sample, as its plan ([`PrepPlan`]) says.
 //!
 //! With a preset the preparation is known before any read. With
 //! `--protocol auto` each sample's own first [`SAMPLE_READS`] reads decide
@@ -15,19 +15,11 @@ use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+use crate::input::library::Protocol;
 use crate::input::samples::Sample;
 use crate::input::{fastq, preflight};
 use crate::prep::detect::{detect, Detection, ReadSample, SAMPLE_READS};
-use crate::prep::protocol::{Protocol, TrimRequest, TrimSettings};
-use crate::prep::reads::ReadPrep;
-
-/// How a sample's reads are prepared.
-pub enum PrepPlan<'a> {
-    /// Settings known before any read (a preset).
-    Fixed(&'a ReadPrep),
-    /// `--protocol auto`: settings detected on the sample's own first reads.
-    Detect(&'a TrimRequest),
-}
+use crate::prep::protocol::{PrepPlan, TrimRequest, TrimSettings};
 
 /// What `--protocol auto` decided for one sample.
 #[derive(Debug, Clone)]
@@ -74,7 +66,7 @@ impl FirstReads {
     }
 }
 
-/// Streams every record of `sample` to `sink` once its preparation is in
+/// Streams every record of `sample` to `sink` once its settings are in
 /// `chosen` (set before the first record reaches `sink`); the bytes read
 /// from its files are added to `bytes`. A record without qualities (FASTA)
 /// under `--quality-cutoff` is an error: the run's early check
@@ -82,16 +74,16 @@ impl FirstReads {
 pub fn stream_prepared(
     sample: &Sample,
     plan: &PrepPlan,
-    chosen: &OnceLock<ReadPrep>,
+    chosen: &OnceLock<TrimSettings>,
     bytes: &AtomicU64,
     mut sink: impl FnMut(&[u8], &[u8]),
 ) -> Result<Streamed> {
     let request = match plan {
-        PrepPlan::Fixed(prep) => {
-            let _ = chosen.set((*prep).clone());
-            let needs_qualities = prep.uses_quality();
+        PrepPlan::Fixed { trim, .. } => {
+            let _ = chosen.set(trim.clone());
+            let needs_qualities = trim.quality_cutoff.is_some();
             let mut first = FirstReads::default();
-            for file in &sample.files {
+            for file in sample.files.iter().map(|f| &f.path) {
                 let mut bare = false;
                 fastq::for_each_record_counting(file, bytes, |seq, qual| {
                     if needs_qualities && qual.len() != seq.len() {
@@ -114,7 +106,7 @@ pub fn stream_prepared(
     let mut kept = Kept::default();
     let mut detected: Option<Detected> = None;
     let mut failed: Option<Error> = None;
-    for file in &sample.files {
+    for file in sample.files.iter().map(|f| &f.path) {
         fastq::for_each_record_counting(file, bytes, |seq, qual| {
             if needs_qualities && qual.len() != seq.len() {
                 failed = Some(preflight::no_qualities(file));
@@ -190,15 +182,13 @@ impl Kept {
     }
 }
 
-/// Detects on the kept reads, resolves the sample's settings and sets its
-/// preparation.
-fn decide(request: &TrimRequest, kept: &Kept, chosen: &OnceLock<ReadPrep>) -> Result<Detected> {
+/// Detects on the kept reads, resolves the sample's settings and sets them
+/// in `chosen`.
+fn decide(request: &TrimRequest, kept: &Kept, chosen: &OnceLock<TrimSettings>) -> Result<Detected> {
     let mut detection = detect(&kept.reads);
     let (protocol, trim) = request.resolve(Some(&detection.chosen()))?;
-    if request.adapter.is_some() {
-        detection.adapter_override = Some(trim.adapter.clone().unwrap_or_else(|| "none".into()));
-    }
-    let _ = chosen.set(ReadPrep::new(&trim));
+    detection.adapter_override = request.adapter.as_ref().map(ToString::to_string);
+    let _ = chosen.set(trim.clone());
     Ok(Detected {
         protocol,
         trim,

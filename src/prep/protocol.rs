@@ -1,20 +1,14 @@
-//! Library protocol presets: which 3' adapter to remove and which fixed bases
-//! to cut from the insert afterwards.
-
-use std::fmt;
-use std::str::FromStr;
+//! Trimming settings: what the command line and the samplesheet asked
+//! ([`TrimRequest`]), each sample's plan decided once before any read
+//! ([`TrimPlan`], [`SampleTrim`]), and the settings a read is trimmed with
+//! ([`TrimSettings`]). The presets themselves are
+//! [`crate::input::library`]'s.
 
 use crate::error::Error;
+use crate::input::library::{AdapterChoice, Protocol, ProtocolChoice};
 use crate::input::samples::Sample;
-use crate::prep::trim::{AdapterFinder, Trimmer, MAX_ADAPTER_LEN};
+use crate::prep::trim::{AdapterFinder, Trimmer};
 use crate::prep::umi::UmiSpec;
-
-/// TruSeq small RNA 3' adapter (Illumina, NEXTflex).
-pub const TRUSEQ_SMALL_RNA: &str = "TGGAATTCTCGGGTGCCAAGG";
-/// QIAseq miRNA 3' adapter; a 12-nt UMI follows it.
-pub const QIASEQ: &str = "AACTGTAGGCACCATCAAT";
-/// CATS: the insert is followed by a poly-A tail.
-pub const POLY_A: &str = "AAAAAAAAAAAAAAA";
 
 /// What `--protocol auto` decided for a sample, as trimming takes it (the
 /// whole decision, and why, is [`crate::prep::detect::Detection`]).
@@ -26,119 +20,12 @@ pub struct DetectedProtocol {
     pub adapter: Option<String>,
 }
 
-/// A library preparation protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// Illumina TruSeq small RNA.
-    Illumina,
-    /// QIAseq miRNA (adapter, then a 12-nt UMI).
-    Qiaseq,
-    /// NEXTflex small RNA v3: TruSeq adapter, 4 random bases on each side of the insert.
-    Nextflex,
-    /// Diagenode CATS: poly-A tail, 3 template-switch bases at the 5' end.
-    Cats,
-}
-
-impl Protocol {
-    /// All presets, for help texts and error messages.
-    pub const ALL: [Protocol; 4] = [Self::Illumina, Self::Qiaseq, Self::Nextflex, Self::Cats];
-
-    /// The preset's 3' adapter.
-    pub fn adapter(self) -> &'static str {
-        match self {
-            Self::Illumina | Self::Nextflex => TRUSEQ_SMALL_RNA,
-            Self::Qiaseq => QIASEQ,
-            Self::Cats => POLY_A,
-        }
-    }
-
-    /// Bases cut from the insert's (5', 3') ends after adapter removal.
-    pub fn cuts(self) -> (usize, usize) {
-        match self {
-            Self::Nextflex => (4, 4),
-            Self::Cats => (3, 0),
-            Self::Illumina | Self::Qiaseq => (0, 0),
-        }
-    }
-
-    /// Where the preset's UMI is, if it has one.
-    pub fn umi(self) -> Option<UmiSpec> {
-        match self {
-            Self::Qiaseq => Some(UmiSpec::QIASEQ),
-            Self::Nextflex => Some(UmiSpec::NEXTFLEX),
-            Self::Illumina | Self::Cats => None,
-        }
-    }
-
-    /// Lower-case name, as on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Illumina => "illumina",
-            Self::Qiaseq => "qiaseq",
-            Self::Nextflex => "nextflex",
-            Self::Cats => "cats",
-        }
-    }
-}
-
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Protocol {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::InvalidValue {
-                what: "--protocol",
-                value: s.to_string(),
-                message: "expected one of illumina, qiaseq, nextflex, cats".into(),
-            })
-    }
-}
-
-/// Written as its name (`illumina`, `qiaseq`, ...).
-impl serde::Serialize for Protocol {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-/// Read back from its name.
-impl<'de> serde::Deserialize<'de> for Protocol {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        name.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// `--protocol`: a preset, or `auto` (detected from the first reads, see
-/// [`crate::prep::detect`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProtocolChoice {
-    /// Detect the protocol and adapter from the reads.
-    Auto,
-    /// A preset.
-    Preset(Protocol),
-}
-
-impl FromStr for ProtocolChoice {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        if s.eq_ignore_ascii_case("auto") {
-            return Ok(Self::Auto);
-        }
-        s.parse()
-            .map(Self::Preset)
-            .map_err(|_| Error::InvalidValue {
-                what: "--protocol",
-                value: s.to_string(),
-                message: "expected one of auto, illumina, qiaseq, nextflex, cats".into(),
-            })
+/// Where a preset's UMI is, if it has one.
+pub fn preset_umi(protocol: Protocol) -> Option<UmiSpec> {
+    match protocol {
+        Protocol::Qiaseq => Some(UmiSpec::QIASEQ),
+        Protocol::Nextflex => Some(UmiSpec::NEXTFLEX),
+        Protocol::Illumina | Protocol::Cats => None,
     }
 }
 
@@ -149,9 +36,8 @@ impl FromStr for ProtocolChoice {
 pub struct TrimRequest {
     /// `--protocol`.
     pub protocol: ProtocolChoice,
-    /// `--adapter` (`none`: reads are trimmed already); with `auto` it
-    /// replaces the detected adapter.
-    pub adapter: Option<String>,
+    /// `--adapter`; with `auto` it replaces the detected adapter.
+    pub adapter: Option<AdapterChoice>,
     /// `--trim-5p`: replaces the protocol's (or detected) 5' cut.
     pub cut_5p: Option<usize>,
     /// `--trim-3p`: replaces the protocol's (or detected) 3' cut.
@@ -169,53 +55,12 @@ pub struct TrimRequest {
 }
 
 impl TrimRequest {
-    /// The request for one sample: its samplesheet `protocol` and `adapter`
-    /// replace the run's, an error naming the sample when they are not valid.
-    pub fn for_sample(&self, sample: &Sample) -> Result<Self, Error> {
-        let mut request = self.clone();
-        if let Some(p) = &sample.protocol {
-            request.protocol = p.parse().map_err(|e: Error| Error::InvalidValue {
-                what: "samplesheet protocol",
-                value: format!("{p} (sample {})", sample.name),
-                message: e.to_string(),
-            })?;
-        }
-        if let Some(a) = &sample.adapter {
-            request.adapter = Some(a.clone());
-        }
-        request.validate().map_err(|e| Error::InvalidValue {
-            what: "samplesheet trimming",
-            value: format!("sample {}", sample.name),
-            message: e.to_string(),
-        })?;
-        Ok(request)
-    }
-
-    /// Whether `sample` carries its own protocol or adapter.
-    pub fn overridden_by(sample: &Sample) -> bool {
-        sample.protocol.is_some() || sample.adapter.is_some()
-    }
-
-    /// Checks what can be checked before any read is seen: the adapter's
-    /// letters, the length limits and, for a preset, the UMI.
-    pub fn validate(&self) -> Result<(), Error> {
-        match self.protocol {
-            ProtocolChoice::Preset(_) => self.resolve(None).map(drop),
-            ProtocolChoice::Auto => TrimSettings::resolve(
-                Protocol::Illumina,
-                self.adapter.as_deref(),
-                self.min_length,
-                self.max_length,
-            )
-            .map(drop),
-        }
-    }
-
-    /// The settings a run starts from: a preset's; with `auto`, those of the
-    /// request on the default protocol, UMI not yet resolved (each sample
-    /// resolves its own with [`Self::resolve`]; whether molecules are counted
-    /// is `dedup`).
-    pub fn resolve_for_run(&self) -> Result<(Protocol, TrimSettings), Error> {
+    /// The settings a run starts from, which also checks what can be
+    /// checked before any read (the length limits and, for a preset, the
+    /// UMI): a preset's; with `auto`, those of the request on the default
+    /// protocol, UMI not yet resolved (each sample resolves its own with
+    /// [`Self::resolve`]; whether molecules are counted is `dedup`).
+    fn resolve_for_run(&self) -> Result<(Protocol, TrimSettings), Error> {
         match self.protocol {
             ProtocolChoice::Preset(_) => self.resolve(None),
             ProtocolChoice::Auto => TrimRequest {
@@ -240,7 +85,7 @@ impl TrimRequest {
         };
         let mut trim = TrimSettings::resolve(
             protocol,
-            self.adapter.as_deref(),
+            self.adapter.as_ref(),
             self.min_length,
             self.max_length,
         )?;
@@ -258,6 +103,142 @@ impl TrimRequest {
             trim.deduplicate(protocol, self.umi)?;
         }
         Ok((protocol, trim))
+    }
+}
+
+/// The run's trimming, decided once before any read from the flags and
+/// the samplesheet: every stage takes it.
+#[derive(Debug, Clone)]
+pub struct TrimPlan {
+    /// What the command line asked.
+    pub request: TrimRequest,
+    /// The run-level protocol and settings stats.json records: a preset's;
+    /// with `auto`, the request's on the default protocol, without UMI.
+    pub run: (Protocol, TrimSettings),
+    /// Each sample's trimming, in the samples' order.
+    pub samples: Vec<SampleTrim>,
+}
+
+impl TrimPlan {
+    /// The plan of `request` for `samples`: an error when the request, or a
+    /// sample's own protocol or adapter with it, cannot trim (naming the
+    /// sample).
+    pub fn new(request: TrimRequest, samples: &[Sample]) -> Result<Self, Error> {
+        let run = request.resolve_for_run()?;
+        let samples = samples
+            .iter()
+            .map(|s| SampleTrim::new(&request, s))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            request,
+            run,
+            samples,
+        })
+    }
+}
+
+/// One sample's trimming: the run's request with the samplesheet's
+/// `protocol` and `adapter` for it.
+#[derive(Debug, Clone)]
+pub struct SampleTrim {
+    /// How its reads are prepared.
+    pub prep: PrepPlan,
+    /// What was given explicitly (a preset or an adapter), to check the
+    /// reads against; None under `auto` without an adapter.
+    pub given: Option<Given>,
+    /// The samplesheet gave the sample its own protocol or adapter.
+    pub own: bool,
+}
+
+impl SampleTrim {
+    fn new(run: &TrimRequest, sample: &Sample) -> Result<Self, Error> {
+        let mut request = run.clone();
+        if let Some(p) = sample.protocol {
+            request.protocol = p;
+        }
+        if let Some(a) = &sample.adapter {
+            request.adapter = Some(a.clone());
+        }
+        let resolved = request.resolve_for_run().map_err(|e| Error::InvalidValue {
+            what: "samplesheet trimming",
+            value: format!("sample {}", sample.name),
+            message: e.to_string(),
+        })?;
+        let given = Given::of(sample, &request);
+        let prep = match request.protocol {
+            ProtocolChoice::Auto => PrepPlan::Detect(request),
+            ProtocolChoice::Preset(_) => {
+                let (protocol, trim) = resolved;
+                PrepPlan::Fixed { protocol, trim }
+            }
+        };
+        Ok(Self {
+            prep,
+            given,
+            own: sample.protocol.is_some() || sample.adapter.is_some(),
+        })
+    }
+}
+
+/// How a sample's reads are prepared.
+#[derive(Debug, Clone)]
+pub enum PrepPlan {
+    /// Settings known before any read (a preset).
+    Fixed {
+        /// The preset.
+        protocol: Protocol,
+        /// Its settings, with the request's on top.
+        trim: TrimSettings,
+    },
+    /// `--protocol auto`: settings resolved on the sample's own first reads
+    /// ([`TrimRequest::resolve`]).
+    Detect(TrimRequest),
+}
+
+/// The explicit trimming of one sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    /// Where it was given, as the flag or column and its value
+    /// (`--protocol illumina`, `--adapter none`, `samplesheet protocol
+    /// qiaseq`).
+    pub source: String,
+    /// The adapter trimmed; None for `--adapter none`.
+    pub adapter: Option<String>,
+    /// Given in the samplesheet (its columns are what to change), not on
+    /// the command line.
+    pub samplesheet: bool,
+}
+
+impl Given {
+    /// What `sample`'s trimming (`request`: the run's, with its own
+    /// columns) was given explicitly: an adapter (`--adapter` or its
+    /// samplesheet column) or a preset; None under `auto` without an
+    /// adapter.
+    fn of(sample: &Sample, request: &TrimRequest) -> Option<Self> {
+        let adapter_flag = match (&sample.adapter, &request.adapter) {
+            (Some(a), _) => Some((format!("samplesheet adapter {a}"), true)),
+            (None, Some(a)) => Some((format!("--adapter {a}"), false)),
+            (None, None) => None,
+        };
+        let (protocol, (source, samplesheet)) = match (request.protocol, adapter_flag) {
+            (ProtocolChoice::Auto, None) => return None,
+            (ProtocolChoice::Auto, Some(flag)) => (Protocol::Illumina, flag),
+            (ProtocolChoice::Preset(p), Some(flag)) => (p, flag),
+            (ProtocolChoice::Preset(p), None) => match &sample.protocol {
+                Some(_) => (p, (format!("samplesheet protocol {p}"), true)),
+                None => (p, (format!("--protocol {p}"), false)),
+            },
+        };
+        // the adapter as trimming resolves it (the preset's, or the one given)
+        let adapter = match &request.adapter {
+            None => Some(protocol.adapter()),
+            Some(choice) => choice.sequence(),
+        };
+        Some(Self {
+            source,
+            adapter: adapter.map(str::to_string),
+            samplesheet,
+        })
     }
 }
 
@@ -287,18 +268,18 @@ pub struct TrimSettings {
 
 impl TrimSettings {
     /// Settings for a protocol, with `--adapter` overriding its adapter
-    /// (`none` for already-trimmed reads).
+    /// ([`AdapterChoice::None`] for already-trimmed reads).
     pub fn resolve(
         protocol: Protocol,
-        adapter: Option<&str>,
+        adapter: Option<&AdapterChoice>,
         min_length: usize,
         max_length: usize,
     ) -> Result<Self, Error> {
         let adapter = match adapter {
-            None => Some(protocol.adapter().to_string()),
-            Some(a) if a.eq_ignore_ascii_case("none") => None,
-            Some(a) => Some(validate_adapter(a)?),
-        };
+            None => Some(protocol.adapter()),
+            Some(choice) => choice.sequence(),
+        }
+        .map(str::to_string);
         if min_length > max_length {
             return Err(Error::InvalidValue {
                 what: "--min-length",
@@ -323,7 +304,7 @@ impl TrimSettings {
     /// Turns on deduplication by UMI: `umi` is where the UMI is (None: the
     /// protocol's). Bases taken from the insert's ends become its cuts.
     pub fn deduplicate(&mut self, protocol: Protocol, umi: Option<UmiSpec>) -> Result<(), Error> {
-        let spec = umi.or(protocol.umi()).filter(|u| !u.is_empty());
+        let spec = umi.or(preset_umi(protocol)).filter(|u| !u.is_empty());
         let Some(spec) = spec else {
             return Err(Error::InvalidValue {
                 what: "--dedup",
@@ -364,64 +345,107 @@ impl TrimSettings {
     }
 }
 
-fn validate_adapter(a: &str) -> Result<String, Error> {
-    let upper = a.to_ascii_uppercase().replace('U', "T");
-    if upper.len() < 3
-        || upper.len() > MAX_ADAPTER_LEN
-        || !upper
-            .bytes()
-            .all(|b| matches!(b, b'A' | b'C' | b'G' | b'T' | b'N'))
-    {
-        return Err(Error::InvalidValue {
-            what: "--adapter",
-            value: a.to_string(),
-            message: format!(
-                "expected 3 to {MAX_ADAPTER_LEN} letters of ACGTUN, or 'none' for trimmed reads"
-            ),
-        });
-    }
-    Ok(upper)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn unknown_protocol_names_the_value() {
-        let e = "smartseq".parse::<Protocol>().unwrap_err().to_string();
-        assert!(e.contains("smartseq") && e.contains("illumina"), "{e}");
-    }
-
-    #[test]
-    fn protocol_choice_parses_auto_and_presets() {
-        assert_eq!(
-            "AUTO".parse::<ProtocolChoice>().unwrap(),
-            ProtocolChoice::Auto
-        );
-        assert_eq!(
-            "nextflex".parse::<ProtocolChoice>().unwrap(),
-            ProtocolChoice::Preset(Protocol::Nextflex)
-        );
-        let e = "smartseq"
-            .parse::<ProtocolChoice>()
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("smartseq") && e.contains("auto"), "{e}");
+    fn adapter(text: &str) -> AdapterChoice {
+        text.parse().unwrap()
     }
 
     #[test]
     fn adapter_override_and_none() {
-        let s = TrimSettings::resolve(Protocol::Illumina, Some("tcgtatgccgtcttctgcttg"), 16, 40)
-            .unwrap();
+        let given = adapter("tcgtatgccgtcttctgcttg");
+        let s = TrimSettings::resolve(Protocol::Illumina, Some(&given), 16, 40).unwrap();
         assert_eq!(s.adapter.as_deref(), Some("TCGTATGCCGTCTTCTGCTTG"));
-        let s = TrimSettings::resolve(Protocol::Nextflex, Some("none"), 16, 40).unwrap();
+        let s = TrimSettings::resolve(Protocol::Nextflex, Some(&adapter("none")), 16, 40).unwrap();
         assert_eq!(s.adapter, None);
         assert_eq!((s.cut_5p, s.cut_3p), (4, 4));
-        assert!(TrimSettings::resolve(Protocol::Illumina, Some("ACXT"), 16, 40).is_err());
-        let too_long = "A".repeat(MAX_ADAPTER_LEN + 1);
-        assert!(TrimSettings::resolve(Protocol::Illumina, Some(&too_long), 16, 40).is_err());
-        let longest = "A".repeat(MAX_ADAPTER_LEN);
-        assert!(TrimSettings::resolve(Protocol::Illumina, Some(&longest), 16, 40).is_ok());
+        let s = TrimSettings::resolve(Protocol::Qiaseq, None, 16, 40).unwrap();
+        assert_eq!(s.adapter.as_deref(), Some(Protocol::Qiaseq.adapter()));
+        assert!(TrimSettings::resolve(Protocol::Illumina, None, 41, 40).is_err());
+    }
+
+    fn request(protocol: &str, adapter: Option<&str>) -> TrimRequest {
+        TrimRequest {
+            protocol: protocol.parse().unwrap(),
+            adapter: adapter.map(|a| a.parse().unwrap()),
+            cut_5p: None,
+            cut_3p: None,
+            min_length: 16,
+            max_length: 40,
+            quality_cutoff: None,
+            dedup: false,
+            umi: None,
+        }
+    }
+
+    fn sample(name: &str, protocol: Option<&str>, adapter: Option<&str>) -> Sample {
+        Sample {
+            name: name.into(),
+            files: Vec::new(),
+            protocol: protocol.map(|p| p.parse().unwrap()),
+            adapter: adapter.map(|a| a.parse().unwrap()),
+        }
+    }
+
+    /// Each sample's plan: the samplesheet's columns replace the flags, a
+    /// preset is resolved before any read, and what was given explicitly is
+    /// said as it was given.
+    #[test]
+    fn the_plan_takes_each_samples_own_columns() {
+        let samples = [
+            sample("a", None, None),
+            sample("b", Some("qiaseq"), None),
+            sample("c", None, Some("none")),
+        ];
+        let plan = TrimPlan::new(request("auto", None), &samples).unwrap();
+        assert_eq!(plan.run.0, Protocol::Illumina);
+        let [a, b, c] = &plan.samples[..] else {
+            panic!("three samples")
+        };
+        assert!(matches!(a.prep, PrepPlan::Detect(_)) && a.given.is_none() && !a.own);
+        let PrepPlan::Fixed { protocol, trim } = &b.prep else {
+            panic!("a preset is fixed")
+        };
+        assert_eq!(*protocol, Protocol::Qiaseq);
+        assert_eq!(trim.adapter.as_deref(), Some(Protocol::Qiaseq.adapter()));
+        let given = b.given.as_ref().unwrap();
+        assert_eq!(given.source, "samplesheet protocol qiaseq");
+        assert!(given.samplesheet && b.own);
+        let PrepPlan::Detect(r) = &c.prep else {
+            panic!("auto with an adapter still detects")
+        };
+        assert_eq!(r.adapter, Some(AdapterChoice::None));
+        let given = c.given.as_ref().unwrap();
+        assert_eq!(
+            (given.source.as_str(), &given.adapter),
+            ("samplesheet adapter none", &None)
+        );
+        // the flag, when no column replaces it
+        let plan = TrimPlan::new(request("illumina", Some("acgu")), &samples[..1]).unwrap();
+        let given = plan.samples[0].given.as_ref().unwrap();
+        assert_eq!(
+            (given.source.as_str(), given.adapter.as_deref()),
+            ("--adapter ACGT", Some("ACGT"))
+        );
+    }
+
+    /// A sample whose own columns cannot trim with the flags is named.
+    #[test]
+    fn a_sample_that_cannot_trim_is_named() {
+        let mut dedup = request("auto", None);
+        dedup.dedup = true;
+        let samples = [sample("x", Some("qiaseq"), Some("none"))];
+        let e = TrimPlan::new(dedup, &samples).unwrap_err().to_string();
+        assert!(
+            e.contains("sample x") && e.contains("needs an adapter"),
+            "{e}"
+        );
+        // the run's own request is checked first, naming no sample
+        let mut long = request("auto", None);
+        long.min_length = 50;
+        let e = TrimPlan::new(long, &samples).unwrap_err().to_string();
+        assert!(e.contains("--min-length") && !e.contains("sample x"), "{e}");
     }
 }

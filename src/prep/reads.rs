@@ -11,8 +11,8 @@ use indicatif::ProgressBar;
 use crate::error::Result;
 use crate::input::samples::Sample;
 use crate::prep::collapse::{SampleInserts, SortedInserts};
-use crate::prep::plan::{stream_prepared, Detected, FirstReads, PrepPlan, Streamed};
-use crate::prep::protocol::TrimSettings;
+use crate::prep::plan::{stream_prepared, Detected, FirstReads, Streamed};
+use crate::prep::protocol::{PrepPlan, TrimSettings};
 use crate::prep::sink::{InsertSink, NewInserts};
 use crate::prep::trim::{TrimOutcome, Trimmer};
 use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
@@ -111,7 +111,7 @@ pub fn trim_and_collapse(
     sink: Option<&dyn InsertSink>,
 ) -> Result<CollapsedSample> {
     let workers = rayon::current_num_threads();
-    let chosen = OnceLock::new();
+    let chosen = Chosen::default();
     let read = Read {
         plan,
         chosen: &chosen,
@@ -128,7 +128,7 @@ pub fn trim_and_collapse(
         Streamed::Detected(d) => (Some(*d), None),
         Streamed::Fixed(first) => (None, Some(first)),
     };
-    let dedup = chosen.get().is_some_and(|p| p.umi.is_some());
+    let dedup = chosen.settings.get().is_some_and(|t| t.umi.is_some());
     let (inserts, umi_keys) = if dedup {
         let keys = inserts.into_sorted();
         (inserts_of_keys(&keys), Some(keys))
@@ -196,11 +196,30 @@ fn is_low_complexity_bytes(insert: &[u8]) -> bool {
     commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
 }
 
+/// A sample's preparation: its settings, set by [`stream_prepared`] before
+/// the first record, and the [`ReadPrep`] made from them once.
+#[derive(Default)]
+struct Chosen {
+    settings: OnceLock<TrimSettings>,
+    prep: OnceLock<ReadPrep>,
+}
+
+impl Chosen {
+    /// The preparation (once the first record has come).
+    #[inline]
+    fn prep(&self) -> &ReadPrep {
+        self.prep.get_or_init(|| {
+            let settings = self.settings.get();
+            ReadPrep::new(settings.expect("preparation chosen before the first read"))
+        })
+    }
+}
+
 /// How a sample is read: its plan, the preparation chosen for it, and its
 /// progress bar (over the bytes read from its files).
 struct Read<'a> {
-    plan: &'a PrepPlan<'a>,
-    chosen: &'a OnceLock<ReadPrep>,
+    plan: &'a PrepPlan,
+    chosen: &'a Chosen,
     progress: &'a ProgressBar,
     bytes: AtomicU64,
 }
@@ -221,17 +240,15 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
     let mut scratch = Scratch::default();
     let mut since_tick = 0u64;
     let mut quality = QualitySum::default();
-    let streamed = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
+    let settings = &chosen.settings;
+    let streamed = stream_prepared(sample, plan, settings, &read.bytes, |seq, qual| {
         quality.add(qual);
         since_tick += 1;
         if since_tick == 1 << 16 {
             read.tick();
             since_tick = 0;
         }
-        let prep = chosen
-            .get()
-            .expect("preparation chosen before the first read");
-        if let Some(key) = prep.read(seq, qual, &mut counts, &mut scratch) {
+        if let Some(key) = chosen.prep().read(seq, qual, &mut counts, &mut scratch) {
             inserts.add_later(key, |_| {});
         }
     })?;
@@ -302,14 +319,12 @@ fn trim_parallel(
         // send fails instead of blocking, and the join below reports it.
         drop(full_rx);
         let mut batch = ReadBatch::default();
-        let parsed = stream_prepared(sample, plan, chosen, &read.bytes, |seq, qual| {
+        let settings = &chosen.settings;
+        let parsed = stream_prepared(sample, plan, settings, &read.bytes, |seq, qual| {
             quality.add(qual);
             batch.bases.extend_from_slice(seq);
             // the preparation is chosen before the first record comes
-            let prep = chosen
-                .get()
-                .expect("preparation chosen before the first read");
-            if prep.trimmer.uses_quality() {
+            if chosen.prep().uses_quality() {
                 batch.quals.extend_from_slice(qual);
             }
             batch.ends.push(batch.bases.len());
@@ -359,7 +374,7 @@ type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 /// each emptied batch back, and the inserts it made new to the worker's
 /// table to `sink`.
 fn trim_batches(
-    chosen: &OnceLock<ReadPrep>,
+    chosen: &Chosen,
     full: &BatchQueue,
     empty: &Sender<ReadBatch>,
     sink: Option<&dyn InsertSink>,
@@ -371,9 +386,7 @@ fn trim_batches(
     loop {
         let next = full.lock().expect("batch queue").recv();
         let Ok(mut batch) = next else { break };
-        let prep = chosen
-            .get()
-            .expect("preparation chosen before the first batch");
+        let prep = chosen.prep();
         // the sink's hook: the keys new to this worker's table
         let mut on_new = |key: &[u8]| {
             if sink.is_some() {

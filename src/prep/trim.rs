@@ -20,10 +20,8 @@
 
 use memchr::memmem;
 
+use crate::input::library::MAX_ADAPTER_LEN;
 use crate::seq::{encode_base, N};
-
-/// Longest adapter the aligner takes: its DP columns live on the stack.
-pub const MAX_ADAPTER_LEN: usize = 200;
 
 /// Where the adapter was found in a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

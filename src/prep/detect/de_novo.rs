@@ -520,7 +520,7 @@ mod tests {
     use super::*;
 
     use crate::prep::detect::test_reads::{cat, library, TAIL};
-    use crate::prep::protocol::TRUSEQ_SMALL_RNA;
+    use crate::input::library::TRUSEQ_SMALL_RNA;
     use crate::rng::Rng;
 
     #[test]

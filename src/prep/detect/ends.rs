@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::known::{Candidate, ReadSample, Votes};
-use crate::prep::protocol::Protocol;
+use crate::input::library::Protocol;
 
 /// Random insert ends: both diversity ratios at least this...
 pub const RANDOM_ENDS_MIN_RATIO: f64 = 4.0;

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
-use crate::prep::protocol::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
+use crate::input::library::{Protocol, POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
 
 /// Bases of a candidate that must occur exactly for it to count as found.
 pub const SEED_LEN: usize = 12;

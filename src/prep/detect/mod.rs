@@ -42,7 +42,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::numbers::{percent, thousands};
-use crate::prep::protocol::{DetectedProtocol, Protocol};
+use crate::input::library::Protocol;
+use crate::prep::protocol::DetectedProtocol;
 pub use de_novo::{
     DE_NOVO_K, DE_NOVO_MAX_POSITION_SHARE, DE_NOVO_MIN_FRACTION, DE_NOVO_MIN_ONE_LENGTH,
     DE_NOVO_READS, EXTEND_MIN_AGREEMENT, MAX_DE_NOVO, MAX_DE_NOVO_LEN,
@@ -389,7 +390,7 @@ mod tests {
     use known::work;
     use test_reads::{cat, library, trimmed, TAIL};
 
-    use crate::prep::protocol::{POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
+    use crate::input::library::{POLY_A, QIASEQ, TRUSEQ_SMALL_RNA};
     use crate::rng::Rng;
 
     #[test]
