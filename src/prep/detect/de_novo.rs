@@ -519,8 +519,8 @@ fn decode_kmer(code: usize) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    use crate::prep::detect::test_reads::{cat, library, TAIL};
     use crate::input::library::TRUSEQ_SMALL_RNA;
+    use crate::prep::detect::test_reads::{cat, library, TAIL};
     use crate::rng::Rng;
 
     #[test]

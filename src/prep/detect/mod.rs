@@ -41,8 +41,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::numbers::{percent, thousands};
 use crate::input::library::Protocol;
+use crate::numbers::{percent, thousands};
 use crate::prep::protocol::DetectedProtocol;
 pub use de_novo::{
     DE_NOVO_K, DE_NOVO_MAX_POSITION_SHARE, DE_NOVO_MIN_FRACTION, DE_NOVO_MIN_ONE_LENGTH,
