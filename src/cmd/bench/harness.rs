@@ -69,6 +69,7 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// A CPU run's figures.
     pub(super) fn cpu(
         threads: usize,
         inserts: usize,
@@ -94,6 +95,7 @@ impl Measurement {
         }
     }
 
+    /// A GPU run's figures (not yet compared: `agree` false).
     pub(super) fn gpu(
         a: &AdapterSummary,
         index: usize,
@@ -104,19 +106,39 @@ impl Measurement {
     ) -> Self {
         Self {
             engine: EngineKind::Gpu,
-            threads,
             adapter: Some(a.name.clone()),
             adapter_index: Some(index),
             backend: Some(a.backend.clone()),
             device_type: Some(a.device_type.clone()),
             software: a.is_software(),
-            inserts,
-            prepare_seconds: crate::numbers::seconds(prepare),
-            seconds: crate::numbers::seconds(took),
-            inserts_per_second: inserts_per_second(inserts, took),
+            ..Self::cpu(threads, inserts, prepare, took, false)
+        }
+    }
+
+    /// A made-up run of 1,000 inserts at `ips` inserts/s, 0.01 s to
+    /// prepare, agreeing (tests); a GPU one on adapter `gpu`: (name,
+    /// software).
+    #[cfg(test)]
+    pub(super) fn made_up(threads: usize, ips: f64, gpu: Option<(&str, bool)>) -> Self {
+        Self {
+            engine: if gpu.is_some() {
+                EngineKind::Gpu
+            } else {
+                EngineKind::Cpu
+            },
+            threads,
+            adapter: gpu.map(|(name, _)| name.into()),
+            adapter_index: None,
+            backend: gpu.map(|_| "vulkan".into()),
+            device_type: gpu.map(|(_, sw)| if sw { "Cpu" } else { "DiscreteGpu" }.into()),
+            software: gpu.is_some_and(|(_, sw)| sw),
+            inserts: 1000,
+            prepare_seconds: 0.01,
+            seconds: 1000.0 / ips,
+            inserts_per_second: ips,
             setup_seconds: None,
             reruns: None,
-            agree: false,
+            agree: true,
         }
     }
 }

@@ -253,39 +253,14 @@ mod tests {
     //! `align::auto`).
     use super::*;
 
-    fn measured(engine: EngineKind, threads: usize, ips: f64) -> Measurement {
-        Measurement {
-            engine,
-            threads,
-            adapter: None,
-            adapter_index: None,
-            backend: None,
-            device_type: None,
-            software: false,
-            inserts: 1000,
-            prepare_seconds: 0.01,
-            seconds: 1000.0 / ips,
-            inserts_per_second: ips,
-            setup_seconds: None,
-            reruns: None,
-            agree: true,
-        }
-    }
-
     fn gpu(name: &str, software: bool, ips: f64) -> Measurement {
-        Measurement {
-            adapter: Some(name.into()),
-            backend: Some("vulkan".into()),
-            device_type: Some(if software { "Cpu" } else { "DiscreteGpu" }.into()),
-            software,
-            ..measured(EngineKind::Gpu, 8, ips)
-        }
+        Measurement::made_up(8, ips, Some((name, software)))
     }
 
     fn cpus() -> Vec<Measurement> {
         vec![
-            measured(EngineKind::Cpu, 1, 50_000.0),
-            measured(EngineKind::Cpu, 8, 300_000.0),
+            Measurement::made_up(1, 50_000.0, None),
+            Measurement::made_up(8, 300_000.0, None),
         ]
     }
 

@@ -82,36 +82,13 @@ pub(super) fn render(engines: &[Measurement], last: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::align::EngineKind;
-
-    fn measured(engine: EngineKind, threads: usize, ips: f64) -> Measurement {
-        Measurement {
-            engine,
-            threads,
-            adapter: None,
-            adapter_index: None,
-            backend: None,
-            device_type: None,
-            software: false,
-            inserts: 1000,
-            prepare_seconds: 0.01,
-            seconds: 1000.0 / ips,
-            inserts_per_second: ips,
-            setup_seconds: None,
-            reruns: None,
-            agree: true,
-        }
-    }
 
     #[test]
     fn columns_line_up_with_prepare_and_align_figures() {
-        let gpu = Measurement {
-            adapter: Some("NVIDIA H200".into()),
-            backend: Some("vulkan".into()),
-            device_type: Some("DiscreteGpu".into()),
-            ..measured(EngineKind::Gpu, 8, 3_000_000.0)
-        };
-        let ms = [measured(EngineKind::Cpu, 1, 50_000.0), gpu];
+        let ms = [
+            Measurement::made_up(1, 50_000.0, None),
+            Measurement::made_up(8, 3_000_000.0, Some(("NVIDIA H200", false))),
+        ];
         let table = render(&ms, "the last line");
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
