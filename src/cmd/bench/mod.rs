@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn no_gpu_means_cpu() {
+    fn words_when_no_gpu_was_measured() {
         let a = auto_choice(&cpus());
         assert_eq!((a.choice, a.adapter.as_deref()), (EngineKind::Cpu, None));
         assert_eq!(a.reason, "no GPU adapter");
@@ -273,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn software_adapters_are_never_chosen() {
+    fn words_for_software_adapters() {
         let mut ms = cpus();
         ms.push(gpu("llvmpipe", true, 1e9));
         let a = auto_choice(&ms);
@@ -288,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn a_faster_hardware_gpu_is_chosen_against_all_cpu_threads() {
+    fn words_compare_with_the_cpu_engine_on_all_threads() {
         let mut ms = cpus();
         // faster than one CPU thread, slower than eight
         ms.push(gpu("Slow iGPU", false, 100_000.0));
@@ -316,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn a_gpu_that_disagrees_is_not_chosen() {
+    fn words_for_a_gpu_that_disagrees() {
         let mut ms = cpus();
         let mut wrong = gpu("NVIDIA H200", false, 1e9);
         wrong.agree = false;
