@@ -1,6 +1,6 @@
 //! Alignment stage per engine: unique simulated inserts against the human
 //! miRBase hairpins, timed per engine (inserts/s), GPU hits checked against
-//! the CPU's. The inserts are `mirq::cmd::bench::workload`'s (as `mirq bench`
+//! the CPU's. The inserts are `mirq::input::sim::workload`'s (as `mirq bench`
 //! simulates them), with its default seed.
 //!
 //! `cargo bench --bench engines -- [--inserts N] [--gpu-inserts M] [--hairpin FA --mature FA]`
@@ -39,7 +39,7 @@ fn main() {
     let n: usize = arg("--inserts").map_or(1_000_000, |v| v.parse().expect("--inserts N"));
     let reference = Reference::load(&mature, Some(&hairpin), "hsa").expect("reference");
     let ts = TargetSet::build(&reference, 3, 5);
-    let inserts = mirq::cmd::bench::workload(&reference, n, mirq::cmd::bench::DEFAULT_SEED);
+    let inserts = mirq::input::sim::workload(&reference, n, mirq::cmd::bench::DEFAULT_SEED);
     let codes: Vec<Vec<u8>> = inserts.iter().map(|s| encode(s)).collect();
     let views: Vec<&[u8]> = codes.iter().map(Vec::as_slice).collect();
     let params = AlignParams::default();

@@ -8,13 +8,11 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use mirq::align::cpu::{CpuEngine, Searcher};
 use mirq::align::{brute_force, AlignParams, Engine, TargetSet};
+use mirq::input::sim::{random_inserts, random_reference};
 use mirq::prep::collapse::SampleInserts;
 use mirq::prep::trim::AdapterFinder;
+use mirq::rng::Rng;
 use mirq::seq::encode;
-
-#[path = "../tests/common/kit.rs"]
-mod kit;
-use kit::{random_inserts, random_reference, Rng};
 
 const ADAPTER: &[u8] = b"TGGAATTCTCGGGTGCCAAGGAACTCCAGTCACATCTCGTATGCC";
 

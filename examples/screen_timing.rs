@@ -103,5 +103,5 @@ fn report(engine: &str, secs: f64, hits: &FlatHits, n: usize) {
 /// `n` distinct inserts: half fragments of the reference, half random (the
 /// workload of `mirq bench --screen`).
 fn make_inserts(r: &ScreenReference, n: usize) -> Vec<Vec<u8>> {
-    mirq::cmd::bench_screen::workload(r, n, 2024)
+    mirq::input::sim::screen_workload(r, n, 2024)
 }

@@ -21,9 +21,9 @@ use mirq::align::gpu::{GpuEngine, MAX_INSERT_LEN};
 use mirq::align::{align_all, AlignParams, Engine, FlatHits, Hit, TargetSet};
 use mirq::count::assign::assign;
 use mirq::input::reference::{RefSeq, Reference};
+use mirq::input::sim::{random_inserts as inserts, random_reference as reference};
+use mirq::rng::Rng;
 use mirq::seq::encode;
-
-use common::kit::{random_inserts as inserts, random_reference as reference, Rng};
 
 /// The GPU engine on the adapter wgpu prefers (`WGPU_BACKEND` narrows the
 /// choice; the first one is named on stderr), or None outside CI when no
@@ -332,7 +332,7 @@ fn gpu_equals_cpu_on_all_species_mirbase() {
     .unwrap();
     assert_eq!((r.matures.len(), r.hairpins.len()), (35_828, 28_645));
     let ts = TargetSet::build(&r, 3, 5);
-    let mut qs = mirq::cmd::bench::workload(&r, 3000, mirq::cmd::bench::DEFAULT_SEED);
+    let mut qs = mirq::input::sim::workload(&r, 3000, mirq::cmd::bench::DEFAULT_SEED);
     // and the longest hairpins cut at the length limits
     let mut rng = Rng::new(0xA11_5BEC1E5);
     let longest = r.hairpins.iter().max_by_key(|h| h.seq.len()).unwrap();

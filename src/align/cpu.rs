@@ -6,8 +6,8 @@ use rayon::prelude::*;
 
 use super::index::{SeedIndex, MAX_SEED};
 use super::{
-    brute_force, keep_best, verify, AlignParams, Engine, FlatHits, Hit, Prepared, SeedPlan,
-    TargetSet, Window,
+    brute_force, keep_best, verify, AlignParams, Engine, EngineKind, FlatHits, Hit, Prepared,
+    SeedPlan, TargetSet, Window,
 };
 use crate::error::Result;
 
@@ -16,8 +16,8 @@ use crate::error::Result;
 pub struct CpuEngine;
 
 impl Engine for CpuEngine {
-    fn name(&self) -> &'static str {
-        "cpu"
+    fn kind(&self) -> EngineKind {
+        EngineKind::Cpu
     }
 
     fn prepare<'a>(
@@ -280,88 +280,14 @@ impl<'a> Searcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::reference::{RefSeq, Reference};
-
-    /// xorshift64*: reproducible without a dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545F4914F6CDD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn seq(&mut self, n: usize) -> Vec<u8> {
-            (0..n).map(|_| b"ACGT"[self.below(4)]).collect()
-        }
-        /// A random sequence of `base + below(spread)` bases.
-        fn seq_len(&mut self, base: usize, spread: usize) -> Vec<u8> {
-            let n = base + self.below(spread);
-            self.seq(n)
-        }
-    }
-
-    fn random_reference(rng: &mut Rng, with_hairpins: bool) -> Reference {
-        let mut matures = Vec::new();
-        let mut hairpins = Vec::new();
-        for i in 0..30 {
-            let m = rng.seq_len(18, 8);
-            let flank5 = rng.below(12);
-            let mut h = rng.seq(flank5);
-            h.extend_from_slice(&m);
-            h.extend(rng.seq_len(20, 30));
-            matures.push(RefSeq {
-                name: format!("xyz-miR-{i}"),
-                seq: m,
-            });
-            hairpins.push(RefSeq {
-                name: format!("xyz-mir-{i}"),
-                seq: h,
-            });
-        }
-        // a family member one base off, and a shared mature
-        let mut fam = matures[0].seq.clone();
-        fam[10] = if fam[10] == b'A' { b'C' } else { b'A' };
-        matures.push(RefSeq {
-            name: "xyz-miR-fam".into(),
-            seq: fam,
-        });
-        if !with_hairpins {
-            hairpins.clear();
-        }
-        Reference::from_sequences("xyz", matures, hairpins)
-    }
-
-    fn read_from(rng: &mut Rng, r: &Reference) -> Vec<u8> {
-        let m = &r.matures[rng.below(r.matures.len())].seq;
-        let mut s: Vec<u8> = if rng.below(4) == 0 {
-            rng.seq_len(1, 2)
-        } else {
-            Vec::new()
-        };
-        let cut5 = rng.below(3).min(m.len());
-        let cut3 = rng.below(4).min(m.len() - cut5);
-        s.extend_from_slice(&m[cut5..m.len() - cut3]);
-        // up to 7 bases on: past a mature's end, a hit may cover up to
-        // window_3p pads with more than max_nontemplated bases
-        s.extend(rng.seq_len(0, 8));
-        for _ in 0..rng.below(3) {
-            if !s.is_empty() {
-                let i = rng.below(s.len());
-                s[i] = b"ACGTN"[rng.below(5)];
-            }
-        }
-        s
-    }
+    use crate::input::sim::{random_inserts, random_reference};
+    use crate::rng::Rng;
 
     #[test]
     fn seeded_search_equals_brute_force_on_random_inputs() {
-        let mut rng = Rng(0x5EED_1234_ABCD_0001);
+        let mut rng = Rng::new(0x5EED_1234_ABCD_0001);
         for with_hairpins in [true, false] {
-            let r = random_reference(&mut rng, with_hairpins);
+            let r = random_reference(&mut rng, with_hairpins, 30);
             let ts = TargetSet::build(&r, 3, 5);
             let s = Searcher::new(&ts);
             for mm in 0..=2u8 {
@@ -369,20 +295,22 @@ mod tests {
                     max_mismatches: mm,
                     max_nontemplated: 3,
                 };
-                for i in 0..1000 {
-                    let read = if i % 10 == 0 {
-                        rng.seq_len(0, 40)
-                    } else {
-                        read_from(&mut rng, &r)
-                    };
+                let mut with_hits = 0;
+                // tails of up to 7 bases: past a mature's end, a hit may
+                // cover up to window_3p pads with more than max_nontemplated
+                // bases
+                for read in random_inserts(&mut rng, &r, 1000) {
                     let codes = crate::seq::encode(&read);
+                    let found = s.search(&codes, &params);
                     assert_eq!(
-                        s.search(&codes, &params),
+                        found,
                         brute_force(&ts, &codes, &params),
                         "read {} mm {mm} hairpins {with_hairpins}",
                         String::from_utf8_lossy(&read)
                     );
+                    with_hits += usize::from(!found.is_empty());
                 }
+                assert!(with_hits > 300, "{with_hits} of 1000 reads with hits");
             }
         }
     }

@@ -14,6 +14,7 @@
 //! Every engine returns exactly these best hits; [`brute_force`] computes
 //! them by trying every offset of every target and is the oracle in tests.
 
+pub mod auto;
 pub mod cpu;
 pub mod exact;
 pub mod gpu;
@@ -81,13 +82,39 @@ impl Hit {
     }
 }
 
+/// Which engine aligned: written `cpu` or `gpu` (stats.json, tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// The CPU engine ([`cpu::CpuEngine`]).
+    Cpu,
+    /// The GPU engine ([`gpu::GpuEngine`]).
+    Gpu,
+}
+
+impl EngineKind {
+    /// `cpu` or `gpu`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Gpu => "gpu",
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// An alignment engine. A run prepares the reference once
 /// ([`Engine::prepare`]: the CPU builds its seed index, the GPU uploads the
 /// targets, windows and seed table into device buffers) and then aligns
 /// slice after slice of inserts with the prepared reference.
 pub trait Engine: Send + Sync {
-    /// Short name recorded in stats.json (`cpu`, `gpu`).
-    fn name(&self) -> &'static str;
+    /// Which engine this is.
+    fn kind(&self) -> EngineKind;
 
     /// Prepares `targets` for aligning with `params`.
     fn prepare<'a>(

@@ -11,15 +11,18 @@
 //! warning: the CPU engine finishes the run.
 
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::auto::{auto_rule, inserts_per_second, AutoVerdict, GpuFigures};
 use super::cpu::CpuEngine;
-use super::gpu::{preferred_adapter, GpuEngine};
-use super::{AlignParams, EncodedSlice, Engine, FlatHits, Prepared, TargetSet};
+use super::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
+use super::{AlignParams, EncodedSlice, Engine, EngineKind, FlatHits, Prepared, TargetSet};
 use crate::error::{Error, Result};
 
-/// Which alignment engine to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which alignment engine to use (`--engine`; written `auto`, `cpu` or
+/// `gpu`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EngineChoice {
     /// The faster engine, measured on a calibration slice (software GPU
     /// adapters are never chosen).
@@ -46,41 +49,16 @@ impl FromStr for EngineChoice {
     }
 }
 
-/// A GPU adapter the GPU engine can run on, as plain data (stats.json,
-/// `mirq devices`, `mirq bench`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AdapterSummary {
-    /// Adapter (device) name.
-    pub name: String,
-    /// Graphics backend (vulkan, metal, dx12, gl).
-    pub backend: String,
-    /// Device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
-    pub device_type: String,
-    /// Largest storage buffer binding, bytes.
-    pub max_storage_buffer_binding_size: u64,
-    /// Largest buffer, bytes.
-    pub max_buffer_size: u64,
-    /// Largest dispatch per dimension, workgroups.
-    pub max_compute_workgroups_per_dimension: u32,
-}
-
-impl AdapterSummary {
-    /// Whether this is a software rasterizer (lavapipe, llvmpipe, WARP).
-    pub fn is_software(&self) -> bool {
-        self.device_type == "Cpu"
-    }
-}
-
 /// Inserts both engines align under `--engine auto` before one is chosen.
 pub const CALIBRATION_INSERTS: usize = 1 << 16;
 
 /// How the engine of a run was chosen (stats.json `engine_decision`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineDecision {
-    /// `--engine` as given (`auto`, `cpu`, `gpu`).
-    pub requested: String,
-    /// The engine that aligned the run (`cpu`, `gpu`).
-    pub chosen: String,
+    /// `--engine` as given.
+    pub requested: EngineChoice,
+    /// The engine that aligned the run.
+    pub chosen: EngineKind,
     /// Why, in words.
     pub reason: String,
     /// The GPU adapter considered, if any.
@@ -95,15 +73,15 @@ pub struct EngineDecision {
 
 impl EngineDecision {
     /// A decision with no calibration figures.
-    fn new(requested: EngineChoice, chosen: &str, reason: String, adapter: Option<String>) -> Self {
+    fn new(
+        requested: EngineChoice,
+        chosen: EngineKind,
+        reason: String,
+        adapter: Option<String>,
+    ) -> Self {
         Self {
-            requested: match requested {
-                EngineChoice::Auto => "auto",
-                EngineChoice::Cpu => "cpu",
-                EngineChoice::Gpu => "gpu",
-            }
-            .into(),
-            chosen: chosen.into(),
+            requested,
+            chosen,
             reason,
             adapter,
             calibration_inserts: 0,
@@ -121,8 +99,8 @@ pub struct ReferenceEngine {
     /// The reference (`artifacts`, `ncrna`, `exogenous`, `screen:NAME`,
     /// `screen:NAME:decoy`).
     pub reference: String,
-    /// `cpu`, `gpu`, or `cpu-scan` (few inserts scanned for on the CPU).
-    pub engine: String,
+    /// What aligned it.
+    pub engine: ReferenceAligner,
     /// Why, in words.
     pub reason: String,
     /// Inserts aligned to it.
@@ -131,12 +109,37 @@ pub struct ReferenceEngine {
     pub seconds: f64,
 }
 
+/// What aligned a reference after the miRNAs': written `cpu`, `gpu`,
+/// `cpu-scan` (few inserts scanned for on the CPU, [`super::scan`]) or
+/// `cpu-exact` (exact matches in mature windows, [`super::exact`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferenceAligner {
+    /// The CPU engine.
+    Cpu,
+    /// The GPU engine.
+    Gpu,
+    /// The scan for few inserts, on the CPU.
+    CpuScan,
+    /// Exact matches in mature windows, on the CPU.
+    CpuExact,
+}
+
+impl From<EngineKind> for ReferenceAligner {
+    fn from(kind: EngineKind) -> Self {
+        match kind {
+            EngineKind::Cpu => Self::Cpu,
+            EngineKind::Gpu => Self::Gpu,
+        }
+    }
+}
+
 /// A run's alignment: every insert's best hits and how the engine was chosen.
 pub struct Alignment {
     /// Best hits per insert, in table order.
     pub hits: FlatHits,
     /// The engine that aligned (most of) the run.
-    pub engine: &'static str,
+    pub engine: EngineKind,
     /// The GPU adapter, when the GPU engine aligned.
     pub adapter: Option<AdapterSummary>,
     /// How the engine was chosen.
@@ -221,17 +224,20 @@ impl Alignment {
         let hits = self.align_another(targets, params, n, insert, slice)?;
         let (engine, reason) = if scans(targets, n) {
             (
-                "cpu-scan",
+                ReferenceAligner::CpuScan,
                 "few inserts against a large reference: scanned for on the CPU".to_string(),
             )
         } else {
-            (self.engine, "the engine of the miRNA pass".to_string())
+            (
+                self.engine.into(),
+                "the engine of the miRNA pass".to_string(),
+            )
         };
         Ok((
             hits,
             ReferenceEngine {
                 reference: name.into(),
-                engine: engine.into(),
+                engine,
                 reason,
                 inserts: n as u64,
                 seconds: crate::numbers::seconds(started.elapsed()),
@@ -253,7 +259,7 @@ impl Alignment {
         mismatches: &[u8],
     ) -> Result<(FlatHits, ReferenceEngine)> {
         let started = Instant::now();
-        let record = |engine: &str, reason: String| ReferenceEngine {
+        let record = |engine: EngineKind, reason: String| ReferenceEngine {
             reference: name.into(),
             engine: engine.into(),
             reason,
@@ -264,22 +270,22 @@ impl Alignment {
         match (self.choice, self.gpu.as_ref().or(self.spare_gpu.as_ref())) {
             (EngineChoice::Gpu, Some(gpu)) => {
                 let hits = gpu.screen(targets, inserts, mismatches)?;
-                Ok((hits, record("gpu", "--engine gpu".into())))
+                Ok((hits, record(EngineKind::Gpu, "--engine gpu".into())))
             }
             (EngineChoice::Auto, Some(gpu)) => {
                 let (use_gpu, why) = screen_calibration(gpu, targets, inserts, mismatches);
                 if use_gpu {
                     match gpu.screen(targets, inserts, mismatches) {
-                        Ok(hits) => return Ok((hits, record("gpu", why))),
+                        Ok(hits) => return Ok((hits, record(EngineKind::Gpu, why))),
                         Err(e) => {
                             let hits = cpu();
                             let why = format!("GPU failed ({e}); the CPU engine screened");
-                            return Ok((hits, record("cpu", why)));
+                            return Ok((hits, record(EngineKind::Cpu, why)));
                         }
                     }
                 }
                 let hits = cpu();
-                Ok((hits, record("cpu", why)))
+                Ok((hits, record(EngineKind::Cpu, why)))
             }
             (choice, _) => {
                 let hits = cpu();
@@ -287,7 +293,7 @@ impl Alignment {
                     EngineChoice::Cpu => "--engine cpu".to_string(),
                     _ => self.decision.reason.clone(),
                 };
-                Ok((hits, record("cpu", why)))
+                Ok((hits, record(EngineKind::Cpu, why)))
             }
         }
     }
@@ -383,7 +389,9 @@ pub enum EnginePlan {
 }
 
 /// Decides the engine `choice` gives (`gpu`: the engine given, made before
-/// the FASTQ was read): under `auto`, probes the preferred GPU adapter.
+/// the FASTQ was read): under `auto`, probes the preferred GPU adapter and
+/// applies the first clause of the rule ([`super::auto`]) before any
+/// calibration: a software adapter is never chosen, so it costs none.
 pub fn plan_engine(choice: EngineChoice, gpu: Option<GpuEngine>) -> Result<EnginePlan> {
     let cpu = |reason: String, adapter: Option<String>, warning: Option<String>| {
         Ok(EnginePlan::Cpu {
@@ -439,9 +447,9 @@ pub fn cpu_alignment(
 ) -> Alignment {
     Alignment {
         hits,
-        engine: "cpu",
+        engine: EngineKind::Cpu,
         adapter: None,
-        decision: EngineDecision::new(choice, "cpu", reason, adapter),
+        decision: EngineDecision::new(choice, EngineKind::Cpu, reason, adapter),
         warning,
         gpu: None,
         spare_gpu: None,
@@ -460,7 +468,7 @@ pub fn align_planned<'a>(
     insert: impl Fn(usize) -> &'a [u8] + Sync,
     slice: usize,
 ) -> Result<Alignment> {
-    let decision = |chosen: &str, reason: String, adapter: Option<String>| {
+    let decision = |chosen: EngineKind, reason: String, adapter: Option<String>| {
         EngineDecision::new(choice, chosen, reason, adapter)
     };
     match plan {
@@ -481,9 +489,9 @@ pub fn align_planned<'a>(
             let name = gpu.adapter().name.clone();
             Ok(Alignment {
                 hits,
-                engine: "gpu",
+                engine: EngineKind::Gpu,
                 adapter: Some(gpu.adapter().clone()),
-                decision: decision("gpu", "--engine gpu".into(), Some(name)),
+                decision: decision(EngineKind::Gpu, "--engine gpu".into(), Some(name)),
                 warning: None,
                 gpu: Some(gpu),
                 spare_gpu: None,
@@ -493,7 +501,7 @@ pub fn align_planned<'a>(
         EnginePlan::Calibrate(gpu) => {
             let mut alignment =
                 calibrate_and_align(&gpu, targets, params, n, &insert, slice, decision)?;
-            if alignment.engine == "gpu" {
+            if alignment.engine == EngineKind::Gpu {
                 alignment.gpu = Some(gpu);
             } else if alignment.warning.is_none() {
                 alignment.spare_gpu = Some(gpu);
@@ -512,7 +520,7 @@ fn calibrate_and_align<'a>(
     n: usize,
     insert: &(impl Fn(usize) -> &'a [u8] + Sync),
     slice: usize,
-    decision: impl Fn(&str, String, Option<String>) -> EngineDecision,
+    decision: impl Fn(EngineKind, String, Option<String>) -> EngineDecision,
 ) -> Result<Alignment> {
     let name = gpu.adapter().name.clone();
     let cpu = CpuEngine.prepare(targets, params)?;
@@ -528,12 +536,12 @@ fn calibrate_and_align<'a>(
         let mut hits = hits;
         let rest = super::align_all(cpu.as_ref(), n - c, |i| insert(c + i), slice)?;
         hits.append(&rest);
-        let mut d = decision("cpu", warning.clone(), Some(name.clone()));
+        let mut d = decision(EngineKind::Cpu, warning.clone(), Some(name.clone()));
         d.calibration_inserts = c as u64;
         d.cpu_inserts_per_second = Some(cpu_rate);
         Ok(Alignment {
             hits,
-            engine: "cpu",
+            engine: EngineKind::Cpu,
             adapter: None,
             decision: d,
             warning: Some(warning),
@@ -552,10 +560,18 @@ fn calibrate_and_align<'a>(
         return fallback(hits, e.to_string());
     }
     let gpu_rate = inserts_per_second(c, started.elapsed());
-    if gpu_hits != hits {
+    // plan_engine let this adapter calibrate: software or not, it is in
+    let figures = GpuFigures {
+        adapter: &name,
+        software: false,
+        agree: gpu_hits == hits,
+        inserts_per_second: gpu_rate,
+    };
+    let verdict = auto_rule(Some(cpu_rate), &[figures]);
+    if let AutoVerdict::Disagree(_) = verdict {
         return fallback(hits, "its hits differ from the CPU engine's".into());
     }
-    let use_gpu = gpu_is_faster(cpu_rate, gpu_rate);
+    let use_gpu = verdict.engine() == EngineKind::Gpu;
     let reason = calibration_reason(&name, use_gpu, (cpu_rate, gpu_rate), c);
     let chosen: &dyn Prepared = if use_gpu {
         prepared.as_ref()
@@ -568,13 +584,14 @@ fn calibrate_and_align<'a>(
         Err(e) => return Err(e),
     };
     hits.append(&rest);
-    let mut d = decision(if use_gpu { "gpu" } else { "cpu" }, reason, Some(name));
+    let engine = verdict.engine();
+    let mut d = decision(engine, reason, Some(name));
     d.calibration_inserts = c as u64;
     d.cpu_inserts_per_second = Some(cpu_rate);
     d.gpu_inserts_per_second = Some(gpu_rate);
     Ok(Alignment {
         hits,
-        engine: if use_gpu { "gpu" } else { "cpu" },
+        engine,
         adapter: use_gpu.then(|| gpu.adapter().clone()),
         decision: d,
         warning: None,
@@ -601,17 +618,4 @@ fn calibration_reason(
     } else {
         format!("the CPU engine aligned faster than GPU {name} ({speed})")
     }
-}
-
-/// Inserts aligned per second (rounded) of `n` inserts in `took`: the
-/// figure `--engine auto` and `mirq bench` compare engines by.
-pub fn inserts_per_second(n: usize, took: Duration) -> f64 {
-    (n as f64 / took.as_secs_f64().max(1e-9)).round()
-}
-
-/// The rule both `--engine auto` and `mirq bench` apply to measured
-/// engines: a (hardware, agreeing) GPU is chosen only when it aligns more
-/// inserts per second than the CPU engine.
-pub fn gpu_is_faster(cpu_inserts_per_second: f64, gpu_inserts_per_second: f64) -> bool {
-    gpu_inserts_per_second > cpu_inserts_per_second
 }

@@ -1,7 +1,7 @@
 //! `mirq bench --screen PATH`: how fast each engine screens inserts against
 //! a large reference (a genome), the workload of `mirq quant --screen`.
 //!
-//! The workload: distinct inserts of 17–40 nt, half fragments of the
+//! The workload ([`screen_workload`]): distinct inserts of 17–40 nt, half fragments of the
 //! reference (either strand, 0–2 substitutions), half random, each with the
 //! mismatches the reference's length rule allows
 //! ([`crate::count::origin::ScreenRule`], `--mismatches` at most); inserts
@@ -10,7 +10,6 @@
 //! (reference preparation included); every GPU adapter is measured and
 //! checked against the CPU engine's hits.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -18,12 +17,12 @@ use serde::Serialize;
 
 use crate::align::gpu::{list_adapters, GpuEngine};
 use crate::align::screen::screen_cpu;
-use crate::align::{EncodedSlice, FlatHits, TargetSet};
+use crate::align::{EncodedSlice, EngineKind, FlatHits, TargetSet};
 use crate::count::origin::ScreenRule;
 use crate::error::Result;
 use crate::input::screen::ScreenReference;
+use crate::input::sim::screen_workload;
 use crate::numbers::thousands;
-use crate::rng::Rng;
 use crate::runtime::in_thread_pool;
 
 /// What `mirq bench --screen` measures.
@@ -44,8 +43,8 @@ pub struct ScreenBenchOptions {
 /// One engine's figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScreenMeasurement {
-    /// `cpu` or `gpu`.
-    pub engine: String,
+    /// The engine.
+    pub engine: EngineKind,
     /// The GPU adapter, for `gpu`.
     pub adapter: Option<String>,
     /// Seconds for the whole screen (reference preparation included).
@@ -112,7 +111,7 @@ pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<Sc
     let reference = ScreenReference::load("bench", &opts.reference)?;
     let rule = ScreenRule::new(reference.bases(), opts.mismatches);
     let (inserts, mismatches): (Vec<Vec<u8>>, Vec<u8>) =
-        workload(&reference, opts.inserts, opts.seed)
+        screen_workload(&reference, opts.inserts, opts.seed)
             .into_iter()
             .filter_map(|q| rule.mismatches(q.len()).map(|k| (q, k)))
             .unzip();
@@ -130,15 +129,16 @@ pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<Sc
         let hits = screen_cpu(&targets, &views, &mismatches);
         Ok((hits, started.elapsed().as_secs_f64()))
     })?;
-    let measure =
-        |engine: &str, adapter: Option<String>, seconds: f64, hits: &FlatHits| ScreenMeasurement {
-            engine: engine.into(),
+    let measure = |engine: EngineKind, adapter: Option<String>, seconds: f64, hits: &FlatHits| {
+        ScreenMeasurement {
+            engine,
             adapter,
             seconds: crate::numbers::round3(seconds),
             inserts_per_second: (views.len() as f64 / seconds.max(1e-9)).round(),
             agree: hits == &cpu_hits,
-        };
-    let mut engines = vec![measure("cpu", None, cpu, &cpu_hits)];
+        }
+    };
+    let mut engines = vec![measure(EngineKind::Cpu, None, cpu, &cpu_hits)];
     let mut notes = Vec::new();
     for (index, a) in list_adapters()?.iter().enumerate() {
         info(&format!("gpu engine on adapter {index}, {}...", a.name));
@@ -150,9 +150,12 @@ pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<Sc
             Ok((hits, started.elapsed().as_secs_f64()))
         });
         match timed {
-            Ok((hits, seconds)) => {
-                engines.push(measure("gpu", Some(a.name.clone()), seconds, &hits))
-            }
+            Ok((hits, seconds)) => engines.push(measure(
+                EngineKind::Gpu,
+                Some(a.name.clone()),
+                seconds,
+                &hits,
+            )),
             Err(e) => notes.push(format!("adapter {index}, {}: not measured ({e})", a.name)),
         }
     }
@@ -166,40 +169,4 @@ pub fn run(opts: &ScreenBenchOptions, info: &(dyn Fn(&str) + Sync)) -> Result<Sc
         engines,
         notes,
     })
-}
-
-/// `n` distinct inserts of 17–40 nt: half fragments of the reference
-/// (either strand, 0–2 substitutions), half random.
-pub fn workload(r: &ScreenReference, n: usize, seed: u64) -> Vec<Vec<u8>> {
-    let mut rng = Rng::new(seed);
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(n);
-    let records: Vec<&[u8]> = r
-        .records
-        .iter()
-        .map(|x| x.seq.as_slice())
-        .filter(|s| s.len() >= 40)
-        .collect();
-    while out.len() < n {
-        let len = 17 + rng.below(24);
-        let q = if out.len() % 2 == 0 && !records.is_empty() {
-            let s = records[rng.below(records.len())];
-            let at = rng.below(s.len() - len + 1);
-            let mut q = s[at..at + len].to_vec();
-            if rng.chance(0.5) {
-                q = crate::seq::reverse_complement(&q);
-            }
-            for _ in 0..rng.below(3) {
-                let x = rng.below(len);
-                q[x] = b"ACGT"[rng.below(4)];
-            }
-            q
-        } else {
-            rng.bases(len)
-        };
-        if seen.insert(q.clone()) {
-            out.push(q);
-        }
-    }
-    out
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::align::exact::WindowStarts;
-use crate::align::select::{Alignment, ReferenceEngine};
+use crate::align::select::{Alignment, ReferenceAligner, ReferenceEngine};
 use crate::align::{AlignParams, EncodedSlice, FlatHits, Hit, TargetSet};
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::{self, needs_ncrna, MirnaSide, NcrnaCall, Precedence};
@@ -406,7 +406,7 @@ impl Passes<'_> {
         let found = index.align(&encoded.views());
         let engine = ReferenceEngine {
             reference: "exogenous".into(),
-            engine: "cpu-exact".into(),
+            engine: ReferenceAligner::CpuExact,
             reason:
                 "exact matches in mature windows: the starts near mature starts keyed on the CPU"
                     .into(),

@@ -12,3 +12,4 @@ pub mod preflight;
 pub mod reference;
 pub mod samples;
 pub mod screen;
+pub mod sim;

@@ -676,7 +676,7 @@ pub struct RunStats {
     pub engine: String,
     /// The GPU adapter (name, backend, device type, limits) when the GPU
     /// engine ran.
-    pub gpu_adapter: Option<crate::align::select::AdapterSummary>,
+    pub gpu_adapter: Option<crate::align::gpu::AdapterSummary>,
     /// Why `--engine auto` chose its engine, or a GPU warning.
     pub engine_note: Option<String>,
     /// How the engine was chosen, with the calibration figures of `auto`

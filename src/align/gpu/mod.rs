@@ -16,14 +16,36 @@ mod screen;
 use std::num::NonZeroU64;
 use std::sync::mpsc;
 
-use super::select::AdapterSummary;
-use super::{AlignParams, Engine, Prepared, TargetSet};
+use super::{AlignParams, Engine, EngineKind, Prepared, TargetSet};
 use crate::error::{Error, GpuFailure, Result};
 
 pub use backends::backends;
 pub use prepared::MAX_INSERT_LEN;
 
+/// A GPU adapter the GPU engine can run on, as plain data (stats.json,
+/// `mirq devices`, `mirq bench`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AdapterSummary {
+    /// Adapter (device) name.
+    pub name: String,
+    /// Graphics backend (vulkan, metal, dx12, gl).
+    pub backend: String,
+    /// Device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
+    pub device_type: String,
+    /// Largest storage buffer binding, bytes.
+    pub max_storage_buffer_binding_size: u64,
+    /// Largest buffer, bytes.
+    pub max_buffer_size: u64,
+    /// Largest dispatch per dimension, workgroups.
+    pub max_compute_workgroups_per_dimension: u32,
+}
+
 impl AdapterSummary {
+    /// Whether this is a software rasterizer (lavapipe, llvmpipe, WARP).
+    pub fn is_software(&self) -> bool {
+        self.device_type == "Cpu"
+    }
+
     /// The summary of a wgpu adapter.
     pub(super) fn of(adapter: &wgpu::Adapter) -> Self {
         let info = adapter.get_info();
@@ -486,8 +508,8 @@ impl Drop for GpuEngine {
 }
 
 impl Engine for GpuEngine {
-    fn name(&self) -> &'static str {
-        "gpu"
+    fn kind(&self) -> EngineKind {
+        EngineKind::Gpu
     }
 
     fn prepare<'a>(
