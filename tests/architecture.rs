@@ -650,3 +650,28 @@ fn the_circle_check_sees_a_circle() {
     sources[4].1 = sources[4].1.replace("crate::a::Top", "u8");
     assert!(circles(&import_graph(&sources)).is_empty());
 }
+
+/// The import graph's figures, printed with `cargo test --test architecture
+/// import_graph_figures -- --nocapture`: files of `src/`, imports between
+/// them, imports that run up the stages (from a stage to a later one, or
+/// from the foundation to a stage) and circles. The last two must be 0.
+#[test]
+fn import_graph_figures() {
+    let sources = sources();
+    let graph = import_graph(&sources);
+    let top = |file: &str| {
+        let first = file.split('/').next().unwrap_or(file);
+        rank(first.trim_end_matches(".rs"))
+    };
+    let upward = graph
+        .keys()
+        .filter(|(from, to)| matches!((top(from), top(to)), (Some(f), Some(t)) if t > f))
+        .count();
+    let found = circles(&graph).len();
+    println!(
+        "files {}, imports between files {}, imports running up the stages {upward}, circles {found}",
+        sources.len(),
+        graph.len()
+    );
+    assert_eq!((upward, found), (0, 0));
+}
