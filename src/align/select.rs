@@ -48,7 +48,7 @@ impl FromStr for EngineChoice {
 
 /// A GPU adapter the GPU engine can run on, as plain data (stats.json,
 /// `mirq devices`, `mirq bench`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AdapterSummary {
     /// Adapter (device) name.
     pub name: String,
@@ -75,7 +75,7 @@ impl AdapterSummary {
 pub const CALIBRATION_INSERTS: usize = 1 << 16;
 
 /// How the engine of a run was chosen (stats.json `engine_decision`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineDecision {
     /// `--engine` as given (`auto`, `cpu`, `gpu`).
     pub requested: String,
