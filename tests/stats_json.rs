@@ -30,7 +30,7 @@ fn fixtures() -> Vec<(String, String)> {
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 2, "fixtures in {}: {files:?}", dir.display());
+    assert!(files.len() >= 3, "fixtures in {}: {files:?}", dir.display());
     files
 }
 
