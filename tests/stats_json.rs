@@ -109,6 +109,7 @@ fn every_fixture_loads_with_every_field_it_holds() {
 
 #[test]
 fn report_renders_from_every_fixture() {
+    let mut detections = 0;
     for (name, text) in fixtures() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
@@ -128,7 +129,18 @@ fn report_renders_from_every_fixture() {
         ] {
             assert!(html.contains(want), "{name}: no {want:?} in the report");
         }
+        // an older --protocol auto run's run-level detection has its line
+        let stats: RunStats = serde_json::from_str(&text).unwrap();
+        if let Some(summary) = stats.adapter_detection.and_then(|d| d.summary) {
+            let line = format!("<tr><th>Adapter detection</th><td>{summary}</td></tr>");
+            assert!(html.contains(&line), "{name}: no {line:?} in the report");
+            detections += 1;
+        }
     }
+    assert!(
+        detections > 0,
+        "no fixture has a run-level adapter detection"
+    );
 }
 
 /// `mirq merge` reads a directory's stats.json (and checks its figures)
