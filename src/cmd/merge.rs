@@ -25,7 +25,7 @@ use crate::input::reference::Reference;
 use crate::output::concerns::Outcome;
 use crate::output::inserts_file::{self, RunInserts};
 use crate::output::isomirs::GffCoordinates;
-use crate::output::stats::{Counting, RecordedRun, RunSettings, RunStats, Spans, Timings};
+use crate::output::stats::{Counting, RunSettings, RunStats, Spans, Timings};
 use crate::output::StagedOutputs;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::runtime::Progress;
@@ -74,10 +74,10 @@ impl MergeOptions {
     }
 }
 
-/// One input directory's recorded run.
+/// One input directory's recorded run (its stats.json).
 struct Recorded {
     dir: PathBuf,
-    run: RecordedRun,
+    run: RunStats,
 }
 
 fn invalid(dir: &Path, message: String) -> Error {
@@ -104,7 +104,7 @@ fn read_recorded(dir: &Path) -> Result<Recorded> {
         path: path.clone(),
         message,
     };
-    let run: RecordedRun = serde_json::from_str(&text)
+    let run: RunStats = serde_json::from_str(&text)
         .map_err(|e| parse(format!("{e} (not a stats.json of this mirq version?)")))?;
     merge_inputs::check_recorded_samples(&path, &run.samples)?;
     Ok(Recorded {

@@ -16,7 +16,6 @@ use crate::count::ncrna::{NcrnaCounts, Part, PARTS};
 use crate::input::ncrna::{NcrnaReference, ANTISENSE_ROW};
 use crate::input::reference::Reference;
 use crate::numbers::round3;
-use crate::output::report::NcrnaGroups;
 use crate::output::stats::{ClassReads, SampleNcrna};
 use crate::output::{format_count, write_matrix};
 
@@ -24,6 +23,34 @@ use crate::output::{format_count, write_matrix};
 pub const COUNTS: &str = "ncrna_counts.tsv";
 /// Feature table file name.
 pub const FEATURES: &str = "ncrna_features.tsv";
+
+/// The feature groups of `ncrna_features.tsv` (its `part` `all` rows).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NcrnaGroups {
+    /// Group names (`tRNA-Gly-GCC`), in the table's order.
+    pub names: Vec<String>,
+    /// Each group's class.
+    pub classes: Vec<String>,
+    /// One column per sample, one value per group (reads, or molecules
+    /// with `--dedup`).
+    pub counts: Vec<Vec<f64>>,
+}
+
+impl NcrnaGroups {
+    /// The groups of `class`: their names, and one column per sample.
+    pub fn of_class(&self, class: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+        let rows: Vec<usize> = (0..self.names.len())
+            .filter(|&r| self.classes[r] == class)
+            .collect();
+        let names = rows.iter().map(|&r| self.names[r].clone()).collect();
+        let counts = self
+            .counts
+            .iter()
+            .map(|col| rows.iter().map(|&r| col[r]).collect())
+            .collect();
+        (names, counts)
+    }
+}
 
 /// Writes `ncrna_counts.tsv`.
 pub fn write_counts(

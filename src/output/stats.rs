@@ -659,46 +659,65 @@ impl ReferenceStats {
     }
 }
 
-/// stats.json.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// stats.json: written by every run, read back by `mirq merge` and the
+/// report. Files written by older versions load too: a field added since
+/// then takes its default when absent (`#[serde(default)]`); only
+/// `reference`, `settings` and `samples` are required.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunStats {
     /// mirq version ([`RunStats::VERSION`]).
+    #[serde(default)]
     pub mirq_version: String,
-    /// The git commit mirq was built from (`unknown` outside a checkout).
+    /// The git commit mirq was built from (`unknown` outside a checkout;
+    /// empty in files written before it was recorded).
+    #[serde(default)]
     pub commit: String,
-    /// The command line, as given.
+    /// The command line, as given (empty in older files).
+    #[serde(default)]
     pub command_line: Vec<String>,
-    /// When the run started (UTC, RFC 3339).
+    /// When the run started (UTC, RFC 3339; empty in older files).
+    #[serde(default)]
     pub started: String,
-    /// When the run finished, up to the writing of stats.json (UTC, RFC 3339).
+    /// When the run finished, up to the writing of stats.json (UTC, RFC 3339;
+    /// empty in older files).
+    #[serde(default)]
     pub finished: String,
-    /// Engine that aligned the inserts (`cpu` or `gpu`).
+    /// Engine that aligned the inserts (`cpu` or `gpu`; a merge's: its
+    /// directories', joined with commas).
+    #[serde(default = "RunStats::unknown_engine")]
     pub engine: String,
     /// The GPU adapter (name, backend, device type, limits) when the GPU
     /// engine ran.
+    #[serde(default)]
     pub gpu_adapter: Option<crate::align::gpu::AdapterSummary>,
     /// Why `--engine auto` chose its engine, or a GPU warning.
+    #[serde(default)]
     pub engine_note: Option<String>,
     /// How the engine was chosen, with the calibration figures of `auto`
     /// (absent from merged runs, which align nothing).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_decision: Option<crate::align::select::EngineDecision>,
     /// The engine of each reference aligned after the miRNAs' (artifacts,
     /// ncRNAs, other species' miRNAs, screen references), and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_engines: Vec<crate::align::select::ReferenceEngine>,
     /// Worker threads.
+    #[serde(default)]
     pub threads: usize,
     /// Wall-clock seconds of the whole run, up to the writing of stats.json.
+    #[serde(default)]
     pub elapsed_seconds: f64,
     /// Seconds each stage was at work, and when it ran ([`Timings`]:
-    /// stages may overlap).
+    /// stages may overlap; all 0 in files written before timings).
+    #[serde(default)]
     pub timings: Timings,
     /// Unique inserts aligned to the miRNA reference per second of the `align`
     /// stage (its ncRNA part left out); null when
     /// nothing was aligned (no insert, or `mirq merge`, which aligns nothing).
+    #[serde(default)]
     pub align_inserts_per_second: Option<f64>,
     /// Unique inserts across all samples.
+    #[serde(default)]
     pub unique_inserts: u64,
     /// Reference summary.
     pub reference: ReferenceStats,
@@ -706,6 +725,20 @@ pub struct RunStats {
     pub settings: RunSettings,
     /// One entry per sample, in input order.
     pub samples: Vec<SampleStats>,
+    /// The run-level `--protocol auto` detection of files written before it
+    /// was made per sample (each sample's `trimming` has it now): read,
+    /// never written.
+    #[serde(default, skip_serializing)]
+    pub adapter_detection: Option<RunDetection>,
+}
+
+/// What the report shows of an older file's run-level adapter detection
+/// ([`RunStats::adapter_detection`]).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RunDetection {
+    /// One line on what was found.
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 impl RunStats {
@@ -725,33 +758,15 @@ impl RunStats {
             ..Self::default()
         }
     }
+
+    fn unknown_engine() -> String {
+        "unknown".into()
+    }
 }
 
 /// The time now, UTC, RFC 3339 to the second.
 pub fn utc_now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
-/// What `mirq merge` reads back from a directory's stats.json: the parts
-/// of [`RunStats`] a merged run is made from (other fields are ignored, so
-/// the file may carry more than this version writes).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RecordedRun {
-    /// Engine that aligned the run.
-    #[serde(default = "RecordedRun::unknown_engine")]
-    pub engine: String,
-    /// Reference summary.
-    pub reference: ReferenceStats,
-    /// Settings.
-    pub settings: RunSettings,
-    /// One entry per sample.
-    pub samples: Vec<SampleStats>,
-}
-
-impl RecordedRun {
-    fn unknown_engine() -> String {
-        "unknown".into()
-    }
 }
 
 /// A run's stages, in seconds rounded to the millisecond: each stage's

@@ -4,19 +4,16 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::count::gff::VARIANT_CLASSES;
 use crate::error::{Error, Result};
-use crate::output::stats::SampleStats;
+use crate::output::ncrna_tables::{NcrnaGroups, FEATURES};
+use crate::output::stats::RunStats;
 
 /// Everything a report is made from: what an output directory holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportInput {
-    /// stats.json, as written.
-    pub stats: Value,
-    /// Its samples, in column order.
-    pub samples: Vec<SampleStats>,
+    /// stats.json (its samples in column order).
+    pub stats: RunStats,
     /// Mature miRNA names (the rows of mature_counts.tsv).
     pub mirnas: Vec<String>,
     /// mature_counts.tsv: one column per sample, one value per miRNA.
@@ -27,34 +24,6 @@ pub struct ReportInput {
     /// ncrna_features.tsv's `all` rows (None when the run wrote no
     /// ncrna_features.tsv: no `--ncrna`).
     pub ncrna_groups: Option<NcrnaGroups>,
-}
-
-/// The feature groups of `ncrna_features.tsv` (its `part` `all` rows).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NcrnaGroups {
-    /// Group names (`tRNA-Gly-GCC`), in the table's order.
-    pub names: Vec<String>,
-    /// Each group's class.
-    pub classes: Vec<String>,
-    /// One column per sample, one value per group (reads, or molecules
-    /// with `--dedup`).
-    pub counts: Vec<Vec<f64>>,
-}
-
-impl NcrnaGroups {
-    /// The groups of `class`: their names, and one column per sample.
-    pub fn of_class(&self, class: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-        let rows: Vec<usize> = (0..self.names.len())
-            .filter(|&r| self.classes[r] == class)
-            .collect();
-        let names = rows.iter().map(|&r| self.names[r].clone()).collect();
-        let counts = self
-            .counts
-            .iter()
-            .map(|col| rows.iter().map(|&r| col[r]).collect())
-            .collect();
-        (names, counts)
-    }
 }
 
 /// Counts as the tables print them (read back, so that `mirq report` on
@@ -83,10 +52,8 @@ impl ReportInput {
         isomir_classes: Option<Vec<(String, Vec<u64>)>>,
         ncrna_groups: Option<NcrnaGroups>,
     ) -> Result<Self> {
-        let stats: Value =
-            serde_json::from_str(stats_json).map_err(|e| parse_error("stats.json", e))?;
+        let stats = parse_stats(stats_json, Path::new("stats.json"))?;
         Ok(Self {
-            samples: samples_of(&stats, Path::new("stats.json"))?,
             stats,
             mirnas,
             counts: printed(counts),
@@ -102,10 +69,8 @@ impl ReportInput {
     /// there) isomirs.tsv.
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let stats_path = dir.join("stats.json");
-        let stats: Value = serde_json::from_str(&read(&stats_path)?)
-            .map_err(|e| parse_error(&stats_path.display().to_string(), e))?;
-        let samples = samples_of(&stats, &stats_path)?;
-        let names: Vec<String> = samples.iter().map(|s| s.sample.clone()).collect();
+        let stats = parse_stats(&read(&stats_path)?, &stats_path)?;
+        let names: Vec<String> = stats.samples.iter().map(|s| s.sample.clone()).collect();
         let counts_path = dir.join("mature_counts.tsv");
         let (mirnas, rows) = read_table(&counts_path, 1, &names)?;
         let isomirs_path = dir.join("isomirs.tsv");
@@ -114,7 +79,7 @@ impl ReportInput {
         } else {
             None
         };
-        let features_path = dir.join(crate::output::ncrna_tables::FEATURES);
+        let features_path = dir.join(FEATURES);
         let ncrna_groups = if features_path.exists() {
             Some(read_ncrna_groups(&features_path, &names)?)
         } else {
@@ -122,7 +87,6 @@ impl ReportInput {
         };
         Ok(Self {
             stats,
-            samples,
             mirnas,
             counts: columns(rows, names.len()),
             isomir_classes,
@@ -132,31 +96,23 @@ impl ReportInput {
 
     /// The sample names, in column order.
     pub fn sample_names(&self) -> Vec<String> {
-        self.samples.iter().map(|s| s.sample.clone()).collect()
+        self.stats
+            .samples
+            .iter()
+            .map(|s| s.sample.clone())
+            .collect()
     }
 
     /// The run's screen references, in the order given.
     pub fn screen_names(&self) -> Vec<String> {
-        self.stats["settings"]["screen"]
-            .as_array()
-            .map(|refs| {
-                refs.iter()
-                    .filter_map(|r| r["name"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let screens = self.stats.settings.screen.iter();
+        screens.map(|r| r.name.clone()).collect()
     }
 
     /// The run's ncRNA classes, in its order (None: a run without
     /// `--ncrna`).
     pub fn ncrna_classes(&self) -> Option<Vec<String>> {
-        let classes = self.stats["settings"]["ncrna"]["classes"].as_array()?;
-        Some(
-            classes
-                .iter()
-                .filter_map(|c| c.as_str().map(String::from))
-                .collect(),
-        )
+        Some(self.stats.settings.ncrna.as_ref()?.classes.clone())
     }
 }
 
@@ -230,11 +186,9 @@ fn parse_error(path: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
-fn samples_of(stats: &Value, path: &Path) -> Result<Vec<SampleStats>> {
-    serde_json::from_value(stats["samples"].clone()).map_err(|e| Error::Parse {
-        path: path.to_path_buf(),
-        message: format!("samples: {e}"),
-    })
+/// stats.json's text (read from `path`) as a [`RunStats`].
+fn parse_stats(text: &str, path: &Path) -> Result<RunStats> {
+    serde_json::from_str(text).map_err(|e| parse_error(&path.display().to_string(), e))
 }
 
 /// A TSV table with `keys` leading columns and one numeric column per

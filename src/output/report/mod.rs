@@ -34,11 +34,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, NcrnaGroups, Pca, ReportInput};
+pub use data::{cpm, log_cpm, pearson, sum_classes, top_shares, Pca, ReportInput};
 
 use crate::error::{Error, Result};
 use crate::numbers::thousands;
-use crate::output::stats::{Composition, RunSettings, SampleStats};
+use crate::output::stats::{
+    Composition, NcrnaSettings, RunSettings, RunStats, SampleStats, Timings,
+};
 use crate::output::StagedOutputs;
 use figures::{Heatmap, Stack, DARK_GREY, GREY, OKABE_ITO};
 pub use ncrna::NCRNA_FIGURE_IDS;
@@ -112,8 +114,9 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 /// The whole page.
 pub fn render(input: &ReportInput) -> Result<String> {
     let mut html = String::with_capacity(1 << 16);
-    let n = input.samples.len();
-    let species = input.stats["reference"]["species"].as_str().unwrap_or("?");
+    let n = input.stats.samples.len();
+    let species = &input.stats.reference.species;
+    let version = Some(input.stats.mirq_version.as_str()).filter(|v| !v.is_empty());
     let ncrna = input.ncrna_classes();
     let exogenous = origin::has_exogenous(input);
     let clades = origin::clade_names(input);
@@ -127,7 +130,7 @@ pub fn render(input: &ReportInput) -> Result<String> {
          <a href=\"#fig-correlation\">Correlation</a> <a href=\"#fig-pca\">PCA</a></nav>\n",
         if n == 1 { "" } else { "s" },
         esc(species),
-        esc(input.stats["mirq_version"].as_str().unwrap_or("?")),
+        esc(version.unwrap_or("?")),
         if ncrna.is_some() {
             "<a href=\"#fig-ncrna-classes\">ncRNA classes</a> <a href=\"#fig-trnas\">tRNAs</a> "
         } else {
@@ -144,10 +147,12 @@ pub fn render(input: &ReportInput) -> Result<String> {
             ""
         },
     );
-    run_summary(&mut html, &input.stats, &origin::warnings(&input.samples));
-    let settings: RunSettings =
-        serde_json::from_value(input.stats["settings"].clone()).unwrap_or_default();
-    sample_table(&mut html, &input.samples, &settings);
+    run_summary(
+        &mut html,
+        &input.stats,
+        &origin::warnings(&input.stats.samples),
+    );
+    sample_table(&mut html, &input.stats.samples, &input.stats.settings);
     html.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
     let mut figures = vec![(FIGURE_IDS[0], composition(input)?)];
     if let Some(classes) = &ncrna {
@@ -251,65 +256,64 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// A stats.json value as the page shows it: [`text`] of its JSON, so that
+/// numbers read as stats.json writes them (`1.0`, not `1`).
+fn shown<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    text(&serde_json::to_value(v).unwrap_or_default())
+}
+
 /// The run summary: a warning line each in `warnings`, then the table.
-fn run_summary(html: &mut String, stats: &Value, warnings: &[String]) {
+fn run_summary(html: &mut String, stats: &RunStats, warnings: &[String]) {
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut add = |k: &str, v: String| rows.push((k.to_string(), esc(&v)));
-    let mut version = text(&stats["mirq_version"]);
-    if let Some(commit) = stats.get("commit").filter(|c| !c.is_null()) {
-        version = format!("{version} (commit {})", text(commit));
+    let mut version = stats.mirq_version.clone();
+    if !stats.commit.is_empty() {
+        version = format!("{version} (commit {})", stats.commit);
     }
     add("mirq", version);
-    for (key, name) in [
-        ("command_line", "Command line"),
-        ("started", "Started"),
-        ("finished", "Finished"),
+    // older files have no command line, start or end (empty when read)
+    for (v, name) in [
+        (stats.command_line.join(" "), "Command line"),
+        (stats.started.clone(), "Started"),
+        (stats.finished.clone(), "Finished"),
     ] {
-        if let Some(v) = stats.get(key).filter(|v| !v.is_null()) {
-            add(name, text(v));
+        if !v.is_empty() {
+            add(name, v);
         }
     }
-    let r = &stats["reference"];
-    add("Species", text(&r["species"]));
+    let r = &stats.reference;
+    add("Species", r.species.clone());
     add(
         "Reference",
         format!(
             "{} mature miRNAs, {} hairpins ({} matures in no hairpin)",
-            text(&r["mature_mirnas"]),
-            text(&r["hairpins"]),
-            text(&r["unplaced_matures"])
+            r.mature_mirnas, r.hairpins, r.unplaced_matures
         ),
     );
-    add("Mature FASTA", text(&r["mature"]));
-    add("Hairpin FASTA", text(&r["hairpin"]));
-    add("Reference fingerprint", text(&r["fingerprint"]));
-    if let Some((reference, files)) = ncrna_reference(&stats["settings"]["ncrna"]) {
-        add("ncRNA reference", reference);
-        add("ncRNA FASTA", files);
+    add("Mature FASTA", r.mature.clone());
+    add("Hairpin FASTA", shown(&r.hairpin));
+    add("Reference fingerprint", r.fingerprint.clone());
+    if let Some(ncrna) = &stats.settings.ncrna {
+        add("ncRNA reference", ncrna_reference(ncrna));
+        add("ncRNA FASTA", ncrna.files.join(" "));
     }
-    let mut engine = text(&stats["engine"]);
-    if let Some(name) = stats["gpu_adapter"]["name"].as_str() {
-        engine = format!("{engine} ({name})");
+    let mut engine = stats.engine.clone();
+    if let Some(gpu) = &stats.gpu_adapter {
+        engine = format!("{engine} ({})", gpu.name);
     }
     add("Engine", engine);
-    if let Some(note) = stats["engine_note"].as_str() {
-        add("Engine note", note.to_string());
+    if let Some(note) = &stats.engine_note {
+        add("Engine note", note.clone());
     }
-    add("Threads", text(&stats["threads"]));
-    add("Elapsed", format!("{} s", text(&stats["elapsed_seconds"])));
-    add("Timings (s)", timings(&stats["timings"]));
-    if let Some(summary) = stats["adapter_detection"]["summary"].as_str() {
-        add("Adapter detection", summary.to_string());
+    add("Threads", stats.threads.to_string());
+    add("Elapsed", format!("{} s", shown(&stats.elapsed_seconds)));
+    add("Timings (s)", timings(&stats.timings));
+    let detection = stats.adapter_detection.as_ref();
+    if let Some(summary) = detection.and_then(|d| d.summary.as_ref()) {
+        add("Adapter detection", summary.clone());
     }
-    if let Value::Object(settings) = &stats["settings"] {
-        let list: Vec<String> = settings
-            .iter()
-            .filter(|(k, _)| *k != "ncrna" && !origin::OWN_LINES.contains(&k.as_str()))
-            .map(|(k, v)| format!("{k} {}", text(v)))
-            .collect();
-        add("Settings", list.join(" · "));
-    }
-    for (k, v) in origin::summary_rows(&stats["settings"]) {
+    add("Settings", settings_line(&stats.settings));
+    for (k, v) in origin::summary_rows(&stats.settings) {
         add(&k, v);
     }
     html.push_str("<section id=\"run\"><h2>Run</h2>\n");
@@ -328,39 +332,57 @@ fn run_summary(html: &mut String, stats: &Value, warnings: &[String]) {
     html.push_str("</table>\n</section>\n");
 }
 
-/// The run summary's lines on the ncRNA reference of `settings.ncrna`
-/// (none without `--ncrna`): classes, features and rule; the files.
-fn ncrna_reference(ncrna: &Value) -> Option<(String, String)> {
-    let classes = ncrna["classes"].as_array()?;
-    let reference = format!(
-        "{} classes ({}), {} features in {} groups; a read on a miRNA and an ncRNA goes by \
-         precedence {}; fingerprint {}",
-        classes.len(),
-        classes.iter().map(text).collect::<Vec<_>>().join(", "),
-        text(&ncrna["features"]),
-        text(&ncrna["groups"]),
-        text(&ncrna["precedence"]),
-        text(&ncrna["fingerprint"]),
-    );
-    Some((reference, text(&ncrna["files"])))
+/// `adapter TGGAATTCTCGG · counting reads · …`: every setting as stats.json
+/// names it (in its JSON order), those with lines of their own left out.
+fn settings_line(settings: &RunSettings) -> String {
+    let Value::Object(settings) = serde_json::to_value(settings).unwrap_or_default() else {
+        return String::new();
+    };
+    let list: Vec<String> = settings
+        .iter()
+        .filter(|(k, _)| *k != "ncrna" && !origin::OWN_LINES.contains(&k.as_str()))
+        .map(|(k, v)| format!("{k} {}", text(v)))
+        .collect();
+    list.join(" · ")
 }
 
-/// `read_trim_collapse 1.2 (0–1.2) · align 0.3 (0.05–1.5) · …`: each
+/// The run summary's line on the ncRNA reference (`--ncrna`): classes,
+/// features and rule.
+fn ncrna_reference(ncrna: &NcrnaSettings) -> String {
+    format!(
+        "{} classes ({}), {} features in {} groups; a read on a miRNA and an ncRNA goes by \
+         precedence {}; fingerprint {}",
+        ncrna.classes.len(),
+        ncrna.classes.join(", "),
+        ncrna.features,
+        ncrna.groups,
+        ncrna.precedence,
+        ncrna.fingerprint,
+    )
+}
+
+/// `read_trim_collapse 1.2 (0.0–1.2) · align 0.3 (0.05–1.5) · …`: each
 /// stage's busy seconds, with its span (start–end, seconds from the run's
-/// start) when stats.json has `spans` (older files have none).
-fn timings(t: &Value) -> String {
-    match t {
-        Value::Object(m) => m
-            .iter()
-            .filter(|(k, _)| *k != "spans")
-            .map(|(k, v)| match t["spans"][k].as_array().map(Vec::as_slice) {
+/// start) when stats.json has `spans` (older files have none); in the
+/// order of the stages' JSON names.
+fn timings(t: &Timings) -> String {
+    let Value::Object(m) = serde_json::to_value(t).unwrap_or_default() else {
+        return String::new();
+    };
+    m.iter()
+        .filter(|(k, _)| *k != "spans")
+        .map(|(k, v)| {
+            match m
+                .get("spans")
+                .and_then(|s| s[k].as_array())
+                .map(Vec::as_slice)
+            {
                 Some([start, end]) => format!("{k} {} ({}–{})", text(v), text(start), text(end)),
                 _ => format!("{k} {}", text(v)),
-            })
-            .collect::<Vec<_>>()
-            .join(" · "),
-        v => text(v),
-    }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// `100 * part / whole` with one decimal (`–` for an empty sample).
@@ -441,7 +463,7 @@ fn composition(input: &ReportInput) -> Result<Figure> {
              classes with no read are left out.",
         );
     }
-    let body = if input.samples.is_empty() {
+    let body = if input.stats.samples.is_empty() {
         None
     } else {
         Some(figures::stacked_bars(
@@ -478,6 +500,7 @@ fn composition_stacks(input: &ReportInput) -> Vec<Stack> {
         name: name.to_string(),
         colour,
         values: input
+            .stats
             .samples
             .iter()
             .map(|s| 100.0 * part(&s.qc.composition))
@@ -551,6 +574,7 @@ impl RgbIndex {
 /// Insert lengths: lines for up to 8 samples, a heatmap for more.
 fn lengths(input: &ReportInput) -> Result<Figure> {
     let longest = input
+        .stats
         .samples
         .iter()
         .filter_map(|s| s.qc.insert_lengths.iter().rposition(|&n| n > 0))
@@ -562,6 +586,7 @@ fn lengths(input: &ReportInput) -> Result<Figure> {
         return Ok(("Insert lengths", note, None));
     };
     let shares: Vec<Vec<f64>> = input
+        .stats
         .samples
         .iter()
         .map(|s| {
@@ -698,17 +723,35 @@ mod tests {
 
     #[test]
     fn timings_show_spans_when_recorded() {
-        let new = serde_json::json!({
-            "read_trim_collapse": 1.2, "align": 0.5, "artifact_align": 0.1,
-            "spans": { "read_trim_collapse": [0.0, 1.2], "align": [0.05, 1.4] }
-        });
+        let spans = crate::output::stats::Spans {
+            read_trim_collapse: [0.0, 1.2],
+            align: [0.05, 1.4],
+            assign_count: [1.4, 1.5],
+            write: [1.5, 2.0],
+        };
+        let new = Timings {
+            read_trim_collapse: 1.2,
+            align: 0.5,
+            assign_count: 0.1,
+            write: 0.5,
+            artifact_align: Some(0.1),
+            spans: Some(spans),
+            ..Timings::default()
+        };
         assert_eq!(
             timings(&new),
-            "align 0.5 (0.05–1.4) · artifact_align 0.1 · read_trim_collapse 1.2 (0.0–1.2)"
+            "align 0.5 (0.05–1.4) · artifact_align 0.1 · assign_count 0.1 (1.4–1.5) · \
+             read_trim_collapse 1.2 (0.0–1.2) · write 0.5 (1.5–2.0)"
         );
         // an older stats.json: no spans
-        let old = serde_json::json!({ "read_trim_collapse": 1.2, "align": 0.3 });
-        assert_eq!(timings(&old), "align 0.3 · read_trim_collapse 1.2");
+        let old: Timings = serde_json::from_str(
+            r#"{ "read_trim_collapse": 1.2, "align": 0.3, "assign_count": 0.0, "write": 1.0 }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            timings(&old),
+            "align 0.3 · assign_count 0.0 · read_trim_collapse 1.2 · write 1.0"
+        );
     }
 
     #[test]

@@ -33,15 +33,16 @@ pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure>
         .to_string();
     let (seen, unseen): (Vec<&String>, Vec<&String>) = classes
         .iter()
-        .partition(|c| input.samples.iter().any(|s| class_reads(s, c) > 0));
+        .partition(|c| input.stats.samples.iter().any(|s| class_reads(s, c) > 0));
     if !unseen.is_empty() {
         let names: Vec<&str> = unseen.iter().map(|c| c.as_str()).collect();
         let _ = write!(note, " No read on {}.", names.join(", "));
     }
-    if seen.is_empty() || input.samples.is_empty() {
+    if seen.is_empty() || input.stats.samples.is_empty() {
         return Ok((title, note, None));
     }
     let values: Vec<Vec<f64>> = input
+        .stats
         .samples
         .iter()
         .map(|s| {
@@ -66,7 +67,7 @@ pub(super) fn classes(input: &ReportInput, classes: &[String]) -> Result<Figure>
         cell_text: Some(share_text),
     }
     .draw("ncrna-classes")?;
-    body.push_str(&reads_table(&input.samples, &seen));
+    body.push_str(&reads_table(&input.stats.samples, &seen));
     Ok((title, note, Some(body)))
 }
 

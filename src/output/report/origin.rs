@@ -9,8 +9,6 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
 use super::{esc, figures, Figure, ReportInput};
 use crate::count::species::SpeciesVerdict;
 use crate::error::Result;
@@ -33,93 +31,71 @@ pub(super) const OWN_LINES: [&str; 5] =
 
 /// The run summary's lines (name, text) on the origin cascade's settings:
 /// those of the stages that ran.
-pub(super) fn summary_rows(settings: &Value) -> Vec<(String, String)> {
+pub(super) fn summary_rows(settings: &RunSettings) -> Vec<(String, String)> {
     let mut rows = Vec::new();
-    let n = |v: &Value| v.as_u64().map_or_else(|| super::text(v), thousands);
-    let a = &settings["artifacts"];
-    if a.is_object() {
+    let n = |x: usize| thousands(x as u64);
+    if let Some(a) = &settings.artifacts {
         rows.push((
             "Artifacts".into(),
             format!(
                 "{} adapter/primer sequences ({}); fingerprint {}",
-                n(&a["sequences"]),
-                list(&a["source"]),
-                super::text(&a["fingerprint"]),
+                n(a.sequences),
+                a.source.join(", "),
+                a.fingerprint,
             ),
         ));
     }
-    let e = &settings["exogenous"];
-    if e.is_object() {
+    if let Some(e) = &settings.exogenous {
         rows.push((
             "Other species searched".into(),
             format!(
                 "{} species of the reference files, {} mature miRNAs; inserts of {} nt or \
                  more; a species named in a sample with {} reads or more; fingerprint {}",
-                n(&e["species"]),
-                n(&e["matures"]),
-                super::text(&e["min_length"]),
-                e["min_reads"]
-                    .as_f64()
-                    .map_or_else(|| super::text(&e["min_reads"]), |m| m.to_string()),
-                super::text(&e["fingerprint"]),
+                n(e.species),
+                n(e.matures),
+                e.min_length,
+                e.min_reads,
+                e.fingerprint,
             ),
         ));
     }
-    if let Some(fit) = settings["species_fit"].as_bool() {
-        let text = if fit {
-            "on: each sample's reads on mature starts of one species only, the given one's \
-             against the best other's"
-        } else {
-            "off"
-        };
-        rows.push(("Species fit".into(), text.into()));
-    }
-    for r in settings["screen"].as_array().into_iter().flatten() {
-        let min = |v: &Value| match v.as_u64() {
-            Some(l) => format!("{l} nt"),
-            None => "none".into(),
-        };
+    let fit = if settings.species_fit {
+        "on: each sample's reads on mature starts of one species only, the given one's \
+         against the best other's"
+    } else {
+        "off"
+    };
+    rows.push(("Species fit".into(), fit.into()));
+    for r in &settings.screen {
+        let min = |l: Option<usize>| l.map_or_else(|| "none".into(), |l| format!("{l} nt"));
         rows.push((
-            format!("Screen: {}", super::text(&r["name"])),
+            format!("Screen: {}", r.name),
             format!(
                 "{} record{}, {} bases ({}); shortest insert screened {} with no mismatch, \
                  {} with mismatches; fingerprint {}",
-                n(&r["records"]),
-                if r["records"].as_u64() == Some(1) {
-                    ""
-                } else {
-                    "s"
-                },
-                n(&r["bases"]),
-                list(&r["files"]),
-                min(&r["min_length_exact"]),
-                min(&r["min_length_mismatch"]),
-                super::text(&r["fingerprint"]),
+                n(r.records),
+                if r.records == 1 { "" } else { "s" },
+                n(r.bases),
+                r.files.join(", "),
+                min(r.min_length_exact),
+                min(r.min_length_mismatch),
+                r.fingerprint,
             ),
         ));
     }
-    let c = &settings["clades"];
-    if c.is_object() {
-        let clades = c["clades"].as_array().map_or(0, Vec::len);
+    if let Some(c) = &settings.clades {
         rows.push((
             "Clades".into(),
             format!(
-                "{clades} clades: {}; fingerprint {}",
-                list(&c["clades"]),
-                super::text(&c["fingerprint"]),
+                "{} clades: {}; fingerprint {}",
+                c.clades.len(),
+                c.clades.join(", "),
+                c.fingerprint,
             ),
         ));
-        rows.push(("Clade lists".into(), list(&c["files"])));
+        rows.push(("Clade lists".into(), c.files.join(", ")));
     }
     rows
-}
-
-/// A JSON array as `a, b, c`.
-fn list(v: &Value) -> String {
-    match v.as_array() {
-        Some(items) => items.iter().map(super::text).collect::<Vec<_>>().join(", "),
-        None => super::text(v),
-    }
 }
 
 /// The species fit warnings of the samples whose reads fit another species
@@ -240,6 +216,7 @@ fn fit_cell(s: &SampleStats) -> String {
 /// Whether any sample has reads on other species' miRNAs.
 pub(super) fn has_exogenous(input: &ReportInput) -> bool {
     input
+        .stats
         .samples
         .iter()
         .any(|s| s.exogenous.as_ref().is_some_and(|e| e.reads > 0))
@@ -247,13 +224,7 @@ pub(super) fn has_exogenous(input: &ReportInput) -> bool {
 
 /// The run's clades, with `--clades`.
 pub(super) fn clade_names(input: &ReportInput) -> Option<Vec<String>> {
-    let clades = input.stats["settings"]["clades"]["clades"].as_array()?;
-    Some(
-        clades
-            .iter()
-            .filter_map(|c| c.as_str().map(String::from))
-            .collect(),
-    )
+    Some(input.stats.settings.clades.as_ref()?.clades.clone())
 }
 
 /// A sample's reads on `species`' miRNAs (0 when not named in it).
@@ -270,9 +241,8 @@ fn species_reads(s: &SampleStats, species: &str) -> f64 {
 /// share, the rest as `other`), and a table of every species named.
 pub(super) fn exogenous(input: &ReportInput) -> Result<Figure> {
     let title = "Other species' miRNAs";
-    let min = input.stats["settings"]["exogenous"]["min_reads"]
-        .as_f64()
-        .unwrap_or(3.0);
+    let exogenous = input.stats.settings.exogenous.as_ref();
+    let min = exogenous.map_or(3.0, |e| e.min_reads);
     let note = format!(
         "Reads on miRNAs of miRBase species other than the one quantified, as % of the \
          reads read, by species: a virus (ebv), a contamination, or a wrong --species. \
@@ -285,7 +255,7 @@ pub(super) fn exogenous(input: &ReportInput) -> Result<Figure> {
         n => 100.0 * reads / n as f64,
     };
     let mut species: Vec<(String, f64)> = Vec::new();
-    for s in &input.samples {
+    for s in &input.stats.samples {
         for sp in s.exogenous.iter().flat_map(|e| &e.species) {
             let v = share(s, sp.reads);
             match species.iter_mut().find(|(name, _)| *name == sp.species) {
@@ -308,6 +278,7 @@ pub(super) fn exogenous(input: &ReportInput) -> Result<Figure> {
             name: name.to_string(),
             colour: figures::class_colour(i),
             values: input
+                .stats
                 .samples
                 .iter()
                 .map(|s| share(s, species_reads(s, name)))
@@ -318,6 +289,7 @@ pub(super) fn exogenous(input: &ReportInput) -> Result<Figure> {
         name: "other".into(),
         colour: GREY,
         values: input
+            .stats
             .samples
             .iter()
             .map(|s| {
@@ -330,6 +302,7 @@ pub(super) fn exogenous(input: &ReportInput) -> Result<Figure> {
             .collect(),
     });
     let longest = input
+        .stats
         .samples
         .iter()
         .map(|s| share(s, s.exogenous.as_ref().map_or(0, |e| e.reads) as f64))
@@ -341,7 +314,7 @@ pub(super) fn exogenous(input: &ReportInput) -> Result<Figure> {
         "% of reads",
         nice_ceiling(longest),
     )?;
-    body.push_str(&species_table(&input.samples));
+    body.push_str(&species_table(&input.stats.samples));
     Ok((title, note, Some(body)))
 }
 
@@ -413,6 +386,7 @@ pub(super) fn clades(input: &ReportInput, clades: &[String]) -> Result<Figure> {
                 point to a contamination or a wrong --species."
         .to_string();
     let values: Vec<Vec<f64>> = input
+        .stats
         .samples
         .iter()
         .map(|s| {
@@ -428,7 +402,7 @@ pub(super) fn clades(input: &ReportInput, clades: &[String]) -> Result<Figure> {
         })
         .collect();
     let max = figures::finite(&values).fold(0.0, f64::max);
-    if input.samples.is_empty() || clades.is_empty() {
+    if input.stats.samples.is_empty() || clades.is_empty() {
         return Ok((title, note, None));
     }
     if max == 0.0 {

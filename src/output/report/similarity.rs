@@ -273,7 +273,7 @@ pub(super) fn pca(input: &ReportInput) -> Result<Figure> {
     let pca = Pca::of(&compared).filter(|_| expressed.rows.len() >= 2);
     let Some(pca) = pca else {
         note.push_str(" It needs three samples with counts that differ, and two miRNAs kept.");
-        if input.samples.len() >= 3 {
+        if input.stats.samples.len() >= 3 {
             let _ = write!(note, " {}", expressed.note());
         }
         return Ok(("PCA", note, None));
