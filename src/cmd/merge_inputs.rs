@@ -20,7 +20,7 @@ pub fn check_recorded_samples(stats_json: &Path, samples: &[SampleStats]) -> Res
             path: stats_json.to_path_buf(),
             message: format!("sample {} of {}: {message}", i + 1, samples.len()),
         };
-        validate_sample_name(&s.sample).map_err(bad)?;
+        validate_sample_name(&s.sample).map_err(|e| bad(e.to_string()))?;
         let name = &s.sample;
         let parts = s.no_adapter + s.too_short + s.too_long + s.inserts + s.umi_missing;
         if parts != s.reads_in {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::input::library::{AdapterChoice, ProtocolChoice};
-use crate::input::names::check_table_name;
+use crate::input::names::{check_table_name, BadName};
 
 /// One sample: a name (a column of the count matrices) and its FASTQ files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,9 +74,62 @@ pub fn sample_name_from_path(path: &Path) -> String {
 /// the rule of [`check_table_name`] (letters, digits, `_`, `-` and `.`,
 /// not first), so that no name breaks a TSV column, the GFF3 sample list
 /// or a file name.
-pub fn validate_sample_name(name: &str) -> std::result::Result<(), String> {
-    check_table_name(name)
-        .map_err(|why| format!("invalid sample name '{}': {why}", name.escape_debug()))
+pub fn validate_sample_name(name: &str) -> std::result::Result<(), BadSampleName> {
+    check_table_name(name).map_err(|why| BadSampleName {
+        name: name.escape_debug().to_string(),
+        why,
+    })
+}
+
+/// A sample name that would break a table column, the GFF3 sample list or
+/// a file name ([`validate_sample_name`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid sample name '{name}': {why}")]
+pub struct BadSampleName {
+    /// The name, escaped for the message.
+    name: String,
+    /// The rule it breaks.
+    why: BadName,
+}
+
+/// What is wrong with a samplesheet line ([`read_samplesheet`] names the
+/// sheet and the line).
+#[derive(Debug, thiserror::Error)]
+enum SheetFault {
+    #[error("unreadable header: {0}")]
+    Header(csv::Error),
+    #[error("empty samplesheet: expected a header 'sample,fastq_1'")]
+    Empty,
+    #[error("header must name columns 'sample' and 'fastq_1', found '{0}'")]
+    Columns(String),
+    #[error("not valid CSV: {0}")]
+    Csv(csv::Error),
+    #[error("{found} fields, header has {header}")]
+    FieldCount { found: usize, header: usize },
+    #[error(transparent)]
+    SampleName(#[from] BadSampleName),
+    #[error("fastq_2 is set: small-RNA reads are single-end, give only fastq_1")]
+    PairedEnd,
+    #[error("fastq_1 is empty")]
+    NoFastq,
+    #[error("column {column}: invalid value '{value}' for sample {sample}: {why}")]
+    Cell {
+        column: &'static str,
+        value: String,
+        sample: String,
+        why: String,
+    },
+    #[error("{file} is also listed on line {first}{named}: each FASTQ file once")]
+    ListedTwice {
+        file: String,
+        first: u64,
+        /// " as PATH" when the earlier line wrote the file otherwise.
+        named: String,
+    },
+    #[error("sample '{0}' has another protocol or adapter on an earlier line: lanes of a sample are trimmed alike")]
+    LanesDiffer(String),
+    #[error("samplesheet lists no sample")]
+    NoSample,
 }
 
 /// One sample per file, in the given order. Two files with the same sample
@@ -95,7 +148,7 @@ pub fn samples_from_paths(paths: &[PathBuf]) -> Result<Vec<Sample>> {
             ));
         }
         let name = sample_name_from_path(path);
-        validate_sample_name(&name).map_err(invalid)?;
+        validate_sample_name(&name).map_err(|e| invalid(e.to_string()))?;
         if let Some(prev) = samples.iter().find(|s| s.name == name) {
             return Err(Error::InvalidValue {
                 what: "input files",
@@ -134,10 +187,10 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         path: path.to_path_buf(),
         err,
     })?;
-    let err = |line: u64, message: String| Error::Samplesheet {
+    let err = |line: u64, fault: SheetFault| Error::Samplesheet {
         path: path.to_path_buf(),
         line: line as usize,
-        message,
+        message: fault.to_string(),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -146,7 +199,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         .from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|e| err(1, format!("unreadable header: {e}")))?
+        .map_err(|e| err(1, SheetFault::Header(e)))?
         .clone();
     let rows = SheetColumns::of(&header).map_err(|m| err(1, m))?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -155,7 +208,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            err(line, format!("not valid CSV: {e}"))
+            err(line, SheetFault::Csv(e))
         })?;
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
@@ -174,10 +227,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         };
         match samples.iter_mut().find(|s| s.name == name) {
             Some(s) if (s.protocol, &s.adapter) != (protocol, &adapter) => {
-                return Err(err(
-                    line,
-                    format!("sample '{name}' has another protocol or adapter on an earlier line: lanes of a sample are trimmed alike"),
-                ));
+                return Err(err(line, SheetFault::LanesDiffer(name.to_string())));
             }
             Some(s) => s.files.push(file),
             None => samples.push(Sample {
@@ -189,7 +239,7 @@ pub fn read_samplesheet(path: &Path) -> Result<Vec<Sample>> {
         }
     }
     if samples.is_empty() {
-        return Err(err(1, "samplesheet lists no sample".into()));
+        return Err(err(1, SheetFault::NoSample));
     }
     Ok(samples)
 }
@@ -203,7 +253,7 @@ struct ListedFiles(Vec<(PathBuf, u64, PathBuf)>);
 impl ListedFiles {
     /// Adds `file`, listed on `line`; an error naming both lines when an
     /// earlier line listed the same file.
-    fn add(&mut self, file: &Path, line: u64) -> std::result::Result<(), String> {
+    fn add(&mut self, file: &Path, line: u64) -> std::result::Result<(), SheetFault> {
         let key = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
         if let Some((_, first, written)) = self.0.iter().find(|(k, _, _)| *k == key) {
             let named = if written == file {
@@ -211,10 +261,11 @@ impl ListedFiles {
             } else {
                 format!(" as {}", written.display())
             };
-            return Err(format!(
-                "{} is also listed on line {first}{named}: each FASTQ file once",
-                file.display()
-            ));
+            return Err(SheetFault::ListedTwice {
+                file: file.display().to_string(),
+                first: *first,
+                named,
+            });
         }
         self.0.push((key, line, file.to_path_buf()));
         Ok(())
@@ -234,15 +285,14 @@ struct SheetColumns {
 impl SheetColumns {
     /// Where the columns are, from the header; it must name `sample` and
     /// `fastq_1`.
-    fn of(header: &csv::StringRecord) -> std::result::Result<Self, String> {
+    fn of(header: &csv::StringRecord) -> std::result::Result<Self, SheetFault> {
         if header.iter().all(str::is_empty) {
-            return Err("empty samplesheet: expected a header 'sample,fastq_1'".into());
+            return Err(SheetFault::Empty);
         }
         let col = |name: &str| header.iter().position(|c| c == name);
         let (Some(sample), Some(fastq_1)) = (col("sample"), col("fastq_1")) else {
-            return Err(format!(
-                "header must name columns 'sample' and 'fastq_1', found '{}'",
-                header.iter().collect::<Vec<_>>().join(",")
+            return Err(SheetFault::Columns(
+                header.iter().collect::<Vec<_>>().join(","),
             ));
         };
         Ok(Self {
@@ -261,7 +311,7 @@ impl SheetColumns {
         &self,
         record: &csv::StringRecord,
         name: &str,
-    ) -> std::result::Result<(Option<ProtocolChoice>, Option<AdapterChoice>), String> {
+    ) -> std::result::Result<(Option<ProtocolChoice>, Option<AdapterChoice>), SheetFault> {
         let protocol = parse_cell(record, self.protocol, "protocol", name)?;
         let adapter = parse_cell(record, self.adapter, "adapter", name)?;
         Ok((protocol, adapter))
@@ -271,26 +321,23 @@ impl SheetColumns {
     fn read<'r>(
         &self,
         record: &'r csv::StringRecord,
-    ) -> std::result::Result<(&'r str, &'r str), String> {
+    ) -> std::result::Result<(&'r str, &'r str), SheetFault> {
         if record.len() != self.count {
-            return Err(format!(
-                "{} fields, header has {}",
-                record.len(),
-                self.count
-            ));
+            return Err(SheetFault::FieldCount {
+                found: record.len(),
+                header: self.count,
+            });
         }
         let name = &record[self.sample];
         validate_sample_name(name)?;
         if let Some(c) = self.fastq_2 {
             if !record[c].is_empty() {
-                return Err(
-                    "fastq_2 is set: small-RNA reads are single-end, give only fastq_1".into(),
-                );
+                return Err(SheetFault::PairedEnd);
             }
         }
         let fq = &record[self.fastq_1];
         if fq.is_empty() {
-            return Err("fastq_1 is empty".into());
+            return Err(SheetFault::NoFastq);
         }
         Ok((name, fq))
     }
@@ -301,9 +348,9 @@ impl SheetColumns {
 fn parse_cell<T: std::str::FromStr<Err = Error>>(
     record: &csv::StringRecord,
     at: Option<usize>,
-    column: &str,
+    column: &'static str,
     sample: &str,
-) -> std::result::Result<Option<T>, String> {
+) -> std::result::Result<Option<T>, SheetFault> {
     let Some(value) = at.map(|c| &record[c]).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -312,7 +359,12 @@ fn parse_cell<T: std::str::FromStr<Err = Error>>(
             Error::InvalidValue { message, .. } => message,
             other => other.to_string(),
         };
-        format!("column {column}: invalid value '{value}' for sample {sample}: {why}")
+        SheetFault::Cell {
+            column,
+            value: value.to_string(),
+            sample: sample.to_string(),
+            why,
+        }
     })
 }
 

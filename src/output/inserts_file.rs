@@ -34,7 +34,7 @@ use flate2::Compression;
 
 use crate::align::{FlatHits, Hit};
 use crate::error::{Error, Result};
-use crate::input::samples::validate_sample_name;
+use crate::input::samples::{validate_sample_name, BadSampleName};
 use crate::numbers::push_decimal;
 use crate::prep::collapse::{InsertTable, SortedInserts};
 use crate::runtime::ordered::write_chunks;
@@ -287,8 +287,8 @@ enum BadLine {
     NoHeader,
     #[error("the header's columns after 'hits' are not those of '{HIT_COLUMNS}'")]
     HeaderColumns,
-    #[error("{0}")]
-    SampleName(String),
+    #[error(transparent)]
+    SampleName(#[from] BadSampleName),
     #[error("sample '{0}' is named twice")]
     SampleTwice(String),
     #[error("rows are not sorted by sequence")]

@@ -122,10 +122,10 @@ pub fn write(out: &StagedOutputs, files: &RunFiles, stats: &RunStats) -> Result<
         samples.par_iter().enumerate().try_for_each(|(s, name)| {
             // the last guard before a sample name becomes a file name
             // (quant and merge check names as they read them)
-            validate_sample_name(name).map_err(|message| Error::InvalidValue {
+            validate_sample_name(name).map_err(|bad| Error::InvalidValue {
                 what: "sample name",
                 value: name.clone(),
-                message,
+                message: bad.to_string(),
             })?;
             out.write(&format!("collapsed/{name}.fa"), |w| {
                 write_collapsed(w, table, s)
