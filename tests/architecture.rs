@@ -187,7 +187,22 @@ enum Token {
 /// The tokens of `code`: names, `::` and punctuation, without comments,
 /// string or character literals (whose text could look like a path).
 fn tokens(code: &str) -> Vec<Token> {
+    placed_tokens(code).into_iter().map(|(_, t)| t).collect()
+}
+
+/// [`tokens`] with the line (from 1) each starts on.
+fn placed_tokens(code: &str) -> Vec<(usize, Token)> {
     let chars: Vec<char> = code.chars().collect();
+    // the line of each char, from 1
+    let lines: Vec<usize> = chars
+        .iter()
+        .scan(1, |line, &c| {
+            let here = *line;
+            *line += usize::from(c == '\n');
+            Some(here)
+        })
+        .collect();
+    let line_at = |i: usize| lines[i];
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -223,13 +238,14 @@ fn tokens(code: &str) -> Vec<Token> {
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
-            out.push(Token::Name(chars[start..i].iter().collect()));
+            let name = Token::Name(chars[start..i].iter().collect());
+            out.push((line_at(start), name));
         } else if c == ':' && next == Some(':') {
-            out.push(Token::Path);
+            out.push((line_at(i), Token::Path));
             i += 2;
         } else {
             if !c.is_whitespace() {
-                out.push(Token::Char(c));
+                out.push((line_at(i), Token::Char(c)));
             }
             i += 1;
         }
@@ -281,12 +297,15 @@ fn cfg_test() -> Vec<Token> {
 }
 
 /// The index after the item that starts at `tokens[i]`: its `;`, or the
-/// `}` that closes its first block.
+/// `}` that closes its first block (a `;` inside brackets, as in
+/// `[u8; 4]`, ends nothing).
 fn after_item(tokens: &[Token], mut i: usize) -> usize {
     let mut depth = 0;
     while i < tokens.len() {
         match tokens[i] {
             Token::Char(';') if depth == 0 => return i + 1,
+            Token::Char('(' | '[') => depth += 1,
+            Token::Char(')' | ']') => depth -= 1,
             Token::Char('{') => depth += 1,
             Token::Char('}') => {
                 depth -= 1;
@@ -674,4 +693,93 @@ fn import_graph_figures() {
         graph.len()
     );
     assert_eq!((upward, found), (0, 0));
+}
+
+/// The most code lines a function of `src/` may have.
+const MAX_FN_LINES: usize = 80;
+
+/// The functions of `code` outside test code (`#[cfg(test)]` items and
+/// `#[test]` functions) with their name, first line and code lines: from
+/// the `fn` line to the closing brace, blank and `//` comment lines left out.
+fn function_lengths(code: &str) -> Vec<(String, usize, usize)> {
+    let placed = placed_tokens(code);
+    let tokens: Vec<Token> = placed.iter().map(|(_, t)| t.clone()).collect();
+    let test_attr = [
+        Token::Char('#'),
+        Token::Char('['),
+        Token::Name("test".to_string()),
+        Token::Char(']'),
+    ];
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i..].starts_with(&cfg_test()) {
+            i = after_item(&tokens, i + cfg_test().len());
+            continue;
+        }
+        if tokens[i..].starts_with(&test_attr) {
+            i = after_item(&tokens, i + test_attr.len());
+            continue;
+        }
+        let is_fn = tokens[i] == Token::Name("fn".to_string());
+        if let (true, Some(Token::Name(name))) = (is_fn, tokens.get(i + 1)) {
+            let end = after_item(&tokens, i);
+            if tokens.get(end - 1) == Some(&Token::Char('}')) {
+                let (first, last) = (placed[i].0, placed[end - 1].0);
+                let code_lines = lines[first - 1..last]
+                    .iter()
+                    .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+                    .count();
+                out.push((name.clone(), first, code_lines));
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `file: fn name (line N): L lines` for each function of `sources` over
+/// [`MAX_FN_LINES`].
+fn long_functions(sources: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (file, code) in sources {
+        for (name, line, count) in function_lengths(code) {
+            if count > MAX_FN_LINES {
+                out.push(format!("{file}: fn {name} (line {line}): {count} lines"));
+            }
+        }
+    }
+    out
+}
+
+/// No function of `src/` outside test code is over [`MAX_FN_LINES`] code
+/// lines: a longer one is split into named steps.
+#[test]
+fn no_function_is_over_80_lines() {
+    let long = long_functions(&sources());
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines (blank and // lines not counted):\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_sees_a_long_function() {
+    let body: String = (0..81).map(|i| format!("    let x{i} = {i};\n")).collect();
+    let code = format!(
+        "/// doc\nfn long(a: [u8; 4]) -> u32 {{\n\n    // note\n{body}    0\n}}\n\n\
+         fn short() {{}}\n\
+         trait T {{ fn declared(&self); }}\n\
+         #[cfg(test)]\nmod tests {{\n    fn helper() {{\n{body}    }}\n}}\n\
+         #[test]\nfn a_test() {{\n{body}}}\n"
+    );
+    let lengths = function_lengths(&code);
+    assert_eq!(
+        lengths,
+        vec![("long".to_string(), 2, 84), ("short".to_string(), 89, 1)]
+    );
+    let long = long_functions(&[("x.rs".to_string(), code)]);
+    assert_eq!(long, vec!["x.rs: fn long (line 2): 84 lines"]);
 }

@@ -527,39 +527,32 @@ fn calibrate_and_align<'a>(
     let c = n.min(CALIBRATION_INSERTS);
     let encoded = EncodedSlice::encode(c, insert);
     let views = encoded.views();
-    let mut hits = FlatHits::default();
-    let started = Instant::now();
-    cpu.align_into(&views, &mut hits)?;
-    let cpu_rate = inserts_per_second(c, started.elapsed());
-    let fallback = |hits: FlatHits, why: String| -> Result<Alignment> {
+    let (mut hits, cpu_rate) = timed_align(cpu.as_ref(), &views, c)?;
+    let align_rest =
+        |engine: &dyn Prepared| super::align_all(engine, n - c, |i| insert(c + i), slice);
+    let fallback = |mut hits: FlatHits, why: String| -> Result<Alignment> {
         let warning = format!("GPU {name}: {why}; the CPU engine aligns the rest");
-        let mut hits = hits;
-        let rest = super::align_all(cpu.as_ref(), n - c, |i| insert(c + i), slice)?;
+        let rest = align_rest(cpu.as_ref())?;
         hits.append(&rest);
         let mut d = decision(EngineKind::Cpu, warning.clone(), Some(name.clone()));
         d.calibration_inserts = c as u64;
         d.cpu_inserts_per_second = Some(cpu_rate);
-        Ok(Alignment {
+        Ok(auto_alignment(
             hits,
-            engine: EngineKind::Cpu,
-            adapter: None,
-            decision: d,
-            warning: Some(warning),
-            gpu: None,
-            spare_gpu: None,
-            choice: EngineChoice::Auto,
-        })
+            EngineKind::Cpu,
+            None,
+            d,
+            Some(warning),
+        ))
     };
     let prepared = match gpu.prepare(targets, params) {
         Ok(p) => p,
         Err(e) => return fallback(hits, e.to_string()),
     };
-    let mut gpu_hits = FlatHits::default();
-    let started = Instant::now();
-    if let Err(e) = prepared.align_into(&views, &mut gpu_hits) {
-        return fallback(hits, e.to_string());
-    }
-    let gpu_rate = inserts_per_second(c, started.elapsed());
+    let (gpu_hits, gpu_rate) = match timed_align(prepared.as_ref(), &views, c) {
+        Ok(timed) => timed,
+        Err(e) => return fallback(hits, e.to_string()),
+    };
     // plan_engine let this adapter calibrate: software or not, it is in
     let figures = GpuFigures {
         adapter: &name,
@@ -578,7 +571,7 @@ fn calibrate_and_align<'a>(
     } else {
         cpu.as_ref()
     };
-    let rest = match super::align_all(chosen, n - c, |i| insert(c + i), slice) {
+    let rest = match align_rest(chosen) {
         Ok(rest) => rest,
         Err(e) if use_gpu => return fallback(hits, e.to_string()),
         Err(e) => return Err(e),
@@ -589,16 +582,37 @@ fn calibrate_and_align<'a>(
     d.calibration_inserts = c as u64;
     d.cpu_inserts_per_second = Some(cpu_rate);
     d.gpu_inserts_per_second = Some(gpu_rate);
-    Ok(Alignment {
+    let adapter = use_gpu.then(|| gpu.adapter().clone());
+    Ok(auto_alignment(hits, engine, adapter, d, None))
+}
+
+/// Aligns the `c` calibration inserts with `engine`; their hits and the
+/// engine's speed on them (inserts per second).
+fn timed_align(engine: &dyn Prepared, views: &[&[u8]], c: usize) -> Result<(FlatHits, f64)> {
+    let mut hits = FlatHits::default();
+    let started = Instant::now();
+    engine.align_into(views, &mut hits)?;
+    Ok((hits, inserts_per_second(c, started.elapsed())))
+}
+
+/// The [`Alignment`] an `--engine auto` calibration ends with.
+fn auto_alignment(
+    hits: FlatHits,
+    engine: EngineKind,
+    adapter: Option<AdapterSummary>,
+    decision: EngineDecision,
+    warning: Option<String>,
+) -> Alignment {
+    Alignment {
         hits,
         engine,
-        adapter: use_gpu.then(|| gpu.adapter().clone()),
-        decision: d,
-        warning: None,
+        adapter,
+        decision,
+        warning,
         gpu: None,
         spare_gpu: None,
         choice: EngineChoice::Auto,
-    })
+    }
 }
 
 /// Why `--engine auto` chose as it did, from the calibration speeds of the

@@ -286,6 +286,19 @@ struct Learned {
     hits: f64,
 }
 
+/// How a screening stage ended: its queue fitted, or it outgrew the largest
+/// binding and the segments must be screened in halves.
+enum Fit<T> {
+    Fits(T),
+    Halve,
+}
+
+/// A queue's first size: the elements `per` item seen so far for `of` items,
+/// with a quarter and 256 spare, capped at `max`.
+fn queue_estimate(per: f64, of: u64, max: u64) -> u64 {
+    ((per * 1.25 * of as f64).ceil() as u64 + 256).min(max)
+}
+
 impl GpuEngine {
     /// Caps the bytes a buffer binding may hold below the adapter's limit:
     /// tests force tiny reference parts, insert batches and queues with it.
@@ -422,6 +435,7 @@ impl GpuEngine {
 
     /// Scans `segs` of a part for a batch and verifies the candidates;
     /// appends the hits (insert, target, offset, mismatches) to `raw`.
+    /// Halves `segs` when a queue outgrows the largest binding.
     fn screen_segments(
         &self,
         kernels: &ScreenKernels,
@@ -435,7 +449,6 @@ impl GpuEngine {
         if n == 0 {
             return Ok(());
         }
-        let max = self.max_elements16();
         let mut params = Params {
             n_segments: n as u32,
             seg_first: segs.start,
@@ -447,16 +460,46 @@ impl GpuEngine {
             checks_off: batch.checks_off,
             ..Params::default()
         };
-        let estimate = |per: f64, of: u64| ((per * 1.25 * of as f64).ceil() as u64 + 256).min(max);
-        let mut capacity = estimate(learned.work, n);
-        let (work, queued) = loop {
+        let Fit::Fits((work, queued)) =
+            self.scan_stage(kernels, batch, part, &mut params, learned.work)?
+        else {
+            return self.halve(kernels, batch, part, segs, learned, raw);
+        };
+        learned.work = learned.work.max(queued as f64 / n as f64);
+        if queued == 0 {
+            return Ok(());
+        }
+        params.n_work = queued as u32;
+        match self.verify_stage(kernels, batch, part, &mut params, &work, learned)? {
+            Fit::Fits(Some(hits)) => raw.push(hits),
+            Fit::Fits(None) => {}
+            Fit::Halve => return self.halve(kernels, batch, part, segs, learned, raw),
+        }
+        Ok(())
+    }
+
+    /// Runs the scan kernel over `params.n_segments` segments with a work
+    /// queue sized from `work_per_segment`, growing it and rerunning while
+    /// it overflows; the queue and its number of work items.
+    fn scan_stage(
+        &self,
+        kernels: &ScreenKernels,
+        batch: &Batch,
+        part: &Part,
+        params: &mut Params,
+        work_per_segment: f64,
+    ) -> Result<Fit<(wgpu::Buffer, u64)>> {
+        let n = params.n_segments as u64;
+        let max = self.max_elements16();
+        let mut capacity = queue_estimate(work_per_segment, n, max);
+        loop {
             params.work_capacity = capacity as u32;
             let work = self.scoped("screening", || {
                 self.scratch("screen work", 16 * capacity, false)
             })?;
             let started = std::time::Instant::now();
             let [queued, _] =
-                self.run_kernel(kernels, &kernels.scan, batch, part, &params, &work, None, n)?;
+                self.run_kernel(kernels, &kernels.scan, batch, part, params, &work, None, n)?;
             if super::prepared::profiling() {
                 crate::runtime::streams::to_stderr(&format!(
                     "mirq: GPU profile: screen scan of {n} segments: {queued} work items for {capacity}, {:.1} ms",
@@ -465,20 +508,32 @@ impl GpuEngine {
             }
             let queued = queued as u64;
             if queued <= capacity {
-                break (work, queued);
+                return Ok(Fit::Fits((work, queued)));
             }
             self.count_rerun();
             if queued > max {
-                return self.halve(kernels, batch, part, segs, learned, raw);
+                return Ok(Fit::Halve);
             }
             capacity = queued;
-        };
-        learned.work = learned.work.max(queued as f64 / n as f64);
-        if queued == 0 {
-            return Ok(());
         }
-        params.n_work = queued as u32;
-        let mut capacity = estimate(learned.hits, queued);
+    }
+
+    /// Runs the verify kernel over the `params.n_work` queued work items with
+    /// a hit buffer sized from `learned.hits`, growing it and rerunning while
+    /// it overflows; learns the hit rate and reads the hits back (none when
+    /// no work item verified).
+    fn verify_stage(
+        &self,
+        kernels: &ScreenKernels,
+        batch: &Batch,
+        part: &Part,
+        params: &mut Params,
+        work: &wgpu::Buffer,
+        learned: &mut Learned,
+    ) -> Result<Fit<Option<Vec<[u32; 4]>>>> {
+        let queued = params.n_work as u64;
+        let max = self.max_elements16();
+        let mut capacity = queue_estimate(learned.hits, queued, max);
         loop {
             params.hit_capacity = capacity as u32;
             let hits = self.scoped("screening", || {
@@ -490,8 +545,8 @@ impl GpuEngine {
                 &kernels.verify,
                 batch,
                 part,
-                &params,
-                &work,
+                params,
+                work,
                 Some(&hits),
                 queued,
             )?;
@@ -504,15 +559,15 @@ impl GpuEngine {
             let found = found as u64;
             if found <= capacity {
                 learned.hits = learned.hits.max(found as f64 / queued as f64);
-                if found > 0 {
-                    let bytes = self.read_back(&hits, 16 * found)?;
-                    raw.push(bytemuck::cast_slice(&bytes).to_vec());
+                if found == 0 {
+                    return Ok(Fit::Fits(None));
                 }
-                return Ok(());
+                let bytes = self.read_back(&hits, 16 * found)?;
+                return Ok(Fit::Fits(Some(bytemuck::cast_slice(&bytes).to_vec())));
             }
             self.count_rerun();
             if found > max {
-                return self.halve(kernels, batch, part, segs, learned, raw);
+                return Ok(Fit::Halve);
             }
             capacity = found;
         }
