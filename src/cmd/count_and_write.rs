@@ -9,13 +9,13 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::align::{FlatHits, TargetSet};
-use crate::count::gff::Isomirs;
+use crate::count::gff::{IsomirLines, Isomirs};
 use crate::count::ncrna::{self, NcrnaCalls, NcrnaCounts, Precedence};
 use crate::count::origin::{
     exogenous_calls, screen_calls, ArtifactCalls, OriginCalls, OriginCounts, ScreenPart,
 };
 use crate::count::Taker;
-use crate::count::{classify, count, sample_molecules, Counts};
+use crate::count::{classify, count, sample_molecules, Classes, Counts};
 use crate::error::Result;
 use crate::input::ncrna::NcrnaReference;
 use crate::input::reference::Reference;
@@ -180,14 +180,18 @@ fn record_ncrna(
     }
 }
 
-/// Classifies every insert once, counts reads (and molecules), and fills
-/// the samples' assignment figures and QC verdicts into `stats`; the species
-/// and clade warnings said go to `concerns`.
-fn assign_and_count(
-    data: &mut RunData,
-    stats: &mut RunStats,
-    concerns: &mut Vec<Concern>,
-) -> Counted {
+/// Every insert's calls: on ncRNAs, on the origin stages' references, and
+/// its miRNA class (with the isomiR lines when there are hairpins).
+struct InsertCalls {
+    ncrna: Option<NcrnaCalls>,
+    origin: OriginCalls,
+    classes: Classes,
+    isomir_lines: Option<IsomirLines>,
+}
+
+/// Calls every insert once: ncRNAs and the origin stages first, as they
+/// may take an insert from the miRNAs (artifacts before ncRNAs).
+fn classify_inserts(data: &RunData) -> InsertCalls {
     let RunData {
         reference,
         targets,
@@ -226,13 +230,60 @@ fn assign_and_count(
         !reference.hairpins.is_empty(),
         &taken_by,
     );
-    let by_reads = count(reference, &classes, &table.counts);
+    InsertCalls {
+        ncrna: calls,
+        origin: origin_calls,
+        classes,
+        isomir_lines,
+    }
+}
+
+/// Fills each sample's assignment figures (reads).
+fn record_reads(stats: &mut RunStats, by_reads: &Counts) {
     for (st, t) in stats.samples.iter_mut().zip(&by_reads.totals) {
         st.assigned_mature = t.assigned_mature;
         st.mature_multimapped = t.mature_multimapped;
         st.hairpin_only = t.hairpin_only;
         st.unassigned = t.unassigned;
     }
+}
+
+/// Each sample's (id, molecules) pairs when counting molecules (taken out
+/// of `molecules`): as counted, or from its (insert, UMI) keys.
+fn take_molecules(
+    molecules: &mut Molecules,
+    table: &InsertTable,
+    classes: &Classes,
+) -> Option<Vec<Vec<(u32, u32)>>> {
+    match std::mem::replace(molecules, Molecules::None) {
+        Molecules::None => None,
+        Molecules::Counted(m) => Some(m),
+        Molecules::FromKeys(keys) => Some(
+            keys.par_iter()
+                .zip(&table.counts)
+                .map(|(k, ids)| sample_molecules(k, ids, classes))
+                .collect(),
+        ),
+    }
+}
+
+/// Classifies every insert once, counts reads (and molecules), and fills
+/// the samples' assignment figures and QC verdicts into `stats`; the species
+/// and clade warnings said go to `concerns`.
+fn assign_and_count(
+    data: &mut RunData,
+    stats: &mut RunStats,
+    concerns: &mut Vec<Concern>,
+) -> Counted {
+    let (reference, table) = (data.reference, data.table);
+    let InsertCalls {
+        ncrna: calls,
+        origin: origin_calls,
+        classes,
+        isomir_lines,
+    } = classify_inserts(data);
+    let by_reads = count(reference, &classes, &table.counts);
+    record_reads(stats, &by_reads);
     let count_ncrna = |units: &[Vec<(u32, u32)>]| {
         let (n, c) = (data.ncrna?, calls.as_ref()?);
         Some(ncrna::count(n.reference, c, units))
@@ -242,17 +293,7 @@ fn assign_and_count(
     let origin_reads = origin_calls.count(&table.counts);
     origin_tables::record(&data.origin, reference, stats, &by_reads, &origin_reads);
     concerns.extend(origin_tables::record_species(&data.origin, table, stats));
-    let molecules: Option<Vec<Vec<(u32, u32)>>> =
-        match std::mem::replace(&mut data.molecules, Molecules::None) {
-            Molecules::None => None,
-            Molecules::Counted(m) => Some(m),
-            Molecules::FromKeys(keys) => Some(
-                keys.par_iter()
-                    .zip(&table.counts)
-                    .map(|(k, ids)| sample_molecules(k, ids, &classes))
-                    .collect(),
-            ),
-        };
+    let molecules = take_molecules(&mut data.molecules, table, &classes);
     let (counts, ncrna_counts, origin_counts) = match &molecules {
         Some(m) => {
             let by_molecules = count(reference, &classes, m);

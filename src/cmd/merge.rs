@@ -177,37 +177,15 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     // the output directory is checked (apart from every input) and locked
     // before any work
     let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
-    let recorded: Vec<Recorded> = opts
-        .dirs
-        .iter()
-        .map(|d| read_recorded(d))
-        .collect::<Result<_>>()?;
-    check_compatible(&recorded)?;
+    let recorded = read_all_recorded(&opts.dirs)?;
     let reference = load_reference(opts, &recorded[0])?;
     let ncrna = load_ncrna(opts, &recorded[0])?;
     let later = load_later(opts, &recorded[0], &reference)?;
-    let mut settings = recorded[0].run.settings.clone();
-    if let Some(form) = opts.gff_coordinates {
-        settings.gff_coordinates = form;
-    }
-    let recorded = with_sample_trimming(recorded, &mut settings);
+    let (recorded, settings) = merged_settings(opts, recorded);
     let targets = TargetSet::build(&reference, settings.window_5p, settings.window_3p);
     let dedup = settings.counting == Counting::Molecules;
-    let gathered = {
-        let progress = Progress::new(opts.progress);
-        let bar = progress.stage("reading directories", "directories", recorded.len() as u64);
-        let screens = later.screens.iter().map(|s| s.targets.targets.len());
-        let targets = [
-            Some(targets.targets.len()),
-            ncrna.as_ref().map(|n| n.targets.targets.len()),
-            later.artifacts.as_ref().map(|(_, t)| t.targets.len()),
-            later.foreign.as_ref().map(|(_, t)| t.targets.len()),
-            (!later.screens.is_empty()).then(|| screens.sum()),
-        ];
-        let gathered = gather_inserts(&recorded, dedup, targets, &bar);
-        progress.clear();
-        gathered?
-    };
+    let target_counts = target_counts(&targets, ncrna.as_ref(), &later);
+    let gathered = read_directories(opts, &recorded, dedup, target_counts)?;
     let Gathered {
         seqs,
         hits,
@@ -255,6 +233,59 @@ fn run_in_pool(opts: &MergeOptions, started: Instant, head: RunStats) -> Result<
     let outcome = count_and_write::run(out, data, stats, started, Vec::new());
     writing.finish_and_clear();
     outcome
+}
+
+/// Reads every directory's recorded run and refuses runs that do not go
+/// together.
+fn read_all_recorded(dirs: &[PathBuf]) -> Result<Vec<Recorded>> {
+    let recorded: Vec<Recorded> = dirs
+        .iter()
+        .map(|d| read_recorded(d))
+        .collect::<Result<_>>()?;
+    check_compatible(&recorded)?;
+    Ok(recorded)
+}
+
+/// The merged run's settings: the first directory's, with `--gff-coordinates`
+/// when given and each sample's trimming when the runs differ in it.
+fn merged_settings(opts: &MergeOptions, recorded: Vec<Recorded>) -> (Vec<Recorded>, RunSettings) {
+    let mut settings = recorded[0].run.settings.clone();
+    if let Some(form) = opts.gff_coordinates {
+        settings.gff_coordinates = form;
+    }
+    let recorded = with_sample_trimming(recorded, &mut settings);
+    (recorded, settings)
+}
+
+/// How many targets each stage has (miRNAs, ncRNAs, artifacts, other
+/// species' miRNAs, screens), None for a stage that did not run.
+fn target_counts(
+    targets: &TargetSet,
+    ncrna: Option<&MergedNcrna>,
+    later: &LaterReferences,
+) -> [Option<usize>; 5] {
+    let screens = later.screens.iter().map(|s| s.targets.targets.len());
+    [
+        Some(targets.targets.len()),
+        ncrna.map(|n| n.targets.targets.len()),
+        later.artifacts.as_ref().map(|(_, t)| t.targets.len()),
+        later.foreign.as_ref().map(|(_, t)| t.targets.len()),
+        (!later.screens.is_empty()).then(|| screens.sum()),
+    ]
+}
+
+/// Reads every directory's inserts, with a progress bar.
+fn read_directories(
+    opts: &MergeOptions,
+    recorded: &[Recorded],
+    dedup: bool,
+    targets: [Option<usize>; 5],
+) -> Result<Gathered> {
+    let progress = Progress::new(opts.progress);
+    let bar = progress.stage("reading directories", "directories", recorded.len() as u64);
+    let gathered = gather_inserts(recorded, dedup, targets, &bar);
+    progress.clear();
+    gathered
 }
 
 /// The merged run's figures before counting: every directory's engine and
@@ -419,29 +450,7 @@ fn load_later(
     reference: &Reference,
 ) -> Result<LaterReferences> {
     let settings = &first.run.settings;
-    let mismatch = |what: &str, got: &str, want: &str| {
-        invalid(
-            &first.dir,
-            format!("the {what} loaded (fingerprint {got}) is not the one the runs used (fingerprint {want})"),
-        )
-    };
-    let artifacts = match &settings.artifacts {
-        None => None,
-        Some(a) => {
-            let source = if a.source == [BUILT_IN] {
-                ArtifactSource::BuiltIn
-            } else {
-                ArtifactSource::Files(a.source.iter().map(PathBuf::from).collect())
-            };
-            let loaded = load_artifacts(&source)?;
-            if let Some((r, _)) = &loaded {
-                if r.fingerprint() != a.fingerprint {
-                    return Err(mismatch("artifact list", &r.fingerprint(), &a.fingerprint));
-                }
-            }
-            loaded
-        }
-    };
+    let artifacts = recorded_artifacts(first)?;
     let (mature, hairpin) = reference_paths(opts, first);
     // the mature and hairpin files' every record, read once for both
     let needed = settings.exogenous.is_some() || settings.species_fit;
@@ -455,12 +464,72 @@ fn load_later(
                 .map(|(r, _)| r.fingerprint())
                 .unwrap_or_default();
             if got != e.fingerprint {
-                return Err(mismatch("other species' miRNAs", &got, &e.fingerprint));
+                return Err(mismatch(
+                    first,
+                    "other species' miRNAs",
+                    &got,
+                    &e.fingerprint,
+                ));
             }
             loaded
         }
         _ => None,
     };
+    let screens = recorded_screens(opts, first)?;
+    let species = all
+        .as_ref()
+        .filter(|_| settings.species_fit)
+        .and_then(|all| SpeciesPanel::from_all(all, &reference.species));
+    let clades = recorded_clades(first, &mature)?;
+    Ok(LaterReferences {
+        artifacts,
+        ncrna: None,
+        foreign,
+        screens,
+        species,
+        clades,
+    })
+}
+
+/// A later reference loaded with another fingerprint than the one the runs
+/// recorded.
+fn mismatch(first: &Recorded, what: &str, got: &str, want: &str) -> Error {
+    invalid(
+        &first.dir,
+        format!("the {what} loaded (fingerprint {got}) is not the one the runs used (fingerprint {want})"),
+    )
+}
+
+/// The artifact list the runs used (None when they had none): built in,
+/// else the files recorded.
+fn recorded_artifacts(first: &Recorded) -> Result<Option<(NcrnaReference, TargetSet)>> {
+    let Some(a) = &first.run.settings.artifacts else {
+        return Ok(None);
+    };
+    let source = if a.source == [BUILT_IN] {
+        ArtifactSource::BuiltIn
+    } else {
+        ArtifactSource::Files(a.source.iter().map(PathBuf::from).collect())
+    };
+    let loaded = load_artifacts(&source)?;
+    if let Some((r, _)) = &loaded {
+        if r.fingerprint() != a.fingerprint {
+            return Err(mismatch(
+                first,
+                "artifact list",
+                &r.fingerprint(),
+                &a.fingerprint,
+            ));
+        }
+    }
+    Ok(loaded)
+}
+
+/// The screen references the runs used, from `--screen NAME=PATH` when
+/// given, else from the files recorded; a `--screen` the runs did not have
+/// is refused.
+fn recorded_screens(opts: &MergeOptions, first: &Recorded) -> Result<Vec<Screen>> {
+    let settings = &first.run.settings;
     let mut screens = Vec::new();
     for s in &settings.screen {
         let given = opts.screens.iter().find(|(name, _)| *name == s.name);
@@ -473,6 +542,7 @@ fn load_later(
         };
         if screen.reference.fingerprint() != s.fingerprint {
             return Err(mismatch(
+                first,
                 &format!("screen reference {}", s.name),
                 &screen.reference.fingerprint(),
                 &s.fingerprint,
@@ -489,33 +559,26 @@ fn load_later(
             format!("--screen {name} is given, but the runs had no screen reference of that name");
         return Err(invalid(&first.dir, message));
     }
-    let species = all
-        .as_ref()
-        .filter(|_| settings.species_fit)
-        .and_then(|all| SpeciesPanel::from_all(all, &reference.species));
-    let clades = match &settings.clades {
-        None => None,
-        Some(c) => {
-            let files: Vec<PathBuf> = c.files.iter().map(PathBuf::from).collect();
-            let panel = CladePanel::load(&files, &mature)?;
-            if panel.fingerprint() != c.fingerprint {
-                return Err(mismatch(
-                    "clade lists",
-                    &panel.fingerprint(),
-                    &c.fingerprint,
-                ));
-            }
-            Some((panel, files))
-        }
+    Ok(screens)
+}
+
+/// The clade lists the runs used (None when they had none), from the files
+/// recorded.
+fn recorded_clades(first: &Recorded, mature: &Path) -> Result<Option<(CladePanel, Vec<PathBuf>)>> {
+    let Some(c) = &first.run.settings.clades else {
+        return Ok(None);
     };
-    Ok(LaterReferences {
-        artifacts,
-        ncrna: None,
-        foreign,
-        screens,
-        species,
-        clades,
-    })
+    let files: Vec<PathBuf> = c.files.iter().map(PathBuf::from).collect();
+    let panel = CladePanel::load(&files, mature)?;
+    if panel.fingerprint() != c.fingerprint {
+        return Err(mismatch(
+            first,
+            "clade lists",
+            &panel.fingerprint(),
+            &c.fingerprint,
+        ));
+    }
+    Ok(Some((panel, files)))
 }
 
 /// The ncRNA side of runs made with `--ncrna`: the reference, its targets

@@ -16,8 +16,8 @@ use crate::align::stream::StreamAligner;
 use crate::align::{AlignParams, TargetSet};
 use crate::cmd::count_and_write::{self, Molecules, NcrnaRun, RunData};
 use crate::cmd::origin::{
-    foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterReferences, Passes,
-    Screen,
+    foreign_targets, load_artifacts, read_all_species, ArtifactSource, LaterHits, LaterReferences,
+    Passes, Screen,
 };
 use crate::count::clades::CladePanel;
 use crate::count::ncrna::Precedence;
@@ -27,6 +27,7 @@ use crate::input::ncrna::NcrnaReference;
 use crate::input::preflight;
 use crate::input::reference::{Reference, ShortRecord};
 use crate::input::samples::Sample;
+use crate::input::screen::ScreenReference;
 use crate::output::concerns::{Concern, ConcernKind, Outcome};
 use crate::output::isomirs::GffCoordinates;
 use crate::output::stats::{
@@ -273,7 +274,9 @@ fn collapse_samples(
     })
 }
 
-/// The run itself. Its stage timings (stats.json `timings`, see
+/// The run itself, stage by stage: the references, collapse and align
+/// (the miRNA pass), the later references' passes, the stats, then
+/// counting and writing. Its stage timings (stats.json `timings`, see
 /// [`Timings`]): `read_trim_collapse` runs from `started` (before the thread
 /// pool was made) through [`InsertTable::build`], so it includes loading the
 /// reference, building its targets and `--protocol auto` detection (but not
@@ -284,14 +287,50 @@ fn collapse_samples(
 fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<Outcome> {
     // the output directory is checked and locked before any work
     let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
-    // --engine gpu fails before any FASTQ is read when no adapter exists
-    let early_started = Instant::now();
-    let early = match opts.engine {
-        EngineChoice::Gpu => Some(crate::align::select::gpu_engine()?),
-        _ => None,
-    };
-    let early_selection = early_started.elapsed();
-    // every FASTQ looked at before any work: errors name the samplesheet line
+    let early = EarlyEngine::select(opts)?;
+    check_inputs(opts)?;
+    let refs = load_references(opts)?;
+    let progress = Progress::new(opts.progress);
+    let mut mirna = collapse_and_align(opts, &refs.targets, early, started, &progress)?;
+    let later = align_later(opts, &refs, &mirna, &progress)?;
+    report_engine(opts, &mirna.alignment);
+    let (stats, molecules) = quant_stats(opts, &refs, &mut mirna, &later, started, head);
+    let concerns = std::mem::take(&mut mirna.concerns);
+    let screen_refs = refs.later.screen_refs();
+    let data = run_data(opts, &refs, &mirna, &later, molecules, &screen_refs);
+    let writing = progress.spinner("counting and writing");
+    let outcome = count_and_write::run(out, data, stats, started, concerns);
+    writing.finish_and_clear();
+    outcome
+}
+
+/// `--engine gpu`'s engine, made before any FASTQ is read (so that the run
+/// fails early when no adapter exists), with when and how long that took.
+struct EarlyEngine {
+    engine: Option<GpuEngine>,
+    started: Instant,
+    selection: Duration,
+}
+
+impl EarlyEngine {
+    /// Makes the GPU engine when `--engine gpu` asks for it.
+    fn select(opts: &QuantOptions) -> Result<EarlyEngine> {
+        let started = Instant::now();
+        let engine = match opts.engine {
+            EngineChoice::Gpu => Some(crate::align::select::gpu_engine()?),
+            _ => None,
+        };
+        Ok(EarlyEngine {
+            engine,
+            started,
+            selection: started.elapsed(),
+        })
+    }
+}
+
+/// Looks at every FASTQ before any work (errors name the samplesheet line)
+/// and notes the FASTA inputs, which have no qualities.
+fn check_inputs(opts: &QuantOptions) -> Result<()> {
     let quality = opts.trim.request.quality_cutoff.is_some();
     let inputs = preflight::check_inputs(&opts.samples, quality)?;
     for file in &inputs.fasta {
@@ -303,6 +342,19 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
             opts.progress,
         );
     }
+    Ok(())
+}
+
+/// The run's references: the miRNAs, their targets and the later stages'.
+struct References {
+    reference: Reference,
+    targets: TargetSet,
+    later: LaterReferences,
+}
+
+/// Loads the miRNA reference (warning about its ambiguous and short
+/// records), builds its targets and loads the later stages' references.
+fn load_references(opts: &QuantOptions) -> Result<References> {
     let reference = Reference::load(&opts.mature, opts.hairpin.as_deref(), &opts.species)?;
     warn_ambiguous(&reference);
     if let Some(line) = ShortRecord::warning(&reference.short) {
@@ -314,41 +366,149 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
         // advice, not a problem of the data: information (silent with -q)
         tell("mirq: note: without --ncrna, rRNA and tRNA fragments reach the search for other species' miRNAs: some of those reads may be host fragments, not exogenous miRNAs (give --ncrna to classify them first)".to_string(), opts.progress);
     }
-    let progress = Progress::new(opts.progress);
-    let (collapsed, pass) = collapse_and_stream(opts, &targets, early, &progress);
+    Ok(References {
+        reference,
+        targets,
+        later,
+    })
+}
+
+/// The samples collapsed and their inserts aligned to the miRNAs.
+struct MirnaStage {
+    collapsed: Collapsed,
+    /// The warnings about samples (`--strict`'s concerns).
+    concerns: Vec<Concern>,
+    alignment: Alignment,
+    /// The miRNA pass's busy time.
+    mirna_busy: Duration,
+    /// When aligning started (the early engine's start with `--engine gpu`).
+    align_from: Instant,
+    /// From `started` to the end of reading.
+    read_end: Duration,
+    /// How long the early engine's selection took.
+    early_selection: Duration,
+}
+
+/// Trims and collapses every sample (the miRNA pass beside it where it
+/// can), reports the samples, then finishes the miRNA pass.
+fn collapse_and_align(
+    opts: &QuantOptions,
+    targets: &TargetSet,
+    early: EarlyEngine,
+    started: Instant,
+    progress: &Progress,
+) -> Result<MirnaStage> {
+    let (collapsed, pass) = collapse_and_stream(opts, targets, early.engine, progress);
     progress.clear();
-    let mut collapsed = collapsed?;
+    let collapsed = collapsed?;
     let concerns = report_samples(&collapsed.samples, &collapsed.mismatches, opts.progress);
-    let table = &collapsed.table;
     let read_end = started.elapsed();
-    let read_trim_collapse = read_end.saturating_sub(early_selection);
     let (alignment, mirna_busy, align_from) =
-        align_mirnas(opts, pass?, &targets, table, &progress)?;
+        align_mirnas(opts, pass?, targets, &collapsed.table, progress)?;
     let align_from = match opts.engine {
-        EngineChoice::Gpu => early_started.min(align_from),
+        EngineChoice::Gpu => early.started.min(align_from),
         _ => align_from,
     };
+    Ok(MirnaStage {
+        collapsed,
+        concerns,
+        alignment,
+        mirna_busy,
+        align_from,
+        read_end,
+        early_selection: early.selection,
+    })
+}
+
+/// The later references' hits and the passes' busy time.
+struct LaterStage {
+    hits: LaterHits,
+    busy: Duration,
+}
+
+/// Aligns the inserts to the later references (ncRNAs, artifacts, other
+/// species' miRNAs, screens).
+fn align_later(
+    opts: &QuantOptions,
+    refs: &References,
+    mirna: &MirnaStage,
+    progress: &Progress,
+) -> Result<LaterStage> {
     let later_started = Instant::now();
     let passes = Passes {
-        alignment: &alignment,
-        mirna_targets: &targets,
-        table,
+        alignment: &mirna.alignment,
+        mirna_targets: &refs.targets,
+        table: &mirna.collapsed.table,
         params: opts.params,
         precedence: opts.ncrna_precedence,
         slice: ALIGN_SLICE,
-        progress: &progress,
+        progress,
     };
-    let later_hits = passes.run(&later)?;
-    let later_elapsed: Duration = later_hits.elapsed.iter().sum();
-    let align = mirna_busy + later_started.elapsed() + early_selection;
-    let align_span = Timings::span(started, align_from);
-    // a GPU that failed is a warning; why auto chose, information
+    let hits = passes.run(&refs.later)?;
+    Ok(LaterStage {
+        hits,
+        busy: later_started.elapsed(),
+    })
+}
+
+/// Says why the engine was chosen: a GPU that failed is a warning; why
+/// auto chose, information.
+fn report_engine(opts: &QuantOptions, alignment: &Alignment) {
     if let Some(w) = &alignment.warning {
         say(format!("mirq: WARNING: engine auto: {w}"));
-    } else if let Some(note) = engine_note(opts, &alignment) {
+    } else if let Some(note) = engine_note(opts, alignment) {
         tell(format!("mirq: engine auto: {note}"), opts.progress);
     }
-    let mut settings = run_settings(opts, &reference, &mut collapsed.samples);
+}
+
+/// The run's stats before counting (its settings, reference, samples,
+/// engine and timings; the samples move out of `mirna`) and where the
+/// molecule counts come from.
+fn quant_stats(
+    opts: &QuantOptions,
+    refs: &References,
+    mirna: &mut MirnaStage,
+    later: &LaterStage,
+    started: Instant,
+    head: RunStats,
+) -> (RunStats, Molecules) {
+    let (reference, table) = (&refs.reference, &mirna.collapsed.table);
+    let read_trim_collapse = mirna.read_end.saturating_sub(mirna.early_selection);
+    let align = mirna.mirna_busy + later.busy + mirna.early_selection;
+    let mut samples = std::mem::take(&mut mirna.collapsed.samples);
+    let mut settings = run_settings(opts, reference, &mut samples);
+    later_settings(&mut settings, &refs.later, opts);
+    let umi_keys = std::mem::take(&mut mirna.collapsed.umi_keys);
+    let molecules = molecules_of(settings.counting, umi_keys);
+    let mut stats = RunStats {
+        settings,
+        reference: ReferenceStats::of(reference, &opts.mature, opts.hairpin.as_deref()),
+        samples,
+        ..engine_stats(
+            opts,
+            &mirna.alignment,
+            table.len(),
+            (read_trim_collapse, align),
+            head,
+        )
+    };
+    later_timings(&mut stats.timings, &refs.later, &later.hits);
+    stats.timings.spans = Some(Spans {
+        read_trim_collapse: [0.0, Timings::seconds(mirna.read_end)],
+        align: Timings::span(started, mirna.align_from),
+        ..Spans::default()
+    });
+    stats.reference_engines = later.hits.engines.clone();
+    // the miRNA alignment's speed: the later passes align other references
+    let later_elapsed: Duration = later.hits.elapsed.iter().sum();
+    stats.align_inserts_per_second =
+        Timings::per_second(table.len(), align.saturating_sub(later_elapsed));
+    (stats, molecules)
+}
+
+/// Fills the later stages' settings (ncRNAs, artifacts, other species'
+/// miRNAs, screens, species fit, clades).
+fn later_settings(settings: &mut RunSettings, later: &LaterReferences, opts: &QuantOptions) {
     settings.ncrna = later
         .ncrna
         .as_ref()
@@ -358,48 +518,41 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     settings.screen = later.screens.iter().map(Screen::settings).collect();
     settings.species_fit = later.species.is_some();
     settings.clades = later.clade_settings();
-    let molecules = molecules_of(settings.counting, collapsed.umi_keys);
-    let mut stats = RunStats {
-        settings,
-        reference: ReferenceStats::of(&reference, &opts.mature, opts.hairpin.as_deref()),
-        samples: collapsed.samples,
-        ..engine_stats(
-            opts,
-            &alignment,
-            table.len(),
-            (read_trim_collapse, align),
-            head,
-        )
-    };
-    let [artifact_s, ncrna_s, exogenous_s, screen_s] = later_hits.elapsed;
-    stats.timings.ncrna_align = later.ncrna.is_some().then(|| Timings::seconds(ncrna_s));
-    stats.timings.artifact_align = later
+}
+
+/// Fills the later passes' timings: each stage's, when it ran.
+fn later_timings(timings: &mut Timings, later: &LaterReferences, hits: &LaterHits) {
+    let [artifact_s, ncrna_s, exogenous_s, screen_s] = hits.elapsed;
+    timings.ncrna_align = later.ncrna.is_some().then(|| Timings::seconds(ncrna_s));
+    timings.artifact_align = later
         .artifacts
         .is_some()
         .then(|| Timings::seconds(artifact_s));
-    stats.timings.exogenous_align = later
+    timings.exogenous_align = later
         .foreign
         .is_some()
         .then(|| Timings::seconds(exogenous_s));
-    stats.timings.screen_align = (!later.screens.is_empty()).then(|| Timings::seconds(screen_s));
-    stats.timings.spans = Some(Spans {
-        read_trim_collapse: [0.0, Timings::seconds(read_end)],
-        align: align_span,
-        ..Spans::default()
-    });
-    stats.reference_engines = later_hits.engines.clone();
-    // the miRNA alignment's speed: the later passes align other references
-    stats.align_inserts_per_second =
-        Timings::per_second(table.len(), align.saturating_sub(later_elapsed));
-    let screen_refs = later.screen_refs();
-    let data = RunData {
-        reference: &reference,
-        targets: &targets,
-        table,
-        hits: &alignment.hits,
+    timings.screen_align = (!later.screens.is_empty()).then(|| Timings::seconds(screen_s));
+}
+
+/// What counting and writing take: the references, the table, every
+/// pass's hits and the molecules.
+fn run_data<'a>(
+    opts: &QuantOptions,
+    refs: &'a References,
+    mirna: &'a MirnaStage,
+    later: &'a LaterStage,
+    molecules: Molecules,
+    screen_refs: &'a [&'a ScreenReference],
+) -> RunData<'a> {
+    RunData {
+        reference: &refs.reference,
+        targets: &refs.targets,
+        table: &mirna.collapsed.table,
+        hits: &mirna.alignment.hits,
         molecules,
         merge: false,
-        ncrna: match (&later.ncrna, &later_hits.ncrna) {
+        ncrna: match (&refs.later.ncrna, &later.hits.ncrna) {
             (Some((reference, targets)), Some(hits)) => Some(NcrnaRun {
                 reference,
                 targets,
@@ -408,12 +561,8 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
             }),
             _ => None,
         },
-        origin: later.origin_run(later_hits.borrowed(), &screen_refs),
-    };
-    let writing = progress.spinner("counting and writing");
-    let outcome = count_and_write::run(out, data, stats, started, concerns);
-    writing.finish_and_clear();
-    outcome
+        origin: refs.later.origin_run(later.hits.borrowed(), screen_refs),
+    }
 }
 
 /// Where the molecule counts come from: each sample's (insert, UMI) keys
