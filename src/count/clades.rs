@@ -178,6 +178,115 @@ fn parse_clades(path: &Path, text: &str) -> Result<Vec<CladeLine>> {
     Ok(out)
 }
 
+/// The clade lines of `files`, each with its file's index, in file and
+/// line order; the files' text goes into `digest`. A clade named twice
+/// (in any case) is an error naming both files.
+fn read_clade_files(files: &[PathBuf], digest: &mut Digest) -> Result<Vec<(usize, CladeLine)>> {
+    let mut lines: Vec<(usize, CladeLine)> = Vec::new();
+    for (f, path) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).map_err(|err| Error::Io {
+            path: path.clone(),
+            err,
+        })?;
+        digest.eat(b"#clades\n");
+        digest.eat(text.as_bytes());
+        for l in parse_clades(path, &text)? {
+            if let Some((g, _)) = lines
+                .iter()
+                .find(|(_, o)| o.name.eq_ignore_ascii_case(&l.name))
+            {
+                return Err(Error::Reference {
+                    path: path.clone(),
+                    message: format!("clade {} is also in {}", l.name, files[*g].display()),
+                });
+            }
+            lines.push((f, l));
+        }
+    }
+    Ok(lines)
+}
+
+/// A mature of a family: its species code (lower case), its family
+/// (plant or not, number) and its 20-nt start's key, if it has one.
+type FamilyMature = (String, (bool, u32), Option<u64>);
+
+/// The matures of `mature` (FASTA) that name a family, in file order.
+fn read_family_matures(mature: &Path) -> Result<Vec<FamilyMature>> {
+    let mut matures: Vec<FamilyMature> = Vec::new();
+    let file = std::fs::File::open(mature).map_err(|err| Error::Io {
+        path: mature.to_path_buf(),
+        err,
+    })?;
+    for_each_record(
+        std::io::BufReader::new(file),
+        mature,
+        "empty reference file",
+        |_, id, seq| {
+            let id = String::from_utf8_lossy(id);
+            let name = id.split_whitespace().next().unwrap_or("");
+            if let Some(fam) = family(name) {
+                let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
+                matures.push((code, fam, key20(&seq)));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(matures)
+}
+
+/// Whether each of `files` clade files lists plant families: whichever of
+/// plant and animal families its numbers name more `matures` of.
+fn plant_files(files: usize, lines: &[(usize, CladeLine)], matures: &[FamilyMature]) -> Vec<bool> {
+    (0..files)
+        .map(|f| {
+            let mut wanted: FxHashMap<u32, ()> = FxHashMap::default();
+            for (_, l) in lines.iter().filter(|(g, _)| *g == f) {
+                wanted.extend(l.families.iter().map(|&n| (n, ())));
+            }
+            let (mut p, mut a) = (0usize, 0usize);
+            for (_, (is_plant, n), _) in matures {
+                if wanted.contains_key(n) {
+                    if *is_plant {
+                        p += 1
+                    } else {
+                        a += 1
+                    }
+                }
+            }
+            p > a
+        })
+        .collect()
+}
+
+/// The clades (indexes into `lines`) that list each family, its file
+/// `plant` or not.
+fn clades_by_family(
+    lines: &[(usize, CladeLine)],
+    plant: &[bool],
+) -> FxHashMap<(bool, u32), Vec<u16>> {
+    let mut by_family: FxHashMap<(bool, u32), Vec<u16>> = FxHashMap::default();
+    for (c, (f, l)) in lines.iter().enumerate() {
+        for &n in &l.families {
+            by_family.entry((plant[*f], n)).or_default().push(c as u16);
+        }
+    }
+    by_family
+}
+
+/// `lists`, each sorted and deduplicated, laid end to end: list i is
+/// `ids[at[i]..at[i + 1]]`.
+fn flatten_sorted(lists: Vec<Vec<u16>>) -> (Vec<u32>, Vec<u16>) {
+    let mut at = vec![0u32];
+    let mut ids = Vec::new();
+    for mut l in lists {
+        l.sort_unstable();
+        l.dedup();
+        ids.extend_from_slice(&l);
+        at.push(ids.len() as u32);
+    }
+    (at, ids)
+}
+
 impl CladePanel {
     /// The clades of `files` (miRTrace's `CLADE<TAB>family numbers`
     /// lists; a file's families are animal (`miR-N`) or plant (`miRN`)
@@ -186,76 +295,13 @@ impl CladePanel {
     /// mature.fa). Errors name the file and line; a clade named twice is an error.
     pub fn load(files: &[PathBuf], mature: &Path) -> Result<Self> {
         let mut digest = Digest::default();
-        let mut lines: Vec<(usize, CladeLine)> = Vec::new();
-        for (f, path) in files.iter().enumerate() {
-            let text = std::fs::read_to_string(path).map_err(|err| Error::Io {
-                path: path.clone(),
-                err,
-            })?;
-            digest.eat(b"#clades\n");
-            digest.eat(text.as_bytes());
-            for l in parse_clades(path, &text)? {
-                if let Some((g, _)) = lines
-                    .iter()
-                    .find(|(_, o)| o.name.eq_ignore_ascii_case(&l.name))
-                {
-                    return Err(Error::Reference {
-                        path: path.clone(),
-                        message: format!("clade {} is also in {}", l.name, files[*g].display()),
-                    });
-                }
-                lines.push((f, l));
-            }
-        }
-        // (code, family, 20-nt start) of every mature with a family
-        let mut matures: Vec<(String, (bool, u32), Option<u64>)> = Vec::new();
-        let file = std::fs::File::open(mature).map_err(|err| Error::Io {
-            path: mature.to_path_buf(),
-            err,
-        })?;
-        for_each_record(
-            std::io::BufReader::new(file),
-            mature,
-            "empty reference file",
-            |_, id, seq| {
-                let id = String::from_utf8_lossy(id);
-                let name = id.split_whitespace().next().unwrap_or("");
-                if let Some(fam) = family(name) {
-                    let code = name.split('-').next().unwrap_or("").to_ascii_lowercase();
-                    matures.push((code, fam, key20(&seq)));
-                }
-                Ok(())
-            },
-        )?;
-        // each file animal or plant: whichever names more matures
-        let plant: Vec<bool> = (0..files.len())
-            .map(|f| {
-                let mut wanted: FxHashMap<u32, ()> = FxHashMap::default();
-                for (_, l) in lines.iter().filter(|(g, _)| *g == f) {
-                    wanted.extend(l.families.iter().map(|&n| (n, ())));
-                }
-                let (mut p, mut a) = (0usize, 0usize);
-                for (_, (is_plant, n), _) in &matures {
-                    if wanted.contains_key(n) {
-                        if *is_plant {
-                            p += 1
-                        } else {
-                            a += 1
-                        }
-                    }
-                }
-                p > a
-            })
-            .collect();
-        let mut by_family: FxHashMap<(bool, u32), Vec<u16>> = FxHashMap::default();
-        for (c, (f, l)) in lines.iter().enumerate() {
-            for &n in &l.families {
-                by_family.entry((plant[*f], n)).or_default().push(c as u16);
-            }
-        }
+        let lines = read_clade_files(files, &mut digest)?;
+        let matures = read_family_matures(mature)?;
+        let plant = plant_files(files.len(), &lines, &matures);
+        let by_family = clades_by_family(&lines, &plant);
+        let mut members: Vec<Vec<String>> = vec![Vec::new(); lines.len()];
         let mut keys: FxHashMap<u64, u32> = FxHashMap::default();
         let mut lists: Vec<Vec<u16>> = Vec::new();
-        let mut members: Vec<Vec<String>> = vec![Vec::new(); lines.len()];
         for (code, fam, key) in &matures {
             let Some(clades) = by_family.get(fam) else {
                 continue;
@@ -271,14 +317,7 @@ impl CladePanel {
             });
             lists[e as usize].extend_from_slice(clades);
         }
-        let mut at = vec![0u32];
-        let mut ids = Vec::new();
-        for mut l in lists {
-            l.sort_unstable();
-            l.dedup();
-            ids.extend_from_slice(&l);
-            at.push(ids.len() as u32);
-        }
+        let (at, ids) = flatten_sorted(lists);
         for m in &mut members {
             m.sort_unstable();
             m.dedup();

@@ -105,105 +105,186 @@ fn describe(
     me: i64,
     text: &mut Vec<u8>,
 ) -> Described {
-    let len = read.len();
-    let on_precursor = |i: usize| (0..precursor.len() as i64).contains(&(start + i as i64));
-    // off the precursor the reference is N, as in mirtop's padded copy
-    let mismatch = |i: usize| {
-        let reference = if on_precursor(i) {
-            precursor[(start + i as i64) as usize]
-        } else {
-            b'N'
-        };
-        read[i] != reference
+    let placed = PlacedRead {
+        read,
+        precursor,
+        start,
     };
-    // non-templated 3' additions: mirtop's bam/filter.py:tune; they are
-    // always the read's last `added` bases
-    let mut added = 0usize;
-    if (len.saturating_sub(5)..len).any(mismatch) {
-        let mut in_run = false;
-        for i in (len.saturating_sub(5)..len).rev() {
-            if mismatch(i) {
-                in_run = true;
-                added += 1;
-            } else if in_run {
-                break;
-            } else if matches!(read[i], b'A' | b'T') {
-                added += 1;
-            } else {
-                added = 0;
-                break;
-            }
-        }
-    }
-    // every base past the precursor's end is an addition (the rule
-    // above takes a suffix of the read; this one is longer)
-    let past_end = (start + len as i64 - precursor.len() as i64).clamp(0, len as i64) as usize;
-    added = added.max(past_end);
-    let n = added as i64;
+    let added = placed.added();
     let at = text.len();
-    let mut classes = 0u16;
-    let mut tag = |text: &mut Vec<u8>, name: &str, class: u16| {
-        if text.len() > at {
-            text.push(b',');
-        }
-        text.extend_from_slice(name.as_bytes());
-        classes |= class;
+    let mut tags = Tags {
+        text,
+        at,
+        classes: 0,
     };
-    let raw_end = start + len as i64 - 1;
-    // t: the templated end's shift; mirtop counts iso_3p from the raw
-    // end (|t + n|), except that a count past |t| (a short templated end
-    // with more additions than twice its shortfall) is one its export
-    // and counts cannot rebuild the read from: |t| is written then
-    let t = raw_end - n - me;
-    if t > 0 {
-        tag(text, "iso_3p:+", 1 << 2);
-        push_decimal(text, t + n);
-    } else if t < 0 && t + n != 0 {
-        tag(text, "iso_3p:-", 1 << 2);
-        push_decimal(text, (t + n).abs().min(t.abs()));
-    }
-    if start < ms {
-        tag(text, "iso_5p:-", 1 << 1);
-        push_decimal(text, ms - start);
-    } else if start > ms {
-        tag(text, "iso_5p:+", 1 << 1);
-        push_decimal(text, start - ms);
-    }
-    if n > 0 {
-        tag(text, "iso_add3p:", 1 << 3);
-        push_decimal(text, n);
-    }
-    // a base off the precursor is an addition or has no line: no SNV
-    let mut snvs = 0u16;
-    for p in 0..len - added {
-        if mismatch(p) && on_precursor(p) {
-            snvs |= snv_bit(p);
-        }
-    }
-    for (name, bit) in SNV_TAGS {
-        if snvs & bit != 0 {
-            tag(text, name, bit);
-        }
-    }
-    if text.len() == at {
-        text.extend_from_slice(b"NA");
-        classes = 1;
-    }
+    tags.push_shifts(start, read.len(), added as i64, ms, me);
+    tags.push_snvs(placed.snvs(added));
+    let classes = tags.finish();
     let variant_len = text.len() - at;
-    let mut run = 0;
-    for (i, &b) in read.iter().enumerate() {
-        if mismatch(i) {
-            push_matches(text, run);
-            run = 0;
-            text.push(b);
-        } else {
-            run += 1;
-        }
-    }
-    push_matches(text, run);
+    placed.push_cigar(text);
     Described {
         variant_len,
         classes,
+    }
+}
+
+/// A read placed at `start` on `precursor` (which it may run off).
+struct PlacedRead<'a> {
+    read: &'a [u8],
+    precursor: &'a [u8],
+    start: i64,
+}
+
+impl PlacedRead<'_> {
+    /// Whether the read's base `i` lies on the precursor.
+    #[inline]
+    fn on_precursor(&self, i: usize) -> bool {
+        (0..self.precursor.len() as i64).contains(&(self.start + i as i64))
+    }
+
+    /// Whether the read's base `i` differs from the precursor's; off the
+    /// precursor the reference is N, as in mirtop's padded copy.
+    #[inline]
+    fn mismatch(&self, i: usize) -> bool {
+        let reference = if self.on_precursor(i) {
+            self.precursor[(self.start + i as i64) as usize]
+        } else {
+            b'N'
+        };
+        self.read[i] != reference
+    }
+
+    /// How many of the read's last bases are non-templated 3' additions.
+    fn added(&self) -> usize {
+        let len = self.read.len();
+        // every base past the precursor's end is an addition (mirtop's
+        // rule takes a suffix of the read; this one is longer)
+        let past_end =
+            (self.start + len as i64 - self.precursor.len() as i64).clamp(0, len as i64) as usize;
+        self.tuned_additions().max(past_end)
+    }
+
+    /// mirtop's bam/filter.py:tune on the last 5 bases: a run of
+    /// mismatches, after matching A/T at the very end; they are always the
+    /// read's last bases.
+    fn tuned_additions(&self) -> usize {
+        let len = self.read.len();
+        let last5 = len.saturating_sub(5)..len;
+        let mut added = 0usize;
+        if last5.clone().any(|i| self.mismatch(i)) {
+            let mut in_run = false;
+            for i in last5.rev() {
+                if self.mismatch(i) {
+                    in_run = true;
+                    added += 1;
+                } else if in_run {
+                    break;
+                } else if matches!(self.read[i], b'A' | b'T') {
+                    added += 1;
+                } else {
+                    added = 0;
+                    break;
+                }
+            }
+        }
+        added
+    }
+
+    /// The [`snv_bit`]s of the mismatches before the `added` last bases; a
+    /// base off the precursor is an addition or has no line: no SNV.
+    fn snvs(&self, added: usize) -> u16 {
+        let mut snvs = 0u16;
+        for p in 0..self.read.len() - added {
+            if self.mismatch(p) && self.on_precursor(p) {
+                snvs |= snv_bit(p);
+            }
+        }
+        snvs
+    }
+
+    /// Appends mirtop's Cigar: runs of matches, the read's base at each
+    /// mismatch.
+    fn push_cigar(&self, text: &mut Vec<u8>) {
+        let mut run = 0;
+        for (i, &b) in self.read.iter().enumerate() {
+            if self.mismatch(i) {
+                push_matches(text, run);
+                run = 0;
+                text.push(b);
+            } else {
+                run += 1;
+            }
+        }
+        push_matches(text, run);
+    }
+}
+
+/// The Variant being appended to `text` from `at`, and its classes so far.
+struct Tags<'t> {
+    text: &'t mut Vec<u8>,
+    at: usize,
+    classes: u16,
+}
+
+impl Tags<'_> {
+    /// Appends tag `name` (after a comma unless it is the first) of class
+    /// bit `class`.
+    #[inline]
+    fn tag(&mut self, name: &str, class: u16) {
+        if self.text.len() > self.at {
+            self.text.push(b',');
+        }
+        self.text.extend_from_slice(name.as_bytes());
+        self.classes |= class;
+    }
+
+    /// Appends the `iso_3p`, `iso_5p` and `iso_add3p` tags of a read of
+    /// `len` bases at `start` with `n` added bases, against the mature at
+    /// `ms..=me`.
+    fn push_shifts(&mut self, start: i64, len: usize, n: i64, ms: i64, me: i64) {
+        let raw_end = start + len as i64 - 1;
+        // t: the templated end's shift; mirtop counts iso_3p from the raw
+        // end (|t + n|), except that a count past |t| (a short templated end
+        // with more additions than twice its shortfall) is one its export
+        // and counts cannot rebuild the read from: |t| is written then
+        let t = raw_end - n - me;
+        if t > 0 {
+            self.tag("iso_3p:+", 1 << 2);
+            push_decimal(self.text, t + n);
+        } else if t < 0 && t + n != 0 {
+            self.tag("iso_3p:-", 1 << 2);
+            push_decimal(self.text, (t + n).abs().min(t.abs()));
+        }
+        if start < ms {
+            self.tag("iso_5p:-", 1 << 1);
+            push_decimal(self.text, ms - start);
+        } else if start > ms {
+            self.tag("iso_5p:+", 1 << 1);
+            push_decimal(self.text, start - ms);
+        }
+        if n > 0 {
+            self.tag("iso_add3p:", 1 << 3);
+            push_decimal(self.text, n);
+        }
+    }
+
+    /// Appends the SNV tags of the bits `snvs`, in [`SNV_TAGS`] order.
+    fn push_snvs(&mut self, snvs: u16) {
+        for (name, bit) in SNV_TAGS {
+            if snvs & bit != 0 {
+                self.tag(name, bit);
+            }
+        }
+    }
+
+    /// The Variant's classes, after writing `NA` (class 0) for a read
+    /// with no tag.
+    fn finish(self) -> u16 {
+        if self.text.len() == self.at {
+            self.text.extend_from_slice(b"NA");
+            return 1;
+        }
+        self.classes
     }
 }
 

@@ -244,6 +244,136 @@ fn wanted_codes(species: &str) -> Option<Vec<String>> {
     (!wanted.is_empty() && !wanted.iter().any(|c| c == "all")).then_some(wanted)
 }
 
+/// The given species' 20-mers, anywhere in its matures and hairpins.
+fn given_kmers(
+    is_given: &[bool],
+    matures: &[(u16, &[u8])],
+    hairpins: &[(u16, &[u8])],
+) -> FxHashSet<u64> {
+    let mut given_kmers: FxHashSet<u64> = FxHashSet::default();
+    given_kmers.reserve(1 << 17);
+    for (s, seq) in matures.iter().chain(hairpins) {
+        if is_given[*s as usize] {
+            for_each_kmer(seq, |k| {
+                given_kmers.insert(k);
+            });
+        }
+    }
+    given_kmers
+}
+
+/// The other species (not given): ids from 0 in the order first seen.
+struct OtherSpecies<'c> {
+    /// Every record's species code.
+    codes: &'c [String],
+    /// The id of each species of `codes`; `u16::MAX` while it has none.
+    id: Vec<u16>,
+    /// The species' codes, in id order.
+    names: Vec<String>,
+}
+
+impl OtherSpecies<'_> {
+    /// The id of species `s` (an index into `codes`), given one if new.
+    fn id(&mut self, s: u16) -> u16 {
+        let sid = &mut self.id[s as usize];
+        if *sid == u16::MAX {
+            *sid = self.names.len() as u16;
+            self.names.push(self.codes[s as usize].clone());
+        }
+        *sid
+    }
+}
+
+/// The matures' 20-nt start keys: the given species' (`GIVEN` and their
+/// number), and the other species' that are no 20-mer of a given one
+/// (the index of their list of other species).
+struct KeyedMatures {
+    keys: FxHashMap<u64, u32>,
+    other_lists: Vec<Vec<u16>>,
+    given_keys: u32,
+}
+
+/// Keys the 20-nt starts of `matures`, giving the other species ids as
+/// they come.
+fn key_matures(
+    matures: &[(u16, &[u8])],
+    is_given: &[bool],
+    given_kmers: &FxHashSet<u64>,
+    others: &mut OtherSpecies,
+) -> KeyedMatures {
+    let mut keys: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut other_lists: Vec<Vec<u16>> = Vec::new();
+    let mut given_keys = 0u32;
+    for (s, seq) in matures {
+        let Some(k) = key20(seq) else { continue };
+        if is_given[*s as usize] {
+            keys.entry(k).or_insert_with(|| {
+                given_keys += 1;
+                GIVEN | (given_keys - 1)
+            });
+        } else if !given_kmers.contains(&k) {
+            let sid = others.id(*s);
+            let e = *keys.entry(k).or_insert_with(|| {
+                other_lists.push(Vec::new());
+                (other_lists.len() - 1) as u32
+            });
+            other_lists[e as usize].push(sid);
+        }
+    }
+    KeyedMatures {
+        keys,
+        other_lists,
+        given_keys,
+    }
+}
+
+/// For each given-species key, the other species (by `other_id`) that
+/// hold it somewhere: the given keys alone, behind a 2^20-bit filter (most
+/// 20-mers of the other species' sequences are none of them), sequences
+/// in parallel.
+fn shared_species(
+    keyed: &KeyedMatures,
+    is_given: &[bool],
+    other_id: &[u16],
+    matures: &[(u16, &[u8])],
+    hairpins: &[(u16, &[u8])],
+) -> Vec<Vec<u16>> {
+    let given_only: FxHashMap<u64, u32> = keyed
+        .keys
+        .iter()
+        .filter(|(_, &e)| e & GIVEN != 0)
+        .map(|(&k, &e)| (k, e & !GIVEN))
+        .collect();
+    let slot = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44) as usize;
+    let mut filter = vec![0u64; (1 << 20) / 64];
+    for &k in given_only.keys() {
+        filter[slot(k) >> 6] |= 1 << (slot(k) & 63);
+    }
+    let pairs: Vec<(u32, u16)> = matures
+        .par_iter()
+        .chain(hairpins.par_iter())
+        .with_min_len(1024)
+        .filter(|(s, _)| !is_given[*s as usize])
+        .flat_map_iter(|(s, seq)| {
+            let mut found = Vec::new();
+            for_each_kmer(seq, |k| {
+                let h = slot(k);
+                if filter[h >> 6] & (1 << (h & 63)) != 0 {
+                    if let Some(&e) = given_only.get(&k) {
+                        found.push((e, other_id[*s as usize]));
+                    }
+                }
+            });
+            found
+        })
+        .collect();
+    let mut shared: Vec<Vec<u16>> = vec![Vec::new(); keyed.given_keys as usize];
+    for (e, sid) in pairs {
+        shared[e as usize].push(sid);
+    }
+    shared
+}
+
 /// Compressed rows: `lists[i]` as `ids[at[i]..at[i + 1]]`, each sorted and
 /// deduplicated.
 fn compress(lists: Vec<Vec<u16>>) -> (Vec<u32>, Vec<u16>) {
@@ -359,90 +489,26 @@ impl SpeciesPanel {
         {
             return None;
         }
-        // the given species' 20-mers, anywhere in its matures and hairpins
-        let mut given_kmers: FxHashSet<u64> = FxHashSet::default();
-        given_kmers.reserve(1 << 17);
-        for (s, seq) in matures.iter().chain(hairpins) {
-            if is_given[*s as usize] {
-                for_each_kmer(seq, |k| {
-                    given_kmers.insert(k);
-                });
-            }
-        }
-        // other species: ids from 0 in the order first seen
-        let mut other_id = vec![u16::MAX; codes.len()];
-        let mut others: Vec<String> = Vec::new();
-        let mut keys: FxHashMap<u64, u32> = FxHashMap::default();
-        let mut other_lists: Vec<Vec<u16>> = Vec::new();
-        let mut given_keys = 0u32;
-        for (s, seq) in matures {
-            let Some(k) = key20(seq) else { continue };
-            if is_given[*s as usize] {
-                keys.entry(k).or_insert_with(|| {
-                    given_keys += 1;
-                    GIVEN | (given_keys - 1)
-                });
-            } else if !given_kmers.contains(&k) {
-                let sid = &mut other_id[*s as usize];
-                if *sid == u16::MAX {
-                    *sid = others.len() as u16;
-                    others.push(codes[*s as usize].clone());
-                }
-                let e = *keys.entry(k).or_insert_with(|| {
-                    other_lists.push(Vec::new());
-                    (other_lists.len() - 1) as u32
-                });
-                other_lists[e as usize].push(*sid);
-            }
-        }
-        // which other species hold each given-species key somewhere: the
-        // given keys alone, behind a 2^20-bit filter (most 20-mers of the
-        // other species' sequences are none of them), sequences in parallel
-        let given_only: FxHashMap<u64, u32> = keys
-            .iter()
-            .filter(|(_, &e)| e & GIVEN != 0)
-            .map(|(&k, &e)| (k, e & !GIVEN))
-            .collect();
-        let slot = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44) as usize;
-        let mut filter = vec![0u64; (1 << 20) / 64];
-        for &k in given_only.keys() {
-            filter[slot(k) >> 6] |= 1 << (slot(k) & 63);
-        }
+        let given_kmers = given_kmers(&is_given, matures, hairpins);
+        let mut others = OtherSpecies {
+            codes,
+            id: vec![u16::MAX; codes.len()],
+            names: Vec::new(),
+        };
+        let keyed = key_matures(matures, &is_given, &given_kmers, &mut others);
+        // every other species gets an id, keyed or not
         for (s, _) in matures.iter().chain(hairpins) {
-            let sid = &mut other_id[*s as usize];
-            if !is_given[*s as usize] && *sid == u16::MAX {
-                *sid = others.len() as u16;
-                others.push(codes[*s as usize].clone());
+            if !is_given[*s as usize] {
+                others.id(*s);
             }
         }
-        let pairs: Vec<(u32, u16)> = matures
-            .par_iter()
-            .chain(hairpins.par_iter())
-            .with_min_len(1024)
-            .filter(|(s, _)| !is_given[*s as usize])
-            .flat_map_iter(|(s, seq)| {
-                let mut found = Vec::new();
-                for_each_kmer(seq, |k| {
-                    let h = slot(k);
-                    if filter[h >> 6] & (1 << (h & 63)) != 0 {
-                        if let Some(&e) = given_only.get(&k) {
-                            found.push((e, other_id[*s as usize]));
-                        }
-                    }
-                });
-                found
-            })
-            .collect();
-        let mut shared: Vec<Vec<u16>> = vec![Vec::new(); given_keys as usize];
-        for (e, sid) in pairs {
-            shared[e as usize].push(sid);
-        }
-        let (other_at, other_ids) = compress(other_lists);
+        let shared = shared_species(&keyed, &is_given, &others.id, matures, hairpins);
+        let (other_at, other_ids) = compress(keyed.other_lists);
         let (shared_at, shared_ids) = compress(shared);
         Some(Self {
             given: wanted.join(","),
-            species: others,
-            keys,
+            species: others.names,
+            keys: keyed.keys,
             other_at,
             other_ids,
             shared_at,

@@ -144,24 +144,9 @@ fn push_gff_lines(
     reference: &Reference,
     table: &InsertTable,
 ) {
-    let gff3 = gff.coordinates == GffCoordinates::Gff3;
-    let (base, equals, separator): (i64, &[u8], &[u8]) = if gff3 {
-        (1, b"=", b";")
-    } else {
-        (0, b" ", b"; ")
-    };
-    let placed = |l: &Line| {
-        let len = table.seq(l.insert as usize).len();
-        span(l.start, len, precursor(reference, l).1)
-    };
-    // GFF3's Parent names a feature of the file: the precursor's line
-    // comes before its first read's (the one after another's read)
-    let mut parent_written = if gff3 {
-        let before = isomirs.lines()[..lines.start].iter().rev();
-        before
-            .filter(|l| placed(l).is_some())
-            .map(|l| l.seqid)
-            .next()
+    let dialect = Dialect::of(gff.coordinates);
+    let mut parent_written = if dialect.gff3 {
+        last_placed_seqid(isomirs, lines.start, reference, table)
     } else {
         None
     };
@@ -172,86 +157,192 @@ fn push_gff_lines(
         let Some((start, end)) = span(l.start, seq.len(), precursor_len) else {
             continue;
         };
-        let variant = isomirs.variant(l);
-        let kind: &[u8] = if variant == "NA" {
-            b"ref_miRNA"
-        } else {
-            b"isomiR"
+        if dialect.gff3 && parent_written != Some(l.seqid) {
+            parent_written = Some(l.seqid);
+            push_parent_line(buf, database, l, seqid, precursor_len);
+        }
+        let read = ReadLine {
+            line: l,
+            seq,
+            seqid,
+            start,
+            end,
         };
-        let name = &reference.matures[l.mature as usize].name;
-        let attribute = |buf: &mut Vec<u8>, key: &str| {
-            if key != "Read" {
-                buf.extend_from_slice(separator);
-            }
-            buf.extend_from_slice(key.as_bytes());
-            buf.extend_from_slice(equals);
+        push_read_line(buf, &read, dialect, gff, isomirs, reference);
+    }
+}
+
+/// The seqid of the last line before `first` that has a span (so a line
+/// in the text): GFF3's Parent names a feature of the file, so the
+/// precursor's line comes before its first read's, and a chunk that starts
+/// among a precursor's reads must not write it again.
+fn last_placed_seqid(
+    isomirs: &Isomirs,
+    first: usize,
+    reference: &Reference,
+    table: &InsertTable,
+) -> Option<(u8, u32)> {
+    isomirs.lines()[..first]
+        .iter()
+        .rev()
+        .filter(|l| {
+            let len = table.seq(l.insert as usize).len();
+            span(l.start, len, precursor(reference, l).1).is_some()
+        })
+        .map(|l| l.seqid)
+        .next()
+}
+
+/// How a [`GffCoordinates`] form writes a read's line: the starts' base
+/// and the attributes' syntax.
+#[derive(Clone, Copy)]
+struct Dialect {
+    /// GFF3 proper: percent-escaped seqids and values.
+    gff3: bool,
+    /// Added to the 0-based starts and ends.
+    base: i64,
+    /// Between an attribute's key and its value.
+    equals: &'static [u8],
+    /// Between attributes.
+    separator: &'static [u8],
+}
+
+impl Dialect {
+    /// The dialect of `coordinates`.
+    fn of(coordinates: GffCoordinates) -> Self {
+        let gff3 = coordinates == GffCoordinates::Gff3;
+        let (base, equals, separator): (i64, &'static [u8], &'static [u8]) = if gff3 {
+            (1, b"=", b";")
+        } else {
+            (0, b" ", b"; ")
         };
-        if gff3 {
-            if parent_written != Some(l.seqid) {
-                parent_written = Some(l.seqid);
-                let parent_kind = if l.seqid.0 == 0 { "pre_miRNA" } else { "miRNA" };
-                push_escaped(buf, seqid, seqid_char);
-                buf.push(b'\t');
-                buf.extend_from_slice(database);
-                buf.push(b'\t');
-                buf.extend_from_slice(parent_kind.as_bytes());
-                buf.extend_from_slice(b"\t1\t");
-                push_decimal(buf, precursor_len);
-                buf.extend_from_slice(b"\t.\t+\t.\tID=");
-                push_escaped(buf, seqid, value_char);
-                buf.extend_from_slice(b";Name=");
-                push_escaped(buf, seqid, value_char);
-                buf.push(b'\n');
-            }
-            push_escaped(buf, seqid, seqid_char);
+        Self {
+            gff3,
+            base,
+            equals,
+            separator,
+        }
+    }
+
+    /// Appends the start of attribute `key` (its separator unless it is
+    /// the first, `Read`).
+    #[inline]
+    fn attribute(self, buf: &mut Vec<u8>, key: &str) {
+        if key != "Read" {
+            buf.extend_from_slice(self.separator);
+        }
+        buf.extend_from_slice(key.as_bytes());
+        buf.extend_from_slice(self.equals);
+    }
+
+    /// Appends `text`, escaped as GFF3 wants where `plain` refuses a
+    /// character, or as it is in mirtop's form.
+    #[inline]
+    fn push_text(self, buf: &mut Vec<u8>, text: &str, plain: fn(char) -> bool) {
+        if self.gff3 {
+            push_escaped(buf, text, plain);
         } else {
-            buf.extend_from_slice(seqid.as_bytes());
+            buf.extend_from_slice(text.as_bytes());
         }
-        buf.push(b'\t');
-        buf.extend_from_slice(database);
-        buf.push(b'\t');
-        buf.extend_from_slice(kind);
-        buf.push(b'\t');
-        push_decimal(buf, start + base);
-        buf.push(b'\t');
-        push_decimal(buf, end + base);
-        buf.extend_from_slice(b"\t0\t+\t.\t");
-        attribute(buf, "Read");
-        buf.extend_from_slice(seq);
-        attribute(buf, "UID");
-        push_uid(buf, seq);
-        attribute(buf, "Name");
-        if gff3 {
-            push_escaped(buf, name, value_char);
-        } else {
-            buf.extend_from_slice(name.as_bytes());
+    }
+}
+
+/// Appends GFF3's line of the precursor (or mature) `seqid` that line `l`
+/// lies on, the Parent of its reads' lines.
+fn push_parent_line(
+    buf: &mut Vec<u8>,
+    database: &[u8],
+    l: &Line,
+    seqid: &str,
+    precursor_len: usize,
+) {
+    let parent_kind = if l.seqid.0 == 0 { "pre_miRNA" } else { "miRNA" };
+    push_escaped(buf, seqid, seqid_char);
+    buf.push(b'\t');
+    buf.extend_from_slice(database);
+    buf.push(b'\t');
+    buf.extend_from_slice(parent_kind.as_bytes());
+    buf.extend_from_slice(b"\t1\t");
+    push_decimal(buf, precursor_len);
+    buf.extend_from_slice(b"\t.\t+\t.\tID=");
+    push_escaped(buf, seqid, value_char);
+    buf.extend_from_slice(b";Name=");
+    push_escaped(buf, seqid, value_char);
+    buf.push(b'\n');
+}
+
+/// A read's line to write: the line, its read, its seqid and its 0-based
+/// span on the seqid.
+struct ReadLine<'a> {
+    line: &'a Line,
+    seq: &'a [u8],
+    seqid: &'a str,
+    start: i64,
+    end: i64,
+}
+
+/// Appends a read's line: its columns, then its attributes.
+#[inline]
+fn push_read_line(
+    buf: &mut Vec<u8>,
+    read: &ReadLine,
+    dialect: Dialect,
+    gff: &GffText,
+    isomirs: &Isomirs,
+    reference: &Reference,
+) {
+    let l = read.line;
+    let variant = isomirs.variant(l);
+    let kind: &[u8] = if variant == "NA" {
+        b"ref_miRNA"
+    } else {
+        b"isomiR"
+    };
+    dialect.push_text(buf, read.seqid, seqid_char);
+    buf.push(b'\t');
+    buf.extend_from_slice(gff.database.as_bytes());
+    buf.push(b'\t');
+    buf.extend_from_slice(kind);
+    buf.push(b'\t');
+    push_decimal(buf, read.start + dialect.base);
+    buf.push(b'\t');
+    push_decimal(buf, read.end + dialect.base);
+    buf.extend_from_slice(b"\t0\t+\t.\t");
+    dialect.attribute(buf, "Read");
+    buf.extend_from_slice(read.seq);
+    dialect.attribute(buf, "UID");
+    push_uid(buf, read.seq);
+    dialect.attribute(buf, "Name");
+    let name = &reference.matures[l.mature as usize].name;
+    dialect.push_text(buf, name, value_char);
+    dialect.attribute(buf, "Parent");
+    dialect.push_text(buf, read.seqid, value_char);
+    dialect.attribute(buf, "Variant");
+    buf.extend_from_slice(variant.as_bytes());
+    dialect.attribute(buf, "Cigar");
+    buf.extend_from_slice(isomirs.cigar(l).as_bytes());
+    dialect.attribute(buf, "Expression");
+    push_expression(buf, isomirs.expression(l), gff.samples);
+    dialect.attribute(buf, "Filter");
+    buf.extend_from_slice(b"Pass");
+    dialect.attribute(buf, "Hits");
+    push_decimal(buf, l.hits);
+    buf.push(b'\n');
+}
+
+/// Appends the comma-separated counts of `samples` samples from a line's
+/// (sample, count) pairs, in sample order: 0 for a sample not among them.
+#[inline]
+fn push_expression(buf: &mut Vec<u8>, expression: &[(u32, u32)], samples: usize) {
+    let mut expression = expression.iter().peekable();
+    for s in 0..samples {
+        if s > 0 {
+            buf.push(b',');
         }
-        attribute(buf, "Parent");
-        if gff3 {
-            push_escaped(buf, seqid, value_char);
-        } else {
-            buf.extend_from_slice(seqid.as_bytes());
+        match expression.next_if(|&&(e, _)| e as usize == s) {
+            Some(&(_, n)) => push_decimal(buf, n),
+            None => buf.push(b'0'),
         }
-        attribute(buf, "Variant");
-        buf.extend_from_slice(variant.as_bytes());
-        attribute(buf, "Cigar");
-        buf.extend_from_slice(isomirs.cigar(l).as_bytes());
-        attribute(buf, "Expression");
-        let mut expression = isomirs.expression(l).iter().peekable();
-        for s in 0..gff.samples {
-            if s > 0 {
-                buf.push(b',');
-            }
-            match expression.next_if(|&&(e, _)| e as usize == s) {
-                Some(&(_, n)) => push_decimal(buf, n),
-                None => buf.push(b'0'),
-            }
-        }
-        attribute(buf, "Filter");
-        buf.extend_from_slice(b"Pass");
-        attribute(buf, "Hits");
-        push_decimal(buf, l.hits);
-        buf.push(b'\n');
     }
 }
 
