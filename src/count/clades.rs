@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::count::species::key20;
+use crate::count::species::{compress, key20};
 use crate::error::{Error, Result};
 use crate::input::reference::{for_each_record, Digest};
 use crate::numbers::thousands;
@@ -273,20 +273,6 @@ fn clades_by_family(
     by_family
 }
 
-/// `lists`, each sorted and deduplicated, laid end to end: list i is
-/// `ids[at[i]..at[i + 1]]`.
-fn flatten_sorted(lists: Vec<Vec<u16>>) -> (Vec<u32>, Vec<u16>) {
-    let mut at = vec![0u32];
-    let mut ids = Vec::new();
-    for mut l in lists {
-        l.sort_unstable();
-        l.dedup();
-        ids.extend_from_slice(&l);
-        at.push(ids.len() as u32);
-    }
-    (at, ids)
-}
-
 impl CladePanel {
     /// The clades of `files` (miRTrace's `CLADE<TAB>family numbers`
     /// lists; a file's families are animal (`miR-N`) or plant (`miRN`)
@@ -317,7 +303,7 @@ impl CladePanel {
             });
             lists[e as usize].extend_from_slice(clades);
         }
-        let (at, ids) = flatten_sorted(lists);
+        let (at, ids) = compress(lists);
         for m in &mut members {
             m.sort_unstable();
             m.dedup();

@@ -375,8 +375,8 @@ fn shared_species(
 }
 
 /// Compressed rows: `lists[i]` as `ids[at[i]..at[i + 1]]`, each sorted and
-/// deduplicated.
-fn compress(lists: Vec<Vec<u16>>) -> (Vec<u32>, Vec<u16>) {
+/// deduplicated (also the clade panel's).
+pub(crate) fn compress(lists: Vec<Vec<u16>>) -> (Vec<u32>, Vec<u16>) {
     let mut at = Vec::with_capacity(lists.len() + 1);
     let mut ids = Vec::new();
     at.push(0);
