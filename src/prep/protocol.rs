@@ -164,7 +164,7 @@ impl SampleTrim {
             value: format!("sample {}", sample.name),
             message: e.to_string(),
         })?;
-        let given = Given::of(sample, &request);
+        let given = Given::of(sample, &request, &resolved.1);
         let prep = match request.protocol {
             ProtocolChoice::Auto => PrepPlan::Detect(request),
             ProtocolChoice::Preset(_) => {
@@ -211,32 +211,27 @@ pub struct Given {
 
 impl Given {
     /// What `sample`'s trimming (`request`: the run's, with its own
-    /// columns) was given explicitly: an adapter (`--adapter` or its
-    /// samplesheet column) or a preset; None under `auto` without an
-    /// adapter.
-    fn of(sample: &Sample, request: &TrimRequest) -> Option<Self> {
+    /// columns, resolved to `trim`) was given explicitly: an adapter
+    /// (`--adapter` or its samplesheet column) or a preset; None under
+    /// `auto` without an adapter.
+    fn of(sample: &Sample, request: &TrimRequest, trim: &TrimSettings) -> Option<Self> {
         let adapter_flag = match (&sample.adapter, &request.adapter) {
             (Some(a), _) => Some((format!("samplesheet adapter {a}"), true)),
             (None, Some(a)) => Some((format!("--adapter {a}"), false)),
             (None, None) => None,
         };
-        let (protocol, (source, samplesheet)) = match (request.protocol, adapter_flag) {
+        let (source, samplesheet) = match (request.protocol, adapter_flag) {
             (ProtocolChoice::Auto, None) => return None,
-            (ProtocolChoice::Auto, Some(flag)) => (Protocol::Illumina, flag),
-            (ProtocolChoice::Preset(p), Some(flag)) => (p, flag),
+            (_, Some(flag)) => flag,
             (ProtocolChoice::Preset(p), None) => match &sample.protocol {
-                Some(_) => (p, (format!("samplesheet protocol {p}"), true)),
-                None => (p, (format!("--protocol {p}"), false)),
+                Some(_) => (format!("samplesheet protocol {p}"), true),
+                None => (format!("--protocol {p}"), false),
             },
-        };
-        // the adapter as trimming resolves it (the preset's, or the one given)
-        let adapter = match &request.adapter {
-            None => Some(protocol.adapter()),
-            Some(choice) => choice.sequence(),
         };
         Some(Self {
             source,
-            adapter: adapter.map(str::to_string),
+            // the adapter as trimming resolved it (the preset's, or the one given)
+            adapter: trim.adapter.clone(),
             samplesheet,
         })
     }
