@@ -282,7 +282,7 @@ fn collapse_samples(
 /// reference, building its targets and `--protocol auto` detection (but not
 /// the early start of `--engine gpu`); `align` is the busy time of engine
 /// selection (also the early one of `--engine gpu`), the miRNA pass (partly
-/// while reading: [`collapse_and_stream`]) and the later passes; [`finish`]
+/// while reading: [`collapse_and_stream`]) and the later passes; [`count_and_write::run`]
 /// times `assign_count` and `write`.
 fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<Outcome> {
     // the output directory is checked and locked before any work
