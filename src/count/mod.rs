@@ -436,22 +436,27 @@ mod tests {
     use crate::prep::collapse::SampleInserts;
     use crate::prep::umi::inserts_of_keys;
 
+    /// Three matures, two of them one base apart at the 3' end.
+    fn three_matures() -> Vec<RefSeq> {
+        vec![
+            RefSeq::new("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
+            RefSeq::new("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
+            RefSeq::new("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
+        ]
+    }
+
     /// Over several chunks, classes are numbered in order of first
     /// appearance over all inserts, taken inserts keep the class they had
     /// (unassigned ones are not taken) and have no isomiR line: as one
     /// serial pass over the inserts has it.
     #[test]
     fn classes_follow_insert_order_across_chunks() {
-        let seq = |name: &str, s: &str| RefSeq::new(name, s);
+        let mut matures = three_matures();
+        matures.push(RefSeq::new("hsa-miR-d", "TGAGGTAGTAGGTTGTATAGTT"));
         let reference = Reference::from_sequences(
             "hsa",
-            vec![
-                seq("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
-                seq("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
-                seq("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
-                seq("hsa-miR-d", "TGAGGTAGTAGGTTGTATAGTT"),
-            ],
-            vec![seq(
+            matures,
+            vec![RefSeq::new(
                 "hsa-mir-c",
                 "GGCTAAACCGTTACCATTACTGAGTTTAGTAATGGTAACGGTTTAGCC",
             )],
@@ -547,16 +552,7 @@ mod tests {
     /// Aligning slice by slice gives the same classes and sums as one slice.
     #[test]
     fn counts_do_not_depend_on_the_alignment_slice() {
-        let seq = |name: &str, s: &str| RefSeq::new(name, s);
-        let reference = Reference::from_sequences(
-            "hsa",
-            vec![
-                seq("hsa-miR-a", "TAGCTTATCAGACTGATGTTGA"),
-                seq("hsa-miR-b", "TAGCTTATCAGACTGATGTTGC"),
-                seq("hsa-miR-c", "AAACCGTTACCATTACTGAGTT"),
-            ],
-            vec![],
-        );
+        let reference = Reference::from_sequences("hsa", three_matures(), vec![]);
         let targets = TargetSet::build(&reference, 3, 5);
         let reads: [&[u8]; 8] = [
             b"TAGCTTATCAGACTGATGTTGA",
