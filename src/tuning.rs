@@ -17,6 +17,10 @@ pub struct Tuning {
     /// `MIRQ_AUTO_CALIBRATE_SOFTWARE`: `--engine auto` calibrates on a
     /// software GPU adapter too, instead of never choosing one.
     pub calibrate_software: bool,
+    /// `MIRQ_AUTO_PROBE_GPU`: `--engine auto` probes the GPU adapters even
+    /// where no GPU device node exists (tests use it to see lavapipe's
+    /// verdict on machines without a GPU).
+    pub probe_gpu: bool,
     /// `MIRQ_GPU_PROFILE`: time each GPU kernel on stderr.
     pub gpu_profile: bool,
     /// `MIRQ_SCREEN_PROFILE`: time the CPU genome screen's steps on stderr.
@@ -38,6 +42,7 @@ impl Tuning {
         Self {
             no_scan: set("MIRQ_NO_SCAN"),
             calibrate_software: set("MIRQ_AUTO_CALIBRATE_SOFTWARE"),
+            probe_gpu: set("MIRQ_AUTO_PROBE_GPU"),
             gpu_profile: set("MIRQ_GPU_PROFILE"),
             screen_profile: set("MIRQ_SCREEN_PROFILE"),
         }
@@ -66,10 +71,14 @@ mod tests {
         let only = |var: &'static str| Tuning::from_vars(move |name| name == var);
         assert!(only("MIRQ_NO_SCAN").no_scan);
         assert!(only("MIRQ_AUTO_CALIBRATE_SOFTWARE").calibrate_software);
+        assert!(only("MIRQ_AUTO_PROBE_GPU").probe_gpu);
         assert!(only("MIRQ_GPU_PROFILE").gpu_profile);
         assert!(only("MIRQ_SCREEN_PROFILE").screen_profile);
         let gpu = only("MIRQ_GPU_PROFILE");
-        assert_eq!((gpu.no_scan, gpu.screen_profile), (false, false));
+        assert_eq!(
+            (gpu.no_scan, gpu.screen_profile, gpu.probe_gpu),
+            (false, false, false)
+        );
         // the library on its own, with nothing installed: all off
         assert_eq!(Tuning::current(), Tuning::default());
     }

@@ -2,7 +2,8 @@
 //! CPU without calibrating and says why; with calibration forced on the
 //! software adapter (`MIRQ_AUTO_CALIBRATE_SOFTWARE`, the path a hardware GPU
 //! takes), both engines align the calibration slice, the decision and its
-//! figures are recorded, and the tables equal a CPU run's byte for byte.
+//! figures are recorded, and the tables equal a CPU run's byte for byte. On a
+//! Linux machine with no GPU device node, auto does not probe at all.
 
 mod common;
 
@@ -31,13 +32,29 @@ fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("demo")
 }
 
-/// Runs the demo with `engine`, calibrating on software adapters when
-/// `calibrate`; returns the outdir and stderr.
-fn run(dir: &Path, name: &str, engine: &str, calibrate: bool) -> (PathBuf, String) {
+/// How `--engine auto` is told to look for GPUs in [`run`].
+#[derive(Clone, Copy, PartialEq)]
+enum Probe {
+    /// As a user's run does.
+    AsIs,
+    /// Probes even without a GPU device node (`MIRQ_AUTO_PROBE_GPU`).
+    Always,
+    /// Calibrates on software adapters too (`MIRQ_AUTO_CALIBRATE_SOFTWARE`).
+    Calibrate,
+}
+
+/// Runs the demo with `engine` and `probe`; returns the outdir and stderr.
+fn run(dir: &Path, name: &str, engine: &str, probe: Probe) -> (PathBuf, String) {
     let out = dir.join(name);
     let mut cmd = common::mirq();
-    if calibrate {
-        cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+    match probe {
+        Probe::AsIs => {}
+        Probe::Always => {
+            cmd.env("MIRQ_AUTO_PROBE_GPU", "1");
+        }
+        Probe::Calibrate => {
+            cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+        }
     }
     let d = demo();
     let output = cmd
@@ -63,7 +80,7 @@ fn auto_takes_the_cpu_over_a_software_adapter_and_says_why() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (out, err) = run(dir.path(), "auto", "auto", false);
+    let (out, err) = run(dir.path(), "auto", "auto", Probe::Always);
     assert!(
         err.contains("mirq: engine auto: the only GPU adapter")
             && err.contains("software adapters are never chosen"),
@@ -79,14 +96,61 @@ fn auto_takes_the_cpu_over_a_software_adapter_and_says_why() {
     assert!(d["adapter"].is_string());
 }
 
+/// Whether this machine has a node a GPU driver makes (Linux), as
+/// `--engine auto` looks for them.
+fn gpu_device_node() -> bool {
+    let dev = Path::new("/dev");
+    let dri = std::fs::read_dir(dev.join("dri")).is_ok_and(|mut d| d.next().is_some());
+    let nvidia = std::fs::read_dir(dev).is_ok_and(|d| {
+        d.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_prefix("nvidia")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    });
+    dri || nvidia || dev.join("kfd").exists() || dev.join("dxg").exists()
+}
+
+#[test]
+fn without_a_gpu_device_node_auto_does_not_look_for_an_adapter() {
+    if !cfg!(target_os = "linux") || gpu_device_node() {
+        eprintln!("skipping: a GPU device node is present (or not Linux)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = run(dir.path(), "auto", "auto", Probe::AsIs);
+    assert!(
+        err.contains("mirq: engine auto: no GPU device on this machine (none of /dev/dri")
+            && err.contains("): using the CPU engine"),
+        "{err}"
+    );
+    let stats = common::stats(&out);
+    assert_eq!(stats["engine"], "cpu");
+    let d = &stats["engine_decision"];
+    assert_eq!(
+        (d["requested"].as_str(), d["chosen"].as_str()),
+        (Some("auto"), Some("cpu"))
+    );
+    assert!(d["adapter"].is_null(), "no adapter was looked at: {d}");
+    // the same tables as a run that probed (and found a software adapter,
+    // or none)
+    let (probed, _) = run(dir.path(), "probed", "auto", Probe::Always);
+    for f in ["mature_counts.tsv", "hairpin_counts.tsv", "isomirs.gff3"] {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(probed.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
 #[test]
 fn calibrated_auto_records_both_speeds_and_counts_like_the_cpu() {
     if !software_adapter_only() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (auto, err) = run(dir.path(), "auto", "auto", true);
-    let (cpu, _) = run(dir.path(), "cpu", "cpu", false);
+    let (auto, err) = run(dir.path(), "auto", "auto", Probe::Calibrate);
+    let (cpu, _) = run(dir.path(), "cpu", "cpu", Probe::AsIs);
     let stats = common::stats(&auto);
     let d = &stats["engine_decision"];
     let unique = stats["unique_inserts"].as_u64().unwrap();
@@ -134,11 +198,17 @@ fn auto_decides_the_screen_engine_per_reference() {
         "lambda={}",
         shared.join("data/screen/lambda_NC_001416.fa.gz").display()
     );
-    let screen = |name: &str, engine: &str, calibrate: bool| -> PathBuf {
+    let screen = |name: &str, engine: &str, probe: Probe| -> PathBuf {
         let out = dir.path().join(name);
         let mut cmd = common::mirq();
-        if calibrate {
-            cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+        match probe {
+            Probe::AsIs => {}
+            Probe::Always => {
+                cmd.env("MIRQ_AUTO_PROBE_GPU", "1");
+            }
+            Probe::Calibrate => {
+                cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+            }
         }
         let d = demo();
         common::run_ok(
@@ -171,7 +241,7 @@ fn auto_decides_the_screen_engine_per_reference() {
             })
             .collect()
     };
-    let calibrated = screen("calibrated", "auto", true);
+    let calibrated = screen("calibrated", "auto", Probe::Calibrate);
     let measured = engines(&calibrated);
     let lambda_engine = measured
         .iter()
@@ -182,7 +252,7 @@ fn auto_decides_the_screen_engine_per_reference() {
         "{lambda_engine:?}"
     );
     assert!(measured.iter().any(|(r, _, _)| r == "screen:lambda:decoy"));
-    let cpu = screen("cpu", "cpu", false);
+    let cpu = screen("cpu", "cpu", Probe::AsIs);
     for f in ["screen_counts.tsv", "inserts.tsv.gz", "mature_counts.tsv"] {
         assert_eq!(
             std::fs::read(calibrated.join(f)).unwrap(),
@@ -190,8 +260,20 @@ fn auto_decides_the_screen_engine_per_reference() {
             "{f}"
         );
     }
-    let plain = engines(&screen("plain", "auto", false));
+    let plain = engines(&screen("plain", "auto", Probe::Always));
     let (_, engine, reason) = plain.iter().find(|(r, _, _)| r == "screen:lambda").unwrap();
     assert_eq!(engine, "cpu");
     assert!(reason.contains("software"), "{reason}");
+    if cfg!(target_os = "linux") && !gpu_device_node() {
+        let unprobed = engines(&screen("unprobed", "auto", Probe::AsIs));
+        let (_, engine, reason) = unprobed
+            .iter()
+            .find(|(r, _, _)| r == "screen:lambda")
+            .unwrap();
+        assert_eq!(engine, "cpu");
+        assert!(
+            reason.starts_with("no GPU device on this machine"),
+            "{reason}"
+        );
+    }
 }

@@ -7,15 +7,20 @@
 //! faster one aligns the rest. Software adapters (lavapipe, llvmpipe, WARP)
 //! are never chosen and cost no calibration (unless the environment sets
 //! `MIRQ_AUTO_CALIBRATE_SOFTWARE`, which tests use to exercise the
-//! calibration on lavapipe). A GPU error under `auto` is a
-//! warning: the CPU engine finishes the run.
+//! calibration on lavapipe). On a machine with no GPU device node (Linux's
+//! `/dev/dri`, `/dev/nvidia*`, `/dev/kfd`, `/dev/dxg`) only a software
+//! adapter could be found, so `auto` does not load a GPU driver to look
+//! (`MIRQ_AUTO_PROBE_GPU` makes it look anyway). A GPU error under `auto` is
+//! a warning: the CPU engine finishes the run.
 
 use std::str::FromStr;
 use std::time::Instant;
 
 use super::auto::{auto_rule, inserts_per_second, AutoVerdict, GpuFigures};
 use super::cpu::CpuEngine;
-use super::gpu::{preferred_adapter, AdapterSummary, GpuEngine};
+use super::gpu::{
+    gpu_nodes, preferred_adapter, AdapterSummary, GpuEngine, GpuNodes, GPU_NODES_LOOKED_FOR,
+};
 use super::{AlignParams, EncodedSlice, Engine, EngineKind, FlatHits, Prepared, TargetSet};
 use crate::error::{Error, Result};
 
@@ -389,7 +394,9 @@ pub enum EnginePlan {
 }
 
 /// Decides the engine `choice` gives (`gpu`: the engine given, made before
-/// the FASTQ was read): under `auto`, probes the preferred GPU adapter and
+/// the FASTQ was read): under `auto`, on a machine with a GPU device node
+/// ([`gpu_nodes`]; without one only a software adapter could be found, so
+/// none is looked for), probes the preferred GPU adapter and
 /// applies the first clause of the rule ([`super::auto`]) before any
 /// calibration: a software adapter is never chosen, so it costs none.
 pub fn plan_engine(choice: EngineChoice, gpu: Option<GpuEngine>) -> Result<EnginePlan> {
@@ -407,6 +414,14 @@ pub fn plan_engine(choice: EngineChoice, gpu: Option<GpuEngine>) -> Result<Engin
             None => gpu_engine()?,
         })),
         EngineChoice::Auto => {
+            let tuning = crate::tuning::Tuning::current();
+            let probe_anyway = tuning.probe_gpu || tuning.calibrate_software;
+            if !probe_anyway && gpu_nodes() == GpuNodes::Absent {
+                let reason = format!(
+                    "no GPU device on this machine (none of {GPU_NODES_LOOKED_FOR}): using the CPU engine"
+                );
+                return cpu(reason, None, None);
+            }
             let preferred = match preferred_adapter() {
                 Err(e) => return cpu(format!("{e}: using the CPU engine"), None, None),
                 Ok(a) => a,
@@ -414,8 +429,7 @@ pub fn plan_engine(choice: EngineChoice, gpu: Option<GpuEngine>) -> Result<Engin
             let adapter = preferred.summary().clone();
             // MIRQ_AUTO_CALIBRATE_SOFTWARE=1 calibrates on a software
             // adapter too (tests use it to run the calibration on lavapipe)
-            let calibrate_software = crate::tuning::Tuning::current().calibrate_software;
-            if adapter.is_software() && !calibrate_software {
+            if adapter.is_software() && !tuning.calibrate_software {
                 let reason = format!(
                     "the only GPU adapter, {}, is software: software adapters are never chosen",
                     adapter.name

@@ -10,6 +10,7 @@
 //! a lost device is a typed [`Error::Gpu`], never a panic.
 
 mod backends;
+mod device_nodes;
 mod prepared;
 mod screen;
 
@@ -20,6 +21,7 @@ use super::{AlignParams, Engine, EngineKind, Prepared, TargetSet};
 use crate::error::{Error, GpuFailure, Result};
 
 pub use backends::backends;
+pub use device_nodes::{gpu_nodes, GpuNodes, LOOKED_FOR as GPU_NODES_LOOKED_FOR};
 pub use prepared::MAX_INSERT_LEN;
 
 /// A GPU adapter the GPU engine can run on, as plain data (stats.json,
