@@ -236,21 +236,25 @@ fn collapse_samples(
             let mut run = trim_and_collapse(s, &trim.prep, &bar, sink)?;
             let mismatch = mismatch_of(trim, &run);
             run.first_reads = None;
-            // the sample's hash tables are gone: their pages go back
-            release_free_memory();
+            // the sample's hash tables are gone: their pages go back, to
+            // make room for the next sample (one has no next)
+            if opts.samples.len() > 1 {
+                release_free_memory();
+            }
             Ok((run, mismatch))
         })
         .collect::<Result<_>>()?;
     let (runs, mismatches): (Vec<CollapsedSample>, Vec<Option<Mismatch>>) =
         runs.into_iter().unzip();
-    let table = InsertTable::build(&runs.iter().map(|r| &r.inserts).collect::<Vec<_>>());
+    let mut inserts = Vec::with_capacity(runs.len());
     let (samples, umi_keys) = opts
         .samples
         .iter()
         .zip(runs)
         .zip(&opts.trim.samples)
-        .map(|((sample, run), trim)| {
+        .map(|((sample, mut run), trim)| {
             let mut stats = SampleStats::from_collapsed(sample, &run);
+            inserts.push(std::mem::take(&mut run.inserts));
             stats.trimming = match (run.detected, &trim.prep) {
                 (Some(d), _) => Some(SampleTrimming::new(
                     d.protocol.name(),
@@ -265,6 +269,7 @@ fn collapse_samples(
             (stats, run.umi_keys)
         })
         .unzip();
+    let table = InsertTable::of_samples(inserts);
     release_free_memory();
     Ok(Collapsed {
         table,
@@ -278,7 +283,7 @@ fn collapse_samples(
 /// (the miRNA pass), the later references' passes, the stats, then
 /// counting and writing. Its stage timings (stats.json `timings`, see
 /// [`Timings`]): `read_trim_collapse` runs from `started` (before the thread
-/// pool was made) through [`InsertTable::build`], so it includes loading the
+/// pool was made) through [`InsertTable::of_samples`], so it includes loading the
 /// reference, building its targets and `--protocol auto` detection (but not
 /// the early start of `--engine gpu`); `align` is the busy time of engine
 /// selection (also the early one of `--engine gpu`), the miRNA pass (partly

@@ -493,6 +493,64 @@ impl SortedInserts {
     }
 }
 
+impl SortedInserts {
+    /// An empty table with room for `seqs` sequences of `bases` bases in
+    /// all.
+    fn with_capacity(seqs: usize, bases: usize) -> Self {
+        Self {
+            bases: Vec::with_capacity(bases),
+            ends: Vec::with_capacity(seqs),
+            counts: Vec::with_capacity(seqs),
+        }
+    }
+
+    /// Sums tables of the same sample (its trimming workers'): each
+    /// sequence once, with its reads over all of them, sorted. Tables are
+    /// merged two by two, level by level, so each sequence is copied about
+    /// log2(tables) times.
+    pub fn sum(mut tables: Vec<SortedInserts>) -> SortedInserts {
+        while tables.len() > 1 {
+            let mut level = Vec::with_capacity(tables.len().div_ceil(2));
+            let mut pairs = tables.into_iter();
+            while let Some(a) = pairs.next() {
+                level.push(match pairs.next() {
+                    Some(b) => Self::sum_two(&a, &b),
+                    None => a,
+                });
+            }
+            tables = level;
+        }
+        tables.pop().unwrap_or_default()
+    }
+
+    /// The two-way step of [`Self::sum`].
+    fn sum_two(a: &SortedInserts, b: &SortedInserts) -> SortedInserts {
+        let mut out = Self::with_capacity(a.len() + b.len(), a.bases.len() + b.bases.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            let (x, y) = (a.seq(i), b.seq(j));
+            match x.cmp(y) {
+                std::cmp::Ordering::Less => {
+                    out.push(x, a.counts[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(y, b.counts[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push(x, a.counts[i] + b.counts[j]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        (i..a.len()).for_each(|i| out.push(a.seq(i), a.counts[i]));
+        (j..b.len()).for_each(|j| out.push(b.seq(j), b.counts[j]));
+        out
+    }
+}
+
 /// Unique inserts of all samples and each sample's counts of them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct InsertTable {
@@ -507,6 +565,9 @@ impl InsertTable {
     /// # Panics
     /// With more than `u32::MAX` unique inserts.
     pub fn build(samples: &[&SortedInserts]) -> Self {
+        if let [only] = samples {
+            return Self::of_one((*only).clone());
+        }
         // k-way merge: the heap holds each sample's next sequence
         let mut heap: BinaryHeap<Reverse<(&[u8], usize)>> = samples
             .iter()
@@ -535,6 +596,28 @@ impl InsertTable {
             }
         }
         Self { seqs, counts }
+    }
+
+    /// [`Self::build`] over owned samples: one sample's inserts become the
+    /// table as they are, without a copy.
+    pub fn of_samples(mut samples: Vec<SortedInserts>) -> Self {
+        match samples.pop() {
+            Some(only) if samples.is_empty() => Self::of_one(only),
+            last => {
+                samples.extend(last);
+                Self::build(&samples.iter().collect::<Vec<_>>())
+            }
+        }
+    }
+
+    /// The table of one sample: its inserts, ids in their order.
+    fn of_one(sample: SortedInserts) -> Self {
+        let ids = u32::try_from(sample.len()).expect("at most 2^32 unique inserts");
+        let counts = (0..ids).zip(sample.counts.iter().copied()).collect();
+        Self {
+            seqs: sample,
+            counts: vec![counts],
+        }
     }
 
     /// A table from its sorted unique inserts and each sample's (id, reads)
@@ -798,6 +881,44 @@ mod tests {
         assert_eq!(merged.len(), one.len());
         assert_eq!(merged.reads(), keys.len() as u64);
         assert_eq!(merged.into_sorted(), one.into_sorted());
+    }
+
+    /// Summing workers' sorted tables equals one table over all their keys,
+    /// for any number of workers.
+    #[test]
+    fn summed_worker_tables_match_one_table() {
+        let keys = random_keys(13, 30_000);
+        let mut one = SampleInserts::default();
+        keys.iter().for_each(|k| _ = one.add(k));
+        let one = one.into_sorted();
+        for workers in [1, 2, 3, 5, 8] {
+            let mut parts: Vec<SampleInserts> =
+                (0..workers).map(|_| SampleInserts::default()).collect();
+            for (i, k) in keys.iter().enumerate() {
+                parts[(i * i + i / 7) % workers].add(k);
+            }
+            let sorted = parts.into_iter().map(SampleInserts::into_sorted).collect();
+            assert_eq!(SortedInserts::sum(sorted), one, "{workers} workers");
+        }
+        assert_eq!(SortedInserts::sum(Vec::new()), SortedInserts::default());
+    }
+
+    /// One sample's table (the shortcut) equals the k-way merge's, which a
+    /// second, empty sample forces.
+    #[test]
+    fn one_sample_table_matches_the_merge() {
+        let mut s = SampleInserts::default();
+        random_keys(17, 5000).iter().for_each(|k| _ = s.add(k));
+        let s = s.into_sorted();
+        let empty = SortedInserts::default();
+        let merged = InsertTable::build(&[&s, &empty]);
+        let one = InsertTable::build(&[&s]);
+        assert_eq!(one.seqs, merged.seqs);
+        assert_eq!(one.counts[..], merged.counts[..1]);
+        assert_eq!(InsertTable::build(&[&empty]).counts, vec![Vec::new()]);
+        assert_eq!(InsertTable::of_samples(vec![s.clone()]), one);
+        assert_eq!(InsertTable::of_samples(vec![s, empty]), merged);
+        assert_eq!(InsertTable::of_samples(Vec::new()), InsertTable::build(&[]));
     }
 
     /// Packing keeps the bases and length and orders keys as their bytes.

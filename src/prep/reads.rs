@@ -130,10 +130,9 @@ pub fn trim_and_collapse(
     };
     let dedup = chosen.settings.get().is_some_and(|t| t.umi.is_some());
     let (inserts, umi_keys) = if dedup {
-        let keys = inserts.into_sorted();
-        (inserts_of_keys(&keys), Some(keys))
+        (inserts_of_keys(&inserts), Some(inserts))
     } else {
-        (inserts.into_sorted(), None)
+        (inserts, None)
     };
     let low_complexity = inserts
         .iter()
@@ -153,31 +152,52 @@ pub fn trim_and_collapse(
 
 /// Whether an insert is low complexity: its commonest base makes more than
 /// 90% of it, or a run of one base covers at least half of it.
+///
+/// One pass without branches on the bases: each byte adds one to its
+/// letter's lane of a word ([`LANE`]), and the current run grows or
+/// restarts by arithmetic. A byte other than `ACGTN` (the lanes then sum to
+/// less than the length) or an insert too long for the lanes goes to
+/// [`is_low_complexity_bytes`].
 pub fn is_low_complexity(insert: &[u8]) -> bool {
-    if insert.is_empty() {
+    let Some(&first) = insert.first() else {
         return false;
+    };
+    if insert.len() > LANE_MASK {
+        return is_low_complexity_bytes(insert);
     }
-    // inserts are upper-case ACGTN: five counters
-    let mut small = [0usize; 5];
-    let (mut run, mut longest) = (0usize, 0usize);
-    let mut prev = None;
+    let (mut lanes, mut run, mut longest, mut prev) = (0u64, 0usize, 0usize, first);
     for &b in insert {
-        let i = match b {
-            b'A' => 0,
-            b'C' => 1,
-            b'G' => 2,
-            b'T' => 3,
-            b'N' => 4,
-            _ => return is_low_complexity_bytes(insert),
-        };
-        small[i] += 1;
-        run = if prev == Some(b) { run + 1 } else { 1 };
-        prev = Some(b);
+        lanes += LANE[b as usize];
+        run = 1 + run * usize::from(b == prev);
         longest = longest.max(run);
+        prev = b;
     }
-    let commonest = small.iter().copied().max().unwrap_or(0);
+    let counts = (0..5).map(|i| (lanes >> (LANE_BITS * i)) as usize & LANE_MASK);
+    let (sum, commonest) = counts.fold((0, 0), |(sum, max), c| (sum + c, c.max(max)));
+    if sum != insert.len() {
+        return is_low_complexity_bytes(insert);
+    }
     commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
 }
+
+/// Bits of each letter's count in [`LANE`]'s words.
+const LANE_BITS: usize = 12;
+
+/// One lane of [`LANE`]'s words.
+const LANE_MASK: usize = (1 << LANE_BITS) - 1;
+
+/// One in the lane of `A`, `C`, `G`, `T` or `N` (lanes 0 to 4, 12 bits
+/// each); zero for any other byte.
+static LANE: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let letters = *b"ACGTN";
+    let mut i = 0;
+    while i < letters.len() {
+        t[letters[i] as usize] = 1 << (LANE_BITS * i);
+        i += 1;
+    }
+    t
+};
 
 /// [`is_low_complexity`] over any bytes.
 fn is_low_complexity_bytes(insert: &[u8]) -> bool {
@@ -252,14 +272,13 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
             inserts.add_later(key, |_| {});
         }
     })?;
-    inserts.flush(|_| {});
     read.tick();
-    Ok((counts, quality, inserts, streamed))
+    Ok((counts, quality, inserts.into_sorted(), streamed))
 }
 
-/// A sample's trimming counts, qualities, inserts, and its detection or
-/// first reads.
-type Trimmed = (TrimCounts, QualitySum, SampleInserts, Streamed);
+/// A sample's trimming counts, qualities, sorted inserts (or UMI keys),
+/// and its detection or first reads.
+type Trimmed = (TrimCounts, QualitySum, SortedInserts, Streamed);
 
 /// A batch of reads' sequences, concatenated, with each read's end, and
 /// their qualities when the trimmer uses them; reused.
@@ -339,23 +358,23 @@ fn trim_parallel(
             let _ = full_tx.send(batch);
         }
         drop(full_tx); // the workers finish the queue and stop
-        let results: Vec<(TrimCounts, SampleInserts)> = handles
+        let results: Vec<(TrimCounts, SortedInserts)> = handles
             .into_iter()
             .map(|h| h.join().expect("trimming worker panicked"))
             .collect();
         (parsed, results)
     });
     let streamed = parsed?;
-    // Sum into the largest table: the result is the same for any split.
-    let mut results = results;
-    results.sort_by_key(|(_, inserts)| std::cmp::Reverse(inserts.len()));
-    let mut results = results.into_iter();
-    let (mut counts, mut inserts) = results.next().expect("at least one worker");
-    for (other_counts, other) in results {
-        counts.add(&other_counts);
-        inserts.merge(&other);
-    }
-    Ok((counts, quality, inserts, streamed))
+    // Each worker sorted its own table; their sum is the same for any split.
+    let mut counts = TrimCounts::default();
+    let tables = results
+        .into_iter()
+        .map(|(worker_counts, inserts)| {
+            counts.add(&worker_counts);
+            inserts
+        })
+        .collect();
+    Ok((counts, quality, SortedInserts::sum(tables), streamed))
 }
 
 /// A worker's reusable buffers: the normalised read and the key built
@@ -372,13 +391,14 @@ type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 /// A trimming worker: takes full batches until the queue closes, trims
 /// and collapses their reads with the sample's chosen preparation, hands
 /// each emptied batch back, and the inserts it made new to the worker's
-/// table to `sink`.
+/// table to `sink`; its table comes back sorted (the workers sort theirs
+/// side by side).
 fn trim_batches(
     chosen: &Chosen,
     full: &BatchQueue,
     empty: &Sender<ReadBatch>,
     sink: Option<&dyn InsertSink>,
-) -> (TrimCounts, SampleInserts) {
+) -> (TrimCounts, SortedInserts) {
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
     let mut scratch = Scratch::default();
@@ -411,7 +431,7 @@ fn trim_batches(
         batch.ends.clear();
         let _ = empty.send(batch);
     }
-    (counts, inserts)
+    (counts, inserts.into_sorted())
 }
 
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
@@ -506,6 +526,106 @@ impl ReadPrep {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The five-counter `is_low_complexity` this module had before (the
+    /// oracle of the lane one).
+    fn old_is_low_complexity(insert: &[u8]) -> bool {
+        if insert.is_empty() {
+            return false;
+        }
+        // inserts are upper-case ACGTN: five counters
+        let mut small = [0usize; 5];
+        let (mut run, mut longest) = (0usize, 0usize);
+        let mut prev = None;
+        for &b in insert {
+            let i = match b {
+                b'A' => 0,
+                b'C' => 1,
+                b'G' => 2,
+                b'T' => 3,
+                b'N' => 4,
+                _ => return is_low_complexity_bytes(insert),
+            };
+            small[i] += 1;
+            run = if prev == Some(b) { run + 1 } else { 1 };
+            prev = Some(b);
+            longest = longest.max(run);
+        }
+        let commonest = small.iter().copied().max().unwrap_or(0);
+        commonest * 10 > insert.len() * 9 || longest * 2 >= insert.len()
+    }
+
+    /// Random inserts over ACGTN (many runs and one-base-rich ones), other
+    /// bytes, every short length and lengths around the lanes' limit.
+    fn low_complexity_cases() -> Vec<Vec<u8>> {
+        let mut rng = crate::rng::Rng::new(0x10c0);
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..200_000 {
+            let len = match rng.below(20) {
+                0 => rng.below(4),
+                1 => 30 + rng.below(200),
+                _ => 15 + rng.below(20),
+            };
+            let alphabet: &[u8] = match rng.below(8) {
+                0 => b"A",
+                1 => b"AC",
+                2 => b"AAAAAAAAAAAAAAAAAAAC",
+                3 => b"ACGTN",
+                4 => b"ACGTNacgu\x00\xff",
+                _ => b"ACGT",
+            };
+            let mut seq = rng.seq_from(len, alphabet);
+            if !seq.is_empty() && rng.chance(0.3) {
+                // a run of one base somewhere
+                let (at, run) = (rng.below(seq.len()), rng.below(seq.len()) + 1);
+                let b = b"ACGTNx"[rng.below(6)];
+                seq[at..].iter_mut().take(run).for_each(|s| *s = b);
+            }
+            cases.push(seq);
+        }
+        for len in [63, 64, 65, 100, LANE_MASK - 1, LANE_MASK, LANE_MASK + 1] {
+            for share in [0.5, 0.89, 0.9, 0.91, 1.0] {
+                let a = (len as f64 * share) as usize;
+                cases.push([vec![b'A'; a], b"CG".repeat(len)][..].concat()[..len].to_vec());
+                cases.push(rng.seq_from(len, b"ACGT"));
+            }
+        }
+        cases
+    }
+
+    #[test]
+    fn low_complexity_matches_the_five_counter_oracle() {
+        let cases = low_complexity_cases();
+        let low = cases.iter().filter(|c| old_is_low_complexity(c)).count();
+        assert!(low > 10_000 && low < cases.len() - 10_000, "{low}");
+        for c in &cases {
+            assert_eq!(is_low_complexity(c), old_is_low_complexity(c), "{c:?}");
+        }
+    }
+
+    /// Edges of both rules: shares and runs at and next to their limits.
+    #[test]
+    fn low_complexity_matches_the_oracle_at_the_limits() {
+        for len in 1..=70usize {
+            for k in 0..=len {
+                for fill in [b'A', b'N', b'x'] {
+                    // k of one base then alternating others; one run of k
+                    let share: Vec<u8> = (0..len)
+                        .map(|i| if i < k { fill } else { b"CG"[i % 2] })
+                        .collect();
+                    let mut spread: Vec<u8> = (0..len).map(|i| b"ACGT"[i % 4]).collect();
+                    spread
+                        .iter_mut()
+                        .step_by(len / k.max(1))
+                        .take(k)
+                        .for_each(|b| *b = fill);
+                    for c in [share, spread] {
+                        assert_eq!(is_low_complexity(&c), old_is_low_complexity(&c), "{c:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn low_complexity_by_base_share_and_runs() {
