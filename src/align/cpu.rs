@@ -55,6 +55,26 @@ pub struct Scratch {
     candidates: Vec<(u32, i32)>,
     /// Best hits of the last insert searched.
     pub hits: Vec<Hit>,
+    plans: PlanCache,
+}
+
+/// Seed plans by insert length, made once for the searcher and parameters
+/// of `key` (a plan costs two powers of four: noticeable per insert).
+#[derive(Debug, Default)]
+struct PlanCache {
+    key: Option<PlanKey>,
+    /// Plan of each length seen, by length.
+    plans: Vec<Option<SeedPlan>>,
+}
+
+/// Everything a [`SeedPlan`] depends on besides the insert length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PlanKey {
+    params: AlignParams,
+    indexed: [usize; 2],
+    edge_windows: usize,
+    text_len: usize,
+    window: (usize, usize),
 }
 
 /// A target set with its seed indexes, ready to search.
@@ -161,6 +181,31 @@ impl<'a> Searcher<'a> {
         out.append_all(&parts);
     }
 
+    /// The plan of an insert of `len` bases (at least 1), from `cache`
+    /// when made before.
+    fn cached_plan<'c>(
+        &self,
+        len: usize,
+        params: &AlignParams,
+        cache: &'c mut PlanCache,
+    ) -> &'c SeedPlan {
+        let key = PlanKey {
+            params: *params,
+            indexed: [self.index.len(), self.edge_index.len()],
+            edge_windows: self.edge_windows.len(),
+            text_len: self.ts.text.len(),
+            window: (self.ts.window_5p, self.ts.window_3p),
+        };
+        if cache.key != Some(key) {
+            cache.key = Some(key);
+            cache.plans.clear();
+        }
+        if cache.plans.len() <= len {
+            cache.plans.resize(len + 1, None);
+        }
+        cache.plans[len].get_or_insert_with(|| self.plan(len, params))
+    }
+
     /// Best hits of one insert (base codes) into `scratch.hits`.
     pub fn search_into(&self, insert: &[u8], params: &AlignParams, scratch: &mut Scratch) {
         scratch.hits.clear();
@@ -172,7 +217,7 @@ impl<'a> Searcher<'a> {
         let ts = self.ts;
         let cands = &mut scratch.candidates;
         let k = params.max_mismatches as usize;
-        let plan = self.plan(l, params);
+        let plan = self.cached_plan(l, params, &mut scratch.plans);
         let Some(piece) = plan.real_piece else {
             // Exact first: a perfect hit (no mismatch, nothing free)
             // contains the insert's first bases exactly, and no hit ranks

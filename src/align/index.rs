@@ -1,8 +1,11 @@
 //! Exact seed lookup over all target positions: every position keeps the
-//! 2-bit packed code of the (up to) 32 real bases that follow it, sorted. A
-//! direct table of offsets on the first [`BUCKET_BASES`] bases narrows a
-//! lookup to one bucket (a seed that short or shorter is answered by the table
-//! alone); a longer seed then takes two binary searches inside its bucket.
+//! 2-bit packed code of the (up to) 32 real bases that follow it, sorted. The
+//! first [`BUCKET_BASES`] bases of a key name its bucket; a bitmap of the
+//! buckets that hold entries turns most absent seeds away, and a table of
+//! offsets per group of 64 buckets narrows a lookup to the groups its
+//! buckets lie in, where two binary searches find the seed's entries. Both
+//! tables together are 192 KiB (the GPU engine reads a 4 MiB table of every
+//! bucket's offset instead, [`SeedIndex::buckets`]).
 
 use super::TargetSet;
 use crate::seq::N;
@@ -75,12 +78,25 @@ impl Entry {
 #[derive(Debug, Clone, Default)]
 pub struct SeedIndex {
     entries: Vec<Entry>,
-    /// `4^BUCKET_BASES + 1` offsets into `entries`: bucket `b` holds the
-    /// entries whose key starts with the bases of `b`. A position followed by
-    /// fewer real bases has its missing bases as zeros (A) in its key, which
-    /// is also where the sort put it. Empty when `entries` is.
-    buckets: Vec<u32>,
+    /// One bit per bucket (the entries whose key starts with the bucket's
+    /// [`BUCKET_BASES`] bases), set when it holds an entry. A position
+    /// followed by fewer real bases has its missing bases as zeros (A) in
+    /// its key, which is also where the sort put it. Empty when `entries`
+    /// is.
+    occupied: Box<[u64]>,
+    /// `4^BUCKET_BASES / GROUP + 1` offsets into `entries`: group `g` (the
+    /// buckets `g * GROUP..(g + 1) * GROUP`) starts at `group_starts[g]`.
+    /// With `occupied`, 192 KiB read per seed, where a table of every
+    /// bucket's offset (4 MiB) missed the caches far more often.
+    group_starts: Box<[u32]>,
 }
+
+/// Buckets per group of [`SeedIndex::group_starts`]: one word of
+/// [`SeedIndex::occupied`].
+const GROUP: usize = 64;
+
+/// Buckets of the index: `4^BUCKET_BASES`.
+const BUCKETS: usize = 1 << (2 * BUCKET_BASES);
 
 impl SeedIndex {
     /// Indexes every real position of every target. Each target's keys are
@@ -173,18 +189,26 @@ impl SeedIndex {
             entries.len() <= u32::MAX as usize,
             "seed index over 2^32 positions"
         );
-        let mut buckets = Vec::new();
+        let (mut occupied, mut group_starts) = (Vec::new(), Vec::new());
         if !entries.is_empty() {
-            buckets = vec![0u32; (1 << (2 * BUCKET_BASES)) + 1];
-            // Count per bucket, then prefix sums: buckets[b] = first entry of b.
+            occupied = vec![0u64; BUCKETS / GROUP];
+            group_starts = vec![0u32; BUCKETS / GROUP + 1];
+            // Count per group, then prefix sums: group_starts[g] = first
+            // entry of g.
             for e in &entries {
-                buckets[(e.key >> BUCKET_SHIFT) as usize + 1] += 1;
+                let b = (e.key >> BUCKET_SHIFT) as usize;
+                occupied[b / GROUP] |= 1 << (b % GROUP);
+                group_starts[b / GROUP + 1] += 1;
             }
-            for b in 1..buckets.len() {
-                buckets[b] += buckets[b - 1];
+            for g in 1..group_starts.len() {
+                group_starts[g] += group_starts[g - 1];
             }
         }
-        Self { entries, buckets }
+        Self {
+            entries,
+            occupied: occupied.into_boxed_slice(),
+            group_starts: group_starts.into_boxed_slice(),
+        }
     }
 
     /// Indexed positions.
@@ -202,10 +226,49 @@ impl SeedIndex {
         &self.entries
     }
 
-    /// `4^BUCKET_BASES + 1` offsets into [`Self::entries`] (empty when no
-    /// position is indexed).
-    pub fn buckets(&self) -> &[u32] {
-        &self.buckets
+    /// `4^BUCKET_BASES + 1` offsets into [`Self::entries`]: bucket `b`
+    /// holds the entries whose key starts with the bases of `b`, from
+    /// offset `b` to offset `b + 1` (empty when no position is indexed).
+    /// Made on each call (the GPU engine uploads it once).
+    pub fn buckets(&self) -> Vec<u32> {
+        if self.entries.is_empty() {
+            return Vec::new();
+        }
+        let mut buckets = vec![0u32; BUCKETS + 1];
+        for e in &self.entries {
+            buckets[(e.key >> BUCKET_SHIFT) as usize + 1] += 1;
+        }
+        for b in 1..buckets.len() {
+            buckets[b] += buckets[b - 1];
+        }
+        buckets
+    }
+
+    /// Whether any of the buckets `first..last` (at most [`GROUP`],
+    /// aligned, within one group) holds an entry.
+    #[inline]
+    fn any_occupied(&self, first: usize, last: usize) -> bool {
+        let spanned = u64::MAX >> (GROUP - (last - first));
+        self.occupied[first / GROUP] >> (first % GROUP) & spanned != 0
+    }
+
+    /// The entries whose key starts with the `s` bases of `code` (1 to 32),
+    /// and perhaps others of their groups: empty when their buckets are.
+    #[inline]
+    fn candidates(&self, code: u64, s: usize) -> &[Entry] {
+        let (first, last) = if s >= BUCKET_BASES {
+            let b = (code >> (2 * (s - BUCKET_BASES) as u32)) as usize;
+            (b, b + 1)
+        } else {
+            let extra = 2 * (BUCKET_BASES - s) as u32;
+            ((code << extra) as usize, ((code + 1) << extra) as usize)
+        };
+        if last - first <= GROUP && !self.any_occupied(first, last) {
+            return &[];
+        }
+        let lo = self.group_starts[first / GROUP] as usize;
+        let hi = self.group_starts[(last - 1) / GROUP + 1] as usize;
+        &self.entries[lo..hi]
     }
 
     /// Calls `visit(target, position)` for every exact occurrence of `seed`
@@ -223,21 +286,10 @@ impl SeedIndex {
         for &c in seed {
             code = (code << 2) | c as u64;
         }
-        let range = if s <= BUCKET_BASES {
-            // The seed spans whole buckets: [code, code + 1) << missing bases.
-            let extra = 2 * (BUCKET_BASES - s) as u32;
-            let first = (code << extra) as usize;
-            let last = ((code + 1) << extra) as usize;
-            self.buckets[first] as usize..self.buckets[last] as usize
-        } else {
-            let b = (code >> (2 * (s - BUCKET_BASES) as u32)) as usize;
-            let bucket = &self.entries[self.buckets[b] as usize..self.buckets[b + 1] as usize];
-            let lo = bucket.partition_point(|e| (e.key >> shift) < code);
-            let hi = lo + bucket[lo..].partition_point(|e| (e.key >> shift) <= code);
-            let base = self.buckets[b] as usize;
-            base + lo..base + hi
-        };
-        for e in &self.entries[range] {
+        let group = self.candidates(code, s);
+        let lo = group.partition_point(|e| (e.key >> shift) < code);
+        let hi = lo + group[lo..].partition_point(|e| (e.key >> shift) <= code);
+        for e in &group[lo..hi] {
             if e.valid() >= s {
                 visit(e.target(), e.pos() as i32);
             }
@@ -308,6 +360,76 @@ mod tests {
         idx.for_each_occurrence(&encode(b"GTNA"), |_, _| across += 1);
         idx.for_each_occurrence(&encode(b"CGTACGTAC"), |_, _| across += 1);
         assert_eq!(across, 0);
+    }
+
+    /// The lookup through the occupancy bitmap and group offsets finds the
+    /// entries that the table of every bucket's offset (the GPU engine's,
+    /// and this index's before) finds, for seeds of every length, present
+    /// and absent, on skewed random targets; and that table holds every
+    /// entry in its bucket.
+    #[test]
+    fn group_lookups_equal_bucket_table_lookups() {
+        let mut rng = crate::rng::Rng::new(0x6A09_E667_F3BC_C908);
+        let seqs: Vec<RefSeq> = (0..300)
+            .map(|i| {
+                let len = 1 + rng.below(120);
+                let seq = (0..len)
+                    .map(|_| b"AACGTTACGTN"[rng.below(11)])
+                    .collect::<Vec<u8>>();
+                RefSeq::new(&format!("hsa-mir-{i}"), seq)
+            })
+            .collect();
+        let ts = TargetSet::build(&Reference::from_sequences("hsa", vec![], seqs), 3, 5);
+        let idx = SeedIndex::build(&ts);
+        let buckets = idx.buckets();
+        assert!(buckets.windows(2).all(|pair| pair[0] <= pair[1]));
+        assert_eq!(buckets[BUCKETS] as usize, idx.len());
+        for (i, e) in idx.entries().iter().enumerate() {
+            let b = (e.key >> BUCKET_SHIFT) as usize;
+            assert!((buckets[b] as usize..buckets[b + 1] as usize).contains(&i));
+        }
+        // the lookup of the bucket table: whole buckets, or one bucket and
+        // two binary searches
+        let old = |seed: &[u8]| -> Vec<(u32, i32)> {
+            let s = seed.len();
+            let code = seed.iter().fold(0u64, |c, &b| c << 2 | b as u64);
+            let range = if s <= BUCKET_BASES {
+                let extra = 2 * (BUCKET_BASES - s) as u32;
+                let (first, last) = ((code << extra) as usize, ((code + 1) << extra) as usize);
+                buckets[first] as usize..buckets[last] as usize
+            } else {
+                let shift = 64 - 2 * s as u32;
+                let b = (code >> (2 * (s - BUCKET_BASES) as u32)) as usize;
+                let base = buckets[b] as usize;
+                let bucket = &idx.entries()[base..buckets[b + 1] as usize];
+                let lo = bucket.partition_point(|e| (e.key >> shift) < code);
+                let hi = lo + bucket[lo..].partition_point(|e| (e.key >> shift) <= code);
+                base + lo..base + hi
+            };
+            idx.entries()[range]
+                .iter()
+                .filter(|e| e.valid() >= s)
+                .map(|e| (e.target(), e.pos() as i32))
+                .collect()
+        };
+        let mut found_some = 0;
+        for _ in 0..20_000 {
+            let s = 1 + rng.below(MAX_SEED);
+            let seed: Vec<u8> = if rng.below(2) == 0 {
+                let t = &ts.targets[rng.below(ts.targets.len())];
+                let seq = &ts.text[t.text_start..t.text_start + t.len];
+                let p = rng.below(seq.len());
+                let piece = &seq[p..(p + s).min(seq.len())];
+                piece.iter().map(|&c| c.min(3)).collect()
+            } else {
+                (0..s).map(|_| rng.below(4) as u8).collect()
+            };
+            let mut found = Vec::new();
+            idx.for_each_occurrence(&seed, |t, p| found.push((t, p)));
+            assert_eq!(found, old(&seed), "seed {seed:?}");
+            found_some += usize::from(!found.is_empty());
+        }
+        assert!(found_some > 5000, "{found_some}");
     }
 
     /// Every lookup (bucket-only and bucket + binary search) equals a scan of

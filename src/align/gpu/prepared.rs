@@ -138,7 +138,7 @@ fn reference_words(ts: &TargetSet, host: &Searcher) -> (Vec<u32>, ReferenceLayou
         words.extend([w.start as u32, w.end as u32]);
     }
     layout.buckets = words.len() as u32;
-    words.extend_from_slice(index.buckets());
+    words.extend_from_slice(&index.buckets());
     layout.edge = words.len() as u32;
     for (t, o) in host.edge_offsets() {
         words.extend([t, o as u32]);
