@@ -45,6 +45,14 @@ pub fn normalize_base(b: u8) -> u8 {
     LETTERS[CODES[b as usize] as usize]
 }
 
+/// Whether `seq` is all upper-case `ACGT`, so that [`normalize_base`]
+/// leaves it as it is (one pass the compiler vectorises).
+#[inline]
+pub fn is_upper_acgt(seq: &[u8]) -> bool {
+    seq.iter()
+        .fold(true, |ok, &b| ok & matches!(b, b'A' | b'C' | b'G' | b'T'))
+}
+
 /// Encodes a sequence into base codes.
 pub fn encode(seq: &[u8]) -> Vec<u8> {
     seq.iter().map(|&b| encode_base(b)).collect()
@@ -113,6 +121,18 @@ mod tests {
             .map(|&b| normalize_base(b))
             .collect();
         assert_eq!(got, b"ACGTTACGTTNNNN".to_vec());
+    }
+
+    #[test]
+    fn upper_acgt_is_what_normalising_leaves_alone_but_n() {
+        for b in 0..=255u8 {
+            let kept = normalize_base(b) == b && b != b'N';
+            assert_eq!(is_upper_acgt(&[b]), kept, "{b}");
+        }
+        assert!(is_upper_acgt(b""));
+        assert!(is_upper_acgt(b"ACGTTGCAACGTTGCAACGTTGCAACGTTGCAACGT"));
+        assert!(!is_upper_acgt(b"ACGTTGCAACGTTGCAACGTTGCAACGTTGCAACGu"));
+        assert!(!is_upper_acgt(b"NCGTTGCAACGTTGCAACGTTGCAACGTTGCAACGT"));
     }
 
     #[test]

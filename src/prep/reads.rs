@@ -16,7 +16,7 @@ use crate::prep::protocol::{PrepPlan, TrimSettings};
 use crate::prep::sink::{InsertSink, NewInserts};
 use crate::prep::trim::{TrimOutcome, Trimmer};
 use crate::prep::umi::{inserts_of_keys, UmiKey, UmiSpec};
-use crate::seq::normalize_base;
+use crate::seq::{is_upper_acgt, normalize_base};
 
 /// One sample after trimming and collapsing.
 pub struct CollapsedSample {
@@ -466,15 +466,20 @@ impl ReadPrep {
     #[inline]
     fn read<'s>(
         &self,
-        raw: &[u8],
+        raw: &'s [u8],
         qual: &[u8],
         counts: &mut TrimCounts,
         scratch: &'s mut Scratch,
     ) -> Option<&'s [u8]> {
         let Scratch { read, key: buf } = scratch;
-        read.clear();
-        read.extend(raw.iter().map(|&b| normalize_base(b)));
-        let seq = &read[..];
+        // most reads are upper-case ACGT already: they are taken as they are
+        let seq: &'s [u8] = if is_upper_acgt(raw) {
+            raw
+        } else {
+            read.clear();
+            read.extend(raw.iter().map(|&b| normalize_base(b)));
+            read
+        };
         counts.reads_in += 1;
         let outcome = if self.trimmer.uses_quality() {
             self.trimmer.trim_with_quality(seq, qual)
@@ -506,7 +511,7 @@ impl ReadPrep {
                 counts.length(end - start);
                 let Some(umi) = &self.umi else {
                     counts.inserts += 1;
-                    return Some(&read[start..end]);
+                    return Some(&seq[start..end]);
                 };
                 buf.clear();
                 buf.extend_from_slice(&seq[start..end]);
