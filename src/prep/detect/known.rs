@@ -100,9 +100,8 @@ pub enum Origin {
 const NORMAL: [u8; 8] = *b"ACGTNNNN";
 
 /// Reads kept for detection: upper-case, U as T, other letters N. Each
-/// read is scanned for the known adapters' seeds as it is added (while a
-/// run keeps its first reads, the reading thread is mostly waiting for
-/// decompressed input).
+/// read is scanned for the known adapters' seeds as it is added (a run
+/// adds its first reads on a thread of its own while it goes on reading).
 #[derive(Debug, Clone, Default)]
 pub struct ReadSample {
     bases: Vec<u8>,
