@@ -271,6 +271,11 @@ impl<'scope, 'env> AutoStream<'scope, 'env> {
 fn detect_batches(batches: Receiver<FirstReads>) -> (ReadSample, Detection) {
     let mut sample = ReadSample::default();
     for batch in batches {
+        if sample.is_empty() && !batch.ends.is_empty() {
+            // room for a whole sample of reads like the first batch's
+            let per_read = batch.bases.len().div_ceil(batch.ends.len());
+            sample.reserve(SAMPLE_READS, SAMPLE_READS * per_read);
+        }
         for read in batch.reads() {
             sample.push(read);
         }
@@ -420,8 +425,11 @@ mod tests {
         }
     }
 
+    /// Records as (sequence, qualities).
+    type Owned = Vec<(Vec<u8>, Vec<u8>)>;
+
     /// Every record of the sample as read, in order.
-    fn records(sample: &Sample) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn records(sample: &Sample) -> Owned {
         let mut all = Vec::new();
         for file in &sample.files {
             fastq::for_each_record_until(&file.path, |seq, qual| {
@@ -433,7 +441,7 @@ mod tests {
         all
     }
 
-    fn stream(sample: &Sample, dedup: bool) -> (Result<Streamed>, Vec<(Vec<u8>, Vec<u8>)>) {
+    fn stream(sample: &Sample, dedup: bool) -> (Result<Streamed>, Owned) {
         let (chosen, bytes) = (OnceLock::new(), AtomicU64::new(0));
         let mut got = Vec::new();
         let plan = PrepPlan::Detect(request(dedup));
@@ -470,7 +478,7 @@ mod tests {
                 (d.protocol, d.trim.adapter),
                 (want.protocol, want.trim.adapter)
             );
-            let mut expected: Vec<(Vec<u8>, Vec<u8>)> = oracle
+            let mut expected: Owned = oracle
                 .iter()
                 .zip(&all)
                 .map(|(seq, (_, qual))| (seq.to_vec(), qual.clone()))

@@ -153,6 +153,13 @@ impl ReadSample {
         self.known_nearest.push(nearest);
     }
 
+    /// Makes room for `reads` more reads of `bases` bases in all.
+    pub fn reserve(&mut self, reads: usize, bases: usize) {
+        self.bases.reserve(bases);
+        self.ends.reserve(reads);
+        self.known_nearest.reserve(reads);
+    }
+
     /// Appends another sample's reads.
     pub fn extend(&mut self, other: &ReadSample) {
         let offset = self.bases.len();
