@@ -100,8 +100,9 @@ pub enum Origin {
 const NORMAL: [u8; 8] = *b"ACGTNNNN";
 
 /// Reads kept for detection: upper-case, U as T, other letters N. Each
-/// read is scanned for the known adapters' seeds as it is added (a run
-/// adds its first reads on a thread of its own while it goes on reading).
+/// read is scanned for the known adapters' seeds as it is added (while a
+/// run keeps its first reads, the reading thread is mostly waiting for
+/// decompressed input).
 #[derive(Debug, Clone, Default)]
 pub struct ReadSample {
     bases: Vec<u8>,
@@ -151,13 +152,6 @@ impl ReadSample {
             }
         }
         self.known_nearest.push(nearest);
-    }
-
-    /// Makes room for `reads` more reads of `bases` bases in all.
-    pub fn reserve(&mut self, reads: usize, bases: usize) {
-        self.bases.reserve(bases);
-        self.ends.reserve(reads);
-        self.known_nearest.reserve(reads);
     }
 
     /// Appends another sample's reads.

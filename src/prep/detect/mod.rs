@@ -24,14 +24,14 @@
 //! means no cuts, and confidence at most `low`.
 //!
 //! **Cost.** Detection must cost little next to reading the sample (it is
-//! made on every sample): on [`SAMPLE_READS`] 75-nt reads with the adapter
-//! read through, about 16 ms of CPU to add them to the sample and 21 ms to
-//! detect (`examples/detect_timing.rs`), against about 450 ms to count the
-//! 2M-read file they start at `-t 2`. A run makes the sample and detects on
-//! a thread of its own while it goes on reading (`crate::prep::plan`).
-//! Each read is scanned once for all known adapters' seeds as it is added
-//! to the sample ([`ReadSample::push`]); it is scanned again only for de
-//! novo candidates, when there are any. The de novo search passes over its
+//! made on every sample, and the trimming waits for it): on
+//! [`SAMPLE_READS`] 75-nt reads with the adapter read through, about 16 ms
+//! of CPU to add them to the sample and 21 ms to detect
+//! (`examples/detect_timing.rs`), against about 450 ms for a whole run on
+//! the 2M-read file they start, at `-t 2`. Each read is scanned once for
+//! all known adapters' seeds as it is added to the sample
+//! ([`ReadSample::push`]); it is scanned again only for de novo
+//! candidates, when there are any. The de novo search passes over its
 //! reads three times at most, and grows little beyond what it keeps.
 
 mod de_novo;
