@@ -166,6 +166,9 @@ struct Occurrences<'a> {
     /// Per frequent k-mer, its occurrences once gathered.
     gathered: Vec<Option<Vec<(u32, u32)>>>,
     passes: usize,
+    /// One bit per k-mer code, set for the frequent ones: most k-mers of a
+    /// pass are rare, and this (unlike the table) stays in cache.
+    marked: Vec<u64>,
 }
 
 impl<'a> Occurrences<'a> {
@@ -175,8 +178,10 @@ impl<'a> Occurrences<'a> {
 
     fn new(mut table: Vec<u32>, frequent: &'a [usize], counts: Vec<usize>) -> Self {
         const _: () = assert!((DE_NOVO_READS as u32) < Occurrences::FREQUENT >> 16);
+        let mut marked = vec![0u64; table.len().div_ceil(64)];
         for (s, &c) in frequent.iter().enumerate() {
             table[c] = Self::FREQUENT | s as u32;
+            marked[c / 64] |= 1 << (c % 64);
         }
         Self {
             table,
@@ -184,6 +189,7 @@ impl<'a> Occurrences<'a> {
             gathered: vec![None; frequent.len()],
             counts,
             passes: 0,
+            marked,
         }
     }
 
@@ -231,10 +237,13 @@ impl<'a> Occurrences<'a> {
             occ[t].reserve_exact(self.counts[t]);
         }
         let mut seen = vec![u32::MAX; n];
-        let table = &self.table;
+        let (table, marked) = (&self.table, &self.marked);
         for (r, read) in reads.iter().enumerate() {
             let r = r as u32;
             for_each_kmer(read, |p, code| {
+                if marked[code / 64] >> (code % 64) & 1 == 0 {
+                    return;
+                }
                 let e = table[code];
                 if e & Self::FREQUENT != 0 {
                     let t = (e & !Self::FREQUENT) as usize;
@@ -520,6 +529,7 @@ mod tests {
     use super::*;
 
     use crate::input::library::TRUSEQ_SMALL_RNA;
+    use crate::prep::detect::known::ReadSample;
     use crate::prep::detect::test_reads::{cat, library, TAIL};
     use crate::rng::Rng;
 
@@ -635,6 +645,96 @@ mod tests {
             grown > 20 && stopped > 20,
             "{grown} grown, {stopped} stopped"
         );
+    }
+
+    /// Gathers the occurrences of frequent k-mers `wanted` as detection
+    /// did before the bit filter: by the table alone.
+    fn gather_by_table(
+        table: &[u32],
+        n: usize,
+        wanted: &[usize],
+        reads: &[&[u8]],
+    ) -> Vec<Vec<(u32, u32)>> {
+        let mut occ: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        let mut seen = vec![u32::MAX; n];
+        for (r, read) in reads.iter().enumerate() {
+            let r = r as u32;
+            for_each_kmer(read, |p, code| {
+                let e = table[code];
+                if e & Occurrences::FREQUENT != 0 {
+                    let t = (e & !Occurrences::FREQUENT) as usize;
+                    if wanted.contains(&t) && seen[t] != r {
+                        seen[t] = r;
+                        occ[t].push((r, p as u32));
+                    }
+                }
+            });
+        }
+        occ
+    }
+
+    /// The de novo reads of the first `SAMPLE_READS` reads of each real run
+    /// in ../shared/data/fastq, and of a simulated one.
+    fn real_and_simulated_reads() -> Vec<ReadSample> {
+        let adapter = cat(&[TRUSEQ_SMALL_RNA.as_bytes(), TAIL]);
+        let mut samples = vec![library(5000, 75, 22, |rng, i| {
+            if rng.below(10) == 0 {
+                i.to_vec()
+            } else {
+                cat(&[i, &adapter])
+            }
+        })];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fastq");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        for file in files {
+            let mut s = ReadSample::default();
+            crate::input::fastq::for_each_record_until(&file, |seq, _| {
+                s.push(seq);
+                if s.len() < crate::prep::detect::SAMPLE_READS {
+                    std::ops::ControlFlow::Continue(())
+                } else {
+                    std::ops::ControlFlow::Break(())
+                }
+            })
+            .unwrap();
+            samples.push(s);
+        }
+        samples
+    }
+
+    #[test]
+    fn gathering_through_the_bit_filter_matches_the_table_alone() {
+        let mut checked = 0;
+        for sample in real_and_simulated_reads() {
+            let n = sample.len();
+            let step = n.div_ceil(DE_NOVO_READS);
+            let reads: Vec<&[u8]> = (0..n).step_by(step).map(|i| sample.read(i)).collect();
+            let table = count_kmers(&reads);
+            let mut frequent: Vec<usize> = (0..table.len())
+                .filter(|&c| table[c] & 0xFFFF >= 10)
+                .collect();
+            frequent.sort_by_key(|&c| (std::cmp::Reverse(table[c] & 0xFFFF), c));
+            frequent.truncate(200);
+            if frequent.is_empty() {
+                continue;
+            }
+            let counts: Vec<usize> = frequent
+                .iter()
+                .map(|&c| (table[c] & 0xFFFF) as usize)
+                .collect();
+            let mut occ = Occurrences::new(table, &frequent, counts);
+            let wanted: Vec<usize> = (0..frequent.len()).step_by(2).collect();
+            let want = gather_by_table(&occ.table, frequent.len(), &wanted, &reads);
+            occ.gather(wanted[0], &wanted[1..], &reads);
+            for &t in &wanted {
+                assert_eq!(occ.gathered[t].as_deref(), Some(&want[t][..]), "k-mer {t}");
+                checked += want[t].len();
+            }
+        }
+        assert!(checked > 100_000, "{checked} occurrences");
     }
 
     #[test]
