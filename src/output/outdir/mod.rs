@@ -63,6 +63,7 @@ mod checks;
 mod lock;
 mod refusal;
 mod switch;
+mod syncer;
 mod test_hooks;
 
 use std::fs::{self, File};
@@ -79,6 +80,7 @@ use checks::{
 pub use lock::OutdirLock;
 use refusal::Refusal;
 use switch::{recover, remove_leftovers, switch, sync_dir};
+use syncer::Syncer;
 use test_hooks::{test_fault, test_hook};
 
 /// The list of the files a run wrote, written last into its output
@@ -100,6 +102,8 @@ pub struct StagedOutputs {
     /// Where the fallback switch sets the earlier set aside.
     aside: PathBuf,
     written: Mutex<Vec<String>>,
+    /// Syncs the written files beside the run.
+    syncer: Syncer,
     committed: bool,
     _lock: OutdirLock,
 }
@@ -141,14 +145,16 @@ impl StagedOutputs {
             staging,
             aside,
             written: Mutex::new(Vec::new()),
+            syncer: Syncer::start(),
             committed: false,
             _lock: lock,
         })
     }
 
     /// Writes one file (path relative to the output directory) through
-    /// `fill`, synced; may be called from several threads. It appears with
-    /// every other file of the run at [`Self::commit`].
+    /// `fill`; may be called from several threads. It is synced beside the
+    /// run, and appears with every other file of the run at
+    /// [`Self::commit`], which waits for every sync.
     pub fn write(
         &self,
         rel: &str,
@@ -166,10 +172,8 @@ impl StagedOutputs {
         let mut w = BufWriter::new(file);
         fill(&mut w).map_err(err)?;
         w.flush().map_err(err)?;
-        w.into_inner()
-            .map_err(|e| err(e.into_error()))?
-            .sync_all()
-            .map_err(err)?;
+        let file = w.into_inner().map_err(|e| err(e.into_error()))?;
+        self.syncer.sync(rel, file).map_err(err)?;
         self.written
             .lock()
             .expect("written list")
@@ -197,6 +201,12 @@ impl StagedOutputs {
         self.write(MANIFEST, |w| {
             written.iter().try_for_each(|rel| writeln!(w, "{rel}"))
         })?;
+        if let Some((rel, err)) = self.syncer.finish() {
+            return Err(Error::Write {
+                path: self.outdir.join(rel),
+                err,
+            });
+        }
         test_hook("staged");
         let parent = self.target.parent().unwrap_or(Path::new("/")).to_path_buf();
         if fs::symlink_metadata(&self.target).is_ok() {
@@ -224,6 +234,7 @@ impl StagedOutputs {
 impl Drop for StagedOutputs {
     fn drop(&mut self) {
         if !self.committed {
+            let _ = self.syncer.finish();
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
