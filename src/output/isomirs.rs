@@ -292,8 +292,7 @@ fn push_read_line(
     reference: &Reference,
 ) {
     let l = read.line;
-    let variant = isomirs.variant(l);
-    let kind: &[u8] = if variant == "NA" {
+    let kind: &[u8] = if isomirs.is_reference(l) {
         b"ref_miRNA"
     } else {
         b"isomiR"
@@ -318,9 +317,9 @@ fn push_read_line(
     dialect.attribute(buf, "Parent");
     dialect.push_text(buf, read.seqid, value_char);
     dialect.attribute(buf, "Variant");
-    buf.extend_from_slice(variant.as_bytes());
+    buf.extend_from_slice(isomirs.variant(l));
     dialect.attribute(buf, "Cigar");
-    buf.extend_from_slice(isomirs.cigar(l).as_bytes());
+    buf.extend_from_slice(isomirs.cigar(l));
     dialect.attribute(buf, "Expression");
     push_expression(buf, isomirs.expression(l), gff.samples);
     dialect.attribute(buf, "Filter");
