@@ -113,7 +113,7 @@ const ROWS_PER_MEMBER: usize = 16_384;
 /// member per [`ROWS_PER_MEMBER`] rows, compressed in parallel); `columns`:
 /// the hits of the stages after the miRNAs' that ran.
 pub fn write(
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
     samples: &[String],
     table: &InsertTable,
     hits: &FlatHits,

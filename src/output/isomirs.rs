@@ -120,7 +120,7 @@ fn value_char(c: char) -> bool {
 /// Writes `isomirs.gff3` of `isomirs` in `gff`'s form: its lines made in
 /// chunks of [`GFF_CHUNK`] on the pool, written in order.
 pub fn write_gff(
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
     isomirs: &Isomirs,
     gff: &GffText,
     reference: &Reference,
