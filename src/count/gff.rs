@@ -452,18 +452,24 @@ impl Isomirs {
         &self.lines
     }
 
-    /// A line's Variant (`NA` for the reference miRNA).
+    /// A line's Variant (`NA` for the reference miRNA), ASCII text.
     #[inline]
-    pub(crate) fn variant(&self, l: &Line) -> &str {
+    pub(crate) fn variant(&self, l: &Line) -> &[u8] {
         let at = l.text as usize;
-        std::str::from_utf8(&self.text[at..at + l.variant_len as usize]).unwrap_or_default()
+        &self.text[at..at + l.variant_len as usize]
     }
 
-    /// A line's Cigar.
+    /// A line's Cigar, ASCII text.
     #[inline]
-    pub(crate) fn cigar(&self, l: &Line) -> &str {
+    pub(crate) fn cigar(&self, l: &Line) -> &[u8] {
         let at = l.text as usize + l.variant_len as usize;
-        std::str::from_utf8(&self.text[at..at + l.cigar_len as usize]).unwrap_or_default()
+        &self.text[at..at + l.cigar_len as usize]
+    }
+
+    /// Whether a line is of the reference miRNA (its Variant is `NA`).
+    #[inline]
+    pub(crate) fn is_reference(&self, l: &Line) -> bool {
+        l.classes & 1 != 0
     }
 
     /// A line's (sample, count) pairs with a count above 0, samples in

@@ -113,7 +113,7 @@ const ROWS_PER_MEMBER: usize = 16_384;
 /// member per [`ROWS_PER_MEMBER`] rows, compressed in parallel); `columns`:
 /// the hits of the stages after the miRNAs' that ran.
 pub fn write(
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
     samples: &[String],
     table: &InsertTable,
     hits: &FlatHits,
@@ -186,7 +186,8 @@ fn push_rows(
     };
     for id in ids {
         let seq = table.seq(id);
-        if std::str::from_utf8(seq).is_ok() {
+        // the table's inserts are ASCII; the check is for merged files'
+        if seq.is_ascii() || std::str::from_utf8(seq).is_ok() {
             line.extend_from_slice(seq);
         } else {
             line.push(b'N');

@@ -120,7 +120,7 @@ fn value_char(c: char) -> bool {
 /// Writes `isomirs.gff3` of `isomirs` in `gff`'s form: its lines made in
 /// chunks of [`GFF_CHUNK`] on the pool, written in order.
 pub fn write_gff(
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
     isomirs: &Isomirs,
     gff: &GffText,
     reference: &Reference,
@@ -144,20 +144,48 @@ fn push_gff_lines(
     reference: &Reference,
     table: &InsertTable,
 ) {
-    let dialect = Dialect::of(gff.coordinates);
-    let mut parent_written = if dialect.gff3 {
-        last_placed_seqid(isomirs, lines.start, reference, table)
+    let lines = Lines {
+        isomirs,
+        reference,
+        table,
+        range: lines,
+    };
+    match gff.coordinates {
+        GffCoordinates::Gff3 => push_lines::<true>(buf, &lines, gff),
+        GffCoordinates::Mirtop => push_lines::<false>(buf, &lines, gff),
+    }
+}
+
+/// A range of a run's GFF lines, with what their text is made from.
+struct Lines<'a> {
+    isomirs: &'a Isomirs,
+    reference: &'a Reference,
+    table: &'a InsertTable,
+    range: std::ops::Range<usize>,
+}
+
+/// [`push_gff_lines`] in one form: `GFF3` for GFF3 proper, else mirtop's
+/// (a constant, so that every key and separator is copied as a literal).
+fn push_lines<const GFF3: bool>(buf: &mut Vec<u8>, lines: &Lines, gff: &GffText) {
+    let Lines {
+        isomirs,
+        reference,
+        table,
+        ..
+    } = *lines;
+    let mut parent_written = if GFF3 {
+        last_placed_seqid(isomirs, lines.range.start, reference, table)
     } else {
         None
     };
     let database = gff.database.as_bytes();
-    for l in &isomirs.lines()[lines] {
+    for l in &isomirs.lines()[lines.range.clone()] {
         let seq = table.seq(l.insert as usize);
         let (seqid, precursor_len) = precursor(reference, l);
         let Some((start, end)) = span(l.start, seq.len(), precursor_len) else {
             continue;
         };
-        if dialect.gff3 && parent_written != Some(l.seqid) {
+        if GFF3 && parent_written != Some(l.seqid) {
             parent_written = Some(l.seqid);
             push_parent_line(buf, database, l, seqid, precursor_len);
         }
@@ -168,7 +196,7 @@ fn push_gff_lines(
             start,
             end,
         };
-        push_read_line(buf, &read, dialect, gff, isomirs, reference);
+        push_read_line::<GFF3>(buf, &read, gff, isomirs, reference);
     }
 }
 
@@ -193,57 +221,24 @@ fn last_placed_seqid(
         .next()
 }
 
-/// How a [`GffCoordinates`] form writes a read's line: the starts' base
-/// and the attributes' syntax.
-#[derive(Clone, Copy)]
-struct Dialect {
-    /// GFF3 proper: percent-escaped seqids and values.
-    gff3: bool,
-    /// Added to the 0-based starts and ends.
-    base: i64,
-    /// Between an attribute's key and its value.
-    equals: &'static [u8],
-    /// Between attributes.
-    separator: &'static [u8],
+/// `mirtop`'s text in mirtop's form, `gff3`'s in GFF3 proper's.
+#[inline(always)]
+fn form<const GFF3: bool>(mirtop: &'static [u8], gff3: &'static [u8]) -> &'static [u8] {
+    if GFF3 {
+        gff3
+    } else {
+        mirtop
+    }
 }
 
-impl Dialect {
-    /// The dialect of `coordinates`.
-    fn of(coordinates: GffCoordinates) -> Self {
-        let gff3 = coordinates == GffCoordinates::Gff3;
-        let (base, equals, separator): (i64, &'static [u8], &'static [u8]) = if gff3 {
-            (1, b"=", b";")
-        } else {
-            (0, b" ", b"; ")
-        };
-        Self {
-            gff3,
-            base,
-            equals,
-            separator,
-        }
-    }
-
-    /// Appends the start of attribute `key` (its separator unless it is
-    /// the first, `Read`).
-    #[inline]
-    fn attribute(self, buf: &mut Vec<u8>, key: &str) {
-        if key != "Read" {
-            buf.extend_from_slice(self.separator);
-        }
-        buf.extend_from_slice(key.as_bytes());
-        buf.extend_from_slice(self.equals);
-    }
-
-    /// Appends `text`, escaped as GFF3 wants where `plain` refuses a
-    /// character, or as it is in mirtop's form.
-    #[inline]
-    fn push_text(self, buf: &mut Vec<u8>, text: &str, plain: fn(char) -> bool) {
-        if self.gff3 {
-            push_escaped(buf, text, plain);
-        } else {
-            buf.extend_from_slice(text.as_bytes());
-        }
+/// Appends `text`, escaped where `plain` refuses a character in GFF3
+/// proper, as it is in mirtop's form.
+#[inline]
+fn push_text<const GFF3: bool>(buf: &mut Vec<u8>, text: &str, plain: fn(char) -> bool) {
+    if GFF3 {
+        push_escaped(buf, text, plain);
+    } else {
+        buf.extend_from_slice(text.as_bytes());
     }
 }
 
@@ -281,51 +276,45 @@ struct ReadLine<'a> {
     end: i64,
 }
 
-/// Appends a read's line: its columns, then its attributes.
+/// Appends a read's line: its columns, then its attributes, in GFF3
+/// proper's form (`GFF3`: 1-based, escaped, `key=value`) or mirtop's.
 #[inline]
-fn push_read_line(
+fn push_read_line<const GFF3: bool>(
     buf: &mut Vec<u8>,
     read: &ReadLine,
-    dialect: Dialect,
     gff: &GffText,
     isomirs: &Isomirs,
     reference: &Reference,
 ) {
     let l = read.line;
-    let variant = isomirs.variant(l);
-    let kind: &[u8] = if variant == "NA" {
-        b"ref_miRNA"
-    } else {
-        b"isomiR"
-    };
-    dialect.push_text(buf, read.seqid, seqid_char);
+    let base = i64::from(GFF3);
+    push_text::<GFF3>(buf, read.seqid, seqid_char);
     buf.push(b'\t');
     buf.extend_from_slice(gff.database.as_bytes());
+    if isomirs.is_reference(l) {
+        buf.extend_from_slice(b"\tref_miRNA\t");
+    } else {
+        buf.extend_from_slice(b"\tisomiR\t");
+    }
+    push_decimal(buf, read.start + base);
     buf.push(b'\t');
-    buf.extend_from_slice(kind);
-    buf.push(b'\t');
-    push_decimal(buf, read.start + dialect.base);
-    buf.push(b'\t');
-    push_decimal(buf, read.end + dialect.base);
-    buf.extend_from_slice(b"\t0\t+\t.\t");
-    dialect.attribute(buf, "Read");
+    push_decimal(buf, read.end + base);
+    buf.extend_from_slice(form::<GFF3>(b"\t0\t+\t.\tRead ", b"\t0\t+\t.\tRead="));
     buf.extend_from_slice(read.seq);
-    dialect.attribute(buf, "UID");
+    buf.extend_from_slice(form::<GFF3>(b"; UID ", b";UID="));
     push_uid(buf, read.seq);
-    dialect.attribute(buf, "Name");
+    buf.extend_from_slice(form::<GFF3>(b"; Name ", b";Name="));
     let name = &reference.matures[l.mature as usize].name;
-    dialect.push_text(buf, name, value_char);
-    dialect.attribute(buf, "Parent");
-    dialect.push_text(buf, read.seqid, value_char);
-    dialect.attribute(buf, "Variant");
-    buf.extend_from_slice(variant.as_bytes());
-    dialect.attribute(buf, "Cigar");
-    buf.extend_from_slice(isomirs.cigar(l).as_bytes());
-    dialect.attribute(buf, "Expression");
+    push_text::<GFF3>(buf, name, value_char);
+    buf.extend_from_slice(form::<GFF3>(b"; Parent ", b";Parent="));
+    push_text::<GFF3>(buf, read.seqid, value_char);
+    buf.extend_from_slice(form::<GFF3>(b"; Variant ", b";Variant="));
+    buf.extend_from_slice(isomirs.variant(l));
+    buf.extend_from_slice(form::<GFF3>(b"; Cigar ", b";Cigar="));
+    buf.extend_from_slice(isomirs.cigar(l));
+    buf.extend_from_slice(form::<GFF3>(b"; Expression ", b";Expression="));
     push_expression(buf, isomirs.expression(l), gff.samples);
-    dialect.attribute(buf, "Filter");
-    buf.extend_from_slice(b"Pass");
-    dialect.attribute(buf, "Hits");
+    buf.extend_from_slice(form::<GFF3>(b"; Filter Pass; Hits ", b";Filter=Pass;Hits="));
     push_decimal(buf, l.hits);
     buf.push(b'\n');
 }

@@ -182,7 +182,7 @@ const COLLAPSED_CHUNK: usize = 16_384;
 /// One sample's collapsed FASTA (`>seq_<i>_x<reads>`, most abundant first,
 /// ties by sequence): the input miRDeep2, seqcluster and mirtop read.
 fn write_collapsed(
-    w: &mut impl std::io::Write,
+    w: &mut (impl std::io::Write + Send),
     table: &InsertTable,
     sample: usize,
 ) -> std::io::Result<()> {
