@@ -507,7 +507,9 @@ impl SortedInserts {
     /// Sums tables of the same sample (its trimming workers'): each
     /// sequence once, with its reads over all of them, sorted. Tables are
     /// merged two by two, level by level, so each sequence is copied about
-    /// log2(tables) times.
+    /// log2(tables) times. The sum holds no spare room: the workers' tables
+    /// share most sequences, and a run keeps every sample's sum until the
+    /// insert table is built.
     pub fn sum(mut tables: Vec<SortedInserts>) -> SortedInserts {
         while tables.len() > 1 {
             let mut level = Vec::with_capacity(tables.len().div_ceil(2));
@@ -520,7 +522,11 @@ impl SortedInserts {
             }
             tables = level;
         }
-        tables.pop().unwrap_or_default()
+        let mut sum = tables.pop().unwrap_or_default();
+        sum.bases.shrink_to_fit();
+        sum.ends.shrink_to_fit();
+        sum.counts.shrink_to_fit();
+        sum
     }
 
     /// The two-way step of [`Self::sum`].
@@ -898,7 +904,12 @@ mod tests {
                 parts[(i * i + i / 7) % workers].add(k);
             }
             let sorted = parts.into_iter().map(SampleInserts::into_sorted).collect();
-            assert_eq!(SortedInserts::sum(sorted), one, "{workers} workers");
+            let sum = SortedInserts::sum(sorted);
+            assert_eq!(sum, one, "{workers} workers");
+            // every sample's sum is kept until the table is built: no spare room
+            assert_eq!(sum.bases.capacity(), sum.bases.len(), "{workers} workers");
+            assert_eq!(sum.ends.capacity(), sum.ends.len(), "{workers} workers");
+            assert_eq!(sum.counts.capacity(), sum.counts.len(), "{workers} workers");
         }
         assert_eq!(SortedInserts::sum(Vec::new()), SortedInserts::default());
     }
