@@ -43,19 +43,38 @@ enum Probe {
     Calibrate,
 }
 
+impl Probe {
+    /// Sets the variable that asks for this on `cmd`.
+    fn set(self, cmd: &mut std::process::Command) {
+        match self {
+            Probe::AsIs => {}
+            Probe::Always => {
+                cmd.env("MIRQ_AUTO_PROBE_GPU", "1");
+            }
+            Probe::Calibrate => {
+                cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
+            }
+        }
+    }
+}
+
+/// The run's `engine_decision`, once checked that `auto` chose the CPU
+/// engine without calibrating.
+fn auto_chose_the_cpu(out: &Path) -> serde_json::Value {
+    let stats = common::stats(out);
+    assert_eq!(stats["engine"], "cpu");
+    let d = stats["engine_decision"].clone();
+    assert_eq!(d["requested"], "auto");
+    assert_eq!(d["chosen"], "cpu");
+    assert_eq!(d["calibration_inserts"], 0);
+    d
+}
+
 /// Runs the demo with `engine` and `probe`; returns the outdir and stderr.
 fn run(dir: &Path, name: &str, engine: &str, probe: Probe) -> (PathBuf, String) {
     let out = dir.join(name);
     let mut cmd = common::mirq();
-    match probe {
-        Probe::AsIs => {}
-        Probe::Always => {
-            cmd.env("MIRQ_AUTO_PROBE_GPU", "1");
-        }
-        Probe::Calibrate => {
-            cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
-        }
-    }
+    probe.set(&mut cmd);
     let d = demo();
     let output = cmd
         .args(["quant", "-t", "2", "--species", "hsa", "--engine", engine])
@@ -87,33 +106,19 @@ fn auto_takes_the_cpu_over_a_software_adapter_and_says_why() {
         "{err}"
     );
     assert!(!err.contains("XDG_RUNTIME_DIR"), "probing printed: {err}");
-    let stats = common::stats(&out);
-    assert_eq!(stats["engine"], "cpu");
-    let d = &stats["engine_decision"];
-    assert_eq!(d["requested"], "auto");
-    assert_eq!(d["chosen"], "cpu");
-    assert_eq!(d["calibration_inserts"], 0);
+    let d = auto_chose_the_cpu(&out);
     assert!(d["adapter"].is_string());
 }
 
-/// Whether this machine has a node a GPU driver makes (Linux), as
-/// `--engine auto` looks for them.
+/// Whether `--engine auto` sees a node a GPU driver makes here (the rule
+/// itself is tested in `align::gpu::device_nodes`).
 fn gpu_device_node() -> bool {
-    let dev = Path::new("/dev");
-    let dri = std::fs::read_dir(dev.join("dri")).is_ok_and(|mut d| d.next().is_some());
-    let nvidia = std::fs::read_dir(dev).is_ok_and(|d| {
-        d.flatten().any(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            name.strip_prefix("nvidia")
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        })
-    });
-    dri || nvidia || dev.join("kfd").exists() || dev.join("dxg").exists()
+    mirq::align::gpu::gpu_nodes() != mirq::align::gpu::GpuNodes::Absent
 }
 
 #[test]
 fn without_a_gpu_device_node_auto_does_not_look_for_an_adapter() {
-    if !cfg!(target_os = "linux") || gpu_device_node() {
+    if gpu_device_node() {
         eprintln!("skipping: a GPU device node is present (or not Linux)");
         return;
     }
@@ -124,13 +129,7 @@ fn without_a_gpu_device_node_auto_does_not_look_for_an_adapter() {
             && err.contains("): using the CPU engine"),
         "{err}"
     );
-    let stats = common::stats(&out);
-    assert_eq!(stats["engine"], "cpu");
-    let d = &stats["engine_decision"];
-    assert_eq!(
-        (d["requested"].as_str(), d["chosen"].as_str()),
-        (Some("auto"), Some("cpu"))
-    );
+    let d = auto_chose_the_cpu(&out);
     assert!(d["adapter"].is_null(), "no adapter was looked at: {d}");
     // the same tables as a run that probed (and found a software adapter,
     // or none)
@@ -201,15 +200,7 @@ fn auto_decides_the_screen_engine_per_reference() {
     let screen = |name: &str, engine: &str, probe: Probe| -> PathBuf {
         let out = dir.path().join(name);
         let mut cmd = common::mirq();
-        match probe {
-            Probe::AsIs => {}
-            Probe::Always => {
-                cmd.env("MIRQ_AUTO_PROBE_GPU", "1");
-            }
-            Probe::Calibrate => {
-                cmd.env("MIRQ_AUTO_CALIBRATE_SOFTWARE", "1");
-            }
-        }
+        probe.set(&mut cmd);
         let d = demo();
         common::run_ok(
             cmd.args([
@@ -264,7 +255,7 @@ fn auto_decides_the_screen_engine_per_reference() {
     let (_, engine, reason) = plain.iter().find(|(r, _, _)| r == "screen:lambda").unwrap();
     assert_eq!(engine, "cpu");
     assert!(reason.contains("software"), "{reason}");
-    if cfg!(target_os = "linux") && !gpu_device_node() {
+    if !gpu_device_node() {
         let unprobed = engines(&screen("unprobed", "auto", Probe::AsIs));
         let (_, engine, reason) = unprobed
             .iter()
