@@ -1242,9 +1242,6 @@ mod tests {
         (seen, result.map(|()| records).map_err(|e| e.to_string()))
     }
 
-    /// The chunk parser against needletail (with mirq's checks on top):
-    /// every prefix of well-formed and malformed files, in chunks of 1 to
-    /// 64 bytes and whole, gives the same records, count and error.
     /// `find_lines` (which takes a `+` line of one byte without a search)
     /// finds the same lines as four searches for the next line end, on
     /// random buffers of line ends, `+`, `\r` and bases, from every start.
@@ -1272,6 +1269,9 @@ mod tests {
         }
     }
 
+    /// The chunk parser against needletail (with mirq's checks on top):
+    /// every prefix of well-formed and malformed files, in chunks of 1 to
+    /// 64 bytes and whole, gives the same records, count and error.
     #[test]
     fn chunk_parser_agrees_with_needletail_on_every_prefix() {
         let files: [&[u8]; 13] = [
