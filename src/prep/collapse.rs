@@ -361,29 +361,6 @@ impl SampleInserts {
         self.later_ends.clear();
     }
 
-    /// Adds every sequence and count of `other`.
-    pub fn merge(&mut self, other: &SampleInserts) {
-        self.packed.reserve(other.packed.len);
-        for e in other.packed.iter() {
-            self.packed.add(e.key, e.count);
-        }
-        for s in &other.slots {
-            let seq = &other.bases[s.start as usize..(s.start + s.len) as usize];
-            self.add_bytes(seq, s.count);
-        }
-        let mut ends = other.later_ends.iter();
-        let mut start = 0;
-        for &key in &other.later {
-            if key != 0 {
-                self.packed.add(key, 1);
-                continue;
-            }
-            let end = *ends.next().expect("an end for each unpacked key");
-            self.add_bytes(&other.later_bytes[start..end], 1);
-            start = end;
-        }
-    }
-
     /// Number of distinct inserts (of those counted: not the keys
     /// [`Self::add_later`] holds).
     pub fn len(&self) -> usize {
@@ -491,9 +468,7 @@ impl SortedInserts {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u32)> {
         (0..self.len()).map(|i| (self.seq(i), self.counts[i]))
     }
-}
 
-impl SortedInserts {
     /// An empty table with room for `seqs` sequences of `bases` bases in
     /// all.
     fn with_capacity(seqs: usize, bases: usize) -> Self {
@@ -571,9 +546,6 @@ impl InsertTable {
     /// # Panics
     /// With more than `u32::MAX` unique inserts.
     pub fn build(samples: &[&SortedInserts]) -> Self {
-        if let [only] = samples {
-            return Self::of_one((*only).clone());
-        }
         // k-way merge: the heap holds each sample's next sequence
         let mut heap: BinaryHeap<Reverse<(&[u8], usize)>> = samples
             .iter()
@@ -785,9 +757,9 @@ mod tests {
         let (mut a, mut b) = (SampleInserts::default(), SampleInserts::default());
         reads[..3].iter().for_each(|r| _ = a.add(r));
         reads[3..].iter().for_each(|r| _ = b.add(r));
-        a.merge(&b);
-        assert_eq!(a.reads(), 6);
-        assert_eq!(a.into_sorted(), one.into_sorted());
+        let sum = SortedInserts::sum(vec![a.into_sorted(), b.into_sorted()]);
+        assert_eq!(sum.reads(), 6);
+        assert_eq!(sum, one.into_sorted());
     }
 
     /// Random keys that keep hitting each other (short lengths from a small
@@ -832,8 +804,8 @@ mod tests {
         assert_eq!(s.into_sorted().iter().collect::<Vec<_>>(), expected);
     }
 
-    /// `add_later` (flushed at odd points, or left to `into_sorted` and
-    /// `merge`) hands out the same new keys in the same order as `add`, and
+    /// `add_later` (flushed at odd points, or left to `into_sorted`) hands
+    /// out the same new keys in the same order as `add`, and
     /// ends with the same table.
     #[test]
     fn adding_later_matches_adding_now() {
@@ -855,7 +827,7 @@ mod tests {
         later.flush(|new| seen.push(new.to_vec()));
         assert_eq!(seen, firsts);
         assert_eq!(later.reads(), keys.len() as u64);
-        // keys still held count in merge and into_sorted
+        // keys still held count in into_sorted, and so in a sum
         let mut held = SampleInserts::default();
         keys[..LATER - 1]
             .iter()
@@ -865,28 +837,9 @@ mod tests {
         keys[LATER - 1..]
             .iter()
             .for_each(|k| other.add_later(k, |_| {}));
-        held.merge(&other);
-        assert_eq!(held.into_sorted(), now.into_sorted());
+        let tables = vec![held.into_sorted(), other.into_sorted()];
+        assert_eq!(SortedInserts::sum(tables), now.into_sorted());
         assert_eq!(later.into_sorted().reads(), keys.len() as u64);
-    }
-
-    /// Merging tables (each grown on its own) equals adding all keys to one.
-    #[test]
-    fn merged_tables_match_one_table() {
-        let keys = random_keys(11, 30_000);
-        let mut one = SampleInserts::default();
-        let mut parts: Vec<SampleInserts> = (0..3).map(|_| SampleInserts::default()).collect();
-        for (i, k) in keys.iter().enumerate() {
-            one.add(k);
-            // uneven parts: the merged-into table is the smallest
-            parts[(i * i) % 7 % 3].add(k);
-        }
-        let mut parts = parts.into_iter();
-        let mut merged = parts.next().unwrap();
-        parts.for_each(|p| merged.merge(&p));
-        assert_eq!(merged.len(), one.len());
-        assert_eq!(merged.reads(), keys.len() as u64);
-        assert_eq!(merged.into_sorted(), one.into_sorted());
     }
 
     /// Summing workers' sorted tables equals one table over all their keys,
@@ -914,8 +867,8 @@ mod tests {
         assert_eq!(SortedInserts::sum(Vec::new()), SortedInserts::default());
     }
 
-    /// One sample's table (the shortcut) equals the k-way merge's, which a
-    /// second, empty sample forces.
+    /// One sample's table ([`InsertTable::of_samples`]' shortcut) equals
+    /// the k-way merge's, of that sample alone and beside an empty one.
     #[test]
     fn one_sample_table_matches_the_merge() {
         let mut s = SampleInserts::default();
