@@ -746,6 +746,28 @@ fn runs_with_screen_and_clades_merge_into_the_joint_run() {
         "{log}"
     );
     assert_eq!(clade_warnings(&log, "trimgalore_lambda").len(), 1, "{log}");
+    // a screen reference given under the runs' name but not the one they
+    // used is refused, and nothing is written
+    let mut ecoli = std::ffi::OsString::from("lambda=");
+    ecoli.push(shared.join("data/screen/ecoli_536_NC_008253.fa.gz"));
+    let other = dir.path().join("other");
+    let m = common::mirq()
+        .args(["merge", "-q"])
+        .args(&singles)
+        .arg("--screen")
+        .arg(&ecoli)
+        .arg("-o")
+        .arg(&other)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&m.stderr);
+    assert_eq!(m.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the screen reference lambda loaded (fingerprint")
+            && err.contains("is not the one the runs used"),
+        "{err}"
+    );
+    assert!(!other.exists());
 }
 
 /// Runs `mirq quant` with `screen` arguments on a FASTQ that breaks past

@@ -463,14 +463,7 @@ fn load_later(
                 .as_ref()
                 .map(|(r, _)| r.fingerprint())
                 .unwrap_or_default();
-            if got != e.fingerprint {
-                return Err(mismatch(
-                    first,
-                    "other species' miRNAs",
-                    &got,
-                    &e.fingerprint,
-                ));
-            }
+            same_fingerprint(first, "other species' miRNAs", &got, &e.fingerprint)?;
             loaded
         }
         _ => None,
@@ -491,13 +484,16 @@ fn load_later(
     })
 }
 
-/// A later reference loaded with another fingerprint than the one the runs
-/// recorded.
-fn mismatch(first: &Recorded, what: &str, got: &str, want: &str) -> Error {
-    invalid(
+/// Refuses a later reference loaded with another fingerprint (`got`) than
+/// the one the runs recorded (`want`).
+fn same_fingerprint(first: &Recorded, what: &str, got: &str, want: &str) -> Result<()> {
+    if got == want {
+        return Ok(());
+    }
+    Err(invalid(
         &first.dir,
         format!("the {what} loaded (fingerprint {got}) is not the one the runs used (fingerprint {want})"),
-    )
+    ))
 }
 
 /// The artifact list the runs used (None when they had none): built in,
@@ -513,14 +509,7 @@ fn recorded_artifacts(first: &Recorded) -> Result<Option<(NcrnaReference, Target
     };
     let loaded = load_artifacts(&source)?;
     if let Some((r, _)) = &loaded {
-        if r.fingerprint() != a.fingerprint {
-            return Err(mismatch(
-                first,
-                "artifact list",
-                &r.fingerprint(),
-                &a.fingerprint,
-            ));
-        }
+        same_fingerprint(first, "artifact list", &r.fingerprint(), &a.fingerprint)?;
     }
     Ok(loaded)
 }
@@ -540,14 +529,13 @@ fn recorded_screens(opts: &MergeOptions, first: &Recorded) -> Result<Vec<Screen>
                 Screen::load_files(&s.name, &files, settings.mismatches)?
             }
         };
-        if screen.reference.fingerprint() != s.fingerprint {
-            return Err(mismatch(
-                first,
-                &format!("screen reference {}", s.name),
-                &screen.reference.fingerprint(),
-                &s.fingerprint,
-            ));
-        }
+        let what = format!("screen reference {}", s.name);
+        same_fingerprint(
+            first,
+            &what,
+            &screen.reference.fingerprint(),
+            &s.fingerprint,
+        )?;
         screens.push(screen);
     }
     if let Some((name, _)) = opts
@@ -570,14 +558,7 @@ fn recorded_clades(first: &Recorded, mature: &Path) -> Result<Option<(CladePanel
     };
     let files: Vec<PathBuf> = c.files.iter().map(PathBuf::from).collect();
     let panel = CladePanel::load(&files, mature)?;
-    if panel.fingerprint() != c.fingerprint {
-        return Err(mismatch(
-            first,
-            "clade lists",
-            &panel.fingerprint(),
-            &c.fingerprint,
-        ));
-    }
+    same_fingerprint(first, "clade lists", &panel.fingerprint(), &c.fingerprint)?;
     Ok(Some((panel, files)))
 }
 
