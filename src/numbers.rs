@@ -39,7 +39,19 @@ pub fn thousands(x: u64) -> String {
 /// assert_eq!(mirq::numbers::round3(2.0 / 3.0), 0.667);
 /// ```
 pub fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    round_to(x, 3)
+}
+
+/// Rounded to `decimals` decimals (half away from zero), as stats.json
+/// records its figures.
+///
+/// ```
+/// assert_eq!(mirq::numbers::round_to(2.0 / 3.0, 2), 0.67);
+/// assert_eq!(mirq::numbers::round_to(0.123456, 4), 0.1235);
+/// ```
+pub fn round_to(x: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (x * scale).round() / scale
 }
 
 /// A fraction as a percentage with one decimal, as the detection lines

@@ -72,6 +72,7 @@ pub use mirnas::{MirnaTables, ISOMIRS, OTHER_MIRNAS, TOP_MIRNAS, TOP_MIRNA_COUNT
 
 use crate::count::species::{SpeciesFit, SpeciesVerdict};
 use crate::error::Result;
+use crate::numbers::round_to;
 use crate::output::stats::{RunStats, SampleStats};
 use crate::output::StagedOutputs;
 
@@ -207,7 +208,7 @@ fn render<D: Serialize>(content: &Content<D>) -> String {
 
 /// `100 * part / whole`, rounded to 4 decimals; none when `whole` is 0.
 fn percent(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 * 100.0 / whole as f64 * 1e4).round() / 1e4)
+    (whole > 0).then(|| round_to(part as f64 * 100.0 / whole as f64, 4))
 }
 
 /// General Statistics column keys, in table order.

@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 
 use crate::error::Result;
 use crate::input::samples::Sample;
+use crate::numbers::round_to;
 use crate::prep::collapse::{SampleInserts, SortedInserts};
 use crate::prep::plan::{stream_prepared, Detected, FirstReads, Streamed};
 use crate::prep::protocol::{PrepPlan, TrimSettings};
@@ -310,7 +311,7 @@ impl QualitySum {
             return None;
         }
         let mean = self.sum as f64 / self.bases as f64 - 33.0;
-        Some((mean * 100.0).round() / 100.0)
+        Some(round_to(mean, 2))
     }
 }
 

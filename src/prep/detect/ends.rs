@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::known::{Candidate, ReadSample, Votes};
 use crate::input::library::Protocol;
+use crate::numbers::round_to;
 
 /// Random insert ends: both diversity ratios at least this...
 pub const RANDOM_ENDS_MIN_RATIO: f64 = 4.0;
@@ -126,8 +127,8 @@ fn random_ends(sample: &ReadSample, inserts: &[(usize, usize)]) -> RandomEnds {
     };
     RandomEnds {
         reads: inserts.len(),
-        ratio_5p: round2(r5),
-        ratio_3p: round2(r3),
+        ratio_5p: round_to(r5, 2),
+        ratio_3p: round_to(r3, 2),
         call,
     }
 }
@@ -181,10 +182,6 @@ fn code_of(seq: &[u8]) -> Option<u32> {
         let x = crate::seq::encode_base(b) as u32;
         (x < 4).then_some((code << 2) | x)
     })
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::input::library::Protocol;
-use crate::numbers::{percent, thousands};
+use crate::numbers::{percent, round_to, thousands};
 use crate::prep::protocol::DetectedProtocol;
 pub use de_novo::{
     DE_NOVO_K, DE_NOVO_MAX_POSITION_SHARE, DE_NOVO_MIN_FRACTION, DE_NOVO_MIN_ONE_LENGTH,
@@ -218,8 +218,8 @@ impl Ranking {
                 name: candidates[c].name.clone(),
                 adapter: String::from_utf8_lossy(&candidates[c].sequence).into_owned(),
                 origin: candidates[c].origin,
-                fraction: round4(share(votes.votes[c])),
-                found_in: round4(share(votes.found[c])),
+                fraction: round_to(share(votes.votes[c]), 4),
+                found_in: round_to(share(votes.found[c]), 4),
                 modal_position: votes.positions[c]
                     .iter()
                     .enumerate()
@@ -291,7 +291,7 @@ fn no_adapter(sample: &ReadSample, ranking: Ranking) -> Detection {
         adapter_name: "none".into(),
         origin: None,
         confidence: Confidence::None,
-        fraction: round4(f),
+        fraction: round_to(f, 4),
         reads_sampled: n as u64,
         random_ends: ends,
         candidates: ranking.scores,
@@ -372,7 +372,7 @@ fn adapter_found(
         adapter_name: chosen.name.clone(),
         origin: Some(chosen.origin),
         confidence,
-        fraction: round4(f),
+        fraction: round_to(f, 4),
         reads_sampled: n as u64,
         random_ends: ends,
         candidates: ranking.scores,
@@ -380,10 +380,6 @@ fn adapter_found(
         warning,
         adapter_override: None,
     }
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }
 
 #[cfg(test)]
