@@ -100,9 +100,10 @@ pub enum Origin {
 const NORMAL: [u8; 8] = *b"ACGTNNNN";
 
 /// Reads kept for detection: upper-case, U as T, other letters N. Each
-/// read is scanned for the known adapters' seeds as it is added (while a
-/// run keeps its first reads, the reading thread is mostly waiting for
-/// decompressed input).
+/// read is scanned for the known adapters' seeds as it is added, on the
+/// parsing thread (about a third of the time it takes to keep the reads;
+/// scanning them on the idle thread pool at the vote instead saved no
+/// measurable wall time: `benches/RESULTS.md`).
 #[derive(Debug, Clone, Default)]
 pub struct ReadSample {
     bases: Vec<u8>,
