@@ -303,21 +303,31 @@ mod tests {
     use crate::input::reference::{RefSeq, Reference};
     use crate::seq::encode;
 
-    /// The rolled keys of [`SeedIndex::build`] are those computed base by
-    /// base from each position (N bases, 32-base caps, short targets).
-    #[test]
-    fn rolled_keys_equal_keys_read_from_each_position() {
-        let mut rng = crate::rng::Rng::new(7);
-        let seqs: Vec<RefSeq> = (0..40)
+    /// `count` hairpin targets of 1 to `max_len` bases drawn by `rng` from
+    /// `alphabet` (repeated letters skew it).
+    fn random_targets(
+        rng: &mut crate::rng::Rng,
+        count: usize,
+        max_len: usize,
+        alphabet: &[u8],
+    ) -> TargetSet {
+        let seqs: Vec<RefSeq> = (0..count)
             .map(|i| {
-                let len = 1 + rng.below(90);
+                let len = 1 + rng.below(max_len);
                 let seq = (0..len)
-                    .map(|_| b"ACGTACGTACGTN"[rng.below(13)])
+                    .map(|_| alphabet[rng.below(alphabet.len())])
                     .collect::<Vec<u8>>();
                 RefSeq::new(&format!("hsa-mir-{i}"), seq)
             })
             .collect();
-        let ts = TargetSet::build(&Reference::from_sequences("hsa", vec![], seqs), 3, 5);
+        TargetSet::build(&Reference::from_sequences("hsa", vec![], seqs), 3, 5)
+    }
+
+    /// The rolled keys of [`SeedIndex::build`] are those computed base by
+    /// base from each position (N bases, 32-base caps, short targets).
+    #[test]
+    fn rolled_keys_equal_keys_read_from_each_position() {
+        let ts = random_targets(&mut crate::rng::Rng::new(7), 40, 90, b"ACGTACGTACGTN");
         let all = ts
             .targets
             .iter()
@@ -370,16 +380,7 @@ mod tests {
     #[test]
     fn group_lookups_equal_bucket_table_lookups() {
         let mut rng = crate::rng::Rng::new(0x6A09_E667_F3BC_C908);
-        let seqs: Vec<RefSeq> = (0..300)
-            .map(|i| {
-                let len = 1 + rng.below(120);
-                let seq = (0..len)
-                    .map(|_| b"AACGTTACGTN"[rng.below(11)])
-                    .collect::<Vec<u8>>();
-                RefSeq::new(&format!("hsa-mir-{i}"), seq)
-            })
-            .collect();
-        let ts = TargetSet::build(&Reference::from_sequences("hsa", vec![], seqs), 3, 5);
+        let ts = random_targets(&mut rng, 300, 120, b"AACGTTACGTN");
         let idx = SeedIndex::build(&ts);
         let buckets = idx.buckets();
         assert!(buckets.windows(2).all(|pair| pair[0] <= pair[1]));
