@@ -696,14 +696,20 @@ fn runs_with_screen_and_clades_merge_into_the_joint_run() {
     };
     let joint = run("joint", &[&a, &b]);
     let singles = [run("a", &[&a]), run("b", &[&b])];
-    let merged = dir.path().join("merged");
-    let m = common::mirq()
-        .args(["merge", "-q"])
-        .args(&singles)
-        .arg("-o")
-        .arg(&merged)
-        .output()
-        .unwrap();
+    // merges the single runs, with `extra` arguments, into `name`
+    let merge = |name: &str, extra: &[&std::ffi::OsStr]| {
+        let out = dir.path().join(name);
+        let m = common::mirq()
+            .args(["merge", "-q"])
+            .args(&singles)
+            .args(extra)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        (out, m)
+    };
+    let (merged, m) = merge("merged", &[]);
     assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
     let files = common::files_under(&joint);
     assert_eq!(files, common::files_under(&merged));
@@ -750,16 +756,7 @@ fn runs_with_screen_and_clades_merge_into_the_joint_run() {
     // used is refused, and nothing is written
     let mut ecoli = std::ffi::OsString::from("lambda=");
     ecoli.push(shared.join("data/screen/ecoli_536_NC_008253.fa.gz"));
-    let other = dir.path().join("other");
-    let m = common::mirq()
-        .args(["merge", "-q"])
-        .args(&singles)
-        .arg("--screen")
-        .arg(&ecoli)
-        .arg("-o")
-        .arg(&other)
-        .output()
-        .unwrap();
+    let (other, m) = merge("other", &["--screen".as_ref(), &ecoli]);
     let err = String::from_utf8_lossy(&m.stderr);
     assert_eq!(m.status.code(), Some(1), "{err}");
     assert!(
