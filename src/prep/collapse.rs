@@ -579,13 +579,10 @@ impl InsertTable {
     /// [`Self::build`] over owned samples: one sample's inserts become the
     /// table as they are, without a copy.
     pub fn of_samples(mut samples: Vec<SortedInserts>) -> Self {
-        match samples.pop() {
-            Some(only) if samples.is_empty() => Self::of_one(only),
-            last => {
-                samples.extend(last);
-                Self::build(&samples.iter().collect::<Vec<_>>())
-            }
+        if samples.len() == 1 {
+            return Self::of_one(samples.pop().expect("one sample"));
         }
+        Self::build(&samples.iter().collect::<Vec<_>>())
     }
 
     /// The table of one sample: its inserts, ids in their order.
