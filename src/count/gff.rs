@@ -282,7 +282,7 @@ impl Tags<'_> {
     fn finish(self) -> u16 {
         if self.text.len() == self.at {
             self.text.extend_from_slice(b"NA");
-            return 1;
+            return REF_MIRNA;
         }
         self.classes
     }
@@ -320,6 +320,10 @@ pub fn snv_class(p: usize) -> &'static str {
         _ => "iso_snv",
     }
 }
+
+/// The class bit of the reference miRNA (`ref_miRNA`, class 0 of
+/// [`VARIANT_CLASSES`]: Variant `NA`).
+const REF_MIRNA: u16 = 1;
 
 /// The variant classes of `isomirs.tsv`, in row order.
 pub const VARIANT_CLASSES: [&str; 9] = [
@@ -469,7 +473,7 @@ impl Isomirs {
     /// Whether a line is of the reference miRNA (its Variant is `NA`).
     #[inline]
     pub(crate) fn is_reference(&self, l: &Line) -> bool {
-        l.classes & 1 != 0
+        l.classes & REF_MIRNA != 0
     }
 
     /// A line's (sample, count) pairs with a count above 0, samples in
