@@ -4,6 +4,7 @@
 pub mod check;
 pub mod collapse;
 pub mod detect;
+pub mod pieces;
 pub mod plan;
 pub mod protocol;
 pub mod reads;

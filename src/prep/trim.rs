@@ -20,6 +20,7 @@
 
 use memchr::memmem;
 
+use super::pieces::{positions, Occurrences, PieceScan};
 use crate::input::library::MAX_ADAPTER_LEN;
 use crate::seq::{encode_base, N};
 
@@ -52,6 +53,10 @@ pub struct AdapterFinder {
     /// adapter) with their adapter offsets: a whole-adapter alignment with at
     /// most k errors contains one of them exactly.
     pieces: Vec<(usize, memmem::Finder<'static>)>,
+    /// The same pieces found all at once, where the CPU can (see
+    /// [`PieceScan::new`]); else, or for a read too long for it, the
+    /// finders above search.
+    scan: Option<PieceScan>,
     /// Errors allowed when the whole adapter is aligned (k above, cutadapt's
     /// `int(max_error_rate * len)`).
     whole_adapter_errors: usize,
@@ -115,6 +120,10 @@ fn next_cell(diag: Cell, up: Cell, left: Cell, equal: bool) -> Cell {
     }
 }
 
+/// A cell no alignment reaches: it costs more than any error limit, and
+/// adding to it (a column's moves) cannot overflow.
+const UNREACHABLE: Cell = 1 << 62;
+
 /// The best end cell so far: (origin, score, aligned adapter bases, cost).
 type Best = Option<(usize, i32, usize, i32)>;
 
@@ -174,9 +183,16 @@ impl AdapterFinder {
                 })
                 .collect()
         };
+        let scan = if has_wildcards {
+            None
+        } else {
+            let bases: Vec<&[u8]> = pieces.iter().map(|(_, f)| f.needle()).collect();
+            PieceScan::new(&bases)
+        };
         Self {
             exact: memmem::Finder::new(&upper).into_owned(),
             pieces,
+            scan,
             whole_adapter_errors: k,
             codes,
             has_wildcards,
@@ -199,6 +215,34 @@ impl AdapterFinder {
         if self.has_wildcards || m == 0 || self.pieces.is_empty() {
             return self.find_by_alignment(read);
         }
+        let mut found = Occurrences::default();
+        match &self.scan {
+            Some(scan) if scan.scan(read, &mut found) => self.find_in(read, &found),
+            _ => self.find_by_memmem(read),
+        }
+    }
+
+    /// [`Self::find`] with the pieces' occurrences found by the scan.
+    fn find_in(&self, read: &[u8], found: &Occurrences) -> Option<AdapterMatch> {
+        let offsets = || self.pieces.iter().map(|(offset, _)| *offset);
+        if let Some(p) = found.first_together(offsets()) {
+            let earlier = offsets()
+                .enumerate()
+                .any(|(i, offset)| found.any_before(i, p + offset));
+            if !earlier {
+                return Some(self.exact_at(p));
+            }
+        }
+        let mut windows = Vec::with_capacity(4);
+        windows.push(self.read_end_window(read));
+        for (i, offset) in offsets().enumerate() {
+            windows.extend(positions(found.of(i)).map(|r| self.window_at(read, r, offset)));
+        }
+        self.align_windows(read, windows)
+    }
+
+    /// [`Self::find`] with the pieces' occurrences found by memmem.
+    fn find_by_memmem(&self, read: &[u8]) -> Option<AdapterMatch> {
         if let Some(p) = self.exact.find(read) {
             let earlier = self.pieces.iter().any(|(offset, finder)| {
                 finder
@@ -206,31 +250,53 @@ impl AdapterFinder {
                     .is_some()
             });
             if !earlier {
-                return Some(AdapterMatch {
-                    start: p,
-                    score: m as i32,
-                    errors: 0,
-                });
+                return Some(self.exact_at(p));
             }
         }
-        let n = read.len();
-        let k = self.whole_adapter_errors;
-        let mut windows: Vec<(usize, usize)> = Vec::with_capacity(4);
-        // partial adapters end at the read end
-        windows.push((n.saturating_sub(m + k), n));
+        let mut windows = Vec::with_capacity(4);
+        windows.push(self.read_end_window(read));
         for (offset, finder) in &self.pieces {
             // every occurrence, overlapping ones too: in a repetitive read
             // the one a valid alignment holds may overlap an earlier one
             let mut from = 0;
             while let Some(at) = finder.find(&read[from..]) {
                 let r = from + at;
-                // the whole adapter ends within k of r - offset + m
-                let lo = (r as isize - *offset as isize - 2 * k as isize).max(0) as usize;
-                let hi = (r + m + k).saturating_sub(*offset).min(n);
-                windows.push((lo, hi));
+                windows.push(self.window_at(read, r, *offset));
                 from = r + 1;
             }
         }
+        self.align_windows(read, windows)
+    }
+
+    /// The whole adapter, exact, at read position `p`.
+    fn exact_at(&self, p: usize) -> AdapterMatch {
+        let m = self.codes.len();
+        AdapterMatch {
+            start: p,
+            score: m as i32,
+            errors: 0,
+        }
+    }
+
+    /// The window of the partial adapters, which end at the read end.
+    fn read_end_window(&self, read: &[u8]) -> (usize, usize) {
+        let (n, m, k) = (read.len(), self.codes.len(), self.whole_adapter_errors);
+        (n.saturating_sub(m + k), n)
+    }
+
+    /// The window of a piece at adapter offset `offset` found at read
+    /// position `r`: the whole adapter ends within k of `r - offset + m`.
+    fn window_at(&self, read: &[u8], r: usize, offset: usize) -> (usize, usize) {
+        let (n, m, k) = (read.len(), self.codes.len(), self.whole_adapter_errors);
+        let lo = (r as isize - offset as isize - 2 * k as isize).max(0) as usize;
+        let hi = (r + m + k).saturating_sub(offset).min(n);
+        (lo, hi)
+    }
+
+    /// The best match in `windows`, merged where they overlap, each aligned
+    /// ([`Self::align_window`]); the whole read is aligned where a window
+    /// cannot stand for it.
+    fn align_windows(&self, read: &[u8], mut windows: Vec<(usize, usize)>) -> Option<AdapterMatch> {
         windows.sort_unstable();
         let mut best = None;
         let mut current: Option<(usize, usize)> = None;
@@ -238,9 +304,8 @@ impl AdapterFinder {
             match current {
                 Some((clo, chi)) if lo <= chi => current = Some((clo, chi.max(hi))),
                 Some((clo, chi)) => {
-                    if !self.align_window(read, clo, chi, &mut best) {
-                        return self.find_by_alignment(read);
-                    }
+                    // before the last window: not at the read end
+                    self.align_band(read, clo, chi, &mut best);
                     current = Some((lo, hi));
                 }
                 None => current = Some((lo, hi)),
@@ -356,6 +421,73 @@ impl AdapterFinder {
             }
         }
         true
+    }
+
+    /// [`Self::align_window`] for a window that ends before the read end,
+    /// on the diagonals (read position minus adapter row) the offered ends'
+    /// alignments use only. A whole-adapter end at read position `j` with at
+    /// most k errors lies on diagonal `j - m`, and its alignment has at most
+    /// k indels, so every cell of it within k diagonals of that. With the
+    /// ends offered from `lo + m + k` (diagonal `lo + k`) to `hi`, that is
+    /// diagonals `lo` to `hi - m + k` (from `-2k` when `lo` is 0: every end is
+    /// offered, as in the full alignment). Cells off those diagonals count as
+    /// unreachable: a cell's value can only rise, and an offered end's cells
+    /// (each the choice that made the next) keep theirs, so the ends offered
+    /// are the full alignment's.
+    fn align_band(&self, read: &[u8], lo: usize, hi: usize, best: &mut Best) {
+        let m = self.codes.len();
+        if m == 0 || hi <= lo {
+            return;
+        }
+        let k = self.whole_adapter_errors;
+        let (first_offered, low) = if lo == 0 {
+            (0, -2 * k as isize)
+        } else {
+            (lo + m + k, lo as isize)
+        };
+        let high = hi as isize - m as isize + k as isize;
+        // rows of column j on diagonals low..=high
+        let rows = |j: usize| {
+            let top = (j as isize - high).max(0) as usize;
+            let bottom = (j as isize - low).min(m as isize);
+            (top, bottom)
+        };
+        let mut column = [UNREACHABLE; MAX_ADAPTER_LEN + 1];
+        // column lo's rows: bottom >= 0 there (low <= lo)
+        let (top, bottom) = rows(lo);
+        for (i, c) in column
+            .iter_mut()
+            .enumerate()
+            .take(bottom as usize + 1)
+            .skip(top)
+        {
+            *c = cell(i as u64, -2 * i as i64, lo);
+        }
+        for j in lo + 1..=hi {
+            let (top, bottom) = rows(j);
+            if bottom < top as isize {
+                continue;
+            }
+            let r = encode_base(read[j - 1]);
+            let (mut diag, mut up, from) = if top == 0 {
+                let diag = column[0];
+                column[0] = cell(0, 0, j);
+                (diag, column[0], 1)
+            } else {
+                (column[top - 1], UNREACHABLE, top)
+            };
+            let bottom = bottom as usize;
+            let adapter = &self.codes[from - 1..bottom];
+            for (c, &a) in column[from..=bottom].iter_mut().zip(adapter) {
+                let next = next_cell(diag, up, *c, a == N || a == r);
+                diag = *c;
+                *c = next;
+                up = next;
+            }
+            if bottom == m && j >= first_offered {
+                self.offer(best, column[m], m);
+            }
+        }
     }
 
     /// Fills the column of read position `j` (its base `base`) from the
@@ -659,6 +791,24 @@ mod tests {
         );
     }
 
+    /// `find`, and the windowed search with the pieces found by memmem
+    /// where it applies (the scan is `find`'s path on reads it takes), equal
+    /// the full alignment on `read`.
+    fn assert_searches_agree(f: &AdapterFinder, read: &[u8]) {
+        let want = f.find_by_alignment(read);
+        let context = || {
+            format!(
+                "adapter {} read {}",
+                crate::seq::decode(&f.codes),
+                String::from_utf8_lossy(read)
+            )
+        };
+        assert_eq!(f.find(read), want, "{}", context());
+        if !f.has_wildcards && !f.pieces.is_empty() {
+            assert_eq!(f.find_by_memmem(read), want, "memmem: {}", context());
+        }
+    }
+
     #[test]
     fn windowed_search_agrees_with_full_alignment_on_random_reads() {
         // xorshift: reproducible random reads with planted adapters carrying
@@ -692,12 +842,7 @@ mod tests {
                     read.splice(at..at, a);
                     read.truncate(len.max(at + 3));
                 }
-                assert_eq!(
-                    f.find(&read),
-                    f.find_by_alignment(&read),
-                    "{}",
-                    String::from_utf8_lossy(&read)
-                );
+                assert_searches_agree(&f, &read);
             }
         }
     }
@@ -738,13 +883,7 @@ mod tests {
                     read.splice(at..at, a);
                     read.truncate(at + 3 + rng.below(60));
                 }
-                assert_eq!(
-                    f.find(&read),
-                    f.find_by_alignment(&read),
-                    "adapter {} read {}",
-                    String::from_utf8_lossy(&adapter),
-                    String::from_utf8_lossy(&read)
-                );
+                assert_searches_agree(&f, &read);
             }
         }
     }
@@ -846,12 +985,7 @@ mod tests {
                 if rng.below(2) == 0 {
                     read.extend_from_slice(&adapter[..3 + rng.below(adapter.len() - 3)]);
                 }
-                assert_eq!(
-                    f.find(&read),
-                    f.find_by_alignment(&read),
-                    "{}",
-                    String::from_utf8_lossy(&read)
-                );
+                assert_searches_agree(&f, &read);
             }
         }
     }
