@@ -73,6 +73,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use syncer::Syncer;
+pub use syncer::WriteBehind;
 
 use checks::{
     check_free_space, check_hard_links, check_input_paths, check_not_cwd, check_not_mount_point,
@@ -158,7 +159,7 @@ impl StagedOutputs {
     pub fn write(
         &self,
         rel: &str,
-        fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+        fill: impl FnOnce(&mut BufWriter<WriteBehind>) -> std::io::Result<()>,
     ) -> Result<()> {
         let path = self.staging.join(rel);
         let err = |err| Error::Write {
@@ -169,10 +170,13 @@ impl StagedOutputs {
             fs::create_dir_all(parent).map_err(err)?;
         }
         let file = File::create(&path).map_err(err)?;
-        let mut w = BufWriter::new(file);
+        let mut w = BufWriter::new(WriteBehind::new(file));
         fill(&mut w).map_err(err)?;
         w.flush().map_err(err)?;
-        let file = w.into_inner().map_err(|e| err(e.into_error()))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| err(e.into_error()))?
+            .into_inner();
         self.syncer.sync(rel, file).map_err(err)?;
         self.written
             .lock()
