@@ -20,12 +20,13 @@ pub type Positions = [u64; MAX_READ / 64];
 /// Finds an adapter's pieces (A, C, G, T only) in reads.
 #[derive(Debug, Clone)]
 pub struct PieceScan {
-    /// Per piece, its length.
-    lens: Vec<usize>,
-    /// The longest piece's length.
-    longest: usize,
-    /// Per base position j below `longest`, each piece's j-th base repeated
-    /// over a block (0 past a piece's end: never compared).
+    pieces: Vec<Vec<u8>>,
+    /// The shortest piece's length: every piece's first `shortest` bases
+    /// are compared a block at a time, the rest of a longer one at each
+    /// place found.
+    shortest: usize,
+    /// Per base position j below `shortest`, each piece's j-th base
+    /// repeated over a block.
     lanes: Vec<Lanes>,
 }
 
@@ -52,44 +53,59 @@ impl PieceScan {
                 (1..=MAX_PIECE_LEN).contains(&p.len())
                     && p.iter().all(|b| matches!(b, b'A' | b'C' | b'G' | b'T'))
             });
-        let longest = pieces.iter().map(|p| p.len()).max().unwrap_or(0);
-        let lanes = (0..longest)
+        if !fits || !has_avx2() {
+            return None;
+        }
+        let shortest = pieces.iter().map(|p| p.len()).min().unwrap_or(0);
+        let lanes = (0..shortest)
             .map(|j| {
                 let mut lanes = Lanes([[0; BLOCK]; MAX_PIECES]);
                 for (lane, piece) in lanes.0.iter_mut().zip(pieces) {
-                    *lane = [piece.get(j).copied().unwrap_or(0); BLOCK];
+                    *lane = [piece[j]; BLOCK];
                 }
                 lanes
             })
             .collect();
-        (fits && has_avx2()).then(|| Self {
-            lens: pieces.iter().map(|p| p.len()).collect(),
-            longest,
+        Some(Self {
+            pieces: pieces.iter().map(|p| p.to_vec()).collect(),
+            shortest,
             lanes,
         })
     }
 
     /// Every occurrence of each piece in `read`, overlapping ones too, added
     /// to `found` (empty before); false, and nothing added, when the read is
-    /// longer than [`MAX_READ`] or too short for a block of each piece
-    /// ([`BLOCK`] positions and the piece's length).
+    /// longer than [`MAX_READ`] or too short for a block of the pieces
+    /// ([`BLOCK`] positions and the shortest piece's length).
     #[inline]
     pub fn scan(&self, read: &[u8], found: &mut Occurrences) -> bool {
-        if read.len() > MAX_READ || read.len() + 1 < BLOCK + self.longest {
+        if read.len() > MAX_READ || read.len() + 1 < BLOCK + self.shortest {
             return false;
         }
-        found.pieces = self.lens.len();
+        found.pieces = self.pieces.len();
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `new` made this scan only where the CPU has AVX2, with
         // 1..=MAX_PIECES pieces; the read is checked above.
         unsafe {
-            match self.lens.len() {
-                1 => avx2::scan::<1>(read, self, &mut found.sets),
-                2 => avx2::scan::<2>(read, self, &mut found.sets),
-                3 => avx2::scan::<3>(read, self, &mut found.sets),
-                _ => avx2::scan::<4>(read, self, &mut found.sets),
+            match self.pieces.len() {
+                1 => avx2::scan::<1>(read, &self.lanes, &mut found.sets),
+                2 => avx2::scan::<2>(read, &self.lanes, &mut found.sets),
+                3 => avx2::scan::<3>(read, &self.lanes, &mut found.sets),
+                _ => avx2::scan::<4>(read, &self.lanes, &mut found.sets),
             }
         };
+        // a longer piece: its first `shortest` bases were compared
+        for (piece, set) in self.pieces.iter().zip(found.sets.iter_mut()) {
+            if piece.len() > self.shortest {
+                let tail = &piece[self.shortest..];
+                for start in positions(&set.clone()) {
+                    let rest = read.get(start + self.shortest..start + piece.len());
+                    if rest != Some(tail) {
+                        set[start / 64] &= !(1 << (start % 64));
+                    }
+                }
+            }
+        }
         true
     }
 }
@@ -101,16 +117,22 @@ impl Occurrences {
     }
 
     /// The first read position `p` where each piece `i` occurs at
-    /// `p + offsets[i]`.
-    pub fn first_together(&self, offsets: impl IntoIterator<Item = usize>) -> Option<usize> {
-        let mut all = [u64::MAX; MAX_READ / 64];
-        for (set, offset) in self.sets[..self.pieces].iter().zip(offsets) {
-            let moved = shifted_down(set, offset);
-            for (a, m) in all.iter_mut().zip(moved) {
-                *a &= m;
-            }
-        }
-        first(&all)
+    /// `p + offsets[i]`: tried at each place of the first piece, in order.
+    pub fn first_together(&self, offsets: impl Iterator<Item = usize> + Clone) -> Option<usize> {
+        let mut rest = offsets.clone().enumerate();
+        let (_, first) = rest.next()?;
+        positions(&self.sets[0])
+            .filter_map(|q| q.checked_sub(first))
+            .find(|&p| {
+                rest.clone()
+                    .take(self.pieces)
+                    .all(|(i, offset)| self.has(i, p + offset))
+            })
+    }
+
+    /// Whether piece `piece` occurs at read position `at`.
+    fn has(&self, piece: usize, at: usize) -> bool {
+        at < MAX_READ && self.sets[piece][at / 64] >> (at % 64) & 1 == 1
     }
 
     /// Whether piece `piece` occurs anywhere before read position `before`.
@@ -145,30 +167,6 @@ pub fn positions(set: &Positions) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// The lowest position in `set`.
-fn first(set: &Positions) -> Option<usize> {
-    set.iter()
-        .enumerate()
-        .find(|(_, &word)| word != 0)
-        .map(|(w, &word)| w * 64 + word.trailing_zeros() as usize)
-}
-
-/// `set` with every position lowered by `by` (those below `by` dropped).
-fn shifted_down(set: &Positions, by: usize) -> Positions {
-    let mut out = [0u64; MAX_READ / 64];
-    let (words, bits) = (by / 64, by % 64);
-    for (i, slot) in out.iter_mut().enumerate() {
-        let low = set.get(i + words).copied().unwrap_or(0);
-        let high = set.get(i + words + 1).copied().unwrap_or(0);
-        *slot = if bits == 0 {
-            low
-        } else {
-            (low >> bits) | (high << (64 - bits))
-        };
-    }
-    out
-}
-
 /// Whether the CPU has AVX2 (checked once).
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -189,64 +187,45 @@ mod avx2 {
         _mm256_movemask_epi8, _mm256_set1_epi8,
     };
 
-    use super::{PieceScan, Positions, BLOCK, MAX_PIECES};
+    use super::{Lanes, Positions, BLOCK, MAX_PIECES};
 
     /// Sets, for each of the `P` pieces, the bits of the read positions
-    /// where it occurs: per block of [`BLOCK`] positions, the read's bytes
-    /// `j` positions on compared with each piece's j-th base, the
-    /// comparisons and-ed. The last block ends where the longest piece's last
-    /// start is (it overlaps the one before: positions found twice are set
-    /// twice), so that no load passes the read's end; a shorter piece then
-    /// has one block of its own at its last start.
+    /// where its first `lanes.len()` bases occur: per block of [`BLOCK`]
+    /// positions, the read's bytes `j` positions on compared with each
+    /// piece's j-th base, the comparisons and-ed. The last block ends at the
+    /// last start (it overlaps the one before: positions found twice are set
+    /// twice), so that no load passes the read's end.
     ///
     /// # Safety
-    /// The CPU must have AVX2; `P` is the scan's number of pieces, at most
-    /// [`MAX_PIECES`]; `read.len() <= MAX_READ` and `read.len() + 1 >=
-    /// BLOCK + scan.longest`.
+    /// The CPU must have AVX2; `P` is at most [`MAX_PIECES`];
+    /// `read.len() <= MAX_READ` and `read.len() + 1 >= BLOCK + lanes.len()`.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn scan<const P: usize>(
         read: &[u8],
-        scan: &PieceScan,
+        lanes: &[Lanes],
         sets: &mut [Positions; MAX_PIECES],
     ) {
         let bytes = read.as_ptr();
-        let mut lens = [0; P];
-        lens.copy_from_slice(&scan.lens[..P]);
-        let last = read.len() + 1 - BLOCK - scan.longest;
+        let last = read.len() + 1 - BLOCK - lanes.len();
         let mut at = 0;
         loop {
             let from = at.min(last);
             let mut all = [_mm256_set1_epi8(-1); P];
-            for (j, lanes) in scan.lanes.iter().enumerate() {
-                // from + j + BLOCK <= last + scan.longest - 1 + BLOCK = read.len()
+            for (j, lanes) in lanes.iter().enumerate() {
+                // from + j + BLOCK <= last + lanes.len() - 1 + BLOCK = read.len()
                 let block = _mm256_loadu_si256(bytes.add(from + j).cast::<__m256i>());
-                for p in 0..P {
-                    if j < lens[p] {
-                        let lane = _mm256_load_si256(lanes.0[p].as_ptr().cast::<__m256i>());
-                        all[p] = _mm256_and_si256(all[p], _mm256_cmpeq_epi8(block, lane));
-                    }
+                for (p, all) in all.iter_mut().enumerate() {
+                    let lane = _mm256_load_si256(lanes.0[p].as_ptr().cast::<__m256i>());
+                    *all = _mm256_and_si256(*all, _mm256_cmpeq_epi8(block, lane));
                 }
             }
-            for p in 0..P {
-                add(&mut sets[p], from, _mm256_movemask_epi8(all[p]) as u32);
+            for (set, all) in sets.iter_mut().zip(all) {
+                add(set, from, _mm256_movemask_epi8(all) as u32);
             }
             if from == last {
                 break;
             }
             at += BLOCK;
-        }
-        for p in 0..P {
-            let own_last = read.len() + 1 - BLOCK - lens[p];
-            if own_last > last {
-                let mut all = _mm256_set1_epi8(-1);
-                for (j, lanes) in scan.lanes[..lens[p]].iter().enumerate() {
-                    // own_last + j + BLOCK <= read.len()
-                    let block = _mm256_loadu_si256(bytes.add(own_last + j).cast::<__m256i>());
-                    let lane = _mm256_load_si256(lanes.0[p].as_ptr().cast::<__m256i>());
-                    all = _mm256_and_si256(all, _mm256_cmpeq_epi8(block, lane));
-                }
-                add(&mut sets[p], own_last, _mm256_movemask_epi8(all) as u32);
-            }
         }
     }
 
@@ -336,7 +315,11 @@ mod tests {
             read.truncate(MAX_READ);
             let mut found = Occurrences::default();
             assert!(scan.scan(&read, &mut found));
-            assert_eq!(found.first_together([0, 7, 14]), Some(at), "at {at}");
+            assert_eq!(
+                found.first_together([0, 7, 14].into_iter()),
+                Some(at),
+                "at {at}"
+            );
             assert!(!found.any_before(0, at));
             assert!(found.any_before(0, at + 1));
         }
@@ -347,9 +330,9 @@ mod tests {
         assert!(scanned(&[b'A'; MAX_READ + 1]).is_none());
         assert!(scanned(&[b'A'; BLOCK + 7 - 2]).is_none());
         let found = scanned(&[b'A'; BLOCK + 7 - 1]).unwrap();
-        assert_eq!(found.first_together([0, 7, 14]), None);
+        assert_eq!(found.first_together([0, 7, 14].into_iter()), None);
         let found = scanned(b"TGGAATTCTCGGGTGCCAAGTTGGAATTCTCGGGTGCCAAG").unwrap();
-        assert_eq!(found.first_together([0, 7, 14]), None);
+        assert_eq!(found.first_together([0, 7, 14].into_iter()), None);
     }
 
     #[test]
@@ -359,17 +342,5 @@ mod tests {
         assert!(PieceScan::new(&[b""]).is_none());
         assert!(PieceScan::new(&[&[b'A'; MAX_PIECE_LEN + 1][..]]).is_none());
         assert!(PieceScan::new(&[&b"AC"[..]; MAX_PIECES + 1]).is_none());
-    }
-
-    #[test]
-    fn positions_shift_down_across_words() {
-        let mut set = [0u64; MAX_READ / 64];
-        for p in [0, 3, 63, 64, 130, 255] {
-            set[p / 64] |= 1 << (p % 64);
-        }
-        let moved: Vec<usize> = positions(&shifted_down(&set, 64 + 2)).collect();
-        assert_eq!(moved, vec![130 - 66, 255 - 66]);
-        assert_eq!(first(&shifted_down(&set, 1)), Some(2));
-        assert_eq!(first(&shifted_down(&set, 256)), None);
     }
 }
