@@ -10,9 +10,9 @@ pub const MAX_READ: usize = 256;
 /// cutadapt's default error rate has at most 4).
 pub const MAX_PIECES: usize = 4;
 /// Longest piece a [`PieceScan`] takes.
-const MAX_PIECE_LEN: usize = 32;
+pub const MAX_PIECE_LEN: usize = 32;
 /// Read positions compared at once.
-const BLOCK: usize = 32;
+pub const BLOCK: usize = 32;
 
 /// A set of read positions below [`MAX_READ`], one bit each.
 pub type Positions = [u64; MAX_READ / 64];

@@ -205,11 +205,13 @@ impl AdapterFinder {
     /// as [`Self::find_by_alignment`]. A read whose first exact adapter has no
     /// piece of the adapter before that piece's place in it takes the exact
     /// search (no whole-adapter alignment can start more than k bases before
-    /// it, and it replaces those that do). The others are aligned only in windows whose cells are the full
-    /// alignment's: from `m + k` columns before each column where the whole
-    /// adapter may end next to an exact hit of one of its pieces (a
-    /// whole-adapter alignment with at most k errors contains one of k + 1
-    /// pieces exactly), and before the read end (partial adapters).
+    /// it, and it replaces those that do). The others are aligned only in
+    /// windows whose cells are the full alignment's: from `m + k` columns
+    /// before each column where the whole adapter may end next to an exact
+    /// hit of one of its pieces (a whole-adapter alignment with at most k
+    /// errors contains one of k + 1 pieces exactly), and before the read end
+    /// (partial adapters). The pieces' hits come from one pass over the read
+    /// where the CPU and read allow ([`PieceScan`]), else from memmem.
     pub fn find(&self, read: &[u8]) -> Option<AdapterMatch> {
         let m = self.codes.len();
         if self.has_wildcards || m == 0 || self.pieces.is_empty() {

@@ -77,8 +77,8 @@ impl Syncer {
 /// Bytes written before their disk write is started.
 const STRETCH: u64 = 1 << 20;
 
-/// A file being written whose every [`STRETCH`] bytes are handed to the
-/// disk as soon as they are written (Linux's `sync_file_range`, which only
+/// A file being written whose every MiB (`STRETCH` bytes) is handed to the
+/// disk as soon as it is written (Linux's `sync_file_range`, which only
 /// starts the write-back); elsewhere, a plain file.
 pub struct WriteBehind {
     file: File,
