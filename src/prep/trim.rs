@@ -217,11 +217,13 @@ impl AdapterFinder {
         if self.has_wildcards || m == 0 || self.pieces.is_empty() {
             return self.find_by_alignment(read);
         }
-        let mut found = Occurrences::default();
-        match &self.scan {
-            Some(scan) if scan.scan(read, &mut found) => self.find_in(read, &found),
-            _ => self.find_by_memmem(read),
+        if let Some(scan) = &self.scan {
+            let mut found = Occurrences::default();
+            if scan.scan(read, &mut found) {
+                return self.find_in(read, &found);
+            }
         }
+        self.find_by_memmem(read)
     }
 
     /// [`Self::find`] with the pieces' occurrences found by the scan.
@@ -295,9 +297,10 @@ impl AdapterFinder {
         (lo, hi)
     }
 
-    /// The best match in `windows`, merged where they overlap, each aligned
-    /// ([`Self::align_window`]); the whole read is aligned where a window
-    /// cannot stand for it.
+    /// The best match in `windows` (the read end's among them), merged
+    /// where they overlap, each aligned: the last, which reaches the read end,
+    /// by [`Self::align_read_end`], the others by [`Self::align_band`]; the
+    /// whole read is aligned where the last cannot stand for it.
     fn align_windows(&self, read: &[u8], mut windows: Vec<(usize, usize)>) -> Option<AdapterMatch> {
         windows.sort_unstable();
         let mut best = None;
@@ -313,10 +316,8 @@ impl AdapterFinder {
                 None => current = Some((lo, hi)),
             }
         }
-        if let Some((clo, chi)) = current {
-            if !self.read_end_cannot_win(clo, &best)
-                && !self.align_window(read, clo, chi, &mut best)
-            {
+        if let Some((clo, _)) = current {
+            if !self.read_end_cannot_win(clo, &best) && !self.align_read_end(read, clo, &mut best) {
                 return self.find_by_alignment(read);
             }
         }
@@ -376,10 +377,10 @@ impl AdapterFinder {
         best.map(to_match)
     }
 
-    /// Aligns the adapter within `read[lo..hi]` and offers the end cells
-    /// that are the full alignment's: whole-adapter ends `m + k` or more
-    /// columns after `lo` (all of them when `lo` is 0), and, when `hi` is the
-    /// read end, the partial ends there. Like cutadapt it fills each column
+    /// Aligns the adapter within `read[lo..]` and offers the end cells that
+    /// are the full alignment's: whole-adapter ends `m + k` or more columns
+    /// after `lo` (all of them when `lo` is 0), and the partial ends at the
+    /// read end. Like cutadapt it fills each column
     /// only down to one row past the last cell with at most k errors
     /// (Ukkonen): the rows below cost more than k, and the cells left from an
     /// earlier column there also cost more than k, so no cell that costs k
@@ -389,8 +390,8 @@ impl AdapterFinder {
     /// cutadapt compares them with (see [`Self::find_by_alignment`]): the
     /// caller then aligns the whole read.
     #[must_use]
-    fn align_window(&self, read: &[u8], lo: usize, hi: usize, best: &mut Best) -> bool {
-        let m = self.codes.len();
+    fn align_read_end(&self, read: &[u8], lo: usize, best: &mut Best) -> bool {
+        let (m, hi) = (self.codes.len(), read.len());
         if m == 0 || hi <= lo {
             return true;
         }
@@ -410,7 +411,7 @@ impl AdapterFinder {
                 self.offer(best, column[m], m);
             }
         }
-        if hi == read.len() && hi >= first_offered {
+        if hi >= first_offered {
             for i in (1..=last_filled).rev() {
                 let c = column[i];
                 if let Some((_, b_score, b_aligned, _)) = *best {
@@ -425,7 +426,7 @@ impl AdapterFinder {
         true
     }
 
-    /// [`Self::align_window`] for a window that ends before the read end,
+    /// [`Self::align_read_end`] for a window that ends before the read end,
     /// on the diagonals (read position minus adapter row) the offered ends'
     /// alignments use only. A whole-adapter end at read position `j` with at
     /// most k errors lies on diagonal `j - m`, and its alignment has at most
