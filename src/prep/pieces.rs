@@ -38,8 +38,8 @@ struct Lanes([[u8; BLOCK]; MAX_PIECES]);
 /// Where each piece occurs in one read.
 #[derive(Default)]
 pub struct Occurrences {
+    /// Per piece of the scan, in order (the rest stay empty).
     sets: [Positions; MAX_PIECES],
-    pieces: usize,
 }
 
 impl PieceScan {
@@ -82,7 +82,6 @@ impl PieceScan {
         if read.len() > MAX_READ || read.len() + 1 < BLOCK + self.shortest {
             return false;
         }
-        found.pieces = self.pieces.len();
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `new` made this scan only where the CPU has AVX2, with
         // 1..=MAX_PIECES pieces; the read is checked above.
@@ -117,17 +116,14 @@ impl Occurrences {
     }
 
     /// The first read position `p` where each piece `i` occurs at
-    /// `p + offsets[i]`: tried at each place of the first piece, in order.
+    /// `p + offsets[i]` (`offsets`: one per piece of the scan, in order):
+    /// tried at each place of the first piece, in order.
     pub fn first_together(&self, offsets: impl Iterator<Item = usize> + Clone) -> Option<usize> {
-        let mut rest = offsets.clone().enumerate();
+        let mut rest = offsets.enumerate();
         let (_, first) = rest.next()?;
         positions(&self.sets[0])
             .filter_map(|q| q.checked_sub(first))
-            .find(|&p| {
-                rest.clone()
-                    .take(self.pieces)
-                    .all(|(i, offset)| self.has(i, p + offset))
-            })
+            .find(|&p| rest.clone().all(|(i, offset)| self.has(i, p + offset)))
     }
 
     /// Whether piece `piece` occurs at read position `at`.
