@@ -2,9 +2,12 @@
 //! with mismatches, each candidate verified with [`super::verify`]. It returns
 //! the same best hits as [`super::brute_force`] (tested on random inputs).
 
+use std::ops::RangeInclusive;
+
 use rayon::prelude::*;
 
-use super::index::{SeedIndex, MAX_SEED};
+use super::index::{Entry, SeedIndex, MAX_SEED, MAX_TAG};
+use super::tagged::TaggedIndex;
 use super::{
     brute_force, keep_best, verify, AlignParams, Engine, EngineKind, FlatHits, Hit, Prepared,
     SeedPlan, TargetSet, Window,
@@ -37,6 +40,12 @@ struct CpuPrepared<'a> {
     searcher: Searcher<'a>,
     params: AlignParams,
 }
+
+/// Edge pieces this short or shorter are looked up by tag
+/// ([`TaggedIndex`]): they occur at many window positions, of which the
+/// few tags near the piece's place are read; longer ones occur rarely and
+/// are found in the edge index, one lookup for every tag.
+const TAGGED_SEEDS: usize = 5;
 
 /// Inserts one parallel task aligns into its own [`FlatHits`].
 const TASK_INSERTS: usize = 1024;
@@ -85,6 +94,8 @@ pub struct Searcher<'a> {
     /// window's start to `window_3p` past its end, tagged with their distance
     /// from the window start.
     edge_index: SeedIndex,
+    /// The same entries by tag, for the edge stage's lookups.
+    edge_tagged: TaggedIndex,
     edge_windows: Vec<(u32, Window)>,
     /// Per target, the starts of its edge windows (empty for most hairpins).
     edge_starts: Vec<Vec<i32>>,
@@ -108,6 +119,7 @@ impl<'a> Searcher<'a> {
         Self {
             ts,
             index: SeedIndex::build(ts),
+            edge_tagged: TaggedIndex::new(&edge_index),
             edge_index,
             edge_windows,
             edge_starts,
@@ -238,36 +250,23 @@ impl<'a> Searcher<'a> {
         //    perfect hit (no mismatch, nothing free) contains the first
         //    piece exactly, and no hit ranks better: once the first piece's
         //    candidates hold one, they hold all.
-        let index = &self.index;
         let region = 0..l - plan.tmax;
-        self.seed(index, insert, &region, piece, k, 0..1, cands, |_, _| true);
+        self.seed(insert, &region, piece, k, 0..1, cands);
         self.verify_all(cands, insert, params, &mut scratch.hits);
         if scratch.hits.iter().any(|h| h.rank() == (0, 0)) {
             keep_best(&mut scratch.hits);
             return;
         }
-        self.seed(index, insert, &region, piece, k, 1..k + 1, cands, |_, _| {
-            true
-        });
+        self.seed(insert, &region, piece, k, 1..k + 1, cands);
 
         // 2. Hits covering wildcard pads lie near an edge window; their
         //    bases in the plan's edge region are real. An offset whose
         //    first l - tmax bases lie on real bases is the first stage's:
         //    a valid hit there has at most k mismatches in them.
         if !self.edge_windows.is_empty() {
-            let w5 = ts.window_5p;
             let real = region.end as i32;
             match plan.edge_piece {
-                Some(piece) => {
-                    let near_edge = |t: u32, o: i32| {
-                        (o < 0 || o + real > self.lens[t as usize])
-                            && self.edge_starts[t as usize]
-                                .iter()
-                                .any(|&start| (start - o).unsigned_abs() as usize <= w5)
-                    };
-                    let (index, region) = (&self.edge_index, &plan.edge_region);
-                    self.seed(index, insert, region, piece, k, 0..k + 1, cands, near_edge);
-                }
+                Some(piece) => self.seed_edges(insert, &plan.edge_region, piece, k, real, cands),
                 None => cands.extend(self.edge_offsets()),
             }
         }
@@ -276,31 +275,78 @@ impl<'a> Searcher<'a> {
     }
 
     /// Adds the offsets where one of `pieces` of the `k + 1` pieces of
-    /// `region` (`piece` bases, the last one up to the region's end) occurs
-    /// exactly in `index` and `keep` agrees.
-    #[allow(clippy::too_many_arguments)]
+    /// `region` (see [`pieces`]) occurs exactly in the index.
     fn seed(
         &self,
-        index: &SeedIndex,
         insert: &[u8],
         region: &std::ops::Range<usize>,
         piece: usize,
         k: usize,
         pieces: std::ops::Range<usize>,
         out: &mut Vec<(u32, i32)>,
-        keep: impl Fn(u32, i32) -> bool,
     ) {
-        for p in pieces {
-            let start = region.start + p * piece;
-            let end = if p == k { region.end } else { start + piece };
-            let seed = &insert[start..end.min(start + MAX_SEED)];
-            index.for_each_occurrence(seed, |t, pos| {
-                let o = pos - start as i32;
-                if keep(t, o) {
-                    out.push((t, o));
-                }
-            });
+        for (start, seed) in self::pieces(insert, region, piece, k, pieces) {
+            self.index
+                .for_each_occurrence(seed, |t, pos| out.push((t, pos - start as i32)));
         }
+    }
+
+    /// Adds the offsets of the edge stage: where one of the `k + 1` pieces
+    /// of the edge `region` occurs exactly in an edge window's
+    /// neighbourhood, the offset lies within `window_5p` of the window's
+    /// start, and a hit there covers a pad (its first `real` bases do not
+    /// all lie on real bases).
+    fn seed_edges(
+        &self,
+        insert: &[u8],
+        region: &std::ops::Range<usize>,
+        piece: usize,
+        k: usize,
+        real: i32,
+        out: &mut Vec<(u32, i32)>,
+    ) {
+        let w5 = self.ts.window_5p;
+        for (start, seed) in self::pieces(insert, region, piece, k, 0..k + 1) {
+            // an entry's tag is its distance from its window's start: a
+            // piece at `start` of an offset within w5 of that start lies
+            // `start - w5 ..= start + w5` past it
+            let tags = start.saturating_sub(w5) as u32..=(start + w5).min(MAX_TAG as usize) as u32;
+            let mut visit = |e: &Entry| {
+                if let Some(candidate) = self.edge_candidate(e, start, &tags, real) {
+                    out.push(candidate);
+                }
+            };
+            if seed.len() <= TAGGED_SEEDS {
+                self.edge_tagged
+                    .for_each_entry(seed, tags.clone(), &mut visit);
+            } else {
+                self.edge_index.for_each_entry(seed, &mut visit);
+            }
+        }
+    }
+
+    /// The candidate (target, offset) of edge entry `e` found by a piece
+    /// at `start`, if its offset lies near its window's start (the tag in
+    /// `tags`) and a hit there covers a pad.
+    #[inline(always)]
+    fn edge_candidate(
+        &self,
+        e: &Entry,
+        start: usize,
+        tags: &RangeInclusive<u32>,
+        real: i32,
+    ) -> Option<(u32, i32)> {
+        let (t, o) = (e.target() as usize, e.pos() as i32 - start as i32);
+        // a tag of MAX_TAG is a distance of that or more
+        let near = if e.tag() < MAX_TAG {
+            tags.contains(&e.tag())
+        } else {
+            let w5 = self.ts.window_5p;
+            self.edge_starts[t]
+                .iter()
+                .any(|&ws| (ws - o).unsigned_abs() as usize <= w5)
+        };
+        (near && (o < 0 || o + real > self.lens[t])).then_some((t as u32, o))
     }
 
     /// Verifies every candidate once, appending the valid placements to
@@ -320,6 +366,24 @@ impl<'a> Searcher<'a> {
                 .filter_map(|(t, o)| verify(self.ts, t as usize, o, insert, params)),
         );
     }
+}
+
+/// The pieces `pieces` of the `k + 1` pieces of `region` of an insert, as
+/// (start, bases): `piece` bases each, the last one up to the region's end,
+/// each cut to [`MAX_SEED`] bases.
+fn pieces<'i>(
+    insert: &'i [u8],
+    region: &std::ops::Range<usize>,
+    piece: usize,
+    k: usize,
+    pieces: std::ops::Range<usize>,
+) -> impl Iterator<Item = (usize, &'i [u8])> {
+    let region = region.clone();
+    pieces.map(move |p| {
+        let start = region.start + p * piece;
+        let end = if p == k { region.end } else { start + piece };
+        (start, &insert[start..end.min(start + MAX_SEED)])
+    })
 }
 
 #[cfg(test)]

@@ -274,6 +274,12 @@ impl SeedIndex {
     /// Calls `visit(target, position)` for every exact occurrence of `seed`
     /// (base codes, all below N, 1 to 32 long). Seeds with an N find nothing.
     pub fn for_each_occurrence(&self, seed: &[u8], mut visit: impl FnMut(u32, i32)) {
+        self.for_each_entry(seed, |e| visit(e.target(), e.pos() as i32));
+    }
+
+    /// Calls `visit(entry)` for every entry where `seed` occurs exactly (as
+    /// [`Self::for_each_occurrence`], with the entry's tag).
+    pub fn for_each_entry(&self, seed: &[u8], mut visit: impl FnMut(&Entry)) {
         let s = seed.len();
         if s == 0 || s > MAX_SEED || seed.iter().any(|&c| c >= N) {
             return;
@@ -291,7 +297,7 @@ impl SeedIndex {
         let hi = lo + group[lo..].partition_point(|e| (e.key >> shift) <= code);
         for e in &group[lo..hi] {
             if e.valid() >= s {
-                visit(e.target(), e.pos() as i32);
+                visit(e);
             }
         }
     }

@@ -23,6 +23,7 @@ pub mod scan;
 pub mod screen;
 pub mod select;
 pub mod stream;
+pub mod tagged;
 pub mod targets;
 
 pub use targets::{TargetKind, TargetSet, Window};
@@ -270,6 +271,40 @@ impl EncodedSlice {
         s
     }
 
+    /// [`Self::encode`], the codes made in parts of [`ENCODE_PART`] inserts
+    /// on the current pool (the same codes).
+    pub fn encode_parallel<'a>(n: usize, insert: impl Fn(usize) -> &'a [u8] + Sync) -> Self {
+        use rayon::prelude::*;
+        let mut ends = Vec::with_capacity(n);
+        let mut total = 0;
+        for i in 0..n {
+            total += insert(i).len();
+            ends.push(total);
+        }
+        let mut codes = vec![0u8; total];
+        let mut parts = Vec::with_capacity(n.div_ceil(ENCODE_PART));
+        let (mut rest, mut lo) = (codes.as_mut_slice(), 0);
+        while lo < n {
+            let hi = (lo + ENCODE_PART).min(n);
+            let from = if lo == 0 { 0 } else { ends[lo - 1] };
+            let (part, tail) = rest.split_at_mut(ends[hi - 1] - from);
+            parts.push((lo..hi, part));
+            (rest, lo) = (tail, hi);
+        }
+        parts.into_par_iter().for_each(|(ids, part)| {
+            let mut at = 0;
+            for i in ids {
+                let bases = insert(i);
+                let out = &mut part[at..at + bases.len()];
+                for (code, &b) in out.iter_mut().zip(bases) {
+                    *code = crate::seq::encode_base(b);
+                }
+                at += bases.len();
+            }
+        });
+        Self { codes, ends }
+    }
+
     /// Every insert's codes.
     pub fn views(&self) -> Vec<&[u8]> {
         let mut start = 0;
@@ -284,6 +319,9 @@ impl EncodedSlice {
     }
 }
 
+/// Inserts [`EncodedSlice::encode_parallel`] encodes in one task.
+const ENCODE_PART: usize = 8192;
+
 /// Aligns `n` inserts (`insert(i)`, ASCII bases) with a prepared reference,
 /// `slice` at a time, so that base codes exist for one slice only.
 pub fn align_all<'a>(
@@ -296,7 +334,7 @@ pub fn align_all<'a>(
     let mut lo = 0;
     while lo < n {
         let hi = lo.saturating_add(slice.max(1)).min(n);
-        let encoded = EncodedSlice::encode(hi - lo, |i| insert(lo + i));
+        let encoded = EncodedSlice::encode_parallel(hi - lo, |i| insert(lo + i));
         prepared.align_into(&encoded.views(), &mut all)?;
         lo = hi;
     }

@@ -190,7 +190,7 @@ impl Alignment {
         slice: usize,
     ) -> Result<FlatHits> {
         if scans(targets, n) {
-            let encoded = EncodedSlice::encode(n, &insert);
+            let encoded = EncodedSlice::encode_parallel(n, &insert);
             if let Some(found) = super::scan::align_few(targets, &encoded.views(), params) {
                 let mut hits = FlatHits::default();
                 for h in &found {
@@ -539,7 +539,7 @@ fn calibrate_and_align<'a>(
     let name = gpu.adapter().name.clone();
     let cpu = CpuEngine.prepare(targets, params)?;
     let c = n.min(CALIBRATION_INSERTS);
-    let encoded = EncodedSlice::encode(c, insert);
+    let encoded = EncodedSlice::encode_parallel(c, insert);
     let views = encoded.views();
     let (mut hits, cpu_rate) = timed_align(cpu.as_ref(), &views, c)?;
     let align_rest =

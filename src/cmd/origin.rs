@@ -402,7 +402,7 @@ impl Passes<'_> {
     fn exact_in_windows(&self, targets: &TargetSet, ids: &[usize]) -> (FlatHits, ReferenceEngine) {
         let started = Instant::now();
         let index = WindowStarts::build(targets);
-        let encoded = EncodedSlice::encode(ids.len(), |i| self.table.seq(ids[i]));
+        let encoded = EncodedSlice::encode_parallel(ids.len(), |i| self.table.seq(ids[i]));
         let found = index.align(&encoded.views());
         let engine = ReferenceEngine {
             reference: "exogenous".into(),
@@ -463,7 +463,7 @@ impl Passes<'_> {
                     (!is_low_complexity(seq)).then_some((id, k))
                 })
                 .unzip();
-            let encoded = EncodedSlice::encode(ids.len(), |i| self.table.seq(ids[i]));
+            let encoded = EncodedSlice::encode_parallel(ids.len(), |i| self.table.seq(ids[i]));
             let views = encoded.views();
             let bar = self
                 .progress

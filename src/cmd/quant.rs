@@ -601,7 +601,7 @@ enum MirnaPass<'t> {
     /// far (`planning`: the time the engine's choice took; `why`: its
     /// reason, adapter considered and warning).
     Streamed {
-        aligner: StreamAligner<'t>,
+        aligner: Box<StreamAligner<'t>>,
         why: (String, Option<String>, Option<String>),
         from: Instant,
         planning: Duration,
@@ -673,7 +673,7 @@ fn stream_mirnas<'t>(
     let mut aligner = StreamAligner::new(targets, &opts.params);
     aligner.take_all(inserts, done);
     Ok(MirnaPass::Streamed {
-        aligner,
+        aligner: Box::new(aligner),
         why: (reason, adapter, warning),
         from,
         planning,
