@@ -413,7 +413,7 @@ impl Passes<'_> {
             inserts: ids.len() as u64,
             seconds: crate::output::stats::Timings::seconds(started.elapsed()),
         };
-        (spread(self.table.len(), ids, &found), engine)
+        (spread(self.table.len(), ids, found), engine)
     }
 
     /// Aligns the inserts `ids` to `targets` with the run's engine; every
@@ -442,7 +442,7 @@ impl Passes<'_> {
             self.slice,
         )?;
         bar.finish_and_clear();
-        Ok((spread(self.table.len(), ids, &found), engine))
+        Ok((spread(self.table.len(), ids, found), engine))
     }
 
     /// Screens the inserts still unassigned against each reference (and
@@ -499,8 +499,12 @@ impl Passes<'_> {
     }
 }
 
-/// Every insert's hits: `found[j]` for insert `ids[j]`, none for the rest.
-fn spread(n: usize, ids: &[usize], found: &FlatHits) -> FlatHits {
+/// Every insert's hits: `found[j]` for insert `ids[j]` (`ids` increasing,
+/// below `n`), none for the rest; `found` itself when `ids` are all `n`.
+fn spread(n: usize, ids: &[usize], found: FlatHits) -> FlatHits {
+    if ids.len() == n {
+        return found;
+    }
     let mut all = FlatHits::default();
     let mut next = ids.iter().enumerate().peekable();
     for id in 0..n {
