@@ -38,11 +38,22 @@ pub fn encode_base(b: u8) -> u8 {
     CODES[b as usize]
 }
 
+/// Every byte on the inserts' alphabet ([`normalize_base`]'s table).
+static NORMALIZED: [u8; 256] = {
+    let mut t = [b'N'; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = LETTERS[CODES[i] as usize];
+        i += 1;
+    }
+    t
+};
+
 /// One base on the inserts' alphabet: upper-case ACGT (U as T), anything
 /// else `N`.
 #[inline]
 pub fn normalize_base(b: u8) -> u8 {
-    LETTERS[CODES[b as usize] as usize]
+    NORMALIZED[b as usize]
 }
 
 /// Whether `seq` is all upper-case `ACGT`, so that [`normalize_base`]

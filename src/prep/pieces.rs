@@ -164,7 +164,7 @@ pub fn positions(set: &Positions) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// Whether the CPU has AVX2 (checked once).
-fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx2")

@@ -95,15 +95,11 @@ pub enum Origin {
     DeNovo,
 }
 
-/// A base code's letter, as [`crate::seq::normalize_base`] writes it
-/// (codes 0 to 4; the rest pads the table to a power of two).
-const NORMAL: [u8; 8] = *b"ACGTNNNN";
-
 /// Reads kept for detection: upper-case, U as T, other letters N. Each
-/// read is scanned for the known adapters' seeds as it is added, on the
-/// parsing thread (about a third of the time it takes to keep the reads;
-/// scanning them on the idle thread pool at the vote instead saved no
-/// measurable wall time: `benches/RESULTS.md`).
+/// read is normalised, then scanned for the known adapters' seeds, as it is
+/// added, on the parsing thread (with AVX2 ~80 ns a 75-base read, about
+/// half of the bit-filter scan's; scanning on the idle thread pool at the
+/// vote instead saved no measurable wall time: `benches/RESULTS.md`).
 #[derive(Debug, Clone, Default)]
 pub struct ReadSample {
     bases: Vec<u8>,
@@ -128,20 +124,10 @@ impl ReadSample {
     /// Adds one read.
     pub fn push(&mut self, read: &[u8]) {
         let start = self.bases.len();
-        self.bases.resize(start + read.len(), 0);
-        // normalised and scanned in one pass
-        let scan = known_scan();
+        self.bases
+            .extend(read.iter().map(|&b| crate::seq::normalize_base(b)));
         let mut first = [NOT_FOUND; KNOWN_ADAPTERS.len()];
-        let codes = read
-            .iter()
-            .zip(&mut self.bases[start..])
-            .map(|(&b, normal)| {
-                let x = crate::seq::encode_base(b);
-                *normal = NORMAL[x as usize & 7];
-                x
-            });
-        scan.scan_codes(codes, &mut first);
-        scan.scan_other(&self.bases[start..], &mut first);
+        known_scan().scan(&self.bases[start..], &mut first);
         self.ends.push(self.bases.len());
         let mut nearest: Option<(u32, u32)> = None;
         for (c, &p) in first.iter().enumerate() {
@@ -247,12 +233,17 @@ pub(super) mod work {
 /// pass over its [`SEED_LEN`]-mers: each window, coded 3 bits a base
 /// (A, C, G, T 0 to 3; anything else, and the bases before the read, 4, so
 /// that no such window can match), is looked up in a bit filter, and only
-/// windows passing it are compared with the seeds. A seed that cannot be
-/// coded (shorter than [`SEED_LEN`], or not ACGT) is searched for with
-/// `memmem`.
+/// windows passing it are compared with the seeds. With AVX2 (reads of up to
+/// [`avx2::MAX_READ`] bases), 32 windows at a time are compared with each
+/// seed at four of its bases, and the few that agree compared whole. A seed
+/// that cannot be coded (shorter than [`SEED_LEN`], or not ACGT) is searched
+/// for with `memmem`.
 struct SeedScan {
     /// (seed code, candidate) for the coded seeds.
     coded: Vec<(u64, usize)>,
+    /// The coded seeds' letters, as [`crate::seq::normalize_base`] writes
+    /// them, in the order of `coded`.
+    letters: Vec<[u8; SEED_LEN]>,
     /// Bit filter over the coded seeds' last bases ([`SeedScan::FILTER_BITS`]
     /// bits of their code).
     filter: Box<[u64; SeedScan::FILTER_WORDS]>,
@@ -271,6 +262,7 @@ impl SeedScan {
     fn new(candidates: &[Candidate]) -> Self {
         let mut scan = Self {
             coded: Vec::new(),
+            letters: Vec::new(),
             filter: Box::new([0; Self::FILTER_WORDS]),
             other: Vec::new(),
         };
@@ -285,6 +277,11 @@ impl SeedScan {
                     let h = Self::filter_index(code);
                     scan.filter[h / 64] |= 1 << (h % 64);
                     scan.coded.push((code, c));
+                    let mut letters = [0; SEED_LEN];
+                    for (l, &b) in letters.iter_mut().zip(seed) {
+                        *l = crate::seq::normalize_base(b);
+                    }
+                    scan.letters.push(letters);
                 }
                 _ => scan.other.push((c, memmem::Finder::new(seed).into_owned())),
             }
@@ -300,17 +297,37 @@ impl SeedScan {
     /// Sets `first[c]` to the first position of candidate `c`'s seed in
     /// `read` (a normalised read), or [`NOT_FOUND`].
     fn scan(&self, read: &[u8], first: &mut [usize]) {
-        self.scan_codes(read.iter().map(|&b| crate::seq::encode_base(b)), first);
+        #[cfg(test)]
+        work::add(&work::SEED_SCANS, 1);
+        first.fill(NOT_FOUND);
+        if !self.scan_coded_avx2(read, first) {
+            self.scan_codes(read.iter().map(|&b| crate::seq::encode_base(b)), first);
+        }
         self.scan_other(read, first);
+    }
+
+    /// [`SeedScan::scan`] for the coded seeds with AVX2, when the CPU has
+    /// it and the read suits it; false when not done.
+    fn scan_coded_avx2(&self, read: &[u8], first: &mut [usize]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if crate::prep::pieces::has_avx2()
+            && read.len() <= avx2::MAX_READ
+            && self.coded.len() <= avx2::MAX_SEEDS
+        {
+            if read.len() >= SEED_LEN {
+                // SAFETY: the CPU has AVX2; the read and seed counts are
+                // within the bounds checked above.
+                unsafe { avx2::first_places(read, &self.letters, &self.coded, first) };
+            }
+            return true;
+        }
+        false
     }
 
     /// [`SeedScan::scan`] for the coded seeds, on a read's base codes
     /// ([`crate::seq::encode_base`]).
     #[inline]
     fn scan_codes(&self, codes: impl Iterator<Item = u8>, first: &mut [usize]) {
-        #[cfg(test)]
-        work::add(&work::SEED_SCANS, 1);
-        first.fill(NOT_FOUND);
         // older bases shift out of the top
         let mut rolling = Self::START;
         for (i, x) in codes.enumerate() {
@@ -405,6 +422,100 @@ fn known_scan() -> &'static SeedScan {
     SCAN.get_or_init(|| SeedScan::new(&candidates()))
 }
 
+/// The coded seeds' scan with AVX2.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_set1_epi8,
+    };
+
+    use super::SEED_LEN;
+
+    /// Longest read scanned this way (the read is copied into a padded
+    /// buffer on the stack).
+    pub(super) const MAX_READ: usize = 256;
+
+    /// Most coded seeds (one bit each of those not found yet).
+    pub(super) const MAX_SEEDS: usize = 64;
+
+    /// Windows compared at a time.
+    const BLOCK: usize = 32;
+
+    /// The seed bases compared for 32 windows at once before a window is
+    /// compared whole.
+    const LANES: [usize; 4] = [0, 4, 8, SEED_LEN - 1];
+
+    /// Sets `first[c]` for each coded seed (`letters[k]`, candidate
+    /// `coded[k].1`) found in `read` (a normalised read) to its first
+    /// position; leaves the others as they are.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2; `SEED_LEN <= read.len() <= MAX_READ` and
+    /// `letters.len() <= MAX_SEEDS`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn first_places(
+        read: &[u8],
+        letters: &[[u8; SEED_LEN]],
+        coded: &[(u64, usize)],
+        first: &mut [usize],
+    ) {
+        // zeros after the read: no seed base is 0, so no window reaching
+        // past the read agrees with a seed
+        let mut buf = [0u8; MAX_READ + BLOCK + SEED_LEN];
+        buf[..read.len()].copy_from_slice(read);
+        let last = read.len() - SEED_LEN;
+        let mut pending: u64 = if letters.len() == 64 {
+            u64::MAX
+        } else {
+            (1 << letters.len()) - 1
+        };
+        let mut block = 0;
+        while block <= last && pending != 0 {
+            // SAFETY: block <= MAX_READ - SEED_LEN, so every load (at most
+            // SEED_LEN - 1 + BLOCK bytes from `block`) lies in `buf`. (No
+            // closures here: they would not inherit the AVX2 feature.)
+            let at = buf.as_ptr().add(block);
+            let lanes: [__m256i; 4] = [
+                _mm256_loadu_si256(at.add(LANES[0]).cast()),
+                _mm256_loadu_si256(at.add(LANES[1]).cast()),
+                _mm256_loadu_si256(at.add(LANES[2]).cast()),
+                _mm256_loadu_si256(at.add(LANES[3]).cast()),
+            ];
+            let mut seeds = pending;
+            while seeds != 0 {
+                let k = seeds.trailing_zeros() as usize;
+                seeds &= seeds - 1;
+                let seed = &letters[k];
+                let agree = _mm256_and_si256(
+                    _mm256_and_si256(
+                        _mm256_cmpeq_epi8(lanes[0], _mm256_set1_epi8(seed[LANES[0]] as i8)),
+                        _mm256_cmpeq_epi8(lanes[1], _mm256_set1_epi8(seed[LANES[1]] as i8)),
+                    ),
+                    _mm256_and_si256(
+                        _mm256_cmpeq_epi8(lanes[2], _mm256_set1_epi8(seed[LANES[2]] as i8)),
+                        _mm256_cmpeq_epi8(lanes[3], _mm256_set1_epi8(seed[LANES[3]] as i8)),
+                    ),
+                );
+                let mut windows = _mm256_movemask_epi8(agree) as u32;
+                while windows != 0 {
+                    let at = block + windows.trailing_zeros() as usize;
+                    windows &= windows - 1;
+                    if at > last {
+                        break;
+                    }
+                    if buf[at..at + SEED_LEN] == seed[..] {
+                        first[coded[k].1] = at;
+                        pending &= !(1 << k);
+                        break;
+                    }
+                }
+            }
+            block += BLOCK;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,9 +548,14 @@ mod tests {
         assert_eq!((scan.coded.len(), scan.other.len()), (9, 1));
         let mut first = vec![0; candidates.len()];
         let mut found = vec![0; candidates.len()];
-        for _ in 0..5000 {
-            // random bases, seeds planted (overlapping, twice, cut by an N)
-            let len = rng.below(90);
+        for i in 0..5000 {
+            // random bases, seeds planted (overlapping, twice, cut by an N);
+            // every tenth read longer than the AVX2 scan takes
+            let len = if i % 10 == 0 {
+                rng.below(400)
+            } else {
+                rng.below(90)
+            };
             let mut read = rng.bases(len);
             for _ in 0..rng.below(4) {
                 let seed = candidates[rng.below(candidates.len())].seed();
