@@ -22,6 +22,23 @@ use indicatif::{MultiProgress, ProgressBar, ProgressState, ProgressStyle};
 use crate::error::{Error, Result};
 use crate::numbers::per_second;
 
+/// `n` zeros whose pages are written before anything reads them: the kernel
+/// maps a zeroed allocation's (`vec![0; n]`'s) untouched pages to one shared
+/// zero page on a first read, so a table read before it is written (counts,
+/// bit sets) would fault twice per page, the second time with a TLB flush
+/// on every core the process runs on. (A plain write of zeros is not enough:
+/// the compiler turns allocating and zeroing back into a zeroed
+/// allocation.)
+pub fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
+    let mut v = vec![T::default(); n];
+    let per_page = (4096 / std::mem::size_of::<T>().max(1)).max(1);
+    for i in (0..n).step_by(per_page) {
+        // SAFETY: `i < n`: a valid, aligned element of `v`.
+        unsafe { std::ptr::write_volatile(v.as_mut_ptr().add(i), T::default()) };
+    }
+    v
+}
+
 /// Hands free heap pages back to the operating system (glibc's
 /// `malloc_trim`); does nothing with other C libraries.
 pub fn release_free_memory() {
@@ -173,4 +190,19 @@ pub fn note(line: String) {
 /// The lines kept so far, in order; the log starts empty again.
 pub fn take_log() -> Vec<String> {
     std::mem::take(&mut *LOG.lock().expect("run log"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn written_zeros_are_zeros_of_the_length_asked() {
+        for n in [0, 1, 1023, 1024, 1025, 5000] {
+            let words = super::written_zeros::<u32>(n);
+            assert_eq!(words.len(), n);
+            assert!(words.iter().all(|&w| w == 0));
+            let wide = super::written_zeros::<[u64; 32]>(n / 100);
+            assert_eq!(wide.len(), n / 100);
+            assert!(wide.iter().flatten().all(|&w| w == 0));
+        }
+    }
 }

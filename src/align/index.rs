@@ -191,8 +191,8 @@ impl SeedIndex {
         );
         let (mut occupied, mut group_starts) = (Vec::new(), Vec::new());
         if !entries.is_empty() {
-            occupied = vec![0u64; BUCKETS / GROUP];
-            group_starts = vec![0u32; BUCKETS / GROUP + 1];
+            occupied = crate::runtime::written_zeros::<u64>(BUCKETS / GROUP);
+            group_starts = crate::runtime::written_zeros::<u32>(BUCKETS / GROUP + 1);
             // Count per group, then prefix sums: group_starts[g] = first
             // entry of g.
             for e in &entries {

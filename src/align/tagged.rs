@@ -37,7 +37,7 @@ impl TaggedIndex {
         let mut entries = index.entries().to_vec();
         entries.sort_unstable_by_key(|e| (e.tag(), e.key, e.target, e.pos_valid));
         let tags = entries.last().map_or(0, |e| e.tag() + 1);
-        let mut starts = vec![0u32; tags as usize * BUCKETS + 1];
+        let mut starts = crate::runtime::written_zeros::<u32>(tags as usize * BUCKETS + 1);
         for e in &entries {
             starts[bucket_of(e) + 1] += 1;
         }

@@ -89,7 +89,7 @@ pub(super) fn candidates(sample: &ReadSample) -> Vec<Vec<u8>> {
 /// (at most [`DE_NOVO_READS`] reads: both fit).
 fn count_kmers(reads: &[&[u8]]) -> Vec<u32> {
     const _: () = assert!(DE_NOVO_READS < 1 << 16);
-    let mut table = vec![0u32; 1usize << (2 * DE_NOVO_K)];
+    let mut table = crate::runtime::written_zeros::<u32>(1usize << (2 * DE_NOVO_K));
     #[cfg(test)]
     work::add(&work::KMER_PASSES, 1);
     for (r, read) in reads.iter().enumerate() {
@@ -178,7 +178,7 @@ impl<'a> Occurrences<'a> {
 
     fn new(mut table: Vec<u32>, frequent: &'a [usize], counts: Vec<usize>) -> Self {
         const _: () = assert!((DE_NOVO_READS as u32) < Occurrences::FREQUENT >> 16);
-        let mut marked = vec![0u64; table.len().div_ceil(64)];
+        let mut marked = crate::runtime::written_zeros::<u64>(table.len().div_ceil(64));
         for (s, &c) in frequent.iter().enumerate() {
             table[c] = Self::FREQUENT | s as u32;
             marked[c / 64] |= 1 << (c % 64);
