@@ -239,16 +239,21 @@ pub(super) mod work {
 /// that cannot be coded (shorter than [`SEED_LEN`], or not ACGT) is searched
 /// for with `memmem`.
 struct SeedScan {
-    /// (seed code, candidate) for the coded seeds.
-    coded: Vec<(u64, usize)>,
-    /// The coded seeds' letters, as [`crate::seq::normalize_base`] writes
-    /// them, in the order of `coded`.
-    letters: Vec<[u8; SEED_LEN]>,
+    /// The coded seeds.
+    coded: Vec<CodedSeed>,
     /// Bit filter over the coded seeds' last bases ([`SeedScan::FILTER_BITS`]
     /// bits of their code).
     filter: Box<[u64; SeedScan::FILTER_WORDS]>,
     /// The other seeds' finders, by candidate.
     other: Vec<(usize, memmem::Finder<'static>)>,
+}
+
+/// A seed of [`SEED_LEN`] ACGT bases: its code (3 bits a base), its
+/// candidate, and its letters as [`crate::seq::normalize_base`] writes them.
+struct CodedSeed {
+    code: u64,
+    candidate: usize,
+    letters: [u8; SEED_LEN],
 }
 
 impl SeedScan {
@@ -262,7 +267,6 @@ impl SeedScan {
     fn new(candidates: &[Candidate]) -> Self {
         let mut scan = Self {
             coded: Vec::new(),
-            letters: Vec::new(),
             filter: Box::new([0; Self::FILTER_WORDS]),
             other: Vec::new(),
         };
@@ -276,12 +280,15 @@ impl SeedScan {
                 Some(code) if seed.len() == SEED_LEN => {
                     let h = Self::filter_index(code);
                     scan.filter[h / 64] |= 1 << (h % 64);
-                    scan.coded.push((code, c));
                     let mut letters = [0; SEED_LEN];
                     for (l, &b) in letters.iter_mut().zip(seed) {
                         *l = crate::seq::normalize_base(b);
                     }
-                    scan.letters.push(letters);
+                    scan.coded.push(CodedSeed {
+                        code,
+                        candidate: c,
+                        letters,
+                    });
                 }
                 _ => scan.other.push((c, memmem::Finder::new(seed).into_owned())),
             }
@@ -317,7 +324,7 @@ impl SeedScan {
             if read.len() >= SEED_LEN {
                 // SAFETY: the CPU has AVX2; the read and seed counts are
                 // within the bounds checked above.
-                unsafe { avx2::first_places(read, &self.letters, &self.coded, first) };
+                unsafe { avx2::first_places(read, &self.coded, first) };
             }
             return true;
         }
@@ -337,9 +344,9 @@ impl SeedScan {
                 continue;
             }
             let code = rolling & Self::WINDOW;
-            for &(seed, c) in &self.coded {
-                if seed == code && first[c] == NOT_FOUND {
-                    first[c] = i + 1 - SEED_LEN;
+            for seed in &self.coded {
+                if seed.code == code && first[seed.candidate] == NOT_FOUND {
+                    first[seed.candidate] = i + 1 - SEED_LEN;
                 }
             }
         }
@@ -430,7 +437,7 @@ mod avx2 {
         _mm256_set1_epi8,
     };
 
-    use super::SEED_LEN;
+    use super::{CodedSeed, SEED_LEN};
 
     /// Longest read scanned this way (the read is copied into a padded
     /// buffer on the stack).
@@ -446,29 +453,24 @@ mod avx2 {
     /// compared whole.
     const LANES: [usize; 4] = [0, 4, 8, SEED_LEN - 1];
 
-    /// Sets `first[c]` for each coded seed (`letters[k]`, candidate
-    /// `coded[k].1`) found in `read` (a normalised read) to its first
-    /// position; leaves the others as they are.
+    /// Sets `first[c]` for each coded seed (of candidate `c`) found in
+    /// `read` (a normalised read) to its first position; leaves the others
+    /// as they are.
     ///
     /// # Safety
     /// The CPU must have AVX2; `SEED_LEN <= read.len() <= MAX_READ` and
-    /// `letters.len() <= MAX_SEEDS`.
+    /// `coded.len() <= MAX_SEEDS`.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn first_places(
-        read: &[u8],
-        letters: &[[u8; SEED_LEN]],
-        coded: &[(u64, usize)],
-        first: &mut [usize],
-    ) {
+    pub(super) unsafe fn first_places(read: &[u8], coded: &[CodedSeed], first: &mut [usize]) {
         // zeros after the read: no seed base is 0, so no window reaching
         // past the read agrees with a seed
         let mut buf = [0u8; MAX_READ + BLOCK + SEED_LEN];
         buf[..read.len()].copy_from_slice(read);
         let last = read.len() - SEED_LEN;
-        let mut pending: u64 = if letters.len() == 64 {
+        let mut pending: u64 = if coded.len() == 64 {
             u64::MAX
         } else {
-            (1 << letters.len()) - 1
+            (1 << coded.len()) - 1
         };
         let mut block = 0;
         while block <= last && pending != 0 {
@@ -486,7 +488,7 @@ mod avx2 {
             while seeds != 0 {
                 let k = seeds.trailing_zeros() as usize;
                 seeds &= seeds - 1;
-                let seed = &letters[k];
+                let seed = &coded[k].letters;
                 let agree = _mm256_and_si256(
                     _mm256_and_si256(
                         _mm256_cmpeq_epi8(lanes[0], _mm256_set1_epi8(seed[LANES[0]] as i8)),
@@ -505,7 +507,7 @@ mod avx2 {
                         break;
                     }
                     if buf[at..at + SEED_LEN] == seed[..] {
-                        first[coded[k].1] = at;
+                        first[coded[k].candidate] = at;
                         pending &= !(1 << k);
                         break;
                     }
