@@ -234,7 +234,7 @@ impl SeedIndex {
         if self.entries.is_empty() {
             return Vec::new();
         }
-        let mut buckets = vec![0u32; BUCKETS + 1];
+        let mut buckets = crate::runtime::written_zeros::<u32>(BUCKETS + 1);
         for e in &self.entries {
             buckets[(e.key >> BUCKET_SHIFT) as usize + 1] += 1;
         }

@@ -177,7 +177,7 @@ impl SeedTables {
             .filter(|(_, list)| !list.is_empty())
             .map(|(len, mut list)| {
                 list.sort_unstable();
-                let mut offsets = vec![0u32; (1 << (2 * len)) + 1];
+                let mut offsets = crate::runtime::written_zeros::<u32>((1 << (2 * len)) + 1);
                 for &(code, _, _) in &list {
                     offsets[code as usize + 1] += 1;
                 }

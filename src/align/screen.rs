@@ -245,7 +245,7 @@ impl SeedTable {
             let w = &words[(code >> 6) as usize];
             (w.rank + (w.bits & ((1u64 << (code & 63)) - 1)).count_ones()) as usize
         };
-        let mut fill = vec![0u32; distinct as usize + 1];
+        let mut fill = crate::runtime::written_zeros::<u32>(distinct as usize + 1);
         for &(code, _, _) in keys {
             fill[rank(code) + 1] += 1;
         }

@@ -345,7 +345,7 @@ fn shared_species(
         .map(|(&k, &e)| (k, e & !GIVEN))
         .collect();
     let slot = |k: u64| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44) as usize;
-    let mut filter = vec![0u64; (1 << 20) / 64];
+    let mut filter = crate::runtime::written_zeros::<u64>((1 << 20) / 64);
     for &k in given_only.keys() {
         filter[slot(k) >> 6] |= 1 << (slot(k) & 63);
     }

@@ -143,7 +143,7 @@ struct EndKmers {
 impl Default for EndKmers {
     fn default() -> Self {
         Self {
-            coded: vec![0; 1 << (2 * END_K)],
+            coded: crate::runtime::written_zeros(1 << (2 * END_K)),
             other: FxHashMap::default(),
         }
     }
