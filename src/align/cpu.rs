@@ -44,7 +44,7 @@ struct CpuPrepared<'a> {
 /// Edge pieces this short or shorter are looked up by tag
 /// ([`TaggedIndex`]): they occur at many window positions, of which the
 /// few tags near the piece's place are read; longer ones occur rarely and
-/// are found in the edge index, one lookup for every tag.
+/// are found in the edge index, one lookup for all tags.
 const TAGGED_SEEDS: usize = 5;
 
 /// Inserts one parallel task aligns into its own [`FlatHits`].

@@ -256,13 +256,7 @@ impl SeedIndex {
     /// and perhaps others of their groups: empty when their buckets are.
     #[inline]
     fn candidates(&self, code: u64, s: usize) -> &[Entry] {
-        let (first, last) = if s >= BUCKET_BASES {
-            let b = (code >> (2 * (s - BUCKET_BASES) as u32)) as usize;
-            (b, b + 1)
-        } else {
-            let extra = 2 * (BUCKET_BASES - s) as u32;
-            ((code << extra) as usize, ((code + 1) << extra) as usize)
-        };
+        let (first, last) = bucket_range(code, s, BUCKET_BASES);
         if last - first <= GROUP && !self.any_occupied(first, last) {
             return &[];
         }
@@ -280,18 +274,14 @@ impl SeedIndex {
     /// Calls `visit(entry)` for every entry where `seed` occurs exactly (as
     /// [`Self::for_each_occurrence`], with the entry's tag).
     pub fn for_each_entry(&self, seed: &[u8], mut visit: impl FnMut(&Entry)) {
-        let s = seed.len();
-        if s == 0 || s > MAX_SEED || seed.iter().any(|&c| c >= N) {
+        let Some(code) = seed_code(seed) else {
             return;
-        }
+        };
         if self.entries.is_empty() {
             return;
         }
+        let s = seed.len();
         let shift = 64 - 2 * s as u32;
-        let mut code = 0u64;
-        for &c in seed {
-            code = (code << 2) | c as u64;
-        }
         let group = self.candidates(code, s);
         let lo = group.partition_point(|e| (e.key >> shift) < code);
         let hi = lo + group[lo..].partition_point(|e| (e.key >> shift) <= code);
@@ -300,6 +290,29 @@ impl SeedIndex {
                 visit(e);
             }
         }
+    }
+}
+
+/// The 2-bit code of `seed` (base codes, 1 to 32 long), most significant
+/// first; None when it is empty, too long or holds an N.
+#[inline]
+pub(super) fn seed_code(seed: &[u8]) -> Option<u64> {
+    if seed.is_empty() || seed.len() > MAX_SEED || seed.iter().any(|&c| c >= N) {
+        return None;
+    }
+    Some(seed.iter().fold(0u64, |code, &c| (code << 2) | c as u64))
+}
+
+/// The buckets `first..last` (of keys' first `bases` bases) of the keys
+/// that start with the `s` bases of `code`.
+#[inline]
+pub(super) fn bucket_range(code: u64, s: usize, bases: usize) -> (usize, usize) {
+    if s >= bases {
+        let b = (code >> (2 * (s - bases))) as usize;
+        (b, b + 1)
+    } else {
+        let extra = 2 * (bases - s);
+        ((code << extra) as usize, ((code + 1) << extra) as usize)
     }
 }
 

@@ -9,8 +9,7 @@
 
 use std::ops::RangeInclusive;
 
-use super::index::{Entry, SeedIndex, MAX_SEED};
-use crate::seq::N;
+use super::index::{bucket_range, seed_code, Entry, SeedIndex};
 
 /// Bases of a key that select its bucket within a tag (`4^5` buckets).
 const BUCKET_BASES: usize = 5;
@@ -61,22 +60,11 @@ impl TaggedIndex {
         tags: RangeInclusive<u32>,
         mut visit: impl FnMut(&Entry),
     ) {
-        let s = seed.len();
-        if s == 0 || s > MAX_SEED || seed.iter().any(|&c| c >= N) {
+        let Some(code) = seed_code(seed) else {
             return;
-        }
-        let mut code = 0u64;
-        for &c in seed {
-            code = (code << 2) | c as u64;
-        }
-        // the buckets of the keys that start with the seed
-        let (first, last) = if s >= BUCKET_BASES {
-            let b = (code >> (2 * (s - BUCKET_BASES))) as usize;
-            (b, b + 1)
-        } else {
-            let extra = 2 * (BUCKET_BASES - s);
-            ((code << extra) as usize, ((code + 1) << extra) as usize)
         };
+        let s = seed.len();
+        let (first, last) = bucket_range(code, s, BUCKET_BASES);
         let shift = 64 - 2 * s as u32;
         let (lo_tag, hi_tag) = (
             *tags.start(),
