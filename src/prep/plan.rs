@@ -54,6 +54,10 @@ impl FirstReads {
     #[inline]
     fn keep(&mut self, seq: &[u8]) {
         if self.ends.len() < SAMPLE_READS {
+            if self.ends.is_empty() {
+                self.bases.reserve(reserved_bases(seq));
+                self.ends.reserve(SAMPLE_READS);
+            }
             self.bases.extend_from_slice(seq);
             self.ends.push(self.bases.len());
         }
@@ -64,6 +68,17 @@ impl FirstReads {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         ReadSample::from_reads(starts.zip(&self.ends).map(|(a, &b)| &self.bases[a..b]))
     }
+}
+
+/// The most bases a read is taken to have when room is made for the first
+/// reads (longer reads grow the buffers as they come).
+const RESERVED_READ_LEN: usize = 160;
+
+/// The bases to make room for when keeping the first [`SAMPLE_READS`]
+/// reads, judged by the first (`read`): buffers grown read by read would
+/// otherwise be copied each time they double.
+fn reserved_bases(read: &[u8]) -> usize {
+    SAMPLE_READS * read.len().min(RESERVED_READ_LEN)
 }
 
 /// Streams every record of `sample` to `sink` once its settings are in
@@ -161,6 +176,12 @@ struct Kept {
 
 impl Kept {
     fn push(&mut self, seq: &[u8], qual: &[u8]) {
+        if self.len() == 0 {
+            let bases = reserved_bases(seq);
+            self.reads.reserve(SAMPLE_READS, bases);
+            self.quals.reserve(bases.min(reserved_bases(qual)));
+            self.qual_ends.reserve(SAMPLE_READS);
+        }
         self.reads.push(seq);
         self.quals.extend_from_slice(qual);
         self.qual_ends.push(self.quals.len());

@@ -121,6 +121,14 @@ impl ReadSample {
         s
     }
 
+    /// Makes room for `reads` more reads of `bases` bases in all, so that
+    /// a sample filled read by read is not copied as it grows.
+    pub fn reserve(&mut self, reads: usize, bases: usize) {
+        self.bases.reserve(bases);
+        self.ends.reserve(reads);
+        self.known_nearest.reserve(reads);
+    }
+
     /// Adds one read.
     pub fn push(&mut self, read: &[u8]) {
         let start = self.bases.len();
