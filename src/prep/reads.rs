@@ -119,7 +119,13 @@ pub fn trim_and_collapse(
         progress,
         bytes: AtomicU64::new(0),
     };
-    let (counts, quality, inserts, streamed) = if workers <= 1 {
+    let Trimmed {
+        counts,
+        quality,
+        inserts,
+        streamed,
+        low_complexity,
+    } = if workers <= 1 {
         trim_serial(sample, &read)?
     } else {
         trim_parallel(sample, &read, workers, sink)?
@@ -135,11 +141,10 @@ pub fn trim_and_collapse(
     } else {
         (inserts, None)
     };
-    let low_complexity = inserts
-        .iter()
-        .filter(|(seq, _)| is_low_complexity(seq))
-        .map(|(_, n)| n as u64)
-        .sum();
+    let low_complexity = match low_complexity {
+        Some(reads) if !dedup => reads,
+        _ => low_complexity_reads(&inserts),
+    };
     Ok(CollapsedSample {
         counts,
         mean_quality: quality.mean(),
@@ -274,12 +279,28 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
         }
     })?;
     read.tick();
-    Ok((counts, quality, inserts.into_sorted(), streamed))
+    Ok(Trimmed {
+        counts,
+        quality,
+        inserts: inserts.into_sorted(),
+        streamed,
+        low_complexity: None,
+    })
 }
 
 /// A sample's trimming counts, qualities, sorted inserts (or UMI keys),
 /// and its detection or first reads.
-type Trimmed = (TrimCounts, QualitySum, SortedInserts, Streamed);
+struct Trimmed {
+    counts: TrimCounts,
+    quality: QualitySum,
+    inserts: SortedInserts,
+    streamed: Streamed,
+    /// Reads whose insert is low complexity, when the trimming workers
+    /// counted them, each in its own table, side by side (none with UMIs:
+    /// the tables then hold keys, and reads are counted after
+    /// deduplication).
+    low_complexity: Option<u64>,
+}
 
 /// A batch of reads' sequences, concatenated, with each read's end, and
 /// their qualities when the trimmer uses them; reused.
@@ -388,7 +409,7 @@ fn trim_parallel(
             let _ = full_tx.send(batch);
         }
         drop(full_tx); // the workers finish the queue and stop
-        let results: Vec<(TrimCounts, SortedInserts)> = handles
+        let results: Vec<(TrimCounts, SortedInserts, Option<u64>)> = handles
             .into_iter()
             .map(|h| h.join().expect("trimming worker panicked"))
             .collect();
@@ -397,14 +418,22 @@ fn trim_parallel(
     let streamed = parsed?;
     // Each worker sorted its own table; their sum is the same for any split.
     let mut counts = TrimCounts::default();
+    let mut low_complexity = Some(0);
     let tables = results
         .into_iter()
-        .map(|(worker_counts, inserts)| {
+        .map(|(worker_counts, inserts, low)| {
             counts.add(&worker_counts);
+            low_complexity = low_complexity.zip(low).map(|(a, b)| a + b);
             inserts
         })
         .collect();
-    Ok((counts, quality, SortedInserts::sum(tables), streamed))
+    Ok(Trimmed {
+        counts,
+        quality,
+        inserts: SortedInserts::sum(tables),
+        streamed,
+        low_complexity,
+    })
 }
 
 /// A worker's reusable buffers: the normalised read and the key built
@@ -421,14 +450,14 @@ type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 /// A trimming worker: takes full batches until the queue closes, trims
 /// and collapses their reads with the sample's chosen preparation, hands
 /// each emptied batch back, and the inserts it made new to the worker's
-/// table to `sink`; its table comes back sorted (the workers sort theirs
-/// side by side).
+/// table to `sink`; its table comes back sorted, with its low-complexity
+/// reads counted (the workers sort and count theirs side by side).
 fn trim_batches(
     chosen: &Chosen,
     full: &BatchQueue,
     empty: &Sender<ReadBatch>,
     sink: Option<&dyn InsertSink>,
-) -> (TrimCounts, SortedInserts) {
+) -> (TrimCounts, SortedInserts, Option<u64>) {
     let mut counts = TrimCounts::default();
     let mut inserts = SampleInserts::default();
     let mut scratch = Scratch::default();
@@ -461,7 +490,20 @@ fn trim_batches(
         batch.ends.clear();
         let _ = empty.send(batch);
     }
-    (counts, inserts.into_sorted())
+    let inserts = inserts.into_sorted();
+    // a read's insert is low complexity or not whichever table counts it
+    let keyed = chosen.settings.get().is_some_and(|t| t.umi.is_some());
+    let low_complexity = (!keyed).then(|| low_complexity_reads(&inserts));
+    (counts, inserts, low_complexity)
+}
+
+/// Reads whose insert is low complexity ([`is_low_complexity`]).
+fn low_complexity_reads(inserts: &SortedInserts) -> u64 {
+    inserts
+        .iter()
+        .filter(|(seq, _)| is_low_complexity(seq))
+        .map(|(_, n)| n as u64)
+        .sum()
 }
 
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
