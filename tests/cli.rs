@@ -85,6 +85,21 @@ fn outputs_do_not_depend_on_thread_count() {
             "{f} differs between -t 1 and -t 8"
         );
     }
+    // every sample's counts and QC figures too (the low-complexity reads
+    // are counted by each trimming worker over its own table)
+    let samples = |out: &std::path::Path| common::stats(out)["samples"].clone();
+    let one = samples(&a);
+    assert!(one[0]["qc"]["low_complexity"].as_u64().unwrap() > 0);
+    assert_eq!(
+        one,
+        samples(&b),
+        "per-sample stats differ between -t 1 and -t 2"
+    );
+    assert_eq!(
+        one,
+        samples(&c),
+        "per-sample stats differ between -t 1 and -t 8"
+    );
 }
 
 /// `mirq completions bash|zsh|fish` prints a completion script that knows
