@@ -124,6 +124,43 @@ fn late_malformed_fastq_fails_before_work_naming_its_line() {
     );
 }
 
+/// The files' first records are parsed side by side, but the error is the
+/// first fault in list order: a malformed file before a missing one is
+/// reported, not the missing one (looked up first), nor a later malformed
+/// one.
+#[test]
+fn the_first_faulty_input_in_list_order_is_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.fq", &fastq(50, b'I'));
+    write(dir.path(), "b.fq", b"@r1\nACGT\nIIII\n");
+    write(dir.path(), "c.fq", b"r1\nACGT\n+\nIIII\n");
+    let inputs = ["a.fq", "b.fq", "c.fq", "s.csv"];
+    let sheet = write(
+        dir.path(),
+        "s.csv",
+        b"sample,fastq_1\nA,a.fq\nB,b.fq\nC,c.fq\nD,missing.fq\n",
+    );
+    let err = fails_leaving_only(dir.path(), &["--samplesheet".as_ref(), os(&sheet)], &inputs);
+    assert!(
+        err.contains("s.csv: line 3") && err.contains("b.fq") && !err.contains("missing.fq"),
+        "{err}"
+    );
+    // without the malformed second file, the malformed third comes first
+    write(dir.path(), "b.fq", &fastq(50, b'I'));
+    let err = fails_leaving_only(dir.path(), &["--samplesheet".as_ref(), os(&sheet)], &inputs);
+    assert!(
+        err.contains("s.csv: line 4") && err.contains("c.fq"),
+        "{err}"
+    );
+    // and with every file well formed, the missing one
+    write(dir.path(), "c.fq", &fastq(50, b'I'));
+    let err = fails_leaving_only(dir.path(), &["--samplesheet".as_ref(), os(&sheet)], &inputs);
+    assert!(
+        err.contains("s.csv: line 5") && err.contains("missing.fq"),
+        "{err}"
+    );
+}
+
 #[test]
 fn symlinked_duplicate_is_refused_naming_both() {
     let dir = tempfile::tempdir().unwrap();
