@@ -293,8 +293,11 @@ fn run_in_pool(opts: &QuantOptions, started: Instant, head: RunStats) -> Result<
     // the output directory is checked and locked before any work
     let out = StagedOutputs::new(&opts.outdir, &opts.inputs(), opts.force)?;
     let early = EarlyEngine::select(opts)?;
-    check_inputs(opts)?;
-    let refs = load_references(opts)?;
+    // the inputs' first records are parsed beside the references' load;
+    // a fault in the inputs is told first, as if they were checked first
+    let (inputs, refs) = rayon::join(|| check_inputs(opts), || load_references(opts));
+    note_inputs(opts, &inputs?);
+    let refs = refs?;
     let progress = Progress::new(opts.progress);
     let mut mirna = collapse_and_align(opts, &refs.targets, early, started, &progress)?;
     let later = align_later(opts, &refs, &mirna, &progress)?;
@@ -333,11 +336,14 @@ impl EarlyEngine {
     }
 }
 
-/// Looks at every FASTQ before any work (errors name the samplesheet line)
-/// and notes the FASTA inputs, which have no qualities.
-fn check_inputs(opts: &QuantOptions) -> Result<()> {
+/// Looks at every FASTQ before any work (errors name the samplesheet line).
+fn check_inputs(opts: &QuantOptions) -> Result<preflight::Inputs> {
     let quality = opts.trim.request.quality_cutoff.is_some();
-    let inputs = preflight::check_inputs(&opts.samples, quality)?;
+    preflight::check_inputs(&opts.samples, quality)
+}
+
+/// Notes the FASTA inputs, which have no qualities.
+fn note_inputs(opts: &QuantOptions, inputs: &preflight::Inputs) {
     for file in &inputs.fasta {
         tell(
             format!(
@@ -347,7 +353,6 @@ fn check_inputs(opts: &QuantOptions) -> Result<()> {
             opts.progress,
         );
     }
-    Ok(())
 }
 
 /// The run's references: the miRNAs, their targets and the later stages'.
