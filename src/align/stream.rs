@@ -1,8 +1,8 @@
 //! Aligning distinct inserts to a reference as they first appear, while
-//! reads are still being read: the trimming workers hand over the inserts
+//! reads are still being read: the trimming threads hand over the inserts
 //! new to their own tables ([`NewInserts`]); the aligner keeps each insert
 //! once, in the order it first came, and aligns them on its own thread (the
-//! trimming workers keep the pool's cores busy) until reading ends; once
+//! trimming threads keep the pool's cores busy) until reading ends; once
 //! the insert table is built, the rest are aligned in parallel and every
 //! insert's hits placed at its table index. Alignment is per insert, so the
 //! hits are those of aligning the table after reading, whatever the order

@@ -936,7 +936,7 @@ fn default_database(reference: &Reference) -> &'static str {
 }
 
 /// Threads from which the miRNA pass aligns while reading goes on. With two,
-/// reading (inflating, parsing, two trimming workers) keeps both cores busy
+/// reading (inflating and parsing, both trimming as well) keeps both cores busy
 /// already: aligning beside it saves no wall time, and keeping each insert
 /// once more and placing the hits costs CPU (measured on two cores: 9-12%
 /// more CPU seconds, wall no shorter).

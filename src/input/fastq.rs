@@ -48,6 +48,12 @@ pub const STREAM_NAME: &str = "<stream>";
 /// stops reading.
 type RecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
 
+/// Work the decompressing thread may do instead of waiting while the
+/// parser is behind (its chunks' channel full): called again and again
+/// while it returns true and the channel stays full; false when there is
+/// none (the thread then waits).
+pub type Helper<'a> = &'a (dyn Fn() -> bool + Sync);
+
 /// A chunk of decompressed bytes: the buffer (always `CHUNK` long) and how
 /// much of it is filled.
 type Chunk = (Vec<u8>, usize);
@@ -163,13 +169,20 @@ impl<R: Read + Send> Reader<R> {
     /// `visit` returns `ControlFlow::Break`: the rest of the stream is
     /// neither read nor checked. Returns the number of records visited (the
     /// breaking one included).
-    pub fn for_each_until(
+    pub fn for_each_until(self, visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>) -> Parsed<u64> {
+        self.for_each_helped(visit, None)
+    }
+
+    /// Like [`Reader::for_each_until`]; while the parser is behind, the
+    /// decompressing thread does the `help` it is offered ([`Helper`]).
+    pub fn for_each_helped(
         self,
         mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+        help: Option<Helper<'_>>,
     ) -> Parsed<u64> {
         let name = self.name.as_path();
         std::thread::scope(|scope| {
-            let (filled_rx, empty_tx) = start_decompressing(scope, name, self.source)?;
+            let (filled_rx, empty_tx) = start_decompressing(scope, name, self.source, help)?;
             let mut reader = ChunkReader {
                 filled: filled_rx,
                 empty: empty_tx,
@@ -203,7 +216,7 @@ impl<R: Read + Send> Reader<R> {
     pub fn decompressed_bytes(self) -> Parsed<u64> {
         let name = self.name.as_path();
         std::thread::scope(|scope| {
-            let (filled, empty) = start_decompressing(scope, name, self.source)?;
+            let (filled, empty) = start_decompressing(scope, name, self.source, None)?;
             let mut total = 0u64;
             for chunk in filled {
                 match chunk {
@@ -255,16 +268,21 @@ pub fn for_each_record_until(
 /// Like [`for_each_record_until`], adding the bytes read from the file (as
 /// stored: compressed bytes for compressed input) to `bytes` as they are
 /// read, for progress reports.
+/// With `help`, the decompressing thread does that work while the parser
+/// is behind ([`Reader::for_each_helped`]).
 pub fn for_each_record_counting(
     path: &Path,
     bytes: &AtomicU64,
     visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    help: Option<Helper<'_>>,
 ) -> Result<u64> {
     let counted = Counted {
         inner: open_file(path)?,
         bytes,
     };
-    Ok(Reader::new(counted).named(path).for_each_until(visit)?)
+    Ok(Reader::new(counted)
+        .named(path)
+        .for_each_helped(visit, help)?)
 }
 
 /// Decompresses `path` as [`Reader::decompressed_bytes`] does.
@@ -293,12 +311,19 @@ fn start_decompressing<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     name: &Path,
     source: impl Read + Send + 'scope,
+    help: Option<Helper<'scope>>,
 ) -> Parsed<ChunkEnds> {
     let (filled_tx, filled_rx) = sync_channel::<io::Result<Chunk>>(CHANNEL_DEPTH);
     let (empty_tx, empty_rx) = channel::<Vec<u8>>();
     std::thread::Builder::new()
         .name("mirq-decompress".into())
-        .spawn_scoped(scope, move || decompress(source, &filled_tx, &empty_rx))
+        .spawn_scoped(scope, move || {
+            let filled = Filled {
+                channel: filled_tx,
+                help,
+            };
+            decompress(source, &filled, &empty_rx)
+        })
         .map_err(|e| unreadable(name, format!("cannot start the reading thread: {e}")))?;
     Ok((filled_rx, empty_tx))
 }
@@ -319,11 +344,7 @@ impl<R: Read> Read for Counted<'_, R> {
 
 /// The decompressing thread: sends `source`'s decompressed bytes in chunks,
 /// then an error if one occurred. Stops when the parser hangs up.
-fn decompress(
-    source: impl Read,
-    filled: &SyncSender<io::Result<Chunk>>,
-    empty: &Receiver<Vec<u8>>,
-) {
+fn decompress(source: impl Read, filled: &Filled<'_>, empty: &Receiver<Vec<u8>>) {
     if let Err(e) = pump_source(source, filled, empty) {
         let _ = filled.send(Err(e));
     }
@@ -334,7 +355,7 @@ fn decompress(
 /// buffer between), zstd through its own decoder.
 fn pump_source(
     mut file: impl Read,
-    filled: &SyncSender<io::Result<Chunk>>,
+    filled: &Filled<'_>,
     empty: &Receiver<Vec<u8>>,
 ) -> io::Result<()> {
     let mut magic = [0u8; 4];
@@ -371,13 +392,39 @@ fn pump_source(
     }
 }
 
+/// The decompressing thread's end of the chunks' channel, with the work it
+/// may do while the channel is full.
+struct Filled<'a> {
+    channel: SyncSender<io::Result<Chunk>>,
+    help: Option<Helper<'a>>,
+}
+
+impl Filled<'_> {
+    /// Sends `chunk`, helping while the channel is full (then waiting when
+    /// there is no help to give); an error once the parser has stopped.
+    fn send(&self, chunk: io::Result<Chunk>) -> std::result::Result<(), ()> {
+        let Some(help) = self.help else {
+            return self.channel.send(chunk).map_err(|_| ());
+        };
+        let mut chunk = chunk;
+        loop {
+            match self.channel.try_send(chunk) {
+                Ok(()) => return Ok(()),
+                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(()),
+                Err(std::sync::mpsc::TrySendError::Full(back)) => {
+                    chunk = back;
+                    if !help() {
+                        return self.channel.send(chunk).map_err(|_| ());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Fills chunks from `source` until its end; a partial chunk read before an
 /// error is sent before the error.
-fn pump(
-    mut source: impl Read,
-    filled: &SyncSender<io::Result<Chunk>>,
-    empty: &Receiver<Vec<u8>>,
-) -> io::Result<()> {
+fn pump(mut source: impl Read, filled: &Filled<'_>, empty: &Receiver<Vec<u8>>) -> io::Result<()> {
     loop {
         let mut buf = empty.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
         let mut len = 0;
@@ -1048,6 +1095,40 @@ mod tests {
         let f = write_tmp(&gz[..gz.len() / 2]);
         let err = decompressed_bytes(f.path()).unwrap_err().to_string();
         assert!(err.contains("cut short"), "{err}");
+    }
+
+    /// While the parser is behind (the chunks' channel full), the
+    /// decompressing thread does the work it is offered until there is no
+    /// more, then waits; every record still arrives, in order.
+    #[test]
+    fn the_decompressing_thread_helps_while_the_parser_is_behind() {
+        use std::sync::atomic::AtomicUsize;
+        // more bytes than the channel and the chunks in hand hold
+        let records = 400_000;
+        let body = many(records);
+        assert!(body.len() > (CHANNEL_DEPTH + 4) * CHUNK);
+        for gzipped in [false, true] {
+            let bytes = if gzipped { gzip(&body) } else { body.clone() };
+            let calls = AtomicUsize::new(0);
+            // three pieces of work to give, then none
+            let help = || calls.fetch_add(1, Ordering::Relaxed) < 3;
+            let mut seen = 0usize;
+            let visit = |seq: &[u8], _: &[u8]| {
+                if seen == 0 {
+                    // the parser falls behind: the channel fills
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                assert_eq!(seq.len(), 10 + seen % 24, "record {seen}");
+                seen += 1;
+                ControlFlow::Continue(())
+            };
+            let n = Reader::new(Cursor::new(bytes))
+                .for_each_helped(visit, Some(&help))
+                .unwrap();
+            assert_eq!((n, seen), (records as u64, records));
+            // the three pieces of work, then the call that found none
+            assert!(calls.load(Ordering::Relaxed) >= 4, "gzip {gzipped}");
+        }
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub fn stream_prepared(
     chosen: &OnceLock<TrimSettings>,
     bytes: &AtomicU64,
     mut sink: impl FnMut(&[u8], &[u8]),
+    help: Option<fastq::Helper<'_>>,
 ) -> Result<Streamed> {
     let request = match plan {
         PrepPlan::Fixed { trim, .. } => {
@@ -100,7 +101,7 @@ pub fn stream_prepared(
             let mut first = FirstReads::default();
             for file in sample.files.iter().map(|f| &f.path) {
                 let mut bare = false;
-                fastq::for_each_record_counting(file, bytes, |seq, qual| {
+                let visit = |seq: &[u8], qual: &[u8]| {
                     if needs_qualities && qual.len() != seq.len() {
                         bare = true;
                         return ControlFlow::Break(());
@@ -108,7 +109,8 @@ pub fn stream_prepared(
                     first.keep(seq);
                     sink(seq, qual);
                     ControlFlow::Continue(())
-                })?;
+                };
+                fastq::for_each_record_counting(file, bytes, visit, help)?;
                 if bare {
                     return Err(preflight::no_qualities(file));
                 }
@@ -122,7 +124,7 @@ pub fn stream_prepared(
     let mut detected: Option<Detected> = None;
     let mut failed: Option<Error> = None;
     for file in sample.files.iter().map(|f| &f.path) {
-        fastq::for_each_record_counting(file, bytes, |seq, qual| {
+        let visit = |seq: &[u8], qual: &[u8]| {
             if needs_qualities && qual.len() != seq.len() {
                 failed = Some(preflight::no_qualities(file));
                 return ControlFlow::Break(());
@@ -146,7 +148,8 @@ pub fn stream_prepared(
                     ControlFlow::Break(())
                 }
             }
-        })?;
+        };
+        fastq::for_each_record_counting(file, bytes, visit, help)?;
         if let Some(e) = failed {
             return Err(e);
         }

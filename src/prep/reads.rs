@@ -3,7 +3,7 @@
 //! inserts, with what became of every read.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use indicatif::ProgressBar;
@@ -96,14 +96,22 @@ impl TrimCounts {
 /// Reads per batch handed from the parsing thread to a trimming worker.
 const TRIM_BATCH: usize = 8192;
 
+/// Threads of a sample's reading that are not trimming workers: the
+/// decompressing thread and the parsing (calling) thread, which trim too.
+const READING_THREADS: usize = 2;
+
 /// Streams one sample's files through the trimmer into its collapsed inserts.
 ///
-/// With more than one thread in the pool, the calling thread only parses
-/// (its file is decompressed on a thread of its own, see [`fastq`]) and
-/// hands batches of reads to as many trimming workers as the pool has
-/// threads; each worker collapses into its own table, and the tables and
-/// counts are summed at the end, so the result does not depend on how reads
-/// were spread over workers. With a `sink`, each worker hands it the
+/// With more than one thread in the pool, the calling thread parses (its
+/// file is decompressed on a thread of its own, see [`fastq`]) and hands
+/// batches of reads to trimming workers, one for each of the pool's
+/// threads beyond the decompressing and the parsing thread
+/// ([`READING_THREADS`]). Those two trim too, so that no core waits: the
+/// parsing thread a batch the workers have no room for, the decompressing
+/// thread queued batches while the parser is behind (its chunks' channel
+/// full). Each trimming thread collapses into its own table, and the tables
+/// and counts are summed at the end, so the result does not depend on how
+/// reads were spread. With a `sink`, each trimming thread hands it the
 /// inserts new to its own table after each batch (on one thread, none).
 pub fn trim_and_collapse(
     sample: &Sample,
@@ -111,7 +119,7 @@ pub fn trim_and_collapse(
     progress: &ProgressBar,
     sink: Option<&dyn InsertSink>,
 ) -> Result<CollapsedSample> {
-    let workers = rayon::current_num_threads();
+    let threads = rayon::current_num_threads();
     let chosen = Chosen::default();
     let read = Read {
         plan,
@@ -125,9 +133,10 @@ pub fn trim_and_collapse(
         inserts,
         streamed,
         low_complexity,
-    } = if workers <= 1 {
+    } = if threads <= 1 {
         trim_serial(sample, &read)?
     } else {
+        let workers = threads.saturating_sub(READING_THREADS);
         trim_parallel(sample, &read, workers, sink)?
     };
     progress.finish_and_clear();
@@ -267,7 +276,7 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
     let mut since_tick = 0u64;
     let mut quality = QualitySum::default();
     let settings = &chosen.settings;
-    let streamed = stream_prepared(sample, plan, settings, &read.bytes, |seq, qual| {
+    let records = |seq: &[u8], qual: &[u8]| {
         quality.add(qual);
         since_tick += 1;
         if since_tick == 1 << 16 {
@@ -277,7 +286,8 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
         if let Some(key) = chosen.prep().read(seq, qual, &mut counts, &mut scratch) {
             inserts.add_later(key, |_| {});
         }
-    })?;
+    };
+    let streamed = stream_prepared(sample, plan, settings, &read.bytes, records, None)?;
     read.tick();
     Ok(Trimmed {
         counts,
@@ -365,7 +375,9 @@ fn byte_sum(bytes: &[u8]) -> u64 {
     }
 }
 
-/// Parses on the calling thread, trims and collapses on `workers` threads.
+/// Parses on the calling thread; trims and collapses on `workers` threads
+/// (none at all is fine), on the calling thread when they have no room,
+/// and on the decompressing thread while the calling thread is behind.
 fn trim_parallel(
     sample: &Sample,
     read: &Read,
@@ -373,24 +385,36 @@ fn trim_parallel(
     sink: Option<&dyn InsertSink>,
 ) -> Result<Trimmed> {
     let Read { plan, chosen, .. } = *read;
-    let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers);
+    let (full_tx, full_rx) = sync_channel::<ReadBatch>(2 * workers.max(1));
     let mut quality = QualitySum::default();
     let full_rx = Arc::new(Mutex::new(full_rx));
     let (empty_tx, empty_rx) = channel::<ReadBatch>();
-    let (parsed, results) = std::thread::scope(|scope| {
+    // the decompressing thread's own table, for the queued batches it trims
+    // while the parser is behind (no other thread takes it but at the end)
+    let inflating = Mutex::new(BatchTrimmer::new(chosen, sink));
+    let help = || -> bool {
+        let batch = match full_rx.try_lock() {
+            Ok(queue) => queue.try_recv(),
+            Err(_) => return false,
+        };
+        let (Ok(mut batch), Ok(mut trimmer)) = (batch, inflating.lock()) else {
+            return false;
+        };
+        trimmer.trim(&mut batch);
+        let _ = empty_tx.send(batch);
+        true
+    };
+    let (parsed, results, parsing) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (full_rx, empty_tx) = (Arc::clone(&full_rx), empty_tx.clone());
                 scope.spawn(move || trim_batches(chosen, &full_rx, &empty_tx, sink))
             })
             .collect();
-        drop(empty_tx);
-        // Workers hold the queue's receiving end: should they all die, a
-        // send fails instead of blocking, and the join below reports it.
-        drop(full_rx);
         let mut batch = ReadBatch::default();
+        let mut parsing = BatchTrimmer::new(chosen, sink);
         let settings = &chosen.settings;
-        let parsed = stream_prepared(sample, plan, settings, &read.bytes, |seq, qual| {
+        let records = |seq: &[u8], qual: &[u8]| {
             quality.add(qual);
             batch.bases.extend_from_slice(seq);
             // the preparation is chosen before the first record comes
@@ -399,23 +423,47 @@ fn trim_parallel(
             }
             batch.ends.push(batch.bases.len());
             if batch.ends.len() == TRIM_BATCH {
-                let next = empty_rx.try_recv().unwrap_or_default();
-                let _ = full_tx.send(std::mem::replace(&mut batch, next));
+                // a full queue: the parser trims the batch itself
+                match full_tx.try_send(std::mem::take(&mut batch)) {
+                    Ok(()) => batch = empty_rx.try_recv().unwrap_or_default(),
+                    Err(TrySendError::Full(mut back) | TrySendError::Disconnected(mut back)) => {
+                        parsing.trim(&mut back);
+                        batch = back;
+                    }
+                }
                 read.tick();
             }
-        });
+        };
+        let parsed = stream_prepared(sample, plan, settings, &read.bytes, records, Some(&help));
         if parsed.is_ok() && !batch.ends.is_empty() {
             read.tick();
-            let _ = full_tx.send(batch);
+            parsing.trim(&mut batch);
         }
         drop(full_tx); // the workers finish the queue and stop
         let results: Vec<(TrimCounts, SortedInserts, Option<u64>)> = handles
             .into_iter()
             .map(|h| h.join().expect("trimming worker panicked"))
             .collect();
-        (parsed, results)
+        (parsed, results, parsing)
     });
     let streamed = parsed?;
+    // what is still queued (without workers, up to a queue's length) is
+    // the parsing thread's to trim
+    let mut parsing = parsing;
+    if let Ok(queue) = full_rx.lock() {
+        for mut batch in queue.try_iter() {
+            parsing.trim(&mut batch);
+        }
+    }
+    let inflating = inflating
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut results = results;
+    for trimmer in [parsing, inflating] {
+        if trimmer.counts.reads_in > 0 {
+            results.push(trimmer.finish());
+        }
+    }
     // Each worker sorted its own table; their sum is the same for any split.
     let mut counts = TrimCounts::default();
     let mut low_complexity = Some(0);
@@ -447,6 +495,77 @@ struct Scratch {
 /// The queue of full batches, shared by the trimming workers.
 type BatchQueue = Arc<Mutex<Receiver<ReadBatch>>>;
 
+/// One thread's trimming: its counts, its table of inserts, its scratch
+/// buffers, and the inserts new to its table since the last batch.
+struct BatchTrimmer<'a> {
+    chosen: &'a Chosen,
+    sink: Option<&'a dyn InsertSink>,
+    counts: TrimCounts,
+    inserts: SampleInserts,
+    scratch: Scratch,
+    fresh: NewInserts,
+}
+
+impl<'a> BatchTrimmer<'a> {
+    fn new(chosen: &'a Chosen, sink: Option<&'a dyn InsertSink>) -> Self {
+        Self {
+            chosen,
+            sink,
+            counts: TrimCounts::default(),
+            inserts: SampleInserts::default(),
+            scratch: Scratch::default(),
+            fresh: NewInserts::default(),
+        }
+    }
+
+    /// Trims and collapses one batch's reads, hands the inserts it made new
+    /// to the sink, and empties the batch.
+    fn trim(&mut self, batch: &mut ReadBatch) {
+        let Self {
+            chosen,
+            sink,
+            counts,
+            inserts,
+            scratch,
+            fresh,
+        } = self;
+        let prep = chosen.prep();
+        // the sink's hook: the keys new to this table
+        let mut on_new = |key: &[u8]| {
+            if sink.is_some() {
+                fresh.push_key(key);
+            }
+        };
+        let mut start = 0;
+        for &end in &batch.ends {
+            let seq = &batch.bases[start..end];
+            let qual = batch.quals.get(start..end).unwrap_or_default();
+            if let Some(key) = prep.read(seq, qual, counts, scratch) {
+                inserts.add_later(key, &mut on_new);
+            }
+            start = end;
+        }
+        inserts.flush(&mut on_new);
+        if let Some(sink) = sink.filter(|_| !fresh.is_empty()) {
+            sink.take(std::mem::take(fresh));
+        }
+        batch.bases.clear();
+        batch.quals.clear();
+        batch.ends.clear();
+    }
+
+    /// Its counts and table, sorted, with the table's low-complexity reads
+    /// (none with UMIs: the table then holds keys, and reads are counted
+    /// after deduplication).
+    fn finish(self) -> (TrimCounts, SortedInserts, Option<u64>) {
+        let inserts = self.inserts.into_sorted();
+        // a read's insert is low complexity or not whichever table counts it
+        let keyed = self.chosen.settings.get().is_some_and(|t| t.umi.is_some());
+        let low_complexity = (!keyed).then(|| low_complexity_reads(&inserts));
+        (self.counts, inserts, low_complexity)
+    }
+}
+
 /// A trimming worker: takes full batches until the queue closes, trims
 /// and collapses their reads with the sample's chosen preparation, hands
 /// each emptied batch back, and the inserts it made new to the worker's
@@ -458,43 +577,14 @@ fn trim_batches(
     empty: &Sender<ReadBatch>,
     sink: Option<&dyn InsertSink>,
 ) -> (TrimCounts, SortedInserts, Option<u64>) {
-    let mut counts = TrimCounts::default();
-    let mut inserts = SampleInserts::default();
-    let mut scratch = Scratch::default();
-    let mut fresh = NewInserts::default();
+    let mut trimmer = BatchTrimmer::new(chosen, sink);
     loop {
         let next = full.lock().expect("batch queue").recv();
         let Ok(mut batch) = next else { break };
-        let prep = chosen.prep();
-        // the sink's hook: the keys new to this worker's table
-        let mut on_new = |key: &[u8]| {
-            if sink.is_some() {
-                fresh.push_key(key);
-            }
-        };
-        let mut start = 0;
-        for &end in &batch.ends {
-            let seq = &batch.bases[start..end];
-            let qual = batch.quals.get(start..end).unwrap_or_default();
-            if let Some(key) = prep.read(seq, qual, &mut counts, &mut scratch) {
-                inserts.add_later(key, &mut on_new);
-            }
-            start = end;
-        }
-        inserts.flush(&mut on_new);
-        if let Some(sink) = sink.filter(|_| !fresh.is_empty()) {
-            sink.take(std::mem::take(&mut fresh));
-        }
-        batch.bases.clear();
-        batch.quals.clear();
-        batch.ends.clear();
+        trimmer.trim(&mut batch);
         let _ = empty.send(batch);
     }
-    let inserts = inserts.into_sorted();
-    // a read's insert is low complexity or not whichever table counts it
-    let keyed = chosen.settings.get().is_some_and(|t| t.umi.is_some());
-    let low_complexity = (!keyed).then(|| low_complexity_reads(&inserts));
-    (counts, inserts, low_complexity)
+    trimmer.finish()
 }
 
 /// Reads whose insert is low complexity ([`is_low_complexity`]).

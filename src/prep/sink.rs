@@ -42,9 +42,9 @@ impl NewInserts {
     }
 }
 
-/// Takes the trimming workers' new inserts, from any of their threads.
+/// Takes the trimming threads' new inserts, from any of them.
 pub trait InsertSink: Sync {
-    /// One batch's inserts new to the worker's table.
+    /// One batch's inserts new to the trimming thread's table.
     fn take(&self, inserts: NewInserts);
 }
 
