@@ -15,6 +15,7 @@ use std::collections::BinaryHeap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
 /// One distinct sequence in a [`SampleInserts`] arena.
@@ -211,11 +212,16 @@ impl PackedTable {
 
     /// The entries sorted as their sequences' bytes, in the table's own
     /// allocation.
-    fn into_sorted(self) -> Vec<Entry> {
+    fn into_sorted(self, on_pool: bool) -> Vec<Entry> {
         let mut entries = self.slots;
         entries.retain(|e| e.key != 0);
         // same bases: the shorter key has the higher marker, the larger word
-        entries.sort_unstable_by_key(|e| (packed_bases(e.key), Reverse(e.key)));
+        let order = |e: &Entry| (packed_bases(e.key), Reverse(e.key));
+        if on_pool {
+            entries.par_sort_unstable_by_key(order);
+        } else {
+            entries.sort_unstable_by_key(order);
+        }
         entries
     }
 }
@@ -382,7 +388,17 @@ impl SampleInserts {
     /// Freezes the counts into a table sorted by sequence, releasing the
     /// hash tables: each table sorted on its own (packed keys by their
     /// words), then the two merged.
-    pub fn into_sorted(mut self) -> SortedInserts {
+    pub fn into_sorted(self) -> SortedInserts {
+        self.sorted(false)
+    }
+
+    /// [`Self::into_sorted`], sorting on the thread pool (from one of its
+    /// threads: from any other thread, rayon would start its global pool).
+    pub fn into_sorted_on_pool(self) -> SortedInserts {
+        self.sorted(true)
+    }
+
+    fn sorted(mut self, on_pool: bool) -> SortedInserts {
         self.flush(|_| {});
         let Self {
             packed,
@@ -390,10 +406,14 @@ impl SampleInserts {
             slots,
             ..
         } = self;
-        let short = packed.into_sorted();
+        let short = packed.into_sorted(on_pool);
         let mut other: Vec<Slot> = slots.into_iter().collect();
         let seq = |s: &Slot| &bases[s.start as usize..(s.start + s.len) as usize];
-        other.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        if on_pool {
+            other.par_sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        } else {
+            other.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        }
         let total = short.len() + other.len();
         let packed_bases: usize = short.iter().map(|e| packed_len(e.key)).sum();
         let mut sorted = SortedInserts {

@@ -7,6 +7,7 @@ use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use indicatif::ProgressBar;
+use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::input::samples::Sample;
@@ -152,7 +153,7 @@ pub fn trim_and_collapse(
     };
     let low_complexity = match low_complexity {
         Some(reads) if !dedup => reads,
-        _ => low_complexity_reads(&inserts),
+        _ => low_complexity_reads(&inserts, false),
     };
     Ok(CollapsedSample {
         counts,
@@ -458,12 +459,11 @@ fn trim_parallel(
     let inflating = inflating
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // their tables sorted side by side, as the workers sort theirs
+    let finish = |t: BatchTrimmer| (t.counts.reads_in > 0).then(|| t.finish(true));
+    let (parsed_here, inflated_here) = rayon::join(|| finish(parsing), || finish(inflating));
     let mut results = results;
-    for trimmer in [parsing, inflating] {
-        if trimmer.counts.reads_in > 0 {
-            results.push(trimmer.finish());
-        }
-    }
+    results.extend(parsed_here.into_iter().chain(inflated_here));
     // Each worker sorted its own table; their sum is the same for any split.
     let mut counts = TrimCounts::default();
     let mut low_complexity = Some(0);
@@ -556,12 +556,17 @@ impl<'a> BatchTrimmer<'a> {
 
     /// Its counts and table, sorted, with the table's low-complexity reads
     /// (none with UMIs: the table then holds keys, and reads are counted
-    /// after deduplication).
-    fn finish(self) -> (TrimCounts, SortedInserts, Option<u64>) {
-        let inserts = self.inserts.into_sorted();
+    /// after deduplication); `on_pool`: called from a thread of the pool,
+    /// which then sorts and counts.
+    fn finish(self, on_pool: bool) -> (TrimCounts, SortedInserts, Option<u64>) {
+        let inserts = if on_pool {
+            self.inserts.into_sorted_on_pool()
+        } else {
+            self.inserts.into_sorted()
+        };
         // a read's insert is low complexity or not whichever table counts it
         let keyed = self.chosen.settings.get().is_some_and(|t| t.umi.is_some());
-        let low_complexity = (!keyed).then(|| low_complexity_reads(&inserts));
+        let low_complexity = (!keyed).then(|| low_complexity_reads(&inserts, on_pool));
         (self.counts, inserts, low_complexity)
     }
 }
@@ -584,16 +589,25 @@ fn trim_batches(
         trimmer.trim(&mut batch);
         let _ = empty.send(batch);
     }
-    trimmer.finish()
+    trimmer.finish(false)
 }
 
-/// Reads whose insert is low complexity ([`is_low_complexity`]).
-fn low_complexity_reads(inserts: &SortedInserts) -> u64 {
-    inserts
-        .iter()
-        .filter(|(seq, _)| is_low_complexity(seq))
-        .map(|(_, n)| n as u64)
-        .sum()
+/// Reads whose insert is low complexity ([`is_low_complexity`]), counted
+/// on the pool when called from one of its threads (`on_pool`).
+fn low_complexity_reads(inserts: &SortedInserts, on_pool: bool) -> u64 {
+    let reads = |i: usize| {
+        let low = is_low_complexity(inserts.seq(i));
+        if low {
+            u64::from(inserts.count(i))
+        } else {
+            0
+        }
+    };
+    if on_pool {
+        (0..inserts.len()).into_par_iter().map(reads).sum()
+    } else {
+        (0..inserts.len()).map(reads).sum()
+    }
 }
 
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
