@@ -166,10 +166,10 @@ pub fn stream_prepared(
 }
 
 /// The first reads of a sample, kept for detection and replay: their bases
-/// normalised once and scanned for the known adapters as they come
-/// ([`ReadSample::push`]; the trimmer normalises every read first, so
-/// replaying them normalised changes nothing), with their qualities (none
-/// for FASTA records, so each read's end in `quals` is kept).
+/// normalised once as they come ([`ReadSample::push`]; the trimmer
+/// normalises every read first, so replaying them normalised changes
+/// nothing), with their qualities (none for FASTA records, so each read's
+/// end in `quals` is kept).
 #[derive(Default)]
 struct Kept {
     reads: ReadSample,

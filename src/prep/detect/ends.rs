@@ -188,7 +188,7 @@ fn code_of(seq: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
 
-    use crate::prep::detect::known::{candidates, vote};
+    use crate::prep::detect::known::{candidates, vote, KnownSeeds};
     use crate::prep::detect::test_reads::{cat, library, trimmed};
 
     #[test]
@@ -237,7 +237,8 @@ mod tests {
             cat(&[&a, i, &b, &[b'A'; 30]])
         });
         let candidates = candidates();
-        let votes = vote(&s, &candidates);
+        let seeds = KnownSeeds::of(&s);
+        let votes = vote(&s, &seeds, &candidates);
         let cats = candidates
             .iter()
             .position(|c| c.protocol == Protocol::Cats)

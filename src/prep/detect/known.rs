@@ -6,10 +6,10 @@
 //! follows the QIAseq adapter and its UMI, and the Illumina v1.0 adapter
 //! sits inside the v1.5 one, three bases later.
 //!
-//! Each read is scanned once for all known adapters' seeds as it is added
-//! to the sample ([`ReadSample::push`], while a run keeps its first reads),
-//! its 12-mers coded and looked up in a bit filter ([`SeedScan`]); it is
-//! scanned again only for de novo candidates, when there are any.
+//! Each read is scanned once for all known adapters' seeds when the sample
+//! is voted on ([`KnownSeeds::of`], beside the de novo search), its 12-mers
+//! coded and looked up in a bit filter ([`SeedScan`]); it is scanned again
+//! only for de novo candidates, when there are any.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -96,19 +96,49 @@ pub enum Origin {
 }
 
 /// Reads kept for detection: upper-case, U as T, other letters N. Each
-/// read is normalised, then scanned for the known adapters' seeds, as it is
-/// added, on the parsing thread (with AVX2 ~80 ns a 75-base read, about
-/// half of the bit-filter scan's; scanning on the idle thread pool at the
-/// vote instead saved no measurable wall time: `benches/RESULTS.md`).
+/// read is normalised as it is added, on the parsing thread; the known
+/// adapters' seeds are looked for when the sample is voted on
+/// ([`KnownSeeds::of`]), beside the de novo search.
 #[derive(Debug, Clone, Default)]
 pub struct ReadSample {
     bases: Vec<u8>,
     ends: Vec<usize>,
+}
+
+/// Where the known adapters' seeds are in a sample's reads.
+pub(super) struct KnownSeeds {
     /// Per known adapter, the reads its seed is found in.
-    known_found: [usize; KNOWN_ADAPTERS.len()],
+    found: [usize; KNOWN_ADAPTERS.len()],
     /// Per read, the known adapter whose seed is nearest its start, and
     /// where (on a tie, the earlier adapter).
-    known_nearest: Vec<Option<(u32, u32)>>,
+    nearest: Vec<Option<(u32, u32)>>,
+}
+
+impl KnownSeeds {
+    /// Scans each read of `sample` once for every known adapter's seed
+    /// (with AVX2 ~80 ns a 75-base read).
+    pub(super) fn of(sample: &ReadSample) -> Self {
+        let mut seeds = KnownSeeds {
+            found: [0; KNOWN_ADAPTERS.len()],
+            nearest: Vec::with_capacity(sample.len()),
+        };
+        let scan = known_scan();
+        let mut first = [NOT_FOUND; KNOWN_ADAPTERS.len()];
+        for read in sample.iter() {
+            scan.scan(read, &mut first);
+            let mut nearest: Option<(u32, u32)> = None;
+            for (c, &p) in first.iter().enumerate() {
+                if p != NOT_FOUND {
+                    seeds.found[c] += 1;
+                    if nearest.map_or(true, |(_, np)| p < np as usize) {
+                        nearest = Some((c as u32, p as u32));
+                    }
+                }
+            }
+            seeds.nearest.push(nearest);
+        }
+        seeds
+    }
 }
 
 impl ReadSample {
@@ -126,27 +156,13 @@ impl ReadSample {
     pub fn reserve(&mut self, reads: usize, bases: usize) {
         self.bases.reserve(bases);
         self.ends.reserve(reads);
-        self.known_nearest.reserve(reads);
     }
 
     /// Adds one read.
     pub fn push(&mut self, read: &[u8]) {
-        let start = self.bases.len();
         self.bases
             .extend(read.iter().map(|&b| crate::seq::normalize_base(b)));
-        let mut first = [NOT_FOUND; KNOWN_ADAPTERS.len()];
-        known_scan().scan(&self.bases[start..], &mut first);
         self.ends.push(self.bases.len());
-        let mut nearest: Option<(u32, u32)> = None;
-        for (c, &p) in first.iter().enumerate() {
-            if p != NOT_FOUND {
-                self.known_found[c] += 1;
-                if nearest.map_or(true, |(_, np)| p < np as usize) {
-                    nearest = Some((c as u32, p as u32));
-                }
-            }
-        }
-        self.known_nearest.push(nearest);
     }
 
     /// Appends another sample's reads.
@@ -154,10 +170,6 @@ impl ReadSample {
         let offset = self.bases.len();
         self.bases.extend_from_slice(&other.bases);
         self.ends.extend(other.ends.iter().map(|e| e + offset));
-        for (a, b) in self.known_found.iter_mut().zip(other.known_found) {
-            *a += b;
-        }
-        self.known_nearest.extend_from_slice(&other.known_nearest);
     }
 
     /// Number of reads.
@@ -369,10 +381,14 @@ impl SeedScan {
 }
 
 /// The votes of the sample's reads: for the known adapters (the first
-/// candidates), as the sample found them when the reads were added; the de
-/// novo candidates, if any, are searched for now, and win a read where they
-/// are nearer its start than the known adapter.
-pub(super) fn vote<'a>(sample: &'a ReadSample, candidates: &[Candidate]) -> Votes<'a> {
+/// candidates), where `known` found their seeds; the de novo candidates, if
+/// any, are searched for now, and win a read where they are nearer its
+/// start than the known adapter.
+pub(super) fn vote<'a>(
+    sample: &ReadSample,
+    known_seeds: &'a KnownSeeds,
+    candidates: &[Candidate],
+) -> Votes<'a> {
     let known = KNOWN_ADAPTERS.len();
     debug_assert!(candidates
         .iter()
@@ -382,15 +398,15 @@ pub(super) fn vote<'a>(sample: &'a ReadSample, candidates: &[Candidate]) -> Vote
         found: vec![0; candidates.len()],
         votes: vec![0; candidates.len()],
         positions: vec![Vec::new(); candidates.len()],
-        nearest: Cow::Borrowed(&sample.known_nearest),
+        nearest: Cow::Borrowed(&known_seeds.nearest),
     };
-    v.found[..known].copy_from_slice(&sample.known_found);
+    v.found[..known].copy_from_slice(&known_seeds.found);
     let de_novo = &candidates[known..];
     if !de_novo.is_empty() {
         let scan = SeedScan::new(de_novo);
         let mut first = vec![NOT_FOUND; de_novo.len()];
         let mut nearest = Vec::with_capacity(sample.len());
-        for (read, &known_nearest) in sample.iter().zip(&sample.known_nearest) {
+        for (read, &known_nearest) in sample.iter().zip(&known_seeds.nearest) {
             scan.scan(read, &mut first);
             // nearest the read start; on a tie, the earlier candidate
             let mut best = known_nearest;

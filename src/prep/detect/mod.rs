@@ -29,8 +29,8 @@
 //! of CPU to add them to the sample and 16-19 ms to detect
 //! (`examples/detect_timing.rs`), against about 450 ms for a whole run on
 //! the 2M-read file they start, at `-t 2`. Each read is scanned once for
-//! all known adapters' seeds as it is added to the sample
-//! ([`ReadSample::push`]); it is scanned again only for de novo
+//! all known adapters' seeds, on the pool beside the de novo search
+//! ([`known::KnownSeeds`]); it is scanned again only for de novo
 //! candidates, when there are any. The de novo search passes over its
 //! reads three times at most, and grows little beyond what it keeps.
 
@@ -150,8 +150,10 @@ impl Detection {
 
 /// Detects the protocol and adapter of reads (see the module documentation).
 pub fn detect(sample: &ReadSample) -> Detection {
-    let candidates = candidates(sample);
-    let votes = known::vote(sample, &candidates);
+    // the known adapters' seeds are looked for beside the de novo search
+    let (candidates, known_seeds) =
+        rayon::join(|| candidates(sample), || known::KnownSeeds::of(sample));
+    let votes = known::vote(sample, &known_seeds, &candidates);
     let ranking = Ranking::of(sample.len(), &candidates, &votes);
     if ranking.share(ranking.best()) < NONE_MAX_FRACTION {
         no_adapter(sample, ranking)
@@ -690,23 +692,33 @@ mod tests {
             let len = 18 + rng.below(8);
             cat(&[&rng.bases(len), &adapter])
         });
-        // one scan of each read, as it is added, finds every known
-        // adapter's seed
-        assert_eq!(work::take(&work::SEED_SCANS), s.len());
-        let d = detect(&s);
-        assert_eq!(d.adapter.as_deref(), Some(TRUSEQ_SMALL_RNA));
-        // no de novo candidate is left (the one grown is the known
-        // adapter): no read is scanned again
-        assert!(d.candidates.iter().all(|c| c.origin == Origin::Known));
+        // reads are not scanned as they are added
         assert_eq!(work::take(&work::SEED_SCANS), 0);
+        // detection on one thread of a pool of its own (its steps run side
+        // by side on the pool), where its work is counted
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (d, scans, passes, cells) = pool.install(|| {
+            let d = detect(&s);
+            let count = work::take;
+            let counted = (count(&work::SEED_SCANS), count(&work::KMER_PASSES));
+            (d, counted.0, counted.1, count(&work::PROFILE_CELLS))
+        });
+        assert_eq!(d.adapter.as_deref(), Some(TRUSEQ_SMALL_RNA));
+        // one scan of each read finds every known adapter's seed; no de
+        // novo candidate is left (the one grown is the known adapter): no
+        // read is scanned again
+        assert!(d.candidates.iter().all(|c| c.origin == Origin::Known));
+        assert_eq!(scans, s.len());
         // k-mers are counted, then the commonest one's occurrences found,
         // then the others' still wanted: three passes at most
-        assert!(work::take(&work::KMER_PASSES) <= 3);
+        assert!(passes <= 3);
         // growth costs less than two more passes over the reads' bases: the
         // adapter grown once through its read-through, the k-mers spanning
         // an insert end and the adapter dropped a few bases in
         let bases: usize = s.iter().map(<[u8]>::len).sum();
-        let cells = work::take(&work::PROFILE_CELLS);
         assert!(cells < 2 * bases, "{cells} profile cells for {bases} bases");
     }
 }
