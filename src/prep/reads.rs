@@ -133,7 +133,6 @@ pub fn trim_and_collapse(
         quality,
         inserts,
         streamed,
-        low_complexity,
     } = if threads <= 1 {
         trim_serial(sample, &read)?
     } else {
@@ -151,10 +150,7 @@ pub fn trim_and_collapse(
     } else {
         (inserts, None)
     };
-    let low_complexity = match low_complexity {
-        Some(reads) if !dedup => reads,
-        _ => low_complexity_reads(&inserts, false),
-    };
+    let low_complexity = low_complexity_reads(&inserts);
     Ok(CollapsedSample {
         counts,
         mean_quality: quality.mean(),
@@ -295,7 +291,6 @@ fn trim_serial(sample: &Sample, read: &Read) -> Result<Trimmed> {
         quality,
         inserts: inserts.into_sorted(),
         streamed,
-        low_complexity: None,
     })
 }
 
@@ -306,11 +301,6 @@ struct Trimmed {
     quality: QualitySum,
     inserts: SortedInserts,
     streamed: Streamed,
-    /// Reads whose insert is low complexity, when the trimming workers
-    /// counted them, each in its own table, side by side (none with UMIs:
-    /// the tables then hold keys, and reads are counted after
-    /// deduplication).
-    low_complexity: Option<u64>,
 }
 
 /// A batch of reads' sequences, concatenated, with each read's end, and
@@ -441,7 +431,7 @@ fn trim_parallel(
             parsing.trim(&mut batch);
         }
         drop(full_tx); // the workers finish the queue and stop
-        let results: Vec<(TrimCounts, SortedInserts, Option<u64>)> = handles
+        let results: Vec<(TrimCounts, SortedInserts)> = handles
             .into_iter()
             .map(|h| h.join().expect("trimming worker panicked"))
             .collect();
@@ -466,12 +456,10 @@ fn trim_parallel(
     results.extend(parsed_here.into_iter().chain(inflated_here));
     // Each worker sorted its own table; their sum is the same for any split.
     let mut counts = TrimCounts::default();
-    let mut low_complexity = Some(0);
     let tables = results
         .into_iter()
-        .map(|(worker_counts, inserts, low)| {
+        .map(|(worker_counts, inserts)| {
             counts.add(&worker_counts);
-            low_complexity = low_complexity.zip(low).map(|(a, b)| a + b);
             inserts
         })
         .collect();
@@ -480,7 +468,6 @@ fn trim_parallel(
         quality,
         inserts: SortedInserts::sum(tables),
         streamed,
-        low_complexity,
     })
 }
 
@@ -554,34 +541,29 @@ impl<'a> BatchTrimmer<'a> {
         batch.ends.clear();
     }
 
-    /// Its counts and table, sorted, with the table's low-complexity reads
-    /// (none with UMIs: the table then holds keys, and reads are counted
-    /// after deduplication); `on_pool`: called from a thread of the pool,
-    /// which then sorts and counts.
-    fn finish(self, on_pool: bool) -> (TrimCounts, SortedInserts, Option<u64>) {
+    /// Its counts and table, sorted (`on_pool`: called from a thread of the
+    /// pool, which then sorts).
+    fn finish(self, on_pool: bool) -> (TrimCounts, SortedInserts) {
         let inserts = if on_pool {
             self.inserts.into_sorted_on_pool()
         } else {
             self.inserts.into_sorted()
         };
-        // a read's insert is low complexity or not whichever table counts it
-        let keyed = self.chosen.settings.get().is_some_and(|t| t.umi.is_some());
-        let low_complexity = (!keyed).then(|| low_complexity_reads(&inserts, on_pool));
-        (self.counts, inserts, low_complexity)
+        (self.counts, inserts)
     }
 }
 
 /// A trimming worker: takes full batches until the queue closes, trims
 /// and collapses their reads with the sample's chosen preparation, hands
 /// each emptied batch back, and the inserts it made new to the worker's
-/// table to `sink`; its table comes back sorted, with its low-complexity
-/// reads counted (the workers sort and count theirs side by side).
+/// table to `sink`; its table comes back sorted (the workers sort theirs
+/// side by side).
 fn trim_batches(
     chosen: &Chosen,
     full: &BatchQueue,
     empty: &Sender<ReadBatch>,
     sink: Option<&dyn InsertSink>,
-) -> (TrimCounts, SortedInserts, Option<u64>) {
+) -> (TrimCounts, SortedInserts) {
     let mut trimmer = BatchTrimmer::new(chosen, sink);
     loop {
         let next = full.lock().expect("batch queue").recv();
@@ -593,21 +575,13 @@ fn trim_batches(
 }
 
 /// Reads whose insert is low complexity ([`is_low_complexity`]), counted
-/// on the pool when called from one of its threads (`on_pool`).
-fn low_complexity_reads(inserts: &SortedInserts, on_pool: bool) -> u64 {
-    let reads = |i: usize| {
-        let low = is_low_complexity(inserts.seq(i));
-        if low {
-            u64::from(inserts.count(i))
-        } else {
-            0
-        }
-    };
-    if on_pool {
-        (0..inserts.len()).into_par_iter().map(reads).sum()
-    } else {
-        (0..inserts.len()).map(reads).sum()
-    }
+/// on the pool (the calling thread is one of its threads).
+fn low_complexity_reads(inserts: &SortedInserts) -> u64 {
+    (0..inserts.len())
+        .into_par_iter()
+        .filter(|&i| is_low_complexity(inserts.seq(i)))
+        .map(|i| u64::from(inserts.count(i)))
+        .sum()
 }
 
 /// How a read becomes a counted key: the trimmer, and the UMI taken from
