@@ -438,37 +438,47 @@ fn trim_parallel(
         (parsed, results, parsing)
     });
     let streamed = parsed?;
-    // what is still queued (without workers, up to a queue's length) is
-    // the parsing thread's to trim
-    let mut parsing = parsing;
-    if let Ok(queue) = full_rx.lock() {
+    let inflating = inflating
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (counts, inserts) = sum_tables(results, parsing, inflating, &full_rx);
+    Ok(Trimmed {
+        counts,
+        quality,
+        inserts,
+        streamed,
+    })
+}
+
+/// The sample's counts and table: the workers' (`results`), the parsing
+/// thread's (which first trims what is still `queued`: without workers,
+/// up to a queue's length) and the decompressing thread's, summed (the
+/// same for any split of the reads).
+fn sum_tables(
+    results: Vec<(TrimCounts, SortedInserts)>,
+    mut parsing: BatchTrimmer,
+    inflating: BatchTrimmer,
+    queued: &BatchQueue,
+) -> (TrimCounts, SortedInserts) {
+    if let Ok(queue) = queued.lock() {
         for mut batch in queue.try_iter() {
             parsing.trim(&mut batch);
         }
     }
-    let inflating = inflating
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // their tables sorted side by side, as the workers sort theirs
     let finish = |t: BatchTrimmer| (t.counts.reads_in > 0).then(|| t.finish(true));
     let (parsed_here, inflated_here) = rayon::join(|| finish(parsing), || finish(inflating));
-    let mut results = results;
-    results.extend(parsed_here.into_iter().chain(inflated_here));
-    // Each worker sorted its own table; their sum is the same for any split.
     let mut counts = TrimCounts::default();
     let tables = results
         .into_iter()
-        .map(|(worker_counts, inserts)| {
-            counts.add(&worker_counts);
+        .chain(parsed_here)
+        .chain(inflated_here)
+        .map(|(trimmed_counts, inserts)| {
+            counts.add(&trimmed_counts);
             inserts
         })
         .collect();
-    Ok(Trimmed {
-        counts,
-        quality,
-        inserts: SortedInserts::sum(tables),
-        streamed,
-    })
+    (counts, SortedInserts::sum(tables))
 }
 
 /// A worker's reusable buffers: the normalised read and the key built
