@@ -126,19 +126,32 @@ impl KnownSeeds {
         let mut first = [NOT_FOUND; KNOWN_ADAPTERS.len()];
         for read in sample.iter() {
             scan.scan(read, &mut first);
-            let mut nearest: Option<(u32, u32)> = None;
-            for (c, &p) in first.iter().enumerate() {
-                if p != NOT_FOUND {
-                    seeds.found[c] += 1;
-                    if nearest.map_or(true, |(_, np)| p < np as usize) {
-                        nearest = Some((c as u32, p as u32));
-                    }
-                }
-            }
+            let nearest = nearest_seed(&first, 0, &mut seeds.found, None);
             seeds.nearest.push(nearest);
         }
         seeds
     }
+}
+
+/// Counts each scanned candidate found in a read (`first[j]`, candidate
+/// `offset + j`, in `found[j]`) and returns the (candidate, position)
+/// nearest the read start among them and `best`; on a tie, the earlier
+/// candidate (`best` before all of them).
+fn nearest_seed(
+    first: &[usize],
+    offset: usize,
+    found: &mut [usize],
+    mut best: Option<(u32, u32)>,
+) -> Option<(u32, u32)> {
+    for (j, &p) in first.iter().enumerate() {
+        if p != NOT_FOUND {
+            found[j] += 1;
+            if best.map_or(true, |(_, bp)| p < bp as usize) {
+                best = Some(((offset + j) as u32, p as u32));
+            }
+        }
+    }
+    best
 }
 
 impl ReadSample {
@@ -408,16 +421,7 @@ pub(super) fn vote<'a>(
         let mut nearest = Vec::with_capacity(sample.len());
         for (read, &known_nearest) in sample.iter().zip(&known_seeds.nearest) {
             scan.scan(read, &mut first);
-            // nearest the read start; on a tie, the earlier candidate
-            let mut best = known_nearest;
-            for (j, &p) in first.iter().enumerate() {
-                if p != NOT_FOUND {
-                    v.found[known + j] += 1;
-                    if best.map_or(true, |(_, bp)| p < bp as usize) {
-                        best = Some(((known + j) as u32, p as u32));
-                    }
-                }
-            }
+            let best = nearest_seed(&first, known, &mut v.found[known..], known_nearest);
             nearest.push(best);
         }
         v.nearest = Cow::Owned(nearest);
