@@ -5,11 +5,12 @@
 //! Regular files are opened and their first records parsed (up to
 //! [`fastq::ENCODING_READS`], which also tells Phred+64 apart), side by side
 //! on the pool, then closed: the run opens them again. The error is the
-//! first fault in list order, as if each file were checked in turn. Pipes, FIFOs, process substitutions
-//! (`<(zcat x)`, `/dev/fd/N`) and other non-regular files are only looked up
-//! (`stat`), never opened or read here: opening a FIFO waits for its writer,
-//! and bytes read here would be missing from the run, which reads every
-//! input exactly once. Their records are checked as the run reads them.
+//! first fault in list order, as if each file were checked in turn. Pipes,
+//! FIFOs, process substitutions (`<(zcat x)`, `/dev/fd/N`) and other
+//! non-regular files are only looked up (`stat`), never opened or read
+//! here: opening a FIFO waits for its writer, and bytes read here would be
+//! missing from the run, which reads every input exactly once. Their
+//! records are checked as the run reads them.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
