@@ -26,7 +26,7 @@
 //! **Cost.** Detection must cost little next to reading the sample (it is
 //! made on every sample, and the trimming waits for it): on
 //! [`SAMPLE_READS`] 75-nt reads with the adapter read through, about 16 ms
-//! of CPU to add them to the sample and 16-19 ms to detect
+//! of CPU to add them to the sample and 13-19 ms to detect
 //! (`examples/detect_timing.rs`), against about 450 ms for a whole run on
 //! the 2M-read file they start, at `-t 2`. Each read is scanned once for
 //! all known adapters' seeds, on the pool beside the de novo search
