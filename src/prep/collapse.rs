@@ -387,7 +387,8 @@ impl SampleInserts {
 
     /// Freezes the counts into a table sorted by sequence, releasing the
     /// hash tables: each table sorted on its own (packed keys by their
-    /// words), then the two merged.
+    /// words), then the two merged (on the pool, in parts side by side,
+    /// each written straight to its place in the table).
     pub fn into_sorted(self) -> SortedInserts {
         self.sorted(false)
     }
@@ -410,31 +411,149 @@ impl SampleInserts {
         let mut other: Vec<Slot> = slots.into_iter().collect();
         let seq = |s: &Slot| &bases[s.start as usize..(s.start + s.len) as usize];
         if on_pool {
-            other.par_sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+            other.par_sort_unstable_by(|a, b| compare(seq(a), seq(b)));
         } else {
-            other.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+            other.sort_unstable_by(|a, b| compare(seq(a), seq(b)));
         }
-        let total = short.len() + other.len();
-        let packed_bases: usize = short.iter().map(|e| packed_len(e.key)).sum();
-        let mut sorted = SortedInserts {
-            bases: Vec::with_capacity(packed_bases + bases.len()),
-            ends: Vec::with_capacity(total),
-            counts: Vec::with_capacity(total),
+        Filling::table(&short, &other, &bases, on_pool)
+    }
+}
+
+/// Packed keys in a part of a sorted table, at least, for it to be filled
+/// in parts side by side.
+const SORTED_PART_MIN: usize = 1 << 14;
+
+/// A part of a sorted table being filled: a run of the sorted packed keys
+/// and the sorted other keys that sort among them, and the part's share of
+/// the table's arrays.
+struct Filling<'a> {
+    short: &'a [Entry],
+    other: &'a [Slot],
+    bases: &'a mut [u8],
+    ends: &'a mut [u32],
+    counts: &'a mut [u32],
+    /// Where `bases` starts in the whole table's.
+    offset: usize,
+}
+
+impl<'a> Filling<'a> {
+    /// The sorted table of the sorted packed keys `short` and the sorted
+    /// `other` keys (their bytes in `arena`), made in parts side by side
+    /// with `on_pool`.
+    fn table(short: &[Entry], other: &[Slot], arena: &[u8], on_pool: bool) -> SortedInserts {
+        let seq = |s: &Slot| &arena[s.start as usize..(s.start + s.len) as usize];
+        let parts = if on_pool {
+            (short.len() / SORTED_PART_MIN).clamp(1, 4 * rayon::current_num_threads())
+        } else {
+            1
         };
         let mut buf = [0u8; PACKED_MAX];
-        let mut rest = other.iter().peekable();
-        for e in &short {
+        let cuts: Vec<(usize, usize)> = (0..=parts)
+            .map(|p| match p * short.len() / parts {
+                0 => (0, 0),
+                i if i == short.len() => (i, other.len()),
+                i => {
+                    let key = unpack(short[i].key, &mut buf);
+                    (i, other.partition_point(|o| compare(seq(o), key).is_lt()))
+                }
+            })
+            .collect();
+        let runs: Vec<(&[Entry], &[Slot])> = cuts
+            .windows(2)
+            .map(|w| (&short[w[0].0..w[1].0], &other[w[0].1..w[1].1]))
+            .collect();
+        let run_bases = |(short, other): &(&[Entry], &[Slot])| -> usize {
+            let packed: usize = short.iter().map(|e| packed_len(e.key)).sum();
+            packed + other.iter().map(|o| o.len as usize).sum::<usize>()
+        };
+        let bases: Vec<usize> = runs.iter().map(run_bases).collect();
+        let seqs = short.len() + other.len();
+        let mut table = SortedInserts {
+            bases: vec![0; bases.iter().sum()],
+            ends: vec![0; seqs],
+            counts: vec![0; seqs],
+        };
+        let parts = Filling::split(&mut table, &runs, &bases);
+        let fill = |part: Filling| part.fill(arena);
+        if on_pool {
+            parts.into_par_iter().for_each(fill);
+        } else {
+            parts.into_iter().for_each(fill);
+        }
+        table
+    }
+
+    /// `table`'s arrays cut into the parts of `runs` (of `bases` bases).
+    fn split(
+        table: &'a mut SortedInserts,
+        runs: &[(&'a [Entry], &'a [Slot])],
+        bases: &[usize],
+    ) -> Vec<Filling<'a>> {
+        let (mut b, mut e, mut c) = (
+            &mut table.bases[..],
+            &mut table.ends[..],
+            &mut table.counts[..],
+        );
+        let mut offset = 0;
+        let mut parts = Vec::with_capacity(runs.len());
+        for (&(short, other), &n) in runs.iter().zip(bases) {
+            let seqs = short.len() + other.len();
+            let (bases, b_rest) = std::mem::take(&mut b).split_at_mut(n);
+            let (ends, e_rest) = std::mem::take(&mut e).split_at_mut(seqs);
+            let (counts, c_rest) = std::mem::take(&mut c).split_at_mut(seqs);
+            parts.push(Filling {
+                short,
+                other,
+                bases,
+                ends,
+                counts,
+                offset,
+            });
+            (b, e, c, offset) = (b_rest, e_rest, c_rest, offset + n);
+        }
+        parts
+    }
+
+    /// Writes the part's keys in order (the other keys' bytes in `arena`).
+    fn fill(self, arena: &[u8]) {
+        let seq = |s: &Slot| &arena[s.start as usize..(s.start + s.len) as usize];
+        let (mut at, mut i) = (0, 0);
+        let mut push = |key: &[u8], count: u32| {
+            let end = at + key.len();
+            self.bases[at..end].copy_from_slice(key);
+            at = end;
+            self.ends[i] = u32::try_from(self.offset + end)
+                .expect("distinct inserts over 4 GiB of bases in one table");
+            self.counts[i] = count;
+            i += 1;
+        };
+        let mut buf = [0u8; PACKED_MAX];
+        let mut rest = self.other.iter().peekable();
+        for e in self.short {
             let key = unpack(e.key, &mut buf);
-            while let Some(o) = rest.next_if(|o| seq(o) < key) {
-                sorted.push(seq(o), o.count);
+            while let Some(o) = rest.next_if(|o| compare(seq(o), key).is_lt()) {
+                push(seq(o), o.count);
             }
-            sorted.push(key, e.count);
+            push(key, e.count);
         }
         for o in rest {
-            sorted.push(seq(o), o.count);
+            push(seq(o), o.count);
         }
-        sorted
     }
+}
+
+/// `a` against `b` as byte strings, as `Ord` for slices does: by their
+/// first 8 bytes as one word where both have them (most inserts differ
+/// there), else (or where those are equal) byte by byte.
+#[inline]
+fn compare(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.cmp(b)
 }
 
 /// Distinct sequences with counts, sorted by sequence: a finished sample.
@@ -819,6 +938,30 @@ mod tests {
         let mut expected: Vec<(&[u8], u32)> = model.into_iter().collect();
         expected.sort_unstable();
         assert_eq!(s.into_sorted().iter().collect::<Vec<_>>(), expected);
+    }
+
+    /// A table large enough to be sorted in parts on the pool comes out as
+    /// it does sorted whole on one thread, and as a model of it does.
+    #[test]
+    fn a_table_sorted_in_parts_equals_one_sorted_whole() {
+        let keys = random_keys(29, 300_000);
+        let mut model: HashMap<&[u8], u32> = HashMap::new();
+        let (mut whole, mut in_parts) = (SampleInserts::default(), SampleInserts::default());
+        for k in &keys {
+            *model.entry(k).or_default() += 1;
+            whole.add(k);
+            in_parts.add(k);
+        }
+        assert!(in_parts.packed.len >= 3 * SORTED_PART_MIN, "{in_parts:?}");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        let in_parts = pool.install(|| in_parts.into_sorted_on_pool());
+        let mut expected: Vec<(&[u8], u32)> = model.into_iter().collect();
+        expected.sort_unstable();
+        assert_eq!(in_parts.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(in_parts, whole.into_sorted());
     }
 
     /// `add_later` (flushed at odd points, or left to `into_sorted`) hands
