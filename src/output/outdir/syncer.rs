@@ -1,4 +1,4 @@
-//! Syncing a run's staged files to disk on a thread of their own, so that
+//! Syncing a run's staged files to disk on threads of their own, so that
 //! waiting on the disk does not hold up the pool; the switch waits for every
 //! sync ([`Syncer::finish`]) before the set is put in place. While a file is
 //! written, each stretch of it is sent to the disk at once ([`WriteBehind`]),
@@ -6,47 +6,50 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::sync::mpsc::{channel, Sender};
-use std::sync::Mutex;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// A file that failed to sync: its path relative to the output directory,
 /// and the error.
 pub(super) type SyncFailure = (String, io::Error);
 
-/// Syncs a run's staged files on a thread of its own, so that waiting on
+/// Syncs a run's staged files on threads of their own, so that waiting on
 /// the disk does not hold up the pool: each file is handed over once
 /// written, synced while the run goes on, and [`Syncer::finish`] waits for
 /// every sync before the set is switched in. Where no thread can be
 /// started, each file is synced as it is handed over.
 pub(super) struct Syncer {
-    /// Hands a written file (and its relative path) to the thread; None
-    /// once finished, or where the thread could not be started.
+    /// Hands a written file (and its relative path) to the threads; None
+    /// once finished, or where no thread could be started.
     files: Mutex<Option<Sender<(String, File)>>>,
-    /// The thread: it ends with the first file that failed to sync.
-    thread: Mutex<Option<JoinHandle<Option<SyncFailure>>>>,
+    /// The threads: each ends with the first file it failed to sync.
+    threads: Mutex<Vec<JoinHandle<Option<SyncFailure>>>>,
 }
 
+/// Threads syncing files: several, so that the last files written (most
+/// of them small) are synced side by side, their journal commits shared,
+/// rather than one after another while the switch waits.
+const SYNC_THREADS: usize = 4;
+
 impl Syncer {
-    /// Starts the thread (none where it cannot be started: files are then
+    /// Starts the threads (none where none can be started: files are then
     /// synced as they are handed over).
     pub(super) fn start() -> Self {
         let (files, received) = channel::<(String, File)>();
-        let thread = std::thread::Builder::new()
-            .name("mirq-sync".into())
-            .spawn(move || {
-                let mut failed = None;
-                for (rel, file) in received {
-                    if let (None, Err(err)) = (&failed, file.sync_all()) {
-                        failed = Some((rel, err));
-                    }
-                }
-                failed
+        let received = Arc::new(Mutex::new(received));
+        let threads: Vec<_> = (0..SYNC_THREADS)
+            .map_while(|_| {
+                let received = Arc::clone(&received);
+                std::thread::Builder::new()
+                    .name("mirq-sync".into())
+                    .spawn(move || sync_files(&received))
+                    .ok()
             })
-            .ok();
+            .collect();
         Self {
-            files: Mutex::new(thread.is_some().then_some(files)),
-            thread: Mutex::new(thread),
+            files: Mutex::new((!threads.is_empty()).then_some(files)),
+            threads: Mutex::new(threads),
         }
     }
 
@@ -60,17 +63,36 @@ impl Syncer {
         unsent.map_or(Ok(()), |file| file.sync_all())
     }
 
-    /// Waits for every file handed over to be synced: the first that
-    /// failed, if any. Files handed over later are synced at once.
+    /// Waits for every file handed over to be synced: one that failed, if
+    /// any. Files handed over later are synced at once.
     pub(super) fn finish(&self) -> Option<SyncFailure> {
         drop(self.files.lock().expect("sync sender").take());
-        let thread = self.thread.lock().expect("sync thread").take()?;
-        thread.join().unwrap_or_else(|_| {
-            Some((
-                String::new(),
-                io::Error::other("the thread syncing the output files failed"),
-            ))
-        })
+        let threads = std::mem::take(&mut *self.threads.lock().expect("sync threads"));
+        let mut failed = None;
+        for thread in threads {
+            let failure = thread.join().unwrap_or_else(|_| {
+                Some((
+                    String::new(),
+                    io::Error::other("a thread syncing the output files failed"),
+                ))
+            });
+            failed = failed.or(failure);
+        }
+        failed
+    }
+}
+
+/// A syncing thread: syncs the files it takes until the sender is gone;
+/// the first that failed, if any (later ones are not synced).
+fn sync_files(received: &Mutex<Receiver<(String, File)>>) -> Option<SyncFailure> {
+    loop {
+        let next = received.lock().expect("files to sync").recv();
+        let Ok((rel, file)) = next else {
+            return None;
+        };
+        if let Err(err) = file.sync_all() {
+            return Some((rel, err));
+        }
     }
 }
 
