@@ -81,14 +81,33 @@ fn packed_len(key: u64) -> usize {
     (63 - key.trailing_zeros() as usize) / 2
 }
 
-/// Writes the bases of a packed key into `out`.
-fn unpack(key: u64, out: &mut [u8; PACKED_MAX]) -> &[u8] {
-    let len = packed_len(key);
-    for (i, b) in out[..len].iter_mut().enumerate() {
-        *b = b"ACGT"[((key >> (62 - 2 * i)) & 3) as usize];
+/// Room [`unpack`] writes into: a whole key's word, four bases a byte.
+const UNPACKED: usize = 32;
+
+/// Writes the bases of a packed key into `out`, four at a time (what
+/// follows them in `out` is left undefined).
+#[inline]
+fn unpack(key: u64, out: &mut [u8; UNPACKED]) -> &[u8] {
+    for (i, four) in out.chunks_exact_mut(4).enumerate() {
+        four.copy_from_slice(&BASES_OF_BYTE[(key >> (56 - 8 * i)) as usize & 0xFF]);
     }
-    &out[..len]
+    &out[..packed_len(key)]
 }
+
+/// The four bases of each byte of a packed key, as letters.
+static BASES_OF_BYTE: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut j = 0;
+        while j < 4 {
+            t[byte][j] = b"ACGT"[(byte >> (6 - 2 * j)) & 3];
+            j += 1;
+        }
+        byte += 1;
+    }
+    t
+};
 
 /// The hash of a packed key: a folded 64 x 64-bit multiply, whose high bits
 /// (the table's bucket) depend on every key bit.
@@ -335,7 +354,7 @@ impl SampleInserts {
         self.packed.reserve(later.len());
         let mut others = ends.iter();
         let mut start = 0;
-        let mut buf = [0u8; PACKED_MAX];
+        let mut buf = [0u8; UNPACKED];
         for chunk in later.chunks(LATER) {
             let mut homes = [0usize; LATER];
             for (home, &key) in homes.iter_mut().zip(chunk) {
@@ -447,7 +466,7 @@ impl<'a> Filling<'a> {
         } else {
             1
         };
-        let mut buf = [0u8; PACKED_MAX];
+        let mut buf = [0u8; UNPACKED];
         let cuts: Vec<(usize, usize)> = (0..=parts)
             .map(|p| match p * short.len() / parts {
                 0 => (0, 0),
@@ -527,7 +546,7 @@ impl<'a> Filling<'a> {
             self.counts[i] = count;
             i += 1;
         };
-        let mut buf = [0u8; PACKED_MAX];
+        let mut buf = [0u8; UNPACKED];
         let mut rest = self.other.iter().peekable();
         for e in self.short {
             let key = unpack(e.key, &mut buf);
@@ -1066,7 +1085,7 @@ mod tests {
             })
             .collect();
         keys.push(Vec::new());
-        let mut buf = [0; PACKED_MAX];
+        let mut buf = [0; UNPACKED];
         for k in &keys {
             let key = pack(k).unwrap();
             assert_ne!(key, 0);
