@@ -467,11 +467,14 @@ impl<'a> Filling<'a> {
             1
         };
         let mut buf = [0u8; UNPACKED];
+        // where each part starts in `short` and in `other` (the last cut at
+        // both ends, even with no packed key at all)
         let cuts: Vec<(usize, usize)> = (0..=parts)
-            .map(|p| match p * short.len() / parts {
+            .map(|p| match p {
                 0 => (0, 0),
-                i if i == short.len() => (i, other.len()),
-                i => {
+                _ if p == parts => (short.len(), other.len()),
+                _ => {
+                    let i = p * short.len() / parts;
                     let key = unpack(short[i].key, &mut buf);
                     (i, other.partition_point(|o| compare(seq(o), key).is_lt()))
                 }
@@ -981,6 +984,18 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(in_parts.iter().collect::<Vec<_>>(), expected);
         assert_eq!(in_parts, whole.into_sorted());
+        // no packed key at all, or nothing but packed keys: every key kept
+        let no_packed: Vec<Vec<u8>> = keys.iter().map(|k| [&k[..], b"N"].concat()).collect();
+        let only_packed: Vec<Vec<u8>> =
+            keys.iter().filter(|k| pack(k).is_some()).cloned().collect();
+        for keys in [no_packed, only_packed] {
+            let mut table = SampleInserts::default();
+            keys.iter().for_each(|k| _ = table.add(k));
+            let distinct = table.len();
+            let sorted = pool.install(|| table.into_sorted_on_pool());
+            assert_eq!(sorted.len(), distinct);
+            assert_eq!(sorted.reads(), keys.len() as u64);
+        }
     }
 
     /// `add_later` (flushed at odd points, or left to `into_sorted`) hands
