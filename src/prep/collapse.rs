@@ -26,6 +26,14 @@ struct Slot {
     count: u32,
 }
 
+impl Slot {
+    /// The key's bytes in the table's arena.
+    #[inline]
+    fn bytes<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
+        &arena[self.start as usize..(self.start + self.len) as usize]
+    }
+}
+
 /// Longest sequence a packed key holds: 31 bases, so that a key's two bits
 /// a base and its end marker fit one word ([`pack`]).
 const PACKED_MAX: usize = 31;
@@ -302,9 +310,7 @@ impl SampleInserts {
     fn add_bytes(&mut self, insert: &[u8], n: u32) -> bool {
         let hash = hash_of(insert);
         let Self { bases, slots, .. } = self;
-        let found = slots.find_mut(hash, |s| {
-            &bases[s.start as usize..(s.start + s.len) as usize] == insert
-        });
+        let found = slots.find_mut(hash, |s| s.bytes(bases) == insert);
         if let Some(slot) = found {
             slot.count += n;
             return false;
@@ -319,9 +325,7 @@ impl SampleInserts {
             len: insert.len() as u32,
             count: n,
         };
-        slots.insert_unique(hash, slot, |s| {
-            hash_of(&bases[s.start as usize..(s.start + s.len) as usize])
-        });
+        slots.insert_unique(hash, slot, |s| hash_of(s.bytes(bases)));
         true
     }
 
@@ -428,7 +432,7 @@ impl SampleInserts {
         } = self;
         let short = packed.into_sorted(on_pool);
         let mut other: Vec<Slot> = slots.into_iter().collect();
-        let seq = |s: &Slot| &bases[s.start as usize..(s.start + s.len) as usize];
+        let seq = |s: &Slot| s.bytes(&bases);
         if on_pool {
             other.par_sort_unstable_by(|a, b| compare(seq(a), seq(b)));
         } else {
@@ -460,7 +464,7 @@ impl<'a> Filling<'a> {
     /// `other` keys (their bytes in `arena`), made in parts side by side
     /// with `on_pool`.
     fn table(short: &[Entry], other: &[Slot], arena: &[u8], on_pool: bool) -> SortedInserts {
-        let seq = |s: &Slot| &arena[s.start as usize..(s.start + s.len) as usize];
+        let seq = |s: &Slot| s.bytes(arena);
         let parts = if on_pool {
             (short.len() / SORTED_PART_MIN).clamp(1, 4 * rayon::current_num_threads())
         } else {
@@ -538,7 +542,7 @@ impl<'a> Filling<'a> {
 
     /// Writes the part's keys in order (the other keys' bytes in `arena`).
     fn fill(self, arena: &[u8]) {
-        let seq = |s: &Slot| &arena[s.start as usize..(s.start + s.len) as usize];
+        let seq = |s: &Slot| s.bytes(arena);
         let (mut at, mut i) = (0, 0);
         let mut push = |key: &[u8], count: u32| {
             let end = at + key.len();
