@@ -268,6 +268,7 @@ pub fn for_each_record_until(
 /// Like [`for_each_record_until`], adding the bytes read from the file (as
 /// stored: compressed bytes for compressed input) to `bytes` as they are
 /// read, for progress reports.
+///
 /// With `help`, the decompressing thread does that work while the parser
 /// is behind ([`Reader::for_each_helped`]).
 pub fn for_each_record_counting(

@@ -123,6 +123,8 @@ fn first_records(file: &Path, listed: &Listed) -> Result<bool> {
     Ok(fasta)
 }
 
+/// The error for FASTA input under `--quality-cutoff` (cutadapt: "Cannot do
+/// quality trimming when no qualities are available").
 pub fn no_qualities(file: &Path) -> Error {
     Error::Parse {
         path: file.to_path_buf(),
