@@ -68,17 +68,8 @@ pub(super) fn candidates(sample: &ReadSample) -> Vec<Vec<u8>> {
     // the reads looked at, copied side by side: every pass below reads them
     // from one block (a cache's worth) instead of one in `step` of the
     // sample's
-    let mut bases = Vec::new();
-    let mut ends = Vec::with_capacity(n.div_ceil(step));
-    for i in (0..n).step_by(step) {
-        bases.extend_from_slice(sample.read(i));
-        ends.push(bases.len());
-    }
-    let reads: Vec<&[u8]> = std::iter::once(0)
-        .chain(ends.iter().copied())
-        .zip(&ends)
-        .map(|(start, &end)| &bases[start..end])
-        .collect();
+    let picked = sample.every(step);
+    let reads: Vec<&[u8]> = picked.iter().collect();
     let min_reads = ((DE_NOVO_MIN_FRACTION * reads.len() as f64).ceil() as usize).max(10);
     let table = count_kmers(&reads);
     let count = |c: usize| (table[c] & 0xFFFF) as usize;

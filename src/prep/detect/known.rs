@@ -178,6 +178,19 @@ impl ReadSample {
         self.ends.push(self.bases.len());
     }
 
+    /// Every `step`-th read (from the first), copied side by side: a
+    /// smaller sample whose reads are read from one block.
+    pub(super) fn every(&self, step: usize) -> ReadSample {
+        let mut picked = ReadSample::default();
+        picked.ends.reserve(self.len().div_ceil(step));
+        for i in (0..self.len()).step_by(step) {
+            // already normalised
+            picked.bases.extend_from_slice(self.read(i));
+            picked.ends.push(picked.bases.len());
+        }
+        picked
+    }
+
     /// Appends another sample's reads.
     pub fn extend(&mut self, other: &ReadSample) {
         let offset = self.bases.len();
