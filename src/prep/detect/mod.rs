@@ -702,9 +702,12 @@ mod tests {
             .unwrap();
         let (d, scans, passes, cells) = pool.install(|| {
             let d = detect(&s);
-            let count = work::take;
-            let counted = (count(&work::SEED_SCANS), count(&work::KMER_PASSES));
-            (d, counted.0, counted.1, count(&work::PROFILE_CELLS))
+            (
+                d,
+                work::take(&work::SEED_SCANS),
+                work::take(&work::KMER_PASSES),
+                work::take(&work::PROFILE_CELLS),
+            )
         });
         assert_eq!(d.adapter.as_deref(), Some(TRUSEQ_SMALL_RNA));
         // one scan of each read finds every known adapter's seed; no de
