@@ -85,8 +85,9 @@ fn outputs_do_not_depend_on_thread_count() {
             "{f} differs between -t 1 and -t 8"
         );
     }
-    // every sample's counts and QC figures too (the low-complexity reads
-    // are counted by each trimming worker over its own table)
+    // every sample's counts and QC figures too (the reads are split over
+    // trimming threads, each with its own table, before the tables are
+    // summed and the low-complexity reads counted)
     let samples = |out: &std::path::Path| common::stats(out)["samples"].clone();
     let one = samples(&a);
     assert!(one[0]["qc"]["low_complexity"].as_u64().unwrap() > 0);
